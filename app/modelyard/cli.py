@@ -1,0 +1,316 @@
+"""The ``modelyard`` command: no sub-command opens the GUI; sub-commands script the same core.
+
+Every failure ends with a one-line reason on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+from modelyard import __version__
+from modelyard.core.domain import ModelSummary, VersionSummary
+from modelyard.core.errors import ModelyardError
+from modelyard.core.profiles import (
+    LocalSettings,
+    MlflowServerSettings,
+    Profile,
+    ProfileStore,
+    validation_message,
+)
+from modelyard.core.secrets import SecretStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"modelyard: {message}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn Modelyard and validation errors into one line on stderr and exit code 1."""
+    from pydantic import ValidationError
+
+    try:
+        yield
+    except ModelyardError as exc:
+        _fail(exc.message)
+    except ValidationError as exc:
+        _fail(validation_message(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted")
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def _model_json(model: ModelSummary) -> dict[str, Any]:
+    return {
+        "name": model.name,
+        "description": model.description,
+        "tags": dict(model.tags),
+        "aliases": dict(model.aliases),
+        "latest_versions": list(model.latest_versions),
+        "created": model.created.isoformat() if model.created else None,
+        "updated": model.updated.isoformat() if model.updated else None,
+    }
+
+
+def _version_json(version: VersionSummary) -> dict[str, Any]:
+    return {
+        "model": version.model,
+        "version": version.version,
+        "stage": version.stage.value,
+        "aliases": list(version.aliases),
+        "status": version.status,
+        "run_id": version.run_id,
+        "source": version.source,
+        "description": version.description,
+        "tags": dict(version.tags),
+        "created": version.created.isoformat() if version.created else None,
+        "updated": version.updated.isoformat() if version.updated else None,
+        "creator": version.creator,
+    }
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--demo", is_flag=True, help="Open the GUI on the embedded demo registry.")
+@click.option("--reset", is_flag=True, help="With --demo: rebuild the demo registry first.")
+@click.version_option(__version__, prog_name="modelyard")
+@click.pass_context
+def cli(ctx: click.Context, demo: bool, reset: bool) -> None:
+    """Modelyard: one window onto every MLflow model registry you use.
+
+    Without a sub-command, opens the desktop app.
+    """
+    if ctx.invoked_subcommand is None:
+        _gui(demo=demo, reset=reset)
+
+
+def _gui(demo: bool, reset: bool = False) -> None:
+    from modelyard.ui.app import run_gui
+
+    sys.exit(run_gui(demo=demo, reset_demo=reset))
+
+
+@cli.command()
+@click.option("--no-gui", is_flag=True, help="Only create and seed the demo registry.")
+@click.option("--reset", is_flag=True, help="Rebuild the demo registry from scratch.")
+def demo(no_gui: bool, reset: bool) -> None:
+    """Create (once) the embedded demo registry and open the app on it."""
+    if not no_gui:
+        _gui(demo=True, reset=reset)
+        return
+    from modelyard.core.demo import ensure_demo, is_seeded
+
+    with _reported():
+        store = ProfileStore()
+        existing = store.find("demo")
+        if existing is not None and is_seeded(existing) and not reset:
+            click.echo(f"Demo registry ready: {existing.settings.describe()}")
+            return
+        with click.progressbar(length=1, label="Seeding the demo registry", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int, text: str) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            profile = ensure_demo(store, reset=reset, progress=progress)
+        click.echo(f"Demo registry ready: {profile.settings.describe()}")
+
+
+@cli.group()
+def profiles() -> None:
+    """Manage connection profiles (secrets go to the OS keyring)."""
+
+
+def _read_secret_stdin(kind: str) -> str:
+    if sys.stdin is None or sys.stdin.closed:
+        _fail(f"--{kind}-stdin given but standard input is closed")
+    value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        _fail(f"--{kind}-stdin given but standard input was empty")
+    return value
+
+
+@profiles.command("add")
+@click.option("--name", required=True, help="A name for people, e.g. prod-registry.")
+@click.option("--kind", type=click.Choice(["mlflow", "local"]), required=True)
+@click.option("--url", help="mlflow: the tracking server's base URL.")
+@click.option("--username", help="mlflow: user for username+password authentication.")
+@click.option("--password-stdin", is_flag=True, help="mlflow: read the password from stdin.")
+@click.option("--token-stdin", is_flag=True, help="mlflow: read a bearer token from stdin.")
+@click.option("--insecure-tls", is_flag=True, help="mlflow: do not verify TLS certificates.")
+@click.option("--ca-bundle", type=click.Path(dir_okay=False), help="mlflow: CA bundle (PEM).")
+@click.option(
+    "--client-cert", type=click.Path(dir_okay=False), help="mlflow: client certificate (PEM)."
+)
+@click.option("--path", "path", help="local: the registry's sqlite file.")
+@click.option("--label", help="An environment label such as dev, staging or prod.")
+def profiles_add(
+    name: str,
+    kind: str,
+    url: str | None,
+    username: str | None,
+    password_stdin: bool,
+    token_stdin: bool,
+    insecure_tls: bool,
+    ca_bundle: str | None,
+    client_cert: str | None,
+    path: str | None,
+    label: str | None,
+) -> None:
+    """Add a profile."""
+    with _reported():
+        settings: MlflowServerSettings | LocalSettings
+        secret: tuple[str, str] | None = None
+        if kind == "mlflow":
+            if not url:
+                _fail("--kind mlflow needs --url")
+            if password_stdin and token_stdin:
+                _fail("give either --password-stdin or --token-stdin, not both")
+            if password_stdin and not username:
+                _fail("--password-stdin needs --username")
+            auth = "basic" if password_stdin or username else "token" if token_stdin else "none"
+            if auth == "basic" and not password_stdin:
+                _fail("--username needs --password-stdin (secrets are never taken as arguments)")
+            settings = MlflowServerSettings(
+                url=url or "",
+                auth=auth,
+                username=username,
+                insecure_tls=insecure_tls,
+                ca_bundle=ca_bundle,
+                client_cert=client_cert,
+            )
+            if password_stdin:
+                secret = ("password", _read_secret_stdin("password"))
+            elif token_stdin:
+                secret = ("token", _read_secret_stdin("token"))
+        else:
+            if not path:
+                _fail("--kind local needs --path")
+            if url or username or password_stdin or token_stdin:
+                _fail("--kind local takes --path only")
+            settings = LocalSettings(path=path or "")
+        store = ProfileStore()
+        profile = Profile(name=name, settings=settings, label=label)
+        if store.find(name) is not None:
+            _fail(f"a profile named {name!r} exists already")
+        if secret is not None:
+            SecretStore().set(profile.id, secret[0], secret[1])  # type: ignore[arg-type]
+        store.add(profile)
+        click.echo(f"Added profile {profile.name!r} ({profile.kind}: {settings.describe()}).")
+
+
+@profiles.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def profiles_list(as_json: bool) -> None:
+    """List profiles."""
+    with _reported():
+        items = ProfileStore().list()
+        if as_json:
+            click.echo(json.dumps([p.model_dump(exclude_none=True) for p in items], indent=2))
+            return
+        if not items:
+            click.echo("No profiles yet: add one with `modelyard profiles add` or run `modelyard demo`.")
+            return
+        rows = [[p.name, p.kind, p.settings.describe(), p.label or ""] for p in items]
+        click.echo(_table(rows, ["NAME", "KIND", "WHERE", "LABEL"]))
+
+
+@profiles.command("remove")
+@click.argument("name")
+def profiles_remove(name: str) -> None:
+    """Remove a profile and its secrets from the keyring."""
+    with _reported():
+        store = ProfileStore()
+        profile = store.get(name)
+        if isinstance(profile.settings, MlflowServerSettings) and profile.settings.auth != "none":
+            SecretStore().delete_all(profile.id)
+        store.remove(profile.id)
+        click.echo(f"Removed profile {profile.name!r}.")
+
+
+@cli.command("ls")
+@click.argument("profile")
+@click.argument("model", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def ls(profile: str, model: str | None, as_json: bool) -> None:
+    """List the models of PROFILE, or the versions of MODEL."""
+    from modelyard.core.connectors import open_registry
+
+    with _reported():
+        prof = ProfileStore().get(profile)
+        registry = open_registry(prof, SecretStore())
+        try:
+            if model is None:
+                models = _all_pages(lambda token: registry.list_models(token, 500))
+                if as_json:
+                    click.echo(json.dumps([_model_json(m) for m in models], indent=2))
+                    return
+                rows = [
+                    [
+                        m.name,
+                        m.latest_versions[0] if m.latest_versions else "-",
+                        ", ".join(f"{a}→v{v}" for a, v in sorted(m.aliases.items())),
+                        _when(m.updated),
+                    ]
+                    for m in models
+                ]
+                click.echo(_table(rows, ["MODEL", "LATEST", "ALIASES", "UPDATED"]))
+            else:
+                versions = _all_pages(lambda token: registry.list_versions(model, token, 1000))
+                if as_json:
+                    click.echo(json.dumps([_version_json(v) for v in versions], indent=2))
+                    return
+                rows = [
+                    [
+                        v.version,
+                        v.stage.value,
+                        ", ".join(v.aliases),
+                        v.status,
+                        v.run_id or "-",
+                        _when(v.created),
+                    ]
+                    for v in versions
+                ]
+                click.echo(
+                    _table(rows, ["VERSION", "STAGE", "ALIASES", "STATUS", "RUN", "CREATED"])
+                )
+        finally:
+            registry.close()
+
+
+T = TypeVar("T")
+
+
+def _all_pages(fetch: Callable[[str | None], Any]) -> list[Any]:
+    items: list[Any] = []
+    token: str | None = None
+    while True:
+        page = fetch(token)
+        items.extend(page.items)
+        token = page.next_page_token
+        if not token:
+            return items
+
+
+def main() -> None:
+    """Entry point of the ``modelyard`` command and ``python -m modelyard``."""
+    cli(prog_name="modelyard")

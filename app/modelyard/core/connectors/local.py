@@ -1,0 +1,61 @@
+"""Connector for a registry kept in a local sqlite file (the full ``mlflow`` package).
+
+A missing file is an error here, never silently created: only the demo (and an explicit
+``create=True``) makes new registry files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
+from modelyard.core.connectors._policy import apply_process_policy
+from modelyard.core.domain import Capabilities
+from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
+from modelyard.core.profiles import LocalSettings, Profile
+
+
+def sqlite_uri(path: Path) -> str:
+    """SQLAlchemy URI of a sqlite file (absolute path, so four slashes on POSIX)."""
+    return "sqlite:///" + path.resolve().as_posix()
+
+
+def _dispose(store: Any) -> None:
+    engine = getattr(store, "engine", None)
+    if engine is not None:
+        engine.dispose()
+
+
+def registry_store(path: Path) -> Any:
+    """MLflow's sqlalchemy registry store for ``path`` (migrates an older schema)."""
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
+
+    return SqlAlchemyStore(sqlite_uri(path))
+
+
+def open_local(profile: Profile, create: bool = False) -> MlflowStoreRegistry:
+    """A Registry for a local sqlite registry file."""
+    settings = profile.settings
+    if not isinstance(settings, LocalSettings):
+        raise ProfileError(f"Profile {profile.name!r} is not a local registry profile.")
+    apply_process_policy()
+    path = Path(settings.path)
+    where = f"the registry file {path}"
+    if not create and not path.is_file():
+        raise RegistryError(
+            f"The registry file {path} does not exist. Check the path, or run "
+            "`modelyard demo --no-gui` to create the demo registry.",
+            ErrorKind.NOT_FOUND,
+        )
+    try:
+        store = registry_store(path)
+    except Exception as exc:
+        raise describe_exception(exc, where) from None
+    return MlflowStoreRegistry(
+        name=profile.name,
+        location=str(path),
+        registry_store=store,
+        capabilities=Capabilities(stages=True, aliases=True, can_edit=True),
+        on_close=lambda: _dispose(store),
+    )

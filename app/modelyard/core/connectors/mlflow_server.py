@@ -1,0 +1,62 @@
+"""Connector for an MLflow tracking server over HTTP(S).
+
+The registry store is MLflow's ``RestStore`` with a per-instance ``get_host_creds`` callable
+returning this profile's ``MlflowHostCreds``: no environment variable and no global
+``set_tracking_uri`` is involved, so registries with different credentials coexist.
+(``RestStore(get_host_creds)`` is internal MLflow API: the pinned range is covered by the
+integration tests.)
+"""
+
+from __future__ import annotations
+
+from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStore
+from mlflow.utils.rest_utils import MlflowHostCreds
+
+from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
+from modelyard.core.connectors._policy import apply_process_policy
+from modelyard.core.domain import Capabilities
+from modelyard.core.errors import ProfileError
+from modelyard.core.profiles import MlflowServerSettings, Profile
+from modelyard.core.secrets import SecretStore
+
+
+def host_creds(
+    settings: MlflowServerSettings, password: str | None, token: str | None
+) -> MlflowHostCreds:
+    """This profile's credentials in MLflow's shape."""
+    return MlflowHostCreds(
+        host=settings.url,
+        username=settings.username if settings.auth == "basic" else None,
+        password=password if settings.auth == "basic" else None,
+        token=token if settings.auth == "token" else None,
+        ignore_tls_verification=settings.insecure_tls,
+        client_cert_path=settings.client_cert,
+        server_cert_path=settings.ca_bundle,
+    )
+
+
+def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
+    """A Registry for an MLflow server profile, with the profile's own credentials."""
+    settings = profile.settings
+    if not isinstance(settings, MlflowServerSettings):
+        raise ProfileError(f"Profile {profile.name!r} is not an MLflow server profile.")
+    apply_process_policy()
+    password = secrets.get(profile.id, "password") if settings.auth == "basic" else None
+    token = secrets.get(profile.id, "token") if settings.auth == "token" else None
+    if settings.auth == "basic" and not password:
+        raise ProfileError(
+            f"Profile {profile.name!r} uses a username and password, but no password is stored "
+            "in the keyring for it. Set it again with `modelyard profiles add … "
+            "--password-stdin` or in the profile editor."
+        )
+    if settings.auth == "token" and not token:
+        raise ProfileError(f"Profile {profile.name!r} uses a token, but none is in the keyring.")
+    creds = host_creds(settings, password, token)
+    store = RegistryRestStore(get_host_creds=lambda: creds)
+    return MlflowStoreRegistry(
+        name=profile.name,
+        location=settings.url,
+        registry_store=store,
+        capabilities=Capabilities(stages=True, aliases=True),
+        secrets=(password, token),
+    )

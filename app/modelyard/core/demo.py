@@ -1,0 +1,316 @@
+"""The embedded demo registry: a local sqlite registry seeded with a realistic set of models.
+
+Every version comes from a real run (params, metric histories over several steps) and carries a
+small real scikit-learn model, so details, charts and downloads all have something to show.
+Seeding writes a marker file last: a half-seeded registry (crash, Ctrl+C) is rebuilt next time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from modelyard.core.paths import data_dir
+from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
+
+DEMO_PROFILE = "demo"
+MARKER = ".seeded-v1"
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class DemoModel:
+    """Recipe of one demo model."""
+
+    name: str
+    task: str  # "classify" | "regress"
+    estimator: str
+    description: str
+    tags: dict[str, str]
+    stages: tuple[str, ...]  # stage of v1, v2, …
+    aliases: dict[str, int] = field(default_factory=dict)
+
+
+DEMO_MODELS: tuple[DemoModel, ...] = (
+    DemoModel(
+        "churn-classifier",
+        "classify",
+        "logistic",
+        "Predicts which subscribers cancel within 30 days.\n\n"
+        "* **Owner:** growth team\n* **Inputs:** usage and billing features\n"
+        "* **Retrained:** weekly",
+        {"team": "growth", "domain": "subscriptions", "framework": "scikit-learn"},
+        ("Archived", "Archived", "None", "Production", "Staging"),
+        {"champion": 4, "challenger": 5},
+    ),
+    DemoModel(
+        "fraud-detector",
+        "classify",
+        "forest",
+        "Scores card transactions for fraud in real time. Threshold tuned for 0.5% FPR.",
+        {"team": "risk", "domain": "payments", "pii": "false", "framework": "scikit-learn"},
+        ("Archived", "Production", "Staging"),
+        {"champion": 2},
+    ),
+    DemoModel(
+        "demand-forecast",
+        "regress",
+        "ridge",
+        "Daily demand per store and product family, 14 days ahead.",
+        {"team": "supply-chain", "domain": "forecasting", "framework": "scikit-learn"},
+        ("Archived", "Archived", "Archived", "Archived", "Archived", "None", "Production",
+         "Staging"),
+        {"champion": 7, "challenger": 8, "baseline": 1},
+    ),
+    DemoModel(
+        "price-elasticity",
+        "regress",
+        "linear",
+        "Log-log price elasticity per category; feeds the pricing simulator.",
+        {"team": "pricing", "domain": "retail", "framework": "scikit-learn"},
+        ("Production", "None"),
+    ),
+    DemoModel(
+        "support-ticket-router",
+        "classify",
+        "logistic",
+        "Routes incoming support tickets to one of four queues.",
+        {"team": "customer-care", "domain": "nlp", "framework": "scikit-learn"},
+        ("Archived", "Production", "Staging", "None"),
+        {"champion": 2},
+    ),
+    DemoModel(
+        "image-quality-scorer",
+        "regress",
+        "boosting",
+        "Scores listing photos for sharpness and exposure (0–1).",
+        {"team": "marketplace", "domain": "vision", "framework": "scikit-learn"},
+        ("None",),
+        {"candidate": 1},
+    ),
+)
+
+
+def demo_dir() -> Path:
+    """Folder of the demo registry."""
+    return data_dir() / "demo"
+
+
+def demo_profile(store: ProfileStore) -> Profile:
+    """The ``demo`` profile, added to the profile file if missing."""
+    existing = store.find(DEMO_PROFILE)
+    if existing is not None:
+        return existing
+    folder = demo_dir()
+    profile = Profile(
+        name=DEMO_PROFILE,
+        settings=LocalSettings(path=str(folder / "registry.db"), artifacts=str(folder / "artifacts")),
+        color="#2e7d32",
+        label="demo",
+    )
+    return store.add(profile)
+
+
+def is_seeded(profile: Profile) -> bool:
+    """Whether the demo registry of ``profile`` exists completely."""
+    assert isinstance(profile.settings, LocalSettings)
+    return (Path(profile.settings.path).parent / MARKER).is_file()
+
+
+def ensure_demo(
+    store: ProfileStore, reset: bool = False, progress: Progress | None = None
+) -> Profile:
+    """Create (once) and seed the demo registry; ``reset`` rebuilds it. Blocking, slow (≈10 s)."""
+    profile = demo_profile(store)
+    settings = profile.settings
+    assert isinstance(settings, LocalSettings)
+    db = Path(settings.path)
+    if is_seeded(profile) and not reset and db.is_file():
+        return profile
+    folder = db.parent
+    (folder / MARKER).unlink(missing_ok=True)
+    db.unlink(missing_ok=True)
+    shutil.rmtree(settings.artifact_dir, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    _seed(db, settings.artifact_dir, progress or (lambda done, total, text: None))
+    (folder / MARKER).write_text("seeded by modelyard\n", encoding="utf-8")
+    return profile
+
+
+def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
+    import numpy as np
+    from mlflow.entities import Metric, Param, RunStatus, RunTag
+    from mlflow.entities.model_registry import ModelVersionTag, RegisteredModelTag
+    from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
+
+    from modelyard.core.connectors._policy import apply_process_policy
+    from modelyard.core.connectors.local import registry_store, sqlite_uri
+
+    apply_process_policy()
+    artifacts.mkdir(parents=True, exist_ok=True)
+    tracking = TrackingStore(sqlite_uri(db), artifacts.resolve().as_uri())
+    registry = registry_store(db)
+    total = sum(len(m.stages) for m in DEMO_MODELS)
+    done = 0
+    rng = np.random.default_rng(20261122)
+    start = int(time.time() * 1000) - 45 * 24 * 3600 * 1000  # runs spread over 45 days
+    try:
+        for model_index, recipe in enumerate(DEMO_MODELS):
+            experiment_id = tracking.create_experiment(
+                f"/demo/{recipe.name}",
+                artifact_location=(artifacts / recipe.name).resolve().as_uri(),
+                tags=[RunTag("team", recipe.tags.get("team", ""))],
+            )
+            registry.create_registered_model(
+                recipe.name,
+                tags=[RegisteredModelTag(k, v) for k, v in recipe.tags.items()],
+                description=recipe.description,
+            )
+            X, y = _dataset(recipe, rng)
+            for index, stage in enumerate(recipe.stages):
+                version = index + 1
+                progress(done, total, f"{recipe.name} v{version}")
+                started = start + (model_index * 7 + index * 5) * 3600 * 1000
+                run = tracking.create_run(
+                    experiment_id,
+                    user_id="demo-trainer",
+                    start_time=started,
+                    tags=[RunTag("mlflow.user", "demo-trainer"),
+                          RunTag("mlflow.source.name", "train.py")],
+                    run_name=f"{recipe.name}-train-{version}",
+                )
+                run_id = run.info.run_id
+                params, history, model, signature_input = _train(recipe, version, X, y, rng)
+                metrics = [
+                    Metric(key, float(value), started + step * 60_000, step)
+                    for key, values in history.items()
+                    for step, value in enumerate(values)
+                ]
+                tracking.log_batch(
+                    run_id,
+                    metrics=metrics,
+                    params=[Param(k, str(v)) for k, v in params.items()],
+                    tags=[RunTag("mlflow.runName", f"{recipe.name}-train-{version}")],
+                )
+                with tempfile.TemporaryDirectory(prefix="modelyard-demo-") as tmp:
+                    local = Path(tmp) / "model"
+                    _save_model(model, local, signature_input)
+                    LocalArtifactRepository(run.info.artifact_uri).log_artifacts(str(local), "model")
+                tracking.update_run_info(
+                    run_id, RunStatus.FINISHED, started + 30 * 60_000, None
+                )
+                mv = registry.create_model_version(
+                    recipe.name,
+                    source=f"{run.info.artifact_uri}/model",
+                    run_id=run_id,
+                    tags=[ModelVersionTag("validation", "passed" if stage != "None" else "pending"),
+                          ModelVersionTag("dataset", f"{recipe.name}-{2026}-w{30 + version}")],
+                    description=f"Retrained on week {30 + version} data.",
+                )
+                if stage != "None":
+                    registry.transition_model_version_stage(
+                        recipe.name, mv.version, stage, archive_existing_versions=False
+                    )
+                done += 1
+            for alias, version in recipe.aliases.items():
+                registry.set_registered_model_alias(recipe.name, alias, str(version))
+        progress(done, total, "done")
+    finally:
+        for store in (tracking, registry):
+            engine = getattr(store, "engine", None)
+            if engine is not None:
+                engine.dispose()
+
+
+def _dataset(recipe: DemoModel, rng: Any) -> tuple[Any, Any]:
+    import numpy as np
+
+    n, features = 400, 6
+    X = rng.normal(size=(n, features))
+    weights = rng.normal(size=features)
+    if recipe.task == "classify":
+        classes = 4 if "router" in recipe.name else 2
+        scores = X @ weights + rng.normal(scale=0.8, size=n)
+        edges = np.quantile(scores, np.linspace(0, 1, classes + 1)[1:-1])
+        y = np.digitize(scores, edges)
+    else:
+        y = X @ weights + rng.normal(scale=0.5, size=n)
+    return X, y
+
+
+def _train(
+    recipe: DemoModel, version: int, X: Any, y: Any, rng: Any
+) -> tuple[dict[str, object], dict[str, list[float]], Any, Any]:
+    import numpy as np
+    from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
+    from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+
+    import pandas as pd
+
+    split = int(len(X) * 0.75)
+    columns = [f"f{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=columns)
+    train_x, test_x, train_y, test_y = frame[:split], frame[split:], y[:split], y[split:]
+    steps = 10 + version * 2
+    params: dict[str, object]
+    model: Any
+    if recipe.estimator == "logistic":
+        params = {"C": round(0.2 * version, 2), "max_iter": 200, "solver": "lbfgs"}
+        model = LogisticRegression(C=0.2 * version, max_iter=200)
+    elif recipe.estimator == "forest":
+        params = {"n_estimators": 10 + 5 * version, "max_depth": 3 + version}
+        model = RandomForestClassifier(
+            n_estimators=10 + 5 * version, max_depth=3 + version, random_state=version
+        )
+    elif recipe.estimator == "ridge":
+        params = {"alpha": round(2.0 / version, 3)}
+        model = Ridge(alpha=2.0 / version)
+    elif recipe.estimator == "boosting":
+        params = {"n_estimators": 20, "learning_rate": 0.1, "max_depth": 2}
+        model = GradientBoostingRegressor(n_estimators=20, max_depth=2, random_state=version)
+    else:
+        params = {"fit_intercept": True}
+        model = LinearRegression()
+    params["training_rows"] = split
+    params["seed"] = version
+    model.fit(train_x, train_y)
+    quality = 1 - 0.35 / (1 + version)  # later versions learn a little better
+    decay = np.exp(-np.linspace(0, 3, steps))
+    noise = rng.normal(scale=0.01, size=steps)
+    history: dict[str, list[float]] = {"train_loss": list(0.2 + 0.9 * decay * (1.2 - quality) + noise)}
+    if recipe.task == "classify":
+        accuracy = float((model.predict(test_x) == test_y).mean())
+        history["val_accuracy"] = list(accuracy - 0.3 * decay + noise / 2)
+        history["accuracy"] = [accuracy]
+    else:
+        residual = model.predict(test_x) - test_y
+        rmse = float(np.sqrt(np.mean(residual**2)))
+        r2 = float(1 - np.sum(residual**2) / np.sum((test_y - test_y.mean()) ** 2))
+        history["val_rmse"] = list(rmse * (1 + 1.5 * decay) + noise)
+        history["rmse"] = [rmse]
+        history["r2"] = [r2]
+    return params, history, model, train_x.head(3)
+
+
+def _save_model(model: Any, path: Path, example: Any) -> None:
+    import mlflow.sklearn
+    import sklearn
+    from mlflow.models import infer_signature
+
+    signature = infer_signature(example, model.predict(example))
+    mlflow.sklearn.save_model(
+        model,
+        str(path),
+        pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
+        signature=signature,
+        input_example=example,
+        # our own tree models, created a moment ago: safe to load
+        skops_trusted_types=["sklearn.tree._tree.Tree"],
+    )

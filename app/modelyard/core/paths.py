@@ -1,0 +1,24 @@
+"""Where Modelyard keeps its files (platformdirs; XDG_* variables are respected on Linux)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+from modelyard import APP_ID
+
+
+def config_dir() -> Path:
+    """Directory of the profile file (no secrets are ever written there)."""
+    return Path(platformdirs.user_config_dir(APP_ID, appauthor=False))
+
+
+def data_dir() -> Path:
+    """Directory of the demo registry and other user data."""
+    return Path(platformdirs.user_data_dir(APP_ID, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """Directory for caches that may be deleted at any time."""
+    return Path(platformdirs.user_cache_dir(APP_ID, appauthor=False))

@@ -1,0 +1,278 @@
+"""Connection profiles: the non-secret half of how to reach a registry.
+
+Profiles live in one versioned JSON file under the user config dir, written atomically.
+Secrets (passwords, tokens) are never part of a profile: they sit in the OS keyring, keyed by
+the profile's uuid (see :mod:`modelyard.core.secrets`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from modelyard.core.errors import ProfileError
+from modelyard.core.paths import config_dir
+
+SCHEMA_VERSION = 1
+PROFILE_FILE = "profiles.json"
+
+AuthKind = Literal["none", "basic", "token"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MlflowServerSettings(_Frozen):
+    """An MLflow tracking server reached over HTTP(S)."""
+
+    kind: Literal["mlflow"] = "mlflow"
+    url: str
+    auth: AuthKind = "none"
+    username: str | None = None
+    insecure_tls: bool = False
+    ca_bundle: str | None = None
+    client_cert: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        return normalise_url(value)
+
+    @field_validator("ca_bundle", "client_cert")
+    @classmethod
+    def _check_file(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise ValueError(f"no such file: {path}")
+        return str(path.resolve())
+
+    @model_validator(mode="after")
+    def _check_combination(self) -> MlflowServerSettings:
+        if self.auth == "basic" and not self.username:
+            raise ValueError("username+password authentication needs a username")
+        if self.insecure_tls and self.ca_bundle:
+            raise ValueError("choose either a CA bundle or insecure TLS, not both")
+        return self
+
+    def describe(self) -> str:
+        """Where this profile points, for people."""
+        return self.url
+
+
+class LocalSettings(_Frozen):
+    """A registry kept in a local sqlite file (artifacts in a folder beside it)."""
+
+    kind: Literal["local"] = "local"
+    path: str
+    artifacts: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _check_path(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the registry file path is empty")
+        return str(Path(value).expanduser().resolve())
+
+    @property
+    def artifact_dir(self) -> Path:
+        """Folder of the artifacts of runs created through this registry."""
+        if self.artifacts:
+            return Path(self.artifacts)
+        db = Path(self.path)
+        return db.with_name(db.stem + "-artifacts")
+
+    def describe(self) -> str:
+        """Where this profile points, for people."""
+        return self.path
+
+
+Settings = Annotated[MlflowServerSettings | LocalSettings, Field(discriminator="kind")]
+
+
+class Profile(_Frozen):
+    """A named way to reach one registry. Identified by ``id``; ``name`` is for people."""
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    name: str
+    settings: Settings
+    color: str | None = None
+    label: str | None = None  # dev / staging / prod
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("the profile name is empty")
+        if len(value) > 80:
+            raise ValueError("the profile name is longer than 80 characters")
+        return value
+
+    @property
+    def kind(self) -> str:
+        """The registry kind: mlflow, local, …"""
+        return self.settings.kind
+
+
+class _ProfileFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    profiles: list[Profile] = Field(default_factory=list)
+
+
+def normalise_url(value: str) -> str:
+    """Check an MLflow server URL and return it without a trailing slash.
+
+    Credentials inside the URL are refused: MLflow would echo them in error messages.
+    """
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"the URL must start with http:// or https:// (got {value!r})")
+    if not parts.hostname:
+        raise ValueError(f"the URL has no host name: {value!r}")
+    if parts.username or parts.password:
+        raise ValueError(
+            "put the username and password in their own fields, not in the URL "
+            "(a URL with credentials ends up in logs and error messages)"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError("the URL must not have a query (?…) or fragment (#…)")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise ValueError(f"the port in {value!r} is not a number from 1 to 65535") from exc
+    return value.rstrip("/")
+
+
+def validation_message(exc: ValidationError) -> str:
+    """One line per problem, without pydantic's internals."""
+    lines = []
+    for error in exc.errors():
+        msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("settings",))
+        loc = loc.replace("mlflow.", "").replace("local.", "")
+        lines.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(lines)
+
+
+class ProfileStore:
+    """The profile file: load, add, replace, remove; every write is atomic."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory if directory is not None else config_dir()
+        self.path = self.directory / PROFILE_FILE
+
+    def _read(self) -> _ProfileFile:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return _ProfileFile()
+        except OSError as exc:
+            raise ProfileError(f"Cannot read the profile file {self.path}: {exc.strerror}") from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProfileError(
+                f"The profile file {self.path} is not valid JSON (line {exc.lineno}); "
+                "fix or move it away."
+            ) from exc
+        version = data.get("schema_version") if isinstance(data, dict) else None
+        if isinstance(version, int) and version > SCHEMA_VERSION:
+            raise ProfileError(
+                f"The profile file {self.path} was written by a newer Modelyard "
+                f"(schema {version}); this one reads schema {SCHEMA_VERSION}."
+            )
+        try:
+            return _ProfileFile.model_validate(data)
+        except ValidationError as exc:
+            raise ProfileError(
+                f"The profile file {self.path} is invalid: {validation_message(exc)}"
+            ) from exc
+
+    def _write(self, content: _ProfileFile) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        payload = content.model_dump_json(indent=2, exclude_none=True)
+        fd, tmp = tempfile.mkstemp(prefix=".profiles-", suffix=".json", dir=self.directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(payload + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def list(self) -> list[Profile]:
+        """All profiles, in the order they were added."""
+        return list(self._read().profiles)
+
+    def __iter__(self) -> Iterator[Profile]:
+        return iter(self.list())
+
+    def get(self, name_or_id: str) -> Profile:
+        """The profile with this name (or uuid)."""
+        for profile in self.list():
+            if name_or_id in (profile.name, profile.id):
+                return profile
+        names = ", ".join(p.name for p in self.list()) or "none yet"
+        raise ProfileError(f"No profile named {name_or_id!r} (profiles: {names}).")
+
+    def find(self, name_or_id: str) -> Profile | None:
+        """The profile with this name (or uuid), or None."""
+        try:
+            return self.get(name_or_id)
+        except ProfileError:
+            return None
+
+    def add(self, profile: Profile) -> Profile:
+        """Add a new profile; its name must be free."""
+        content = self._read()
+        if any(p.name == profile.name for p in content.profiles):
+            raise ProfileError(f"A profile named {profile.name!r} exists already.")
+        content.profiles.append(profile)
+        self._write(content)
+        return profile
+
+    def replace(self, profile: Profile) -> Profile:
+        """Replace the profile with the same uuid (or add it)."""
+        content = self._read()
+        if any(p.name == profile.name and p.id != profile.id for p in content.profiles):
+            raise ProfileError(f"A profile named {profile.name!r} exists already.")
+        for index, existing in enumerate(content.profiles):
+            if existing.id == profile.id:
+                content.profiles[index] = profile
+                break
+        else:
+            content.profiles.append(profile)
+        self._write(content)
+        return profile
+
+    def remove(self, name_or_id: str) -> Profile:
+        """Remove a profile and return it (its secrets are the caller's to delete)."""
+        profile = self.get(name_or_id)
+        content = self._read()
+        content.profiles = [p for p in content.profiles if p.id != profile.id]
+        self._write(content)
+        return profile

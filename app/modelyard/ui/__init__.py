@@ -1,0 +1,1 @@
+"""Qt layer of Modelyard. Never calls the network on the GUI thread: see :mod:`.workers`."""

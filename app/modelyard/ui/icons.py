@@ -1,0 +1,47 @@
+"""Icons: SVGs shipped in ``modelyard.resources`` plus small painted swatches, all cached."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from modelyard.resources import resource_path
+
+
+@cache
+def icon(name: str) -> QIcon:
+    """The icon ``resources/icons/<name>.svg``."""
+    return QIcon(str(resource_path("icons", f"{name}.svg")))
+
+
+@cache
+def app_icon() -> QIcon:
+    """The application icon."""
+    return QIcon(str(resource_path("modelyard.svg")))
+
+
+def _painted(color: str, rounded: float, size: int = 14, inset: float = 2.0) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawRoundedRect(QRectF(inset, inset, size - 2 * inset, size - 2 * inset),
+                            rounded, rounded)
+    painter.end()
+    return QIcon(pixmap)
+
+
+@cache
+def swatch(color: str) -> QIcon:
+    """A rounded square of ``color`` (profile colours)."""
+    return _painted(color, 3.0, inset=1.0)
+
+
+@cache
+def dot(color: str) -> QIcon:
+    """A round dot of ``color`` (stages)."""
+    return _painted(color, 5.0, size=12, inset=1.0)

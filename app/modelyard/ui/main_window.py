@@ -1,0 +1,303 @@
+"""The main window: registry tree with search on the left, details on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QToolBar,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from modelyard import APP_NAME, __version__
+from modelyard.core.demo import DEMO_PROFILE, ensure_demo
+from modelyard.core.errors import ModelyardError
+from modelyard.core.profiles import Profile, ProfileStore
+from modelyard.core.session import Connections
+from modelyard.ui import icons
+from modelyard.ui.details import DetailsPane
+from modelyard.ui.tree_model import NODE_ROLE, Column, Node, NodeKind, RegistryTreeModel
+from modelyard.ui.workers import CancelToken, WorkerPool
+
+FILTER_DELAY_MS = 150
+
+
+class RegistryFilter(QSortFilterProxyModel):
+    """Case-insensitive filter on names; parents of matches stay, children of matches show."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRecursiveFilteringEnabled(True)
+        self.setAutoAcceptChildRows(True)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(Column.NAME)
+
+
+class MainWindow(QMainWindow):
+    """Modelyard's main window."""
+
+    def __init__(self, store: ProfileStore | None = None,
+                 connections: Connections | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(icons.app_icon())
+        self.resize(1280, 800)
+        self.store = store if store is not None else ProfileStore()
+        self.connections = connections if connections is not None else Connections()
+        self.workers = WorkerPool(self)
+
+        self.tree_model = RegistryTreeModel(self.connections, self.workers, self)
+        self.proxy = RegistryFilter(self)
+        self.proxy.setSourceModel(self.tree_model)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Filter registries, models and versions  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self._apply_filter)
+        self.search.textChanged.connect(lambda _text: self._filter_timer.start())
+
+        self.tree = QTreeView()
+        self.tree.setObjectName("registryTree")
+        self.tree.setModel(self.proxy)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setAnimated(False)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(Column.NAME, 250)
+        header.resizeSection(Column.STAGE, 95)
+        header.resizeSection(Column.ALIASES, 150)
+        self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 0, 8)
+        left_layout.setSpacing(6)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.tree)
+
+        self.details = DetailsPane()
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([700, 560])
+        self.setCentralWidget(splitter)
+
+        self._build_actions()
+        self.connection_label = QLabel()
+        self.connection_label.setObjectName("connectionState")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setVisible(False)
+        self.statusBar().addPermanentWidget(self.busy)
+        self.statusBar().addPermanentWidget(self.connection_label)
+        self.tree_model.loadFailed.connect(self._load_failed)
+        self.tree_model.loadSucceeded.connect(self._load_succeeded)
+        self.tree_model.fetchingChanged.connect(self._update_busy)
+        self.tree_model.dataChanged.connect(self._refresh_details_if_shown)
+        self.tree_model.rowsInserted.connect(self._refresh_details_parent)
+
+        self.reload_profiles()
+
+    # --- actions ---------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.refresh_action = QAction(icons.icon("refresh"), "&Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.setToolTip("Reload the selected registry or model from the server (F5)")
+        self.refresh_action.triggered.connect(self.refresh_selected)
+        find = QAction("&Find", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self._focus_search)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        about = QAction(f"&About {APP_NAME}", self)
+        about.triggered.connect(self._about)
+        escape = QAction(self)
+        escape.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        escape.triggered.connect(self._clear_search)
+        self.addAction(escape)
+
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.refresh_action)
+        view_menu.addAction(find)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(about)
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.refresh_action)
+        self.addToolBar(toolbar)
+
+    @Slot()
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    @Slot()
+    def _clear_search(self) -> None:
+        if self.search.text():
+            self.search.clear()
+
+    @Slot()
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<b>{APP_NAME} {__version__}</b><p>One window onto every MLflow model registry "
+            "you use.</p>",
+        )
+
+    # --- profiles and loading ----------------------------------------------------------------
+    def reload_profiles(self) -> None:
+        """Re-read the profile file and show its profiles."""
+        try:
+            profiles = self.store.list()
+        except ModelyardError as exc:
+            profiles = []
+            self.show_error(exc.message)
+        self.tree_model.set_profiles(profiles)
+        self.details.show_placeholder()
+        if not profiles:
+            self.statusBar().showMessage(
+                "No profiles yet: run `modelyard profiles add …`, or `modelyard --demo`."
+            )
+
+    def prepare_demo(self, reset: bool = False) -> None:
+        """Create/seed the demo registry in the background, then show and open it."""
+        self.statusBar().showMessage("Preparing the demo registry…")
+        self.busy.setVisible(True)
+        store = self.store
+
+        def work(token: CancelToken) -> Profile:
+            return ensure_demo(store, reset=reset)
+
+        self.workers.submit(work, self._demo_ready, self._demo_failed, "prepare demo")
+
+    def _demo_ready(self, profile: Profile) -> None:
+        self.reload_profiles()
+        self.open_profile(profile.name)
+        self.statusBar().showMessage("Demo registry ready.", 5000)
+
+    def _demo_failed(self, error: ModelyardError) -> None:
+        self.busy.setVisible(False)
+        self.show_error(f"Could not prepare the demo registry: {error.message}")
+
+    def open_profile(self, name: str) -> None:
+        """Select and expand a profile (which starts loading its models)."""
+        source = self.tree_model.profile_index(name)
+        if not source.isValid():
+            return
+        index = self.proxy.mapFromSource(source)
+        self.tree.setCurrentIndex(index)
+        self.tree.expand(index)
+
+    @Slot()
+    def refresh_selected(self) -> None:
+        """Reload the selected registry or model (a version reloads its model)."""
+        index = self.tree.currentIndex()
+        if not index.isValid():
+            for row in range(self.tree_model.rowCount()):
+                self.tree_model.refresh(self.tree_model.index(row, 0))
+            return
+        node = self._node(index)
+        source = self.proxy.mapToSource(index.siblingAtColumn(0))
+        if node is not None and node.kind is NodeKind.VERSION:
+            source = source.parent()
+        self.tree_model.refresh(source)
+        self.tree.expand(self.proxy.mapFromSource(source))
+
+    # --- filter -----------------------------------------------------------------------------
+    @Slot()
+    def _apply_filter(self) -> None:
+        text = self.search.text().strip()
+        self.proxy.setFilterFixedString(text)
+        if text:
+            self.tree_model.load_all_models()
+            for row in range(self.proxy.rowCount()):
+                self.tree.expand(self.proxy.index(row, 0))
+
+    # --- selection and details ---------------------------------------------------------------
+    def _node(self, index: QModelIndex) -> Node | None:
+        if not index.isValid():
+            return None
+        node = index.data(NODE_ROLE)
+        return node if isinstance(node, Node) else None
+
+    @Slot(QItemSelection, QItemSelection)
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        self.details.show_node(self._node(indexes[0]) if indexes else None)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _refresh_details_if_shown(self, top_left: QModelIndex, _bottom_right: QModelIndex) -> None:
+        node = self.tree_model.node(top_left)
+        if node is self.details.current:
+            self.details.show_node(node)
+
+    @Slot(QModelIndex, int, int)
+    def _refresh_details_parent(self, parent: QModelIndex, _first: int, _last: int) -> None:
+        if self.tree_model.node(parent) is self.details.current:
+            self.details.show_node(self.details.current)
+
+    # --- status -----------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        """Show an error in the status bar (it stays until the next message)."""
+        self.statusBar().showMessage("⚠ " + message)
+
+    @Slot(str, str)
+    def _load_failed(self, profile: str, message: str) -> None:
+        self.connection_label.setText(f"● {profile}: error")
+        self.connection_label.setProperty("state", "error")
+        self._restyle(self.connection_label)
+        self.show_error(message)
+
+    @Slot(str)
+    def _load_succeeded(self, profile: str) -> None:
+        self.connection_label.setText(f"● {profile}: connected")
+        self.connection_label.setProperty("state", "ok")
+        self._restyle(self.connection_label)
+
+    @Slot()
+    def _update_busy(self) -> None:
+        self.busy.setVisible(self.tree_model.is_fetching())
+
+    @staticmethod
+    def _restyle(widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+    # --- lifetime ---------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # overrides QWidget.closeEvent
+        """Cancel background work, wait for it, and close connections."""
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop timers and workers and close registries; safe to call twice."""
+        self._filter_timer.stop()
+        self.workers.shutdown()
+        self.connections.close_all()

@@ -1,0 +1,180 @@
+"""The one way the GUI runs core calls off the GUI thread.
+
+``WorkerPool.submit(fn, on_done, on_error)`` runs ``fn(token)`` on a QThreadPool thread and
+delivers the result on the GUI thread through queued signals. Each submission is a ``Job`` with a
+request id and a cancel token: a job cancelled before its result arrives (a newer request made
+it stale, the view closed) has its result dropped, never delivered.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import traceback
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+from modelyard.core.errors import Cancelled, ErrorKind, ModelyardError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class CancelToken:
+    """Set by the GUI, read by the work: long work checks ``cancelled`` between steps."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the work to stop; its result will be dropped."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether cancel() was called."""
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        """Raise Cancelled when cancel() was called."""
+        if self._event.is_set():
+            raise Cancelled()
+
+
+@dataclass(eq=False)
+class Job(Generic[T]):
+    """A submitted piece of work."""
+
+    id: int
+    token: CancelToken = field(default_factory=CancelToken)
+    description: str = ""
+
+    def cancel(self) -> None:
+        """Drop this job's result (and ask the work to stop)."""
+        self.token.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the job was cancelled."""
+        return self.token.cancelled
+
+
+class _Bridge(QObject):
+    """Carries results from pool threads to the GUI thread.
+
+    Signals:
+        finished(int, object): job id and result.
+        failed(int, object): job id and ModelyardError.
+    """
+
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+
+
+class _Task(QRunnable):
+    def __init__(self, job_id: int, fn: Callable[[CancelToken], Any], token: CancelToken,
+                 bridge: _Bridge) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._job_id = job_id
+        self._fn = fn
+        self._token = token
+        self._bridge = bridge
+
+    def run(self) -> None:  # overrides QRunnable.run
+        try:
+            self._token.raise_if_cancelled()
+            result = self._fn(self._token)
+        except ModelyardError as exc:
+            self._bridge.failed.emit(self._job_id, exc)
+        except Exception as exc:  # anything else is a bug: keep the traceback in the log
+            log.error("worker job %s crashed:\n%s", self._job_id, traceback.format_exc())
+            self._bridge.failed.emit(
+                self._job_id,
+                ModelyardError(f"Unexpected error: {type(exc).__name__}: {exc}", ErrorKind.UNKNOWN),
+            )
+        else:
+            self._bridge.finished.emit(self._job_id, result)
+
+
+class WorkerPool(QObject):
+    """Runs blocking core calls on its own QThreadPool; results arrive on the GUI thread."""
+
+    _pools: ClassVar[weakref.WeakSet[WorkerPool]] = weakref.WeakSet()
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 6) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._bridge = _Bridge()
+        self._bridge.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._bridge.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[Job[Any], Callable[[Any], None],
+                                       Callable[[ModelyardError], None] | None]] = {}
+        WorkerPool._pools.add(self)
+
+    @classmethod
+    def live_pools(cls) -> list[WorkerPool]:
+        """Every pool still alive (tests check that all are idle at teardown)."""
+        return list(cls._pools)
+
+    def submit(
+        self,
+        fn: Callable[[CancelToken], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[ModelyardError], None] | None = None,
+        description: str = "",
+    ) -> Job[T]:
+        """Run ``fn(token)`` off the GUI thread; call on_done/on_error on the GUI thread."""
+        job: Job[T] = Job(next(self._ids), description=description)
+        self._pending[job.id] = (job, on_done, on_error)
+        self._pool.start(_Task(job.id, fn, job.token, self._bridge))
+        return job
+
+    @property
+    def pending(self) -> int:
+        """Jobs submitted whose result has not been delivered (or dropped) yet."""
+        return len(self._pending)
+
+    def is_idle(self) -> bool:
+        """No job pending and no thread busy."""
+        return not self._pending and self._pool.activeThreadCount() == 0
+
+    @Slot(int, object)
+    def _on_finished(self, job_id: int, result: object) -> None:
+        entry = self._pending.pop(job_id, None)
+        if entry is None or entry[0].cancelled:
+            return
+        entry[1](result)
+
+    @Slot(int, object)
+    def _on_failed(self, job_id: int, error: object) -> None:
+        entry = self._pending.pop(job_id, None)
+        if entry is None or entry[0].cancelled:
+            return
+        assert isinstance(error, ModelyardError)
+        if isinstance(error, Cancelled):
+            return
+        if entry[2] is not None:
+            entry[2](error)
+        else:
+            log.warning("%s failed: %s", entry[0].description or f"job {job_id}", error)
+
+    def cancel_all(self) -> None:
+        """Cancel every pending job (their results are dropped)."""
+        for job, _done, _error in self._pending.values():
+            job.cancel()
+
+    def shutdown(self, wait_ms: int = 30_000) -> bool:
+        """Cancel everything and wait for running work to end; True when it did."""
+        self.cancel_all()
+        self._pool.clear()
+        done = self._pool.waitForDone(wait_ms)
+        self._pending.clear()
+        return bool(done)
