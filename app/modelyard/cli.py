@@ -18,13 +18,14 @@ from modelyard import __version__
 from modelyard.core.domain import ModelSummary, VersionSummary
 from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import (
+    AuthKind,
     LocalSettings,
     MlflowServerSettings,
     Profile,
     ProfileStore,
     validation_message,
 )
-from modelyard.core.secrets import SecretStore
+from modelyard.core.secrets import SecretField, SecretStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,7 +57,9 @@ def _when(value: datetime | None) -> str:
 def _table(rows: list[list[str]], headers: list[str]) -> str:
     widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines += [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -179,7 +182,7 @@ def profiles_add(
     """Add a profile."""
     with _reported():
         settings: MlflowServerSettings | LocalSettings
-        secret: tuple[str, str] | None = None
+        secret: tuple[SecretField, str] | None = None
         if kind == "mlflow":
             if not url:
                 _fail("--kind mlflow needs --url")
@@ -187,7 +190,9 @@ def profiles_add(
                 _fail("give either --password-stdin or --token-stdin, not both")
             if password_stdin and not username:
                 _fail("--password-stdin needs --username")
-            auth = "basic" if password_stdin or username else "token" if token_stdin else "none"
+            auth: AuthKind = (
+                "basic" if password_stdin or username else "token" if token_stdin else "none"
+            )
             if auth == "basic" and not password_stdin:
                 _fail("--username needs --password-stdin (secrets are never taken as arguments)")
             settings = MlflowServerSettings(
@@ -213,7 +218,7 @@ def profiles_add(
         if store.find(name) is not None:
             _fail(f"a profile named {name!r} exists already")
         if secret is not None:
-            SecretStore().set(profile.id, secret[0], secret[1])  # type: ignore[arg-type]
+            SecretStore().set(profile.id, secret[0], secret[1])
         store.add(profile)
         click.echo(f"Added profile {profile.name!r} ({profile.kind}: {settings.describe()}).")
 
@@ -228,7 +233,9 @@ def profiles_list(as_json: bool) -> None:
             click.echo(json.dumps([p.model_dump(exclude_none=True) for p in items], indent=2))
             return
         if not items:
-            click.echo("No profiles yet: add one with `modelyard profiles add` or run `modelyard demo`.")
+            click.echo(
+                "No profiles yet: add one with `modelyard profiles add` or run `modelyard demo`."
+            )
             return
         rows = [[p.name, p.kind, p.settings.describe(), p.label or ""] for p in items]
         click.echo(_table(rows, ["NAME", "KIND", "WHERE", "LABEL"]))

@@ -64,8 +64,16 @@ DEMO_MODELS: tuple[DemoModel, ...] = (
         "ridge",
         "Daily demand per store and product family, 14 days ahead.",
         {"team": "supply-chain", "domain": "forecasting", "framework": "scikit-learn"},
-        ("Archived", "Archived", "Archived", "Archived", "Archived", "None", "Production",
-         "Staging"),
+        (
+            "Archived",
+            "Archived",
+            "Archived",
+            "Archived",
+            "Archived",
+            "None",
+            "Production",
+            "Staging",
+        ),
         {"champion": 7, "challenger": 8, "baseline": 1},
     ),
     DemoModel(
@@ -110,7 +118,9 @@ def demo_profile(store: ProfileStore) -> Profile:
     folder = demo_dir()
     profile = Profile(
         name=DEMO_PROFILE,
-        settings=LocalSettings(path=str(folder / "registry.db"), artifacts=str(folder / "artifacts")),
+        settings=LocalSettings(
+            path=str(folder / "registry.db"), artifacts=str(folder / "artifacts")
+        ),
         color="#2e7d32",
         label="demo",
     )
@@ -182,8 +192,10 @@ def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
                     experiment_id,
                     user_id="demo-trainer",
                     start_time=started,
-                    tags=[RunTag("mlflow.user", "demo-trainer"),
-                          RunTag("mlflow.source.name", "train.py")],
+                    tags=[
+                        RunTag("mlflow.user", "demo-trainer"),
+                        RunTag("mlflow.source.name", "train.py"),
+                    ],
                     run_name=f"{recipe.name}-train-{version}",
                 )
                 run_id = run.info.run_id
@@ -202,16 +214,18 @@ def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
                 with tempfile.TemporaryDirectory(prefix="modelyard-demo-") as tmp:
                     local = Path(tmp) / "model"
                     _save_model(model, local, signature_input)
-                    LocalArtifactRepository(run.info.artifact_uri).log_artifacts(str(local), "model")
-                tracking.update_run_info(
-                    run_id, RunStatus.FINISHED, started + 30 * 60_000, None
-                )
+                    LocalArtifactRepository(run.info.artifact_uri).log_artifacts(
+                        str(local), "model"
+                    )
+                tracking.update_run_info(run_id, RunStatus.FINISHED, started + 30 * 60_000, None)
                 mv = registry.create_model_version(
                     recipe.name,
                     source=f"{run.info.artifact_uri}/model",
                     run_id=run_id,
-                    tags=[ModelVersionTag("validation", "passed" if stage != "None" else "pending"),
-                          ModelVersionTag("dataset", f"{recipe.name}-{2026}-w{30 + version}")],
+                    tags=[
+                        ModelVersionTag("validation", "passed" if stage != "None" else "pending"),
+                        ModelVersionTag("dataset", f"{recipe.name}-{2026}-w{30 + version}"),
+                    ],
                     description=f"Retrained on week {30 + version} data.",
                 )
                 if stage != "None":
@@ -249,10 +263,9 @@ def _train(
     recipe: DemoModel, version: int, X: Any, y: Any, rng: Any
 ) -> tuple[dict[str, object], dict[str, list[float]], Any, Any]:
     import numpy as np
+    import pandas as pd
     from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
     from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
-
-    import pandas as pd
 
     split = int(len(X) * 0.75)
     columns = [f"f{i}" for i in range(X.shape[1])]
@@ -284,7 +297,9 @@ def _train(
     quality = 1 - 0.35 / (1 + version)  # later versions learn a little better
     decay = np.exp(-np.linspace(0, 3, steps))
     noise = rng.normal(scale=0.01, size=steps)
-    history: dict[str, list[float]] = {"train_loss": list(0.2 + 0.9 * decay * (1.2 - quality) + noise)}
+    history: dict[str, list[float]] = {
+        "train_loss": list(0.2 + 0.9 * decay * (1.2 - quality) + noise)
+    }
     if recipe.task == "classify":
         accuracy = float((model.predict(test_x) == test_y).mean())
         history["val_accuracy"] = list(accuracy - 0.3 * decay + noise / 2)

@@ -133,8 +133,12 @@ def describe_exception(
     if code in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"):
         return err(ErrorKind.NOT_FOUND, f"Not found on {where}: {_short(_mlflow_message(raw))}")
     if code == "INVALID_PARAMETER_VALUE":
-        return err(ErrorKind.INVALID, f"{where} rejected the request: {_short(_mlflow_message(raw))}")
-    if any(s in low for s in ("certificate_verify_failed", "sslerror", "ssl:", "certificate verify")):
+        return err(
+            ErrorKind.INVALID, f"{where} rejected the request: {_short(_mlflow_message(raw))}"
+        )
+    if any(
+        s in low for s in ("certificate_verify_failed", "sslerror", "ssl:", "certificate verify")
+    ):
         hint = (
             "the certificate is self-signed or issued by an unknown authority: give the CA "
             "bundle, or switch on insecure TLS for a test server"
@@ -153,7 +157,9 @@ def describe_exception(
             "getaddrinfo failed",
         )
     ):
-        return err(ErrorKind.UNRESOLVED, f"The host name of {where} does not resolve: check the URL.")
+        return err(
+            ErrorKind.UNRESOLVED, f"The host name of {where} does not resolve: check the URL."
+        )
     if "connection refused" in low or "failed to establish a new connection" in low:
         return err(
             ErrorKind.REFUSED,
@@ -161,15 +167,21 @@ def describe_exception(
             "host and port right?",
         )
     if "timed out" in low or "timeout" in low:
-        return err(ErrorKind.TIMEOUT, f"{where} did not answer in time: the server may be down or overloaded.")
+        return err(
+            ErrorKind.TIMEOUT,
+            f"{where} did not answer in time: the server may be down or overloaded.",
+        )
     if status is not None and status >= 500:
-        return err(ErrorKind.SERVER, f"{where} had an internal error (HTTP {status}): {_short(raw)}")
+        return err(
+            ErrorKind.SERVER, f"{where} had an internal error (HTTP {status}): {_short(raw)}"
+        )
     if "max retries exceeded" in low or "connectionerror" in low or "remotedisconnected" in low:
         return err(ErrorKind.REFUSED, f"The connection to {where} failed: {_short(raw)}")
     if "was not in a valid json format" in low:
         return err(
             ErrorKind.HTML,
-            f"{where} did not answer with MLflow's JSON API: check the URL or any proxy in between.",
+            f"{where} did not answer with MLflow's JSON API: "
+            "check the URL or any proxy in between.",
         )
     return err(ErrorKind.UNKNOWN, f"{where}: {_short(raw) or type(exc).__name__}")
 

@@ -71,9 +71,10 @@ class SecretStore:
         if self.session_only:
             return None
         try:
-            return keyring.get_password(SERVICE, key)
+            value = keyring.get_password(SERVICE, key)
         except keyring.errors.KeyringError as exc:
             raise _explain(exc) from None
+        return None if value is None else str(value)
 
     def set(self, profile_id: str, field: SecretField, value: str) -> None:
         """Store the secret (replacing any previous one)."""

@@ -5,11 +5,67 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from modelyard import APP_ID, APP_NAME, __version__
-from modelyard.resources import read_text
+from modelyard.assets import read_text
+
+SELFTEST_ENV = "MODELYARD_SELFTEST_SCREENSHOT"
+SELFTEST_TIMEOUT_S = 180
+
+
+class _SelfTest:
+    """Packaging/e2e self-test: wait for the first registry to load, open its first model,
+    select a version, save a screenshot of the whole screen and quit (exit code 0 on success)."""
+
+    def __init__(self, window: QWidget, path: str) -> None:
+        from modelyard.ui.main_window import MainWindow
+
+        assert isinstance(window, MainWindow)
+        self.window = window
+        self.path = path
+        self.started = time.monotonic()
+        self.timer = QTimer(window)
+        self.timer.setInterval(100)
+        self.timer.timeout.connect(self._tick)
+        self.step = 0
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def _finish(self, code: int, message: str) -> None:
+        self.timer.stop()
+        print(message, file=sys.stderr)
+        QApplication.exit(code)
+
+    def _tick(self) -> None:
+        window = self.window
+        model, proxy = window.tree_model, window.proxy
+        if time.monotonic() - self.started > SELFTEST_TIMEOUT_S:
+            self._finish(3, "self-test: timed out waiting for the registry")
+            return
+        if model.rowCount() == 0:
+            return
+        profile = model.index(0, 0)
+        node = model.node(profile)
+        if node.error:
+            self._finish(2, f"self-test: {node.error}")
+            return
+        if self.step == 0 and model.rowCount(profile) > 0 and node.all_fetched:
+            first = proxy.mapFromSource(model.index(0, 0, profile))
+            window.tree.expand(first)
+            self.step = 1
+        elif self.step == 1 and model.rowCount(model.index(0, 0, profile)) > 0:
+            version = proxy.mapFromSource(model.index(0, 0, model.index(0, 0, profile)))
+            window.tree.setCurrentIndex(version)
+            self.step = 2
+        elif self.step == 2 and window.workers.is_idle():
+            screen = window.screen()
+            screen.grabWindow(0).save(self.path)
+            self._finish(0, f"self-test: screenshot saved to {self.path}")
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -42,6 +98,10 @@ def run_gui(demo: bool = False, reset_demo: bool = False) -> int:
     window.show()
     if demo:
         window.prepare_demo(reset=reset_demo)
+    screenshot = os.environ.get(SELFTEST_ENV)
+    selftest = _SelfTest(window, screenshot) if screenshot else None
+    if selftest is not None:
+        selftest.start()
     code = app.exec()
     window.shutdown()
     return int(code)

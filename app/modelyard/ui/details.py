@@ -109,7 +109,9 @@ class DetailsPane(QScrollArea):
                 button = QPushButton("Copy")
                 button.setObjectName("copyButton")
                 button.setToolTip(f"Copy {label.lower()} to the clipboard")
-                button.clicked.connect(lambda _=False, v=value: QGuiApplication.clipboard().setText(v))
+                button.clicked.connect(
+                    lambda _=False, v=value: QGuiApplication.clipboard().setText(v)
+                )
                 line.addWidget(button)
                 holder = QWidget()
                 holder.setLayout(line)
@@ -148,8 +150,12 @@ class DetailsPane(QScrollArea):
             table.setItem(row, 0, QTableWidgetItem(key))
             table.setItem(row, 1, QTableWidgetItem(value))
         table.resizeRowsToContents()
-        height = (table.horizontalHeader().sizeHint().height()
-                  + table.verticalHeader().length() + 2 * table.frameWidth() + 2)
+        height = (
+            table.horizontalHeader().sizeHint().height()
+            + table.verticalHeader().length()
+            + 2 * table.frameWidth()
+            + 2
+        )
         table.setFixedHeight(min(height, 280))
         self._layout.addWidget(table)
 
@@ -185,13 +191,30 @@ class DetailsPane(QScrollArea):
         self._layout.addStretch(1)
 
     def _show_profile(self, profile: Profile, node: Node) -> None:
-        self._title(profile.name, f"{profile.kind} registry",
-                    (profile.label, profile.color or "#475569") if profile.label else None)
-        state = "error" if node.error else "loading…" if node.fetching else (
-            f"{len(node.children)}{'' if node.all_fetched else '+'} models loaded"
-            if node.children or node.all_fetched else "not loaded yet (expand it)")
-        self._form([("Kind", profile.kind), ("Location", profile.settings.describe()),
-                    ("State", state), ("Profile id", profile.id)])
+        self._title(
+            profile.name,
+            f"{profile.kind} registry",
+            (profile.label, profile.color or "#475569") if profile.label else None,
+        )
+        state = (
+            "error"
+            if node.error
+            else "loading…"
+            if node.fetching
+            else (
+                f"{len(node.children)}{'' if node.all_fetched else '+'} models loaded"
+                if node.children or node.all_fetched
+                else "not loaded yet (expand it)"
+            )
+        )
+        self._form(
+            [
+                ("Kind", profile.kind),
+                ("Location", profile.settings.describe()),
+                ("State", state),
+                ("Profile id", profile.id),
+            ]
+        )
         if node.error:
             error = QLabel(node.error)
             error.setObjectName("errorText")
@@ -201,31 +224,39 @@ class DetailsPane(QScrollArea):
     def _show_model(self, model: ModelSummary, node: Node) -> None:
         loaded = f"{len(node.children)}{'' if node.all_fetched else '+'}" if node.children else "—"
         self._title(model.name, "Registered model")
-        self._form([
-            ("Created", _when(model.created)),
-            ("Updated", _when(model.updated)),
-            ("Latest versions", ", ".join(f"v{v}" for v in model.latest_versions)),
-            ("Versions loaded", loaded),
-            ("Model URI", f"models:/{model.name}"),
-        ], copyable=("Model URI",))
+        self._form(
+            [
+                ("Created", _when(model.created)),
+                ("Updated", _when(model.updated)),
+                ("Latest versions", ", ".join(f"v{v}" for v in model.latest_versions)),
+                ("Versions loaded", loaded),
+                ("Model URI", f"models:/{model.name}"),
+            ],
+            copyable=("Model URI",),
+        )
         self._markdown(model.description)
-        self._table("Aliases", {a: f"v{v}" for a, v in model.aliases.items()},
-                    ("Alias", "Version"))
+        self._table("Aliases", {a: f"v{v}" for a, v in model.aliases.items()}, ("Alias", "Version"))
         self._table("Tags", model.tags, ("Key", "Value"))
 
     def _show_version(self, version: VersionSummary) -> None:
-        self._title(f"{version.model}  v{version.version}", "Model version",
-                    (version.stage.value, STAGE_COLORS[version.stage]))
-        self._form([
-            ("Stage", version.stage.value),
-            ("Aliases", ", ".join(version.aliases)),
-            ("Status", version.status),
-            ("Created", _when(version.created)),
-            ("Updated", _when(version.updated)),
-            ("Creator", version.creator),
-            ("Source run", version.run_id),
-            ("Source", version.source),
-            ("Model URI", version.uri),
-        ], copyable=("Model URI", "Source run"))
+        self._title(
+            f"{version.model}  v{version.version}",
+            "Model version",
+            (version.stage.value, STAGE_COLORS[version.stage]),
+        )
+        self._form(
+            [
+                ("Stage", version.stage.value),
+                ("Aliases", ", ".join(version.aliases)),
+                ("Status", version.status),
+                ("Created", _when(version.created)),
+                ("Updated", _when(version.updated)),
+                ("Creator", version.creator),
+                ("Source run", version.run_id),
+                ("Source", version.source),
+                ("Model URI", version.uri),
+            ],
+            copyable=("Model URI", "Source run"),
+        )
         self._markdown(version.description)
         self._table("Tags", version.tags, ("Key", "Value"))

@@ -7,7 +7,7 @@ from functools import cache
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from modelyard.resources import resource_path
+from modelyard.assets import resource_path
 
 
 @cache
@@ -29,8 +29,9 @@ def _painted(color: str, rounded: float, size: int = 14, inset: float = 2.0) -> 
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(color))
-    painter.drawRoundedRect(QRectF(inset, inset, size - 2 * inset, size - 2 * inset),
-                            rounded, rounded)
+    painter.drawRoundedRect(
+        QRectF(inset, inset, size - 2 * inset, size - 2 * inset), rounded, rounded
+    )
     painter.end()
     return QIcon(pixmap)
 

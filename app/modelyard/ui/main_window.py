@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard import APP_NAME, __version__
-from modelyard.core.demo import DEMO_PROFILE, ensure_demo
+from modelyard.core.demo import ensure_demo
 from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.session import Connections
@@ -46,8 +46,9 @@ class RegistryFilter(QSortFilterProxyModel):
 class MainWindow(QMainWindow):
     """Modelyard's main window."""
 
-    def __init__(self, store: ProfileStore | None = None,
-                 connections: Connections | None = None) -> None:
+    def __init__(
+        self, store: ProfileStore | None = None, connections: Connections | None = None
+    ) -> None:
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icons.app_icon())

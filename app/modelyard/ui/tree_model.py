@@ -52,8 +52,12 @@ class Column(enum.IntEnum):
     INFO = 3
 
 
-HEADERS = {Column.NAME: "Name", Column.STAGE: "Stage", Column.ALIASES: "Aliases",
-           Column.INFO: "Info"}
+HEADERS = {
+    Column.NAME: "Name",
+    Column.STAGE: "Stage",
+    Column.ALIASES: "Aliases",
+    Column.INFO: "Info",
+}
 
 
 class NodeKind(enum.Enum):
@@ -72,8 +76,18 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 2
 class Node:
     """A tree node; ``payload`` is a Profile, ModelSummary or VersionSummary."""
 
-    __slots__ = ("all_fetched", "children", "error", "fetching", "job", "kind", "next_token",
-                 "parent", "payload", "row")
+    __slots__ = (
+        "all_fetched",
+        "children",
+        "error",
+        "fetching",
+        "job",
+        "kind",
+        "next_token",
+        "parent",
+        "payload",
+        "row",
+    )
 
     def __init__(self, kind: NodeKind, payload: Any, parent: Node | None, row: int) -> None:
         self.kind = kind
@@ -122,8 +136,9 @@ class RegistryTreeModel(QAbstractItemModel):
     loadSucceeded = Signal(str)
     fetchingChanged = Signal()
 
-    def __init__(self, connections: Connections, workers: WorkerPool,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, connections: Connections, workers: WorkerPool, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._connections = connections
         self._workers = workers
@@ -254,6 +269,7 @@ class RegistryTreeModel(QAbstractItemModel):
         connections = self._connections
         work: Callable[[CancelToken], Page[Any]]
         if node.kind is NodeKind.PROFILE:
+
             def work(cancel: CancelToken) -> Page[Any]:
                 registry = connections.get(profile)
                 cancel.raise_if_cancelled()
@@ -274,8 +290,9 @@ class RegistryTreeModel(QAbstractItemModel):
         )
         node.job = job
         index = self._index_of(node)
-        self.dataChanged.emit(index.siblingAtColumn(Column.INFO),
-                              index.siblingAtColumn(Column.INFO))
+        self.dataChanged.emit(
+            index.siblingAtColumn(Column.INFO), index.siblingAtColumn(Column.INFO)
+        )
         self.fetchingChanged.emit()
 
     def _page_arrived(self, node: Node, job: Job[Any], page: Page[Any]) -> None:
@@ -312,8 +329,9 @@ class RegistryTreeModel(QAbstractItemModel):
         self.fetchingChanged.emit()
 
     # --- data ------------------------------------------------------------------------------
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         """Override of QAbstractItemModel.headerData."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADERS.get(Column(section)) if 0 <= section < len(Column) else None
@@ -405,8 +423,11 @@ class RegistryTreeModel(QAbstractItemModel):
             if column is Column.ALIASES:
                 return ", ".join(version.aliases)
             if column is Column.INFO:
-                created = version.created.astimezone().strftime("%Y-%m-%d %H:%M") \
-                    if version.created else ""
+                created = (
+                    version.created.astimezone().strftime("%Y-%m-%d %H:%M")
+                    if version.created
+                    else ""
+                )
                 status = "" if version.status == "READY" else f"{version.status} · "
                 return status + created
         elif role == Qt.ItemDataRole.DecorationRole:

@@ -77,8 +77,9 @@ class _Bridge(QObject):
 
 
 class _Task(QRunnable):
-    def __init__(self, job_id: int, fn: Callable[[CancelToken], Any], token: CancelToken,
-                 bridge: _Bridge) -> None:
+    def __init__(
+        self, job_id: int, fn: Callable[[CancelToken], Any], token: CancelToken, bridge: _Bridge
+    ) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._job_id = job_id
@@ -115,8 +116,9 @@ class WorkerPool(QObject):
         self._bridge.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
         self._bridge.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
         self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[Job[Any], Callable[[Any], None],
-                                       Callable[[ModelyardError], None] | None]] = {}
+        self._pending: dict[
+            int, tuple[Job[Any], Callable[[Any], None], Callable[[ModelyardError], None] | None]
+        ] = {}
         WorkerPool._pools.add(self)
 
     @classmethod

@@ -1,0 +1,107 @@
+"""Shared fixtures: an isolated user environment per test and real MLflow servers per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
+from modelyard.core.secrets import SecretStore
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.servers import MlflowServer, start_server
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+
+ARTIFACTS = Path(__file__).parent / "_artifacts"
+
+
+@pytest.fixture(autouse=True)
+def isolated_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """Config, data and cache dirs in tmp; no MLflow credentials in the environment; a fresh
+    in-memory keyring. Tests never touch the developer's real settings or secrets."""
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    for var in list(os.environ):
+        if var.startswith("MLFLOW_TRACKING_") or var == "PYTHON_KEYRING_BACKEND":
+            monkeypatch.delenv(var)
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture()
+def store() -> ProfileStore:
+    return ProfileStore()
+
+
+@pytest.fixture()
+def secrets() -> SecretStore:
+    return SecretStore()
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """A real mlflow server: sqlite backend, proxied artifacts, no auth."""
+    server = start_server(tmp_path_factory.mktemp("mlflow-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """A real mlflow server with the basic-auth app."""
+    server = start_server(tmp_path_factory.mktemp("mlflow-auth-server"), auth=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo registry, seeded once per session; tests get their own copy (see demo_profile)."""
+    from modelyard.core.demo import ensure_demo
+
+    root = tmp_path_factory.mktemp("demo-seed")
+    profile_dir = root / "config"
+    profile_dir.mkdir()
+    old = {k: os.environ.get(k) for k in ("XDG_DATA_HOME",)}
+    os.environ["XDG_DATA_HOME"] = str(root / "data")
+    try:
+        profile = ensure_demo(ProfileStore(profile_dir))
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert isinstance(profile.settings, LocalSettings)
+    return Path(profile.settings.path).parent
+
+
+@pytest.fixture()
+def demo_profile(seeded_demo: Path, tmp_path: Path, store: ProfileStore) -> Profile:
+    """A ``demo`` profile on a private copy of the seeded demo registry database."""
+    target = tmp_path / "demo"
+    shutil.copytree(seeded_demo, target)
+    profile = Profile(
+        name="demo",
+        settings=LocalSettings(
+            path=str(target / "registry.db"), artifacts=str(target / "artifacts")
+        ),
+        color="#2e7d32",
+        label="demo",
+    )
+    return store.add(profile)
+
+
+def save_artifact(name: str) -> Path:
+    """Where tests save screenshots and other things worth looking at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name

@@ -1,0 +1,209 @@
+"""The ``modelyard`` command: in-process through click for speed, and as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from modelyard.cli import cli
+from modelyard.core.profiles import ProfileStore
+from modelyard.core.secrets import SecretStore
+from tests.integration.helpers import admin_store, ensure_model
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, free_port
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_profiles_add_list_remove_with_secret_in_keyring(
+    auth_server: MlflowServer, isolated_user: MemoryKeyring
+) -> None:
+    code, out, err = run(
+        "profiles",
+        "add",
+        "--name",
+        "secured",
+        "--kind",
+        "mlflow",
+        "--url",
+        auth_server.url,
+        "--username",
+        ADMIN_USER,
+        "--password-stdin",
+        stdin=ADMIN_PASSWORD + "\n",
+    )
+    assert code == 0, err
+    assert "Added profile 'secured'" in out
+    profile = ProfileStore().get("secured")
+    assert SecretStore().get(profile.id, "password") == ADMIN_PASSWORD
+    assert ADMIN_PASSWORD not in ProfileStore().path.read_text()
+    code, out, _ = run("profiles", "list")
+    assert code == 0 and "secured" in out and auth_server.url in out
+    code, out, _ = run("profiles", "list", "--json")
+    assert json.loads(out)[0]["settings"]["username"] == ADMIN_USER
+    assert ADMIN_PASSWORD not in out
+    code, _, _ = run("profiles", "remove", "secured")
+    assert code == 0
+    assert SecretStore().get(profile.id, "password") is None
+    assert ProfileStore().list() == []
+
+
+def test_ls_models_and_versions_json(auth_server: MlflowServer) -> None:
+    ensure_model(admin_store(auth_server), "cli-model")
+    run(
+        "profiles",
+        "add",
+        "--name",
+        "secured",
+        "--kind",
+        "mlflow",
+        "--url",
+        auth_server.url,
+        "--username",
+        ADMIN_USER,
+        "--password-stdin",
+        stdin=ADMIN_PASSWORD + "\n",
+    )
+    code, out, err = run("ls", "secured", "--json")
+    assert code == 0, err
+    assert "cli-model" in [m["name"] for m in json.loads(out)]
+    code, out, err = run("ls", "secured", "cli-model", "--json")
+    assert code == 0, err
+    assert json.loads(out) == []
+    code, out, _ = run("ls", "secured")
+    assert code == 0 and "MODEL" in out and "cli-model" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "reason"),
+    [
+        (("ls", "nobody"), None, "No profile named 'nobody'"),
+        (
+            ("profiles", "add", "--name", "x", "--kind", "mlflow", "--url", "ftp://h"),
+            None,
+            "must start with http",
+        ),
+        (
+            ("profiles", "add", "--name", "x", "--kind", "mlflow", "--url", "http://u:p@h"),
+            None,
+            "not in the URL",
+        ),
+        (
+            (
+                "profiles",
+                "add",
+                "--name",
+                "x",
+                "--kind",
+                "mlflow",
+                "--url",
+                "http://h",
+                "--username",
+                "u",
+            ),
+            None,
+            "--password-stdin",
+        ),
+        (
+            (
+                "profiles",
+                "add",
+                "--name",
+                "x",
+                "--kind",
+                "mlflow",
+                "--url",
+                "http://h",
+                "--username",
+                "u",
+                "--password-stdin",
+            ),
+            "",
+            "standard input was empty",
+        ),
+        (("profiles", "add", "--name", "x", "--kind", "local"), None, "needs --path"),
+    ],
+)
+def test_failures_exit_non_zero_with_one_line_reason(
+    args: tuple[str, ...], stdin: str | None, reason: str
+) -> None:
+    code, _out, err = run(*args, stdin=stdin)
+    assert code == 1
+    assert reason in err
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("modelyard: ")
+
+
+def test_wrong_password_exits_with_reason(auth_server: MlflowServer) -> None:
+    run(
+        "profiles",
+        "add",
+        "--name",
+        "bad",
+        "--kind",
+        "mlflow",
+        "--url",
+        auth_server.url,
+        "--username",
+        ADMIN_USER,
+        "--password-stdin",
+        stdin="wrong-password-xyz\n",
+    )
+    code, _, err = run("ls", "bad")
+    assert code == 1
+    assert "refused the credentials" in err and "wrong-password-xyz" not in err
+
+
+def test_unreachable_server_exits_with_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    run(
+        "profiles",
+        "add",
+        "--name",
+        "down",
+        "--kind",
+        "mlflow",
+        "--url",
+        f"http://127.0.0.1:{free_port()}",
+    )
+    code, _, err = run("ls", "down")
+    assert code == 1 and "connection refused" in err
+
+
+def test_demo_no_gui_then_ls_in_real_processes(tmp_path: Path) -> None:
+    """The installed command, as a user runs it: `modelyard demo --no-gui`, then `ls demo`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
+    exe = Path(sys.executable).parent / "modelyard"
+    first = subprocess.run(
+        [str(exe), "demo", "--no-gui"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert first.returncode == 0, first.stderr
+    assert "Demo registry ready" in first.stdout
+    listing = subprocess.run(
+        [str(exe), "ls", "demo", "churn-classifier"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listing.returncode == 0, listing.stderr
+    lines = listing.stdout.splitlines()
+    assert lines[0].split() == ["VERSION", "STAGE", "ALIASES", "STATUS", "RUN", "CREATED"]
+    assert any(line.split()[:3] == ["4", "Production", "champion"] for line in lines[1:])
+    again = subprocess.run(
+        [sys.executable, "-m", "modelyard", "demo", "--no-gui"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0 and "ready" in again.stdout  # reused, not rebuilt

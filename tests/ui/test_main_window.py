@@ -1,0 +1,103 @@
+"""The main window on the demo registry: load, filter, details, status bar, screenshot."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.profiles import Profile, ProfileStore
+from modelyard.ui.app import create_app
+from modelyard.ui.main_window import MainWindow
+from modelyard.ui.tree_model import NODE_ROLE, NodeKind
+from tests.conftest import save_artifact
+
+
+def open_window(qtbot: QtBot, store: ProfileStore) -> MainWindow:
+    create_app()
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def expand_and_wait(qtbot: QtBot, window: MainWindow, name: str) -> None:
+    window.open_profile(name)
+    source = window.tree_model.profile_index(name)
+    qtbot.waitUntil(lambda: window.tree_model.node(source).all_fetched, timeout=60_000)
+
+
+def test_window_browses_the_demo_registry(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    window = open_window(qtbot, store)
+    expand_and_wait(qtbot, window, "demo")
+    proxy = window.proxy
+    demo = proxy.index(0, 0)
+    assert proxy.rowCount(demo) == 6
+    churn = next(
+        proxy.index(r, 0, demo)
+        for r in range(proxy.rowCount(demo))
+        if proxy.index(r, 0, demo).data() == "churn-classifier"
+    )
+    window.tree.expand(churn)
+    qtbot.waitUntil(lambda: proxy.rowCount(churn) == 5, timeout=60_000)
+    v4 = proxy.index(1, 0, churn)
+    window.tree.setCurrentIndex(v4)
+    assert window.details.current is v4.data(NODE_ROLE)
+    assert window.details.fields["Stage"] == "Production"
+    assert window.details.fields["Model URI"] == "models:/churn-classifier/4"
+    assert "champion" in window.details.fields["Aliases"]
+    assert "connected" in window.connection_label.text()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.grab().save(str(save_artifact("main-window-demo.png")))
+    window.close()
+
+
+def test_filter_narrows_the_tree(qtbot: QtBot, demo_profile: Profile, store: ProfileStore) -> None:
+    window = open_window(qtbot, store)
+    expand_and_wait(qtbot, window, "demo")
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()
+    qtbot.keyClicks(window.search, "FRAUD")
+    demo = window.proxy.index(0, 0)
+    qtbot.waitUntil(lambda: window.proxy.rowCount(demo) == 1, timeout=5_000)
+    assert window.proxy.index(0, 0, demo).data() == "fraud-detector"
+    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.proxy.rowCount(demo) == 6, timeout=5_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+
+def test_profile_details_and_refresh_shortcut(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    window = open_window(qtbot, store)
+    expand_and_wait(qtbot, window, "demo")
+    window.tree.setCurrentIndex(window.proxy.index(0, 0))
+    node = window.details.current
+    assert node is not None and node.kind is NodeKind.PROFILE
+    assert window.details.fields["Kind"] == "local"
+    assert "6 models" in window.details.fields["State"]
+    window.tree.setFocus()
+    qtbot.keyClick(window.tree, Qt.Key.Key_F5)
+    qtbot.waitUntil(
+        lambda: window.tree_model.node(window.tree_model.profile_index("demo")).all_fetched,
+        timeout=60_000,
+    )
+    assert window.proxy.rowCount(window.proxy.index(0, 0)) == 6
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+
+def test_demo_is_prepared_in_the_background(qtbot: QtBot, store: ProfileStore) -> None:
+    """--demo with no demo yet: the window shows at once, seeding runs in a worker."""
+    window = open_window(qtbot, store)
+    assert window.tree_model.rowCount() == 0
+    window.prepare_demo()
+    assert window.busy.isVisible()
+    qtbot.waitUntil(lambda: window.tree_model.rowCount() == 1, timeout=120_000)
+    source = window.tree_model.profile_index("demo")
+    qtbot.waitUntil(lambda: window.tree_model.rowCount(source) == 6, timeout=60_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()

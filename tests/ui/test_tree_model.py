@@ -1,0 +1,154 @@
+"""The tree model: lazy paging off the GUI thread, model correctness, errors, stale results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.profiles import LocalSettings, MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.session import Connections
+from modelyard.ui import tree_model as tm
+from modelyard.ui.tree_model import NODE_ROLE, Column, NodeKind, RegistryTreeModel
+from modelyard.ui.workers import WorkerPool
+from tests.integration.helpers import add_server_profile, admin_store, ensure_model
+from tests.support.servers import MlflowServer
+
+
+def make_model(
+    connections: Connections, workers: WorkerPool, profiles: list[Profile]
+) -> RegistryTreeModel:
+    model = RegistryTreeModel(connections, workers)
+    model.set_profiles(profiles)
+    return model
+
+
+def load(qtbot: QtBot, model: RegistryTreeModel, index: QModelIndex) -> None:
+    """fetchMore until every page of ``index``'s children is in."""
+
+    def done() -> bool:
+        node = model.node(index)
+        if model.canFetchMore(index):
+            model.fetchMore(index)
+        return (node.all_fetched and not node.fetching) or node.error is not None
+
+    qtbot.waitUntil(done, timeout=60_000)
+
+
+def test_demo_registry_loads_lazily(
+    qtbot: QtBot,
+    qtmodeltester: object,
+    demo_profile: Profile,
+    connections: Connections,
+    workers: WorkerPool,
+) -> None:
+    model = make_model(connections, workers, [demo_profile])
+    profile_index = model.index(0, 0)
+    assert model.hasChildren(profile_index) and model.rowCount(profile_index) == 0
+    assert model.canFetchMore(profile_index)
+    model.fetchMore(profile_index)
+    assert not model.canFetchMore(profile_index), "a second read must not start meanwhile"
+    assert model.data(profile_index.siblingAtColumn(Column.INFO)) == "loading…"
+    with qtbot.waitSignal(model.rowsInserted, timeout=60_000):
+        pass
+    load(qtbot, model, profile_index)
+    names = [
+        model.data(model.index(r, 0, profile_index)) for r in range(model.rowCount(profile_index))
+    ]
+    assert names == sorted(names) and "churn-classifier" in names and len(names) == 6
+    churn = model.index(names.index("churn-classifier"), 0, profile_index)
+    load(qtbot, model, churn)
+    versions = [model.data(model.index(r, 0, churn)) for r in range(model.rowCount(churn))]
+    assert versions == ["v5", "v4", "v3", "v2", "v1"]
+    v4 = model.index(1, 0, churn)
+    assert model.data(v4.siblingAtColumn(Column.STAGE)) == "Production"
+    assert model.data(v4.siblingAtColumn(Column.ALIASES)) == "champion"
+    assert model.data(v4, NODE_ROLE).kind is NodeKind.VERSION
+    assert not model.hasChildren(v4)
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    qtbot.waitUntil(workers.is_idle)
+
+
+def test_paging_in_the_tree_against_a_real_server(
+    qtbot: QtBot,
+    qtmodeltester: object,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    connections: Connections,
+    workers: WorkerPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin = admin_store(mlflow_server)
+    for i in range(12):
+        ensure_model(admin, f"tree-{i:02d}")
+    monkeypatch.setattr(tm, "MODEL_PAGE", 5)
+    profile = add_server_profile(store, connections.secrets, mlflow_server, "server")
+    model = make_model(connections, workers, [profile])
+    root = model.index(0, 0)
+    model.fetchMore(root)
+    qtbot.waitUntil(lambda: model.rowCount(root) == 5, timeout=60_000)
+    assert model.canFetchMore(root)
+    assert model.data(root.siblingAtColumn(Column.INFO)) == "5+ models"
+    load(qtbot, model, root)
+    names = [model.data(model.index(r, 0, root)) for r in range(model.rowCount(root))]
+    assert len(names) == len(set(names))
+    assert {f"tree-{i:02d}" for i in range(12)} <= set(names)
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    qtbot.waitUntil(workers.is_idle)
+
+
+def test_a_failing_profile_shows_its_error_and_others_still_load(
+    qtbot: QtBot,
+    tmp_path: Path,
+    demo_profile: Profile,
+    connections: Connections,
+    workers: WorkerPool,
+) -> None:
+    broken = Profile(name="broken", settings=LocalSettings(path=str(tmp_path / "missing.db")))
+    model = make_model(connections, workers, [broken, demo_profile])
+    bad, good = model.index(0, 0), model.index(1, 0)
+    with qtbot.waitSignal(model.loadFailed, timeout=60_000) as failure:
+        model.fetchMore(bad)
+        model.fetchMore(good)
+    assert failure.args[0] == "broken" and "does not exist" in failure.args[1]
+    assert str(model.data(bad.siblingAtColumn(Column.INFO))).startswith("⚠")
+    assert not model.canFetchMore(bad), "a failed node must not retry in a loop"
+    qtbot.waitUntil(lambda: model.rowCount(good) == 6, timeout=60_000)
+    qtbot.waitUntil(workers.is_idle)
+
+
+def test_refresh_drops_the_stale_page_in_flight(
+    qtbot: QtBot, demo_profile: Profile, connections: Connections, workers: WorkerPool
+) -> None:
+    model = make_model(connections, workers, [demo_profile])
+    root = model.index(0, 0)
+    model.fetchMore(root)
+    stale_job = model.node(root).job
+    model.refresh(root)  # cancels the first read and starts a new one
+    assert stale_job is not None and stale_job.cancelled
+    qtbot.waitUntil(lambda: not model.node(root).fetching, timeout=60_000)
+    qtbot.waitUntil(workers.is_idle)
+    assert model.rowCount(root) == 6  # once, not twice
+
+
+def test_server_going_away_shows_an_error(
+    qtbot: QtBot,
+    tmp_path: Path,
+    store: ProfileStore,
+    connections: Connections,
+    workers: WorkerPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.support.servers import free_port
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    profile = store.add(
+        Profile(name="down", settings=MlflowServerSettings(url=f"http://127.0.0.1:{free_port()}"))
+    )
+    model = make_model(connections, workers, [profile])
+    with qtbot.waitSignal(model.loadFailed, timeout=60_000) as failure:
+        model.fetchMore(model.index(0, 0))
+    assert "connection refused" in failure.args[1]
+    qtbot.waitUntil(workers.is_idle)

@@ -1,0 +1,74 @@
+"""The core/Qt boundary and the start-up path are enforced, not just documented."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import modelyard
+
+PACKAGE = Path(modelyard.__file__).parent
+QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "qtpy")
+
+
+def test_import_linter_contract_holds() -> None:
+    root = Path(__file__).parents[2]
+    lint = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint), "--config", str(root / "pyproject.toml")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "core stays free of Qt KEPT" in result.stdout
+
+
+def test_no_qt_import_anywhere_in_core_source() -> None:
+    offenders = []
+    for path in (PACKAGE / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in QT_MODULES]
+    assert offenders == []
+
+
+def test_gui_start_up_path_does_not_import_mlflow() -> None:
+    code = (
+        "import sys\n"
+        "import modelyard.cli, modelyard.ui.app, modelyard.ui.main_window\n"
+        "bad = sorted(m for m in sys.modules if m == 'mlflow' or m.startswith('mlflow.'))\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pyside_keeps_refcounts_of_singletons() -> None:
+    """PySide6 6.12.0 decrements None/True/False on every call under Python 3.11 and crashes
+    the app within seconds; the pin excludes it. This guards the next move of the pin."""
+    code = (
+        "import sys, os\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtWidgets import QApplication, QWidget\n"
+        "app = QApplication([]); w = QWidget()\n"
+        "before = sys.getrefcount(None)\n"
+        "for _ in range(2000): w.setWindowTitle('x'); app.processEvents()\n"
+        "drift = sys.getrefcount(None) - before\n"
+        "print(drift); sys.exit(0 if abs(drift) < 100 else 1)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, f"None refcount drift: {result.stdout} {result.stderr}"
