@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from modelyard import __version__
-from modelyard.core.domain import ModelSummary, VersionSummary
+from modelyard.core.domain import ModelSummary, Page, VersionSummary
 from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import (
     AuthKind,
@@ -26,8 +26,6 @@ from modelyard.core.profiles import (
     validation_message,
 )
 from modelyard.core.secrets import SecretField, SecretStore
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str) -> None:
@@ -307,8 +305,9 @@ def ls(profile: str, model: str | None, as_json: bool) -> None:
 T = TypeVar("T")
 
 
-def _all_pages(fetch: Callable[[str | None], Any]) -> list[Any]:
-    items: list[Any] = []
+def _all_pages(fetch: Callable[[str | None], Page[T]]) -> list[T]:
+    """Every item of a paged listing."""
+    items: list[T] = []
     token: str | None = None
     while True:
         page = fetch(token)

@@ -20,7 +20,7 @@ from tests.integration.helpers import (
     create_version,
     ensure_model,
 )
-from tests.support.html_server import html_server
+from tests.support.html_server import html_server, recording_server
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, free_port
 
 PAGED = [f"paged-{i:02d}" for i in range(25)]
@@ -182,3 +182,21 @@ def test_wrong_path_is_no_api(
     with pytest.raises(RegistryError) as info:
         open_registry(profile, secrets).list_models()
     assert info.value.kind in (ErrorKind.NO_API, ErrorKind.HTML)
+
+
+def test_token_profile_sends_its_own_bearer_token(
+    store: ProfileStore, secrets: SecretStore
+) -> None:
+    with recording_server() as (url, seen):
+        profile = store.add(
+            Profile(name="tok", settings=MlflowServerSettings(url=url, auth="token"))
+        )
+        secrets.set(profile.id, "token", "token-for-this-profile-only")
+        other = store.add(Profile(name="plain", settings=MlflowServerSettings(url=url)))
+        assert [m.name for m in open_registry(profile, secrets).list_models().items] == [
+            "via-token"
+        ]
+        open_registry(other, secrets).list_models()
+    assert seen[0]["authorization"] == "Bearer token-for-this-profile-only"
+    assert "authorization" not in seen[1]
+    assert seen[0]["path"].startswith("/api/2.0/mlflow/registered-models/search")

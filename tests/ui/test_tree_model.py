@@ -84,6 +84,7 @@ def test_paging_in_the_tree_against_a_real_server(
     for i in range(12):
         ensure_model(admin, f"tree-{i:02d}")
     monkeypatch.setattr(tm, "MODEL_PAGE", 5)
+    monkeypatch.setattr(tm, "MODEL_PAGE_MORE", 4)
     profile = add_server_profile(store, connections.secrets, mlflow_server, "server")
     model = make_model(connections, workers, [profile])
     root = model.index(0, 0)

@@ -32,7 +32,8 @@ from modelyard.ui.workers import CancelToken, Job, WorkerPool
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
-MODEL_PAGE = 200
+MODEL_PAGE = 100  # the first page is small: it shows soonest
+MODEL_PAGE_MORE = 1000  # later pages are large (MLflow's cap): fewer round trips
 VERSION_PAGE = 200
 
 STAGE_COLORS = {
@@ -269,11 +270,12 @@ class RegistryTreeModel(QAbstractItemModel):
         connections = self._connections
         work: Callable[[CancelToken], Page[Any]]
         if node.kind is NodeKind.PROFILE:
+            page_size = MODEL_PAGE if token is None else MODEL_PAGE_MORE
 
             def work(cancel: CancelToken) -> Page[Any]:
                 registry = connections.get(profile)
                 cancel.raise_if_cancelled()
-                return registry.list_models(token, MODEL_PAGE)
+                return registry.list_models(token, page_size)
         else:
             model_name = node.payload.name
 

@@ -1,0 +1,130 @@
+"""First page of models: Modelyard (core and tree) against raw MLflow calls on the same server.
+
+    .venv/bin/python bench/first_page.py [--models 2000]
+
+Prints JSON: seconds for the floor (one raw ``search_registered_models`` page through MLflow's
+RestStore), for ``Registry.list_models`` and for the tree (fetchMore → rows inserted on the GUI
+thread, offscreen), the ratios against the floor, and the whole-list load (all pages) the same way.
+Target (DESIGN.md §5): first page in the tree ≤ 1.2 × the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from _common import emit, median_seconds
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", type=int, default=2000)
+    parser.add_argument("--page", type=int, default=100)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="modelyard-bench-") as tmp:
+        os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
+        from mlflow.store.model_registry.rest_store import RestStore
+        from mlflow.utils.rest_utils import MlflowHostCreds
+        from PySide6.QtCore import QEventLoop
+        from PySide6.QtWidgets import QApplication
+        from tests.support.servers import start_server
+
+        from modelyard.core.connectors import open_registry
+        from modelyard.core.profiles import MlflowServerSettings, Profile
+        from modelyard.core.secrets import SecretStore
+        from modelyard.core.session import Connections
+        from modelyard.ui import tree_model as tm
+        from modelyard.ui.workers import WorkerPool
+
+        server = start_server(Path(tmp) / "server")
+        try:
+            creds = MlflowHostCreds(server.url)
+            raw = RestStore(lambda: creds)
+            with ThreadPoolExecutor(8) as pool:
+                list(
+                    pool.map(
+                        lambda i: raw.create_registered_model(f"bench-{i:05d}"), range(args.models)
+                    )
+                )
+
+            # MlflowClient hides prompts with this filter too: the floor does the same work
+            not_prompt = "tag.`mlflow.prompt.is_prompt` != 'true'"
+
+            def raw_first() -> object:
+                return raw.search_registered_models(not_prompt, max_results=args.page)
+
+            def raw_all() -> int:
+                token, count = None, 0
+                while True:
+                    page = raw.search_registered_models(
+                        not_prompt, max_results=1000, page_token=token
+                    )
+                    count += len(page)
+                    token = page.token
+                    if not token:
+                        return count
+
+            profile = Profile(name="bench", settings=MlflowServerSettings(url=server.url))
+            registry = open_registry(profile, SecretStore(session_only=True))
+
+            def core_first() -> object:
+                return registry.list_models(None, args.page)
+
+            app = QApplication.instance() or QApplication([])
+            connections = Connections(SecretStore(session_only=True))
+            workers = WorkerPool()
+            tm.MODEL_PAGE = args.page
+            model = tm.RegistryTreeModel(connections, workers)
+            model.set_profiles([profile])
+            root = model.index(0, 0)
+            connections.get(profile)  # connection set-up is not part of a page read
+
+            def wait(condition: object) -> None:
+                while not condition():  # type: ignore[operator]
+                    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+
+            def tree_first() -> object:
+                model.refresh(root)
+                wait(lambda: model.rowCount(root) > 0)
+                return None
+
+            def tree_all() -> object:
+                model.refresh(root)
+                model.load_all_models()
+                wait(lambda: model.node(root).all_fetched)
+                return None
+
+            floor = median_seconds(raw_first)
+            core = median_seconds(core_first)
+            tree = median_seconds(tree_first)
+            floor_all = median_seconds(raw_all, repeat=3)
+            tree_model_all = median_seconds(tree_all, repeat=3)
+            workers.shutdown()
+            connections.close_all()
+            emit(
+                {
+                    "models": args.models,
+                    "page_size": args.page,
+                    "first_page_raw_s": round(floor, 4),
+                    "first_page_core_s": round(core, 4),
+                    "first_page_tree_s": round(tree, 4),
+                    "first_page_core_ratio": round(core / floor, 3),
+                    "first_page_tree_ratio": round(tree / floor, 3),
+                    "all_models_raw_1000_pages_s": round(floor_all, 4),
+                    "all_models_tree_s": round(tree_model_all, 4),
+                    "all_models_tree_ratio": round(tree_model_all / floor_all, 3),
+                }
+            )
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
