@@ -154,16 +154,17 @@ def ensure_demo(
 
 
 def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
+    from modelyard.core.connectors._policy import apply_process_policy
+
+    apply_process_policy()  # before MLflow is imported: its log level is read at import
     import numpy as np
     from mlflow.entities import Metric, Param, RunStatus, RunTag
     from mlflow.entities.model_registry import ModelVersionTag, RegisteredModelTag
     from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
 
-    from modelyard.core.connectors._policy import apply_process_policy
     from modelyard.core.connectors.local import registry_store, sqlite_uri
 
-    apply_process_policy()
     artifacts.mkdir(parents=True, exist_ok=True)
     tracking = TrackingStore(sqlite_uri(db), artifacts.resolve().as_uri())
     registry = registry_store(db)

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 def open_registry(profile: Profile, secrets: SecretStore) -> Registry:
     """Build the Registry for ``profile``; reads its secrets from ``secrets``. Blocking."""
+    from modelyard.core.connectors._policy import apply_process_policy
+
+    apply_process_policy()  # before the first MLflow import: its log level is read then
     kind = profile.settings.kind
     if kind == "mlflow":
         from modelyard.core.connectors.mlflow_server import open_mlflow_server

@@ -11,11 +11,12 @@ GUI_HTTP_POLICY = {
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0.5",
     "MLFLOW_DISABLE_TELEMETRY": "true",
+    "MLFLOW_LOGGING_LEVEL": "WARNING",  # no INFO chatter on the terminal
 }
 
 
 def apply_process_policy() -> None:
-    """Set MLflow's timeout/retry knobs unless the user chose their own values.
+    """Set MLflow's timeout/retry/log knobs unless the user chose their own values.
 
     They are process-wide in MLflow (read from the environment on every request); they carry
     no credentials. Credentials always travel in each profile's own MlflowHostCreds.
