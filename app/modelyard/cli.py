@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 import click
 
 from modelyard import __version__
-from modelyard.core.domain import ModelSummary, Page, VersionSummary
+from modelyard.core.domain import ModelSummary, Page, StageEvent, VersionSummary
 from modelyard.core.errors import ModelyardError
+from modelyard.core.history import stage_summary, visible_tags
 from modelyard.core.profiles import (
     AuthKind,
     LocalSettings,
@@ -25,6 +26,7 @@ from modelyard.core.profiles import (
     ProfileStore,
     validation_message,
 )
+from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretField, SecretStore
 
 
@@ -315,6 +317,144 @@ def _all_pages(fetch: Callable[[str | None], Page[T]]) -> list[T]:
         token = page.next_page_token
         if not token:
             return items
+
+
+def _event_json(event: StageEvent) -> dict[str, Any]:
+    return {
+        "kind": event.kind.value,
+        "version": event.version,
+        "when": event.when.isoformat() if event.when else None,
+        "who": event.who,
+        "from": event.from_value,
+        "to": event.to_value,
+        "comment": event.comment,
+        "source": event.source.value,
+        "text": event.describe(),
+    }
+
+
+def _print_events(events: tuple[StageEvent, ...]) -> None:
+    rows = [[_when(e.when), e.describe(), e.who or "-", e.source.value, e.comment] for e in events]
+    click.echo(_table(rows, ["WHEN", "WHAT", "WHO", "SOURCE", "COMMENT"]))
+
+
+@contextmanager
+def _registry(profile: str) -> Iterator[Registry]:
+    from modelyard.core.connectors import open_registry
+
+    registry = open_registry(ProfileStore().get(profile), SecretStore())
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+@cli.command()
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def show(profile: str, model: str, version: str | None, as_json: bool) -> None:
+    """Show a registered MODEL, or one VERSION of it with its run and signature."""
+    from modelyard.core.details import all_versions, load_version_detail
+
+    with _reported(), _registry(profile) as registry:
+        if version is None:
+            info = registry.get_model(model)
+            versions = all_versions(registry, model)
+            if as_json:
+                data = _model_json(info)
+                data["versions"] = [_version_json(v) for v in versions]
+                click.echo(json.dumps(data, indent=2))
+                return
+            click.echo(f"{info.name}\n")
+            if info.description:
+                click.echo(info.description.strip() + "\n")
+            for stage, text in stage_summary(versions):
+                click.echo(f"{stage}: {text}")
+            aliases = ", ".join(f"@{a} → v{v}" for a, v in sorted(info.aliases.items()))
+            click.echo(f"Aliases: {aliases or '-'}")
+            tags = ", ".join(f"{k}={v}" for k, v in sorted(visible_tags(info.tags).items()))
+            click.echo(f"Tags: {tags or '-'}\n")
+            rows = [
+                [v.version, v.stage.value, ", ".join(v.aliases), v.status, _when(v.created)]
+                for v in versions
+            ]
+            click.echo(_table(rows, ["VERSION", "STAGE", "ALIASES", "STATUS", "CREATED"]))
+            return
+        detail = load_version_detail(registry, model, version)
+        if as_json:
+            data = _version_json(detail.version)
+            data["run"] = (
+                {
+                    "run_id": detail.run.run_id,
+                    "name": detail.run.name,
+                    "experiment": detail.run.experiment_name,
+                    "deleted": detail.run.deleted,
+                    "params": dict(detail.run.params),
+                    "metrics": dict(detail.run.metrics),
+                }
+                if detail.run
+                else None
+            )
+            data["signature"] = (
+                {
+                    "flavors": list(detail.model_file.flavors),
+                    "inputs": [[c.name, c.type] for c in detail.model_file.inputs],
+                    "outputs": [[c.name, c.type] for c in detail.model_file.outputs],
+                }
+                if detail.model_file
+                else None
+            )
+            data["history"] = [_event_json(e) for e in detail.history]
+            data["problems"] = list(detail.problems)
+            click.echo(json.dumps(data, indent=2))
+            return
+        v = detail.version
+        click.echo(
+            f"{v.model} v{v.version}  [{v.stage.value}]  {' '.join('@' + a for a in v.aliases)}"
+        )
+        click.echo(f"URI: {v.uri}   status: {v.status}   created: {_when(v.created)}")
+        if v.description:
+            click.echo(v.description.strip())
+        if detail.run:
+            run = detail.run
+            click.echo(
+                f"\nRun {run.run_id} ({run.name}) in {run.experiment_name or run.experiment_id}"
+            )
+            for key, value in sorted(run.metrics.items()):
+                click.echo(f"  {key} = {value:.6g}")
+            params = ", ".join(f"{k}={val}" for k, val in sorted(run.params.items()))
+            click.echo(f"  params: {params or '-'}")
+        if detail.model_file:
+            mf = detail.model_file
+            click.echo(f"\nFlavors: {', '.join(mf.flavors) or '-'}")
+            click.echo("Inputs: " + (", ".join(f"{c.name}: {c.type}" for c in mf.inputs) or "-"))
+            click.echo("Outputs: " + (", ".join(f"{c.name}: {c.type}" for c in mf.outputs) or "-"))
+        for problem in detail.problems:
+            click.echo(f"! {problem}")
+
+
+@cli.command()
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def history(profile: str, model: str, version: str | None, as_json: bool) -> None:
+    """Stage and alias history of MODEL (or one VERSION): recorded, server and derived."""
+    from modelyard.core.details import all_versions, model_history
+    from modelyard.core.history import version_history
+
+    with _reported(), _registry(profile) as registry:
+        if version is None:
+            events = model_history(all_versions(registry, model))
+        else:
+            v = registry.get_version(model, version)
+            events = version_history(v, registry.server_history(model, version))
+        if as_json:
+            click.echo(json.dumps([_event_json(e) for e in events], indent=2))
+        else:
+            _print_events(events)
 
 
 def main() -> None:

@@ -81,7 +81,7 @@ def test_ensure_demo_reuses_and_reset_rebuilds(tmp_path: Path, store: ProfileSto
     first = db.stat().st_mtime_ns
     assert ensure_demo(store) == profile
     assert db.stat().st_mtime_ns == first  # reused, not rebuilt
-    (db.parent / ".seeded-v1").unlink()  # a half-seeded registry is rebuilt
+    (db.parent / ".seeded-v2").unlink()  # a half-seeded registry is rebuilt
     again = ensure_demo(store)
     assert again.id == profile.id and is_seeded(again)
     assert [p.name for p in store.list()] == ["demo"]

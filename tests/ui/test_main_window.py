@@ -45,9 +45,10 @@ def test_window_browses_the_demo_registry(
     v4 = proxy.index(1, 0, churn)
     window.tree.setCurrentIndex(v4)
     assert window.details.current is v4.data(NODE_ROLE)
-    assert window.details.fields["Stage"] == "Production"
-    assert window.details.fields["Model URI"] == "models:/churn-classifier/4"
-    assert "champion" in window.details.fields["Aliases"]
+    fields = window.details.version_view.fields.values
+    assert fields["Stage"] == "Production"
+    assert fields["Model URI"] == "models:/churn-classifier/4"
+    assert "champion" in fields["Aliases"]
     assert "connected" in window.connection_label.text()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.grab().save(str(save_artifact("main-window-demo.png")))
@@ -77,8 +78,9 @@ def test_profile_details_and_refresh_shortcut(
     window.tree.setCurrentIndex(window.proxy.index(0, 0))
     node = window.details.current
     assert node is not None and node.kind is NodeKind.PROFILE
-    assert window.details.fields["Kind"] == "local"
-    assert "6 models" in window.details.fields["State"]
+    fields = window.details.profile_view.fields.values
+    assert fields["Kind"] == "local"
+    assert "6 models" in fields["State"]
     window.tree.setFocus()
     qtbot.keyClick(window.tree, Qt.Key.Key_F5)
     qtbot.waitUntil(

@@ -12,14 +12,17 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from modelyard.core.domain import EventKind, StageEvent
+from modelyard.core.history import append_event
 from modelyard.core.paths import data_dir
 from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
 
 DEMO_PROFILE = "demo"
-MARKER = ".seeded-v1"
+MARKER = ".seeded-v2"  # bump when the demo content changes: older demos are rebuilt
 
 Progress = Callable[[int, int, str], None]
 
@@ -171,7 +174,8 @@ def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
     total = sum(len(m.stages) for m in DEMO_MODELS)
     done = 0
     rng = np.random.default_rng(20261122)
-    start = int(time.time() * 1000) - 45 * 24 * 3600 * 1000  # runs spread over 45 days
+    now = int(time.time() * 1000)
+    created_at: dict[tuple[str, int], int] = {}
     try:
         for model_index, recipe in enumerate(DEMO_MODELS):
             experiment_id = tracking.create_experiment(
@@ -188,7 +192,9 @@ def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
             for index, stage in enumerate(recipe.stages):
                 version = index + 1
                 progress(done, total, f"{recipe.name} v{version}")
-                started = start + (model_index * 7 + index * 5) * 3600 * 1000
+                created = _created_ms(now, model_index, index, len(recipe.stages))
+                created_at[(recipe.name, version)] = created
+                started = created - 2 * HOUR
                 run = tracking.create_run(
                     experiment_id,
                     user_id="demo-trainer",
@@ -236,12 +242,126 @@ def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
                 done += 1
             for alias, version in recipe.aliases.items():
                 registry.set_registered_model_alias(recipe.name, alias, str(version))
+            for version, events in _story(recipe, created_at, now).items():
+                tags: dict[str, str] = {}
+                for event in events:
+                    key, value = append_event(tags, event)
+                    tags[key] = value
+                for key, value in tags.items():
+                    registry.set_model_version_tag(
+                        recipe.name, str(version), ModelVersionTag(key, value)
+                    )
         progress(done, total, "done")
     finally:
         for store in (tracking, registry):
             engine = getattr(store, "engine", None)
             if engine is not None:
                 engine.dispose()
+    _backdate(db, created_at, now)
+
+
+HOUR = 3600 * 1000
+DAY = 24 * HOUR
+PEOPLE = ("ana", "ben", "chen", "dana")
+
+
+def _created_ms(now: int, model_index: int, index: int, count: int) -> int:
+    """Versions of a model about five days apart, the newest a few days old."""
+    newest = now - (3 + model_index) * DAY - model_index * 5 * HOUR
+    return newest - (count - 1 - index) * 5 * DAY
+
+
+def _story(
+    recipe: DemoModel, created_at: dict[tuple[str, int], int], now: int
+) -> dict[int, list[StageEvent]]:
+    """A plausible promotion history that ends in each version's demo stage."""
+
+    def at(ms: int) -> datetime:
+        return datetime.fromtimestamp(min(ms, now - HOUR) / 1000, tz=UTC)
+
+    stages = recipe.stages
+    events: dict[int, list[StageEvent]] = {v: [] for v in range(1, len(stages) + 1)}
+    production_at = {
+        v: created_at[(recipe.name, v)] + 2 * DAY
+        for v in events
+        if stages[v - 1] in ("Production", "Archived")
+    }
+    for v, bucket in events.items():
+        created = created_at[(recipe.name, v)]
+        who = PEOPLE[(v + len(recipe.name)) % len(PEOPLE)]
+        final = stages[v - 1]
+        if final in ("Staging", "Production", "Archived"):
+            bucket.append(
+                StageEvent(
+                    EventKind.STAGE,
+                    str(v),
+                    at(created + DAY),
+                    who,
+                    "None",
+                    "Staging",
+                    "offline evaluation passed",
+                )
+            )
+        if final in ("Production", "Archived"):
+            bucket.append(
+                StageEvent(
+                    EventKind.STAGE,
+                    str(v),
+                    at(created + 2 * DAY),
+                    PEOPLE[(v + 1) % len(PEOPLE)],
+                    "Staging",
+                    "Production",
+                    "canary at 5% for 24 h: no regressions",
+                )
+            )
+        if final == "Archived":
+            later = [w for w in production_at if w > v]
+            when = production_at[later[0]] if later else created + 3 * DAY
+            reason = f"archived when v{later[0]} moved to Production" if later else "retired"
+            bucket.append(
+                StageEvent(EventKind.STAGE, str(v), at(when), who, "Production", "Archived", reason)
+            )
+    for alias, v in recipe.aliases.items():
+        when = production_at.get(v, created_at[(recipe.name, v)] + DAY + HOUR)
+        events[v].append(
+            StageEvent(
+                EventKind.ALIAS_SET,
+                str(v),
+                at(when + 10 * 60_000),
+                PEOPLE[v % len(PEOPLE)],
+                "",
+                alias,
+                "",
+            )
+        )
+    return {v: sorted(e, key=lambda ev: ev.when or at(now)) for v, e in events.items() if e}
+
+
+def _backdate(db: Path, created_at: dict[tuple[str, int], int], now: int) -> None:
+    """Give the demo's versions creation/update times spread over past weeks (our own DB)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        for (name, version), created in created_at.items():
+            conn.execute(
+                "UPDATE model_versions SET creation_time = ?, last_updated_time = ?, user_id = ? "
+                "WHERE name = ? AND version = ?",
+                (
+                    created,
+                    min(created + 2 * DAY, now - HOUR),
+                    PEOPLE[version % len(PEOPLE)],
+                    name,
+                    version,
+                ),
+            )
+        conn.execute(
+            "UPDATE registered_models SET "
+            "creation_time = (SELECT MIN(creation_time) FROM model_versions v "
+            "WHERE v.name = registered_models.name), "
+            "last_updated_time = (SELECT MAX(last_updated_time) FROM model_versions v "
+            "WHERE v.name = registered_models.name)"
+        )
+    conn.close()
 
 
 def _dataset(recipe: DemoModel, rng: Any) -> tuple[Any, Any]:

@@ -98,3 +98,113 @@ class VersionSummary:
 def version_sort_key(version: str) -> tuple[int, str]:
     """Numeric versions sort numerically; anything else after them, by text."""
     return (int(version), "") if version.isdigit() else (1 << 62, version)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """One logged value of a metric."""
+
+    step: int
+    value: float
+    timestamp: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunDetail:
+    """The source run of a version: what produced it and how well it did."""
+
+    run_id: str
+    name: str = ""
+    status: str = ""
+    deleted: bool = False
+    experiment_id: str = ""
+    experiment_name: str = ""
+    user: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    params: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    metrics: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    tags: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    artifact_uri: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaColumn:
+    """One column (or tensor) of a model signature."""
+
+    name: str
+    type: str
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFile:
+    """What the MLmodel file of a version says: flavors, signature, input example."""
+
+    flavors: tuple[str, ...] = ()
+    inputs: tuple[SchemaColumn, ...] = ()
+    outputs: tuple[SchemaColumn, ...] = ()
+    input_example: str = ""
+    mlflow_version: str = ""
+    model_uuid: str = ""
+    raw: str = ""
+
+
+class EventSource(StrEnum):
+    """Where a history event comes from."""
+
+    RECORDED = "recorded"  # written by Modelyard into the registry when it promoted
+    SERVER = "server"  # activity the registry service keeps itself (Databricks)
+    DERIVED = "derived"  # inferred from timestamps (creation, current stage)
+
+
+class EventKind(StrEnum):
+    """What happened to a version."""
+
+    CREATED = "created"
+    STAGE = "stage"
+    ALIAS_SET = "alias-set"
+    ALIAS_REMOVED = "alias-removed"
+    CURRENT = "current"  # the stage it is in now, since its last update
+
+
+@dataclass(frozen=True, slots=True)
+class StageEvent:
+    """One entry of a version's stage/alias history."""
+
+    kind: EventKind
+    version: str
+    when: datetime | None = None
+    who: str = ""
+    from_value: str = ""
+    to_value: str = ""
+    comment: str = ""
+    source: EventSource = EventSource.RECORDED
+
+    def describe(self) -> str:
+        """The event in a few words, for lists and the CLI."""
+        if self.kind is EventKind.CREATED:
+            return f"v{self.version} created"
+        if self.kind is EventKind.STAGE:
+            return f"v{self.version}: {self.from_value or 'None'} → {self.to_value}"
+        if self.kind is EventKind.ALIAS_SET:
+            moved = f" (from v{self.from_value})" if self.from_value else ""
+            return f"@{self.to_value} → v{self.version}{moved}"
+        if self.kind is EventKind.ALIAS_REMOVED:
+            return f"@{self.from_value} removed from v{self.version}"
+        return f"v{self.version} is in {self.to_value}"
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDetail:
+    """Everything the version pane shows, read in one background job.
+
+    ``run`` / ``model_file`` are None when they could not be read; ``problems`` says why in
+    plain words (a deleted run, missing artifacts), so the pane shows what is known.
+    """
+
+    version: VersionSummary
+    run: RunDetail | None = None
+    model_file: ModelFile | None = None
+    history: tuple[StageEvent, ...] = ()
+    problems: tuple[str, ...] = ()

@@ -22,3 +22,13 @@ def data_dir() -> Path:
 def cache_dir() -> Path:
     """Directory for caches that may be deleted at any time."""
     return Path(platformdirs.user_cache_dir(APP_ID, appauthor=False))
+
+
+def local_user() -> str:
+    """The OS login name (for recorded history when the registry does not say who we are)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown user"

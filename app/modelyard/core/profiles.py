@@ -115,6 +115,7 @@ class Profile(_Frozen):
     settings: Settings
     color: str | None = None
     label: str | None = None  # dev / staging / prod
+    record_history: bool = True  # write promotion events into the registry (modelyard.* tags)
 
     @field_validator("name")
     @classmethod

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from modelyard.core.domain import Capabilities, ModelSummary, Page, VersionSummary
+from modelyard.core.domain import (
+    Capabilities,
+    MetricPoint,
+    ModelFile,
+    ModelSummary,
+    Page,
+    RunDetail,
+    Stage,
+    StageEvent,
+    VersionSummary,
+)
 
 DEFAULT_MODEL_PAGE = 100
 DEFAULT_VERSION_PAGE = 200
@@ -50,6 +60,68 @@ class Registry(Protocol):
 
     def get_version(self, model: str, version: str) -> VersionSummary:
         """One model version, fresh from the registry."""
+        ...
+
+    def identity(self) -> str:
+        """Who the registry sees as the current user (for recorded history)."""
+        ...
+
+    def get_run(self, run_id: str) -> RunDetail:
+        """A run with params and latest metrics (deleted runs too, marked deleted)."""
+        ...
+
+    def metric_history(self, run_id: str, key: str) -> tuple[MetricPoint, ...]:
+        """Every logged value of one metric, by step."""
+        ...
+
+    def artifact_location(self, model: str, version: str) -> str:
+        """Where the version's files are, resolved by this registry."""
+        ...
+
+    def read_model_file(self, model: str, version: str) -> ModelFile:
+        """The version's MLmodel file (flavors, signature, input example)."""
+        ...
+
+    def set_model_tag(self, model: str, key: str, value: str) -> None:
+        """Set a registered-model tag."""
+        ...
+
+    def delete_model_tag(self, model: str, key: str) -> None:
+        """Delete a registered-model tag."""
+        ...
+
+    def set_version_tag(self, model: str, version: str, key: str, value: str) -> None:
+        """Set a model-version tag."""
+        ...
+
+    def delete_version_tag(self, model: str, version: str, key: str) -> None:
+        """Delete a model-version tag."""
+        ...
+
+    def set_model_description(self, model: str, description: str) -> None:
+        """Replace a registered model's description."""
+        ...
+
+    def set_version_description(self, model: str, version: str, description: str) -> None:
+        """Replace a model version's description."""
+        ...
+
+    def transition_stage(
+        self, model: str, version: str, stage: Stage, archive_existing: bool = False
+    ) -> VersionSummary:
+        """Move a version to a stage."""
+        ...
+
+    def set_alias(self, model: str, alias: str, version: str) -> None:
+        """Point an alias at a version."""
+        ...
+
+    def delete_alias(self, model: str, alias: str) -> None:
+        """Remove an alias."""
+        ...
+
+    def server_history(self, model: str, version: str) -> tuple[StageEvent, ...]:
+        """Stage activity kept by the service itself (empty where it keeps none)."""
         ...
 
     def close(self) -> None:

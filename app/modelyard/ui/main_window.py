@@ -93,7 +93,9 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.tree)
 
-        self.details = DetailsPane()
+        self.details = DetailsPane(self.connections, self.workers)
+        self.details.payloadChanged.connect(self.tree_model.replace_payload)
+        self.details.versionActivated.connect(self._select_version)
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.details)
@@ -114,8 +116,9 @@ class MainWindow(QMainWindow):
         self.tree_model.loadFailed.connect(self._load_failed)
         self.tree_model.loadSucceeded.connect(self._load_succeeded)
         self.tree_model.fetchingChanged.connect(self._update_busy)
-        self.tree_model.dataChanged.connect(self._refresh_details_if_shown)
-        self.tree_model.rowsInserted.connect(self._refresh_details_parent)
+        self.tree_model.dataChanged.connect(self._refresh_profile_details)
+        self.tree_model.rowsInserted.connect(self._rows_arrived)
+        self._pending_version: tuple[str, str] | None = None
 
         self.reload_profiles()
 
@@ -254,15 +257,30 @@ class MainWindow(QMainWindow):
         self.details.show_node(self._node(indexes[0]) if indexes else None)
 
     @Slot(QModelIndex, QModelIndex)
-    def _refresh_details_if_shown(self, top_left: QModelIndex, _bottom_right: QModelIndex) -> None:
-        node = self.tree_model.node(top_left)
-        if node is self.details.current:
-            self.details.show_node(node)
+    def _refresh_profile_details(self, top_left: QModelIndex, _bottom_right: QModelIndex) -> None:
+        if self.tree_model.node(top_left) is self.details.current:
+            self.details.refresh_profile_state()
+
+    @Slot(str, str)
+    def _select_version(self, model: str, version: str, expand: bool = True) -> None:
+        node = self.details.current
+        if node is None:
+            return
+        source = self.tree_model.find_version(node.profile.id, model, version)
+        if source.isValid():
+            index = self.proxy.mapFromSource(source)
+            self.tree.scrollTo(index)
+            self.tree.setCurrentIndex(index)
+            self._pending_version = None
+        elif expand:  # its model's versions are not in the tree yet: expand, select when in
+            self._pending_version = (model, version)
+            self.tree.expand(self.tree.currentIndex())
 
     @Slot(QModelIndex, int, int)
-    def _refresh_details_parent(self, parent: QModelIndex, _first: int, _last: int) -> None:
-        if self.tree_model.node(parent) is self.details.current:
-            self.details.show_node(self.details.current)
+    def _rows_arrived(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if self._pending_version is not None:
+            model, version = self._pending_version
+            QTimer.singleShot(0, self, lambda: self._select_version(model, version, False))
 
     # --- status -----------------------------------------------------------------------------
     def show_error(self, message: str) -> None:

@@ -182,6 +182,29 @@ class RegistryTreeModel(QAbstractItemModel):
         self.dataChanged.emit(top_left, top_left.siblingAtColumn(Column.INFO))
         self.fetchMore(top_left)
 
+    def replace_payload(self, node: Node, payload: Any) -> None:
+        """A fresher ModelSummary/VersionSummary for ``node`` (e.g. re-read after an edit)."""
+        if node.kind not in (NodeKind.MODEL, NodeKind.VERSION) or node.parent is None:
+            return
+        if node.parent.children[node.row] is not node:
+            return  # the node left the tree (refreshed) meanwhile
+        node.payload = payload
+        index = self._index_of(node)
+        self.dataChanged.emit(index, index.siblingAtColumn(Column.INFO))
+
+    def find_version(self, profile_id: str, model: str, version: str) -> QModelIndex:
+        """Index of a loaded version row, or an invalid index."""
+        for profile_node in self._root.children:
+            if profile_node.payload.id != profile_id:
+                continue
+            for model_node in profile_node.children:
+                if model_node.payload.name != model:
+                    continue
+                for version_node in model_node.children:
+                    if version_node.payload.version == version:
+                        return self.createIndex(version_node.row, 0, version_node)
+        return QModelIndex()
+
     def load_all_models(self) -> None:
         """Keep reading model pages of every opened profile until all are loaded (for search)."""
         self._load_all_models = True

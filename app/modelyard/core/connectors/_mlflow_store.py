@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 from modelyard.core.domain import (
     Capabilities,
+    MetricPoint,
+    ModelFile,
     ModelSummary,
     Page,
+    RunDetail,
     Stage,
+    StageEvent,
     VersionSummary,
     from_millis,
 )
-from modelyard.core.errors import describe_exception
+from modelyard.core.errors import ErrorKind, RegistryError, describe_exception
+from modelyard.core.model_file import parse_model_file
 from modelyard.core.registry import DEFAULT_MODEL_PAGE, DEFAULT_VERSION_PAGE
+
+# Reads one file below an artifact location URI: (location, relative path) -> bytes.
+ArtifactReader = Callable[[str, str], bytes]
 
 PROMPT_TAG = "mlflow.prompt.is_prompt"
 NOT_PROMPT_FILTER = f"tag.`{PROMPT_TAG}` != 'true'"
@@ -96,7 +105,10 @@ class MlflowStoreRegistry:
         name: str,
         location: str,
         registry_store: Any,
+        tracking_store: Any,
         capabilities: Capabilities,
+        identity: str,
+        read_artifact: ArtifactReader,
         secrets: Iterable[str | None] = (),
         server_side_prompt_filter: bool = True,
         on_close: Callable[[], None] | None = None,
@@ -104,7 +116,10 @@ class MlflowStoreRegistry:
         self._name = name
         self._location = location
         self._store = registry_store
+        self._tracking = tracking_store
         self._capabilities = capabilities
+        self._identity = identity
+        self._read_artifact = read_artifact
         self._secrets = tuple(s for s in secrets if s)
         self._prompt_filter = server_side_prompt_filter
         self._on_close = on_close
@@ -175,6 +190,143 @@ class MlflowStoreRegistry:
         """One model version, fresh."""
         entity = self._call(lambda: self._store.get_model_version(model, str(version)))
         return version_summary(entity)
+
+    def identity(self) -> str:
+        """Who the registry sees as the current user (for recorded history)."""
+        return self._identity
+
+    # --- runs ---------------------------------------------------------------------------------
+    def get_run(self, run_id: str) -> RunDetail:
+        """The source run, with its params and latest metrics (deleted runs too)."""
+        run = self._call(lambda: self._tracking.get_run(run_id))
+        experiment_name = ""
+        try:
+            experiment = self._tracking.get_experiment(run.info.experiment_id)
+            experiment_name = experiment.name
+        except Exception:  # the run is what matters; its experiment name is a nicety
+            experiment_name = ""
+        data = run.data
+        return RunDetail(
+            run_id=run.info.run_id,
+            name=run.info.run_name or "",
+            status=str(run.info.status or ""),
+            deleted=run.info.lifecycle_stage == "deleted",
+            experiment_id=str(run.info.experiment_id),
+            experiment_name=experiment_name,
+            user=run.info.user_id or "",
+            start=from_millis(run.info.start_time),
+            end=from_millis(run.info.end_time),
+            params=MappingProxyType(dict(data.params)),
+            metrics=MappingProxyType({k: float(v) for k, v in data.metrics.items()}),
+            tags=MappingProxyType(dict(data.tags)),
+            artifact_uri=run.info.artifact_uri or "",
+        )
+
+    def metric_history(self, run_id: str, key: str) -> tuple[MetricPoint, ...]:
+        """Every logged value of one metric, by step."""
+        points = self._call(lambda: self._tracking.get_metric_history(run_id, key))
+        return tuple(
+            sorted(
+                (
+                    MetricPoint(int(m.step), float(m.value), from_millis(m.timestamp))
+                    for m in points
+                ),
+                key=lambda p: (p.step, p.timestamp or from_millis(1)),
+            )
+        )
+
+    # --- model files -------------------------------------------------------------------------
+    def artifact_location(self, model: str, version: str) -> str:
+        """Where the version's files are (resolved by this registry, never a global one)."""
+        return str(
+            self._call(lambda: self._store.get_model_version_download_uri(model, str(version)))
+        )
+
+    def read_model_file(self, model: str, version: str) -> ModelFile:
+        """The version's MLmodel file: flavors, signature and input example."""
+        location = self.artifact_location(model, version)
+        where = f"the files of {model} v{version}"
+        try:
+            raw = self._read_artifact(location, "MLmodel")
+        except FileNotFoundError:
+            raise RegistryError(
+                f"The MLmodel file of {model} v{version} is missing at {location}: "
+                "its artifacts may have been deleted.",
+                ErrorKind.NOT_FOUND,
+            ) from None
+        except RegistryError:
+            raise
+        except Exception as exc:
+            raise describe_exception(exc, where, self._secrets) from None
+        parsed = parse_model_file(raw.decode("utf-8", errors="replace"))
+        example_path = parsed.input_example
+        if example_path:
+            try:
+                example = self._read_artifact(location, example_path)[:4096]
+                parsed = replace(parsed, input_example=example.decode("utf-8", errors="replace"))
+            except Exception:
+                parsed = replace(parsed, input_example="")
+        return parsed
+
+    # --- edits -------------------------------------------------------------------------------
+    def set_model_tag(self, model: str, key: str, value: str) -> None:
+        """Set (add or change) a registered-model tag."""
+        from mlflow.entities.model_registry import RegisteredModelTag
+
+        self._call(
+            lambda: self._store.set_registered_model_tag(model, RegisteredModelTag(key, value))
+        )
+
+    def delete_model_tag(self, model: str, key: str) -> None:
+        """Delete a registered-model tag."""
+        self._call(lambda: self._store.delete_registered_model_tag(model, key))
+
+    def set_version_tag(self, model: str, version: str, key: str, value: str) -> None:
+        """Set (add or change) a model-version tag."""
+        from mlflow.entities.model_registry import ModelVersionTag
+
+        self._call(
+            lambda: self._store.set_model_version_tag(
+                model, str(version), ModelVersionTag(key, value)
+            )
+        )
+
+    def delete_version_tag(self, model: str, version: str, key: str) -> None:
+        """Delete a model-version tag."""
+        self._call(lambda: self._store.delete_model_version_tag(model, str(version), key))
+
+    def set_model_description(self, model: str, description: str) -> None:
+        """Replace a registered model's description."""
+        self._call(lambda: self._store.update_registered_model(model, description))
+
+    def set_version_description(self, model: str, version: str, description: str) -> None:
+        """Replace a model version's description."""
+        self._call(lambda: self._store.update_model_version(model, str(version), description))
+
+    def transition_stage(
+        self, model: str, version: str, stage: Stage, archive_existing: bool = False
+    ) -> VersionSummary:
+        """Move a version to ``stage`` (optionally archiving the versions there now)."""
+        if not self._capabilities.stages:
+            raise RegistryError(f"{self._location} has no stages, only aliases.", ErrorKind.INVALID)
+        entity = self._call(
+            lambda: self._store.transition_model_version_stage(
+                model, str(version), stage.value, archive_existing
+            )
+        )
+        return version_summary(entity)
+
+    def set_alias(self, model: str, alias: str, version: str) -> None:
+        """Point ``alias`` at ``version`` (moving it from any other version)."""
+        self._call(lambda: self._store.set_registered_model_alias(model, alias, str(version)))
+
+    def delete_alias(self, model: str, alias: str) -> None:
+        """Remove ``alias`` from the model."""
+        self._call(lambda: self._store.delete_registered_model_alias(model, alias))
+
+    def server_history(self, model: str, version: str) -> tuple[StageEvent, ...]:
+        """Stage activity the service keeps itself: none on OSS MLflow (mlflow#2169)."""
+        return ()
 
     def close(self) -> None:
         """Release what the connector holds."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from modelyard.core.connectors._artifacts import read_local
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.domain import Capabilities
 from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
+from modelyard.core.paths import local_user
 from modelyard.core.profiles import LocalSettings, Profile
 
 
@@ -34,6 +36,13 @@ def registry_store(path: Path) -> Any:
     return SqlAlchemyStore(sqlite_uri(path))
 
 
+def tracking_store(path: Path, artifacts: Path) -> Any:
+    """MLflow's sqlalchemy tracking store for ``path`` with artifacts under ``artifacts``."""
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    return SqlAlchemyStore(sqlite_uri(path), artifacts.resolve().as_uri())
+
+
 def open_local(profile: Profile, create: bool = False) -> MlflowStoreRegistry:
     """A Registry for a local sqlite registry file."""
     settings = profile.settings
@@ -50,12 +59,21 @@ def open_local(profile: Profile, create: bool = False) -> MlflowStoreRegistry:
         )
     try:
         store = registry_store(path)
+        tracking = tracking_store(path, settings.artifact_dir)
     except Exception as exc:
         raise describe_exception(exc, where) from None
+
+    def close() -> None:
+        _dispose(store)
+        _dispose(tracking)
+
     return MlflowStoreRegistry(
         name=profile.name,
         location=str(path),
         registry_store=store,
+        tracking_store=tracking,
         capabilities=Capabilities(stages=True, aliases=True, can_edit=True),
-        on_close=lambda: _dispose(store),
+        identity=local_user(),
+        read_artifact=read_local,
+        on_close=close,
     )

@@ -10,12 +10,16 @@ integration tests.)
 from __future__ import annotations
 
 from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStore
+from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
 
+from modelyard.core.connectors._artifacts import proxied_url, read_local, read_proxied
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.domain import Capabilities
 from modelyard.core.errors import ProfileError
+from modelyard.core.http import authorization_header, make_session
+from modelyard.core.paths import local_user
 from modelyard.core.profiles import MlflowServerSettings, Profile
 from modelyard.core.secrets import SecretStore
 
@@ -52,11 +56,24 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
     if settings.auth == "token" and not token:
         raise ProfileError(f"Profile {profile.name!r} uses a token, but none is in the keyring.")
     creds = host_creds(settings, password, token)
-    store = RegistryRestStore(get_host_creds=lambda: creds)
+    session = make_session(
+        authorization=authorization_header(creds.username, creds.password, creds.token),
+        verify=settings.ca_bundle or not settings.insecure_tls,
+        client_cert=settings.client_cert,
+    )
+
+    def read_artifact(location: str, relative: str) -> bytes:
+        url = proxied_url(settings.url, location, relative)
+        return read_proxied(session, url) if url else read_local(location, relative)
+
     return MlflowStoreRegistry(
         name=profile.name,
         location=settings.url,
-        registry_store=store,
+        registry_store=RegistryRestStore(get_host_creds=lambda: creds),
+        tracking_store=TrackingRestStore(get_host_creds=lambda: creds),
         capabilities=Capabilities(stages=True, aliases=True),
+        identity=(settings.username if settings.auth == "basic" else None) or local_user(),
+        read_artifact=read_artifact,
         secrets=(password, token),
+        on_close=session.close,
     )

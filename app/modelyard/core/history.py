@@ -1,0 +1,207 @@
+"""Stage history (mlflow#2169): events recorded in the registry itself, plus derived ones.
+
+Modelyard records each promotion it makes as a compact JSON event list in model-version tags
+under the reserved ``modelyard.`` prefix, so every teammate sees the same history, whatever tool
+they use. A tag holds at most ``TAG_BUDGET`` characters (inside every registry's tag-value
+limit); when full, events roll over to ``modelyard.history.2``, ``.3`` and so on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from modelyard.core.domain import EventKind, EventSource, StageEvent, VersionSummary
+
+HISTORY_TAG = "modelyard.history"
+RESERVED_PREFIX = "modelyard."
+TAG_BUDGET = 4000
+MAX_COMMENT = 500
+
+
+def history_keys(tags: Mapping[str, str]) -> list[str]:
+    """The history tags present, in order (base tag first, then .2, .3, …)."""
+
+    def number(key: str) -> int:
+        if key == HISTORY_TAG:
+            return 1
+        suffix = key.removeprefix(HISTORY_TAG + ".")
+        return int(suffix) if suffix.isdigit() else 0
+
+    return sorted((k for k in tags if number(k) > 0), key=number)
+
+
+def _to_json(event: StageEvent) -> dict[str, object]:
+    item: dict[str, object] = {"k": event.kind.value}
+    if event.when is not None:
+        item["t"] = int(event.when.timestamp() * 1000)
+    if event.who:
+        item["u"] = event.who
+    if event.from_value:
+        item["f"] = event.from_value
+    if event.to_value:
+        item["to"] = event.to_value
+    if event.comment:
+        item["c"] = event.comment[:MAX_COMMENT]
+    return item
+
+
+def _from_json(version: str, item: Mapping[str, object]) -> StageEvent | None:
+    try:
+        kind = EventKind(str(item["k"]))
+    except (KeyError, ValueError):
+        return None
+    raw_time = item.get("t")
+    when = (
+        datetime.fromtimestamp(raw_time / 1000, tz=UTC)
+        if isinstance(raw_time, int | float)
+        else None
+    )
+    return StageEvent(
+        kind=kind,
+        version=version,
+        when=when,
+        who=str(item.get("u", "")),
+        from_value=str(item.get("f", "")),
+        to_value=str(item.get("to", "")),
+        comment=str(item.get("c", "")),
+        source=EventSource.RECORDED,
+    )
+
+
+def recorded_events(version: str, tags: Mapping[str, str]) -> list[StageEvent]:
+    """Events recorded in a version's tags; unreadable entries are skipped, never fatal."""
+    events: list[StageEvent] = []
+    for key in history_keys(tags):
+        try:
+            items = json.loads(tags[key])
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            if isinstance(item, dict):
+                event = _from_json(version, item)
+                if event is not None:
+                    events.append(event)
+    return events
+
+
+def append_event(tags: Mapping[str, str], event: StageEvent) -> tuple[str, str]:
+    """The (tag key, new value) that records ``event`` after those already in ``tags``."""
+    encoded = _to_json(event)
+    keys = history_keys(tags)
+    if keys:
+        last = keys[-1]
+        try:
+            items = json.loads(tags[last])
+            if not isinstance(items, list):
+                items = []
+        except json.JSONDecodeError:
+            items = []
+        candidate = json.dumps([*items, encoded], separators=(",", ":"), ensure_ascii=False)
+        if len(candidate) <= TAG_BUDGET:
+            return last, candidate
+        next_key = f"{HISTORY_TAG}.{len(keys) + 1}"
+    else:
+        next_key = HISTORY_TAG
+    return next_key, json.dumps([encoded], separators=(",", ":"), ensure_ascii=False)
+
+
+def derived_events(version: VersionSummary) -> list[StageEvent]:
+    """What timestamps tell without any recording: creation, and the current stage."""
+    events = [
+        StageEvent(
+            EventKind.CREATED,
+            version.version,
+            when=version.created,
+            who=version.creator,
+            source=EventSource.DERIVED,
+        )
+    ]
+    if version.stage.value != "None":
+        events.append(
+            StageEvent(
+                EventKind.CURRENT,
+                version.version,
+                when=version.updated,
+                to_value=version.stage.value,
+                source=EventSource.DERIVED,
+            )
+        )
+    return events
+
+
+def version_history(
+    version: VersionSummary, server_events: Iterable[StageEvent] = ()
+) -> tuple[StageEvent, ...]:
+    """Recorded, server and derived events of one version, oldest first.
+
+    The derived "current stage" event is dropped when a recorded or server event already
+    explains how the version reached its current stage.
+    """
+    recorded = recorded_events(version.version, version.tags)
+    server = list(server_events)
+    explained = any(
+        e.kind is EventKind.STAGE and e.to_value == version.stage.value for e in recorded + server
+    )
+    derived = [
+        e for e in derived_events(version) if not (e.kind is EventKind.CURRENT and explained)
+    ]
+    return sort_events([*recorded, *server, *derived])
+
+
+def sort_events(events: Iterable[StageEvent]) -> tuple[StageEvent, ...]:
+    """Oldest first; events without a time go last."""
+    far = datetime.max.replace(tzinfo=UTC)
+    return tuple(sorted(events, key=lambda e: (e.when or far, e.kind != EventKind.CREATED)))
+
+
+def visible_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """Tags without Modelyard's reserved bookkeeping ones (shown in the history instead)."""
+    return {k: v for k, v in tags.items() if not k.startswith(RESERVED_PREFIX)}
+
+
+def stage_summary(
+    versions: Iterable[VersionSummary], now: datetime | None = None
+) -> list[tuple[str, str]]:
+    """Per stage, the versions in it and since when: [("Production", "v7 since 3 days")]."""
+    now = now or datetime.now(tz=UTC)
+    out: list[tuple[str, str]] = []
+    for stage in ("Production", "Staging"):
+        holders = [v for v in versions if v.stage.value == stage]
+        if not holders:
+            continue
+        parts = []
+        for v in holders:
+            since = _since(v, now)
+            parts.append(f"v{v.version}" + (f" since {since}" if since else ""))
+        out.append((stage, ", ".join(parts)))
+    return out
+
+
+def _since(version: VersionSummary, now: datetime) -> str:
+    moves = [
+        e
+        for e in recorded_events(version.version, version.tags)
+        if e.kind is EventKind.STAGE and e.to_value == version.stage.value and e.when
+    ]
+    when = moves[-1].when if moves else version.updated
+    return humanize_age(now - when) if when else ""
+
+
+def humanize_age(delta: timedelta) -> str:
+    """'3 days', '5 hours', 'a minute' — rough, for people."""
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (
+        ("year", 365 * 86400),
+        ("month", 30 * 86400),
+        ("day", 86400),
+        ("hour", 3600),
+        ("minute", 60),
+    ):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "moments"

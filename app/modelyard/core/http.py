@@ -1,0 +1,60 @@
+"""HTTP sessions that carry one profile's credentials (for calls MLflow's stores do not make,
+such as reading artifacts through the server's proxied-artifact API)."""
+
+from __future__ import annotations
+
+import base64
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+TIMEOUT = (5.0, 30.0)  # connect, read
+
+
+class _HeaderAuth(requests.auth.AuthBase):
+    """Sets (or deliberately does not set) Authorization; also keeps ~/.netrc out of it."""
+
+    def __init__(self, header: str | None) -> None:
+        self.header = header
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self.header:
+            request.headers["Authorization"] = self.header
+        return request
+
+
+def authorization_header(
+    username: str | None, password: str | None, token: str | None
+) -> str | None:
+    """The Authorization header MLflow would send for these credentials."""
+    if username and password:
+        raw = f"{username}:{password}".encode()
+        return "Basic " + base64.standard_b64encode(raw).decode("ascii")
+    if token:
+        return f"Bearer {token}"
+    return None
+
+
+def make_session(
+    *,
+    authorization: str | None,
+    verify: bool | str = True,
+    client_cert: str | None = None,
+) -> requests.Session:
+    """A session with this profile's auth, TLS settings and a short retry policy."""
+    session = requests.Session()
+    session.auth = _HeaderAuth(authorization)
+    session.verify = verify
+    if client_cert:
+        session.cert = client_cert
+    retry = Retry(
+        total=2,
+        backoff_factor=0.5,
+        status_forcelist=(429, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD"}),
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

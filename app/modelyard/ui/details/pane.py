@@ -1,0 +1,355 @@
+"""The details pane: picks the view for the selection and runs its loads and edits off the GUI
+thread. A newer selection cancels the older load, so stale data is never shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from modelyard.core.details import all_versions, load_version_detail
+from modelyard.core.domain import MetricPoint, ModelSummary, VersionDetail, VersionSummary
+from modelyard.core.errors import ModelyardError
+from modelyard.core.profiles import Profile
+from modelyard.core.registry import Registry
+from modelyard.core.session import Connections
+from modelyard.ui.details.model_view import ModelView
+from modelyard.ui.details.version_view import Header, VersionView
+from modelyard.ui.details.widgets import Banner, FieldForm
+from modelyard.ui.tree_model import Node, NodeKind
+from modelyard.ui.workers import CancelToken, Job, WorkerPool
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Result of a model load."""
+
+    model: ModelSummary
+    versions: list[VersionSummary]
+
+
+class ProfileView(QWidget):
+    """A registry profile: where it points and its state."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.header = Header()
+        self.fields = FieldForm()
+        self.banner = Banner()
+        body = QVBoxLayout()
+        body.setContentsMargins(16, 8, 16, 8)
+        body.addWidget(self.fields)
+        body.addWidget(self.banner)
+        layout.addWidget(self.header)
+        layout.addLayout(body)
+        layout.addStretch(1)
+
+    def show_profile(self, profile: Profile, node: Node) -> None:
+        """Fill from the profile and its tree node."""
+        self.header.set(
+            profile.name,
+            f"{profile.kind} registry",
+            profile.label or "",
+            profile.color or "#475569",
+        )
+        if node.error:
+            state = "error"
+        elif node.fetching:
+            state = "loading…"
+        elif node.children or node.all_fetched:
+            state = f"{len(node.children)}{'' if node.all_fetched else '+'} models loaded"
+        else:
+            state = "not loaded yet (expand it)"
+        self.fields.set_rows(
+            [
+                ("Kind", profile.kind),
+                ("Location", profile.settings.describe()),
+                ("State", state),
+                ("History recording", "on" if profile.record_history else "off"),
+                ("Profile id", profile.id),
+            ]
+        )
+        if node.error:
+            self.banner.show_message(node.error, "error")
+        else:
+            self.banner.hide()
+
+
+class DetailsPane(QStackedWidget):
+    """Shows the selected profile, model or version.
+
+    Signals:
+        payloadChanged(object, object): a tree Node and its fresh ModelSummary/VersionSummary.
+        versionActivated(str, str): model and version to select (from the versions table).
+        loaded(): a load finished and its data is shown (tests wait for it).
+    """
+
+    payloadChanged = Signal(object, object)
+    versionActivated = Signal(str, str)
+    loaded = Signal()
+
+    def __init__(
+        self,
+        connections: Connections,
+        workers: WorkerPool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("details")
+        self.connections = connections
+        self.workers = workers
+        self.current: Node | None = None
+        self._job: Job[Any] | None = None
+        self._chart_job: Job[Any] | None = None
+        self._metric_cache: dict[tuple[str, str], tuple[MetricPoint, ...]] = {}
+
+        self.placeholder = QLabel(
+            "Select a registry, model or version on the left.\n\n"
+            "Ctrl+F filters the tree · F5 reloads the selected registry or model"
+        )
+        self.placeholder.setObjectName("placeholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.profile_view = ProfileView()
+        self.model_view = ModelView()
+        self.version_view = VersionView()
+        for widget in (self.placeholder, self.profile_view, self.model_view, self.version_view):
+            self.addWidget(widget)
+
+        mv, vv = self.model_view, self.version_view
+        mv.saveDescription.connect(self._save_model_description)
+        mv.setTag.connect(self._set_model_tag)
+        mv.deleteTag.connect(self._delete_model_tag)
+        mv.retryRequested.connect(self.reload)
+        mv.versionActivated.connect(self._activate_version)
+        vv.saveDescription.connect(self._save_version_description)
+        vv.setTag.connect(self._set_version_tag)
+        vv.deleteTag.connect(self._delete_version_tag)
+        vv.retryRequested.connect(self.reload)
+        vv.chartRequested.connect(self._load_chart)
+        self.show_placeholder()
+
+    # --- selection --------------------------------------------------------------------------
+    def show_placeholder(self) -> None:
+        """Nothing selected."""
+        self._cancel()
+        self.current = None
+        self.setCurrentWidget(self.placeholder)
+
+    def show_node(self, node: Node | None) -> None:
+        """Show the selected node; loads what the tree does not know in the background."""
+        if node is None or node.kind is NodeKind.ROOT:
+            self.show_placeholder()
+            return
+        same = node is self.current
+        self._cancel()
+        self.current = node
+        if node.kind is NodeKind.PROFILE:
+            self.profile_view.show_profile(node.payload, node)
+            self.setCurrentWidget(self.profile_view)
+        elif node.kind is NodeKind.MODEL:
+            if not same:
+                self.model_view.show_summary(node.payload, self._child_versions(node))
+            self.setCurrentWidget(self.model_view)
+            self.reload()
+        else:
+            if not same:
+                siblings = self._child_versions(node.parent) if node.parent else []
+                self.version_view.show_summary(node.payload, siblings)
+            self.setCurrentWidget(self.version_view)
+            self.reload()
+
+    def refresh_profile_state(self) -> None:
+        """The tree state of the shown profile changed (loading, error, count)."""
+        if self.current is not None and self.current.kind is NodeKind.PROFILE:
+            self.profile_view.show_profile(self.current.payload, self.current)
+
+    @staticmethod
+    def _child_versions(node: Node) -> list[VersionSummary]:
+        return [c.payload for c in node.children if c.kind is NodeKind.VERSION]
+
+    def _cancel(self) -> None:
+        for job in (self._job, self._chart_job):
+            if job is not None:
+                job.cancel()
+        self._job = self._chart_job = None
+
+    # --- loading ----------------------------------------------------------------------------
+    def reload(self) -> None:
+        """(Re)load the shown model or version from its registry."""
+        node = self.current
+        if node is None or node.kind not in (NodeKind.MODEL, NodeKind.VERSION):
+            return
+        if self._job is not None:
+            self._job.cancel()
+        profile = node.profile
+        connections = self.connections
+        if node.kind is NodeKind.MODEL:
+            name = node.payload.name
+            self.model_view.show_loading()
+
+            def load_model(token: CancelToken) -> ModelData:
+                registry = connections.get(profile)
+                model = registry.get_model(name)
+                token.raise_if_cancelled()
+                return ModelData(model, all_versions(registry, name))
+
+            job: Job[Any] = self.workers.submit(
+                load_model,
+                lambda data: self._model_loaded(job, node, data),
+                lambda error: self._load_failed(job, error),
+                description=f"details of {name}",
+            )
+        else:
+            summary: VersionSummary = node.payload
+
+            def load_version(token: CancelToken) -> VersionDetail:
+                registry = connections.get(profile)
+                return load_version_detail(registry, summary.model, summary.version)
+
+            job = self.workers.submit(
+                load_version,
+                lambda detail: self._version_loaded(job, node, detail),
+                lambda error: self._load_failed(job, error),
+                description=f"details of {summary.model} v{summary.version}",
+            )
+        self._job = job
+
+    def _model_loaded(self, job: Job[Any], node: Node, data: ModelData) -> None:
+        if job is not self._job:
+            return
+        self._job = None
+        self.model_view.show_summary(data.model, data.versions)
+        self.model_view.show_loaded()
+        self.payloadChanged.emit(node, data.model)
+        self.loaded.emit()
+
+    def _version_loaded(self, job: Job[Any], node: Node, detail: VersionDetail) -> None:
+        if job is not self._job:
+            return
+        self._job = None
+        self.version_view.show_detail(detail)
+        self.payloadChanged.emit(node, detail.version)
+        self._load_chart()
+        self.loaded.emit()
+
+    def _load_failed(self, job: Job[Any], error: ModelyardError) -> None:
+        if job is not self._job:
+            return
+        self._job = None
+        view = self.currentWidget()
+        if isinstance(view, ModelView | VersionView):
+            view.show_error(error.message)
+        self.loaded.emit()
+
+    # --- metric chart -----------------------------------------------------------------------
+    def _load_chart(self) -> None:
+        node = self.current
+        view = self.version_view
+        detail = view.detail
+        if (
+            node is None
+            or node.kind is not NodeKind.VERSION
+            or detail is None
+            or detail.run is None
+        ):
+            return
+        keys = view.selected_metrics()
+        wanted: list[tuple[str, str, str]] = []  # (label, run id, key)
+        for key in keys:
+            wanted.append((f"v{detail.version.version} · {key}", detail.run.run_id, key))
+            for other in view.compared_versions():
+                wanted.append((f"v{other.version} · {key}", other.run_id, key))
+        if self._chart_job is not None:
+            self._chart_job.cancel()
+        cache = self._metric_cache
+        profile = node.profile
+        connections = self.connections
+
+        def load(token: CancelToken) -> dict[str, tuple[MetricPoint, ...]]:
+            registry = connections.get(profile)
+            out: dict[str, tuple[MetricPoint, ...]] = {}
+            for label, run_id, key in wanted:
+                token.raise_if_cancelled()
+                cached = cache.get((run_id, key))
+                if cached is None:
+                    try:
+                        cached = registry.metric_history(run_id, key)
+                    except ModelyardError:
+                        cached = ()  # that version's run lacks the metric or is gone
+                out[label] = cached
+            return out
+
+        def done(histories: dict[str, tuple[MetricPoint, ...]]) -> None:
+            if job is not self._chart_job:
+                return
+            self._chart_job = None
+            for label, run_id, key in wanted:
+                cache[(run_id, key)] = histories.get(label, ())
+            view.chart.set_histories({k: v for k, v in histories.items() if v})
+
+        def failed(error: ModelyardError) -> None:
+            if job is self._chart_job:
+                self._chart_job = None
+                view.show_error(f"Metric history could not be read: {error.message}")
+
+        job: Job[Any] = self.workers.submit(load, done, failed, "metric history")
+        self._chart_job = job
+
+    # --- edits ------------------------------------------------------------------------------
+    def _save_model_description(self, text: str) -> None:
+        self._edit(lambda r, m, _v: r.set_model_description(m, text), self.model_view)
+
+    def _set_model_tag(self, key: str, value: str) -> None:
+        self._edit(lambda r, m, _v: r.set_model_tag(m, key, value), self.model_view)
+
+    def _delete_model_tag(self, key: str) -> None:
+        self._edit(lambda r, m, _v: r.delete_model_tag(m, key), self.model_view)
+
+    def _save_version_description(self, text: str) -> None:
+        self._edit(lambda r, m, v: r.set_version_description(m, v, text), self.version_view)
+
+    def _set_version_tag(self, key: str, value: str) -> None:
+        self._edit(lambda r, m, v: r.set_version_tag(m, v, key, value), self.version_view)
+
+    def _delete_version_tag(self, key: str) -> None:
+        self._edit(lambda r, m, v: r.delete_version_tag(m, v, key), self.version_view)
+
+    def _activate_version(self, version: str) -> None:
+        if self.model_view.model is not None:
+            self.versionActivated.emit(self.model_view.model.name, version)
+
+    def _edit(
+        self,
+        write: Callable[[Registry, str, str], None],
+        view: ModelView | VersionView,
+    ) -> None:
+        """Run a write in the background, then re-read the server's state."""
+        node = self.current
+        if node is None or node.kind not in (NodeKind.MODEL, NodeKind.VERSION):
+            return
+        profile = node.profile
+        model = node.payload.name if node.kind is NodeKind.MODEL else node.payload.model
+        version = node.payload.version if node.kind is NodeKind.VERSION else ""
+        connections = self.connections
+        view.set_busy(True)
+
+        def work(token: CancelToken) -> None:
+            write(connections.get(profile), model, version)
+
+        def done(_result: None) -> None:
+            view.set_busy(False)
+            if self.current is node:
+                self.reload()
+
+        def failed(error: ModelyardError) -> None:
+            view.set_busy(False)
+            if self.current is node:
+                view.show_error(f"Not saved: {error.message}")
+
+        self.workers.submit(work, done, failed, f"edit {model}")
