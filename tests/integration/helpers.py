@@ -74,3 +74,47 @@ def add_server_profile(
     if password is not None:
         secrets.set(profile.id, "password", password)
     return profile
+
+
+def create_run_with_model(server: MlflowServer, experiment: str = "modelyard-tests") -> Any:
+    """A finished run with params, a metric history and a real sklearn model uploaded through
+    the server's proxied-artifact API (as admin on the basic-auth server)."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    import requests
+    from mlflow.entities import Metric, Param
+
+    from modelyard.core.connectors._artifacts import proxied_url
+    from modelyard.core.demo import _save_model
+
+    tracking = admin_tracking_store(server)
+    found = tracking.get_experiment_by_name(experiment)
+    experiment_id = found.experiment_id if found else tracking.create_experiment(experiment)
+    run = tracking.create_run(
+        experiment_id, user_id="tests", start_time=0, tags=[], run_name="with-model"
+    )
+    run_id = run.info.run_id
+    tracking.log_batch(
+        run_id,
+        metrics=[Metric("loss", 1.0 / (step + 1), 1000 + step, step) for step in range(12)],
+        params=[Param("alpha", "0.5")],
+        tags=[],
+    )
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    frame = pd.DataFrame(np.random.default_rng(1).normal(size=(40, 3)), columns=["a", "b", "c"])
+    model = LogisticRegression().fit(frame, (frame["a"] > 0).astype(int))
+    auth = (ADMIN_USER, ADMIN_PASSWORD) if server.auth else None
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(tmp) / "model"
+        _save_model(model, local, frame.head(2))
+        for file in local.rglob("*"):
+            if file.is_file():
+                relative = f"model/{file.relative_to(local).as_posix()}"
+                url = proxied_url(server.url, run.info.artifact_uri, relative)
+                assert url is not None
+                requests.put(url, data=file.read_bytes(), auth=auth, timeout=30).raise_for_status()
+    return run

@@ -70,6 +70,7 @@ class ModelSummary:
     created: datetime | None = None
     updated: datetime | None = None
     latest_versions: tuple[str, ...] = ()
+    latest_by_stage: Mapping[str, str] = field(default_factory=lambda: _EMPTY)  # stage -> version
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,9 +81,9 @@ class MainWindow(QMainWindow):
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(Column.NAME, 250)
-        header.resizeSection(Column.STAGE, 95)
-        header.resizeSection(Column.ALIASES, 150)
+        header.resizeSection(Column.NAME, 230)
+        header.resizeSection(Column.STAGE, 140)
+        header.resizeSection(Column.ALIASES, 160)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
 
         left = QWidget()

@@ -44,6 +44,9 @@ STAGE_COLORS = {
 }
 
 
+STAGE_SHORT = {"Production": "Prod", "Staging": "Stg"}
+
+
 class Column(enum.IntEnum):
     """Columns of the tree."""
 
@@ -423,6 +426,13 @@ class RegistryTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column is Column.NAME:
                 return model.name
+            if column is Column.STAGE:
+                order = ("Production", "Staging")
+                return " · ".join(
+                    f"{STAGE_SHORT[s]} v{model.latest_by_stage[s]}"
+                    for s in order
+                    if s in model.latest_by_stage
+                )
             if column is Column.ALIASES:
                 return ", ".join(f"{a}→v{v}" for a, v in sorted(model.aliases.items()))
             if column is Column.INFO:

@@ -23,6 +23,7 @@ from modelyard.core.domain import (
     StageEvent,
     VersionSummary,
     from_millis,
+    version_sort_key,
 )
 from modelyard.core.errors import ErrorKind, RegistryError, describe_exception
 from modelyard.core.model_file import parse_model_file
@@ -54,9 +55,13 @@ def _is_prompt(entity: Any) -> bool:
 
 def model_summary(entity: Any) -> ModelSummary:
     """Turn an MLflow RegisteredModel into a ModelSummary."""
-    latest = tuple(
-        sorted({str(v.version) for v in (entity.latest_versions or [])}, key=int, reverse=True)
-    )
+    latest_entities = list(entity.latest_versions or [])
+    latest = tuple(sorted({str(v.version) for v in latest_entities}, key=version_sort_key)[::-1])
+    by_stage = {
+        str(v.current_stage): str(v.version)
+        for v in latest_entities
+        if v.current_stage and str(v.current_stage) not in ("None", "")
+    }
     return ModelSummary(
         name=entity.name,
         description=entity.description or "",
@@ -65,6 +70,7 @@ def model_summary(entity: Any) -> ModelSummary:
         created=from_millis(entity.creation_timestamp),
         updated=from_millis(entity.last_updated_timestamp),
         latest_versions=latest,
+        latest_by_stage=MappingProxyType(by_stage),
     )
 
 
