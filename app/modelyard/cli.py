@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 import click
 
 from modelyard import __version__
-from modelyard.core.domain import ModelSummary, Page, StageEvent, VersionSummary
+from modelyard.core.domain import ModelFile, ModelSummary, Page, StageEvent, VersionSummary
+from modelyard.core.download import DownloadProgress
 from modelyard.core.errors import ModelyardError
 from modelyard.core.history import stage_summary, visible_tags
 from modelyard.core.profiles import (
@@ -455,6 +456,72 @@ def history(profile: str, model: str, version: str | None, as_json: bool) -> Non
             click.echo(json.dumps([_event_json(e) for e in events], indent=2))
         else:
             _print_events(events)
+
+
+@cli.command()
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option("--files", "files", multiple=True, help="Only these files or folders (repeatable).")
+def download(profile: str, model: str, version: str, dest: str, files: tuple[str, ...]) -> None:
+    """Download the artifacts of VERSION into DEST (resumes; never leaves partial files)."""
+    from pathlib import Path
+
+    from modelyard.core.download import human_bytes, plan_download, run_download
+
+    with _reported(), _registry(profile) as registry:
+        plan = plan_download(registry, model, version, list(files) or None)
+        label = f"{model} v{version} ({len(plan.files)} files, {human_bytes(plan.total_bytes)})"
+        with click.progressbar(
+            length=max(plan.total_bytes, 1), label=label, file=sys.stderr, show_eta=True
+        ) as bar:
+
+            def progress(p: DownloadProgress) -> None:
+                bar.update(p.done_bytes - bar.pos)
+
+            result = run_download(registry, plan, Path(dest), progress)
+            bar.update(max(plan.total_bytes, 1) - bar.pos)
+        skipped = f", {len(result.skipped)} already there" if result.skipped else ""
+        click.echo(f"Downloaded {len(result.written)} files to {result.destination}{skipped}.")
+
+
+@cli.command()
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+def uri(profile: str, model: str, version: str) -> None:
+    """Print the model URIs of VERSION (by number, alias and stage)."""
+    from modelyard.core.snippet import model_uris
+
+    with _reported(), _registry(profile) as registry:
+        for _label, value in model_uris(_with_model_aliases(registry, model, version)):
+            click.echo(value)
+
+
+@cli.command()
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+def snippet(profile: str, model: str, version: str) -> None:
+    """Print Python that loads VERSION from this registry (credentials from the environment)."""
+    from modelyard.core.snippet import load_snippet
+
+    with _reported(), _registry(profile) as registry:
+        summary = _with_model_aliases(registry, model, version)
+        try:
+            model_file: ModelFile | None = registry.read_model_file(model, version)
+        except ModelyardError:
+            model_file = None
+        click.echo(load_snippet(ProfileStore().get(profile), summary, model_file), nl=False)
+
+
+def _with_model_aliases(registry: Registry, model: str, version: str) -> VersionSummary:
+    from dataclasses import replace
+
+    summary = registry.get_version(model, version)
+    aliases = {a for a, v in registry.get_model(model).aliases.items() if v == summary.version}
+    return replace(summary, aliases=tuple(sorted(aliases | set(summary.aliases))))
 
 
 def main() -> None:

@@ -76,6 +76,24 @@ def add_server_profile(
     return profile
 
 
+UPLOADED: dict[str, dict[str, bytes]] = {}  # run id -> {artifact path: bytes uploaded}
+
+
+def upload_file(server: MlflowServer, run: Any, relative: str, data: bytes) -> None:
+    """PUT one artifact file of ``run`` through the server's proxied-artifact API."""
+    from urllib.parse import quote, urlsplit
+
+    import requests
+
+    from modelyard.core.connectors._artifacts import PROXY_API
+
+    auth = (ADMIN_USER, ADMIN_PASSWORD) if server.auth else None
+    root = urlsplit(run.info.artifact_uri).path.strip("/")
+    url = f"{server.url}{PROXY_API}/{quote(root + '/' + relative)}"
+    requests.put(url, data=data, auth=auth, timeout=120).raise_for_status()
+    UPLOADED.setdefault(run.info.run_id, {})[relative] = data
+
+
 def create_run_with_model(server: MlflowServer, experiment: str = "modelyard-tests") -> Any:
     """A finished run with params, a metric history and a real sklearn model uploaded through
     the server's proxied-artifact API (as admin on the basic-auth server)."""
@@ -83,10 +101,8 @@ def create_run_with_model(server: MlflowServer, experiment: str = "modelyard-tes
     from pathlib import Path
 
     import numpy as np
-    import requests
     from mlflow.entities import Metric, Param
 
-    from modelyard.core.connectors._artifacts import proxied_url
     from modelyard.core.demo import _save_model
 
     tracking = admin_tracking_store(server)
@@ -107,14 +123,23 @@ def create_run_with_model(server: MlflowServer, experiment: str = "modelyard-tes
 
     frame = pd.DataFrame(np.random.default_rng(1).normal(size=(40, 3)), columns=["a", "b", "c"])
     model = LogisticRegression().fit(frame, (frame["a"] > 0).astype(int))
-    auth = (ADMIN_USER, ADMIN_PASSWORD) if server.auth else None
     with tempfile.TemporaryDirectory() as tmp:
         local = Path(tmp) / "model"
         _save_model(model, local, frame.head(2))
         for file in local.rglob("*"):
             if file.is_file():
                 relative = f"model/{file.relative_to(local).as_posix()}"
-                url = proxied_url(server.url, run.info.artifact_uri, relative)
-                assert url is not None
-                requests.put(url, data=file.read_bytes(), auth=auth, timeout=30).raise_for_status()
+                upload_file(server, run, relative, file.read_bytes())
     return run
+
+
+def new_version(server: MlflowServer, model: str, extra: dict[str, bytes] | None = None) -> str:
+    """A version of ``model`` from a run with a real model (plus extra model files)."""
+    ensure_model(admin_store(server), model)
+    run = create_run_with_model(server)
+    for relative, data in (extra or {}).items():
+        upload_file(server, run, f"model/{relative}", data)
+    version = admin_store(server).create_model_version(
+        model, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id
+    )
+    return str(version.version)

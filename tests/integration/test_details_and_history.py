@@ -17,19 +17,10 @@ from tests.integration.helpers import (
     add_server_profile,
     admin_store,
     admin_tracking_store,
-    create_run_with_model,
     ensure_model,
+    new_version,
 )
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
-
-
-def new_version(server: MlflowServer, model: str) -> str:
-    ensure_model(admin_store(server), model)
-    run = create_run_with_model(server)
-    version = admin_store(server).create_model_version(
-        model, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id
-    )
-    return str(version.version)
 
 
 @pytest.fixture()

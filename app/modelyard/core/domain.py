@@ -209,3 +209,17 @@ class VersionDetail:
     model_file: ModelFile | None = None
     history: tuple[StageEvent, ...] = ()
     problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactEntry:
+    """A file or folder below a version's artifact location (``path`` is relative, POSIX)."""
+
+    path: str
+    is_dir: bool = False
+    size: int | None = None
+
+    @property
+    def name(self) -> str:
+        """The last path component."""
+        return self.path.rsplit("/", 1)[-1]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from modelyard.core.connectors._artifacts import ArtifactStream
 from modelyard.core.domain import (
+    ArtifactEntry,
     Capabilities,
     MetricPoint,
     ModelFile,
@@ -80,6 +82,18 @@ class Registry(Protocol):
 
     def read_model_file(self, model: str, version: str) -> ModelFile:
         """The version's MLmodel file (flavors, signature, input example)."""
+        ...
+
+    def list_artifacts(self, location: str, path: str = "") -> tuple[ArtifactEntry, ...]:
+        """Entries directly below ``path`` of an artifact location (lazy browsing)."""
+        ...
+
+    def walk_artifacts(self, location: str, path: str = "") -> tuple[ArtifactEntry, ...]:
+        """Every file below ``path`` of an artifact location."""
+        ...
+
+    def open_artifact(self, location: str, path: str) -> ArtifactStream:
+        """One artifact file opened for streaming, with this profile's credentials."""
         ...
 
     def set_model_tag(self, model: str, key: str, value: str) -> None:

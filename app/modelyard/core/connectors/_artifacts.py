@@ -1,16 +1,41 @@
-"""Reading single artifact files with a profile's own credentials (no MLflow globals)."""
+"""Artifact access with a profile's own credentials (no MLflow process globals).
+
+* ``file:`` locations (local registries, shared disks) are read directly;
+* ``mlflow-artifacts:`` locations (a tracking server's proxied artifacts) through the server's
+  ``/api/2.0/mlflow-artifacts/artifacts`` API with this profile's session — MLflow's own
+  HttpArtifactRepository would use process-wide environment credentials instead;
+* anything else (s3, gs, wasbs, …) through MLflow's artifact repositories, which use those
+  services' own credential chains, when their SDKs are installed.
+"""
 
 from __future__ import annotations
 
+import os
+import posixpath
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
+from modelyard.core.domain import ArtifactEntry
 from modelyard.core.errors import ErrorKind, RegistryError
 from modelyard.core.http import TIMEOUT
 
-PROXY_API = "/api/2.0/mlflow-artifacts/artifacts/"
+PROXY_API = "/api/2.0/mlflow-artifacts/artifacts"
+CHUNK = 256 * 1024
+
+
+def safe_relative(path: str) -> str:
+    """A normalised relative POSIX path; refuses absolute paths and '..' (from a server)."""
+    clean = posixpath.normpath(path.replace("\\", "/")).lstrip("/") if path else ""
+    if clean in ("", "."):
+        return ""
+    if clean.startswith("..") or "/../" in f"/{clean}/":
+        raise RegistryError(f"Refusing an unsafe artifact path: {path!r}", ErrorKind.INVALID)
+    return clean
 
 
 def local_path(location: str) -> Path | None:
@@ -23,33 +48,173 @@ def local_path(location: str) -> Path | None:
     return None
 
 
-def read_local(location: str, relative: str) -> bytes:
-    """Read ``relative`` below a local artifact location (FileNotFoundError when missing)."""
-    base = local_path(location)
-    if base is None:
-        raise RegistryError(
-            f"Reading artifacts from {urlsplit(location).scheme}: locations is not supported "
-            "for this registry yet.",
-            ErrorKind.INVALID,
-        )
-    return (base / relative).read_bytes()
+class ArtifactStream(AbstractContextManager["ArtifactStream"]):
+    """An open artifact file: ``size`` (None when unknown) and ``chunks()``."""
+
+    def __init__(self, size: int | None, chunks: Iterator[bytes], close: object = None) -> None:
+        self.size = size
+        self._chunks = chunks
+        self._close = close
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes, a chunk at a time."""
+        return self._chunks
+
+    def read(self) -> bytes:
+        """The whole file (for small files such as MLmodel)."""
+        return b"".join(self._chunks)
+
+    def __exit__(self, *exc: object) -> None:
+        if callable(self._close):
+            self._close()
 
 
-def proxied_url(host: str, location: str, relative: str) -> str | None:
-    """The server URL of a file below an ``mlflow-artifacts:`` location (None otherwise)."""
-    parts = urlsplit(location)
-    if parts.scheme != "mlflow-artifacts":
-        return None
-    path = "/".join(p for p in (parts.path.strip("/"), relative.strip("/")) if p)
-    return host.rstrip("/") + PROXY_API + quote(path)
+class ArtifactAccess:
+    """Lists and reads artifacts below a location; per registry (holds its HTTP session)."""
+
+    def __init__(self, host: str | None = None, session: requests.Session | None = None) -> None:
+        self.host = host.rstrip("/") if host else None
+        self.session = session
+
+    # --- listing -----------------------------------------------------------------------------
+    def list_dir(self, location: str, path: str = "") -> list[ArtifactEntry]:
+        """Entries directly below ``path`` (relative to ``location``), sorted, dirs first."""
+        path = safe_relative(path)
+        base = local_path(location)
+        if base is not None:
+            entries = self._list_local(base, path)
+        elif urlsplit(location).scheme == "mlflow-artifacts":
+            entries = self._list_proxied(location, path)
+        else:
+            entries = self._list_repository(location, path)
+        return sorted(entries, key=lambda e: (not e.is_dir, e.path))
+
+    def walk(self, location: str, path: str = "") -> list[ArtifactEntry]:
+        """Every file below ``path`` (recursively)."""
+        files: list[ArtifactEntry] = []
+        for entry in self.list_dir(location, path):
+            if entry.is_dir:
+                files.extend(self.walk(location, entry.path))
+            else:
+                files.append(entry)
+        return files
+
+    @staticmethod
+    def _list_local(base: Path, path: str) -> list[ArtifactEntry]:
+        folder = base / path
+        if not folder.exists():
+            raise FileNotFoundError(str(folder))
+        if folder.is_file():
+            return [ArtifactEntry(path, False, folder.stat().st_size)]
+        out = []
+        with os.scandir(folder) as items:
+            for item in items:
+                rel = f"{path}/{item.name}" if path else item.name
+                is_dir = item.is_dir()
+                out.append(ArtifactEntry(rel, is_dir, None if is_dir else item.stat().st_size))
+        return out
+
+    def _proxied_root(self, location: str) -> str:
+        return urlsplit(location).path.strip("/")
+
+    def _require_session(self) -> tuple[str, requests.Session]:
+        if self.host is None or self.session is None:
+            raise RegistryError(
+                "This registry cannot read mlflow-artifacts: locations (no tracking server).",
+                ErrorKind.INVALID,
+            )
+        return self.host, self.session
+
+    def _list_proxied(self, location: str, path: str) -> list[ArtifactEntry]:
+        host, session = self._require_session()
+        root = self._proxied_root(location)
+        full = "/".join(p for p in (root, path) if p)
+        response = session.get(f"{host}{PROXY_API}", params={"path": full}, timeout=TIMEOUT)
+        _check(response)
+        out = []
+        for item in response.json().get("files", []):
+            name = safe_relative(str(item.get("path", "")))
+            rel = f"{path}/{name}" if path else name
+            size = item.get("file_size")
+            out.append(
+                ArtifactEntry(
+                    rel, bool(item.get("is_dir")), int(size) if size is not None else None
+                )
+            )
+        return out
+
+    @staticmethod
+    def _list_repository(location: str, path: str) -> list[ArtifactEntry]:
+        repo = _repository(location)
+        return [
+            ArtifactEntry(safe_relative(f.path), bool(f.is_dir), f.file_size)
+            for f in repo.list_artifacts(path or None)
+        ]
+
+    # --- reading -----------------------------------------------------------------------------
+    def open(self, location: str, path: str) -> ArtifactStream:
+        """Open one file for streaming (FileNotFoundError when it does not exist)."""
+        path = safe_relative(path)
+        base = local_path(location)
+        if base is not None:
+            handle = (base / path).open("rb")
+            size = os.fstat(handle.fileno()).st_size
+            return ArtifactStream(size, iter(lambda: handle.read(CHUNK), b""), handle.close)
+        if urlsplit(location).scheme == "mlflow-artifacts":
+            host, session = self._require_session()
+            root = self._proxied_root(location)
+            url = f"{host}{PROXY_API}/" + quote("/".join(p for p in (root, path) if p))
+            response = session.get(url, stream=True, timeout=TIMEOUT)
+            if response.status_code == 404:
+                response.close()
+                raise FileNotFoundError(url)
+            _check(response)
+            length = response.headers.get("Content-Length")
+            known = int(length) if length and length.isdigit() else None
+            return ArtifactStream(known, response.iter_content(CHUNK), response.close)
+        return self._open_repository(location, path)
+
+    @staticmethod
+    def _open_repository(location: str, path: str) -> ArtifactStream:
+        import tempfile
+
+        repo = _repository(location)
+        tmp = tempfile.mkdtemp(prefix="modelyard-")
+        local = Path(repo.download_artifacts(path, dst_path=tmp))
+        handle = local.open("rb")
+
+        def close() -> None:
+            import shutil
+
+            handle.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+        return ArtifactStream(local.stat().st_size, iter(lambda: handle.read(CHUNK), b""), close)
+
+    def read(self, location: str, path: str) -> bytes:
+        """A whole (small) file."""
+        with self.open(location, path) as stream:
+            return stream.read()
 
 
-def read_proxied(session: requests.Session, url: str) -> bytes:
-    """GET one proxied artifact file (FileNotFoundError on 404)."""
-    response = session.get(url, timeout=TIMEOUT)
+def _check(response: requests.Response) -> None:
     if response.status_code == 404:
-        raise FileNotFoundError(url)
+        raise FileNotFoundError(response.url)
     if response.status_code != 200:
         body = response.text[:300]
+        response.close()
         raise RuntimeError(f"error code {response.status_code}: {body}")
-    return response.content
+
+
+def _repository(location: str) -> Any:
+    try:
+        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+        return get_artifact_repository(location)
+    except Exception as exc:
+        scheme = urlsplit(location).scheme
+        raise RegistryError(
+            f"Cannot read {scheme}: artifacts here ({exc}). Install that storage's SDK "
+            "(e.g. boto3 for s3, azure-storage-blob for wasbs, google-cloud-storage for gs).",
+            ErrorKind.INVALID,
+        ) from None

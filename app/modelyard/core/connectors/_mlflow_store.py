@@ -12,7 +12,9 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from modelyard.core.connectors._artifacts import ArtifactAccess, ArtifactStream
 from modelyard.core.domain import (
+    ArtifactEntry,
     Capabilities,
     MetricPoint,
     ModelFile,
@@ -28,9 +30,6 @@ from modelyard.core.domain import (
 from modelyard.core.errors import ErrorKind, RegistryError, describe_exception
 from modelyard.core.model_file import parse_model_file
 from modelyard.core.registry import DEFAULT_MODEL_PAGE, DEFAULT_VERSION_PAGE
-
-# Reads one file below an artifact location URI: (location, relative path) -> bytes.
-ArtifactReader = Callable[[str, str], bytes]
 
 PROMPT_TAG = "mlflow.prompt.is_prompt"
 NOT_PROMPT_FILTER = f"tag.`{PROMPT_TAG}` != 'true'"
@@ -114,7 +113,7 @@ class MlflowStoreRegistry:
         tracking_store: Any,
         capabilities: Capabilities,
         identity: str,
-        read_artifact: ArtifactReader,
+        artifacts: ArtifactAccess,
         secrets: Iterable[str | None] = (),
         server_side_prompt_filter: bool = True,
         on_close: Callable[[], None] | None = None,
@@ -125,7 +124,7 @@ class MlflowStoreRegistry:
         self._tracking = tracking_store
         self._capabilities = capabilities
         self._identity = identity
-        self._read_artifact = read_artifact
+        self._artifacts = artifacts
         self._secrets = tuple(s for s in secrets if s)
         self._prompt_filter = server_side_prompt_filter
         self._on_close = on_close
@@ -253,7 +252,7 @@ class MlflowStoreRegistry:
         location = self.artifact_location(model, version)
         where = f"the files of {model} v{version}"
         try:
-            raw = self._read_artifact(location, "MLmodel")
+            raw = self._artifacts.read(location, "MLmodel")
         except FileNotFoundError:
             raise RegistryError(
                 f"The MLmodel file of {model} v{version} is missing at {location}: "
@@ -268,11 +267,39 @@ class MlflowStoreRegistry:
         example_path = parsed.input_example
         if example_path:
             try:
-                example = self._read_artifact(location, example_path)[:4096]
+                example = self._artifacts.read(location, example_path)[:4096]
                 parsed = replace(parsed, input_example=example.decode("utf-8", errors="replace"))
             except Exception:
                 parsed = replace(parsed, input_example="")
         return parsed
+
+    def list_artifacts(self, location: str, path: str = "") -> tuple[ArtifactEntry, ...]:
+        """Entries directly below ``path`` of an artifact location."""
+        return tuple(self._artifact_call(lambda: self._artifacts.list_dir(location, path), path))
+
+    def walk_artifacts(self, location: str, path: str = "") -> tuple[ArtifactEntry, ...]:
+        """Every file below ``path`` of an artifact location."""
+        return tuple(self._artifact_call(lambda: self._artifacts.walk(location, path), path))
+
+    def open_artifact(self, location: str, path: str) -> ArtifactStream:
+        """One artifact file, opened for streaming."""
+        return self._artifact_call(lambda: self._artifacts.open(location, path), path)
+
+    def _artifact_call(self, what: Callable[[], R], path: str) -> R:
+        try:
+            return what()
+        except FileNotFoundError:
+            raise RegistryError(
+                f"{path or 'The artifact folder'} does not exist in the version's artifacts "
+                "(deleted, or never uploaded).",
+                ErrorKind.NOT_FOUND,
+            ) from None
+        except RegistryError:
+            raise
+        except Exception as exc:
+            raise describe_exception(
+                exc, f"the artifacts at {self._location}", self._secrets
+            ) from None
 
     # --- edits -------------------------------------------------------------------------------
     def set_model_tag(self, model: str, key: str, value: str) -> None:

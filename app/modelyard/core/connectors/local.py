@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from modelyard.core.connectors._artifacts import read_local
+from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.domain import Capabilities
@@ -74,6 +74,6 @@ def open_local(profile: Profile, create: bool = False) -> MlflowStoreRegistry:
         tracking_store=tracking,
         capabilities=Capabilities(stages=True, aliases=True, can_edit=True),
         identity=local_user(),
-        read_artifact=read_local,
+        artifacts=ArtifactAccess(),
         on_close=close,
     )

@@ -13,7 +13,7 @@ from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStor
 from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
 
-from modelyard.core.connectors._artifacts import proxied_url, read_local, read_proxied
+from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.domain import Capabilities
@@ -62,10 +62,6 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         client_cert=settings.client_cert,
     )
 
-    def read_artifact(location: str, relative: str) -> bytes:
-        url = proxied_url(settings.url, location, relative)
-        return read_proxied(session, url) if url else read_local(location, relative)
-
     return MlflowStoreRegistry(
         name=profile.name,
         location=settings.url,
@@ -73,7 +69,7 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         tracking_store=TrackingRestStore(get_host_creds=lambda: creds),
         capabilities=Capabilities(stages=True, aliases=True),
         identity=(settings.username if settings.auth == "basic" else None) or local_user(),
-        read_artifact=read_artifact,
+        artifacts=ArtifactAccess(settings.url, session),
         secrets=(password, token),
         on_close=session.close,
     )

@@ -1,0 +1,182 @@
+"""Downloads, URIs, the load snippet and local serving against real mlflow servers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from modelyard.core.connectors import open_registry
+from modelyard.core.download import plan_download, run_download
+from modelyard.core.errors import Cancelled, ErrorKind, RegistryError
+from modelyard.core.profiles import ProfileStore
+from modelyard.core.registry import Registry
+from modelyard.core.secrets import SecretStore
+from modelyard.core.serve import LocalServer, servable
+from modelyard.core.snippet import load_snippet, model_uris
+from tests.integration.helpers import UPLOADED, add_server_profile, new_version
+from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, start_server
+
+BIG = os.urandom(24 * 1024 * 1024)  # big enough that a cancel lands mid-file
+
+
+def uploaded(registry: Registry, model: str, version: str) -> dict[str, bytes]:
+    run_id = registry.get_version(model, version).run_id
+    return {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
+
+
+def tree_files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture()
+def registry(mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore) -> Registry:
+    return open_registry(add_server_profile(store, secrets, mlflow_server, "srv"), secrets)
+
+
+def test_download_is_byte_identical_and_resumes(
+    mlflow_server: MlflowServer, registry: Registry, tmp_path: Path
+) -> None:
+    version = new_version(mlflow_server, "dl-model", {"data/weights.bin": os.urandom(300_000)})
+    plan = plan_download(registry, "dl-model", version)
+    assert {f.path for f in plan.files} >= {"MLmodel", "data/weights.bin"}
+    reports = []
+    result = run_download(registry, plan, tmp_path / "out", reports.append)
+    assert tree_files(tmp_path / "out") == uploaded(registry, "dl-model", version)
+    assert reports[-1].done_bytes == plan.total_bytes == result.bytes
+    again = run_download(registry, plan, tmp_path / "out")
+    assert again.written == () and set(again.skipped) == {f.path for f in plan.files}
+
+
+def test_selected_files_only(
+    mlflow_server: MlflowServer, registry: Registry, tmp_path: Path
+) -> None:
+    version = new_version(mlflow_server, "dl-model")
+    plan = plan_download(registry, "dl-model", version, ["MLmodel"])
+    run_download(registry, plan, tmp_path / "dest")
+    assert [p.name for p in (tmp_path / "dest").iterdir()] == ["MLmodel"]
+    with pytest.raises(RegistryError, match="not among the artifacts"):
+        plan_download(registry, "dl-model", version, ["nope.bin"])
+
+
+def test_cancel_half_way_leaves_no_partial_file(
+    mlflow_server: MlflowServer, registry: Registry, tmp_path: Path
+) -> None:
+    version = new_version(mlflow_server, "big-model", {"weights.bin": BIG})
+    plan = plan_download(registry, "big-model", version, ["weights.bin"])
+    progress = []
+    dest = tmp_path / "dest"
+    with pytest.raises(Cancelled):
+        run_download(registry, plan, dest, progress.append, cancelled=lambda: bool(progress))
+    assert progress and 0 < progress[-1].done_bytes < len(BIG)
+    assert list(dest.iterdir()) == []  # no partial file, no staging folder
+    run_download(registry, plan, dest)  # and it resumes cleanly
+    assert (dest / "weights.bin").read_bytes() == BIG
+
+
+def test_server_killed_mid_download_is_a_clear_error(
+    tmp_path: Path, store: ProfileStore, secrets: SecretStore
+) -> None:
+    server = start_server(tmp_path / "doomed")
+    try:
+        version = new_version(server, "doomed-model", {"weights.bin": BIG})
+        registry = open_registry(add_server_profile(store, secrets, server, "doomed"), secrets)
+        plan = plan_download(registry, "doomed-model", version, ["weights.bin"])
+        dest = tmp_path / "dest"
+
+        def kill_on_first_bytes(progress: object) -> None:
+            if server.process.poll() is None:
+                server.stop()
+
+        with pytest.raises(RegistryError) as info:
+            run_download(registry, plan, dest, kill_on_first_bytes)
+    finally:
+        server.stop()
+    assert info.value.kind in (ErrorKind.REFUSED, ErrorKind.UNKNOWN, ErrorKind.TIMEOUT)
+    assert "doomed-model" in info.value.message or server.url in info.value.message
+    assert [p.name for p in dest.iterdir()] == []
+
+
+def test_basic_auth_download_uses_the_profiles_own_credentials(
+    auth_server: MlflowServer, store: ProfileStore, secrets: SecretStore, tmp_path: Path
+) -> None:
+    assert not [k for k in os.environ if k.startswith("MLFLOW_TRACKING_")]
+    version = new_version(auth_server, "secure-dl")
+    profile = add_server_profile(store, secrets, auth_server, "sec", ADMIN_USER, ADMIN_PASSWORD)
+    registry = open_registry(profile, secrets)
+    run_download(registry, plan_download(registry, "secure-dl", version), tmp_path / "dest")
+    assert tree_files(tmp_path / "dest") == uploaded(registry, "secure-dl", version)
+    anonymous = open_registry(add_server_profile(store, secrets, auth_server, "anon"), secrets)
+    with pytest.raises(RegistryError) as info:
+        plan_download(anonymous, "secure-dl", version)
+    assert info.value.kind is ErrorKind.AUTH
+
+
+def test_snippet_runs_against_the_server_and_the_model_predicts(
+    auth_server: MlflowServer, store: ProfileStore, secrets: SecretStore, tmp_path: Path
+) -> None:
+    version = new_version(auth_server, "snippet-model")
+    profile = add_server_profile(store, secrets, auth_server, "sec", ADMIN_USER, ADMIN_PASSWORD)
+    registry = open_registry(profile, secrets)
+    detail_file = registry.read_model_file("snippet-model", version)
+    summary = registry.get_version("snippet-model", version)
+    code = load_snippet(profile, summary, detail_file)
+    assert ADMIN_PASSWORD not in code
+    assert "MLFLOW_TRACKING_PASSWORD" in code and "mlflow.sklearn.load_model" in code
+    script = tmp_path / "snippet.py"
+    script.write_text(
+        code + "import pandas as pd\n"
+        "print('PRED', list(model.predict(pd.DataFrame([[0.5, 0.1, 0.2], [-1, 0, 0]],"
+        " columns=['a', 'b', 'c']))))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env.update(MLFLOW_TRACKING_USERNAME=ADMIN_USER, MLFLOW_TRACKING_PASSWORD=ADMIN_PASSWORD)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "PRED [" in result.stdout
+    assert model_uris(summary)[0] == ("By version", f"models:/snippet-model/{version}")
+
+
+def test_serve_locally_answers_and_stops(
+    mlflow_server: MlflowServer, registry: Registry, tmp_path: Path
+) -> None:
+    version = new_version(mlflow_server, "served-model")
+    ok, why = servable(registry.read_model_file("served-model", version))
+    assert ok, why
+    folder = tmp_path / "served"
+    run_download(registry, plan_download(registry, "served-model", version), folder)
+    server = LocalServer(folder)
+    server.start()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and server.is_running:
+            try:
+                if requests.get(f"{server.url}/ping", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.25)  # polling a child process until it listens
+        answer = requests.post(
+            f"{server.url}/invocations",
+            json={"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 0, 0], [-1, 0, 0]]}},
+            timeout=30,
+        )
+        assert answer.status_code == 200, "\n".join(server.log)
+        assert len(answer.json()["predictions"]) == 2
+    finally:
+        server.stop()
+    assert not server.is_running and server.exit_code is not None
