@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from modelyard.core.errors import Cancelled, ErrorKind, RegistryError
 from modelyard.core.profiles import ProfileStore
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
-from modelyard.core.serve import LocalServer, servable
+from modelyard.core.serve import LocalServer, servable, wait_until_serving
 from modelyard.core.snippet import load_snippet, model_uris
 from tests.integration.helpers import UPLOADED, add_server_profile, new_version
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, start_server
@@ -162,14 +161,7 @@ def test_serve_locally_answers_and_stops(
     server = LocalServer(folder)
     server.start()
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and server.is_running:
-            try:
-                if requests.get(f"{server.url}/ping", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.25)  # polling a child process until it listens
+        wait_until_serving(server)
         answer = requests.post(
             f"{server.url}/invocations",
             json={"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 0, 0], [-1, 0, 0]]}},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -104,7 +105,8 @@ def start_server(root: Path, auth: bool = False) -> MlflowServer:
                 return server
         except requests.RequestException:
             pass
-        time.sleep(0.25)  # polling a child process, not synchronising test logic
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.25)  # a little, returning at once if the server dies
     server.stop()
     raise RuntimeError(
         f"mlflow server did not start in {STARTUP_TIMEOUT_S}s:\n{server.log.read_text()[-3000:]}"

@@ -7,6 +7,7 @@ served from that folder: the child process needs no registry access and no crede
 from __future__ import annotations
 
 import collections
+import contextlib
 import importlib.util
 import os
 import signal
@@ -129,6 +130,12 @@ class LocalServer:
         """The child's exit code once it has ended."""
         return None if self._process is None else self._process.poll()
 
+    def wait(self, seconds: float) -> None:
+        """Wait up to ``seconds`` for the child process to end."""
+        if self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=seconds)
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the child process and its workers; safe to call twice."""
         process = self._process
@@ -144,3 +151,31 @@ class LocalServer:
             pass
         if self._reader is not None:
             self._reader.join(timeout=timeout)
+
+
+def wait_until_serving(server: LocalServer, cancel: object = None, timeout: float = 180.0) -> None:
+    """Block until the server answers /ping (or fail with its last log lines)."""
+    import time
+
+    import requests
+
+    from modelyard.core.errors import Cancelled, ErrorKind, RegistryError
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if getattr(cancel, "cancelled", False):
+            server.stop()
+            raise Cancelled()
+        if not server.is_running:
+            tail = "\n".join(list(server.log)[-8:])
+            raise RegistryError(f"The model server exited (code {server.exit_code}):\n{tail}")
+        try:
+            if requests.get(f"{server.url}/ping", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        server.wait(0.25)  # returns at once if the child process ends
+    server.stop()
+    raise RegistryError(
+        f"The model server did not answer within {timeout:.0f} s.", ErrorKind.TIMEOUT
+    )

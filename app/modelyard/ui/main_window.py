@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Slot
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Slot,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -21,11 +33,15 @@ from PySide6.QtWidgets import (
 
 from modelyard import APP_NAME, __version__
 from modelyard.core.demo import ensure_demo
+from modelyard.core.domain import VersionSummary
+from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import Profile, ProfileStore
+from modelyard.core.serve import LocalServer, serve_dir, wait_until_serving
 from modelyard.core.session import Connections
 from modelyard.ui import icons
 from modelyard.ui.details import DetailsPane
+from modelyard.ui.downloads import DownloadManager, DownloadsDialog
 from modelyard.ui.tree_model import NODE_ROLE, Column, Node, NodeKind, RegistryTreeModel
 from modelyard.ui.workers import CancelToken, WorkerPool
 
@@ -96,6 +112,12 @@ class MainWindow(QMainWindow):
         self.details = DetailsPane(self.connections, self.workers)
         self.details.payloadChanged.connect(self.tree_model.replace_payload)
         self.details.versionActivated.connect(self._select_version)
+        self.details.downloadRequested.connect(self.start_download)
+        self.details.serveRequested.connect(self.serve_version)
+        self.downloads = DownloadManager(self.connections, self.workers, self)
+        self.downloads_dialog: DownloadsDialog | None = None
+        self.servers: list[LocalServer] = []
+        self.choose_folder: Callable[[str], str | None] = self._ask_folder
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.details)
@@ -142,10 +164,18 @@ class MainWindow(QMainWindow):
         self.addAction(escape)
 
         file_menu = self.menuBar().addMenu("&File")
+        stop_servers = QAction("Stop local servers", self)
+        stop_servers.triggered.connect(self.stop_servers)
+        file_menu.addAction(stop_servers)
+        file_menu.addSeparator()
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.refresh_action)
         view_menu.addAction(find)
+        downloads = QAction("&Downloads", self)
+        downloads.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        downloads.triggered.connect(self.show_downloads)
+        view_menu.addAction(downloads)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(about)
 
@@ -282,6 +312,67 @@ class MainWindow(QMainWindow):
             model, version = self._pending_version
             QTimer.singleShot(0, self, lambda: self._select_version(model, version, False))
 
+    # --- downloads and serving --------------------------------------------------------------
+    def _ask_folder(self, start: str) -> str | None:
+        folder = QFileDialog.getExistingDirectory(self, "Download to folder", start)
+        return folder or None
+
+    def start_download(self, profile: Profile, model: str, version: str, paths: object) -> None:
+        """Ask for a folder (remembered per profile) and queue the download."""
+        settings = QSettings()
+        key = f"downloads/{profile.id}"
+        start = str(settings.value(key, str(Path.home())))
+        folder = self.choose_folder(start)
+        if not folder:
+            return
+        settings.setValue(key, folder)
+        selected = tuple(paths) if isinstance(paths, tuple | list) and paths else None
+        target = Path(folder) / f"{model}-v{version}"
+        self.downloads.enqueue(profile, model, version, selected, target)
+        self.show_downloads()
+
+    def show_downloads(self) -> None:
+        """Show the (non-modal) downloads dialog."""
+        if self.downloads_dialog is None:
+            self.downloads_dialog = DownloadsDialog(self.downloads, self)
+        self.downloads_dialog.show()
+        self.downloads_dialog.raise_()
+
+    def serve_version(self, profile: Profile, version: VersionSummary) -> None:
+        """Download the version into the cache and serve it on 127.0.0.1 in the background."""
+        panel = self.details.version_view.artifacts
+        panel.serve_status.setText("Preparing: downloading the model for serving…")
+        connections = self.connections
+
+        def work(token: CancelToken) -> LocalServer:
+            registry = connections.get(profile)
+            folder = serve_dir(profile.id, version.model, version.version)
+            plan = plan_download(registry, version.model, version.version)
+            run_download(registry, plan, folder, cancelled=lambda: token.cancelled)
+            server = LocalServer(folder)
+            server.start()
+            wait_until_serving(server, token)
+            return server
+
+        def done(server: LocalServer) -> None:
+            self.servers.append(server)
+            panel.serve_status.setText(
+                f"Serving {version.model} v{version.version} at {server.url}/invocations "
+                f'(POST JSON, e.g. {{"dataframe_split": …}}). Stop it from File → Stop '
+                "local servers; it stops when Modelyard exits."
+            )
+
+        def failed(error: ModelyardError) -> None:
+            panel.serve_status.setText(f"Could not serve: {error.message}")
+
+        self.workers.submit(work, done, failed, "serve locally")
+
+    def stop_servers(self) -> None:
+        """Stop every local model server this window started."""
+        for server in self.servers:
+            server.stop()
+        self.servers.clear()
+
     # --- status -----------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
         """Show an error in the status bar (it stays until the next message)."""
@@ -318,5 +409,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop timers and workers and close registries; safe to call twice."""
         self._filter_timer.stop()
+        self.downloads.shutdown()
         self.workers.shutdown()
+        self.stop_servers()
         self.connections.close_all()

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from modelyard.core.errors import Cancelled, ErrorKind, ModelyardError
@@ -30,6 +31,12 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._report: Callable[[object], None] | None = None
+
+    def report(self, value: object) -> None:
+        """Send a progress value to the GUI thread (the job's on_progress callback)."""
+        if self._report is not None and not self._event.is_set():
+            self._report(value)
 
     def cancel(self) -> None:
         """Ask the work to stop; its result will be dropped."""
@@ -70,10 +77,12 @@ class _Bridge(QObject):
     Signals:
         finished(int, object): job id and result.
         failed(int, object): job id and ModelyardError.
+        progress(int, object): job id and a progress value.
     """
 
     finished = Signal(int, object)
     failed = Signal(int, object)
+    progress = Signal(int, object)
 
 
 class _Task(QRunnable):
@@ -86,6 +95,7 @@ class _Task(QRunnable):
         self._fn = fn
         self._token = token
         self._bridge = bridge
+        token._report = lambda value: bridge.progress.emit(job_id, value)
 
     def run(self) -> None:  # overrides QRunnable.run
         try:
@@ -115,6 +125,8 @@ class WorkerPool(QObject):
         self._bridge = _Bridge()
         self._bridge.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
         self._bridge.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self._bridge.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self._progress: dict[int, Callable[[Any], None]] = {}
         self._ids = itertools.count(1)
         self._pending: dict[
             int, tuple[Job[Any], Callable[[Any], None], Callable[[ModelyardError], None] | None]
@@ -124,7 +136,7 @@ class WorkerPool(QObject):
     @classmethod
     def live_pools(cls) -> list[WorkerPool]:
         """Every pool still alive (tests check that all are idle at teardown)."""
-        return list(cls._pools)
+        return [pool for pool in cls._pools if shiboken6.isValid(pool)]
 
     def submit(
         self,
@@ -132,10 +144,16 @@ class WorkerPool(QObject):
         on_done: Callable[[T], None],
         on_error: Callable[[ModelyardError], None] | None = None,
         description: str = "",
+        on_progress: Callable[[Any], None] | None = None,
     ) -> Job[T]:
-        """Run ``fn(token)`` off the GUI thread; call on_done/on_error on the GUI thread."""
+        """Run ``fn(token)`` off the GUI thread; call on_done/on_error on the GUI thread.
+
+        ``token.report(value)`` in ``fn`` calls ``on_progress(value)`` on the GUI thread.
+        """
         job: Job[T] = Job(next(self._ids), description=description)
         self._pending[job.id] = (job, on_done, on_error)
+        if on_progress is not None:
+            self._progress[job.id] = on_progress
         self._pool.start(_Task(job.id, fn, job.token, self._bridge))
         return job
 
@@ -149,7 +167,15 @@ class WorkerPool(QObject):
         return not self._pending and self._pool.activeThreadCount() == 0
 
     @Slot(int, object)
+    def _on_progress(self, job_id: int, value: object) -> None:
+        entry = self._pending.get(job_id)
+        callback = self._progress.get(job_id)
+        if entry is not None and callback is not None and not entry[0].cancelled:
+            callback(value)
+
+    @Slot(int, object)
     def _on_finished(self, job_id: int, result: object) -> None:
+        self._progress.pop(job_id, None)
         entry = self._pending.pop(job_id, None)
         if entry is None or entry[0].cancelled:
             return
@@ -157,12 +183,11 @@ class WorkerPool(QObject):
 
     @Slot(int, object)
     def _on_failed(self, job_id: int, error: object) -> None:
+        self._progress.pop(job_id, None)
         entry = self._pending.pop(job_id, None)
         if entry is None or entry[0].cancelled:
             return
         assert isinstance(error, ModelyardError)
-        if isinstance(error, Cancelled):
-            return
         if entry[2] is not None:
             entry[2](error)
         else:
@@ -179,4 +204,5 @@ class WorkerPool(QObject):
         self._pool.clear()
         done = self._pool.waitForDone(wait_ms)
         self._pending.clear()
+        self._progress.clear()
         return bool(done)

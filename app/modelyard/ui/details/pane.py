@@ -8,14 +8,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from modelyard.core.details import all_versions, load_version_detail
-from modelyard.core.domain import MetricPoint, ModelSummary, VersionDetail, VersionSummary
+from modelyard.core.domain import (
+    ArtifactEntry,
+    MetricPoint,
+    ModelSummary,
+    VersionDetail,
+    VersionSummary,
+)
 from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import Profile
 from modelyard.core.registry import Registry
 from modelyard.core.session import Connections
+from modelyard.core.snippet import load_snippet
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.version_view import Header, VersionView
 from modelyard.ui.details.widgets import Banner, FieldForm
@@ -85,11 +93,15 @@ class DetailsPane(QStackedWidget):
 
     Signals:
         payloadChanged(object, object): a tree Node and its fresh ModelSummary/VersionSummary.
+        downloadRequested(object, str, str, object): profile, model, version, paths or None.
+        serveRequested(object, object): profile and VersionSummary to serve locally.
         versionActivated(str, str): model and version to select (from the versions table).
         loaded(): a load finished and its data is shown (tests wait for it).
     """
 
     payloadChanged = Signal(object, object)
+    downloadRequested = Signal(object, str, str, object)  # profile, model, version, paths|None
+    serveRequested = Signal(object, object)  # profile, VersionSummary
     versionActivated = Signal(str, str)
     loaded = Signal()
 
@@ -106,6 +118,7 @@ class DetailsPane(QStackedWidget):
         self.current: Node | None = None
         self._job: Job[Any] | None = None
         self._chart_job: Job[Any] | None = None
+        self._artifact_jobs: list[Job[Any]] = []
         self._metric_cache: dict[tuple[str, str], tuple[MetricPoint, ...]] = {}
 
         self.placeholder = QLabel(
@@ -132,6 +145,10 @@ class DetailsPane(QStackedWidget):
         vv.deleteTag.connect(self._delete_version_tag)
         vv.retryRequested.connect(self.reload)
         vv.chartRequested.connect(self._load_chart)
+        vv.artifacts.listRequested.connect(self._list_artifacts)
+        vv.artifacts.downloadRequested.connect(self._request_download)
+        vv.artifacts.snippetRequested.connect(self._copy_snippet)
+        vv.artifacts.serveRequested.connect(self._request_serve)
         self.show_placeholder()
 
     # --- selection --------------------------------------------------------------------------
@@ -174,10 +191,11 @@ class DetailsPane(QStackedWidget):
         return [c.payload for c in node.children if c.kind is NodeKind.VERSION]
 
     def _cancel(self) -> None:
-        for job in (self._job, self._chart_job):
+        for job in (self._job, self._chart_job, *self._artifact_jobs):
             if job is not None:
                 job.cancel()
         self._job = self._chart_job = None
+        self._artifact_jobs = []
 
     # --- loading ----------------------------------------------------------------------------
     def reload(self) -> None:
@@ -236,6 +254,8 @@ class DetailsPane(QStackedWidget):
         self.version_view.show_detail(detail)
         self.payloadChanged.emit(node, detail.version)
         self._load_chart()
+        if self.version_view.artifacts.tree.topLevelItemCount() == 0:
+            self._list_artifacts("")
         self.loaded.emit()
 
     def _load_failed(self, job: Job[Any], error: ModelyardError) -> None:
@@ -300,6 +320,56 @@ class DetailsPane(QStackedWidget):
 
         job: Job[Any] = self.workers.submit(load, done, failed, "metric history")
         self._chart_job = job
+
+    # --- artifacts --------------------------------------------------------------------------
+    def _list_artifacts(self, path: str) -> None:
+        node = self.current
+        if node is None or node.kind is not NodeKind.VERSION:
+            return
+        summary: VersionSummary = node.payload
+        profile, connections = node.profile, self.connections
+        panel = self.version_view.artifacts
+
+        def work(token: CancelToken) -> tuple[ArtifactEntry, ...]:
+            registry = connections.get(profile)
+            location = registry.artifact_location(summary.model, summary.version)
+            return registry.list_artifacts(location, path)
+
+        def done(entries: tuple[ArtifactEntry, ...]) -> None:
+            if self.current is node:
+                panel.set_entries(path, entries)
+
+        def failed(error: ModelyardError) -> None:
+            if self.current is node:
+                panel.set_error(path, error.message)
+
+        self._artifact_jobs.append(
+            self.workers.submit(work, done, failed, f"list artifacts {path or '/'}")
+        )
+
+    def _request_download(self, paths: object) -> None:
+        node = self.current
+        if node is not None and node.kind is NodeKind.VERSION:
+            summary: VersionSummary = node.payload
+            self.downloadRequested.emit(node.profile, summary.model, summary.version, paths)
+
+    def _request_serve(self) -> None:
+        node = self.current
+        if node is not None and node.kind is NodeKind.VERSION:
+            self.serveRequested.emit(node.profile, node.payload)
+
+    def _copy_snippet(self) -> None:
+        node = self.current
+        if node is None or node.kind is not NodeKind.VERSION:
+            return
+        detail = self.version_view.detail
+        model_file = detail.model_file if detail else None
+        text = load_snippet(node.profile, node.payload, model_file)
+        QGuiApplication.clipboard().setText(text)
+        self.version_view.artifacts.serve_status.setText(
+            "Load snippet copied: paste it into a notebook. It reads credentials from the "
+            "environment variables it names."
+        )
 
     # --- edits ------------------------------------------------------------------------------
     def _save_model_description(self, text: str) -> None:

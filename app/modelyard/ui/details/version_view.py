@@ -32,6 +32,8 @@ from modelyard.core.domain import (
     version_sort_key,
 )
 from modelyard.core.history import visible_tags
+from modelyard.core.serve import servable
+from modelyard.ui.details.artifacts import ArtifactsPanel
 from modelyard.ui.details.charts import MetricChart
 from modelyard.ui.details.history_view import HistoryView
 from modelyard.ui.details.widgets import (
@@ -248,6 +250,9 @@ class VersionView(QWidget):
         sp.addStretch(1)
         self.tabs.addTab(_scrolling(schema_page), "Signature")
 
+        self.artifacts = ArtifactsPanel()
+        self.tabs.addTab(self.artifacts, "Artifacts")
+
         history_page, hp = _page()
         self.history = HistoryView()
         hp.addWidget(self.history)
@@ -256,6 +261,11 @@ class VersionView(QWidget):
     # --- filling ----------------------------------------------------------------------------
     def show_summary(self, summary: VersionSummary, siblings: Sequence[VersionSummary]) -> None:
         """What the tree already knows, at once; the rest arrives with show_detail()."""
+        if self.summary is None or (self.summary.model, self.summary.version) != (
+            summary.model,
+            summary.version,
+        ):
+            self.artifacts.reset(summary)
         self.summary = summary
         self.detail = None
         self.siblings = [s for s in siblings if s.version != summary.version]
@@ -285,6 +295,7 @@ class VersionView(QWidget):
         self._fill_lineage(detail)
         self._fill_schema(detail.model_file)
         self.history.set_events(detail.history)
+        self.artifacts.set_servable(*servable(detail.model_file))
         if detail.problems:
             self.banner.show_message("\n".join(detail.problems), "notice")
         else:

@@ -1,0 +1,182 @@
+"""The Artifacts tab of a version: a lazily loaded file tree, downloads, URIs, snippet, serve."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from modelyard.core.domain import ArtifactEntry, VersionSummary
+from modelyard.core.download import human_bytes
+from modelyard.core.snippet import model_uris
+
+PATH_ROLE = Qt.ItemDataRole.UserRole
+LOADING = "loading…"
+
+
+class ArtifactsPanel(QWidget):
+    """File tree plus actions.
+
+    Signals:
+        listRequested(str): list the children of this folder ("" is the root).
+        downloadRequested(object): tuple of selected paths, or None for everything.
+        snippetRequested(): copy the load snippet (the pane builds it from the MLmodel file).
+        serveRequested(): serve this version locally.
+    """
+
+    listRequested = Signal(str)
+    downloadRequested = Signal(object)
+    snippetRequested = Signal()
+    serveRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        actions = QHBoxLayout()
+        self.download_all = QPushButton("Download all…")
+        self.download_all.setToolTip("Download every file of this version to a folder")
+        self.download_selected = QPushButton("Download selected…")
+        self.copy_uri = QToolButton()
+        self.copy_uri.setText("Copy model URI")
+        self.copy_uri.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.uri_menu = QMenu(self.copy_uri)
+        self.copy_uri.setMenu(self.uri_menu)
+        self.copy_snippet = QPushButton("Copy load snippet")
+        self.copy_snippet.setToolTip(
+            "Python that loads this version from this registry (credentials from the environment)"
+        )
+        self.serve = QPushButton("Serve locally")
+        for widget in (
+            self.download_all,
+            self.download_selected,
+            self.copy_uri,
+            self.copy_snippet,
+            self.serve,
+        ):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.serve_status = QLabel()
+        self.serve_status.setObjectName("muted")
+        self.serve_status.setWordWrap(True)
+        self.serve_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.serve_status)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("artifactTree")
+        self.tree.setHeaderLabels(["Name", "Size"])
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.itemExpanded.connect(self._expanded)
+        self.tree.itemSelectionChanged.connect(self._selection_changed)
+        layout.addWidget(self.tree, 1)
+        self.download_all.clicked.connect(lambda: self.downloadRequested.emit(None))
+        self.download_selected.clicked.connect(
+            lambda: self.downloadRequested.emit(tuple(self.selected_paths()))
+        )
+        self.copy_uri.clicked.connect(self._copy_first_uri)
+        self.copy_snippet.clicked.connect(self.snippetRequested)
+        self.serve.clicked.connect(self.serveRequested)
+        self.uris: list[tuple[str, str]] = []
+        self._selection_changed()
+
+    def reset(self, version: VersionSummary) -> None:
+        """A new version: clear the tree; fill the URI menu."""
+        self.tree.clear()
+        self.uris = model_uris(version)
+        self.uri_menu.clear()
+        for label, uri in self.uris:
+            action = QAction(f"{label}:  {uri}", self.uri_menu)
+            action.triggered.connect(lambda _=False, u=uri: QGuiApplication.clipboard().setText(u))
+            self.uri_menu.addAction(action)
+        self.serve_status.setText("")
+        self._selection_changed()
+
+    def _copy_first_uri(self) -> None:
+        if self.uris:
+            QGuiApplication.clipboard().setText(self.uris[0][1])
+
+    def set_entries(self, parent_path: str, entries: Sequence[ArtifactEntry]) -> None:
+        """Show the children of ``parent_path``."""
+        parent = self._find(parent_path)
+        if parent is None and parent_path:
+            return
+        if parent is not None:
+            parent.takeChildren()
+        for entry in entries:
+            item = QTreeWidgetItem(
+                [entry.name, "" if entry.is_dir else human_bytes(entry.size or 0)]
+            )
+            item.setData(0, PATH_ROLE, entry.path)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if entry.is_dir:
+                item.addChild(QTreeWidgetItem([LOADING]))
+            if parent is None:
+                self.tree.addTopLevelItem(item)
+            else:
+                parent.addChild(item)
+
+    def set_error(self, parent_path: str, message: str) -> None:
+        """Listing failed: say so where the files would be."""
+        parent = self._find(parent_path)
+        item = QTreeWidgetItem([f"⚠ {message}"])
+        item.setToolTip(0, message)
+        if parent is None:
+            self.tree.clear()
+            self.tree.addTopLevelItem(item)
+        else:
+            parent.takeChildren()
+            parent.addChild(item)
+
+    def _find(self, path: str) -> QTreeWidgetItem | None:
+        if not path:
+            return None
+        stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        while stack:
+            item = stack.pop()
+            if item is None:
+                continue
+            if item.data(0, PATH_ROLE) == path:
+                return item
+            stack.extend(item.child(i) for i in range(item.childCount()))
+        return None
+
+    def _expanded(self, item: QTreeWidgetItem) -> None:
+        first = item.child(0) if item.childCount() == 1 else None
+        if first is not None and first.text(0) == LOADING:
+            self.listRequested.emit(str(item.data(0, PATH_ROLE)))
+
+    def selected_paths(self) -> list[str]:
+        """Paths of the selected files and folders."""
+        return [
+            str(item.data(0, PATH_ROLE))
+            for item in self.tree.selectedItems()
+            if item.data(0, PATH_ROLE)
+        ]
+
+    def _selection_changed(self) -> None:
+        self.download_selected.setEnabled(bool(self.selected_paths()))
+
+    def set_servable(self, ok: bool, why: str) -> None:
+        """Enable Serve locally, or say why it cannot work here."""
+        self.serve.setEnabled(ok)
+        self.serve.setToolTip(
+            "Run `mlflow models serve` for this version on 127.0.0.1" if ok else why
+        )
+        if not ok and why:
+            self.serve_status.setText(f"Serve locally is not available: {why}")

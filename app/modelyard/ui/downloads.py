@@ -1,0 +1,255 @@
+"""Queued artifact downloads with progress, speed, time left, Cancel and Open folder.
+
+Downloads run one at a time through the worker pool; the dialog is not modal, so work goes on
+while it is in the background.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from modelyard.core.download import (
+    DownloadProgress,
+    DownloadResult,
+    human_bytes,
+    plan_download,
+    run_download,
+)
+from modelyard.core.errors import ModelyardError
+from modelyard.core.profiles import Profile
+from modelyard.core.session import Connections
+from modelyard.ui.workers import CancelToken, Job, WorkerPool
+
+
+@dataclass(eq=False)
+class DownloadTask:
+    """One queued, running or ended download."""
+
+    id: int
+    profile: Profile
+    model: str
+    version: str
+    paths: tuple[str, ...] | None
+    destination: Path
+    state: str = "queued"  # queued | running | done | failed | cancelled
+    progress: DownloadProgress | None = None
+    message: str = ""
+    result: DownloadResult | None = None
+    job: Job[Any] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def title(self) -> str:
+        """What is downloaded, for people."""
+        what = f"{len(self.paths)} selected" if self.paths else "all files"
+        return f"{self.model} v{self.version} ({what}) → {self.destination}"
+
+
+def describe_progress(progress: DownloadProgress | None) -> str:
+    """'3.2 MB of 24.0 MB · 5.1 MB/s · 4 s left'."""
+    if progress is None:
+        return "Listing files…"
+    parts = [f"{human_bytes(progress.done_bytes)} of {human_bytes(progress.total_bytes)}"]
+    if progress.speed > 0:
+        parts.append(f"{human_bytes(progress.speed)}/s")
+    eta = progress.eta_s
+    if eta is not None:
+        parts.append(f"{eta:.0f} s left" if eta < 120 else f"{eta / 60:.0f} min left")
+    parts.append(
+        f"file {min(progress.files_done + 1, progress.files_total)} of {progress.files_total}"
+    )
+    return " · ".join(parts)
+
+
+class DownloadManager(QObject):
+    """Runs queued downloads one after the other.
+
+    Signals:
+        changed(object): a DownloadTask changed (queued, progressed, ended).
+    """
+
+    changed = Signal(object)
+
+    def __init__(
+        self, connections: Connections, workers: WorkerPool, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.connections = connections
+        self.workers = workers
+        self.tasks: list[DownloadTask] = []
+        self._ids = itertools.count(1)
+
+    def enqueue(
+        self,
+        profile: Profile,
+        model: str,
+        version: str,
+        paths: tuple[str, ...] | None,
+        destination: Path,
+    ) -> DownloadTask:
+        """Queue a download (it starts when nothing else is running)."""
+        task = DownloadTask(next(self._ids), profile, model, version, paths, destination)
+        self.tasks.append(task)
+        self.changed.emit(task)
+        self._start_next()
+        return task
+
+    def cancel(self, task: DownloadTask) -> None:
+        """Cancel a queued or running download (no partial file is left)."""
+        if task.state == "queued":
+            task.state, task.message = "cancelled", "Cancelled before it started."
+            self.changed.emit(task)
+        elif task.state == "running":
+            task.stop.set()  # the work stops at the next chunk, cleans up and reports back
+
+    def active(self) -> bool:
+        """Whether a download is queued or running."""
+        return any(t.state in ("queued", "running") for t in self.tasks)
+
+    def shutdown(self) -> None:
+        """Cancel everything (used when the window closes)."""
+        for task in self.tasks:
+            self.cancel(task)
+
+    def _start_next(self) -> None:
+        if any(t.state == "running" for t in self.tasks):
+            return
+        task = next((t for t in self.tasks if t.state == "queued"), None)
+        if task is None:
+            return
+        task.state = "running"
+        connections = self.connections
+
+        def work(token: CancelToken) -> DownloadResult:
+            registry = connections.get(task.profile)
+            plan = plan_download(registry, task.model, task.version, task.paths)
+            token.raise_if_cancelled()
+            return run_download(registry, plan, task.destination, token.report, task.stop.is_set)
+
+        task.job = self.workers.submit(
+            work,
+            lambda result: self._finished(task, result),
+            lambda error: self._failed(task, error),
+            description=f"download {task.model} v{task.version}",
+            on_progress=lambda value: self._progressed(task, value),
+        )
+        self.changed.emit(task)
+
+    def _progressed(self, task: DownloadTask, value: object) -> None:
+        if isinstance(value, DownloadProgress):
+            task.progress = value
+            self.changed.emit(task)
+
+    def _finished(self, task: DownloadTask, result: DownloadResult) -> None:
+        task.state, task.result = "done", result
+        skipped = f"; {len(result.skipped)} were already there" if result.skipped else ""
+        task.message = f"Downloaded {len(result.written)} files{skipped}."
+        self.changed.emit(task)
+        self._start_next()
+
+    def _failed(self, task: DownloadTask, error: ModelyardError) -> None:
+        task.state = "cancelled" if task.stop.is_set() else "failed"
+        task.message = error.message
+        self.changed.emit(task)
+        self._start_next()
+
+
+class _TaskRow(QFrame):
+    def __init__(self, task: DownloadTask, manager: DownloadManager) -> None:
+        super().__init__()
+        self.setObjectName("downloadRow")
+        self.task = task
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        self.title = QLabel(task.title)
+        self.title.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.status = QLabel()
+        self.status.setObjectName("muted")
+        self.status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(lambda: manager.cancel(task))
+        self.open_button = QPushButton("Open folder")
+        self.open_button.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(task.destination)))
+        )
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.open_button)
+        layout.addWidget(self.title)
+        layout.addWidget(self.bar)
+        layout.addLayout(buttons)
+        self.update_from_task()
+
+    def update_from_task(self) -> None:
+        task = self.task
+        progress = task.progress
+        if progress is not None and progress.total_bytes > 0:
+            self.bar.setValue(int(1000 * progress.done_bytes / progress.total_bytes))
+        if task.state == "done":
+            self.bar.setValue(1000)
+        running = task.state in ("queued", "running")
+        self.cancel_button.setVisible(running)
+        self.open_button.setVisible(task.state == "done")
+        if task.state == "running":
+            self.status.setText(describe_progress(progress))
+        elif task.state == "queued":
+            self.status.setText("Queued…")
+        else:
+            self.status.setText(task.message)
+        self.setProperty("state", task.state)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+
+class DownloadsDialog(QDialog):
+    """Every download of this session; not modal."""
+
+    def __init__(self, manager: DownloadManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Downloads")
+        self.setModal(False)
+        self.resize(620, 360)
+        self.manager = manager
+        self.rows: dict[int, _TaskRow] = {}
+        body = QWidget()
+        self._list = QVBoxLayout(body)
+        self._list.setContentsMargins(8, 8, 8, 8)
+        self._list.addStretch(1)
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.addWidget(area)
+        manager.changed.connect(self._changed)
+        for task in manager.tasks:
+            self._changed(task)
+
+    def _changed(self, task: object) -> None:
+        assert isinstance(task, DownloadTask)
+        row = self.rows.get(task.id)
+        if row is None:
+            row = _TaskRow(task, self.manager)
+            self.rows[task.id] = row
+            self._list.insertWidget(0, row)
+        row.update_from_task()

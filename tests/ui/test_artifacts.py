@@ -1,0 +1,132 @@
+"""The Artifacts tab: lazy file tree, queued downloads with progress and cancel, URIs, snippet."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.secrets import SecretStore
+from modelyard.ui.main_window import MainWindow
+from tests.conftest import save_artifact
+from tests.integration.helpers import UPLOADED, add_server_profile, admin_store, new_version
+from tests.support.servers import MlflowServer
+from tests.support.slow_proxy import slow_proxy
+from tests.ui.test_details_pane import open_window, select_model, select_version
+
+BIG = os.urandom(20 * 1024 * 1024)
+
+
+def artifact_names(window: MainWindow) -> list[str]:
+    tree = window.details.version_view.artifacts.tree
+    return [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_file_tree_download_and_remembered_folder(
+    qtbot: QtBot,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+    tmp_path: Path,
+) -> None:
+    version = new_version(mlflow_server, "ui-artifacts", {"data/weights.bin": b"w" * 5000})
+    add_server_profile(store, secrets, mlflow_server, "srv")
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "srv", "ui-artifacts")
+    select_version(qtbot, window, version)
+    panel = window.details.version_view.artifacts
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=30_000)
+    names = artifact_names(window)
+    assert names[0] == "data" and "MLmodel" in names  # folders first
+    data = panel.tree.topLevelItem(0)
+    data.setExpanded(True)
+    qtbot.waitUntil(lambda: data.child(0).text(0) == "weights.bin", timeout=30_000)
+    assert data.child(0).text(1) == "5.0 kB"
+    window.choose_folder = lambda start: str(tmp_path)
+    panel.download_all.click()
+    task = window.downloads.tasks[-1]
+    qtbot.waitUntil(lambda: task.state == "done", timeout=60_000)
+    target = tmp_path / f"ui-artifacts-v{version}"
+    run_id = admin_store(mlflow_server).get_model_version("ui-artifacts", version).run_id
+    expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
+    assert files_in(target) == expected
+    assert QSettings().value(f"downloads/{store.get('srv').id}") == str(tmp_path)
+    row = window.downloads_dialog.rows[task.id]
+    assert row.bar.value() == 1000 and row.open_button.isVisible()
+    assert "Downloaded" in row.status.text()
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()
+
+
+def test_cancel_from_the_dialog_leaves_no_partial_file(
+    qtbot: QtBot,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+    tmp_path: Path,
+) -> None:
+    version = new_version(mlflow_server, "ui-big", {"weights.bin": BIG})
+    with slow_proxy(mlflow_server.url) as url:
+        store.add(Profile(name="srv", settings=MlflowServerSettings(url=url)))
+        _cancel_in_the_dialog(qtbot, store, tmp_path, version)
+
+
+def _cancel_in_the_dialog(qtbot: QtBot, store: ProfileStore, tmp_path: Path, version: str) -> None:
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "srv", "ui-big")
+    select_version(qtbot, window, version)
+    window.choose_folder = lambda start: str(tmp_path)
+    window.details.version_view.artifacts.download_all.click()
+    task = window.downloads.tasks[-1]
+    row = window.downloads_dialog.rows[task.id]
+    qtbot.waitUntil(
+        lambda: (
+            task.progress is not None
+            and task.progress.current == "weights.bin"
+            and task.progress.done_bytes > 0
+        ),
+        timeout=60_000,
+    )
+    assert "of" in row.status.text() and "/s" in row.status.text()
+    window.downloads_dialog.grab().save(str(save_artifact("downloads-dialog.png")))
+    row.cancel_button.click()
+    qtbot.waitUntil(lambda: task.state == "cancelled", timeout=60_000)
+    target = tmp_path / f"ui-big-v{version}"
+    for path in target.rglob("*"):
+        assert not path.name.startswith(".modelyard-download-")
+        assert path.name != "weights.bin" and not path.name.endswith(".part")
+    assert "cancelled" in row.status.text().lower()
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()
+
+
+def test_copy_uri_and_snippet(qtbot: QtBot, demo_profile: Profile, store: ProfileStore) -> None:
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "demo", "churn-classifier")
+    select_version(qtbot, window, "4")
+    panel = window.details.version_view.artifacts
+    texts = [a.text() for a in panel.uri_menu.actions()]
+    assert any("models:/churn-classifier@champion" in t for t in texts)
+    assert any("models:/churn-classifier/Production" in t for t in texts)
+    panel.copy_uri.click()
+    assert QGuiApplication.clipboard().text() == "models:/churn-classifier/4"
+    panel.copy_snippet.click()
+    snippet = QGuiApplication.clipboard().text()
+    assert 'mlflow.sklearn.load_model("models:/churn-classifier/4")' in snippet
+    assert "sqlite:///" in snippet
+    assert panel.serve.isEnabled()
+    window.details.version_view.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=30_000)
+    window.grab().save(str(save_artifact("artifacts-tab.png")))
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()
