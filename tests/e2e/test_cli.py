@@ -207,3 +207,22 @@ def test_demo_no_gui_then_ls_in_real_processes(tmp_path: Path) -> None:
         timeout=120,
     )
     assert again.returncode == 0 and "ready" in again.stdout  # reused, not rebuilt
+
+
+def test_download_uri_and_snippet_commands(mlflow_server: MlflowServer, tmp_path: Path) -> None:
+    from tests.integration.helpers import new_version
+
+    version = new_version(mlflow_server, "cli-dl")
+    run("profiles", "add", "--name", "srv", "--kind", "mlflow", "--url", mlflow_server.url)
+    code, out, err = run("download", "srv", "cli-dl", version, str(tmp_path / "out"))
+    assert code == 0, err
+    assert (tmp_path / "out" / "MLmodel").is_file()
+    assert "Downloaded" in out
+    code, out, _ = run("download", "srv", "cli-dl", version, str(tmp_path / "out"))
+    assert code == 0 and "already there" in out
+    code, _, err = run("download", "srv", "cli-dl", version, str(tmp_path / "x"), "--files", "nope")
+    assert code == 1 and "not among the artifacts" in err
+    code, out, _ = run("uri", "srv", "cli-dl", version)
+    assert out.splitlines()[0] == f"models:/cli-dl/{version}"
+    code, out, _ = run("snippet", "srv", "cli-dl", version)
+    assert code == 0 and "mlflow.sklearn.load_model" in out and mlflow_server.url in out

@@ -130,3 +130,46 @@ def test_copy_uri_and_snippet(qtbot: QtBot, demo_profile: Profile, store: Profil
     window.grab().save(str(save_artifact("artifacts-tab.png")))
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()
+
+
+def test_serve_locally_from_the_app_and_stop(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    import requests
+
+    version = new_version(mlflow_server, "ui-served")
+    add_server_profile(store, secrets, mlflow_server, "srv")
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "srv", "ui-served")
+    select_version(qtbot, window, version)
+    panel = window.details.version_view.artifacts
+    assert panel.serve.isEnabled()
+    panel.serve.click()
+    qtbot.waitUntil(
+        lambda: bool(window.serve_dialogs) or "Could not" in panel.serve_status.text(),
+        timeout=40_000,
+    )
+    assert window.serve_dialogs, panel.serve_status.text()
+    dialog = window.serve_dialogs[-1]
+    server = dialog.server
+    assert server.url in dialog.url.text()
+    answer = requests.post(
+        f"{server.url}/invocations",
+        json={"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 0, 0]]}},
+        timeout=30,
+    )
+    assert answer.status_code == 200 and len(answer.json()["predictions"]) == 1
+    qtbot.waitUntil(
+        lambda: (
+            "Listening" in dialog.log.toPlainText()
+            or "Uvicorn running" in dialog.log.toPlainText()
+            or "$ " in dialog.log.toPlainText()
+        ),
+        timeout=10_000,
+    )
+    dialog.stop_button.click()
+    assert not server.is_running
+    assert "Stopped" in dialog.state.text()
+    dialog.close()
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()

@@ -42,6 +42,7 @@ from modelyard.core.session import Connections
 from modelyard.ui import icons
 from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
+from modelyard.ui.serving import ServeDialog
 from modelyard.ui.tree_model import NODE_ROLE, Column, Node, NodeKind, RegistryTreeModel
 from modelyard.ui.workers import CancelToken, WorkerPool
 
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.downloads = DownloadManager(self.connections, self.workers, self)
         self.downloads_dialog: DownloadsDialog | None = None
         self.servers: list[LocalServer] = []
+        self.serve_dialogs: list[ServeDialog] = []
         self.choose_folder: Callable[[str], str | None] = self._ask_folder
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -357,10 +359,13 @@ class MainWindow(QMainWindow):
         def done(server: LocalServer) -> None:
             self.servers.append(server)
             panel.serve_status.setText(
-                f"Serving {version.model} v{version.version} at {server.url}/invocations "
-                f'(POST JSON, e.g. {{"dataframe_split": …}}). Stop it from File → Stop '
-                "local servers; it stops when Modelyard exits."
+                f"Serving {version.model} v{version.version} at {server.url}/invocations; "
+                "it stops when Modelyard exits (or from its window, or File → Stop local "
+                "servers)."
             )
+            dialog = ServeDialog(f"{version.model} v{version.version}", server, self)
+            self.serve_dialogs.append(dialog)
+            dialog.show()
 
         def failed(error: ModelyardError) -> None:
             panel.serve_status.setText(f"Could not serve: {error.message}")
@@ -372,6 +377,8 @@ class MainWindow(QMainWindow):
         for server in self.servers:
             server.stop()
         self.servers.clear()
+        for dialog in self.serve_dialogs:
+            dialog.refresh()
 
     # --- status -----------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
