@@ -516,6 +516,92 @@ def snippet(profile: str, model: str, version: str) -> None:
         click.echo(load_snippet(ProfileStore().get(profile), summary, model_file), nl=False)
 
 
+@cli.command()
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+@click.option(
+    "--stage",
+    type=click.Choice(["None", "Staging", "Production", "Archived"], case_sensitive=False),
+    help="Move to this stage.",
+)
+@click.option("--archive-existing", is_flag=True, help="With --stage: archive the versions there.")
+@click.option("--alias", help="Point this alias at VERSION.")
+@click.option("--remove-alias", help="Remove this alias (VERSION must hold it).")
+@click.option("--comment", default="", help="Why; kept in the stage history.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def promote(
+    profile: str,
+    model: str,
+    version: str,
+    stage: str | None,
+    archive_existing: bool,
+    alias: str | None,
+    remove_alias: str | None,
+    comment: str,
+    yes: bool,
+) -> None:
+    """Move VERSION to a stage, or set/remove an alias; recorded in the stage history."""
+    from modelyard.core.promote import Snapshot, Target, nothing_to_do, plan_lines
+    from modelyard.core.promote import promote as do_promote
+
+    chosen = [o for o in (stage, alias, remove_alias) if o]
+    if len(chosen) != 1:
+        _fail("give exactly one of --stage, --alias, --remove-alias")
+    if archive_existing and not stage:
+        _fail("--archive-existing goes with --stage")
+    target = (
+        Target("stage", stage)
+        if stage
+        else Target("alias", alias)
+        if alias
+        else Target("remove-alias", remove_alias or "")
+    )
+    with _reported(), _registry(profile) as registry:
+        prof = ProfileStore().get(profile)
+        shown = Snapshot.read(registry, model)
+        if version not in shown.versions:
+            _fail(f"{model} has no version {version}")
+        if target.kind == "remove-alias" and shown.aliases.get(target.value) != version:
+            holder = shown.aliases.get(target.value)
+            _fail(
+                f"v{version} does not hold @{target.value}"
+                + (f" (v{holder} does)" if holder else "")
+            )
+        idle = nothing_to_do(shown, version, target)
+        if idle:
+            click.echo(f"Nothing to do: {idle}")
+            return
+        click.echo(f"{model}:")
+        for line in plan_lines(shown, version, target, archive_existing):
+            click.echo(f"  {line}")
+        if not yes:
+            if not sys.stdin or not sys.stdin.isatty():
+                _fail("not confirmed: add --yes to promote without a question")
+            click.confirm("Apply?", abort=True)
+        result = do_promote(
+            registry,
+            model,
+            version,
+            target,
+            shown=shown,
+            archive_existing=archive_existing,
+            comment=comment,
+            record_history=prof.record_history,
+        )
+        v = result.version
+        aliases = " ".join(
+            "@" + a
+            for a in registry.get_model(model).aliases
+            if registry.get_model(model).aliases[a] == v.version
+        )
+        click.echo(f"Now: v{v.version} {v.stage.value} {aliases}".rstrip())
+        for other in result.changed:
+            click.echo(f"     v{other.version} {other.stage.value}")
+        if result.record_problem:
+            click.echo(f"modelyard: warning: {result.record_problem}", err=True)
+
+
 def _with_model_aliases(registry: Registry, model: str, version: str) -> VersionSummary:
     from dataclasses import replace
 

@@ -226,3 +226,43 @@ def test_download_uri_and_snippet_commands(mlflow_server: MlflowServer, tmp_path
     assert out.splitlines()[0] == f"models:/cli-dl/{version}"
     code, out, _ = run("snippet", "srv", "cli-dl", version)
     assert code == 0 and "mlflow.sklearn.load_model" in out and mlflow_server.url in out
+
+
+def test_promote_command(mlflow_server: MlflowServer) -> None:
+    from tests.integration.helpers import create_version
+
+    ensure_model(admin_store(mlflow_server), "cli-promo")
+    for _ in range(2 - len(admin_store(mlflow_server).search_model_versions("name='cli-promo'"))):
+        create_version(mlflow_server, "cli-promo")
+    run("profiles", "add", "--name", "srv", "--kind", "mlflow", "--url", mlflow_server.url)
+    code, _, err = run("promote", "srv", "cli-promo", "1", "--stage", "Production")
+    assert code == 1 and "--yes" in err  # no terminal to ask: refuses rather than guessing
+    code, out, err = run("promote", "srv", "cli-promo", "1", "--stage", "Production", "--yes")
+    assert code == 0, err
+    assert "v1 (None) → Production" in out and "Now: v1 Production" in out
+    code, out, _ = run(
+        "promote",
+        "srv",
+        "cli-promo",
+        "2",
+        "--stage",
+        "Production",
+        "--archive-existing",
+        "--comment",
+        "better",
+        "--yes",
+    )
+    assert "v1 (Production) → Archived" in out
+    assert (
+        admin_store(mlflow_server).get_model_version("cli-promo", "1").current_stage == "Archived"
+    )
+    code, out, _ = run("promote", "srv", "cli-promo", "2", "--alias", "champion", "--yes")
+    assert code == 0 and "@champion → v2" in out
+    code, _, err = run("promote", "srv", "cli-promo", "1", "--remove-alias", "champion", "--yes")
+    assert code == 1 and "v2 does" in err
+    code, out, _ = run("promote", "srv", "cli-promo", "2", "--stage", "Production", "--yes")
+    assert code == 0 and "Nothing to do" in out
+    code, _, err = run("promote", "srv", "cli-promo", "2", "--stage", "Staging", "--alias", "x")
+    assert code == 1 and "exactly one" in err
+    code, out, _ = run("history", "srv", "cli-promo", "2", "--json")
+    assert next(e["comment"] for e in json.loads(out) if e["source"] == "recorded") == "better"

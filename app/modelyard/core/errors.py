@@ -27,6 +27,7 @@ class ErrorKind(StrEnum):
     INVALID = "invalid"  # bad input from the user
     KEYRING = "keyring"
     CANCELLED = "cancelled"
+    CONFLICT = "conflict"  # the registry changed since it was shown
     UNKNOWN = "unknown"
 
 

@@ -95,6 +95,8 @@ class MainWindow(QMainWindow):
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAnimated(False)
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Interactive)
@@ -113,6 +115,7 @@ class MainWindow(QMainWindow):
         self.details = DetailsPane(self.connections, self.workers)
         self.details.payloadChanged.connect(self.tree_model.replace_payload)
         self.details.versionActivated.connect(self._select_version)
+        self.details.modelChangedOnServer.connect(self._model_changed_on_server)
         self.details.downloadRequested.connect(self.start_download)
         self.details.serveRequested.connect(self.serve_version)
         self.downloads = DownloadManager(self.connections, self.workers, self)
@@ -292,6 +295,13 @@ class MainWindow(QMainWindow):
     def _refresh_profile_details(self, top_left: QModelIndex, _bottom_right: QModelIndex) -> None:
         if self.tree_model.node(top_left) is self.details.current:
             self.details.refresh_profile_state()
+
+    def _model_changed_on_server(self, node: object) -> None:
+        """Versions of a model changed (a promotion): reload its rows in the tree."""
+        if isinstance(node, Node) and node.kind is NodeKind.MODEL:
+            index = self.tree_model.index_for(node)
+            if index.isValid() and (node.children or node.all_fetched):
+                self.tree_model.refresh(index)
 
     @Slot(str, str)
     def _select_version(self, model: str, version: str, expand: bool = True) -> None:

@@ -9,11 +9,12 @@ read in flight, so a stale page is never inserted.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QMimeData,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -27,6 +28,7 @@ from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
 from modelyard.ui import icons
+from modelyard.ui.mime import MIME, version_mime
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -194,6 +196,10 @@ class RegistryTreeModel(QAbstractItemModel):
         node.payload = payload
         index = self._index_of(node)
         self.dataChanged.emit(index, index.siblingAtColumn(Column.INFO))
+
+    def index_for(self, node: Node) -> QModelIndex:
+        """The index of a node (column 0)."""
+        return self._index_of(node)
 
     def find_version(self, profile_id: str, model: str, version: str) -> QModelIndex:
         """Index of a loaded version row, or an invalid index."""
@@ -366,10 +372,30 @@ class RegistryTreeModel(QAbstractItemModel):
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Override of QAbstractItemModel.flags."""
+        """Override of QAbstractItemModel.flags: versions can be dragged onto the board."""
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self.node(index).kind is NodeKind.VERSION:
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
+
+    def mimeTypes(self) -> list[str]:
+        """Override of QAbstractItemModel.mimeTypes."""
+        return [MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """Override: the dragged version (the first one, if several)."""
+        for index in indexes:
+            node = self.node(index)
+            if node.kind is NodeKind.VERSION:
+                version: VersionSummary = node.payload
+                return version_mime(node.profile.id, version.model, version.version)
+        return QMimeData()
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        """Override: a drag never moves rows here."""
+        return Qt.DropAction.CopyAction
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Override of QAbstractItemModel.data."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -32,6 +33,7 @@ from modelyard.ui.details.widgets import (
     TagEditor,
     when,
 )
+from modelyard.ui.promote_board import PromoteBoard
 from modelyard.ui.tree_model import STAGE_COLORS
 
 VERSION_COLUMNS = ["Version", "Stage", "Aliases", "Status", "Created", "Creator", "Source run"]
@@ -105,6 +107,9 @@ class ModelView(QWidget):
         self.tags.deleteRequested.connect(self.deleteTag)
         self.tabs.addTab(_scrolling(overview), "Overview")
 
+        self.board = PromoteBoard()
+        self.tabs.addTab(self.board, "Promote")
+
         versions_page, vp = _page()
         self.table = QTableWidget(0, len(VERSION_COLUMNS))
         self.table.setObjectName("versionsTable")
@@ -126,10 +131,18 @@ class ModelView(QWidget):
         hp.addWidget(self.history)
         self.tabs.addTab(history_page, "History")
 
-    def show_summary(self, model: ModelSummary, versions: Sequence[VersionSummary]) -> None:
+    def show_summary(
+        self, model: ModelSummary, versions: Sequence[VersionSummary], profile_id: str = ""
+    ) -> None:
         """Show what is known now (the versions may still be loading)."""
         self.model = model
         self.versions = list(versions)
+        aliases = dict(model.aliases)
+        self.versions = [
+            replace(v, aliases=tuple(sorted(a for a, n in aliases.items() if n == v.version)))
+            for v in self.versions
+        ]
+        self.board.set_state(profile_id, model.name, self.versions, aliases)
         self.header.set(model.name, "Registered model")
         count = f"{len(self.versions)}" if self.versions else "—"
         self.fields.set_rows(

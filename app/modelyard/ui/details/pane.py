@@ -19,14 +19,24 @@ from modelyard.core.domain import (
     VersionDetail,
     VersionSummary,
 )
-from modelyard.core.errors import ModelyardError
+from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import Profile
+from modelyard.core.promote import (
+    PromotionConflict,
+    PromotionResult,
+    Snapshot,
+    Target,
+    nothing_to_do,
+)
+from modelyard.core.promote import promote as do_promote
 from modelyard.core.registry import Registry
 from modelyard.core.session import Connections
 from modelyard.core.snippet import load_snippet
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.version_view import Header, VersionView
 from modelyard.ui.details.widgets import Banner, FieldForm
+from modelyard.ui.promote_dialog import PromotionChoice
+from modelyard.ui.promote_dialog import ask as ask_promotion
 from modelyard.ui.tree_model import Node, NodeKind
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
 
@@ -100,6 +110,7 @@ class DetailsPane(QStackedWidget):
     """
 
     payloadChanged = Signal(object, object)
+    modelChangedOnServer = Signal(object)  # the model Node whose versions changed
     downloadRequested = Signal(object, str, str, object)  # profile, model, version, paths|None
     serveRequested = Signal(object, object)  # profile, VersionSummary
     versionActivated = Signal(str, str)
@@ -119,6 +130,7 @@ class DetailsPane(QStackedWidget):
         self._job: Job[Any] | None = None
         self._chart_job: Job[Any] | None = None
         self._artifact_jobs: list[Job[Any]] = []
+        self._sticky: tuple[str, str] | None = None  # a message that outlives the next reload
         self._metric_cache: dict[tuple[str, str], tuple[MetricPoint, ...]] = {}
 
         self.placeholder = QLabel(
@@ -140,6 +152,10 @@ class DetailsPane(QStackedWidget):
         mv.deleteTag.connect(self._delete_model_tag)
         mv.retryRequested.connect(self.reload)
         mv.versionActivated.connect(self._activate_version)
+        mv.board.promoteRequested.connect(self.promote)
+        self.confirm_promotion: Callable[
+            [str, str, Target, Snapshot, list[str]], PromotionChoice | None
+        ] = lambda *args: ask_promotion(*args, parent=self)
         vv.saveDescription.connect(self._save_version_description)
         vv.setTag.connect(self._set_version_tag)
         vv.deleteTag.connect(self._delete_version_tag)
@@ -171,7 +187,9 @@ class DetailsPane(QStackedWidget):
             self.setCurrentWidget(self.profile_view)
         elif node.kind is NodeKind.MODEL:
             if not same:
-                self.model_view.show_summary(node.payload, self._child_versions(node))
+                self.model_view.show_summary(
+                    node.payload, self._child_versions(node), node.profile.id
+                )
             self.setCurrentWidget(self.model_view)
             self.reload()
         else:
@@ -196,6 +214,7 @@ class DetailsPane(QStackedWidget):
                 job.cancel()
         self._job = self._chart_job = None
         self._artifact_jobs = []
+        self._sticky = None
 
     # --- loading ----------------------------------------------------------------------------
     def reload(self) -> None:
@@ -242,8 +261,11 @@ class DetailsPane(QStackedWidget):
         if job is not self._job:
             return
         self._job = None
-        self.model_view.show_summary(data.model, data.versions)
+        self.model_view.show_summary(data.model, data.versions, node.profile.id)
         self.model_view.show_loaded()
+        if self._sticky is not None:
+            self.model_view.banner.show_message(*self._sticky)
+            self._sticky = None
         self.payloadChanged.emit(node, data.model)
         self.loaded.emit()
 
@@ -370,6 +392,75 @@ class DetailsPane(QStackedWidget):
             "Load snippet copied: paste it into a notebook. It reads credentials from the "
             "environment variables it names."
         )
+
+    # --- promotions -------------------------------------------------------------------------
+    def promote(
+        self,
+        version: str,
+        target: object,
+        shown: Snapshot | None = None,
+        changed: list[str] | None = None,
+    ) -> None:
+        """Confirm, check for changes made meanwhile, write, re-read (board stays true)."""
+        node = self.current
+        view = self.model_view
+        if node is None or node.kind is not NodeKind.MODEL or view.model is None:
+            return
+        assert isinstance(target, Target)
+        model = view.model.name
+        snapshot = shown or Snapshot(
+            {v.version: v for v in view.versions}, dict(view.model.aliases)
+        )
+        idle = nothing_to_do(snapshot, version, target)
+        if idle:
+            view.banner.show_message(f"Nothing to do: {idle}", "notice")
+            return
+        choice = self.confirm_promotion(model, version, target, snapshot, changed or [])
+        if choice is None:
+            return
+        profile, connections = node.profile, self.connections
+        view.board.set_busy(True)
+
+        def work(token: CancelToken) -> PromotionResult:
+            return do_promote(
+                connections.get(profile),
+                model,
+                version,
+                target,
+                shown=snapshot,
+                archive_existing=choice.archive_existing,
+                comment=choice.comment,
+                record_history=profile.record_history,
+            )
+
+        def done(result: PromotionResult) -> None:
+            view.board.set_busy(False)
+            text = f"Done: v{version} → {target.describe()}."
+            if result.record_problem:
+                text += f" {result.record_problem}"
+            self._sticky = (text, "notice")
+            view.banner.show_message(*self._sticky)
+            self.modelChangedOnServer.emit(node)
+            if self.current is node:
+                self.reload()
+
+        def failed(error: ModelyardError) -> None:
+            view.board.set_busy(False)
+            if isinstance(error, PromotionConflict):
+                if self.current is node:
+                    view.show_summary(
+                        view.model or node.payload, list(error.fresh.versions.values()), profile.id
+                    )
+                    self.promote(version, target, shown=error.fresh, changed=error.differences)
+                return
+            if error.kind is ErrorKind.PERMISSION:
+                view.board.set_editable(False, error.message)
+            self._sticky = (f"Not promoted: {error.message}", "error")
+            view.banner.show_message(*self._sticky)
+            if self.current is node:
+                self.reload()  # show the server's truth
+
+        self.workers.submit(work, done, failed, f"promote {model} v{version}")
 
     # --- edits ------------------------------------------------------------------------------
     def _save_model_description(self, text: str) -> None:

@@ -1,0 +1,199 @@
+"""Drag-to-promote against real servers: drops, menus, conflicts, permissions, double drops."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QDropEvent
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.domain import Stage
+from modelyard.core.history import recorded_events
+from modelyard.core.profiles import ProfileStore
+from modelyard.core.promote import Snapshot, Target
+from modelyard.core.secrets import SecretStore
+from modelyard.ui.main_window import MainWindow
+from modelyard.ui.promote_board import Lane
+from modelyard.ui.promote_dialog import PromotionChoice
+from tests.conftest import save_artifact
+from tests.integration.helpers import add_server_profile, admin_store, create_version, ensure_model
+from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, create_user
+from tests.ui.test_details_pane import open_window, select_model
+
+
+def fresh_model(server: MlflowServer, name: str, versions: int = 3) -> None:
+    ensure_model(admin_store(server), name)
+    for _ in range(versions - len(admin_store(server).search_model_versions(f"name='{name}'"))):
+        create_version(server, name)
+
+
+def drop(lane: Lane, mime: object) -> None:
+    """A synthetic drop (offscreen Qt ignores real drags): the same handler a real one calls."""
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    lane.dropEvent(event)
+
+
+def tree_mime(window: MainWindow, version: str) -> object:
+    model_index = window.tree.currentIndex()
+    proxy = window.proxy
+    row = next(
+        r
+        for r in range(proxy.rowCount(model_index))
+        if proxy.index(r, 0, model_index).data() == f"v{version}"
+    )
+    source = proxy.mapToSource(proxy.index(row, 0, model_index))
+    return window.tree_model.mimeData([source])
+
+
+def lane_versions(lane: Lane) -> list[str]:
+    return [str(lane.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(lane.count())]
+
+
+def open_board(qtbot: QtBot, store: ProfileStore, profile: str, model: str) -> MainWindow:
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, profile, model)
+    window.details.model_view.tabs.setCurrentWidget(window.details.model_view.board)
+    return window
+
+
+def test_drag_from_the_tree_promotes_and_archives(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    fresh_model(mlflow_server, "board-a")
+    admin = admin_store(mlflow_server)
+    admin.transition_model_version_stage("board-a", "1", "Production", False)
+    add_server_profile(store, secrets, mlflow_server, "srv")
+    window = open_board(qtbot, store, "srv", "board-a")
+    board = window.details.model_view.board
+    assert lane_versions(board.stage_lanes["Production"]) == ["1"]
+    asked: list[list[str]] = []
+
+    def confirm(model, version, target, snapshot, changed):
+        from modelyard.core.promote import plan_lines
+
+        asked.append(plan_lines(snapshot, version, target, True))
+        return PromotionChoice(archive_existing=True, comment="canary passed")
+
+    window.details.confirm_promotion = confirm
+    with qtbot.waitSignal(window.details.loaded, timeout=60_000):
+        drop(board.stage_lanes["Production"], tree_mime(window, "3"))
+    assert asked == [["v3 (None) → Production", "v1 (Production) → Archived"]]
+    assert admin.get_model_version("board-a", "3").current_stage == "Production"
+    assert admin.get_model_version("board-a", "1").current_stage == "Archived"
+    assert lane_versions(board.stage_lanes["Production"]) == ["3"]
+    assert "1" in lane_versions(board.stage_lanes["Archived"])
+    events = recorded_events("3", admin.get_model_version("board-a", "3").tags)
+    assert [(e.to_value, e.comment) for e in events] == [("Production", "canary passed")]
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.grab().save(str(save_artifact("promote-board.png")))
+    window.close()
+
+
+def test_alias_move_from_the_context_menu(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    fresh_model(mlflow_server, "board-b")
+    admin = admin_store(mlflow_server)
+    admin.set_registered_model_alias("board-b", "champion", "1")
+    add_server_profile(store, secrets, mlflow_server, "srv")
+    window = open_board(qtbot, store, "srv", "board-b")
+    board = window.details.model_view.board
+    window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+    menu = board.menu_for("2")
+    set_alias = next(a for a in menu.actions() if a.text() == "Set alias").menu()
+    with qtbot.waitSignal(window.details.loaded, timeout=60_000):
+        next(a for a in set_alias.actions() if a.text() == "@champion").trigger()
+    assert admin.get_registered_model("board-b").aliases == {"champion": "2"}
+    assert lane_versions(board.alias_lanes["champion"]) == ["2"]
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+
+def test_a_change_made_meanwhile_is_shown_and_asked_again(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    fresh_model(mlflow_server, "board-c")
+    admin = admin_store(mlflow_server)
+    add_server_profile(store, secrets, mlflow_server, "srv")
+    window = open_board(qtbot, store, "srv", "board-c")
+    board = window.details.model_view.board
+    admin.transition_model_version_stage("board-c", "2", "Production", False)  # someone else
+    calls: list[list[str]] = []
+
+    def confirm(model, version, target, snapshot, changed):
+        calls.append(changed)
+        return PromotionChoice(False, "")
+
+    window.details.confirm_promotion = confirm
+    drop(board.stage_lanes["Production"], tree_mime(window, "1"))
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=60_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    assert calls[0] == []
+    assert any("Production now holds v2" in line for line in calls[1])
+    assert admin.get_model_version("board-c", "1").current_stage == "Production"
+    assert sorted(lane_versions(board.stage_lanes["Production"])) == ["1", "2"]
+    window.close()
+
+
+def test_read_only_user_is_refused_and_the_board_stays_true(
+    qtbot: QtBot, auth_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    fresh_model(auth_server, "board-secure", 2)
+    if not _user_exists(auth_server, "reader"):
+        create_user(auth_server, "reader", "reader-password-123")
+    add_server_profile(store, secrets, auth_server, "ro", "reader", "reader-password-123")
+    window = open_board(qtbot, store, "ro", "board-secure")
+    board = window.details.model_view.board
+    window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+    drop(board.stage_lanes["Staging"], tree_mime(window, "2"))
+    qtbot.waitUntil(lambda: not board.editable, timeout=60_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    view = window.details.model_view
+    assert "Permission denied" in view.banner.label.text()
+    assert board.hint.text().startswith("Read-only: Permission denied")
+    assert admin_store(auth_server).get_model_version("board-secure", "2").current_stage == "None"
+    assert "2" in lane_versions(board.stage_lanes["None"])
+    window.grab().save(str(save_artifact("promote-refused.png")))
+    window.close()
+
+
+def test_double_drop_applies_once(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    fresh_model(mlflow_server, "board-d", 2)
+    add_server_profile(store, secrets, mlflow_server, "srv")
+    window = open_board(qtbot, store, "srv", "board-d")
+    board = window.details.model_view.board
+    asked = []
+    window.details.confirm_promotion = lambda *a: asked.append(a) or PromotionChoice(False, "")
+    mime = tree_mime(window, "2")
+    drop(board.stage_lanes["Staging"], mime)
+    drop(board.stage_lanes["Staging"], mime)  # the second lands while the first is in flight
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    assert len(asked) == 1
+    tags = admin_store(mlflow_server).get_model_version("board-d", "2").tags
+    assert len(recorded_events("2", tags)) == 1
+    window.close()
+
+
+def test_snapshot_and_target_helpers() -> None:
+    snapshot = Snapshot({}, {})
+    assert Target("alias", "x").describe() == "@x" and snapshot.aliases == {}
+    assert Stage.parse("production") is Stage.PRODUCTION
+
+
+def _user_exists(server: MlflowServer, name: str) -> bool:
+    import requests
+
+    response = requests.get(
+        f"{server.url}/api/2.0/mlflow/users/get",
+        params={"username": name},
+        auth=(ADMIN_USER, ADMIN_PASSWORD),
+        timeout=30,
+    )
+    return response.status_code == 200
