@@ -176,6 +176,8 @@ class PromoteBoard(QWidget):
         stages: bool = True,
     ) -> None:
         """Show the server's truth for ``model``."""
+        if (profile_id, model) != (self.profile_id, self.model):
+            self.set_editable(True)  # permissions are per model: start over
         self.profile_id, self.model = profile_id, model
         self.versions = sorted(versions, key=lambda v: version_sort_key(v.version), reverse=True)
         self.aliases = dict(aliases)

@@ -47,6 +47,8 @@ class ModelData:
 
     model: ModelSummary
     versions: list[VersionSummary]
+    can_edit: bool | None = None  # what the registry says about the current identity
+    stages: bool = True
 
 
 class ProfileView(QWidget):
@@ -234,7 +236,13 @@ class DetailsPane(QStackedWidget):
                 registry = connections.get(profile)
                 model = registry.get_model(name)
                 token.raise_if_cancelled()
-                return ModelData(model, all_versions(registry, name))
+                capabilities = registry.capabilities()
+                return ModelData(
+                    model,
+                    all_versions(registry, name),
+                    capabilities.can_edit,
+                    capabilities.stages,
+                )
 
             job: Job[Any] = self.workers.submit(
                 load_model,
@@ -263,6 +271,10 @@ class DetailsPane(QStackedWidget):
         self._job = None
         self.model_view.show_summary(data.model, data.versions, node.profile.id)
         self.model_view.show_loaded()
+        if data.can_edit is False:  # known before any drag (e.g. a read-only permission level)
+            self.model_view.board.set_editable(
+                False, "the registry says your identity may read but not change this model."
+            )
         if self._sticky is not None:
             self.model_view.banner.show_message(*self._sticky)
             self._sticky = None
