@@ -5,10 +5,11 @@ It stands in for a corporate login proxy in front of an MLflow server.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.http_thread import running
 
 PAGE = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Login</body></html>"
 
@@ -31,16 +32,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def html_server(status: int = 200) -> Iterator[str]:
-    handler = type("Handler", (_Handler,), {"status": status})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with running(type("Handler", (_Handler,), {"status": status})) as url:
+        yield url
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -63,13 +56,5 @@ class _Recorder(BaseHTTPRequestHandler):
 def recording_server() -> Iterator[tuple[str, list[dict[str, str]]]]:
     """A real HTTP server answering MLflow's model search with one model; records headers."""
     seen: list[dict[str, str]] = []
-    handler = type("Recorder", (_Recorder,), {"seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with running(type("Recorder", (_Recorder,), {"seen": seen})) as url:
+        yield url, seen

@@ -3,13 +3,14 @@ bodies, so a download is reliably still running when a test cancels it."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import requests
+
+from tests.support.http_thread import running
 
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-encoding", "host"}
 
@@ -58,13 +59,5 @@ def _handler(upstream: str, bytes_per_second: int) -> type[BaseHTTPRequestHandle
 
 @contextmanager
 def slow_proxy(upstream: str, bytes_per_second: int = 2_000_000) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(upstream, bytes_per_second))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with running(_handler(upstream, bytes_per_second)) as url:
+        yield url
