@@ -163,3 +163,35 @@ def test_missing_artifacts_are_reported_and_the_rest_still_shows(
     assert any("MLmodel file" in p and "missing" in p for p in detail.problems)
     assert detail.run is not None and detail.run.run_id == run.info.run_id
     assert detail.version.version == str(version)
+
+
+def test_metrics_of_an_mlflow3_logged_model_are_shown(
+    mlflow_server: MlflowServer, registry: Registry
+) -> None:
+    from mlflow.entities import Metric
+
+    tracking = admin_tracking_store(mlflow_server)
+    found = tracking.get_experiment_by_name("modelyard-tests")
+    experiment_id = found.experiment_id if found else tracking.create_experiment("modelyard-tests")
+    run = tracking.create_run(experiment_id, "tests", 0, [], "logged-model-run")
+    logged = tracking.create_logged_model(experiment_id, "lm", source_run_id=run.info.run_id)
+    tracking.log_batch(
+        run.info.run_id,
+        metrics=[Metric("auc", 0.91, 1000, 0, model_id=logged.model_id, run_id=run.info.run_id)],
+        params=[],
+        tags=[],
+    )
+    ensure_model(admin_store(mlflow_server), "logged-model")
+    version = (
+        admin_store(mlflow_server)
+        .create_model_version(
+            "logged-model",
+            source=f"models:/{logged.model_id}",
+            run_id=run.info.run_id,
+            model_id=logged.model_id,
+        )
+        .version
+    )
+    detail = load_version_detail(registry, "logged-model", str(version))
+    assert detail.version.model_id == logged.model_id
+    assert detail.model_metrics == {"auc": pytest.approx(0.91)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import MappingProxyType
 
 from modelyard.core.domain import (
     ModelSummary,
@@ -44,6 +45,12 @@ def load_version_detail(registry: Registry, model: str, version: str) -> Version
         model_file = registry.read_model_file(model, version)
     except ModelyardError as exc:
         problems.append(exc.message)
+    model_metrics: dict[str, float] = {}
+    if summary.model_id:
+        try:
+            model_metrics = registry.logged_model_metrics(summary.model_id)
+        except ModelyardError as exc:
+            problems.append(f"The logged model {summary.model_id} could not be read: {exc.message}")
     try:
         server = registry.server_history(model, version)
     except ModelyardError as exc:
@@ -55,6 +62,7 @@ def load_version_detail(registry: Registry, model: str, version: str) -> Version
         model_file=model_file,
         history=version_history(summary, server),
         problems=tuple(problems),
+        model_metrics=MappingProxyType(model_metrics),
     )
 
 

@@ -89,6 +89,7 @@ class VersionSummary:
     created: datetime | None = None
     updated: datetime | None = None
     creator: str = ""
+    model_id: str = ""  # MLflow 3 LoggedModel the version was registered from
 
     @property
     def uri(self) -> str:
@@ -209,6 +210,7 @@ class VersionDetail:
     model_file: ModelFile | None = None
     history: tuple[StageEvent, ...] = ()
     problems: tuple[str, ...] = ()
+    model_metrics: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)

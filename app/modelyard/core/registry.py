@@ -72,6 +72,10 @@ class Registry(Protocol):
         """A run with params and latest metrics (deleted runs too, marked deleted)."""
         ...
 
+    def logged_model_metrics(self, model_id: str) -> dict[str, float]:
+        """Latest value per metric of an MLflow 3 LoggedModel."""
+        ...
+
     def metric_history(self, run_id: str, key: str) -> tuple[MetricPoint, ...]:
         """Every logged value of one metric, by step."""
         ...

@@ -93,7 +93,15 @@ def version_summary(entity: Any, aliases: Iterable[str] = ()) -> VersionSummary:
         created=from_millis(entity.creation_timestamp),
         updated=from_millis(entity.last_updated_timestamp),
         creator=entity.user_id or "",
+        model_id=getattr(entity, "model_id", None) or _model_id_from_source(entity.source),
     )
+
+
+def _model_id_from_source(source: str | None) -> str:
+    """MLflow 3 registers logged models with source ``models:/m-<id>`` (REST omits model_id)."""
+    if source and source.startswith("models:/m-"):
+        return source.removeprefix("models:/").split("/", 1)[0]
+    return ""
 
 
 def quote_filter_value(value: str) -> str:
@@ -226,6 +234,16 @@ class MlflowStoreRegistry:
             tags=MappingProxyType(dict(data.tags)),
             artifact_uri=run.info.artifact_uri or "",
         )
+
+    def logged_model_metrics(self, model_id: str) -> dict[str, float]:
+        """Latest value per metric of an MLflow 3 LoggedModel."""
+        logged = self._call(lambda: self._tracking.get_logged_model(model_id))
+        latest: dict[str, tuple[int, int, float]] = {}
+        for metric in logged.metrics or []:
+            key = (int(metric.step or 0), int(metric.timestamp or 0), float(metric.value))
+            if metric.key not in latest or key[:2] >= latest[metric.key][:2]:
+                latest[metric.key] = key
+        return {name: value for name, (_s, _t, value) in latest.items()}
 
     def metric_history(self, run_id: str, key: str) -> tuple[MetricPoint, ...]:
         """Every logged value of one metric, by step."""

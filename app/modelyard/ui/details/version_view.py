@@ -3,7 +3,7 @@ history — in tabs that fit the window."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -290,7 +290,7 @@ class VersionView(QWidget):
         self.show_summary(detail.version, self.siblings)
         self.detail = detail
         self._fill_overview(detail.version, detail.run)
-        self._fill_metrics(detail.run)
+        self._fill_metrics(detail.run, detail.model_metrics)
         self.params.set_items(dict(detail.run.params) if detail.run else {}, max_height=2000)
         self._fill_lineage(detail)
         self._fill_schema(detail.model_file)
@@ -320,10 +320,13 @@ class VersionView(QWidget):
             copyable=("Model URI", "Source run"),
         )
 
-    def _fill_metrics(self, run: RunDetail | None) -> None:
+    def _fill_metrics(
+        self, run: RunDetail | None, model_metrics: Mapping[str, float] | None = None
+    ) -> None:
         self.metric_table.blockSignals(True)
         metrics = dict(run.metrics) if run else {}
-        self.metric_table.setRowCount(len(metrics))
+        own = dict(model_metrics or {})
+        self.metric_table.setRowCount(len(metrics) + len(own))
         default = _default_metric(metrics)
         for row, (key, value) in enumerate(sorted(metrics.items())):
             item = QTableWidgetItem(key)
@@ -332,6 +335,11 @@ class VersionView(QWidget):
             item.setCheckState(checked)
             self.metric_table.setItem(row, 0, item)
             self.metric_table.setItem(row, 1, QTableWidgetItem(f"{value:.6g}"))
+        for offset, (key, value) in enumerate(sorted(own.items())):
+            item = QTableWidgetItem(f"{key}  (logged model)")
+            item.setToolTip("A metric of the MLflow 3 logged model this version came from")
+            self.metric_table.setItem(len(metrics) + offset, 0, item)
+            self.metric_table.setItem(len(metrics) + offset, 1, QTableWidgetItem(f"{value:.6g}"))
         self.metric_table.blockSignals(False)
         self.compare.blockSignals(True)
         self.compare.clear()
