@@ -197,3 +197,46 @@ def _user_exists(server: MlflowServer, name: str) -> bool:
         timeout=30,
     )
     return response.status_code == 200
+
+
+def test_read_only_permission_is_shown_before_any_drag(
+    qtbot: QtBot, auth_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    import requests
+
+    fresh_model(auth_server, "board-granted", 1)
+    if not _user_exists(auth_server, "reader"):
+        create_user(auth_server, "reader", "reader-password-123")
+    requests.post(
+        f"{auth_server.url}/api/3.0/mlflow/users/permissions/grant",
+        json={
+            "username": "reader",
+            "resource_type": "registered_model",
+            "resource_id": "board-granted",
+            "permission": "READ",
+        },
+        auth=(ADMIN_USER, ADMIN_PASSWORD),
+        timeout=30,
+    ).raise_for_status()
+    add_server_profile(store, secrets, auth_server, "ro", "reader", "reader-password-123")
+    window = open_board(qtbot, store, "ro", "board-granted")
+    board = window.details.model_view.board
+    assert not board.editable
+    assert board.hint.text().startswith("Read-only")
+    assert not board.stage_lanes["Production"].acceptDrops()
+    window.close()
+
+
+def test_admin_may_edit_and_plain_servers_do_not_say(
+    auth_server: MlflowServer,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    from modelyard.core.connectors import open_registry
+
+    fresh_model(auth_server, "board-granted", 1)
+    admin = add_server_profile(store, secrets, auth_server, "adm", ADMIN_USER, ADMIN_PASSWORD)
+    assert open_registry(admin, secrets).can_edit_model("board-granted") is True
+    plain = add_server_profile(store, secrets, mlflow_server, "plain")
+    assert open_registry(plain, secrets).can_edit_model("anything") is None

@@ -68,6 +68,10 @@ class Registry(Protocol):
         """Who the registry sees as the current user (for recorded history)."""
         ...
 
+    def can_edit_model(self, model: str) -> bool | None:
+        """Whether the current identity may change ``model`` (None: the registry does not say)."""
+        ...
+
     def get_run(self, run_id: str) -> RunDetail:
         """A run with params and latest metrics (deleted runs too, marked deleted)."""
         ...

@@ -122,6 +122,7 @@ class MlflowStoreRegistry:
         capabilities: Capabilities,
         identity: str,
         artifacts: ArtifactAccess,
+        model_permission: Callable[[str], bool | None] | None = None,
         secrets: Iterable[str | None] = (),
         server_side_prompt_filter: bool = True,
         on_close: Callable[[], None] | None = None,
@@ -133,6 +134,7 @@ class MlflowStoreRegistry:
         self._capabilities = capabilities
         self._identity = identity
         self._artifacts = artifacts
+        self._model_permission = model_permission
         self._secrets = tuple(s for s in secrets if s)
         self._prompt_filter = server_side_prompt_filter
         self._on_close = on_close
@@ -207,6 +209,16 @@ class MlflowStoreRegistry:
     def identity(self) -> str:
         """Who the registry sees as the current user (for recorded history)."""
         return self._identity
+
+    def can_edit_model(self, model: str) -> bool | None:
+        """Whether the current identity may change ``model``; None when the registry does not
+        say (then a refused write is explained when it happens)."""
+        if self._model_permission is None:
+            return self._capabilities.can_edit
+        try:
+            return self._model_permission(model)
+        except Exception:  # advisory only: never block browsing on it
+            return None
 
     # --- runs ---------------------------------------------------------------------------------
     def get_run(self, run_id: str) -> RunDetail:

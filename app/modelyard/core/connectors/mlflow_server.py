@@ -9,6 +9,7 @@ integration tests.)
 
 from __future__ import annotations
 
+import requests
 from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStore
 from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
@@ -18,7 +19,7 @@ from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.domain import Capabilities
 from modelyard.core.errors import ProfileError
-from modelyard.core.http import authorization_header, make_session
+from modelyard.core.http import TIMEOUT, authorization_header, make_session
 from modelyard.core.paths import local_user
 from modelyard.core.profiles import MlflowServerSettings, Profile
 from modelyard.core.secrets import SecretStore
@@ -37,6 +38,33 @@ def host_creds(
         client_cert_path=settings.client_cert,
         server_cert_path=settings.ca_bundle,
     )
+
+
+EDITING = {"EDIT", "MANAGE"}
+
+
+def basic_auth_permission(session: requests.Session, url: str, model: str) -> bool | None:
+    """The MLflow basic-auth app's advisory view of our permission on ``model``.
+
+    Admins may edit; an explicit grant on the model (or ``*``) decides; otherwise the server's
+    default permission applies, which it does not tell: None. A server without the auth app
+    answers 404: None.
+    """
+    response = session.get(f"{url}/api/3.0/mlflow/users/current/permissions", timeout=TIMEOUT)
+    if response.status_code != 200:
+        return None
+    data = response.json()
+    if data.get("is_admin"):
+        return True
+    grants = [
+        str(row.get("permission", "")).upper()
+        for row in data.get("permissions", [])
+        if row.get("resource_type") in ("registered_model", "registered-model")
+        and row.get("resource_pattern") in (model, "*")
+    ]
+    if not grants:
+        return None
+    return any(g in EDITING for g in grants)
 
 
 def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
@@ -70,6 +98,7 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         capabilities=Capabilities(stages=True, aliases=True),
         identity=(settings.username if settings.auth == "basic" else None) or local_user(),
         artifacts=ArtifactAccess(settings.url, session),
+        model_permission=lambda model: basic_auth_permission(session, settings.url, model),
         secrets=(password, token),
         on_close=session.close,
     )

@@ -240,7 +240,7 @@ class DetailsPane(QStackedWidget):
                 return ModelData(
                     model,
                     all_versions(registry, name),
-                    capabilities.can_edit,
+                    registry.can_edit_model(name),
                     capabilities.stages,
                 )
 
