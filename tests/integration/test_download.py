@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -91,8 +92,9 @@ def test_server_killed_mid_download_is_a_clear_error(
         dest = tmp_path / "dest"
 
         def kill_on_first_bytes(progress: object) -> None:
-            if server.process.poll() is None:
-                server.stop()
+            if server.process.poll() is None:  # a crash, not a graceful shutdown
+                os.killpg(server.process.pid, signal.SIGKILL)
+                server.process.wait(timeout=30)
 
         with pytest.raises(RegistryError) as info:
             run_download(registry, plan, dest, kill_on_first_bytes)
