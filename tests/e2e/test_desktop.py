@@ -7,43 +7,12 @@ is skipped — unless MODELYARD_REQUIRE_XVFB=1 (set by CI), where that is a fail
 from __future__ import annotations
 
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import save_artifact
-
-
-def _xvfb_or_skip() -> str:
-    path = shutil.which("Xvfb")
-    if path is None:
-        if os.environ.get("MODELYARD_REQUIRE_XVFB") == "1":
-            pytest.fail("Xvfb is required here (MODELYARD_REQUIRE_XVFB=1) but not installed")
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    return path
-
-
-@pytest.fixture()
-def display(tmp_path: Path) -> Iterator[str]:
-    xvfb = _xvfb_or_skip()
-    process = subprocess.Popen(
-        [xvfb, "-displayfd", "1", "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    assert process.stdout is not None
-    number = process.stdout.readline().decode().strip()
-    assert number.isdigit(), "Xvfb did not report its display"
-    yield f":{number}"
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=10)
 
 
 def test_demo_app_starts_shows_the_demo_and_exits_cleanly(display: str, tmp_path: Path) -> None:
