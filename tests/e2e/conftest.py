@@ -12,18 +12,20 @@ from pathlib import Path
 import pytest
 
 
-def _xvfb_or_skip() -> str:
-    path = shutil.which("Xvfb")
+def desktop_tool(program: str, package: str) -> str:
+    """Path of a program the desktop tests need: skipped where it is missing, unless
+    MODELYARD_REQUIRE_XVFB=1 (CI), where that is a failure."""
+    path = shutil.which(program)
     if path is None:
         if os.environ.get("MODELYARD_REQUIRE_XVFB") == "1":
-            pytest.fail("Xvfb is required here (MODELYARD_REQUIRE_XVFB=1) but not installed")
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+            pytest.fail(f"{program} is required here (MODELYARD_REQUIRE_XVFB=1) but not installed")
+        pytest.skip(f"{program} is not installed (apt-get install {package})")
     return path
 
 
 @pytest.fixture()
 def display(tmp_path: Path) -> Iterator[str]:
-    xvfb = _xvfb_or_skip()
+    xvfb = desktop_tool("Xvfb", "xvfb")
     process = subprocess.Popen(
         [xvfb, "-displayfd", "1", "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
         stdout=subprocess.PIPE,

@@ -24,23 +24,28 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_profiles_add_list_remove_with_secret_in_keyring(
-    auth_server: MlflowServer, isolated_user: MemoryKeyring
-) -> None:
-    code, out, err = run(
+def add_admin_profile(server: MlflowServer, name: str = "secured") -> tuple[int, str, str]:
+    """`modelyard profiles add` for the basic-auth server's admin, password on stdin."""
+    return run(
         "profiles",
         "add",
         "--name",
-        "secured",
+        name,
         "--kind",
         "mlflow",
         "--url",
-        auth_server.url,
+        server.url,
         "--username",
         ADMIN_USER,
         "--password-stdin",
         stdin=ADMIN_PASSWORD + "\n",
     )
+
+
+def test_profiles_add_list_remove_with_secret_in_keyring(
+    auth_server: MlflowServer, isolated_user: MemoryKeyring
+) -> None:
+    code, out, err = add_admin_profile(auth_server)
     assert code == 0, err
     assert "Added profile 'secured'" in out
     profile = ProfileStore().get("secured")
@@ -59,20 +64,7 @@ def test_profiles_add_list_remove_with_secret_in_keyring(
 
 def test_ls_models_and_versions_json(auth_server: MlflowServer) -> None:
     ensure_model(admin_store(auth_server), "cli-model")
-    run(
-        "profiles",
-        "add",
-        "--name",
-        "secured",
-        "--kind",
-        "mlflow",
-        "--url",
-        auth_server.url,
-        "--username",
-        ADMIN_USER,
-        "--password-stdin",
-        stdin=ADMIN_PASSWORD + "\n",
-    )
+    add_admin_profile(auth_server)
     code, out, err = run("ls", "secured", "--json")
     assert code == 0, err
     assert "cli-model" in [m["name"] for m in json.loads(out)]

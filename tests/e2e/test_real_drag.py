@@ -9,28 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.domain import Stage
 from modelyard.core.profiles import Profile
 from modelyard.core.secrets import SecretStore
+from tests.e2e.conftest import desktop_tool
 
 HERE = Path(__file__).parent
-
-
-def _xdotool() -> str:
-    path = shutil.which("xdotool")
-    if path is None:
-        if os.environ.get("MODELYARD_REQUIRE_XVFB") == "1":
-            pytest.fail("xdotool is required here (MODELYARD_REQUIRE_XVFB=1) but not installed")
-        pytest.skip("xdotool is not installed (apt-get install xdotool)")
-    return path
 
 
 def test_real_mouse_drag_promotes_on_the_server(
@@ -39,7 +28,7 @@ def test_real_mouse_drag_promotes_on_the_server(
     secrets: SecretStore,
     tmp_path: Path,
 ) -> None:
-    xdotool = _xdotool()
+    xdotool = desktop_tool("xdotool", "xdotool")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
     env.update(
         DISPLAY=display,
