@@ -14,6 +14,8 @@ from pathlib import Path
 
 import requests
 
+from tests.support.tls import ServerCert
+
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin-password-for-tests"  # test server only; ≥ 12 characters
 STARTUP_TIMEOUT_S = 120
@@ -57,7 +59,9 @@ class MlflowServer:
             self.process.wait(timeout=15)
 
 
-def start_server(root: Path, auth: bool = False) -> MlflowServer:
+def start_server(root: Path, auth: bool = False, tls: ServerCert | None = None) -> MlflowServer:
+    """Start ``mlflow server`` (sqlite, proxied artifacts); with ``tls``, uvicorn serves HTTPS
+    with that certificate."""
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = clean_env()
@@ -91,17 +95,22 @@ def start_server(root: Path, auth: bool = False) -> MlflowServer:
         env["MLFLOW_AUTH_CONFIG_PATH"] = str(ini)
         env["MLFLOW_FLASK_SERVER_SECRET_KEY"] = "modelyard-tests"
         cmd += ["--app-name", "basic-auth"]
+    if tls is not None:
+        cmd += ["--uvicorn-opts", f"--ssl-keyfile {tls.key} --ssl-certfile {tls.cert}"]
+    scheme = "https" if tls is not None else "http"
     log = (root / "server.log").open("wb")
     process = subprocess.Popen(
         cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
-    server = MlflowServer(f"http://127.0.0.1:{port}", root, process, auth)
+    server = MlflowServer(f"{scheme}://127.0.0.1:{port}", root, process, auth)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"mlflow server exited early:\n{server.log.read_text()[-3000:]}")
         try:
-            if requests.get(f"{server.url}/health", timeout=2).status_code in (200, 401):
+            verify = str(tls.ca) if tls is not None else True
+            health = requests.get(f"{server.url}/health", timeout=2, verify=verify)
+            if health.status_code in (200, 401):
                 return server
         except requests.RequestException:
             pass

@@ -4,6 +4,7 @@ such as reading artifacts through the server's proxied-artifact API)."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -15,12 +16,13 @@ TIMEOUT = (5.0, 30.0)  # connect, read
 class _HeaderAuth(requests.auth.AuthBase):
     """Sets (or deliberately does not set) Authorization; also keeps ~/.netrc out of it."""
 
-    def __init__(self, header: str | None) -> None:
+    def __init__(self, header: str | Callable[[], str | None] | None) -> None:
         self.header = header
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if self.header:
-            request.headers["Authorization"] = self.header
+        header = self.header() if callable(self.header) else self.header
+        if header:
+            request.headers["Authorization"] = header
         return request
 
 
@@ -38,11 +40,14 @@ def authorization_header(
 
 def make_session(
     *,
-    authorization: str | None,
+    authorization: str | Callable[[], str | None] | None,
     verify: bool | str = True,
     client_cert: str | None = None,
 ) -> requests.Session:
-    """A session with this profile's auth, TLS settings and a short retry policy."""
+    """A session with this profile's auth, TLS settings and a short retry policy.
+
+    ``authorization`` may be a callable: it is asked for the header on every request (tokens
+    that expire are refreshed by whoever it asks)."""
     session = requests.Session()
     session.auth = _HeaderAuth(authorization)
     session.verify = verify

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -104,7 +105,226 @@ class LocalSettings(_Frozen):
         return self.path
 
 
-Settings = Annotated[MlflowServerSettings | LocalSettings, Field(discriminator="kind")]
+DatabricksAuth = Literal["pat", "oauth-m2m", "oauth-u2m", "azure-cli", "config-profile"]
+DATABRICKS_AUTH_LABELS: dict[str, str] = {
+    "pat": "Personal access token",
+    "oauth-m2m": "OAuth machine-to-machine (service principal client id + secret)",
+    "oauth-u2m": "OAuth user-to-machine (log in with the browser)",
+    "azure-cli": "Azure CLI (az login)",
+    "config-profile": "A profile from ~/.databrickscfg",
+}
+
+
+def normalise_databricks_host(value: str) -> str:
+    """A workspace URL: https://… without a path; a bare host name gets https://."""
+    value = value.strip()
+    if value and "://" not in value:
+        value = "https://" + value
+    value = normalise_url(value)
+    parts = urlsplit(value)
+    if parts.path not in ("", "/"):
+        raise ValueError(
+            "the workspace URL is the address without a path, e.g. "
+            "https://adb-1234567890123456.7.azuredatabricks.net"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class DatabricksSettings(_Frozen):
+    """The workspace model registry of a Databricks workspace (stages, transition requests)."""
+
+    kind: Literal["databricks"] = "databricks"
+    host: str | None = None  # may come from the ~/.databrickscfg profile
+    auth: DatabricksAuth = "pat"
+    client_id: str | None = None  # oauth-m2m
+    config_profile: str | None = None  # config-profile
+
+    @field_validator("host")
+    @classmethod
+    def _check_host(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return normalise_databricks_host(value)
+
+    @model_validator(mode="after")
+    def _check_combination(self) -> DatabricksSettings:
+        if self.auth == "config-profile":
+            if not self.config_profile:
+                raise ValueError("name the ~/.databrickscfg profile to use")
+        elif not self.host:
+            raise ValueError("the workspace URL is needed")
+        if self.auth == "oauth-m2m" and not self.client_id:
+            raise ValueError("OAuth machine-to-machine needs the service principal's client id")
+        return self
+
+    def describe(self) -> str:
+        """Where this profile points, for people."""
+        if self.auth == "config-profile" and not self.host:
+            return f"~/.databrickscfg [{self.config_profile}]"
+        return str(self.host)
+
+
+class DatabricksUCSettings(DatabricksSettings):
+    """Models in Unity Catalog (catalog.schema.model; aliases, no stages)."""
+
+    kind: Literal["databricks-uc"] = "databricks-uc"  # type: ignore[assignment]
+    default_catalog: str | None = None
+    default_schema: str | None = None
+
+    @field_validator("default_catalog", "default_schema")
+    @classmethod
+    def _check_part(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if "." in value or "/" in value or " " in value:
+            raise ValueError(f"{value!r} is not a catalog or schema name (no dots or spaces)")
+        return value
+
+    @model_validator(mode="after")
+    def _check_scope(self) -> DatabricksUCSettings:
+        if self.default_schema and not self.default_catalog:
+            raise ValueError("a default schema needs a default catalog")
+        return self
+
+    def describe(self) -> str:
+        """Where this profile points, for people."""
+        scope = ".".join(p for p in (self.default_catalog, self.default_schema) if p)
+        return super().describe() + (f" ({scope})" if scope else "")
+
+
+AzureAuth = Literal["service-principal", "azure-cli", "browser", "default"]
+AZURE_AUTH_LABELS: dict[str, str] = {
+    "service-principal": "Service principal (tenant, client id, client secret)",
+    "azure-cli": "Azure CLI (az login)",
+    "browser": "Log in with the browser",
+    "default": "DefaultAzureCredential (environment, managed identity, CLI …)",
+}
+AZURE_API_PATH = (
+    "mlflow/v2.0/subscriptions/{subscription}/resourceGroups/{group}"
+    "/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
+)
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_AZURE_URI = re.compile(
+    r"^(?:azureml|https)://(?P<host>[^/]+)/mlflow/v\d\.\d/subscriptions/(?P<sub>[^/]+)"
+    r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.MachineLearningServices"
+    r"/workspaces/(?P<ws>[^/?#]+)/?$",
+    re.IGNORECASE,
+)
+
+
+class AzureMLSettings(_Frozen):
+    """An Azure Machine Learning workspace's MLflow-compatible registry."""
+
+    kind: Literal["azureml"] = "azureml"
+    subscription_id: str
+    resource_group: str
+    workspace: str
+    region: str  # e.g. westeurope; the API host is <region>.api.azureml.ms
+    api_host: str | None = None  # overrides <region>.api.azureml.ms (private link, sovereign)
+    auth: AzureAuth = "default"
+    tenant_id: str | None = None
+    client_id: str | None = None
+    authority_host: str | None = None  # e.g. login.microsoftonline.us for sovereign clouds
+
+    @field_validator("subscription_id", "tenant_id")
+    @classmethod
+    def _check_guid(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not _GUID.match(value):
+            raise ValueError(f"{value!r} is not an id like 00000000-0000-0000-0000-000000000000")
+        return value.lower()
+
+    @field_validator("resource_group", "workspace", "region")
+    @classmethod
+    def _check_word(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("this field is empty")
+        if "/" in value or " " in value:
+            raise ValueError(f"{value!r} must not contain slashes or spaces")
+        return value
+
+    @model_validator(mode="after")
+    def _check_combination(self) -> AzureMLSettings:
+        if self.auth == "service-principal" and not (self.tenant_id and self.client_id):
+            raise ValueError("a service principal needs the tenant id and the client id")
+        return self
+
+    @classmethod
+    def from_tracking_uri(cls, uri: str, **extra: object) -> AzureMLSettings:
+        """Settings from the workspace's MLflow tracking URI (azureml://… as the portal shows)."""
+        match = _AZURE_URI.match(uri.strip())
+        if not match:
+            raise ValueError(
+                "this is not an AzureML MLflow tracking URI (azureml://<region>.api.azureml.ms/"
+                "mlflow/v1.0/subscriptions/…/resourceGroups/…/providers/"
+                "Microsoft.MachineLearningServices/workspaces/…)"
+            )
+        host = match["host"]
+        region = host.split(".", 1)[0]
+        api_host = None if host.lower() == f"{region}.api.azureml.ms" else host
+        return cls.model_validate(
+            {
+                "subscription_id": match["sub"],
+                "resource_group": match["rg"],
+                "workspace": match["ws"],
+                "region": region,
+                "api_host": api_host,
+                **extra,
+            }
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The URL MLflow's REST paths (/api/2.0/mlflow/…) are appended to."""
+        host = self.api_host or f"{self.region}.api.azureml.ms"
+        scheme = "" if "://" in host else "https://"
+        path = AZURE_API_PATH.format(
+            subscription=self.subscription_id, group=self.resource_group, workspace=self.workspace
+        )
+        return f"{scheme}{host}/{path}"
+
+    def describe(self) -> str:
+        """Where this profile points, for people."""
+        return f"{self.workspace} ({self.resource_group}, {self.region})"
+
+
+Settings = Annotated[
+    MlflowServerSettings
+    | LocalSettings
+    | DatabricksSettings
+    | DatabricksUCSettings
+    | AzureMLSettings,
+    Field(discriminator="kind"),
+]
+AnySettings = (
+    MlflowServerSettings
+    | LocalSettings
+    | DatabricksSettings
+    | DatabricksUCSettings
+    | AzureMLSettings
+)
+KIND_LABELS: dict[str, str] = {
+    "mlflow": "An MLflow tracking server you run (self-hosted, http or https).",
+    "databricks": "The workspace model registry of Databricks (stages, transition requests).",
+    "databricks-uc": "Models in Databricks Unity Catalog (catalog.schema.model, aliases).",
+    "azureml": "An Azure Machine Learning workspace (MLflow-compatible registry).",
+    "local": "A registry in a local sqlite file (no server, e.g. for experiments).",
+}
+
+
+def secret_fields(settings: AnySettings) -> tuple[str, ...]:
+    """Which secrets this profile keeps in the keyring."""
+    if isinstance(settings, MlflowServerSettings):
+        return {"basic": ("password",), "token": ("token",)}.get(settings.auth, ())
+    if isinstance(settings, DatabricksSettings):
+        return {"pat": ("token",), "oauth-m2m": ("client_secret",)}.get(settings.auth, ())
+    if isinstance(settings, AzureMLSettings):
+        return ("client_secret",) if settings.auth == "service-principal" else ()
+    return ()
 
 
 class Profile(_Frozen):
@@ -171,7 +391,8 @@ def validation_message(exc: ValidationError) -> str:
     for error in exc.errors():
         msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
         loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("settings",))
-        loc = loc.replace("mlflow.", "").replace("local.", "")
+        for kind in ("mlflow", "local", "databricks-uc", "databricks", "azureml"):
+            loc = loc.replace(f"{kind}.", "")
         lines.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(lines)
 

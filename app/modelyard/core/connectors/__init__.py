@@ -26,6 +26,14 @@ def open_registry(profile: Profile, secrets: SecretStore) -> Registry:
         from modelyard.core.connectors.mlflow_server import open_mlflow_server
 
         return open_mlflow_server(profile, secrets)
+    if kind in ("databricks", "databricks-uc"):
+        from modelyard.core.connectors.databricks import open_databricks
+
+        return open_databricks(profile, secrets)
+    if kind == "azureml":
+        from modelyard.core.connectors.azureml import open_azureml
+
+        return open_azureml(profile, secrets)
     if kind == "local":
         from modelyard.core.connectors.local import open_local
 

@@ -37,8 +37,14 @@ NOT_PROMPT_FILTER = f"tag.`{PROMPT_TAG}` != 'true'"
 R = TypeVar("R")
 
 
+def _field(entity: Any, name: str) -> Any:
+    """An entity attribute; UC search results raise from ``tags``/``aliases`` (not fetched)."""
+    value = getattr(entity, name, None)
+    return None if callable(value) else value
+
+
 def _aliases_of(entity: Any) -> dict[str, str]:
-    raw = getattr(entity, "aliases", None) or {}
+    raw = _field(entity, "aliases") or {}
     if isinstance(raw, Mapping):
         return {str(k): str(v) for k, v in raw.items()}
     out: dict[str, str] = {}
@@ -64,7 +70,7 @@ def model_summary(entity: Any) -> ModelSummary:
     return ModelSummary(
         name=entity.name,
         description=entity.description or "",
-        tags=MappingProxyType(dict(entity.tags or {})),
+        tags=MappingProxyType(dict(_field(entity, "tags") or {})),
         aliases=MappingProxyType(_aliases_of(entity)),
         created=from_millis(entity.creation_timestamp),
         updated=from_millis(entity.last_updated_timestamp),
@@ -79,7 +85,7 @@ def version_summary(entity: Any, aliases: Iterable[str] = ()) -> VersionSummary:
         stage = Stage.parse(entity.current_stage)
     except ValueError:
         stage = Stage.NONE
-    own_aliases = set(entity.aliases or []) | set(aliases)
+    own_aliases = set(_field(entity, "aliases") or []) | set(aliases)
     return VersionSummary(
         model=entity.name,
         version=str(entity.version),
@@ -89,7 +95,7 @@ def version_summary(entity: Any, aliases: Iterable[str] = ()) -> VersionSummary:
         run_id=entity.run_id or "",
         source=entity.source or "",
         description=entity.description or "",
-        tags=MappingProxyType(dict(entity.tags or {})),
+        tags=MappingProxyType(dict(_field(entity, "tags") or {})),
         created=from_millis(entity.creation_timestamp),
         updated=from_millis(entity.last_updated_timestamp),
         creator=entity.user_id or "",
@@ -125,6 +131,7 @@ class MlflowStoreRegistry:
         model_permission: Callable[[str], bool | None] | None = None,
         secrets: Iterable[str | None] = (),
         server_side_prompt_filter: bool = True,
+        server_side_order: bool = True,
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self._name = name
@@ -137,6 +144,7 @@ class MlflowStoreRegistry:
         self._model_permission = model_permission
         self._secrets = tuple(s for s in secrets if s)
         self._prompt_filter = server_side_prompt_filter
+        self._server_order = server_side_order
         self._on_close = on_close
         self._close_lock = threading.Lock()
 
@@ -168,11 +176,13 @@ class MlflowStoreRegistry:
             lambda: self._store.search_registered_models(
                 filter_string=NOT_PROMPT_FILTER if self._prompt_filter else None,
                 max_results=page_size,
-                order_by=["name ASC"],
+                order_by=["name ASC"] if self._server_order else None,
                 page_token=page_token,
             )
         )
         items = tuple(model_summary(m) for m in result if not _is_prompt(m))
+        if not self._server_order:
+            items = tuple(sorted(items, key=lambda m: m.name.lower()))
         return Page(items, result.token or None)
 
     def get_model(self, name: str) -> ModelSummary:
@@ -192,13 +202,15 @@ class MlflowStoreRegistry:
             lambda: self._store.search_model_versions(
                 filter_string=f"name={quote_filter_value(model)}",
                 max_results=page_size,
-                order_by=["version_number DESC"],
+                order_by=["version_number DESC"] if self._server_order else None,
                 page_token=page_token,
             )
         )
         items = tuple(
             version_summary(v, aliases_by_version.get(str(v.version), ())) for v in result
         )
+        if not self._server_order:
+            items = tuple(sorted(items, key=lambda v: version_sort_key(v.version), reverse=True))
         return Page(items, result.token or None)
 
     def get_version(self, model: str, version: str) -> VersionSummary:

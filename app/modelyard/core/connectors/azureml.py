@@ -1,0 +1,151 @@
+"""Connector for an Azure Machine Learning workspace's MLflow-compatible registry.
+
+No azureml-mlflow (it pins an older MLflow): the workspace's REST base URL is built from the
+profile, and a bearer token from azure-identity goes into this profile's ``MlflowHostCreds``.
+Tokens are cached and refreshed five minutes before they expire. AzureML rejects MLflow's
+prompt filter, so prompts are filtered out on this side.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from typing import Any
+
+from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStore
+from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
+from mlflow.utils.rest_utils import MlflowHostCreds
+
+from modelyard.core.connectors._artifacts import ArtifactAccess
+from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
+from modelyard.core.domain import Capabilities
+from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
+from modelyard.core.http import make_session
+from modelyard.core.profiles import AzureMLSettings, Profile
+from modelyard.core.secrets import SecretStore
+
+SCOPE = "https://management.azure.com/.default"
+REFRESH_MARGIN = 300.0  # seconds before expiry
+
+
+def make_credential(settings: AzureMLSettings, client_secret: str | None) -> Any:
+    """The azure-identity credential this profile asks for (never built from os.environ,
+    except for DefaultAzureCredential, whose point is to read the environment)."""
+    from azure import identity
+
+    authority: dict[str, Any] = {}
+    if settings.authority_host:
+        authority["authority"] = settings.authority_host
+    if settings.auth == "service-principal":
+        return identity.ClientSecretCredential(
+            tenant_id=str(settings.tenant_id),
+            client_id=str(settings.client_id),
+            client_secret=str(client_secret),
+            **authority,
+        )
+    if settings.auth == "azure-cli":
+        return identity.AzureCliCredential(tenant_id=settings.tenant_id or "", process_timeout=30)
+    if settings.auth == "browser":
+        return identity.InteractiveBrowserCredential(
+            tenant_id=settings.tenant_id or None, **authority
+        )
+    return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True)
+
+
+class AzureToken:
+    """A cached bearer token, refreshed before expiry; thread-safe."""
+
+    def __init__(self, credential: Any, where: str, secrets: tuple[str | None, ...]) -> None:
+        self._credential = credential
+        self._where = where
+        self._secrets = secrets
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = threading.Lock()
+        self.fetches = 0
+
+    def get(self) -> str:
+        """A token valid for at least the refresh margin."""
+        with self._lock:
+            if self._token is None or time.time() > self._expires - REFRESH_MARGIN:
+                try:
+                    access = self._credential.get_token(SCOPE)
+                except Exception as exc:
+                    raise _explain(exc, self._where, self._secrets) from None
+                self._token = str(access.token)
+                self._expires = float(access.expires_on)
+                self.fetches += 1
+            return self._token
+
+
+def _explain(exc: Exception, where: str, secrets: tuple[str | None, ...]) -> RegistryError:
+    described = describe_exception(exc, where, secrets)
+    if described.kind not in (ErrorKind.UNKNOWN,):
+        return RegistryError(described.message, described.kind)
+    text = str(described).split(": ", 1)[-1]
+    name = type(exc).__name__
+    if name == "CredentialUnavailableError":
+        return RegistryError(
+            f"No Azure credentials are available for {where}: {text} "
+            "(for Azure CLI, run `az login` first).",
+            ErrorKind.AUTH,
+        )
+    return RegistryError(f"Azure sign-in for {where} failed: {text}", ErrorKind.AUTH)
+
+
+def token_identity(token: str) -> str | None:
+    """Who the token was issued to (upn, unique_name or app id), read from its claims."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return None
+    for key in ("upn", "unique_name", "preferred_username", "appid", "oid"):
+        if claims.get(key):
+            return str(claims[key])
+    return None
+
+
+def open_azureml(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
+    """A Registry for an AzureML workspace profile."""
+    settings = profile.settings
+    if not isinstance(settings, AzureMLSettings):
+        raise ProfileError(f"Profile {profile.name!r} is not an AzureML profile.")
+    from modelyard.core.connectors._policy import apply_process_policy
+
+    apply_process_policy()
+    client_secret = None
+    if settings.auth == "service-principal":
+        client_secret = secrets.get(profile.id, "client_secret")
+        if not client_secret:
+            raise ProfileError(
+                f"Profile {profile.name!r} signs in as a service principal, but no client "
+                "secret is stored in the keyring for it. Enter it again in the profile editor."
+            )
+    where = f"AzureML workspace {settings.workspace}"
+    try:
+        credential = make_credential(settings, client_secret)
+    except Exception as exc:
+        raise _explain(exc, where, (client_secret,)) from None
+    token = AzureToken(credential, where, (client_secret,))
+    base = settings.base_url
+
+    def creds() -> MlflowHostCreds:
+        return MlflowHostCreds(host=base, token=token.get())
+
+    session = make_session(authorization=lambda: f"Bearer {token.get()}")
+    identity = token_identity(token.get()) or settings.client_id or "unknown user"
+    return MlflowStoreRegistry(
+        name=profile.name,
+        location=base,
+        registry_store=RegistryRestStore(get_host_creds=creds),
+        tracking_store=TrackingRestStore(get_host_creds=creds),
+        capabilities=Capabilities(stages=True, aliases=True),
+        identity=identity,
+        artifacts=ArtifactAccess(base, session),
+        secrets=(client_secret,),
+        server_side_prompt_filter=False,
+        on_close=session.close,
+    )

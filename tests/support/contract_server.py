@@ -1,0 +1,519 @@
+"""The one stand-in for remote services that cannot run here: Databricks and AzureML.
+
+A real HTTP(S) server on 127.0.0.1 that follows their documented REST shapes where they differ
+from open-source MLflow, checks the bearer token on every API call, and forwards the shared
+``/api/2.0/mlflow`` API to a real ``mlflow server`` behind it:
+
+* Databricks workspace: ``/.well-known/databricks-config`` and ``/oidc/…`` (OAuth M2M discovery
+  and the client-credentials token endpoint), SCIM ``/api/2.0/preview/scim/v2/Me``,
+  ``/api/2.0/mlflow/databricks/registered-models/get`` (``permission_level``), transition
+  requests (``/api/2.0/mlflow/transition-requests/{create,list,approve,reject}``), and a 403
+  ``PERMISSION_DENIED`` on writes for users without a managing permission level.
+* Unity Catalog: ``/api/2.0/mlflow/unity-catalog/…`` in UC's shapes (aliases as
+  ``{alias, version}``, tags as lists, search results without tags or aliases, no stages).
+* AzureML: the workspace-scoped prefix ``/mlflow/v2.0/subscriptions/…/workspaces/<ws>``, which
+  rejects MLflow's prompt filter like the service does; a Microsoft Entra ID tenant
+  (``/<tenant>/v2.0/.well-known/openid-configuration`` and ``/<tenant>/oauth2/v2.0/token``) for
+  service-principal sign-in (HTTPS only, like azure-identity requires).
+
+Tests that use it are named ``test_contract_*``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+
+from tests.support.tls import ServerCert
+
+WORKSPACE_ID = "1234567890123456"
+AZURE_PREFIX = re.compile(
+    r"^/mlflow/v2\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
+    r"/providers/Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?P<rest>/.*)$"
+)
+MANAGING = {"CAN_MANAGE", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE_STAGING_VERSIONS"}
+WRITE_PATHS = (
+    "/api/2.0/mlflow/model-versions/transition-stage",
+    "/api/2.0/mlflow/registered-models/alias",
+    "/api/2.0/mlflow/transition-requests/approve",
+    "/api/2.0/mlflow/transition-requests/reject",
+)
+
+
+@dataclass
+class Contract:
+    """State of the stand-in: who holds which token and permission; what was asked."""
+
+    backend: str  # the real mlflow server behind it
+    url: str = ""
+    tokens: dict[str, tuple[str, float]] = field(default_factory=dict)  # token → (who, expiry)
+    clients: dict[str, tuple[str, str]] = field(default_factory=dict)  # id → (secret, who)
+    permissions: dict[str, str] = field(default_factory=dict)  # who → permission_level
+    azure_workspace: tuple[str, str, str] | None = None  # subscription, group, workspace
+    token_lifetime: int = 3600
+    seen: list[dict[str, str]] = field(default_factory=list)
+    requests_by_version: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def issue(self, who: str, lifetime: int | None = None) -> str:
+        """A fresh bearer token for ``who``."""
+        claims = {"upn": who, "exp": int(time.time() + (lifetime or self.token_lifetime))}
+        body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        token = f"eyJhbGciOiJub25lIn0.{body}.{secrets.token_hex(8)}"
+        with self.lock:
+            self.tokens[token] = (who, time.time() + (lifetime or self.token_lifetime))
+        return token
+
+    def add_client(self, client_id: str, secret: str, who: str) -> None:
+        """An OAuth client (Databricks service principal / Entra ID app)."""
+        self.clients[client_id] = (secret, who)
+
+    def who(self, authorization: str | None) -> str | None:
+        if not authorization or not authorization.startswith("Bearer "):
+            return None
+        with self.lock:
+            entry = self.tokens.get(authorization.removeprefix("Bearer "))
+        if entry is None or entry[1] < time.time():
+            return None
+        return entry[0]
+
+    def level(self, who: str) -> str:
+        return self.permissions.get(who, "CAN_MANAGE")
+
+
+def _versions_uc(version: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
+    keep = (
+        "name",
+        "version",
+        "creation_timestamp",
+        "last_updated_timestamp",
+        "user_id",
+        "description",
+        "source",
+        "run_id",
+        "status",
+        "status_message",
+    )
+    out = {k: version[k] for k in keep if k in version}
+    out["aliases"] = [
+        {"alias": a, "version": v} for a, v in aliases.items() if v == str(version.get("version"))
+    ]
+    out["tags"] = version.get("tags", [])
+    out["storage_location"] = "s3://uc-bucket/models/" + str(version.get("name"))
+    return out
+
+
+class _Handler(BaseHTTPRequestHandler):
+    contract: Contract
+    protocol_version = "HTTP/1.1"
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def _send(self, status: int, payload: Any, content_type: str = "application/json") -> None:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _forward(self, method: str, path: str, query: str, body: bytes) -> tuple[int, Any]:
+        url = self.contract.backend + path + (f"?{query}" if query else "")
+        response = requests.request(
+            method,
+            url,
+            data=body or None,
+            headers={"Content-Type": "application/json"} if body else {},
+            timeout=30,
+        )
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, response.content
+
+    def _relay(self, method: str, path: str, query: str, body: bytes) -> None:
+        status, payload = self._forward(method, path, query, body)
+        self._send(status, payload)
+
+    def _unauthorized(self) -> None:
+        self._send(401, {"error_code": "UNAUTHENTICATED", "message": "Invalid access token."})
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    # --- dispatch ------------------------------------------------------------------------------
+    def _handle(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        path, query = parts.path, parts.query
+        body = self._body()
+        self.contract.seen.append(
+            {"method": method, "path": path, "authorization": self.headers.get("Authorization", "")}
+        )
+        if self._discovery(method, path, body):
+            return
+        who = self.contract.who(self.headers.get("Authorization"))
+        if who is None:
+            self._unauthorized()
+            return
+        match = AZURE_PREFIX.match(path)
+        if match:
+            self._azureml(method, match, query, body)
+            return
+        self._databricks(method, path, query, body, who)
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    # --- sign-in: Databricks OIDC and Entra ID -------------------------------------------------
+    def _discovery(self, method: str, path: str, body: bytes) -> bool:
+        base = self.contract.url
+        if path == "/.well-known/databricks-config":
+            self._send(200, {"oidc_endpoint": f"{base}/oidc", "workspace_id": WORKSPACE_ID})
+            return True
+        if path == "/oidc/.well-known/oauth-authorization-server":
+            self._send(
+                200,
+                {
+                    "issuer": f"{base}/oidc",
+                    "authorization_endpoint": f"{base}/oidc/v1/authorize",
+                    "token_endpoint": f"{base}/oidc/v1/token",
+                },
+            )
+            return True
+        tenant = re.match(r"^/([0-9a-f-]{36})/(.*)$", path)
+        if tenant and tenant.group(2) == "v2.0/.well-known/openid-configuration":
+            t = tenant.group(1)
+            self._send(
+                200,
+                {
+                    "issuer": f"{base}/{t}/v2.0",
+                    "authorization_endpoint": f"{base}/{t}/oauth2/v2.0/authorize",
+                    "token_endpoint": f"{base}/{t}/oauth2/v2.0/token",
+                    "device_authorization_endpoint": f"{base}/{t}/oauth2/v2.0/devicecode",
+                },
+            )
+            return True
+        if path == "/oidc/v1/token" or (tenant and tenant.group(2) == "oauth2/v2.0/token"):
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            client_id, secret = form.get("client_id"), form.get("client_secret")
+            header = self.headers.get("Authorization", "")
+            if header.startswith("Basic "):
+                client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+            known = self.contract.clients.get(client_id or "")
+            if (
+                form.get("grant_type") != "client_credentials"
+                or known is None
+                or known[0] != secret
+            ):
+                self._send(
+                    401,
+                    {
+                        "error": "invalid_client",
+                        "error_description": "Client authentication failed (wrong id or secret).",
+                    },
+                )
+                return True
+            token = self.contract.issue(known[1])
+            self._send(
+                200,
+                {
+                    "access_token": token,
+                    "token_type": "Bearer",
+                    "expires_in": self.contract.token_lifetime,
+                    "ext_expires_in": 3600,
+                },
+            )
+            return True
+        return False
+
+    # --- AzureML -------------------------------------------------------------------------------
+    def _azureml(self, method: str, match: re.Match[str], query: str, body: bytes) -> None:
+        expected = self.contract.azure_workspace
+        if expected is None or (match["sub"], match["rg"], match["ws"]) != expected:
+            self._send(
+                404,
+                {
+                    "error": {
+                        "code": "WorkspaceNotFound",
+                        "message": f"Workspace {match['ws']} not found.",
+                    }
+                },
+            )
+            return
+        rest = match["rest"]
+        params = parse_qs(query)
+        filters = " ".join(params.get("filter", [])) + body.decode(errors="replace")
+        if rest.endswith("/registered-models/search") and "mlflow.prompt" in filters:
+            self._send(
+                400,
+                {
+                    "error_code": "INVALID_PARAMETER_VALUE",
+                    "message": "Unsupported filter: tag filters are not supported.",
+                },
+            )
+            return
+        self._relay(method, rest, query, body)
+
+    # --- Databricks workspace and Unity Catalog ------------------------------------------------
+    def _databricks(self, method: str, path: str, query: str, body: bytes, who: str) -> None:
+        c = self.contract
+        if path == "/api/2.0/preview/scim/v2/Me":
+            self._send(200, {"id": "7", "userName": who, "active": True})
+            return
+        if path == "/api/2.0/mlflow/databricks/registered-models/get":
+            status, payload = self._forward(
+                "GET", "/api/2.0/mlflow/registered-models/get", query, b""
+            )
+            if status != 200:
+                self._send(status, payload)
+                return
+            model = dict(payload["registered_model"])
+            model["permission_level"] = c.level(who)
+            model["id"] = "f" * 32
+            self._send(200, {"registered_model_databricks": model})
+            return
+        if path.startswith("/api/2.0/mlflow/transition-requests/"):
+            self._transition_requests(path.rsplit("/", 1)[-1], query, body, who)
+            return
+        if path.startswith("/api/2.0/mlflow/unity-catalog/"):
+            self._unity_catalog(
+                method, path.removeprefix("/api/2.0/mlflow/unity-catalog"), query, body
+            )
+            return
+        if method != "GET" and path in WRITE_PATHS and c.level(who) not in MANAGING:
+            self._send(
+                403,
+                {
+                    "error_code": "PERMISSION_DENIED",
+                    "message": f"User {who} does not have permission to 'Manage' on this model.",
+                },
+            )
+            return
+        self._relay(method, path, query, body)
+
+    def _transition_requests(self, action: str, query: str, body: bytes, who: str) -> None:
+        c = self.contract
+        data: dict[str, Any] = (
+            json.loads(body) if body else {k: v[0] for k, v in parse_qs(query).items()}
+        )
+        key = (str(data.get("name")), str(data.get("version")))
+        now = int(time.time() * 1000)
+        if action == "list":
+            with c.lock:
+                items = list(c.requests_by_version.get(key, []))
+            self._send(200, {"requests": items})
+            return
+        if action == "create":
+            request = {
+                "creation_timestamp": now,
+                "to_stage": data.get("stage"),
+                "user_id": who,
+                "comment": data.get("comment", ""),
+                "available_actions": ["APPROVE_TRANSITION_REQUEST", "REJECT_TRANSITION_REQUEST"],
+            }
+            with c.lock:
+                c.requests_by_version.setdefault(key, []).append(request)
+            self._send(200, {"request": request})
+            return
+        if action in ("approve", "reject"):
+            if c.level(who) not in MANAGING:
+                self._send(
+                    403,
+                    {
+                        "error_code": "PERMISSION_DENIED",
+                        "message": f"User {who} cannot approve or reject requests.",
+                    },
+                )
+                return
+            with c.lock:
+                pending = c.requests_by_version.get(key, [])
+                match = [r for r in pending if r["to_stage"] == data.get("stage")]
+                if not match:
+                    self._send(
+                        404,
+                        {
+                            "error_code": "RESOURCE_DOES_NOT_EXIST",
+                            "message": "No open transition request to that stage.",
+                        },
+                    )
+                    return
+                pending.remove(match[0])
+            if action == "approve":
+                status, payload = self._forward(
+                    "POST",
+                    "/api/2.0/mlflow/model-versions/transition-stage",
+                    "",
+                    json.dumps(
+                        {
+                            "name": key[0],
+                            "version": key[1],
+                            "stage": data.get("stage"),
+                            "archive_existing_versions": bool(
+                                data.get("archive_existing_versions")
+                            ),
+                        }
+                    ).encode(),
+                )
+                if status != 200:
+                    self._send(status, payload)
+                    return
+            activity = {
+                "creation_timestamp": now,
+                "user_id": who,
+                "to_stage": data.get("stage"),
+                "activity_type": "APPROVED_REQUEST" if action == "approve" else "REJECTED_REQUEST",
+                "comment": data.get("comment", ""),
+            }
+            self._send(200, {"activity": activity})
+            return
+        self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": "No such endpoint."})
+
+    def _unity_catalog(self, method: str, rest: str, query: str, body: bytes) -> None:
+        oss = "/api/2.0/mlflow"
+        if rest == "/registered-models/search":
+            status, payload = self._forward("GET", f"{oss}/registered-models/search", query, b"")
+            if status == 200:
+                payload = {
+                    "registered_models": [
+                        {
+                            k: m[k]
+                            for k in (
+                                "name",
+                                "creation_timestamp",
+                                "last_updated_timestamp",
+                                "description",
+                            )
+                            if k in m
+                        }
+                        for m in payload.get("registered_models", [])
+                    ],
+                    **(
+                        {"next_page_token": payload["next_page_token"]}
+                        if payload.get("next_page_token")
+                        else {}
+                    ),
+                }
+            self._send(status, payload)
+            return
+        if rest == "/registered-models/get":
+            status, payload = self._forward("GET", f"{oss}/registered-models/get", query, b"")
+            if status == 200:
+                model = dict(payload["registered_model"])
+                model.pop("latest_versions", None)
+                payload = {"registered_model": model}
+            self._send(status, payload)
+            return
+        if rest in ("/model-versions/get", "/model-versions/search"):
+            params = {k: v[0] for k, v in parse_qs(query).items()}
+            if rest.endswith("search") and params.get("order_by"):
+                self._send(
+                    400,
+                    {
+                        "error_code": "INVALID_PARAMETER_VALUE",
+                        "message": "order_by is not supported.",
+                    },
+                )
+                return
+            status, payload = self._forward("GET", f"{oss}{rest}", query, b"")
+            if status != 200:
+                self._send(status, payload)
+                return
+            versions = (
+                [payload["model_version"]]
+                if "model_version" in payload
+                else payload.get("model_versions", [])
+            )
+            aliases: dict[str, str] = {}
+            if versions and rest.endswith("get"):
+                _, model = self._forward(
+                    "GET",
+                    f"{oss}/registered-models/get",
+                    urlencode({"name": versions[0]["name"]}),
+                    b"",
+                )
+                aliases = {
+                    a["alias"]: a["version"] for a in model["registered_model"].get("aliases", [])
+                }
+            shaped = [_versions_uc(v, aliases) for v in versions]
+            if rest.endswith("search"):
+                for v in shaped:
+                    v["aliases"], v["tags"] = [], []
+                out: dict[str, Any] = {"model_versions": shaped}
+                if payload.get("next_page_token"):
+                    out["next_page_token"] = payload["next_page_token"]
+                self._send(200, out)
+            else:
+                self._send(200, {"model_version": shaped[0]})
+            return
+        if rest == "/model-versions/transition-stage":
+            self._send(
+                400,
+                {
+                    "error_code": "INVALID_PARAMETER_VALUE",
+                    "message": "Unity Catalog models have no stages; use aliases.",
+                },
+            )
+            return
+        mapping = {
+            "/registered-models/alias": "/registered-models/alias",
+            "/registered-models/set-tag": "/registered-models/set-tag",
+            "/registered-models/delete-tag": "/registered-models/delete-tag",
+            "/registered-models/update": "/registered-models/update",
+            "/model-versions/set-tag": "/model-versions/set-tag",
+            "/model-versions/delete-tag": "/model-versions/delete-tag",
+            "/model-versions/update": "/model-versions/update",
+            "/model-versions/get-download-uri": "/model-versions/get-download-uri",
+        }
+        if rest not in mapping:
+            self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"No {rest}."})
+            return
+        self._relay(method, oss + mapping[rest], query, body)
+
+
+@contextmanager
+def contract_server(backend: str, tls: ServerCert | None = None) -> Iterator[Contract]:
+    """Run the stand-in in front of the real MLflow server at ``backend``."""
+    contract = Contract(backend=backend)
+    handler = type("Handler", (_Handler,), {"contract": contract})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    scheme = "http"
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(tls.cert), str(tls.key))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    contract.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield contract
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
