@@ -131,6 +131,14 @@ def describe_exception(
             f"No MLflow API was found at {where} (404). Check the URL: it should be the "
             "tracking server's base address, e.g. https://mlflow.example.com.",
         )
+    if any(
+        s in low for s in ("workspacenotfound", "resourcegroupnotfound", "subscriptionnotfound")
+    ):
+        return err(
+            ErrorKind.NOT_FOUND,
+            f"{where} does not exist: check the subscription id, resource group, workspace name "
+            "and region.",
+        )
     if code in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"):
         return err(ErrorKind.NOT_FOUND, f"Not found on {where}: {_short(_mlflow_message(raw))}")
     if code == "INVALID_PARAMETER_VALUE":

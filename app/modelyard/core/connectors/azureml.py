@@ -36,8 +36,9 @@ def make_credential(settings: AzureMLSettings, client_secret: str | None) -> Any
     from azure import identity
 
     authority: dict[str, Any] = {}
-    if settings.authority_host:
+    if settings.authority_host:  # sovereign clouds, private tenants: no instance discovery
         authority["authority"] = settings.authority_host
+        authority["disable_instance_discovery"] = True
     if settings.auth == "service-principal":
         return identity.ClientSecretCredential(
             tenant_id=str(settings.tenant_id),
@@ -49,7 +50,7 @@ def make_credential(settings: AzureMLSettings, client_secret: str | None) -> Any
         return identity.AzureCliCredential(tenant_id=settings.tenant_id or "", process_timeout=30)
     if settings.auth == "browser":
         return identity.InteractiveBrowserCredential(
-            tenant_id=settings.tenant_id or None, **authority
+            tenant_id=settings.tenant_id or "organizations", **authority
         )
     return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True)
 
