@@ -13,6 +13,7 @@ import pytest
 from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.tls import make_server_cert
 from tests.support.servers import MlflowServer, start_server
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -59,6 +60,15 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
 def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
     """A real mlflow server with the basic-auth app."""
     server = start_server(tmp_path_factory.mktemp("mlflow-auth-server"), auth=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """A real mlflow server over HTTPS with a certificate from a CA the test made."""
+    root = tmp_path_factory.mktemp("mlflow-tls-server")
+    server = start_server(root, tls=make_server_cert(root / "tls"))
     yield server
     server.stop()
 

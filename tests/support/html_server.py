@@ -58,3 +58,27 @@ def recording_server() -> Iterator[tuple[str, list[dict[str, str]]]]:
     seen: list[dict[str, str]] = []
     with running(type("Recorder", (_Recorder,), {"seen": seen})) as url:
         yield url, seen
+
+
+class _Status(BaseHTTPRequestHandler):
+    status = 403
+    payload = b"{}"
+
+    def do_GET(self) -> None:
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.payload)))
+        self.end_headers()
+        self.wfile.write(self.payload)
+
+    do_POST = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def status_server(status: int, payload: bytes) -> Iterator[str]:
+    """A gateway that answers every request with ``status`` and a JSON ``payload``."""
+    with running(type("Status", (_Status,), {"status": status, "payload": payload})) as url:
+        yield url

@@ -101,6 +101,12 @@ def describe_exception(
         return RegistryError(message, kind)
 
     if "<html" in low or "<!doctype html" in low:
+        if status == 404:
+            return err(
+                ErrorKind.NO_API,
+                f"No MLflow API was found at {where} (404, a web page answered). Check the URL: "
+                "it should be the tracking server's base address, e.g. https://mlflow.example.com.",
+            )
         if status in (401, 403):
             return err(
                 ErrorKind.AUTH,

@@ -83,6 +83,10 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         )
     if settings.auth == "token" and not token:
         raise ProfileError(f"Profile {profile.name!r} uses a token, but none is in the keyring.")
+    if settings.insecure_tls:  # the user's explicit choice for this server: no warning per call
+        import urllib3
+
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     creds = host_creds(settings, password, token)
     session = make_session(
         authorization=authorization_header(creds.username, creds.password, creds.token),

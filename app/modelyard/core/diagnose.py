@@ -1,0 +1,86 @@
+"""Test a profile for real: connect, list one page, and explain any failure in plain words.
+
+The wizard and ``modelyard profiles test`` both print what :func:`test_connection` returns.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from modelyard.core.errors import ErrorKind, ModelyardError, describe_exception
+from modelyard.core.profiles import Profile
+from modelyard.core.secrets import SecretStore
+
+HEADLINES: dict[ErrorKind, str] = {
+    ErrorKind.AUTH: "Sign-in refused (401)",
+    ErrorKind.PERMISSION: "Access denied (403)",
+    ErrorKind.NO_API: "No MLflow API at this address (404)",
+    ErrorKind.NOT_FOUND: "Not found",
+    ErrorKind.HTML: "A web page answered instead of the MLflow API",
+    ErrorKind.UNRESOLVED: "The host name does not resolve",
+    ErrorKind.REFUSED: "Connection refused",
+    ErrorKind.TLS: "TLS certificate problem",
+    ErrorKind.TIMEOUT: "No answer in time",
+    ErrorKind.SERVER: "The server had an error",
+    ErrorKind.INVALID: "The profile is incomplete",
+    ErrorKind.KEYRING: "The OS keyring is not available",
+    ErrorKind.UNKNOWN: "The connection failed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """The outcome of a connection test."""
+
+    ok: bool
+    headline: str
+    message: str
+    kind: ErrorKind | None = None
+    identity: str = ""
+    first_models: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def text(self) -> str:
+        """Headline and explanation, for a terminal or a label."""
+        return f"{self.headline}\n{self.message}"
+
+
+def test_connection(profile: Profile, secrets: SecretStore) -> Diagnosis:
+    """Connect with ``profile`` and list one page of models. Blocking; never raises."""
+    from modelyard.core.connectors import open_registry
+
+    start = time.monotonic()
+    try:
+        registry = open_registry(profile, secrets)
+        try:
+            page = registry.list_models(page_size=5)
+            identity = registry.identity()
+        finally:
+            registry.close()
+    except Exception as exc:  # every failure becomes a diagnosis
+        error = (
+            exc
+            if isinstance(exc, ModelyardError)
+            else describe_exception(exc, profile.settings.describe())
+        )
+        return Diagnosis(
+            ok=False,
+            headline=HEADLINES.get(error.kind, HEADLINES[ErrorKind.UNKNOWN]),
+            message=error.message,
+            kind=error.kind,
+            seconds=time.monotonic() - start,
+        )
+    names = tuple(m.name for m in page.items)
+    more = " or more" if page.next_page_token else ""
+    seen = (
+        f"First models: {', '.join(names)}{more}." if names else "The registry has no models yet."
+    )
+    return Diagnosis(
+        ok=True,
+        headline="Connected",
+        message=f"Signed in as {identity}. {seen}",
+        identity=identity,
+        first_models=names,
+        seconds=time.monotonic() - start,
+    )
