@@ -13,8 +13,8 @@ import pytest
 from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.support.memory_keyring import MemoryKeyring
-from tests.support.tls import make_server_cert
 from tests.support.servers import MlflowServer, start_server
+from tests.support.tls import make_server_cert
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
@@ -28,8 +28,14 @@ def isolated_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[M
     in-memory keyring. Tests never touch the developer's real settings or secrets."""
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    home = tmp_path / "home"  # ~/.databrickscfg, ~/.mlflow/credentials: the test's own
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
     for var in list(os.environ):
-        if var.startswith("MLFLOW_TRACKING_") or var == "PYTHON_KEYRING_BACKEND":
+        if var.startswith(("MLFLOW_TRACKING_", "DATABRICKS_", "AZURE_", "ARM_")) or var in (
+            "PYTHON_KEYRING_BACKEND",
+            "REQUESTS_CA_BUNDLE",
+        ):
             monkeypatch.delenv(var)
     previous = keyring.get_keyring()
     backend = MemoryKeyring()

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -17,14 +18,22 @@ import click
 from modelyard import __version__
 from modelyard.core.domain import ModelFile, ModelSummary, Page, StageEvent, VersionSummary
 from modelyard.core.download import DownloadProgress
-from modelyard.core.errors import ModelyardError
+from modelyard.core.errors import ModelyardError, ProfileError
 from modelyard.core.history import stage_summary, visible_tags
 from modelyard.core.profiles import (
+    AZURE_AUTH_LABELS,
+    DATABRICKS_AUTH_LABELS,
+    KIND_LABELS,
+    AnySettings,
     AuthKind,
+    AzureMLSettings,
+    DatabricksSettings,
+    DatabricksUCSettings,
     LocalSettings,
     MlflowServerSettings,
     Profile,
     ProfileStore,
+    secret_fields,
     validation_message,
 )
 from modelyard.core.registry import Registry
@@ -47,6 +56,8 @@ def _reported() -> Iterator[None]:
         _fail(exc.message)
     except ValidationError as exc:
         _fail(validation_message(exc))
+    except OSError as exc:
+        _fail(f"{exc.filename or 'file'}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         _fail("interrupted")
 
@@ -155,73 +166,181 @@ def _read_secret_stdin(kind: str) -> str:
 
 @profiles.command("add")
 @click.option("--name", required=True, help="A name for people, e.g. prod-registry.")
-@click.option("--kind", type=click.Choice(["mlflow", "local"]), required=True)
+@click.option("--kind", type=click.Choice(list(KIND_LABELS)), required=True)
 @click.option("--url", help="mlflow: the tracking server's base URL.")
 @click.option("--username", help="mlflow: user for username+password authentication.")
 @click.option("--password-stdin", is_flag=True, help="mlflow: read the password from stdin.")
-@click.option("--token-stdin", is_flag=True, help="mlflow: read a bearer token from stdin.")
+@click.option("--token-stdin", is_flag=True, help="mlflow/databricks: read a token from stdin.")
 @click.option("--insecure-tls", is_flag=True, help="mlflow: do not verify TLS certificates.")
 @click.option("--ca-bundle", type=click.Path(dir_okay=False), help="mlflow: CA bundle (PEM).")
 @click.option(
     "--client-cert", type=click.Path(dir_okay=False), help="mlflow: client certificate (PEM)."
 )
 @click.option("--path", "path", help="local: the registry's sqlite file.")
+@click.option("--host", help="databricks/databricks-uc: the workspace URL.")
+@click.option(
+    "--auth",
+    help="databricks: pat, oauth-m2m, oauth-u2m, azure-cli, config-profile; "
+    "azureml: service-principal, azure-cli, browser, default.",
+)
+@click.option("--client-id", help="OAuth M2M / service principal client id.")
+@click.option(
+    "--client-secret-stdin", is_flag=True, help="OAuth M2M / service principal: secret from stdin."
+)
+@click.option("--config-profile", help="databricks: a profile name from ~/.databrickscfg.")
+@click.option("--catalog", help="databricks-uc: default catalog.")
+@click.option("--schema", help="databricks-uc: default schema.")
+@click.option("--tracking-uri", help="azureml: the workspace's MLflow tracking URI, as is.")
+@click.option("--subscription", help="azureml: subscription id.")
+@click.option("--resource-group", help="azureml: resource group.")
+@click.option("--workspace", help="azureml: workspace name.")
+@click.option("--region", help="azureml: region, e.g. westeurope.")
+@click.option("--tenant-id", help="azureml: Microsoft Entra tenant id.")
 @click.option("--label", help="An environment label such as dev, staging or prod.")
-def profiles_add(
-    name: str,
-    kind: str,
-    url: str | None,
-    username: str | None,
-    password_stdin: bool,
-    token_stdin: bool,
-    insecure_tls: bool,
-    ca_bundle: str | None,
-    client_cert: str | None,
-    path: str | None,
-    label: str | None,
-) -> None:
-    """Add a profile."""
+@click.option("--color", help="A colour for the tree, e.g. #d9534f.")
+def profiles_add(name: str, kind: str, label: str | None, color: str | None, **o: Any) -> None:
+    """Add a profile (secrets are read from stdin and go to the OS keyring)."""
     with _reported():
-        settings: MlflowServerSettings | LocalSettings
+        settings, secret_field = _settings_from_options(kind, o)
         secret: tuple[SecretField, str] | None = None
-        if kind == "mlflow":
-            if not url:
-                _fail("--kind mlflow needs --url")
-            if password_stdin and token_stdin:
-                _fail("give either --password-stdin or --token-stdin, not both")
-            if password_stdin and not username:
-                _fail("--password-stdin needs --username")
-            auth: AuthKind = (
-                "basic" if password_stdin or username else "token" if token_stdin else "none"
-            )
-            if auth == "basic" and not password_stdin:
-                _fail("--username needs --password-stdin (secrets are never taken as arguments)")
-            settings = MlflowServerSettings(
-                url=url or "",
-                auth=auth,
-                username=username,
-                insecure_tls=insecure_tls,
-                ca_bundle=ca_bundle,
-                client_cert=client_cert,
-            )
-            if password_stdin:
-                secret = ("password", _read_secret_stdin("password"))
-            elif token_stdin:
-                secret = ("token", _read_secret_stdin("token"))
-        else:
-            if not path:
-                _fail("--kind local needs --path")
-            if url or username or password_stdin or token_stdin:
-                _fail("--kind local takes --path only")
-            settings = LocalSettings(path=path or "")
+        if secret_field is not None:
+            secret = (secret_field, _read_secret_stdin(secret_field.replace("_", "-")))
         store = ProfileStore()
-        profile = Profile(name=name, settings=settings, label=label)
         if store.find(name) is not None:
             _fail(f"a profile named {name!r} exists already")
+        profile = Profile(name=name, settings=settings, label=label, color=color)
         if secret is not None:
-            SecretStore().set(profile.id, secret[0], secret[1])
+            SecretStore().set(profile.id, secret[0], secret[1])  # before the file: no half
         store.add(profile)
         click.echo(f"Added profile {profile.name!r} ({profile.kind}: {settings.describe()}).")
+
+
+def _only(kind: str, o: dict[str, Any], allowed: set[str]) -> None:
+    given = {k for k, v in o.items() if v not in (None, False)}
+    extra = sorted(given - allowed)
+    if extra:
+        _fail(
+            f"--kind {kind} does not take " + ", ".join("--" + e.replace("_", "-") for e in extra)
+        )
+
+
+def _settings_from_options(kind: str, o: dict[str, Any]) -> tuple[AnySettings, SecretField | None]:
+    """Profile settings (validated) and which secret to read from stdin, from CLI options."""
+    if kind == "mlflow":
+        _only(
+            kind,
+            o,
+            {
+                "url",
+                "username",
+                "password_stdin",
+                "token_stdin",
+                "insecure_tls",
+                "ca_bundle",
+                "client_cert",
+            },
+        )
+        if not o["url"]:
+            _fail("--kind mlflow needs --url")
+        if o["password_stdin"] and o["token_stdin"]:
+            _fail("give either --password-stdin or --token-stdin, not both")
+        if o["password_stdin"] and not o["username"]:
+            _fail("--password-stdin needs --username")
+        if o["username"] and not o["password_stdin"]:
+            _fail("--username needs --password-stdin (secrets are never taken as arguments)")
+        auth: AuthKind = "basic" if o["password_stdin"] else "token" if o["token_stdin"] else "none"
+        mlflow = MlflowServerSettings(
+            url=o["url"],
+            auth=auth,
+            username=o["username"],
+            insecure_tls=o["insecure_tls"],
+            ca_bundle=o["ca_bundle"],
+            client_cert=o["client_cert"],
+        )
+        return mlflow, {"basic": "password", "token": "token"}.get(auth)  # type: ignore[return-value]
+    if kind == "local":
+        _only(kind, o, {"path"})
+        if not o["path"]:
+            _fail("--kind local needs --path")
+        return LocalSettings(path=o["path"]), None
+    if kind in ("databricks", "databricks-uc"):
+        allowed = {
+            "host",
+            "auth",
+            "client_id",
+            "client_secret_stdin",
+            "token_stdin",
+            "config_profile",
+        }
+        if kind == "databricks-uc":
+            allowed |= {"catalog", "schema"}
+        _only(kind, o, allowed)
+        auth_kind = o["auth"] or ("config-profile" if o["config_profile"] else "pat")
+        if auth_kind not in DATABRICKS_AUTH_LABELS:
+            _fail(f"--auth for Databricks is one of: {', '.join(DATABRICKS_AUTH_LABELS)}")
+        if auth_kind == "pat" and not o["token_stdin"]:
+            _fail("--auth pat needs --token-stdin (secrets are never taken as arguments)")
+        if auth_kind == "oauth-m2m" and not o["client_secret_stdin"]:
+            _fail("--auth oauth-m2m needs --client-id and --client-secret-stdin")
+        fields = {
+            "host": o["host"],
+            "auth": auth_kind,
+            "client_id": o["client_id"],
+            "config_profile": o["config_profile"],
+        }
+        dbx: AnySettings
+        if kind == "databricks-uc":
+            dbx = DatabricksUCSettings.model_validate(
+                {**fields, "default_catalog": o["catalog"], "default_schema": o["schema"]}
+            )
+        else:
+            dbx = DatabricksSettings.model_validate(fields)
+        secret = {"pat": "token", "oauth-m2m": "client_secret"}.get(auth_kind)
+        return dbx, secret  # type: ignore[return-value]
+    _only(
+        kind,
+        o,
+        {
+            "tracking_uri",
+            "subscription",
+            "resource_group",
+            "workspace",
+            "region",
+            "auth",
+            "tenant_id",
+            "client_id",
+            "client_secret_stdin",
+        },
+    )
+    auth_kind = o["auth"] or "default"
+    if auth_kind not in AZURE_AUTH_LABELS:
+        _fail(f"--auth for AzureML is one of: {', '.join(AZURE_AUTH_LABELS)}")
+    extra = {"auth": auth_kind, "tenant_id": o["tenant_id"], "client_id": o["client_id"]}
+    if o["tracking_uri"]:
+        try:
+            azure = AzureMLSettings.from_tracking_uri(o["tracking_uri"], **extra)
+        except ValueError as exc:
+            raise ProfileError(str(exc).removeprefix("Value error, ")) from None
+    else:
+        missing = [
+            f"--{k.replace('_', '-')}"
+            for k in ("subscription", "resource_group", "workspace", "region")
+            if not o[k]
+        ]
+        if missing:
+            _fail("--kind azureml needs --tracking-uri, or " + ", ".join(missing))
+        azure = AzureMLSettings.model_validate(
+            {
+                "subscription_id": o["subscription"],
+                "resource_group": o["resource_group"],
+                "workspace": o["workspace"],
+                "region": o["region"],
+                **extra,
+            }
+        )
+    if auth_kind == "service-principal" and not o["client_secret_stdin"]:
+        _fail("--auth service-principal needs --client-secret-stdin")
+    return azure, "client_secret" if auth_kind == "service-principal" else None
 
 
 @profiles.command("list")
@@ -249,10 +368,89 @@ def profiles_remove(name: str) -> None:
     with _reported():
         store = ProfileStore()
         profile = store.get(name)
-        if isinstance(profile.settings, MlflowServerSettings) and profile.settings.auth != "none":
+        if secret_fields(profile.settings):
             SecretStore().delete_all(profile.id)
         store.remove(profile.id)
         click.echo(f"Removed profile {profile.name!r}.")
+
+
+@profiles.command("test")
+@click.argument("name")
+def profiles_test(name: str) -> None:
+    """Connect for real and list one page; explain any failure (exit 1 on failure)."""
+    from modelyard.core.diagnose import test_connection
+
+    with _reported():
+        profile = ProfileStore().get(name)
+        result = test_connection(profile, SecretStore())
+        stream_err = not result.ok
+        click.echo(f"{'OK' if result.ok else 'FAILED'}: {result.headline}", err=stream_err)
+        click.echo(result.message, err=stream_err)
+        if not result.ok:
+            sys.exit(1)
+
+
+@profiles.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--profile", "names", multiple=True, help="Only these profiles (repeatable).")
+def profiles_export(file: str, names: tuple[str, ...]) -> None:
+    """Write profiles as JSON (no secrets) to FILE, or - for standard output."""
+    from modelyard.core.importers import export_profiles
+
+    with _reported():
+        store = ProfileStore()
+        chosen = [store.get(n) for n in names] if names else store.list()
+        text = export_profiles(chosen)
+        if file == "-":
+            click.echo(text)
+            return
+        Path(file).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Exported {len(chosen)} profile(s) to {file} (without secrets).")
+
+
+@profiles.command("import")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Only show what would be imported.")
+def profiles_import(file: str | None, dry_run: bool) -> None:
+    """Import profiles from an export FILE, or — without FILE — what this machine already has:
+    MLFLOW_TRACKING_* variables, ~/.mlflow/credentials and ~/.databrickscfg."""
+    from modelyard.core.importers import (
+        Candidate,
+        already_known,
+        discover,
+        read_export,
+        save_candidate,
+    )
+
+    with _reported():
+        store = ProfileStore()
+        notes: list[str] = []
+        if file:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+            candidates = [Candidate(f"{file}", p) for p in read_export(text)]
+        else:
+            found = discover()
+            candidates, notes = found.candidates, found.notes
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
+        if not candidates:
+            click.echo("Nothing to import.")
+            return
+        secrets = SecretStore()
+        for candidate in candidates:
+            where = f"{candidate.profile.kind}: {candidate.profile.settings.describe()}"
+            known = already_known(store, candidate)
+            if known is not None:
+                click.echo(f"skipped  {where} — profile {known.name!r} has the same settings")
+                continue
+            if dry_run:
+                click.echo(
+                    f"would add {candidate.profile.name!r} ({where}) from {candidate.source}"
+                )
+                continue
+            saved = save_candidate(store, secrets, candidate)
+            with_secret = " + secret in the keyring" if candidate.secrets else ""
+            click.echo(f"added    {saved.name!r} ({where}) from {candidate.source}{with_secret}")
 
 
 @cli.command("ls")

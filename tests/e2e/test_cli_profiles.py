@@ -1,0 +1,184 @@
+"""`modelyard profiles add/test/export/import` for every kind, against real servers and the
+contract stand-in for Databricks."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from modelyard.core.profiles import DatabricksUCSettings, ProfileStore
+from modelyard.core.secrets import SecretStore
+from tests.e2e.test_cli import add_admin_profile, run
+from tests.support.contract_server import Contract, contract_server
+from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, free_port
+
+
+@pytest.fixture()
+def contract(mlflow_server: MlflowServer) -> Iterator[Contract]:
+    with contract_server(mlflow_server.url) as running:
+        yield running
+
+
+def test_contract_add_databricks_uc_and_test(contract: Contract) -> None:
+    token = contract.issue("uc-user@example.com")
+    code, out, err = run(
+        "profiles",
+        "add",
+        "--name",
+        "uc",
+        "--kind",
+        "databricks-uc",
+        "--host",
+        contract.url,
+        "--catalog",
+        "main",
+        "--token-stdin",
+        "--label",
+        "prod",
+        stdin=token + "\n",
+    )
+    assert code == 0, err
+    profile = ProfileStore().get("uc")
+    assert isinstance(profile.settings, DatabricksUCSettings)
+    assert profile.settings.default_catalog == "main" and profile.label == "prod"
+    assert SecretStore().get(profile.id, "token") == token
+    assert token not in ProfileStore().path.read_text()
+    code, out, err = run("profiles", "test", "uc")
+    assert code == 0, err
+    assert out.startswith("OK: Connected") and "uc-user@example.com" in out
+
+
+def test_profiles_test_explains_failure_with_exit_1(auth_server: MlflowServer) -> None:
+    code, _, err = run(
+        "profiles",
+        "add",
+        "--name",
+        "wrong",
+        "--kind",
+        "mlflow",
+        "--url",
+        auth_server.url,
+        "--username",
+        ADMIN_USER,
+        "--password-stdin",
+        stdin="wrong-password\n",
+    )
+    assert code == 0, err
+    code, _, err = run("profiles", "test", "wrong")
+    assert code == 1
+    assert "FAILED: Sign-in refused (401)" in err and "wrong-password" not in err
+    run(
+        "profiles",
+        "add",
+        "--name",
+        "down",
+        "--kind",
+        "mlflow",
+        "--url",
+        f"http://127.0.0.1:{free_port()}",
+    )
+    code, _, err = run("profiles", "test", "down")
+    assert code == 1 and "Connection refused" in err
+
+
+def test_add_refuses_bad_input_in_words() -> None:
+    code, _, err = run(
+        "profiles",
+        "add",
+        "--name",
+        "x",
+        "--kind",
+        "azureml",
+        "--tracking-uri",
+        "https://example.com/nope",
+    )
+    assert code == 1 and "not an AzureML MLflow tracking URI" in err
+    code, _, err = run(
+        "profiles",
+        "add",
+        "--name",
+        "x",
+        "--kind",
+        "databricks",
+        "--host",
+        "adb-1.azuredatabricks.net",
+        "--auth",
+        "pat",
+    )
+    assert code == 1 and "--token-stdin" in err
+    code, _, err = run(
+        "profiles", "add", "--name", "x", "--kind", "databricks", "--url", "http://x"
+    )
+    assert code == 1 and "does not take --url" in err
+    assert ProfileStore().list() == []
+
+
+def test_azureml_from_tracking_uri() -> None:
+    uri = (
+        "azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/"
+        "0b4f5f0e-1111-2222-3333-444455556666/resourceGroups/rg-ml/providers/"
+        "Microsoft.MachineLearningServices/workspaces/ws-prod"
+    )
+    code, out, err = run(
+        "profiles",
+        "add",
+        "--name",
+        "aml",
+        "--kind",
+        "azureml",
+        "--tracking-uri",
+        uri,
+        "--auth",
+        "azure-cli",
+    )
+    assert code == 0, err
+    assert "ws-prod (rg-ml, westeurope)" in out
+
+
+def test_export_then_import_without_secrets(auth_server: MlflowServer, tmp_path: Path) -> None:
+    assert add_admin_profile(auth_server, "shared")[0] == 0
+    out_file = tmp_path / "profiles.json"
+    code, out, err = run("profiles", "export", str(out_file))
+    assert code == 0, err
+    text = out_file.read_text()
+    assert ADMIN_PASSWORD not in text and json.loads(text)["profiles"][0]["name"] == "shared"
+    run("profiles", "remove", "shared")
+    code, out, err = run("profiles", "import", str(out_file))
+    assert code == 0, err
+    assert "added    'shared'" in out
+    code, out, _ = run("profiles", "import", str(out_file))
+    assert "skipped" in out  # same settings: not imported twice
+    assert len(ProfileStore().list()) == 1
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": 1}')
+    code, _, err = run("profiles", "import", str(bad))
+    assert code == 1 and "not a Modelyard profile export" in err
+
+
+def test_import_what_the_machine_has(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "https://mlflow.example.com")
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "ana")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "env-password-123")
+    monkeypatch.setenv("MLFLOW_TRACKING_INSECURE_TLS", "true")
+    home = Path(os.environ["HOME"])
+    (home / ".databrickscfg").write_text(
+        "[DEFAULT]\nhost = https://adb-111.azuredatabricks.net\ntoken = dapi-file-token\n\n"
+        "[staging]\nhost = https://adb-222.azuredatabricks.net\nauth_type = databricks-cli\n"
+        "[acct]\nhost = https://accounts.cloud.databricks.com\n"
+    )
+    code, out, err = run("profiles", "import")
+    assert code == 0, err
+    store = ProfileStore()
+    names = {p.name: p for p in store.list()}
+    assert set(names) == {"mlflow-mlflow.example.com", "databricks-default", "databricks-staging"}
+    server = names["mlflow-mlflow.example.com"]
+    assert server.settings.model_dump()["insecure_tls"] is True
+    assert SecretStore().get(server.id, "password") == "env-password-123"
+    config_text = store.path.read_text()
+    assert "env-password-123" not in config_text and "dapi-file-token" not in config_text
+    code, out, _ = run("profiles", "import")
+    assert out.count("skipped") == 3
