@@ -88,6 +88,19 @@ class SecretStore:
         except keyring.errors.KeyringError as exc:
             raise _explain(exc) from None
 
+    def remember(self, profile_id: str, field: SecretField, value: str) -> None:
+        """Keep the secret in this object's memory only (for this session; never written)."""
+        with self._lock:
+            self._memory[self._key(profile_id, field)] = value
+
+    def keyring_available(self) -> bool:
+        """Whether a real OS keyring backend exists (not keyring's ``fail`` backend)."""
+        if self.session_only:
+            return False
+        import keyring.backends.fail
+
+        return not isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
+
     def delete(self, profile_id: str, field: SecretField) -> None:
         """Forget the secret; no error when there is none."""
         key = self._key(profile_id, field)

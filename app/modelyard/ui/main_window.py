@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
+    QPoint,
     QSettings,
     QSortFilterProxyModel,
     Qt,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QSplitter,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from modelyard import APP_NAME, __version__
 from modelyard.core.demo import ensure_demo
+from modelyard.core.diagnose import Diagnosis, test_connection
 from modelyard.core.domain import VersionSummary
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ModelyardError
@@ -42,6 +45,7 @@ from modelyard.core.session import Connections
 from modelyard.ui import icons
 from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
+from modelyard.ui.profile_wizard import ProfileWizard
 from modelyard.ui.serving import ServeDialog
 from modelyard.ui.tree_model import NODE_ROLE, Column, Node, NodeKind, RegistryTreeModel
 from modelyard.ui.workers import CancelToken, WorkerPool
@@ -146,6 +150,9 @@ class MainWindow(QMainWindow):
         self.tree_model.dataChanged.connect(self._refresh_profile_details)
         self.tree_model.rowsInserted.connect(self._rows_arrived)
         self._pending_version: tuple[str, str] | None = None
+        self.wizard: ProfileWizard | None = None
+        self.last_diagnosis: Diagnosis | None = None
+        self.show_dialogs = True  # tests switch message boxes off
 
         self.reload_profiles()
 
@@ -169,6 +176,36 @@ class MainWindow(QMainWindow):
         self.addAction(escape)
 
         file_menu = self.menuBar().addMenu("&File")
+        self.new_profile_action = QAction(icons.icon("add"), "&New profile…", self)
+        self.new_profile_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_profile_action.setToolTip("Connect to another registry (Ctrl+N)")
+        self.new_profile_action.triggered.connect(self.new_profile)
+        self.edit_profile_action = QAction("&Edit profile…", self)
+        self.edit_profile_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.edit_profile_action.triggered.connect(self.edit_profile)
+        self.duplicate_profile_action = QAction("D&uplicate profile…", self)
+        self.duplicate_profile_action.triggered.connect(self.duplicate_profile)
+        self.delete_profile_action = QAction("De&lete profile…", self)
+        self.delete_profile_action.triggered.connect(self.delete_profile)
+        self.test_profile_action = QAction("&Test connection", self)
+        self.test_profile_action.setShortcut(QKeySequence("Ctrl+T"))
+        self.test_profile_action.triggered.connect(self.test_profile)
+        export_action = QAction("E&xport profiles…", self)
+        export_action.triggered.connect(self.export_profiles)
+        import_action = QAction("&Import profiles…", self)
+        import_action.triggered.connect(self.import_profiles)
+        for action in (
+            self.new_profile_action,
+            self.edit_profile_action,
+            self.duplicate_profile_action,
+            self.delete_profile_action,
+            self.test_profile_action,
+        ):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(export_action)
+        file_menu.addAction(import_action)
+        file_menu.addSeparator()
         stop_servers = QAction("Stop local servers", self)
         stop_servers.triggered.connect(self.stop_servers)
         file_menu.addAction(stop_servers)
@@ -188,8 +225,155 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.new_profile_action)
         toolbar.addAction(self.refresh_action)
         self.addToolBar(toolbar)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._tree_menu)
+
+    def _tree_menu(self, pos: QPoint) -> None:
+        node = self._node(self.tree.indexAt(pos))
+        if node is None or node.kind is not NodeKind.PROFILE:
+            return
+        menu = QMenu(self)
+        for action in (
+            self.test_profile_action,
+            self.edit_profile_action,
+            self.duplicate_profile_action,
+            self.delete_profile_action,
+        ):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.new_profile_action)
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    # --- profile management --------------------------------------------------------------------
+    def selected_profile(self) -> Profile | None:
+        """The profile of the selected tree row (or the only profile)."""
+        node = self._node(self.tree.currentIndex())
+        if node is not None and node.profile is not None:
+            return node.profile
+        profiles = self.tree_model.profiles()
+        return profiles[0] if len(profiles) == 1 else None
+
+    def _wizard(self, editing: Profile | None = None, duplicate: bool = False) -> ProfileWizard:
+        wizard = ProfileWizard(
+            self.store,
+            self.connections.secrets,
+            self.workers,
+            editing=editing,
+            duplicate=duplicate,
+            parent=self,
+        )
+        wizard.saved.connect(self._profile_saved)
+        wizard.setWindowModality(Qt.WindowModality.WindowModal)
+        self.wizard = wizard
+        wizard.show()
+        return wizard
+
+    def new_profile(self) -> ProfileWizard:
+        """Open the setup wizard for a new profile."""
+        return self._wizard()
+
+    def edit_profile(self) -> ProfileWizard | None:
+        """Open the wizard on the selected profile."""
+        profile = self.selected_profile()
+        return self._wizard(profile) if profile is not None else None
+
+    def duplicate_profile(self) -> ProfileWizard | None:
+        """Open the wizard on a copy of the selected profile (secrets copied on save)."""
+        profile = self.selected_profile()
+        return self._wizard(profile, duplicate=True) if profile is not None else None
+
+    def _profile_saved(self, profile: Profile) -> None:
+        self.connections.forget(profile.id)
+        self.reload_profiles()
+        self.open_profile(profile.name)
+        self.statusBar().showMessage(f"Saved profile {profile.name}.", 5000)
+
+    def delete_profile(self, confirm: bool = True) -> None:
+        """Delete the selected profile and its secrets (after asking)."""
+        profile = self.selected_profile()
+        if profile is None:
+            return
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Delete profile",
+                f"Delete the profile “{profile.name}” and its secrets from the keyring?\n"
+                "The registry itself is not touched.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        try:
+            self.connections.secrets.delete_all(profile.id)
+            self.store.remove(profile.id)
+        except ModelyardError as exc:
+            self.show_error(exc.message)
+            return
+        self.connections.forget(profile.id)
+        self.reload_profiles()
+        self.statusBar().showMessage(f"Deleted profile {profile.name}.", 5000)
+
+    def test_profile(self) -> None:
+        """Test the selected profile's connection; the answer goes to a message box."""
+        profile = self.selected_profile()
+        if profile is None:
+            return
+        self.statusBar().showMessage(f"Testing {profile.name}…")
+        secrets = self.connections.secrets
+
+        def done(result: Diagnosis) -> None:
+            self.last_diagnosis = result
+            self.statusBar().showMessage(f"{profile.name}: {result.headline}", 8000)
+            box = QMessageBox.information if result.ok else QMessageBox.warning
+            if self.show_dialogs:
+                box(self, f"Test connection — {profile.name}", result.text())
+
+        self.workers.submit(
+            lambda _token: test_connection(profile, secrets),
+            done,
+            description="test connection",
+        )
+
+    def export_profiles(self, path: str | None = None) -> None:
+        """Write every profile as JSON (no secrets)."""
+        from modelyard.core.importers import export_profiles
+
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(
+                self, "Export profiles", "modelyard-profiles.json", "JSON (*.json)"
+            )
+        if not path:
+            return
+        try:
+            Path(path).write_text(export_profiles(self.store.list()) + "\n", encoding="utf-8")
+        except (OSError, ModelyardError) as exc:
+            self.show_error(f"Could not export the profiles: {exc}")
+            return
+        self.statusBar().showMessage(f"Exported profiles to {path} (without secrets).", 8000)
+
+    def import_profiles(self, path: str | None = None) -> None:
+        """Add the profiles of an export file (new names where a name is taken)."""
+        from modelyard.core.importers import Candidate, already_known, read_export, save_candidate
+
+        if path is None:
+            path, _filter = QFileDialog.getOpenFileName(
+                self, "Import profiles", "", "JSON (*.json)"
+            )
+        if not path:
+            return
+        added = 0
+        try:
+            for profile in read_export(Path(path).read_text(encoding="utf-8")):
+                candidate = Candidate(path, profile)
+                if already_known(self.store, candidate) is None:
+                    save_candidate(self.store, self.connections.secrets, candidate)
+                    added += 1
+        except (OSError, ModelyardError) as exc:
+            self.show_error(f"Could not import {path}: {exc}")
+        self.reload_profiles()
+        self.statusBar().showMessage(f"Imported {added} profile(s) from {path}.", 8000)
 
     @Slot()
     def _focus_search(self) -> None:
@@ -222,7 +406,7 @@ class MainWindow(QMainWindow):
         self.details.show_placeholder()
         if not profiles:
             self.statusBar().showMessage(
-                "No profiles yet: run `modelyard profiles add …`, or `modelyard --demo`."
+                "No profiles yet: File ▸ New profile… (Ctrl+N), or `modelyard --demo`."
             )
 
     def prepare_demo(self, reset: bool = False) -> None:

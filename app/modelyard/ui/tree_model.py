@@ -163,6 +163,10 @@ class RegistryTreeModel(QAbstractItemModel):
         ]
         self.endResetModel()
 
+    def profiles(self) -> list[Profile]:
+        """The profiles shown, in order."""
+        return [node.profile for node in self._root.children if node.profile is not None]
+
     def profile_index(self, name_or_id: str) -> QModelIndex:
         """Index of a profile row, or an invalid index."""
         for node in self._root.children:

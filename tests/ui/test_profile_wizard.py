@@ -1,0 +1,330 @@
+"""The setup wizard, driven page by page against real servers (and the Databricks stand-in)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import keyring
+import keyring.backends.fail
+import pytest
+from PySide6.QtWidgets import QLineEdit, QWizard
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.errors import ErrorKind
+from modelyard.core.profiles import (
+    DatabricksSettings,
+    MlflowServerSettings,
+    Profile,
+    ProfileStore,
+)
+from modelyard.core.secrets import SecretStore
+from modelyard.ui.main_window import MainWindow
+from modelyard.ui.profile_wizard import (
+    PAGE_AUTH,
+    PAGE_CONNECTION,
+    PAGE_FINISH,
+    PAGE_TEST,
+    ProfileWizard,
+)
+from modelyard.ui.workers import WorkerPool
+from tests.conftest import save_artifact
+from tests.support.contract_server import contract_server
+from tests.support.html_server import html_server, status_server
+from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, free_port
+
+
+@pytest.fixture()
+def make_wizard(qtbot: QtBot, store: ProfileStore) -> Iterator[Callable[..., ProfileWizard]]:
+    pools: list[WorkerPool] = []
+
+    def make(**kwargs: object) -> ProfileWizard:
+        pool = WorkerPool()
+        pools.append(pool)
+        wizard = ProfileWizard(store, kwargs.pop("secrets", None) or SecretStore(), pool, **kwargs)  # type: ignore[arg-type]
+        qtbot.addWidget(wizard)
+        wizard.show()
+        return wizard
+
+    yield make
+    for pool in pools:
+        pool.shutdown()
+
+
+def type_into(wizard: ProfileWizard, key: str, text: str) -> None:
+    widget = wizard.fields[key]
+    assert isinstance(widget, QLineEdit)
+    widget.setText(text)
+
+
+def next_enabled(wizard: ProfileWizard) -> bool:
+    return wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def go_to_test(
+    wizard: ProfileWizard,
+    qtbot: QtBot,
+    kind: str,
+    fill: dict[str, str],
+    auth: str | None = None,
+    secrets: dict[str, str] | None = None,
+) -> None:
+    wizard.kind_page.buttons[kind].setChecked(True)
+    wizard.next()
+    assert wizard.currentId() == PAGE_CONNECTION
+    for key, value in fill.items():
+        type_into(wizard, key, value)
+    assert next_enabled(wizard), wizard.connection_page.problem.text()
+    wizard.next()
+    assert wizard.currentId() == PAGE_AUTH
+    if auth is not None:
+        wizard.auth_page.method.setCurrentIndex(wizard.auth_page.method.findData(auth))
+    for key, value in (secrets or {}).items():
+        type_into(wizard, key, value)
+    assert next_enabled(wizard), wizard.auth_page.problem.text()
+    wizard.next()
+    assert wizard.currentId() == PAGE_TEST
+    qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
+
+
+def shot(wizard: ProfileWizard, name: str) -> None:
+    wizard.grab().save(str(save_artifact(name)))
+
+
+def test_new_basic_auth_profile_page_by_page(
+    make_wizard: Callable[..., ProfileWizard],
+    qtbot: QtBot,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    wizard = make_wizard()
+    shot(wizard, "wizard-1-kind.png")
+    wizard.next()
+    type_into(wizard, "url", "ftp://registry")  # inline validation
+    assert not next_enabled(wizard)
+    assert "http://" in wizard.connection_page.problem.text()
+    type_into(wizard, "url", auth_server.url)
+    assert next_enabled(wizard) and wizard.connection_page.problem.text() == ""
+    shot(wizard, "wizard-2-connection.png")
+    wizard.next()
+    wizard.auth_page.method.setCurrentIndex(wizard.auth_page.method.findData("basic"))
+    assert not next_enabled(wizard)  # username and password missing
+    type_into(wizard, "username", ADMIN_USER)
+    assert "password" in wizard.auth_page.problem.text().lower()
+    type_into(wizard, "password", ADMIN_PASSWORD)
+    assert next_enabled(wizard)
+    shot(wizard, "wizard-3-sign-in.png")
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
+    result = wizard.test_page.result
+    assert result is not None and result.ok, result.text()
+    assert "Signed in as admin" in wizard.test_page.message.text()
+    shot(wizard, "wizard-4-test.png")
+    assert store.list() == []  # nothing written before Save
+    wizard.next()
+    assert wizard.currentId() == PAGE_FINISH
+    assert wizard.finish_page.name.text().startswith("127.0.0.1")
+    wizard.finish_page.name.setText("team-registry")
+    wizard.finish_page.label.setCurrentText("prod")
+    assert wizard.finish_page.color.currentData() == "#dc2626"  # prod is red
+    shot(wizard, "wizard-5-name.png")
+    wizard.accept()
+    saved = store.get("team-registry")
+    assert saved.label == "prod" and saved.color == "#dc2626"
+    assert saved.settings == MlflowServerSettings(
+        url=auth_server.url, auth="basic", username=ADMIN_USER
+    )
+    assert secrets.get(saved.id, "password") == ADMIN_PASSWORD
+    assert ADMIN_PASSWORD not in store.path.read_text()
+
+
+FAILURES: list[tuple[str, ErrorKind, str]] = [
+    ("unresolved", ErrorKind.UNRESOLVED, "The host name does not resolve"),
+    ("refused", ErrorKind.REFUSED, "Connection refused"),
+    ("tls", ErrorKind.TLS, "TLS certificate problem"),
+    ("401", ErrorKind.AUTH, "Sign-in refused (401)"),
+    ("403", ErrorKind.PERMISSION, "Access denied (403)"),
+    ("404", ErrorKind.NO_API, "No MLflow API at this address (404)"),
+    ("html", ErrorKind.HTML, "A web page answered instead of the MLflow API"),
+    ("timeout", ErrorKind.TIMEOUT, "No answer in time"),
+]
+
+
+@pytest.mark.parametrize(("case", "kind", "headline"), FAILURES, ids=[f[0] for f in FAILURES])
+def test_every_failure_is_diagnosed_in_the_wizard(
+    case: str,
+    kind: ErrorKind,
+    headline: str,
+    make_wizard: Callable[..., ProfileWizard],
+    qtbot: QtBot,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    auth, secret = None, {}
+    with _failing_url(case, request, monkeypatch) as url:
+        if case == "401":
+            auth, secret = "basic", {"username": ADMIN_USER, "password": "wrong-password"}
+        wizard = make_wizard()
+        go_to_test(wizard, qtbot, "mlflow", {"url": url}, auth, secret)
+    result = wizard.test_page.result
+    assert result is not None and result.kind is kind, result.text()
+    assert wizard.test_page.headline.text() == f"✖  {headline}"
+    assert "wrong-password" not in wizard.test_page.message.text()
+    if case == "tls":
+        shot(wizard, "wizard-4-test-tls-failure.png")
+    assert next_enabled(wizard)  # the user may still save (e.g. the server is down today)
+
+
+class _failing_url:
+    def __init__(
+        self, case: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        self.case, self.request, self.monkeypatch = case, request, monkeypatch
+        self.stack: list[object] = []
+
+    def __enter__(self) -> str:
+        case = self.case
+        if case == "unresolved":
+            return "http://no-such-host.invalid"
+        if case == "refused":
+            return f"http://127.0.0.1:{free_port()}"
+        if case == "tls":
+            return str(self.request.getfixturevalue("tls_server").url)
+        if case == "401":
+            return str(self.request.getfixturevalue("auth_server").url)
+        if case == "404":
+            return str(self.request.getfixturevalue("mlflow_server").url) + "/not-here"
+        if case == "timeout":
+            import socket
+
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(4)
+            self.stack.append(sock)
+            self.monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "1")
+            self.monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+            return f"http://127.0.0.1:{sock.getsockname()[1]}"
+        server = (
+            status_server(403, b'{"error_code": "PERMISSION_DENIED", "message": "no"}')
+            if case == "403"
+            else html_server()
+        )
+        self.stack.append(server)
+        return server.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        for item in self.stack:
+            if hasattr(item, "__exit__"):
+                item.__exit__(None, None, None)
+            else:
+                item.close()  # type: ignore[attr-defined]
+
+
+def test_contract_databricks_pat_from_the_wizard(
+    make_wizard: Callable[..., ProfileWizard],
+    qtbot: QtBot,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    with contract_server(mlflow_server.url) as contract:
+        token = contract.issue("dana@example.com")
+        wizard = make_wizard()
+        go_to_test(wizard, qtbot, "databricks", {"host": contract.url}, "pat", {"token": token})
+        result = wizard.test_page.result
+        assert result is not None and result.ok, result.text()
+        assert result.identity == "dana@example.com"
+        wizard.next()
+        wizard.accept()
+    [saved] = store.list()
+    assert isinstance(saved.settings, DatabricksSettings) and saved.settings.auth == "pat"
+    assert secrets.get(saved.id, "token") == token
+    assert token not in store.path.read_text()
+
+
+def test_no_keyring_offers_this_session_only(
+    make_wizard: Callable[..., ProfileWizard],
+    qtbot: QtBot,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # restored by isolated_user
+    session = SecretStore()
+    wizard = make_wizard(secrets=session)
+    wizard.next()
+    type_into(wizard, "url", auth_server.url)
+    wizard.next()
+    wizard.auth_page.method.setCurrentIndex(wizard.auth_page.method.findData("basic"))
+    type_into(wizard, "username", ADMIN_USER)
+    type_into(wizard, "password", ADMIN_PASSWORD)
+    assert wizard.auth_page.keyring_warning.isVisible()
+    assert "No OS keyring" in wizard.auth_page.keyring_warning.text()
+    assert not next_enabled(wizard)  # not silently: the user must agree
+    wizard.auth_page.session_only.setChecked(True)
+    shot(wizard, "wizard-3-no-keyring.png")
+    assert next_enabled(wizard)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
+    assert wizard.test_page.result is not None and wizard.test_page.result.ok
+    wizard.next()
+    wizard.accept()
+    [saved] = store.list()
+    assert session.get(saved.id, "password") == ADMIN_PASSWORD  # in this session's memory
+    assert ADMIN_PASSWORD not in store.path.read_text()
+
+
+def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
+    qtbot: QtBot,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+    tmp_path: Path,
+) -> None:
+    settings = MlflowServerSettings(url=auth_server.url, auth="basic", username=ADMIN_USER)
+    original = store.add(Profile(name="shared", settings=settings))
+    secrets.set(original.id, "password", ADMIN_PASSWORD)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show_dialogs = False
+    window.tree.setCurrentIndex(
+        window.proxy.mapFromSource(window.tree_model.profile_index("shared"))
+    )
+    wizard = window.edit_profile()
+    assert wizard is not None and wizard.currentId() == PAGE_CONNECTION
+    wizard.next()
+    assert "leave the field empty to keep it" in wizard.auth_page.keep_note.text()
+    assert next_enabled(wizard)  # the stored password counts
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
+    assert wizard.test_page.result is not None and wizard.test_page.result.ok
+    wizard.next()
+    wizard.finish_page.label.setCurrentText("staging")
+    wizard.accept()
+    assert store.get("shared").label == "staging" and store.get("shared").id == original.id
+    assert secrets.get(original.id, "password") == ADMIN_PASSWORD
+    window.tree.setCurrentIndex(
+        window.proxy.mapFromSource(window.tree_model.profile_index("shared"))
+    )
+    copy = window.duplicate_profile()
+    assert copy is not None and copy.finish_page.name.text() == "shared copy"
+    copy.next()
+    copy.next()
+    qtbot.waitUntil(lambda: copy.test_page.result is not None, timeout=60_000)
+    copy.next()
+    copy.accept()
+    duplicate = store.get("shared copy")
+    assert duplicate.id != original.id
+    assert secrets.get(duplicate.id, "password") == ADMIN_PASSWORD
+    window.tree.setCurrentIndex(
+        window.proxy.mapFromSource(window.tree_model.profile_index("shared copy"))
+    )
+    window.delete_profile(confirm=False)
+    assert store.find("shared copy") is None and secrets.get(duplicate.id, "password") is None
+    assert [p.name for p in window.tree_model.profiles()] == ["shared"]
+    window.export_profiles(str(tmp_path / "out.json"))
+    assert ADMIN_PASSWORD not in (tmp_path / "out.json").read_text()
+    window.test_profile()
+    qtbot.waitUntil(lambda: window.last_diagnosis is not None, timeout=60_000)
+    assert window.last_diagnosis is not None and window.last_diagnosis.ok
+    window.workers.shutdown()
