@@ -182,3 +182,62 @@ def test_import_what_the_machine_has(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert "env-password-123" not in config_text and "dapi-file-token" not in config_text
     code, out, _ = run("profiles", "import")
     assert out.count("skipped") == 3
+
+
+def test_secrets_are_only_in_the_keyring_after_a_session(
+    auth_server: MlflowServer,
+    contract: Contract,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Add, test, list, fail and export with several kinds; then grep every file we own and
+    every log line for the secret values."""
+    caplog.set_level("DEBUG")
+    token = contract.issue("someone@example.com")
+    secrets_used = [ADMIN_PASSWORD, "wrong-password-42", token]
+    assert add_admin_profile(auth_server, "good")[0] == 0
+    run(
+        "profiles",
+        "add",
+        "--name",
+        "bad",
+        "--kind",
+        "mlflow",
+        "--url",
+        auth_server.url,
+        "--username",
+        ADMIN_USER,
+        "--password-stdin",
+        stdin="wrong-password-42\n",
+    )
+    run(
+        "profiles",
+        "add",
+        "--name",
+        "dbx",
+        "--kind",
+        "databricks",
+        "--host",
+        contract.url,
+        "--token-stdin",
+        stdin=token + "\n",
+    )
+    outputs = []
+    for args in (
+        ("profiles", "test", "good"),
+        ("profiles", "test", "bad"),
+        ("profiles", "test", "dbx"),
+        ("ls", "good"),
+        ("ls", "bad"),
+        ("profiles", "list", "--json"),
+        ("profiles", "export", "-"),
+    ):
+        outputs.append("".join(run(*args)[1:]))
+    printed = "\n".join(outputs) + caplog.text + "".join(capfd.readouterr())
+    owned = [Path(os.environ[v]) for v in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")]
+    files = [p for d in owned if d.exists() for p in d.rglob("*") if p.is_file()]
+    assert any(p.name == "profiles.json" for p in files)
+    for secret in secrets_used:
+        assert secret not in printed
+        for path in files:
+            assert secret.encode() not in path.read_bytes(), path
