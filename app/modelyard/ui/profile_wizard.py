@@ -69,7 +69,16 @@ MLFLOW_AUTH_LABELS = {
     "basic": "Username and password (MLflow basic auth)",
     "token": "Bearer token",
 }
-COLORS = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#475569"]
+COLOR_NAMES = {
+    "#2563eb": "Blue",
+    "#16a34a": "Green (dev)",
+    "#d97706": "Amber (staging)",
+    "#dc2626": "Red (prod)",
+    "#7c3aed": "Violet",
+    "#0891b2": "Cyan",
+    "#475569": "Slate",
+}
+COLORS = list(COLOR_NAMES)
 LABEL_COLORS = {"dev": "#16a34a", "staging": "#d97706", "prod": "#dc2626"}
 SECRET_TITLES = {"password": "Password", "token": "Token", "client_secret": "Client secret"}
 NEUTRAL_AUTH = {
@@ -495,7 +504,7 @@ class FinishPage(QWizardPage):
         self.color = QComboBox()
         self.color.setObjectName("field-color")
         for color in COLORS:
-            self.color.addItem(icons.swatch(color), color, color)
+            self.color.addItem(icons.swatch(color), COLOR_NAMES[color], color)
         self.color.addItem("Other…", "")
         self.color.activated.connect(self._other_color)
         self.record = QCheckBox("Record promotions in the registry (modelyard.history tags)")
