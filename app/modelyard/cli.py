@@ -201,10 +201,10 @@ def _read_secret_stdin(kind: str) -> str:
 def profiles_add(name: str, kind: str, label: str | None, color: str | None, **o: Any) -> None:
     """Add a profile (secrets are read from stdin and go to the OS keyring)."""
     with _reported():
-        settings, secret_field = _settings_from_options(kind, o)
+        settings = _settings_from_options(kind, o)
         secret: tuple[SecretField, str] | None = None
-        if secret_field is not None:
-            secret = (secret_field, _read_secret_stdin(secret_field.replace("_", "-")))
+        for field in secret_fields(settings)[:1]:
+            secret = (field, _read_secret_stdin(field.replace("_", "-")))
         store = ProfileStore()
         if store.find(name) is not None:
             _fail(f"a profile named {name!r} exists already")
@@ -224,8 +224,8 @@ def _only(kind: str, o: dict[str, Any], allowed: set[str]) -> None:
         )
 
 
-def _settings_from_options(kind: str, o: dict[str, Any]) -> tuple[AnySettings, SecretField | None]:
-    """Profile settings (validated) and which secret to read from stdin, from CLI options."""
+def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
+    """Profile settings (validated) from CLI options."""
     if kind == "mlflow":
         _only(
             kind,
@@ -257,12 +257,12 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> tuple[AnySettings, S
             ca_bundle=o["ca_bundle"],
             client_cert=o["client_cert"],
         )
-        return mlflow, {"basic": "password", "token": "token"}.get(auth)  # type: ignore[return-value]
+        return mlflow
     if kind == "local":
         _only(kind, o, {"path"})
         if not o["path"]:
             _fail("--kind local needs --path")
-        return LocalSettings(path=o["path"]), None
+        return LocalSettings(path=o["path"])
     if kind in ("databricks", "databricks-uc"):
         allowed = {
             "host",
@@ -295,8 +295,7 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> tuple[AnySettings, S
             )
         else:
             dbx = DatabricksSettings.model_validate(fields)
-        secret = {"pat": "token", "oauth-m2m": "client_secret"}.get(auth_kind)
-        return dbx, secret  # type: ignore[return-value]
+        return dbx
     _only(
         kind,
         o,
@@ -340,7 +339,7 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> tuple[AnySettings, S
         )
     if auth_kind == "service-principal" and not o["client_secret_stdin"]:
         _fail("--auth service-principal needs --client-secret-stdin")
-    return azure, "client_secret" if auth_kind == "service-principal" else None
+    return azure
 
 
 @profiles.command("list")

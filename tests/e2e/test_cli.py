@@ -24,7 +24,9 @@ def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def add_admin_profile(server: MlflowServer, name: str = "secured") -> tuple[int, str, str]:
+def add_admin_profile(
+    server: MlflowServer, name: str = "secured", password: str = ADMIN_PASSWORD
+) -> tuple[int, str, str]:
     """`modelyard profiles add` for the basic-auth server's admin, password on stdin."""
     return run(
         "profiles",
@@ -38,7 +40,7 @@ def add_admin_profile(server: MlflowServer, name: str = "secured") -> tuple[int,
         "--username",
         ADMIN_USER,
         "--password-stdin",
-        stdin=ADMIN_PASSWORD + "\n",
+        stdin=password + "\n",
     )
 
 
@@ -136,20 +138,7 @@ def test_failures_exit_non_zero_with_one_line_reason(
 
 
 def test_wrong_password_exits_with_reason(auth_server: MlflowServer) -> None:
-    run(
-        "profiles",
-        "add",
-        "--name",
-        "bad",
-        "--kind",
-        "mlflow",
-        "--url",
-        auth_server.url,
-        "--username",
-        ADMIN_USER,
-        "--password-stdin",
-        stdin="wrong-password-xyz\n",
-    )
+    add_admin_profile(auth_server, "bad", "wrong-password-xyz")
     code, _, err = run("ls", "bad")
     assert code == 1
     assert "refused the credentials" in err and "wrong-password-xyz" not in err

@@ -14,7 +14,7 @@ from modelyard.core.profiles import DatabricksUCSettings, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.e2e.test_cli import add_admin_profile, run
 from tests.support.contract_server import Contract, contract_server
-from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, free_port
+from tests.support.servers import ADMIN_PASSWORD, MlflowServer, free_port
 
 
 @pytest.fixture()
@@ -53,20 +53,7 @@ def test_contract_add_databricks_uc_and_test(contract: Contract) -> None:
 
 
 def test_profiles_test_explains_failure_with_exit_1(auth_server: MlflowServer) -> None:
-    code, _, err = run(
-        "profiles",
-        "add",
-        "--name",
-        "wrong",
-        "--kind",
-        "mlflow",
-        "--url",
-        auth_server.url,
-        "--username",
-        ADMIN_USER,
-        "--password-stdin",
-        stdin="wrong-password\n",
-    )
+    code, _, err = add_admin_profile(auth_server, "wrong", "wrong-password")
     assert code == 0, err
     code, _, err = run("profiles", "test", "wrong")
     assert code == 1
@@ -196,20 +183,7 @@ def test_secrets_are_only_in_the_keyring_after_a_session(
     token = contract.issue("someone@example.com")
     secrets_used = [ADMIN_PASSWORD, "wrong-password-42", token]
     assert add_admin_profile(auth_server, "good")[0] == 0
-    run(
-        "profiles",
-        "add",
-        "--name",
-        "bad",
-        "--kind",
-        "mlflow",
-        "--url",
-        auth_server.url,
-        "--username",
-        ADMIN_USER,
-        "--password-stdin",
-        stdin="wrong-password-42\n",
-    )
+    add_admin_profile(auth_server, "bad", "wrong-password-42")
     run(
         "profiles",
         "add",

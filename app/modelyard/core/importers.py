@@ -27,7 +27,7 @@ from modelyard.core.profiles import (
     ProfileStore,
     validation_message,
 )
-from modelyard.core.secrets import SecretStore
+from modelyard.core.secrets import SecretField, SecretStore
 
 EXPORT_FORMAT = "modelyard-profiles"
 TRUE = {"1", "true", "yes", "on"}
@@ -39,7 +39,7 @@ class Candidate:
 
     source: str
     profile: Profile
-    secrets: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[SecretField, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -107,7 +107,7 @@ def _from_environment(environ: Mapping[str, str], home: Path, found: Discovery) 
         file_password if username == file_user else None
     )
     token = environ.get("MLFLOW_TRACKING_TOKEN")
-    secrets: dict[str, str] = {}
+    secrets: dict[SecretField, str] = {}
     auth = "none"
     if username and password:
         auth, secrets = "basic", {"password": password}
@@ -186,7 +186,7 @@ def save_candidate(store: ProfileStore, secrets: SecretStore, candidate: Candida
         update={"name": free_name(store, candidate.profile.name)}
     )
     for field_name, value in candidate.secrets.items():
-        secrets.set(profile.id, field_name, value)  # type: ignore[arg-type]
+        secrets.set(profile.id, field_name, value)
     try:
         return store.add(profile)
     except BaseException:

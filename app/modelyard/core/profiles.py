@@ -14,7 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -28,6 +28,9 @@ from pydantic import (
 
 from modelyard.core.errors import ProfileError
 from modelyard.core.paths import config_dir
+
+if TYPE_CHECKING:
+    from modelyard.core.secrets import SecretField
 
 SCHEMA_VERSION = 1
 PROFILE_FILE = "profiles.json"
@@ -316,12 +319,14 @@ KIND_LABELS: dict[str, str] = {
 }
 
 
-def secret_fields(settings: AnySettings) -> tuple[str, ...]:
+def secret_fields(settings: AnySettings) -> tuple[SecretField, ...]:
     """Which secrets this profile keeps in the keyring."""
     if isinstance(settings, MlflowServerSettings):
-        return {"basic": ("password",), "token": ("token",)}.get(settings.auth, ())
+        by_auth: dict[str, tuple[SecretField, ...]] = {"basic": ("password",), "token": ("token",)}
+        return by_auth.get(settings.auth, ())
     if isinstance(settings, DatabricksSettings):
-        return {"pat": ("token",), "oauth-m2m": ("client_secret",)}.get(settings.auth, ())
+        by_auth = {"pat": ("token",), "oauth-m2m": ("client_secret",)}
+        return by_auth.get(settings.auth, ())
     if isinstance(settings, AzureMLSettings):
         return ("client_secret",) if settings.auth == "service-principal" else ()
     return ()

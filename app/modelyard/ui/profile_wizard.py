@@ -53,7 +53,7 @@ from modelyard.core.profiles import (
     secret_fields,
     validation_message,
 )
-from modelyard.core.secrets import SecretField, SecretStore
+from modelyard.core.secrets import SECRET_FIELDS, SecretField, SecretStore
 from modelyard.ui import icons
 from modelyard.ui.workers import WorkerPool
 
@@ -608,8 +608,7 @@ class ProfileWizard(QWizard):
 
     # --- reading and writing the form -------------------------------------------------------
     def kind(self) -> str:
-        if self.source is not None and self.currentId() != PAGE_KIND and self.editing:
-            return self.source.kind
+        """The chosen kind (set from the profile when editing)."""
         return self.kind_page.kind()
 
     def _text(self, key: str) -> str:
@@ -694,7 +693,7 @@ class ProfileWizard(QWizard):
             return "Without a keyring, tick “this session only” to use a secret."
         return None
 
-    def typed_secrets(self) -> dict[str, str]:
+    def typed_secrets(self) -> dict[SecretField, str]:
         """Secrets typed on the sign-in page (only those the chosen method uses)."""
         try:
             needed = secret_fields(self.settings())
@@ -715,9 +714,9 @@ class ProfileWizard(QWizard):
         for field in secret_fields(settings):
             value = self.typed_secrets().get(field)
             if value is None and field in self.stored_secret_fields and self.editing is not None:
-                value = self.secrets.get(self.editing.id, field)  # type: ignore[arg-type]
+                value = self.secrets.get(self.editing.id, field)
             if value:
-                memory.remember(profile.id, field, value)  # type: ignore[arg-type]
+                memory.remember(profile.id, field, value)
         return profile, memory
 
     def suggested_name(self) -> str:
@@ -767,9 +766,7 @@ class ProfileWizard(QWizard):
         self.preset_auth = getattr(s, "auth", None)
         if self.source is not None:
             self.stored_secret_fields = tuple(
-                f
-                for f in secret_fields(s)
-                if self._stored(self.source.id, f)  # type: ignore[arg-type]
+                f for f in secret_fields(s) if self._stored(self.source.id, f)
             )
         self.finish_page.name.setText(profile.name)
         self.finish_page.label.setCurrentText(profile.label or "")
@@ -825,18 +822,18 @@ class ProfileWizard(QWizard):
         if self.source is not None and self.editing is None:  # duplicate: copy kept secrets
             for field in secret_fields(settings):
                 if field not in typed:
-                    value = self.secrets.get(self.source.id, field)  # type: ignore[arg-type]
+                    value = self.secrets.get(self.source.id, field)
                     if value:
                         typed[field] = value
         for field, value in typed.items():
             if session_only:
-                self.secrets.remember(profile.id, field, value)  # type: ignore[arg-type]
+                self.secrets.remember(profile.id, field, value)
             else:
-                self.secrets.set(profile.id, field, value)  # type: ignore[arg-type]
-        unused = {"password", "token", "client_secret"} - set(secret_fields(settings))
+                self.secrets.set(profile.id, field, value)
+        unused = set(SECRET_FIELDS) - set(secret_fields(settings))
         if self.editing is not None:
             for field in unused:  # the method changed: drop secrets it no longer uses
-                self.secrets.delete(profile.id, field)  # type: ignore[arg-type]
+                self.secrets.delete(profile.id, field)
             self.store.replace(profile)
         else:
             self.store.add(profile)

@@ -24,7 +24,12 @@ from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.domain import Capabilities, ModelSummary, Page
 from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
 from modelyard.core.http import TIMEOUT, make_session
-from modelyard.core.profiles import DatabricksSettings, DatabricksUCSettings, Profile
+from modelyard.core.profiles import (
+    DatabricksSettings,
+    DatabricksUCSettings,
+    Profile,
+    secret_fields,
+)
 from modelyard.core.registry import DEFAULT_MODEL_PAGE
 from modelyard.core.secrets import SecretStore
 
@@ -124,10 +129,11 @@ class DatabricksAuth:
 
 
 def _secret_for(profile: Profile, settings: DatabricksSettings, secrets: SecretStore) -> str | None:
-    field = {"pat": "token", "oauth-m2m": "client_secret"}.get(settings.auth)
-    if field is None:
+    fields = secret_fields(settings)
+    if not fields:
         return None
-    value = secrets.get(profile.id, "token" if field == "token" else "client_secret")
+    field = fields[0]
+    value = secrets.get(profile.id, field)
     if not value:
         what = "personal access token" if field == "token" else "client secret"
         raise ProfileError(
