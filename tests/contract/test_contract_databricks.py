@@ -40,7 +40,7 @@ def test_contract_pat_lists_and_promotes(
     registry = open_registry(profile, secrets)
     try:
         caps = registry.capabilities()
-        assert caps.stages and caps.aliases and caps.transition_requests
+        assert caps.stages and caps.transition_requests and not caps.aliases
         assert registry.identity() == "ana@example.com"
         assert registry.can_edit_model(name) is True
         assert registry.get_model(name).name == name

@@ -7,8 +7,10 @@ from open-source MLflow, checks the bearer token on every API call, and forwards
 * Databricks workspace: ``/.well-known/databricks-config`` and ``/oidc/…`` (OAuth M2M discovery
   and the client-credentials token endpoint), SCIM ``/api/2.0/preview/scim/v2/Me``,
   ``/api/2.0/mlflow/databricks/registered-models/get`` (``permission_level``), transition
-  requests (``/api/2.0/mlflow/transition-requests/{create,list,approve,reject}``), and a 403
-  ``PERMISSION_DENIED`` on writes for users without a managing permission level.
+  requests (``/api/2.0/mlflow/transition-requests/{list,create,approve,reject,delete}``), the
+  model permission levels (CAN_READ reads; CAN_EDIT may request; CAN_MANAGE_STAGING_VERSIONS
+  moves between None/Staging/Archived; CAN_MANAGE(_PRODUCTION_VERSIONS) anywhere) with a 403
+  ``PERMISSION_DENIED`` otherwise, and no alias endpoints (aliases are Unity Catalog's).
 * Unity Catalog: ``/api/2.0/mlflow/unity-catalog/…`` in UC's shapes (aliases as
   ``{alias, version}``, tags as lists, search results without tags or aliases, no stages).
 * AzureML: the workspace-scoped prefix ``/mlflow/v2.0/subscriptions/…/workspaces/<ws>``, which
@@ -45,12 +47,26 @@ AZURE_PREFIX = re.compile(
     r"/providers/Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?P<rest>/.*)$"
 )
 MANAGING = {"CAN_MANAGE", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE_STAGING_VERSIONS"}
+REQUESTING = MANAGING | {"CAN_EDIT"}
 WRITE_PATHS = (
     "/api/2.0/mlflow/model-versions/transition-stage",
-    "/api/2.0/mlflow/registered-models/alias",
-    "/api/2.0/mlflow/transition-requests/approve",
-    "/api/2.0/mlflow/transition-requests/reject",
+    "/api/2.0/mlflow/model-versions/update",
+    "/api/2.0/mlflow/model-versions/set-tag",
+    "/api/2.0/mlflow/model-versions/delete-tag",
+    "/api/2.0/mlflow/registered-models/update",
+    "/api/2.0/mlflow/registered-models/set-tag",
+    "/api/2.0/mlflow/registered-models/delete-tag",
 )
+
+
+def may_move(level: str, from_stage: object, to_stage: object) -> bool:
+    """Databricks model permissions: CAN_MANAGE_STAGING_VERSIONS moves versions only between
+    None, Staging and Archived; CAN_MANAGE(_PRODUCTION_VERSIONS) anywhere; others nowhere."""
+    if level in ("CAN_MANAGE", "CAN_MANAGE_PRODUCTION_VERSIONS"):
+        return True
+    if level == "CAN_MANAGE_STAGING_VERSIONS":
+        return {str(from_stage), str(to_stage)} <= {"None", "Staging", "Archived"}
+    return False
 
 
 @dataclass
@@ -66,6 +82,7 @@ class Contract:
     token_lifetime: int = 3600
     seen: list[dict[str, str]] = field(default_factory=list)
     requests_by_version: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    request_count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, who: str, lifetime: int | None = None) -> str:
@@ -298,100 +315,147 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"registered_model_databricks": model})
             return
         if path.startswith("/api/2.0/mlflow/transition-requests/"):
-            self._transition_requests(path.rsplit("/", 1)[-1], query, body, who)
+            self._transition_requests(method, path.rsplit("/", 1)[-1], query, body, who)
             return
         if path.startswith("/api/2.0/mlflow/unity-catalog/"):
             self._unity_catalog(
                 method, path.removeprefix("/api/2.0/mlflow/unity-catalog"), query, body
             )
             return
-        if method != "GET" and path in WRITE_PATHS and c.level(who) not in MANAGING:
-            self._send(
-                403,
-                {
-                    "error_code": "PERMISSION_DENIED",
-                    "message": f"User {who} does not have permission to 'Manage' on this model.",
-                },
-            )
+        if path.startswith("/api/2.0/mlflow/registered-models/alias"):
+            # The workspace registry has no aliases (a Unity Catalog feature).
+            self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": "No such endpoint."})
             return
+        if method != "GET" and path in WRITE_PATHS:
+            data = json.loads(body) if body else {}
+            name, version = str(data.get("name")), str(data.get("version"))
+            if path.endswith("/transition-stage"):
+                allowed = may_move(c.level(who), self._stage_of(name, version), data.get("stage"))
+            else:  # descriptions and tags: "Can Edit" and above
+                allowed = c.level(who) in REQUESTING
+            if not allowed:
+                self._deny(f"User {who} does not have permission to 'Manage' on this model.")
+                return
         self._relay(method, path, query, body)
 
-    def _transition_requests(self, action: str, query: str, body: bytes, who: str) -> None:
+    def _deny(self, message: str) -> None:
+        self._send(403, {"error_code": "PERMISSION_DENIED", "message": message})
+
+    def _stage_of(self, name: str, version: str) -> str:
+        status, payload = self._forward(
+            "GET",
+            "/api/2.0/mlflow/model-versions/get",
+            urlencode({"name": name, "version": version}),
+            b"",
+        )
+        return (
+            str(payload.get("model_version", {}).get("current_stage", "None"))
+            if status == 200
+            else "None"
+        )
+
+    def _transition_requests(
+        self, method: str, action: str, query: str, body: bytes, who: str
+    ) -> None:
+        """Documented shapes: list → ``{"requests": [Activity]}``, create → ``{"request":
+        TransitionRequest}``, approve/reject → ``{"activity": Activity}``, delete (query
+        parameters, creator only) → ``{"activity": Activity}``."""
         c = self.contract
         data: dict[str, Any] = (
             json.loads(body) if body else {k: v[0] for k, v in parse_qs(query).items()}
         )
         key = (str(data.get("name")), str(data.get("version")))
+        stage = str(data.get("stage", ""))
         now = int(time.time() * 1000)
-        if action == "list":
+        level = c.level(who)
+        if action == "list" and method == "GET":
             with c.lock:
-                items = list(c.requests_by_version.get(key, []))
+                items = [dict(r) for r in c.requests_by_version.get(key, [])]
             self._send(200, {"requests": items})
             return
-        if action == "create":
-            request = {
-                "creation_timestamp": now,
-                "to_stage": data.get("stage"),
-                "user_id": who,
-                "comment": data.get("comment", ""),
-                "available_actions": ["APPROVE_TRANSITION_REQUEST", "REJECT_TRANSITION_REQUEST"],
-            }
+        if action == "create" and method == "POST":
+            if level not in REQUESTING:
+                self._deny(f"User {who} does not have permission to 'Edit' on this model.")
+                return
             with c.lock:
+                c.request_count += 1
+                request = {
+                    "id": f"req-{c.request_count}",
+                    "activity_type": "REQUESTED_TRANSITION",
+                    "creation_timestamp": now,
+                    "last_updated_timestamp": now,
+                    "from_stage": self._stage_of(*key),
+                    "to_stage": stage,
+                    "user_id": who,
+                    "comment": data.get("comment", ""),
+                }
                 c.requests_by_version.setdefault(key, []).append(request)
-            self._send(200, {"request": request})
+            created = {
+                k: request[k] for k in ("creation_timestamp", "to_stage", "user_id", "comment")
+            }
+            actions = ["CANCEL_TRANSITION_REQUEST"]
+            if level in MANAGING:
+                actions += ["APPROVE_TRANSITION_REQUEST", "REJECT_TRANSITION_REQUEST"]
+            self._send(200, {"request": {**created, "available_actions": actions}})
             return
-        if action in ("approve", "reject"):
-            if c.level(who) not in MANAGING:
+        decide = {"approve": "POST", "reject": "POST", "delete": "DELETE"}
+        if decide.get(action) != method:
+            self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": "No such endpoint."})
+            return
+        if action == "delete":
+            creator = str(data.get("creator", ""))
+            if creator != who:
+                self._deny(f"User {who} cannot cancel a request made by {creator}.")
+                return
+        elif not may_move(level, self._stage_of(*key), stage):
+            self._deny(f"User {who} does not have permission to approve or reject this request.")
+            return
+        with c.lock:
+            pending = c.requests_by_version.get(key, [])
+            match = [
+                r
+                for r in pending
+                if r["to_stage"] == stage and (action != "delete" or r["user_id"] == who)
+            ]
+            if not match:
                 self._send(
-                    403,
+                    404,
                     {
-                        "error_code": "PERMISSION_DENIED",
-                        "message": f"User {who} cannot approve or reject requests.",
+                        "error_code": "RESOURCE_DOES_NOT_EXIST",
+                        "message": f"No open transition request to {stage} for this version.",
                     },
                 )
                 return
-            with c.lock:
-                pending = c.requests_by_version.get(key, [])
-                match = [r for r in pending if r["to_stage"] == data.get("stage")]
-                if not match:
-                    self._send(
-                        404,
-                        {
-                            "error_code": "RESOURCE_DOES_NOT_EXIST",
-                            "message": "No open transition request to that stage.",
-                        },
-                    )
-                    return
-                pending.remove(match[0])
-            if action == "approve":
-                status, payload = self._forward(
-                    "POST",
-                    "/api/2.0/mlflow/model-versions/transition-stage",
-                    "",
-                    json.dumps(
-                        {
-                            "name": key[0],
-                            "version": key[1],
-                            "stage": data.get("stage"),
-                            "archive_existing_versions": bool(
-                                data.get("archive_existing_versions")
-                            ),
-                        }
-                    ).encode(),
-                )
-                if status != 200:
-                    self._send(status, payload)
-                    return
-            activity = {
-                "creation_timestamp": now,
-                "user_id": who,
-                "to_stage": data.get("stage"),
-                "activity_type": "APPROVED_REQUEST" if action == "approve" else "REJECTED_REQUEST",
-                "comment": data.get("comment", ""),
-            }
-            self._send(200, {"activity": activity})
-            return
-        self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": "No such endpoint."})
+            pending.remove(match[0])
+        if action == "approve":
+            status, payload = self._forward(
+                "POST",
+                "/api/2.0/mlflow/model-versions/transition-stage",
+                "",
+                json.dumps(
+                    {
+                        "name": key[0],
+                        "version": key[1],
+                        "stage": stage,
+                        "archive_existing_versions": bool(data.get("archive_existing_versions")),
+                    }
+                ).encode(),
+            )
+            if status != 200:
+                self._send(status, payload)
+                return
+        kind = {"approve": "APPROVED_REQUEST", "reject": "REJECTED_REQUEST"}
+        activity = {
+            "id": match[0]["id"],
+            "creation_timestamp": now,
+            "last_updated_timestamp": now,
+            "user_id": who,
+            "from_stage": match[0]["from_stage"],
+            "to_stage": stage,
+            "activity_type": kind.get(action, "CANCELLED_REQUEST"),
+            "comment": data.get("comment", ""),
+        }
+        self._send(200, {"activity": activity})
 
     def _unity_catalog(self, method: str, rest: str, query: str, body: bytes) -> None:
         oss = "/api/2.0/mlflow"

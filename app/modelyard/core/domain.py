@@ -60,6 +60,60 @@ class Capabilities:
 
 
 @dataclass(frozen=True, slots=True)
+class Access:
+    """What the current identity may do to one model, as far as the registry tells.
+
+    ``edit`` None means the registry does not say (a refused write is explained when it
+    happens). ``stages`` limits direct moves to versions going from and to those stages
+    (Databricks CAN_MANAGE_STAGING_VERSIONS); None means any stage.
+    """
+
+    edit: bool | None = None  # change stages and aliases directly
+    request: bool = False  # ask for a stage transition that someone else approves
+    level: str = ""  # the registry's own word for it (CAN_EDIT, READ…), shown to people
+    stages: frozenset[Stage] | None = None
+
+    def may_move(self, from_stage: Stage, to_stage: Stage) -> bool | None:
+        """Whether a direct move between two stages is allowed (None: not told)."""
+        if self.edit is not True:
+            return self.edit
+        return self.stages is None or {from_stage, to_stage} <= self.stages
+
+    def describe(self) -> str:
+        """For people: "CAN_EDIT (may request transitions)"."""
+        if self.edit and self.stages is not None:
+            allowed = ", ".join(s.value for s in Stage if s in self.stages)
+            what = f"may move versions between {allowed}"
+        elif self.edit:
+            what = "may change stages and aliases"
+        elif self.request:
+            what = "may request stage transitions, not make them"
+        elif self.edit is False:
+            what = "may read, not change"
+        else:
+            what = "the registry does not say"
+        return f"{self.level} ({what})" if self.level else what
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionRequest:
+    """An open request to move a version to a stage (Databricks workspace registry)."""
+
+    model: str
+    version: str
+    to_stage: Stage
+    requester: str = ""
+    comment: str = ""
+    created: datetime | None = None
+    actions: frozenset[str] = frozenset()  # what the server says the viewer may do, if it says
+
+    def describe(self) -> str:
+        """ "v3 → Production, requested by ana"."""
+        by = f", requested by {self.requester}" if self.requester else ""
+        return f"v{self.version} → {self.to_stage.value}{by}"
+
+
+@dataclass(frozen=True, slots=True)
 class ModelSummary:
     """A registered model as listed."""
 
@@ -167,6 +221,8 @@ class EventKind(StrEnum):
     STAGE = "stage"
     ALIAS_SET = "alias-set"
     ALIAS_REMOVED = "alias-removed"
+    REQUESTED = "requested"  # a stage transition was requested
+    REJECTED = "rejected"  # a requested transition was rejected
     CURRENT = "current"  # the stage it is in now, since its last update
 
 
@@ -194,6 +250,10 @@ class StageEvent:
             return f"@{self.to_value} → v{self.version}{moved}"
         if self.kind is EventKind.ALIAS_REMOVED:
             return f"@{self.from_value} removed from v{self.version}"
+        if self.kind is EventKind.REQUESTED:
+            return f"v{self.version}: {self.to_value} requested"
+        if self.kind is EventKind.REJECTED:
+            return f"v{self.version}: request for {self.to_value} rejected"
         return f"v{self.version} is in {self.to_value}"
 
 

@@ -22,7 +22,7 @@ class PromotionResult:
     record_problem: str | None = None  # the change stands; only its history entry failed
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
@@ -59,7 +59,7 @@ def promote_stage(
             v for v in all_versions(registry, model) if v.stage is stage and v.version != version
         ]
     registry.transition_stage(model, version, stage, archive_existing)
-    who, when = registry.identity(), _now()
+    who, when = registry.identity(), utc_now()
     events = [
         StageEvent(EventKind.STAGE, version, when, who, before.stage.value, stage.value, comment)
     ]
@@ -93,7 +93,7 @@ def set_alias(
     """Point ``alias`` at ``version``; the version that had it loses it."""
     previous = registry.get_model(model).aliases.get(alias)
     registry.set_alias(model, alias, version)
-    who, when = registry.identity(), _now()
+    who, when = registry.identity(), utc_now()
     events = [StageEvent(EventKind.ALIAS_SET, version, when, who, previous or "", alias, comment)]
     if previous and previous != version:
         events.append(
@@ -115,7 +115,7 @@ def remove_alias(
         raise RegistryError(f"{model} has no alias {alias!r}.", ErrorKind.NOT_FOUND)
     registry.delete_alias(model, alias)
     event = StageEvent(
-        EventKind.ALIAS_REMOVED, holder, _now(), registry.identity(), alias, "", comment
+        EventKind.ALIAS_REMOVED, holder, utc_now(), registry.identity(), alias, "", comment
     )
     problem = record(registry, model, [event]) if record_history else None
     return PromotionResult(registry.get_version(model, holder), (), (event,), problem)

@@ -10,6 +10,7 @@ from typing import Protocol, runtime_checkable
 
 from modelyard.core.connectors._artifacts import ArtifactStream
 from modelyard.core.domain import (
+    Access,
     ArtifactEntry,
     Capabilities,
     MetricPoint,
@@ -19,6 +20,7 @@ from modelyard.core.domain import (
     RunDetail,
     Stage,
     StageEvent,
+    TransitionRequest,
     VersionSummary,
 )
 
@@ -66,6 +68,10 @@ class Registry(Protocol):
 
     def identity(self) -> str:
         """Who the registry sees as the current user (for recorded history)."""
+        ...
+
+    def access(self, model: str) -> Access:
+        """What the current identity may do to ``model`` (advisory; never raises)."""
         ...
 
     def can_edit_model(self, model: str) -> bool | None:
@@ -144,6 +150,37 @@ class Registry(Protocol):
 
     def server_history(self, model: str, version: str) -> tuple[StageEvent, ...]:
         """Stage activity kept by the service itself (empty where it keeps none)."""
+        ...
+
+    def transition_requests(self, model: str, version: str) -> tuple[TransitionRequest, ...]:
+        """Open requests to move ``version`` to a stage (empty where the registry has none)."""
+        ...
+
+    def request_transition(
+        self, model: str, version: str, stage: Stage, comment: str = ""
+    ) -> TransitionRequest:
+        """Ask for ``version`` to be moved to ``stage`` (someone with permission approves)."""
+        ...
+
+    def approve_transition(
+        self,
+        model: str,
+        version: str,
+        stage: Stage,
+        archive_existing: bool = False,
+        comment: str = "",
+    ) -> None:
+        """Approve the open request to move ``version`` to ``stage`` (this moves it)."""
+        ...
+
+    def reject_transition(self, model: str, version: str, stage: Stage, comment: str = "") -> None:
+        """Reject the open request to move ``version`` to ``stage``."""
+        ...
+
+    def withdraw_transition(
+        self, model: str, version: str, stage: Stage, comment: str = ""
+    ) -> None:
+        """Withdraw (delete) the current identity's own open request."""
         ...
 
     def close(self) -> None:

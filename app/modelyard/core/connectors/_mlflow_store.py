@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from modelyard.core.connectors._artifacts import ArtifactAccess, ArtifactStream
 from modelyard.core.domain import (
+    Access,
     ArtifactEntry,
     Capabilities,
     MetricPoint,
@@ -23,6 +24,7 @@ from modelyard.core.domain import (
     RunDetail,
     Stage,
     StageEvent,
+    TransitionRequest,
     VersionSummary,
     from_millis,
     version_sort_key,
@@ -128,7 +130,7 @@ class MlflowStoreRegistry:
         capabilities: Capabilities,
         identity: str,
         artifacts: ArtifactAccess,
-        model_permission: Callable[[str], bool | None] | None = None,
+        model_permission: Callable[[str], Access] | None = None,
         secrets: Iterable[str | None] = (),
         server_side_prompt_filter: bool = True,
         server_side_order: bool = True,
@@ -222,15 +224,19 @@ class MlflowStoreRegistry:
         """Who the registry sees as the current user (for recorded history)."""
         return self._identity
 
-    def can_edit_model(self, model: str) -> bool | None:
-        """Whether the current identity may change ``model``; None when the registry does not
-        say (then a refused write is explained when it happens)."""
+    def access(self, model: str) -> Access:
+        """What the current identity may do to ``model``, as far as the registry says (a
+        refused write is explained when it happens, whatever this says)."""
         if self._model_permission is None:
-            return self._capabilities.can_edit
+            return Access(edit=self._capabilities.can_edit)
         try:
             return self._model_permission(model)
         except Exception:  # advisory only: never block browsing on it
-            return None
+            return Access()
+
+    def can_edit_model(self, model: str) -> bool | None:
+        """Whether the current identity may change ``model`` (None: the registry does not say)."""
+        return self.access(model).edit
 
     # --- runs ---------------------------------------------------------------------------------
     def get_run(self, run_id: str) -> RunDetail:
@@ -393,6 +399,8 @@ class MlflowStoreRegistry:
 
     def set_alias(self, model: str, alias: str, version: str) -> None:
         """Point ``alias`` at ``version`` (moving it from any other version)."""
+        if not self._capabilities.aliases:
+            raise RegistryError(f"{self._location} has no aliases, only stages.", ErrorKind.INVALID)
         self._call(lambda: self._store.set_registered_model_alias(model, alias, str(version)))
 
     def delete_alias(self, model: str, alias: str) -> None:
@@ -402,6 +410,45 @@ class MlflowStoreRegistry:
     def server_history(self, model: str, version: str) -> tuple[StageEvent, ...]:
         """Stage activity the service keeps itself: none on OSS MLflow (mlflow#2169)."""
         return ()
+
+    # --- transition requests (Databricks workspace registry only) -----------------------------
+    def _no_requests(self) -> RegistryError:
+        return RegistryError(
+            f"{self._location} has no transition requests: promote directly, or ask someone who "
+            "may change the model.",
+            ErrorKind.INVALID,
+        )
+
+    def transition_requests(self, model: str, version: str) -> tuple[TransitionRequest, ...]:
+        """Open requests to move ``version`` to another stage (none where there are none)."""
+        return ()
+
+    def request_transition(
+        self, model: str, version: str, stage: Stage, comment: str = ""
+    ) -> TransitionRequest:
+        """Ask for ``version`` to be moved to ``stage``."""
+        raise self._no_requests()
+
+    def approve_transition(
+        self,
+        model: str,
+        version: str,
+        stage: Stage,
+        archive_existing: bool = False,
+        comment: str = "",
+    ) -> None:
+        """Approve the open request to move ``version`` to ``stage`` (this moves it)."""
+        raise self._no_requests()
+
+    def reject_transition(self, model: str, version: str, stage: Stage, comment: str = "") -> None:
+        """Reject the open request to move ``version`` to ``stage``."""
+        raise self._no_requests()
+
+    def withdraw_transition(
+        self, model: str, version: str, stage: Stage, comment: str = ""
+    ) -> None:
+        """Withdraw (delete) one's own open request."""
+        raise self._no_requests()
 
     def close(self) -> None:
         """Release what the connector holds."""

@@ -21,7 +21,18 @@ from mlflow.utils.rest_utils import MlflowHostCreds
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
-from modelyard.core.domain import Capabilities, ModelSummary, Page
+from modelyard.core.domain import (
+    Access,
+    Capabilities,
+    EventKind,
+    EventSource,
+    ModelSummary,
+    Page,
+    Stage,
+    StageEvent,
+    TransitionRequest,
+    from_millis,
+)
 from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
 from modelyard.core.http import TIMEOUT, make_session
 from modelyard.core.profiles import (
@@ -41,6 +52,9 @@ SDK_AUTH_TYPE = {
 }
 # Permission levels of the workspace registry that may move versions between stages.
 PROMOTING_LEVELS = {"CAN_MANAGE", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE_STAGING_VERSIONS"}
+# ...and those that may ask for a transition (Databricks: "Can Edit" and above).
+REQUESTING_LEVELS = PROMOTING_LEVELS | {"CAN_EDIT"}
+STAGING_ONLY = frozenset({Stage.NONE, Stage.STAGING, Stage.ARCHIVED})
 DETAIL_WORKERS = 8
 
 
@@ -152,19 +166,160 @@ def current_user(session: requests.Session, host: str) -> str | None:
     return str(data.get("userName") or data.get("displayName") or "") or None
 
 
-def workspace_permission(session: requests.Session, host: str, model: str) -> bool | None:
-    """Whether we may move ``model``'s versions between stages (Databricks permission_level)."""
+def access_of_level(level: str) -> Access:
+    """What a Databricks model permission level allows: CAN_READ reads, CAN_EDIT may request
+    transitions, CAN_MANAGE_STAGING_VERSIONS moves versions between None, Staging and Archived,
+    CAN_MANAGE_PRODUCTION_VERSIONS and CAN_MANAGE move versions anywhere."""
+    level = level.upper()
+    return Access(
+        edit=level in PROMOTING_LEVELS,
+        request=level in REQUESTING_LEVELS,
+        level=level,
+        stages=STAGING_ONLY if level == "CAN_MANAGE_STAGING_VERSIONS" else None,
+    )
+
+
+def workspace_permission(session: requests.Session, host: str, model: str) -> Access:
+    """Our access to ``model`` (Databricks ``permission_level``)."""
     response = session.get(
         f"{host}/api/2.0/mlflow/databricks/registered-models/get",
         params={"name": model},
         timeout=TIMEOUT,
     )
     if response.status_code != 200:
-        return None
+        return Access()
     level = response.json().get("registered_model_databricks", {}).get("permission_level")
-    if not level:
-        return None
-    return str(level).upper() in PROMOTING_LEVELS
+    return access_of_level(str(level)) if level else Access()
+
+
+def _request_from(model: str, version: str, item: dict[str, Any]) -> TransitionRequest:
+    return TransitionRequest(
+        model=model,
+        version=version,
+        to_stage=Stage.parse(str(item.get("to_stage") or "None")),
+        requester=str(item.get("user_id") or ""),
+        comment=str(item.get("comment") or ""),
+        created=from_millis(item.get("creation_timestamp")),
+        actions=frozenset(str(a) for a in item.get("available_actions") or ()),
+    )
+
+
+class WorkspaceRegistry(MlflowStoreRegistry):
+    """The Databricks workspace model registry: stages, no aliases, and transition requests
+    (``/api/2.0/mlflow/transition-requests/…``) for people who may not move versions."""
+
+    def __init__(self, *, session: requests.Session, host: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._session = session
+        self._host = host
+
+    def _api(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        from mlflow.exceptions import RestException
+
+        try:
+            response = self._session.request(
+                method, f"{self._host}{path}", params=params, json=body, timeout=TIMEOUT
+            )
+        except Exception as exc:
+            raise describe_exception(exc, self._host, self._secrets) from None
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if response.status_code == 200 and isinstance(payload, dict):
+            return payload
+        if isinstance(payload, dict) and payload.get("error_code"):
+            failure: Exception = RestException(payload)
+        else:
+            failure = RuntimeError(f"status code {response.status_code}: {response.text[:300]}")
+        raise describe_exception(failure, self._host, self._secrets) from None
+
+    def transition_requests(self, model: str, version: str) -> tuple[TransitionRequest, ...]:
+        """Open requests for one version, oldest first."""
+        data = self._api(
+            "GET",
+            "/api/2.0/mlflow/transition-requests/list",
+            params={"name": model, "version": str(version)},
+        )
+        items = [_request_from(model, str(version), r) for r in data.get("requests") or ()]
+        return tuple(sorted(items, key=lambda r: r.created.timestamp() if r.created else 0.0))
+
+    def request_transition(
+        self, model: str, version: str, stage: Stage, comment: str = ""
+    ) -> TransitionRequest:
+        """Create a transition request."""
+        data = self._api(
+            "POST",
+            "/api/2.0/mlflow/transition-requests/create",
+            body={"name": model, "version": str(version), "stage": stage.value, "comment": comment},
+        )
+        return _request_from(model, str(version), data.get("request") or {})
+
+    def approve_transition(
+        self,
+        model: str,
+        version: str,
+        stage: Stage,
+        archive_existing: bool = False,
+        comment: str = "",
+    ) -> None:
+        """Approve an open request (the service then moves the version)."""
+        self._api(
+            "POST",
+            "/api/2.0/mlflow/transition-requests/approve",
+            body={
+                "name": model,
+                "version": str(version),
+                "stage": stage.value,
+                "archive_existing_versions": archive_existing,
+                "comment": comment,
+            },
+        )
+
+    def reject_transition(self, model: str, version: str, stage: Stage, comment: str = "") -> None:
+        """Reject an open request."""
+        self._api(
+            "POST",
+            "/api/2.0/mlflow/transition-requests/reject",
+            body={"name": model, "version": str(version), "stage": stage.value, "comment": comment},
+        )
+
+    def withdraw_transition(
+        self, model: str, version: str, stage: Stage, comment: str = ""
+    ) -> None:
+        """Delete our own open request."""
+        params = {
+            "name": model,
+            "version": str(version),
+            "stage": stage.value,
+            "creator": self.identity(),
+        }
+        if comment:
+            params["comment"] = comment
+        self._api("DELETE", "/api/2.0/mlflow/transition-requests/delete", params=params)
+
+    def server_history(self, model: str, version: str) -> tuple[StageEvent, ...]:
+        """The open requests of the version, as history entries the service keeps."""
+        return tuple(
+            StageEvent(
+                EventKind.REQUESTED,
+                r.version,
+                r.created,
+                r.requester,
+                "",
+                r.to_stage.value,
+                r.comment,
+                EventSource.SERVER,
+            )
+            for r in self.transition_requests(model, version)
+        )
 
 
 class UnityCatalogRegistry(MlflowStoreRegistry):
@@ -241,13 +396,17 @@ def _open(
             server_side_order=False,
             **common,
         )
-    permission: Callable[[str], bool | None] = lambda model: workspace_permission(  # noqa: E731
+    permission: Callable[[str], Access] = lambda model: workspace_permission(  # noqa: E731
         session, host, model
     )
-    return MlflowStoreRegistry(
+    return WorkspaceRegistry(
+        session=session,
+        host=host,
         registry_store=RegistryRestStore(get_host_creds=creds),
+        # The workspace registry has stages and transition requests; aliases are a Unity
+        # Catalog feature (its REST API has no alias endpoints).
         capabilities=Capabilities(
-            stages=True, aliases=True, transition_requests=True, comments=True
+            stages=True, aliases=False, transition_requests=True, comments=True
         ),
         model_permission=permission,
         **common,

@@ -17,7 +17,7 @@ from mlflow.utils.rest_utils import MlflowHostCreds
 from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
-from modelyard.core.domain import Capabilities
+from modelyard.core.domain import Access, Capabilities
 from modelyard.core.errors import ProfileError
 from modelyard.core.http import TIMEOUT, authorization_header, make_session
 from modelyard.core.paths import local_user
@@ -43,7 +43,7 @@ def host_creds(
 EDITING = {"EDIT", "MANAGE"}
 
 
-def basic_auth_permission(session: requests.Session, url: str, model: str) -> bool | None:
+def basic_auth_permission(session: requests.Session, url: str, model: str) -> Access:
     """The MLflow basic-auth app's advisory view of our permission on ``model``.
 
     Admins may edit; an explicit grant on the model (or ``*``) decides; otherwise the server's
@@ -52,10 +52,10 @@ def basic_auth_permission(session: requests.Session, url: str, model: str) -> bo
     """
     response = session.get(f"{url}/api/3.0/mlflow/users/current/permissions", timeout=TIMEOUT)
     if response.status_code != 200:
-        return None
+        return Access()
     data = response.json()
     if data.get("is_admin"):
-        return True
+        return Access(edit=True, level="admin")
     grants = [
         str(row.get("permission", "")).upper()
         for row in data.get("permissions", [])
@@ -63,8 +63,9 @@ def basic_auth_permission(session: requests.Session, url: str, model: str) -> bo
         and row.get("resource_pattern") in (model, "*")
     ]
     if not grants:
-        return None
-    return any(g in EDITING for g in grants)
+        return Access()
+    best = next((g for g in ("MANAGE", "EDIT", "READ") if g in grants), grants[0])
+    return Access(edit=any(g in EDITING for g in grants), level=best)
 
 
 def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:

@@ -1,0 +1,133 @@
+"""Everything the promotion board of one model shows, read in one background job.
+
+The versions and aliases, what the current identity may do, open transition requests, and the
+metrics of each card's source run (for its "key metric"). Runs and requests are read in
+parallel; a run that cannot be read only leaves its card without a metric.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from modelyard.core.details import all_versions
+from modelyard.core.domain import (
+    Access,
+    Capabilities,
+    ModelSummary,
+    Stage,
+    TransitionRequest,
+    VersionSummary,
+    version_sort_key,
+)
+from modelyard.core.errors import ModelyardError
+from modelyard.core.registry import Registry
+from modelyard.core.transitions import open_requests
+
+METRIC_WORKERS = 8
+NEWEST_WITH_METRICS = 40  # plus every version in Staging/Production or holding an alias
+# Metrics people usually mean by "how good is it", tried first when choosing a default.
+PREFERRED_METRICS = ("accuracy", "f1", "auc", "roc_auc", "rmse", "mae", "r2", "loss")
+
+
+@dataclass(frozen=True)
+class BoardData:
+    """One model as the board shows it."""
+
+    model: ModelSummary
+    versions: list[VersionSummary]
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    access: Access = field(default_factory=Access)
+    requests: Mapping[str, tuple[TransitionRequest, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    metrics: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
+    problems: tuple[str, ...] = ()
+
+
+def versions_with_metrics(
+    versions: Iterable[VersionSummary], aliases: Mapping[str, str]
+) -> list[VersionSummary]:
+    """Which versions' runs to read: the newest, and every staged or aliased one."""
+    ordered = sorted(versions, key=lambda v: version_sort_key(v.version), reverse=True)
+    held = set(aliases.values())
+    return [
+        v
+        for index, v in enumerate(ordered)
+        if index < NEWEST_WITH_METRICS
+        or v.stage in (Stage.STAGING, Stage.PRODUCTION)
+        or v.version in held
+    ]
+
+
+def _metrics_of(registry: Registry, version: VersionSummary) -> dict[str, float]:
+    try:
+        if version.run_id:
+            return dict(registry.get_run(version.run_id).metrics)
+        if version.model_id:
+            return registry.logged_model_metrics(version.model_id)
+    except ModelyardError:
+        return {}
+    return {}
+
+
+def load_board(
+    registry: Registry, name: str, check: Callable[[], None] = lambda: None
+) -> BoardData:
+    """Read the board of model ``name``; ``check`` raises to stop early (cancellation)."""
+    model = registry.get_model(name)
+    check()
+    versions = all_versions(registry, name)
+    check()
+    capabilities = registry.capabilities()
+    access = registry.access(name)
+    problems: list[str] = []
+    try:
+        requests = open_requests(registry, name, versions)
+    except ModelyardError as exc:
+        requests = {}
+        problems.append(f"Open transition requests could not be read: {exc.message}")
+    check()
+    chosen = versions_with_metrics(versions, model.aliases)
+    with ThreadPoolExecutor(max_workers=METRIC_WORKERS) as pool:
+        found = list(pool.map(lambda v: _metrics_of(registry, v), chosen))
+    metrics = {v.version: MappingProxyType(m) for v, m in zip(chosen, found, strict=True) if m}
+    return BoardData(
+        model,
+        versions,
+        capabilities,
+        access,
+        MappingProxyType(requests),
+        MappingProxyType(metrics),
+        tuple(problems),
+    )
+
+
+def metric_choices(metrics: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """Metric names, the best default first: a familiar quality metric most runs have, else
+    the metric most runs have; ties alphabetically."""
+    counts = Counter(name for values in metrics.values() for name in values)
+    if not counts:
+        return []
+    most = max(counts.values())
+
+    def rank(name: str) -> tuple[int, int, str]:
+        base = name.lower().rsplit("_", 1)[-1] if "_" in name else name.lower()
+        preferred = next(
+            (i for i, p in enumerate(PREFERRED_METRICS) if name.lower() == p or base == p),
+            len(PREFERRED_METRICS),
+        )
+        common = 0 if counts[name] == most else 1
+        return (common, preferred, name)
+
+    return sorted(counts, key=rank)
+
+
+def format_metric(value: float) -> str:
+    """Short and readable: 0.9134, 12.5, 1.2e+06."""
+    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
+        return f"{value:.2e}"
+    return f"{value:.4g}"

@@ -1,0 +1,206 @@
+"""Contract tests: Databricks transition requests (ask, approve, reject, withdraw) and model
+permission levels, through the stand-in in front of a real ``mlflow server``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from modelyard.core.board import load_board
+from modelyard.core.connectors import open_registry
+from modelyard.core.domain import EventKind, Stage
+from modelyard.core.errors import ErrorKind, ModelyardError
+from modelyard.core.history import recorded_events
+from modelyard.core.profiles import DatabricksSettings, Profile
+from modelyard.core.promote import PromotionConflict, Snapshot
+from modelyard.core.registry import Registry
+from modelyard.core.secrets import SecretStore
+from modelyard.core.transitions import (
+    approve,
+    find_request,
+    open_requests,
+    reject,
+    request_transition,
+    withdraw,
+)
+from tests.integration.helpers import admin_store, create_version, ensure_model
+from tests.support.contract_server import Contract
+from tests.support.servers import MlflowServer
+
+ANA, BOB, CAROL = "ana@example.com", "bob@example.com", "carol@example.com"
+
+
+def databricks_profile(contract: Contract, secrets: SecretStore, who: str) -> Profile:
+    """A workspace-registry PAT profile signed in as ``who``."""
+    profile = Profile(
+        name=f"dbx-{who.split('@', maxsplit=1)[0]}-{uuid.uuid4().hex[:4]}",
+        settings=DatabricksSettings(host=contract.url, auth="pat"),
+    )
+    secrets.set(profile.id, "token", contract.issue(who))
+    return profile
+
+
+@contextmanager
+def signed_in(contract: Contract, secrets: SecretStore, who: str) -> Iterator[Registry]:
+    registry = open_registry(databricks_profile(contract, secrets, who), secrets)
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+def seeded_model(server: MlflowServer, versions: int = 2) -> str:
+    name = f"req-{uuid.uuid4().hex[:8]}"
+    ensure_model(admin_store(server), name)
+    for _ in range(versions):
+        create_version(server, name)
+    return name
+
+
+@pytest.fixture()
+def team(contract: Contract) -> Contract:
+    """Ana manages, Bob may edit (request), Carol may only read."""
+    contract.permissions.update({ANA: "CAN_MANAGE", BOB: "CAN_EDIT", CAROL: "CAN_READ"})
+    return contract
+
+
+def test_contract_permission_levels_map_to_access(
+    team: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    name = seeded_model(mlflow_server, 1)
+    team.permissions["dave@example.com"] = "CAN_MANAGE_STAGING_VERSIONS"
+    expected = {
+        ANA: (True, True, None),
+        BOB: (False, True, None),
+        CAROL: (False, False, None),
+        "dave@example.com": (True, True, {Stage.NONE, Stage.STAGING, Stage.ARCHIVED}),
+    }
+    for who, (edit, request, stages) in expected.items():
+        with signed_in(team, secrets, who) as registry:
+            access = registry.access(name)
+            assert (access.edit, access.request, access.stages) == (edit, request, stages), who
+            assert access.level == team.permissions[who]
+    with signed_in(team, secrets, "dave@example.com") as registry:
+        access = registry.access(name)
+        assert access.may_move(Stage.NONE, Stage.STAGING) is True
+        assert access.may_move(Stage.STAGING, Stage.PRODUCTION) is False
+        with pytest.raises(ModelyardError) as refused:  # the service agrees
+            registry.transition_stage(name, "1", Stage.PRODUCTION)
+        assert refused.value.kind is ErrorKind.PERMISSION
+        assert registry.transition_stage(name, "1", Stage.STAGING).stage is Stage.STAGING
+
+
+def test_contract_request_then_approve_with_archive(
+    team: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    name = seeded_model(mlflow_server, 2)
+    admin_store(mlflow_server).transition_model_version_stage(name, "1", "Production", False)
+    with signed_in(team, secrets, BOB) as bob:
+        shown = Snapshot.read(bob, name)
+        made = request_transition(
+            bob, name, "2", Stage.PRODUCTION, comment="beats v1 on AUC", shown=shown
+        )
+        assert (made.to_stage, made.requester) == (Stage.PRODUCTION, BOB)
+        with pytest.raises(ModelyardError, match="already asked"):
+            request_transition(bob, name, "2", Stage.PRODUCTION)
+        with pytest.raises(ModelyardError) as refused:  # Bob may ask, not decide
+            approve(bob, made)
+        assert refused.value.kind is ErrorKind.PERMISSION
+        assert bob.get_version(name, "2").stage is Stage.NONE
+    with signed_in(team, secrets, ANA) as ana:
+        listed = open_requests(ana, name, Snapshot.read(ana, name).versions.values())
+        assert list(listed) == ["2"]
+        (request,) = listed["2"]
+        assert (request.requester, request.comment) == (BOB, "beats v1 on AUC")
+        assert request.created is not None
+        result = approve(ana, request, archive_existing=True, comment="ship it")
+        assert result.version.stage is Stage.PRODUCTION
+        assert [(v.version, v.stage) for v in result.changed] == [("1", Stage.ARCHIVED)]
+        assert ana.get_version(name, "1").stage is Stage.ARCHIVED
+        assert ana.transition_requests(name, "2") == ()
+        events = recorded_events("2", ana.get_version(name, "2").tags)
+        assert [(e.who, e.to_value, e.comment) for e in events] == [
+            (ANA, "Production", f"approved {BOB}'s request: ship it")
+        ]
+        with pytest.raises(PromotionConflict, match="no longer open"):  # decided already
+            reject(ana, request)
+
+
+def test_contract_reject_keeps_the_stage_and_is_in_history(
+    team: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    name = seeded_model(mlflow_server, 1)
+    with signed_in(team, secrets, BOB) as bob:
+        request_transition(bob, name, "1", Stage.STAGING, comment="please")
+        assert [e.kind for e in bob.server_history(name, "1")] == [EventKind.REQUESTED]
+    with signed_in(team, secrets, ANA) as ana:
+        request = find_request(ana, name, "1", Stage.STAGING)
+        result = reject(ana, request, comment="tests are red")
+        assert result.version.stage is Stage.NONE
+        assert ana.transition_requests(name, "1") == ()
+        (event,) = recorded_events("1", ana.get_version(name, "1").tags)
+        assert (event.kind, event.from_value, event.comment) == (
+            EventKind.REJECTED,
+            BOB,
+            "tests are red",
+        )
+        assert "rejected" in event.describe()
+
+
+def test_contract_withdraw_is_for_the_requester_only(
+    team: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    name = seeded_model(mlflow_server, 1)
+    with signed_in(team, secrets, BOB) as bob:
+        request = request_transition(bob, name, "1", Stage.STAGING)
+    with signed_in(team, secrets, ANA) as ana, pytest.raises(ModelyardError, match="Only bob"):
+        withdraw(ana, find_request(ana, name, "1", Stage.STAGING))
+    with signed_in(team, secrets, BOB) as bob:
+        withdraw(bob, find_request(bob, name, "1", Stage.STAGING, BOB))
+        assert bob.transition_requests(name, "1") == ()
+        with pytest.raises(PromotionConflict):
+            withdraw(bob, request)
+
+
+def test_contract_read_only_user_cannot_request(
+    team: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    name = seeded_model(mlflow_server, 1)
+    with signed_in(team, secrets, CAROL) as carol:
+        with pytest.raises(ModelyardError) as refused:
+            request_transition(carol, name, "1", Stage.STAGING)
+        assert refused.value.kind is ErrorKind.PERMISSION
+        assert "Could not request v1 → Staging" in refused.value.message
+        assert carol.transition_requests(name, "1") == ()
+
+
+def test_contract_a_stage_changed_since_shown_is_a_conflict(
+    team: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    name = seeded_model(mlflow_server, 1)
+    with signed_in(team, secrets, BOB) as bob:
+        shown = Snapshot.read(bob, name)
+        admin_store(mlflow_server).transition_model_version_stage(name, "1", "Staging", False)
+        with pytest.raises(PromotionConflict) as conflict:
+            request_transition(bob, name, "1", Stage.PRODUCTION, shown=shown)
+        assert conflict.value.differences == ["v1 is now in Staging (was None)"]
+        assert bob.transition_requests(name, "1") == ()
+
+
+def test_contract_workspace_registry_has_no_aliases_and_board_loads(
+    team: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    name = seeded_model(mlflow_server, 2)
+    with signed_in(team, secrets, BOB) as bob:
+        request_transition(bob, name, "2", Stage.STAGING)
+        with pytest.raises(ModelyardError) as refused:
+            bob.set_alias(name, "champion", "2")
+        assert refused.value.kind is ErrorKind.INVALID
+        board = load_board(bob, name)
+        assert not board.capabilities.aliases and board.capabilities.transition_requests
+        assert board.access.request and not board.access.edit
+        assert [r.to_stage for r in board.requests["2"]] == [Stage.STAGING]
+        assert [v.version for v in board.versions] == ["2", "1"]
