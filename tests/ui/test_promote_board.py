@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.domain import Stage
@@ -13,7 +14,7 @@ from modelyard.core.promote import Snapshot, Target
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.main_window import MainWindow
 from modelyard.ui.promote_board import Lane
-from modelyard.ui.promote_dialog import PromotionChoice
+from modelyard.ui.promote_dialog import PromoteDialog, PromotionChoice
 from tests.conftest import save_artifact
 from tests.integration.helpers import add_server_profile, admin_store, create_version, ensure_model
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, create_user
@@ -127,6 +128,15 @@ def test_a_change_made_meanwhile_is_shown_and_asked_again(
 
     def confirm(model, version, target, snapshot, changed):
         calls.append(changed)
+        if changed:  # the real dialog, as the user sees it on the re-ask
+            dialog = PromoteDialog.for_promotion(
+                model, version, target, snapshot, changed, parent=window
+            )
+            dialog.show()
+            qtbot.waitExposed(dialog)
+            dialog.grab().save(str(save_artifact("promote-conflict.png")))
+            assert "Production now holds v2" in dialog.findChild(QLabel, "conflictText").text()
+            dialog.close()
         return PromotionChoice(False, "")
 
     window.details.confirm_promotion = confirm

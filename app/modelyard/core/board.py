@@ -46,6 +46,7 @@ class BoardData:
     )
     metrics: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()
+    identity: str = ""
 
 
 def versions_with_metrics(
@@ -103,6 +104,7 @@ def load_board(
         MappingProxyType(requests),
         MappingProxyType(metrics),
         tuple(problems),
+        registry.identity(),
     )
 
 

@@ -2,18 +2,22 @@
 
 Dragging a card (or a version from the tree) onto a column or lane asks to promote it; the
 context menu (also on the keyboard's Menu key) does the same for people who do not drag.
-The board only *asks*: the details pane confirms, checks for conflicts and writes.
+Where the registry has transition requests (Databricks workspace registry), a drop the user
+may not make directly becomes a *request*, and open requests show on their cards with
+Approve / Reject for people who may decide. The board only *asks*: the details pane
+confirms, checks for conflicts and writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QInputDialog,
@@ -25,9 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from modelyard.core.domain import Stage, VersionSummary, version_sort_key
-from modelyard.core.history import humanize_age
+from modelyard.core.board import metric_choices
+from modelyard.core.domain import Access, Stage, TransitionRequest, VersionSummary, version_sort_key
 from modelyard.core.promote import Target
+from modelyard.ui.cards import CARD_ROLE, Card, CardDelegate
 from modelyard.ui.mime import MIME, read_mime, version_mime
 from modelyard.ui.tree_model import STAGE_COLORS
 
@@ -55,10 +60,13 @@ class Lane(QListWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setSpacing(3)
+        self.setSpacing(2)
         self.setWordWrap(True)
+        self.setMouseTracking(True)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setItemDelegate(board.delegate)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
 
@@ -77,14 +85,14 @@ class Lane(QListWidget):
         payload = read_mime(data)
         return (
             payload is not None
-            and self.board.editable
             and not self.board.busy
             and payload.get("profile") == self.board.profile_id
             and payload.get("model") == self.board.model
+            and self.board.drop_mode(str(payload.get("version", "")), self.target) != ""
         )
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # overrides QWidget
-        """Accept version drags of this board's model."""
+        """Accept version drags of this board's model that may land here."""
         if self._acceptable(event.mimeData()):
             event.setDropAction(Qt.DropAction.CopyAction)
             event.accept()
@@ -119,14 +127,29 @@ class Lane(QListWidget):
         menu.exec(self.viewport().mapToGlobal(position))
 
 
+@dataclass(frozen=True)
+class BoardContext:
+    """What the registry says beyond versions and aliases."""
+
+    access: Access = field(default_factory=Access)
+    requests_supported: bool = False
+    requests: Mapping[str, tuple[TransitionRequest, ...]] | None = None
+    metrics: Mapping[str, Mapping[str, float]] | None = None
+    identity: str = ""
+
+
 class PromoteBoard(QWidget):
     """Stage columns and alias lanes for one model.
 
     Signals:
-        promoteRequested(str, object): version and Target.
+        promoteRequested(str, object): version and Target (a direct change).
+        transitionRequested(str, str): version and stage (a request someone approves).
+        requestAction(object, str): a TransitionRequest and "approve", "reject" or "withdraw".
     """
 
     promoteRequested = Signal(str, object)
+    transitionRequested = Signal(str, str)
+    requestAction = Signal(object, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,37 +157,62 @@ class PromoteBoard(QWidget):
         self.model = ""
         self.editable = True
         self.readonly_reason = ""
+        self.refusal = ""  # why the registry refused a change to this model (a 403)
         self.busy = False
         self.versions: list[VersionSummary] = []
         self.aliases: dict[str, str] = {}
         self.stages_supported = True
+        self.aliases_supported = True
+        self.context = BoardContext()
+        self.key_metric = ""
         self.ask_alias_name = self._ask_alias_name
+        self.delegate = CardDelegate(self._card_action, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 16, 10)
+        top = QHBoxLayout()
         self.hint = QLabel()
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
-        layout.addWidget(self.hint)
+        top.addWidget(self.hint, 1)
+        self.metric_label = QLabel("Key metric:")
+        self.metric_box = QComboBox()
+        self.metric_box.setObjectName("keyMetric")
+        self.metric_box.setMinimumContentsLength(10)
+        self.metric_box.setToolTip("The metric of each version's source run shown on its card")
+        self.metric_box.currentTextChanged.connect(self._metric_chosen)
+        top.addWidget(self.metric_label)
+        top.addWidget(self.metric_box)
+        layout.addLayout(top)
         self.stage_box = QHBoxLayout()
         self.stage_lanes: dict[str, Lane] = {}
+        self.stage_titles: dict[str, QLabel] = {}
+        self.stage_notes: dict[str, QLabel] = {}
         for stage in Stage:
             column = QVBoxLayout()
             title = QLabel(stage.value)
             title.setObjectName("laneTitle")
             title.setStyleSheet(f"color: {STAGE_COLORS[stage]};")
+            note = QLabel()
+            note.setObjectName("laneNote")
+            note.setMinimumHeight(note.fontMetrics().height())  # columns stay aligned
             lane = Lane(Target("stage", stage.value), self)
             lane.dropped.connect(self._dropped)
+            column.setSpacing(2)
             column.addWidget(title)
+            column.addWidget(note)
             column.addWidget(lane, 1)
             self.stage_box.addLayout(column)
             self.stage_lanes[stage.value] = lane
+            self.stage_titles[stage.value] = title
+            self.stage_notes[stage.value] = note
         layout.addLayout(self.stage_box, 3)
-        alias_title = QLabel("Aliases")
-        alias_title.setObjectName("sectionTitle")
-        layout.addWidget(alias_title)
+        self.alias_title = QLabel("Aliases")
+        self.alias_title.setObjectName("sectionTitle")
+        layout.addWidget(self.alias_title)
         self.alias_grid = QGridLayout()
         layout.addLayout(self.alias_grid, 2)
         self.alias_lanes: dict[str, Lane] = {}
+        self._show_metric_box()
 
     # --- state ---------------------------------------------------------------------------------
     def set_state(
@@ -174,37 +222,146 @@ class PromoteBoard(QWidget):
         versions: Sequence[VersionSummary],
         aliases: Mapping[str, str],
         stages: bool = True,
+        *,
+        aliases_supported: bool = True,
     ) -> None:
         """Show the server's truth for ``model``."""
         if (profile_id, model) != (self.profile_id, self.model):
-            self.set_editable(True)  # permissions are per model: start over
+            self.context = BoardContext()  # permissions, requests, metrics are per model
+            self.editable, self.readonly_reason, self.refusal = True, "", ""
         self.profile_id, self.model = profile_id, model
         self.versions = sorted(versions, key=lambda v: version_sort_key(v.version), reverse=True)
         self.aliases = dict(aliases)
         self.stages_supported = stages
-        now = datetime.now(tz=UTC)
+        self.aliases_supported = aliases_supported
+        for stage, lane in self.stage_lanes.items():
+            lane.setVisible(stages)
+            self.stage_titles[stage].setVisible(stages)
+            self.stage_notes[stage].setVisible(stages)
+        self.alias_title.setVisible(aliases_supported)
+        self._render()
+
+    def set_context(self, context: BoardContext) -> None:
+        """What the registry says about the current identity, open requests and run metrics."""
+        self.context = context
+        access = context.access
+        if self.refusal:  # the registry refused a change to this model: believe it
+            self.editable, self.readonly_reason = False, self.refusal
+        elif access.edit is False and not self._may_request():
+            self.editable = False
+            self.readonly_reason = f"your permission on this model is {access.describe()}."
+        else:
+            self.editable, self.readonly_reason = True, ""
+        choices = metric_choices(context.metrics or {})
+        keep = self.key_metric if self.key_metric in choices else (choices[0] if choices else "")
+        self.metric_box.blockSignals(True)
+        self.metric_box.clear()
+        self.metric_box.addItems(choices)
+        self.metric_box.setCurrentText(keep)
+        self.metric_box.blockSignals(False)
+        self.key_metric = keep
+        self._show_metric_box()
+        self._render()
+
+    def _show_metric_box(self) -> None:
+        shown = self.metric_box.count() > 0
+        self.metric_box.setVisible(shown)
+        self.metric_label.setVisible(shown)
+
+    def _metric_chosen(self, name: str) -> None:
+        self.key_metric = name
+        self._render()
+
+    def _render(self) -> None:
         for stage, lane in self.stage_lanes.items():
             lane.clear()
-            lane.setVisible(stages)
             for v in self.versions:
                 if v.stage.value == stage:
-                    lane.addItem(self._card(v, now))
-        self._build_alias_lanes(now)
+                    lane.addItem(self._card(v))
+        self._build_alias_lanes()
+        self._update_lanes()
         self._update_hint()
 
-    def _card(self, v: VersionSummary, now: datetime) -> QListWidgetItem:
-        age = f"{humanize_age(now - v.created)} ago" if v.created else ""
-        run = v.run_id[:8] if v.run_id else "no run"
-        aliases = " ".join("@" + a for a in v.aliases)
-        item = QListWidgetItem(f"v{v.version}  {aliases}\n{run} · {age}".rstrip(" ·"))
-        item.setData(VERSION_ROLE, v.version)
-        item.setToolTip(
-            f"{v.model} v{v.version}\nstage: {v.stage.value}\ncreated by {v.creator or '—'}\n"
-            "Drag onto a stage or an alias, or press the Menu key."
+    # --- permissions ---------------------------------------------------------------------------
+    def _may_request(self) -> bool:
+        return self.context.requests_supported and self.context.access.request
+
+    def drop_mode(self, version: str, target: Target) -> str:
+        """What dropping ``version`` on ``target`` would do: "move", "request" or "" (nothing,
+        the user may not)."""
+        if not self.editable or not version:
+            return ""
+        access = self.context.access
+        if target.kind != "stage":
+            return "move" if access.edit is not False and self.aliases_supported else ""
+        current = next((v for v in self.versions if v.version == version), None)
+        from_stage = current.stage if current else Stage.NONE
+        to_stage = Stage.parse(target.value)
+        if from_stage is to_stage:
+            return ""
+        if access.may_move(from_stage, to_stage) is not False:
+            return "move"
+        return "request" if self._may_request() else ""
+
+    def _locked(self, v: VersionSummary) -> tuple[bool, str]:
+        """Whether the identity can neither move nor request a move of ``v`` anywhere."""
+        if not self.editable:
+            return True, self.readonly_reason
+        if any(self.drop_mode(v.version, lane.target) for lane in self._all_lanes()):
+            return False, ""
+        return (
+            True,
+            f"Your permission ({self.context.access.describe()}) does not cover v{v.version}.",
         )
+
+    def _all_lanes(self) -> list[Lane]:
+        lanes = list(self.alias_lanes.values())
+        if self.stages_supported:
+            lanes += self.stage_lanes.values()
+        return lanes
+
+    def _decisions(self, v: VersionSummary, request: TransitionRequest) -> tuple[str, ...]:
+        actions: list[str] = []
+        if request.actions:  # the service said what this viewer may do
+            if "APPROVE_TRANSITION_REQUEST" in request.actions:
+                actions.append("approve")
+            if "REJECT_TRANSITION_REQUEST" in request.actions:
+                actions.append("reject")
+        elif self.editable and self.context.access.may_move(v.stage, request.to_stage) is True:
+            actions += ["approve", "reject"]
+        if self.context.identity and request.requester == self.context.identity:
+            actions.append("withdraw")
+        return tuple(actions)
+
+    # --- cards and lanes -------------------------------------------------------------------------
+    def _card(self, v: VersionSummary) -> QListWidgetItem:
+        metrics = (self.context.metrics or {}).get(v.version, {})
+        metric = (self.key_metric, metrics[self.key_metric]) if self.key_metric in metrics else None
+        requests = (self.context.requests or {}).get(v.version, ())
+        locked, why = self._locked(v)
+        card = Card(
+            v,
+            metric,
+            requests,
+            tuple(self._decisions(v, r) for r in requests),
+            locked,
+            why,
+        )
+        item = QListWidgetItem(card.text())
+        item.setData(VERSION_ROLE, v.version)
+        item.setData(CARD_ROLE, card)
+        if locked:
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
+        tip = [
+            f"{v.model} v{v.version} — {v.stage.value}",
+            f"created by {v.creator or '—'}",
+        ]
+        tip += [f"open request: {r.describe()} — {r.comment or 'no comment'}" for r in requests]
+        tip.append(why or "Drag onto a stage or an alias, or press the Menu key.")
+        item.setToolTip("\n".join(tip))
         return item
 
-    def _build_alias_lanes(self, now: datetime) -> None:
+    def _build_alias_lanes(self) -> None:
         for lane in self.alias_lanes.values():
             lane.setParent(None)
             lane.deleteLater()
@@ -214,32 +371,87 @@ class PromoteBoard(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.alias_lanes = {}
+        if not self.aliases_supported:
+            return
         by_version = {v.version: v for v in self.versions}
         names = [*sorted(self.aliases), NEW_ALIAS]
         for index, name in enumerate(names):
             title = QLabel(f"@{name}" if name != NEW_ALIAS else "New alias…")
             title.setObjectName("laneTitle")
             lane = Lane(Target("alias", name), self)
-            lane.setMaximumHeight(70)
+            lane.setMaximumHeight(92)
             lane.dropped.connect(self._dropped)
             holder = by_version.get(self.aliases.get(name, ""))
             if holder is not None:
-                lane.addItem(self._card(holder, now))
+                lane.addItem(self._card(holder))
             row, column = divmod(index, 3)
             self.alias_grid.addWidget(title, row * 2, column)
             self.alias_grid.addWidget(lane, row * 2 + 1, column)
+            title.show()  # added to a shown board: show now, not on the next event loop turn
+            lane.show()
             self.alias_lanes[name] = lane
-            lane.setAcceptDrops(self.editable)
-            lane.setToolTip("" if self.editable else self.readonly_reason)
+
+    def _update_lanes(self) -> None:
+        """Lanes say, before any drag, whether drops there move, request or are not allowed."""
+        access = self.context.access
+        for stage_name, lane in self.stage_lanes.items():
+            stage = Stage.parse(stage_name)
+            movable = [v for v in self.versions if v.stage is not stage]
+            modes = (
+                {self.drop_mode(v.version, lane.target) for v in movable}
+                if movable
+                else {self._lane_mode(stage)}
+            )
+            note = self.stage_notes[stage_name]
+            if not self.editable or modes <= {""}:
+                lane.setAcceptDrops(False)
+                note.setText("🔒 read-only")
+                tip = (
+                    self.readonly_reason
+                    or f"Your permission ({access.describe()}) does not allow it."
+                )
+            elif "move" in modes:
+                lane.setAcceptDrops(True)
+                note.setText("")
+                tip = ""
+            else:
+                lane.setAcceptDrops(True)
+                note.setText("drop to request")
+                tip = (
+                    f"Your permission ({access.describe()}) lets you request a move to "
+                    f"{stage_name}; someone who may manage the model approves it."
+                )
+            lane.setToolTip(tip)
+            note.setToolTip(tip)
+        for lane in self.alias_lanes.values():
+            allowed = self.drop_mode("x", lane.target) == "move"
+            lane.setAcceptDrops(allowed)
+            lane.setToolTip(
+                "" if allowed else self.readonly_reason or "You may not change aliases."
+            )
+
+    def _lane_mode(self, stage: Stage) -> str:
+        access = self.context.access
+        if not self.editable:
+            return ""
+        if access.may_move(Stage.NONE, stage) is not False:
+            return "move"
+        return "request" if self._may_request() else ""
+
+    def refuse(self, why: str) -> None:
+        """The registry refused a change (403): read-only for this model from now on."""
+        self.refusal = why
+        self.set_editable(False, why)
 
     def set_editable(self, editable: bool, why: str = "") -> None:
         """Show whether the current identity may promote here (before any drag)."""
         self.editable = editable
         self.readonly_reason = "" if editable else why
-        for lane in [*self.stage_lanes.values(), *self.alias_lanes.values()]:
-            lane.setAcceptDrops(editable)
-            lane.setToolTip(self.readonly_reason)
-        self._update_hint()
+        if self.versions or self.alias_lanes:
+            self._render()
+        else:
+            self._update_lanes()
+            self._update_hint()
 
     def set_busy(self, busy: bool) -> None:
         """While a promotion is in flight, further drops are refused (no double apply)."""
@@ -247,14 +459,30 @@ class PromoteBoard(QWidget):
         self._update_hint()
 
     def _update_hint(self) -> None:
+        access = self.context.access
         if not self.editable:
             self.hint.setText(f"Read-only: {self.readonly_reason}")
         elif self.busy:
-            self.hint.setText("Applying the promotion…")
-        elif self.stages_supported:
+            self.hint.setText("Applying…")
+        elif access.edit is False and self._may_request():
+            self.hint.setText(
+                f"You may request stage transitions ({access.level or 'request only'}): drag a "
+                "version onto a stage to ask for it; someone who manages the model approves."
+            )
+        elif access.stages is not None and self._may_request():
+            self.hint.setText(
+                f"{access.level}: you move versions between None, Staging and Archived; a drop "
+                "on Production becomes a request that someone else approves."
+            )
+        elif self.stages_supported and self.aliases_supported:
             self.hint.setText(
                 "Drag a version card onto a stage or an alias lane (or use the Menu key): "
                 "you confirm before anything changes."
+            )
+        elif self.stages_supported:
+            self.hint.setText(
+                "Drag a version card onto a stage (or use the Menu key): you confirm before "
+                "anything changes. This registry has no aliases."
             )
         else:
             self.hint.setText("This registry has aliases only: drag a version onto an alias.")
@@ -265,8 +493,15 @@ class PromoteBoard(QWidget):
         self.request(str(payload.get("version", "")), target)
 
     def request(self, version: str, target: Target) -> None:
-        """Ask to promote (the drop, menu and keyboard paths all end here)."""
-        if not version or not self.editable or self.busy:
+        """Ask to promote (the drop, menu and keyboard paths all end here); becomes a
+        transition request where the user may only ask."""
+        if self.busy:
+            return
+        mode = self.drop_mode(version, target)
+        if not mode:
+            return
+        if mode == "request":
+            self.transitionRequested.emit(version, target.value)
             return
         if target.kind == "alias" and target.value == NEW_ALIAS:
             name = self.ask_alias_name()
@@ -275,39 +510,66 @@ class PromoteBoard(QWidget):
             target = Target("alias", name)
         self.promoteRequested.emit(version, target)
 
+    def _card_action(self, request: TransitionRequest, action: str) -> None:
+        if not self.busy:
+            self.requestAction.emit(request, action)
+
     def _ask_alias_name(self) -> str | None:
         name, ok = QInputDialog.getText(self, "New alias", "Alias name (e.g. champion):")
         name = name.strip().lstrip("@")
         return name if ok and name else None
 
     def menu_for(self, version: str) -> QMenu:
-        """ "Promote to ▸", "Set alias ▸", "Remove alias ▸" for one version."""
+        """ "Promote to ▸" (or "Request transition to ▸"), "Set alias ▸", "Remove alias ▸",
+        and the open requests of one version."""
         menu = QMenu(self)
         current = next((v for v in self.versions if v.version == version), None)
         if self.stages_supported:
-            stages = menu.addMenu("Promote to")
+            moves = menu.addMenu("Promote to")
+            asks = QMenu("Request transition to", menu)
             for stage in Stage:
-                action = stages.addAction(stage.value)
-                action.setEnabled(current is None or current.stage is not stage)
+                target = Target("stage", stage.value)
+                mode = self.drop_mode(version, target)
+                action = moves.addAction(stage.value)
+                action.setEnabled(mode == "move")
+                action.triggered.connect(lambda _=False, t=target: self.request(version, t))
+                ask = asks.addAction(stage.value)
+                ask.setEnabled(mode == "request")
+                ask.triggered.connect(lambda _=False, t=target: self.request(version, t))
+            if any(a.isEnabled() for a in asks.actions()):
+                menu.addMenu(asks)
+        if self.aliases_supported:
+            aliases = menu.addMenu("Set alias")
+            for name in sorted(self.aliases):
+                action = aliases.addAction(f"@{name}")
+                action.setEnabled(self.aliases[name] != version)
                 action.triggered.connect(
-                    lambda _=False, s=stage.value: self.request(version, Target("stage", s))
+                    lambda _=False, n=name: self.request(version, Target("alias", n))
                 )
-        aliases = menu.addMenu("Set alias")
-        for name in sorted(self.aliases):
-            action = aliases.addAction(f"@{name}")
-            action.setEnabled(self.aliases[name] != version)
-            action.triggered.connect(
-                lambda _=False, n=name: self.request(version, Target("alias", n))
-            )
-        new = aliases.addAction("New alias…")
-        new.triggered.connect(lambda: self.request(version, Target("alias", NEW_ALIAS)))
-        held = [a for a, v in self.aliases.items() if v == version]
-        if held:
-            remove = menu.addMenu("Remove alias")
-            for name in held:
-                action = remove.addAction(f"@{name}")
-                action.triggered.connect(
-                    lambda _=False, n=name: self.request(version, Target("remove-alias", n))
-                )
+            new = aliases.addAction("New alias…")
+            new.triggered.connect(lambda: self.request(version, Target("alias", NEW_ALIAS)))
+            held = [a for a, v in self.aliases.items() if v == version]
+            if held:
+                remove = menu.addMenu("Remove alias")
+                for name in held:
+                    action = remove.addAction(f"@{name}")
+                    action.triggered.connect(
+                        lambda _=False, n=name: self.request(version, Target("remove-alias", n))
+                    )
+            aliases.setEnabled(self.drop_mode(version, Target("alias", NEW_ALIAS)) == "move")
+        requests = (self.context.requests or {}).get(version, ())
+        if requests and current is not None:
+            menu.addSeparator()
+            for r in requests:
+                for action_name in self._decisions(current, r):
+                    label = {
+                        "approve": f"Approve {r.requester or 'the'} request → {r.to_stage.value}",
+                        "reject": f"Reject {r.requester or 'the'} request → {r.to_stage.value}…",
+                        "withdraw": f"Withdraw my request → {r.to_stage.value}",
+                    }[action_name]
+                    action = menu.addAction(label)
+                    action.triggered.connect(
+                        lambda _=False, req=r, a=action_name: self._card_action(req, a)
+                    )
         menu.setEnabled(self.editable and not self.busy)
         return menu

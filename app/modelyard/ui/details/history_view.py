@@ -26,6 +26,8 @@ KIND_COLOR = {
     EventKind.STAGE: "#1d4ed8",
     EventKind.ALIAS_SET: "#7c3aed",
     EventKind.ALIAS_REMOVED: "#9333ea",
+    EventKind.REQUESTED: "#b45309",
+    EventKind.REJECTED: "#b91c1c",
     EventKind.CURRENT: "#64748b",
 }
 

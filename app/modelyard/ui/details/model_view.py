@@ -20,7 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard.core.details import model_history
-from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_sort_key
+from modelyard.core.domain import (
+    Capabilities,
+    ModelSummary,
+    Stage,
+    VersionSummary,
+    version_sort_key,
+)
 from modelyard.core.history import stage_summary, visible_tags
 from modelyard.ui.details.history_view import HistoryView
 from modelyard.ui.details.version_view import Header, _page, _scrolling
@@ -132,9 +138,14 @@ class ModelView(QWidget):
         self.tabs.addTab(history_page, "History")
 
     def show_summary(
-        self, model: ModelSummary, versions: Sequence[VersionSummary], profile_id: str = ""
+        self,
+        model: ModelSummary,
+        versions: Sequence[VersionSummary],
+        profile_id: str = "",
+        capabilities: Capabilities | None = None,
     ) -> None:
         """Show what is known now (the versions may still be loading)."""
+        caps = capabilities or Capabilities()
         self.model = model
         self.versions = list(versions)
         aliases = dict(model.aliases)
@@ -142,7 +153,14 @@ class ModelView(QWidget):
             replace(v, aliases=tuple(sorted(a for a, n in aliases.items() if n == v.version)))
             for v in self.versions
         ]
-        self.board.set_state(profile_id, model.name, self.versions, aliases)
+        self.board.set_state(
+            profile_id,
+            model.name,
+            self.versions,
+            aliases,
+            caps.stages,
+            aliases_supported=caps.aliases,
+        )
         self.header.set(model.name, "Registered model")
         count = f"{len(self.versions)}" if self.versions else "—"
         self.fields.set_rows(

@@ -4,18 +4,21 @@ thread. A newer selection cancels the older load, so stale data is never shown."
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from modelyard.core.details import all_versions, load_version_detail
+from modelyard.core import transitions
+from modelyard.core.board import BoardData, load_board
+from modelyard.core.details import load_version_detail
 from modelyard.core.domain import (
     ArtifactEntry,
+    Capabilities,
     MetricPoint,
-    ModelSummary,
+    Stage,
+    TransitionRequest,
     VersionDetail,
     VersionSummary,
 )
@@ -35,20 +38,11 @@ from modelyard.core.snippet import load_snippet
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.version_view import Header, VersionView
 from modelyard.ui.details.widgets import Banner, FieldForm
-from modelyard.ui.promote_dialog import PromotionChoice
+from modelyard.ui.promote_board import BoardContext
+from modelyard.ui.promote_dialog import PromotionChoice, TransitionAsk, ask_transition
 from modelyard.ui.promote_dialog import ask as ask_promotion
 from modelyard.ui.tree_model import Node, NodeKind
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
-
-
-@dataclass(frozen=True)
-class ModelData:
-    """Result of a model load."""
-
-    model: ModelSummary
-    versions: list[VersionSummary]
-    can_edit: bool | None = None  # what the registry says about the current identity
-    stages: bool = True
 
 
 class ProfileView(QWidget):
@@ -134,6 +128,7 @@ class DetailsPane(QStackedWidget):
         self._artifact_jobs: list[Job[Any]] = []
         self._sticky: tuple[str, str] | None = None  # a message that outlives the next reload
         self._metric_cache: dict[tuple[str, str], tuple[MetricPoint, ...]] = {}
+        self._capabilities: dict[str, Capabilities] = {}  # per profile, from its last load
 
         self.placeholder = QLabel(
             "Select a registry, model or version on the left.\n\n"
@@ -158,6 +153,11 @@ class DetailsPane(QStackedWidget):
         self.confirm_promotion: Callable[
             [str, str, Target, Snapshot, list[str]], PromotionChoice | None
         ] = lambda *args: ask_promotion(*args, parent=self)
+        mv.board.transitionRequested.connect(self.request_transition)
+        mv.board.requestAction.connect(self.decide_request)
+        self.confirm_transition: Callable[[TransitionAsk], PromotionChoice | None] = lambda ask: (
+            ask_transition(ask, self)
+        )
         vv.saveDescription.connect(self._save_version_description)
         vv.setTag.connect(self._set_version_tag)
         vv.deleteTag.connect(self._delete_version_tag)
@@ -190,7 +190,10 @@ class DetailsPane(QStackedWidget):
         elif node.kind is NodeKind.MODEL:
             if not same:
                 self.model_view.show_summary(
-                    node.payload, self._child_versions(node), node.profile.id
+                    node.payload,
+                    self._child_versions(node),
+                    node.profile.id,
+                    self._capabilities.get(node.profile.id),
                 )
             self.setCurrentWidget(self.model_view)
             self.reload()
@@ -232,17 +235,8 @@ class DetailsPane(QStackedWidget):
             name = node.payload.name
             self.model_view.show_loading()
 
-            def load_model(token: CancelToken) -> ModelData:
-                registry = connections.get(profile)
-                model = registry.get_model(name)
-                token.raise_if_cancelled()
-                capabilities = registry.capabilities()
-                return ModelData(
-                    model,
-                    all_versions(registry, name),
-                    registry.can_edit_model(name),
-                    capabilities.stages,
-                )
+            def load_model(token: CancelToken) -> BoardData:
+                return load_board(connections.get(profile), name, token.raise_if_cancelled)
 
             job: Job[Any] = self.workers.submit(
                 load_model,
@@ -265,16 +259,25 @@ class DetailsPane(QStackedWidget):
             )
         self._job = job
 
-    def _model_loaded(self, job: Job[Any], node: Node, data: ModelData) -> None:
+    def _model_loaded(self, job: Job[Any], node: Node, data: BoardData) -> None:
         if job is not self._job:
             return
         self._job = None
-        self.model_view.show_summary(data.model, data.versions, node.profile.id)
+        self._capabilities[node.profile.id] = data.capabilities
+        self.model_view.show_summary(data.model, data.versions, node.profile.id, data.capabilities)
         self.model_view.show_loaded()
-        if data.can_edit is False:  # known before any drag (e.g. a read-only permission level)
-            self.model_view.board.set_editable(
-                False, "the registry says your identity may read but not change this model."
+        # Known before any drag: the permission level, open requests, each card's metrics.
+        self.model_view.board.set_context(
+            BoardContext(
+                data.access,
+                data.capabilities.transition_requests,
+                data.requests,
+                data.metrics,
+                data.identity,
             )
+        )
+        if data.problems:
+            self.model_view.banner.show_message(" ".join(data.problems), "notice")
         if self._sticky is not None:
             self.model_view.banner.show_message(*self._sticky)
             self._sticky = None
@@ -430,12 +433,11 @@ class DetailsPane(QStackedWidget):
         choice = self.confirm_promotion(model, version, target, snapshot, changed or [])
         if choice is None:
             return
-        profile, connections = node.profile, self.connections
-        view.board.set_busy(True)
+        profile = node.profile
 
-        def work(token: CancelToken) -> PromotionResult:
+        def work(registry: Registry) -> PromotionResult:
             return do_promote(
-                connections.get(profile),
+                registry,
                 model,
                 version,
                 target,
@@ -445,10 +447,32 @@ class DetailsPane(QStackedWidget):
                 record_history=profile.record_history,
             )
 
-        def done(result: PromotionResult) -> None:
+        self._apply_change(
+            node,
+            work,
+            f"Done: v{version} → {target.describe()}.",
+            "Not promoted",
+            lambda fresh, changed: self.promote(version, target, shown=fresh, changed=changed),
+        )
+
+    def _apply_change(
+        self,
+        node: Node,
+        work: Callable[[Registry], PromotionResult | None],
+        success: str,
+        failure: str,
+        again: Callable[[Snapshot, list[str]], None],
+    ) -> None:
+        """Run one confirmed change off the GUI thread; afterwards show the server's truth.
+        A conflict shows the fresh state and asks again; a 403 makes the board read-only."""
+        view = self.model_view
+        profile, connections = node.profile, self.connections
+        view.board.set_busy(True)
+
+        def done(result: PromotionResult | None) -> None:
             view.board.set_busy(False)
-            text = f"Done: v{version} → {target.describe()}."
-            if result.record_problem:
+            text = success
+            if result is not None and result.record_problem:
                 text += f" {result.record_problem}"
             self._sticky = (text, "notice")
             view.banner.show_message(*self._sticky)
@@ -461,18 +485,107 @@ class DetailsPane(QStackedWidget):
             if isinstance(error, PromotionConflict):
                 if self.current is node:
                     view.show_summary(
-                        view.model or node.payload, list(error.fresh.versions.values()), profile.id
+                        view.model or node.payload,
+                        list(error.fresh.versions.values()),
+                        profile.id,
+                        self._capabilities.get(profile.id),
                     )
-                    self.promote(version, target, shown=error.fresh, changed=error.differences)
+                    again(error.fresh, error.differences)
                 return
             if error.kind is ErrorKind.PERMISSION:
-                view.board.set_editable(False, error.message)
-            self._sticky = (f"Not promoted: {error.message}", "error")
+                view.board.refuse(error.message)
+            self._sticky = (f"{failure}: {error.message}", "error")
             view.banner.show_message(*self._sticky)
             if self.current is node:
                 self.reload()  # show the server's truth
 
-        self.workers.submit(work, done, failed, f"promote {model} v{version}")
+        self.workers.submit(
+            lambda _token: work(connections.get(profile)), done, failed, success.lower()
+        )
+
+    def _shown_snapshot(self) -> Snapshot | None:
+        view = self.model_view
+        if view.model is None:
+            return None
+        return Snapshot({v.version: v for v in view.versions}, dict(view.model.aliases))
+
+    def request_transition(
+        self,
+        version: str,
+        stage_name: str,
+        shown: Snapshot | None = None,
+        changed: list[str] | None = None,
+    ) -> None:
+        """Ask for a stage transition someone else approves (Databricks workspace registry)."""
+        node = self.current
+        snapshot = shown or self._shown_snapshot()
+        if node is None or node.kind is not NodeKind.MODEL or snapshot is None:
+            return
+        model, stage = node.payload.name, Stage.parse(stage_name)
+        choice = self.confirm_transition(
+            TransitionAsk("request", model, version, stage, snapshot, None, tuple(changed or ()))
+        )
+        if choice is None:
+            return
+
+        def work(registry: Registry) -> None:
+            transitions.request_transition(
+                registry, model, version, stage, comment=choice.comment, shown=snapshot
+            )
+
+        self._apply_change(
+            node,
+            work,
+            f"Requested v{version} → {stage.value}: someone who manages {model} approves it.",
+            "Not requested",
+            lambda fresh, diff: self.request_transition(version, stage_name, fresh, diff),
+        )
+
+    def decide_request(self, request: object, action: str) -> None:
+        """Approve, reject or withdraw an open transition request (after confirmation)."""
+        node = self.current
+        snapshot = self._shown_snapshot()
+        if node is None or node.kind is not NodeKind.MODEL or snapshot is None:
+            return
+        assert isinstance(request, TransitionRequest)
+        choice = self.confirm_transition(
+            TransitionAsk(
+                action, request.model, request.version, request.to_stage, snapshot, request
+            )
+        )
+        if choice is None:
+            return
+        record_history = node.profile.record_history
+
+        def work(registry: Registry) -> PromotionResult | None:
+            if action == "approve":
+                return transitions.approve(
+                    registry,
+                    request,
+                    archive_existing=choice.archive_existing,
+                    comment=choice.comment,
+                    record_history=record_history,
+                )
+            if action == "reject":
+                return transitions.reject(
+                    registry, request, comment=choice.comment, record_history=record_history
+                )
+            transitions.withdraw(registry, request, comment=choice.comment)
+            return None
+
+        done = {"approve": "Approved", "reject": "Rejected", "withdraw": "Withdrew"}[action]
+        self._apply_change(
+            node,
+            work,
+            f"{done} the request v{request.version} → {request.to_stage.value}.",
+            f"Could not {action} the request",
+            lambda _fresh, differences: self._show_after_conflict(differences),
+        )
+
+    def _show_after_conflict(self, differences: list[str]) -> None:
+        self._sticky = ("Not done: " + "; ".join(differences) + ".", "error")
+        self.model_view.banner.show_message(*self._sticky)
+        self.reload()
 
     # --- edits ------------------------------------------------------------------------------
     def _save_model_description(self, text: str) -> None:

@@ -1,0 +1,203 @@
+"""Contract tests: the promotion board on a Databricks workspace registry (through the
+stand-in): request by drop, Approve from the card's button, Reject from the menu, withdraw,
+read-only and staging-only permission levels shown before any drag."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.connectors import open_registry
+from modelyard.core.domain import Stage
+from modelyard.core.profiles import ProfileStore
+from modelyard.core.secrets import SecretStore
+from modelyard.core.transitions import request_transition
+from modelyard.ui.cards import CARD_ROLE, Card
+from modelyard.ui.main_window import MainWindow
+from modelyard.ui.promote_board import Lane
+from modelyard.ui.promote_dialog import PromoteDialog, PromotionChoice, TransitionAsk
+from tests.conftest import save_artifact
+from tests.contract.test_contract_transition_requests import (
+    ANA,
+    BOB,
+    CAROL,
+    databricks_profile,
+    seeded_model,
+)
+from tests.integration.helpers import admin_store
+from tests.support.contract_server import Contract
+from tests.support.servers import MlflowServer
+from tests.ui.test_details_pane import open_window, select_model
+from tests.ui.test_promote_board import drop, lane_versions, tree_mime
+
+
+def board_as(
+    qtbot: QtBot,
+    contract: Contract,
+    store: ProfileStore,
+    secrets: SecretStore,
+    who: str,
+    model: str,
+) -> MainWindow:
+    profile = databricks_profile(contract, secrets, who)
+    store.add(profile)
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, profile.name, model)
+    window.details.model_view.tabs.setCurrentWidget(window.details.model_view.board)
+    return window
+
+
+def card(lane: Lane, version: str) -> Card:
+    for row in range(lane.count()):
+        item = lane.item(row)
+        if item.data(Qt.ItemDataRole.UserRole) == version:
+            found = item.data(CARD_ROLE)
+            assert isinstance(found, Card)
+            return found
+    raise AssertionError(f"no card v{version} in {lane.target}")
+
+
+def click_card_button(lane: Lane, version: str, action: str) -> None:
+    """A real mouse click on the card's painted button."""
+    row = lane_versions(lane).index(version)
+    rect = lane.visualItemRect(lane.item(row))
+    the_card = card(lane, version)
+    buttons = lane.board.delegate.button_rects(rect.adjusted(2, 2, -2, -2), lane.font(), the_card)
+    (button,) = [b for b, _r, a in buttons if a == action]
+    point: QPoint = button.center()
+    QTest.mouseClick(
+        lane.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
+    )
+
+
+def test_contract_can_edit_user_requests_by_dropping(
+    qtbot: QtBot,
+    contract: Contract,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    contract.permissions.update({BOB: "CAN_EDIT"})
+    name = seeded_model(mlflow_server, 2)
+    admin_store(mlflow_server).transition_model_version_stage(name, "1", "Production", False)
+    window = board_as(qtbot, contract, store, secrets, BOB, name)
+    board = window.details.model_view.board
+    assert board.hint.text().startswith("You may request stage transitions (CAN_EDIT)")
+    assert board.stage_notes["Production"].text() == "drop to request"
+    assert board.stage_lanes["Production"].acceptDrops()
+    assert not board.alias_title.isVisible() and board.alias_lanes == {}  # no aliases here
+    asked: list[TransitionAsk] = []
+
+    def confirm(ask: TransitionAsk) -> PromotionChoice:
+        asked.append(ask)
+        return PromotionChoice(False, "beats v1 on the holdout")
+
+    window.details.confirm_transition = confirm
+    window.details.confirm_promotion = lambda *a: (_ for _ in ()).throw(AssertionError(a))
+    with qtbot.waitSignal(window.details.loaded, timeout=60_000):
+        drop(board.stage_lanes["Production"], tree_mime(window, "2"))
+    assert [(a.action, a.version, a.stage) for a in asked] == [("request", "2", Stage.PRODUCTION)]
+    assert admin_store(mlflow_server).get_model_version(name, "2").current_stage == "None"
+    (open_request,) = contract.requests_by_version[(name, "2")]
+    assert (open_request["user_id"], open_request["comment"]) == (BOB, "beats v1 on the holdout")
+    shown = card(board.stage_lanes["None"], "2")
+    assert [r.to_stage for r in shown.requests] == [Stage.PRODUCTION]
+    assert shown.actions == (("withdraw",),)  # Bob may withdraw, not decide
+    assert "Requested v2 → Production" in window.details.model_view.banner.label.text()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.grab().save(str(save_artifact("promote-request.png")))
+    with qtbot.waitSignal(window.details.loaded, timeout=60_000):
+        click_card_button(board.stage_lanes["None"], "2", "withdraw")
+    assert asked[-1].action == "withdraw"
+    assert contract.requests_by_version[(name, "2")] == []
+    assert card(board.stage_lanes["None"], "2").requests == ()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+
+def test_contract_manager_approves_from_the_card_and_rejects_from_the_menu(
+    qtbot: QtBot,
+    contract: Contract,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    contract.permissions.update({ANA: "CAN_MANAGE", BOB: "CAN_EDIT"})
+    name = seeded_model(mlflow_server, 3)
+    admin_store(mlflow_server).transition_model_version_stage(name, "1", "Production", False)
+    bob = open_registry(databricks_profile(contract, secrets, BOB), secrets)
+    try:
+        request_transition(bob, name, "3", Stage.PRODUCTION, comment="AUC +2 points")
+        request_transition(bob, name, "2", Stage.STAGING, comment="for the canary")
+    finally:
+        bob.close()
+    window = board_as(qtbot, contract, store, secrets, ANA, name)
+    board = window.details.model_view.board
+    none_lane = board.stage_lanes["None"]
+    assert card(none_lane, "3").actions == (("approve", "reject"),)
+    assert "requested → Production by bob@example.com" in none_lane.item(0).text()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.grab().save(str(save_artifact("promote-approve.png")))
+    asked: list[TransitionAsk] = []
+
+    def confirm(ask: TransitionAsk) -> PromotionChoice:
+        asked.append(ask)
+        if ask.action == "approve":  # the real dialog: says who asked and what changes
+            dialog = PromoteDialog.for_transition(ask, window)
+            dialog.archive.setChecked(True)
+            dialog.show()
+            qtbot.waitExposed(dialog)
+            text = dialog.plan.text()
+            assert "v3 (None) → Production" in text and "v1 (Production) → Archived" in text
+            dialog.grab().save(str(save_artifact("promote-approve-dialog.png")))
+            dialog.close()
+            return PromotionChoice(True, "ship it")
+        return PromotionChoice(False, "canary is busy this week")
+
+    window.details.confirm_transition = confirm
+    with qtbot.waitSignal(window.details.loaded, timeout=60_000):
+        click_card_button(none_lane, "3", "approve")
+    admin = admin_store(mlflow_server)
+    assert admin.get_model_version(name, "3").current_stage == "Production"
+    assert admin.get_model_version(name, "1").current_stage == "Archived"
+    assert lane_versions(board.stage_lanes["Production"]) == ["3"]
+    assert contract.requests_by_version[(name, "3")] == []
+    menu = board.menu_for("2")
+    (reject,) = [a for a in menu.actions() if a.text().startswith("Reject")]
+    with qtbot.waitSignal(window.details.loaded, timeout=60_000):
+        reject.trigger()
+    assert [a.action for a in asked] == ["approve", "reject"]
+    assert admin.get_model_version(name, "2").current_stage == "None"
+    assert contract.requests_by_version[(name, "2")] == []
+    assert card(board.stage_lanes["None"], "2").requests == ()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+
+def test_contract_read_only_and_staging_only_levels_show_before_any_drag(
+    qtbot: QtBot,
+    contract: Contract,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    dave = "dave@example.com"
+    contract.permissions.update({CAROL: "CAN_READ", dave: "CAN_MANAGE_STAGING_VERSIONS"})
+    name = seeded_model(mlflow_server, 2)
+    window = board_as(qtbot, contract, store, secrets, CAROL, name)
+    board = window.details.model_view.board
+    assert not board.editable
+    assert "CAN_READ (may read, not change)" in board.hint.text()
+    assert all(not lane.acceptDrops() for lane in board.stage_lanes.values())
+    assert board.stage_notes["Staging"].text() == "🔒 read-only"
+    assert card(board.stage_lanes["None"], "2").locked
+    window.close()
+
+    window = board_as(qtbot, contract, store, secrets, dave, name)
+    board = window.details.model_view.board
+    assert board.stage_notes["Staging"].text() == ""  # moves directly
+    assert board.stage_notes["Production"].text() == "drop to request"
+    assert board.drop_mode("2", board.stage_lanes["Production"].target) == "request"
+    assert board.drop_mode("2", board.stage_lanes["Staging"].target) == "move"
+    window.close()
