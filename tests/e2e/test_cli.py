@@ -247,3 +247,17 @@ def test_promote_command(mlflow_server: MlflowServer) -> None:
     assert code == 1 and "exactly one" in err
     code, out, _ = run("history", "srv", "cli-promo", "2", "--json")
     assert next(e["comment"] for e in json.loads(out) if e["source"] == "recorded") == "better"
+
+
+def test_cli_requests_on_a_registry_without_them(mlflow_server: MlflowServer) -> None:
+    from tests.contract.test_contract_transition_requests import seeded_model
+    from tests.integration.helpers import add_server_profile
+
+    add_server_profile(ProfileStore(), SecretStore(), mlflow_server, "plain-srv")
+    name = seeded_model(mlflow_server, 1)
+    code, _, err = run("requests", "list", "plain-srv", name)
+    assert code == 1 and "has no transition requests" in err
+    code, _, err = run(
+        "promote", "plain-srv", name, "1", "--stage", "Staging", "--request", "--yes"
+    )
+    assert code == 1 and "has no transition requests" in err
