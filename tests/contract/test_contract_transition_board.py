@@ -190,7 +190,7 @@ def test_contract_read_only_and_staging_only_levels_show_before_any_drag(
     assert not board.editable
     assert "CAN_READ (may read, not change)" in board.hint.text()
     assert all(not lane.acceptDrops() for lane in board.stage_lanes.values())
-    assert board.stage_notes["Staging"].text() == "🔒 read-only"
+    assert board.stage_notes["Staging"].text() == "read-only"
     assert card(board.stage_lanes["None"], "2").locked
     window.close()
 

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from modelyard.core.domain import Stage
 from modelyard.core.history import recorded_events
-from modelyard.core.profiles import ProfileStore
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.promote import Snapshot, Target
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.main_window import MainWindow
@@ -250,3 +250,29 @@ def test_admin_may_edit_and_plain_servers_do_not_say(
     assert open_registry(admin, secrets).can_edit_model("board-granted") is True
     plain = add_server_profile(store, secrets, mlflow_server, "plain")
     assert open_registry(plain, secrets).can_edit_model("anything") is None
+
+
+def test_demo_cards_show_key_metric_creator_and_switch_metric(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    from modelyard.ui.cards import CARD_ROLE
+
+    window = open_board(qtbot, store, "demo", "demand-forecast")
+    board = window.details.model_view.board
+    qtbot.waitUntil(lambda: board.metric_box.count() > 0, timeout=60_000)
+    assert board.metric_box.isVisible()
+    chosen = board.key_metric
+    assert chosen in [board.metric_box.itemText(i) for i in range(board.metric_box.count())]
+    production = board.stage_lanes["Production"]
+    card = production.item(0).data(CARD_ROLE)
+    assert card.metric is not None and card.metric[0] == chosen
+    assert card.version.creator  # the demo has creators
+    assert f"{chosen} " in production.item(0).text()
+    other = next(
+        board.metric_box.itemText(i)
+        for i in range(board.metric_box.count())
+        if board.metric_box.itemText(i) != chosen
+    )
+    board.metric_box.setCurrentText(other)
+    assert board.stage_lanes["Production"].item(0).data(CARD_ROLE).metric[0] == other
+    window.close()

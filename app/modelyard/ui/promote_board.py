@@ -374,7 +374,9 @@ class PromoteBoard(QWidget):
         if not self.aliases_supported:
             return
         by_version = {v.version: v for v in self.versions}
-        names = [*sorted(self.aliases), NEW_ALIAS]
+        may_set = self.drop_mode("x", Target("alias", NEW_ALIAS)) == "move"
+        names = [*sorted(self.aliases), *([NEW_ALIAS] if may_set else [])]
+        self.alias_title.setVisible(bool(names))
         for index, name in enumerate(names):
             title = QLabel(f"@{name}" if name != NEW_ALIAS else "New alias…")
             title.setObjectName("laneTitle")
@@ -405,7 +407,7 @@ class PromoteBoard(QWidget):
             note = self.stage_notes[stage_name]
             if not self.editable or modes <= {""}:
                 lane.setAcceptDrops(False)
-                note.setText("🔒 read-only")
+                note.setText("read-only")
                 tip = (
                     self.readonly_reason
                     or f"Your permission ({access.describe()}) does not allow it."
