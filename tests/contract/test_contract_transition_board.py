@@ -201,3 +201,45 @@ def test_contract_read_only_and_staging_only_levels_show_before_any_drag(
     assert board.drop_mode("2", board.stage_lanes["Production"].target) == "request"
     assert board.drop_mode("2", board.stage_lanes["Staging"].target) == "move"
     window.close()
+
+
+def test_contract_unity_catalog_board_has_alias_lanes_only(
+    qtbot: QtBot,
+    contract: Contract,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    import uuid
+
+    from modelyard.core.profiles import DatabricksUCSettings, Profile
+    from tests.integration.helpers import create_version, ensure_model
+
+    catalog = f"uc{uuid.uuid4().hex[:6]}"
+    name = f"{catalog}.ml.ranker"
+    ensure_model(admin_store(mlflow_server), name)
+    for _ in range(2):
+        create_version(mlflow_server, name)
+    admin_store(mlflow_server).set_registered_model_alias(name, "champion", "1")
+    profile = Profile(
+        name="uc-board", settings=DatabricksUCSettings(host=contract.url, default_catalog=catalog)
+    )
+    secrets.set(profile.id, "token", contract.issue(ANA))
+    store.add(profile)
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "uc-board", name)
+    view = window.details.model_view
+    view.tabs.setCurrentWidget(view.board)
+    board = view.board
+    qtbot.waitUntil(lambda: not board.stages_supported, timeout=60_000)
+    assert all(not lane.isVisible() for lane in board.stage_lanes.values())
+    assert board.hint.text() == "This registry has aliases only: drag a version onto an alias."
+    assert lane_versions(board.alias_lanes["champion"]) == ["1"]
+    assert [a.text() for a in board.menu_for("2").actions()] == ["Set alias"]
+    window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+    with qtbot.waitSignal(window.details.loaded, timeout=60_000):
+        drop(board.alias_lanes["champion"], tree_mime(window, "2"))
+    assert admin_store(mlflow_server).get_registered_model(name).aliases == {"champion": "2"}
+    assert lane_versions(board.alias_lanes["champion"]) == ["2"]
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
