@@ -121,3 +121,18 @@ def save_artifact(name: str) -> Path:
     """Where tests save screenshots and other things worth looking at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+@pytest.fixture()
+def prod_profile(seeded_demo: Path, tmp_path: Path, store: ProfileStore) -> Profile:
+    """A second copy of the demo registry, ``prod``, that tests change to compare against."""
+    target = tmp_path / "prod"
+    shutil.copytree(seeded_demo, target)
+    profile = Profile(
+        name="prod",
+        settings=LocalSettings(
+            path=str(target / "registry.db"), artifacts=str(target / "artifacts")
+        ),
+        label="prod",
+    )
+    return store.add(profile)

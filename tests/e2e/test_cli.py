@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -261,3 +262,62 @@ def test_cli_requests_on_a_registry_without_them(mlflow_server: MlflowServer) ->
         "promote", "plain-srv", name, "1", "--stage", "Staging", "--request", "--yes"
     )
     assert code == 1 and "has no transition requests" in err
+
+
+def test_compare_registries_and_versions(
+    demo_profile: Any, prod_profile: Any, tmp_path: Path
+) -> None:
+    code, out, err = run("compare", "demo", "prod", "--exit-code")
+    assert code == 0, err
+    assert "6 models: 6 same, 0 different, 0 only in demo, 0 only in prod" in out
+    promoted = run(
+        "promote", "prod", "churn-classifier", "5", "--stage", "Production", "--archive-existing"
+    )
+    assert promoted[0] == 1  # no terminal to confirm on: nothing changes
+    promoted = run(
+        "promote",
+        "prod",
+        "churn-classifier",
+        "5",
+        "--stage",
+        "Production",
+        "--archive-existing",
+        "--yes",
+    )
+    assert promoted[0] == 0
+    assert run("promote", "prod", "demand-forecast", "6", "--alias", "champion", "--yes")[0] == 0
+    code, out, _ = run("compare", "demo", "prod", "--only-differences", "--exit-code")
+    assert code == 1
+    assert "churn-classifier" in out and "fraud-detector" not in out
+    assert "Production: v4 ≠ v5" in out and "@champion: v7 ≠ v6" in out
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target = out_dir / "diff.json"
+    code, _, err = run("compare", "demo", "prod", "--format", "json", "--output", str(target))
+    assert code == 0 and "Written to" in err
+    data = json.loads(target.read_text())
+    assert data["summary"]["different"] == 2 and len(data["models"]) == 6
+    code, _, err = run("compare", "demo", "prod", "--output", str(out_dir / "no" / "x.csv"))
+    assert code == 1 and "No such file or directory" in err
+    assert list(out_dir.iterdir()) == [target]  # no temporary file left behind
+
+    code, out, err = run(
+        "compare-versions",
+        "demo:churn-classifier/4",
+        "prod:churn-classifier/4",
+        "--only-differences",
+    )
+    assert code == 0, err
+    assert "demo: churn-classifier v4" in out and "Production  " in out and "Archived" in out
+    code, out, _ = run(
+        "compare-versions", "demo:fraud-detector/2", "prod:fraud-detector/2", "--only-differences"
+    )
+    assert out.startswith("No differences: all") and "fields are the same" in out
+    code, out, _ = run(
+        "compare-versions", "demo:churn-classifier/4", "demo:churn-classifier/5", "--format", "md"
+    )
+    assert "| Metrics | val_accuracy |" in out and "(+" in out
+    code, _, err = run("compare-versions", "demo:churn-classifier", "demo:churn-classifier/5")
+    assert code == 1 and "expected PROFILE:MODEL/VERSION" in err
+    code, _, err = run("compare-versions", "demo:churn-classifier/99", "demo:churn-classifier/5")
+    assert code == 1 and "99" in err

@@ -39,10 +39,12 @@ from modelyard.core.diagnose import Diagnosis, test_connection
 from modelyard.core.domain import VersionSummary
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ModelyardError
+from modelyard.core.paths import write_atomic
 from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.serve import LocalServer, serve_dir, wait_until_serving
 from modelyard.core.session import Connections
 from modelyard.ui import icons
+from modelyard.ui.compare_view import RegistryCompareDialog
 from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
 from modelyard.ui.profile_wizard import ProfileWizard
@@ -218,6 +220,11 @@ class MainWindow(QMainWindow):
         downloads.setShortcut(QKeySequence("Ctrl+Shift+D"))
         downloads.triggered.connect(self.show_downloads)
         view_menu.addAction(downloads)
+        self.compare_action = QAction(icons.icon("compare"), "&Compare registries…", self)
+        self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.compare_action.setToolTip("Compare two registries side by side (Ctrl+Shift+C)")
+        self.compare_action.triggered.connect(self.compare_registries)
+        view_menu.addAction(self.compare_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(about)
 
@@ -227,6 +234,7 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.new_profile_action)
         toolbar.addAction(self.refresh_action)
+        toolbar.addAction(self.compare_action)
         self.addToolBar(toolbar)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._tree_menu)
@@ -347,7 +355,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            Path(path).write_text(export_profiles(self.store.list()) + "\n", encoding="utf-8")
+            write_atomic(Path(path), export_profiles(self.store.list()) + "\n")
         except (OSError, ModelyardError) as exc:
             self.show_error(f"Could not export the profiles: {exc}")
             return
@@ -526,6 +534,25 @@ class MainWindow(QMainWindow):
         target = Path(folder) / f"{model}-v{version}"
         self.downloads.enqueue(profile, model, version, selected, target)
         self.show_downloads()
+
+    def compare_registries(self) -> RegistryCompareDialog | None:
+        """Open the registry comparison (the selected registry on the left)."""
+        profiles = self.tree_model.profiles()
+        if len(profiles) < 2:
+            self.statusBar().showMessage(
+                "Comparing needs two registry profiles: add one with File ▸ New profile…", 8000
+            )
+            return None
+        dialog = RegistryCompareDialog(profiles, self.connections, self.workers, self)
+        selected = self.selected_profile()
+        if selected is not None:
+            index = dialog.left.findData(selected.id)
+            dialog.left.setCurrentIndex(index)
+            dialog.right.setCurrentIndex(1 if index == 0 else 0)
+        self.compare_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def show_downloads(self) -> None:
         """Show the (non-modal) downloads dialog."""

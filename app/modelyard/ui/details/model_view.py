@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -69,6 +70,7 @@ class ModelView(QWidget):
     setTag = Signal(str, str)
     deleteTag = Signal(str)
     versionActivated = Signal(str)
+    compareRequested = Signal(str, str)
     retryRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -129,6 +131,19 @@ class ModelView(QWidget):
             len(VERSION_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch
         )
         self.table.cellDoubleClicked.connect(self._activated)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        compare_row = QHBoxLayout()
+        compare_hint = QLabel("Select two versions (Ctrl+click) to compare them field by field.")
+        compare_hint.setObjectName("muted")
+        self.compare_button = QPushButton("Compare selected")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(self._compare_selected)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.compare_button.setEnabled(len(self.selected_versions()) == 2)
+        )
+        compare_row.addWidget(compare_hint, 1)
+        compare_row.addWidget(self.compare_button)
+        vp.addLayout(compare_row)
         vp.addWidget(self.table)
         self.tabs.addTab(versions_page, "Versions")
 
@@ -224,6 +239,18 @@ class ModelView(QWidget):
                 table.setItem(row, column, item)
         table.setSortingEnabled(True)
         table.resizeColumnsToContents()
+
+    def selected_versions(self) -> list[str]:
+        """The versions selected in the versions table, oldest first."""
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        items = [self.table.item(r, 0) for r in rows]
+        found = [str(i.data(Qt.ItemDataRole.UserRole + 1)) for i in items if i is not None]
+        return sorted(found, key=version_sort_key)
+
+    def _compare_selected(self) -> None:
+        chosen = self.selected_versions()
+        if len(chosen) == 2:
+            self.compareRequested.emit(chosen[0], chosen[1])
 
     def _activated(self, row: int, _column: int) -> None:
         item = self.table.item(row, 0)

@@ -35,6 +35,7 @@ from modelyard.core.promote import promote as do_promote
 from modelyard.core.registry import Registry
 from modelyard.core.session import Connections
 from modelyard.core.snippet import load_snippet
+from modelyard.ui.compare_view import VersionCompareDialog
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.version_view import Header, VersionView
 from modelyard.ui.details.widgets import Banner, FieldForm
@@ -149,6 +150,8 @@ class DetailsPane(QStackedWidget):
         mv.deleteTag.connect(self._delete_model_tag)
         mv.retryRequested.connect(self.reload)
         mv.versionActivated.connect(self._activate_version)
+        mv.compareRequested.connect(self.compare_versions)
+        self.compare_dialogs: list[VersionCompareDialog] = []
         mv.board.promoteRequested.connect(self.promote)
         self.confirm_promotion: Callable[
             [str, str, Target, Snapshot, list[str]], PromotionChoice | None
@@ -605,6 +608,23 @@ class DetailsPane(QStackedWidget):
 
     def _delete_version_tag(self, key: str) -> None:
         self._edit(lambda r, m, v: r.delete_version_tag(m, v, key), self.version_view)
+
+    def compare_versions(self, left: str, right: str) -> VersionCompareDialog | None:
+        """Two versions of the shown model, field by field, in their own window."""
+        node = self.current
+        if node is None or node.kind is not NodeKind.MODEL:
+            return None
+        model = node.payload.name
+        dialog = VersionCompareDialog(
+            (node.profile, model, left),
+            (node.profile, model, right),
+            self.connections,
+            self.workers,
+            self,
+        )
+        self.compare_dialogs = [d for d in self.compare_dialogs if d.isVisible()] + [dialog]
+        dialog.show()
+        return dialog
 
     def _activate_version(self, version: str) -> None:
         if self.model_view.model is not None:

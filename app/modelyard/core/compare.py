@@ -1,0 +1,356 @@
+"""Side-by-side comparison: two registries model by model, and two model versions field by field.
+
+Pure functions over what the connectors return, plus a reader that lists both registries at the
+same time (the comparison of two registries costs about one listing, not two). Exports to CSV,
+JSON and Markdown for reviews and tickets.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from modelyard.core.board import format_metric
+from modelyard.core.domain import (
+    ModelSummary,
+    SchemaColumn,
+    Stage,
+    VersionDetail,
+    version_sort_key,
+)
+from modelyard.core.history import visible_tags
+from modelyard.core.registry import Registry
+
+
+class Status(StrEnum):
+    """How a model (or a field) compares."""
+
+    SAME = "same"
+    DIFFERENT = "different"
+    ONLY_LEFT = "only-left"
+    ONLY_RIGHT = "only-right"
+
+
+STATUS_WORDS = {
+    Status.SAME: "same",
+    Status.DIFFERENT: "different",
+    Status.ONLY_LEFT: "only left",
+    Status.ONLY_RIGHT: "only right",
+}
+
+
+def _latest(model: ModelSummary) -> str:
+    return max(model.latest_versions, key=version_sort_key) if model.latest_versions else ""
+
+
+def _held(model: ModelSummary) -> str:
+    """ "Production v7 · Staging v8 · @champion v7": what the model serves, in short."""
+    parts = [
+        f"{stage.value} v{model.latest_by_stage[stage.value]}"
+        for stage in (Stage.PRODUCTION, Stage.STAGING)
+        if stage.value in model.latest_by_stage
+    ]
+    parts += [f"@{alias} v{version}" for alias, version in sorted(model.aliases.items())]
+    return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One model in the registry comparison."""
+
+    name: str
+    status: Status
+    left: ModelSummary | None = None
+    right: ModelSummary | None = None
+    differences: tuple[str, ...] = ()
+
+    def side(self, which: str) -> str:
+        """A short description of one side ("latest v8; Production v7 · @champion v7")."""
+        model = self.left if which == "left" else self.right
+        if model is None:
+            return "—"
+        latest = _latest(model)
+        held = _held(model)
+        text = f"latest v{latest}" if latest else "no version listed"
+        return f"{text}; {held}" if held else text
+
+
+def _model_differences(left: ModelSummary, right: ModelSummary) -> list[str]:
+    out: list[str] = []
+    if _latest(left) != _latest(right):
+        out.append(f"latest version v{_latest(left) or '—'} ≠ v{_latest(right) or '—'}")
+    for stage in (Stage.PRODUCTION, Stage.STAGING):
+        a, b = left.latest_by_stage.get(stage.value), right.latest_by_stage.get(stage.value)
+        if a != b:
+            out.append(
+                f"{stage.value}: " + (f"v{a}" if a else "none") + " ≠ " + (f"v{b}" if b else "none")
+            )
+    for alias in sorted(set(left.aliases) | set(right.aliases)):
+        a, b = left.aliases.get(alias), right.aliases.get(alias)
+        if a != b:
+            out.append(
+                f"@{alias}: " + (f"v{a}" if a else "none") + " ≠ " + (f"v{b}" if b else "none")
+            )
+    if left.description.strip() != right.description.strip():
+        out.append("description differs")
+    lt, rt = visible_tags(left.tags), visible_tags(right.tags)
+    changed = sorted(k for k in set(lt) | set(rt) if lt.get(k) != rt.get(k))
+    if changed:
+        out.append("tags differ: " + ", ".join(changed))
+    return out
+
+
+def compare_models(left: Iterable[ModelSummary], right: Iterable[ModelSummary]) -> list[ModelRow]:
+    """Every model of either side, by name: only on one side, the same, or what differs."""
+    lefts = {m.name: m for m in left}
+    rights = {m.name: m for m in right}
+    rows: list[ModelRow] = []
+    for name in sorted(set(lefts) | set(rights), key=str.lower):
+        a, b = lefts.get(name), rights.get(name)
+        if a is None:
+            rows.append(ModelRow(name, Status.ONLY_RIGHT, None, b))
+        elif b is None:
+            rows.append(ModelRow(name, Status.ONLY_LEFT, a, None))
+        else:
+            diff = _model_differences(a, b)
+            status = Status.DIFFERENT if diff else Status.SAME
+            rows.append(ModelRow(name, status, a, b, tuple(diff)))
+    return rows
+
+
+def all_models(
+    registry: Registry, check: Callable[[], None] = lambda: None, page_size: int = 1000
+) -> list[ModelSummary]:
+    """Every registered model (all pages); ``check`` raises to stop between pages."""
+    models: list[ModelSummary] = []
+    token: str | None = None
+    while True:
+        page = registry.list_models(token, page_size)
+        models.extend(page.items)
+        check()
+        token = page.next_page_token
+        if token is None:
+            return models
+
+
+@dataclass(frozen=True)
+class RegistryComparison:
+    """Two registries side by side."""
+
+    left_name: str
+    right_name: str
+    rows: list[ModelRow] = field(default_factory=list)
+
+    def counts(self) -> dict[Status, int]:
+        """How many models have each status."""
+        out = dict.fromkeys(Status, 0)
+        for row in self.rows:
+            out[row.status] += 1
+        return out
+
+    def summary(self) -> str:
+        """ "120 models: 100 same, 12 different, 5 only in dev, 3 only in prod"."""
+        c = self.counts()
+        return (
+            f"{len(self.rows)} models: {c[Status.SAME]} same, {c[Status.DIFFERENT]} different, "
+            f"{c[Status.ONLY_LEFT]} only in {self.left_name}, "
+            f"{c[Status.ONLY_RIGHT]} only in {self.right_name}"
+        )
+
+
+def compare_registries(
+    left: Registry, right: Registry, check: Callable[[], None] = lambda: None
+) -> RegistryComparison:
+    """List both registries at the same time, then compare."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        lefts = pool.submit(all_models, left, check)
+        rights = pool.submit(all_models, right, check)
+        a, b = lefts.result(), rights.result()
+    return RegistryComparison(left.name, right.name, compare_models(a, b))
+
+
+# --- two versions -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FieldRow:
+    """One compared field of two versions."""
+
+    section: str  # "Version", "Params", "Metrics", "Tags", "Model"
+    name: str
+    left: str
+    right: str
+    note: str = ""  # e.g. the metric delta
+    better: bool | None = None  # for metrics: did it improve from left to right?
+
+    @property
+    def status(self) -> Status:
+        """Same or different (a missing side counts as different)."""
+        return Status.SAME if self.left == self.right else Status.DIFFERENT
+
+
+def _value(mapping: Mapping[str, object] | None, key: str) -> str:
+    if mapping is None or key not in mapping:
+        return "—"
+    value = mapping[key]
+    return format_metric(value) if isinstance(value, float) else str(value)
+
+
+# Metrics where lower is better, recognised by name (everything else: higher is better).
+LOWER_IS_BETTER = ("loss", "error", "rmse", "mse", "mae", "mape", "latency", "time", "perplexity")
+
+
+def improved(name: str, delta: float) -> bool:
+    """Whether a change of ``delta`` in metric ``name`` is an improvement."""
+    lower = any(word in name.lower() for word in LOWER_IS_BETTER)
+    return delta < 0 if lower else delta > 0
+
+
+def _keyed(
+    section: str, a: Mapping[str, object] | None, b: Mapping[str, object] | None
+) -> list[FieldRow]:
+    rows: list[FieldRow] = []
+    for key in sorted(set(a or {}) | set(b or {})):
+        note, better = "", None
+        x, y = (a or {}).get(key), (b or {}).get(key)
+        if isinstance(x, float) and isinstance(y, float) and x != y:
+            delta = y - x
+            note = f"{'+' if delta > 0 else ''}{format_metric(delta)}"
+            if x:
+                note += f" ({delta / abs(x):+.1%})"
+            better = improved(key, delta)
+        rows.append(FieldRow(section, key, _value(a, key), _value(b, key), note, better))
+    return rows
+
+
+def compare_versions(left: VersionDetail, right: VersionDetail) -> list[FieldRow]:
+    """Field by field: the version itself, its run's params and metrics, tags, model file."""
+    a, b = left.version, right.version
+    rows = [
+        FieldRow("Version", "model", a.model, b.model),
+        FieldRow("Version", "version", a.version, b.version),
+        FieldRow("Version", "stage", a.stage.value, b.stage.value),
+        FieldRow("Version", "aliases", " ".join(a.aliases) or "—", " ".join(b.aliases) or "—"),
+        FieldRow("Version", "status", a.status, b.status),
+        FieldRow("Version", "creator", a.creator or "—", b.creator or "—"),
+        FieldRow("Version", "run", a.run_id or "—", b.run_id or "—"),
+        FieldRow("Version", "description", a.description or "—", b.description or "—"),
+    ]
+    ra, rb = left.run, right.run
+    rows += _keyed("Params", ra.params if ra else None, rb.params if rb else None)
+    metrics_a = {**(ra.metrics if ra else {}), **left.model_metrics}
+    metrics_b = {**(rb.metrics if rb else {}), **right.model_metrics}
+    rows += _keyed("Metrics", metrics_a, metrics_b)
+    rows += _keyed("Tags", visible_tags(a.tags), visible_tags(b.tags))
+    fa, fb = left.model_file, right.model_file
+
+    def sig(columns: Iterable[SchemaColumn]) -> str:
+        return ", ".join(f"{c.name}:{c.type}" for c in columns) or "—"
+
+    rows += [
+        FieldRow(
+            "Model",
+            "flavors",
+            ", ".join(fa.flavors) if fa else "—",
+            ", ".join(fb.flavors) if fb else "—",
+        ),
+        FieldRow("Model", "inputs", sig(fa.inputs) if fa else "—", sig(fb.inputs) if fb else "—"),
+        FieldRow(
+            "Model", "outputs", sig(fa.outputs) if fa else "—", sig(fb.outputs) if fb else "—"
+        ),
+        FieldRow(
+            "Model",
+            "mlflow version",
+            fa.mlflow_version or "—" if fa else "—",
+            fb.mlflow_version or "—" if fb else "—",
+        ),
+    ]
+    return rows
+
+
+# --- export -------------------------------------------------------------------------------------
+EXPORT_FORMATS = ("csv", "json", "md")
+
+
+def export_registries(comparison: RegistryComparison, fmt: str, only_differences: bool) -> str:
+    """The registry comparison as CSV, JSON or Markdown."""
+    rows = [r for r in comparison.rows if not only_differences or r.status is not Status.SAME]
+    left, right = comparison.left_name, comparison.right_name
+    if fmt == "json":
+        return json.dumps(
+            {
+                "left": left,
+                "right": right,
+                "summary": {s.value: n for s, n in comparison.counts().items()},
+                "models": [
+                    {
+                        "name": r.name,
+                        "status": r.status.value,
+                        "left": r.side("left") if r.left else None,
+                        "right": r.side("right") if r.right else None,
+                        "differences": list(r.differences),
+                    }
+                    for r in rows
+                ],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    table = [
+        [r.name, STATUS_WORDS[r.status], r.side("left"), r.side("right"), "; ".join(r.differences)]
+        for r in rows
+    ]
+    headers = ["model", "status", left, right, "differences"]
+    return _tabular(fmt, headers, table, f"{left} vs {right}: {comparison.summary()}")
+
+
+def export_versions(
+    left_title: str, right_title: str, rows: list[FieldRow], fmt: str, only_differences: bool
+) -> str:
+    """A version comparison as CSV, JSON or Markdown."""
+    chosen = [r for r in rows if not only_differences or r.status is Status.DIFFERENT]
+    if fmt == "json":
+        return json.dumps(
+            {
+                "left": left_title,
+                "right": right_title,
+                "fields": [
+                    {
+                        "section": r.section,
+                        "field": r.name,
+                        "left": r.left,
+                        "right": r.right,
+                        "status": r.status.value,
+                        "delta": r.note,
+                    }
+                    for r in chosen
+                ],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    table = [[r.section, r.name, r.left, r.right, r.note] for r in chosen]
+    headers = ["section", "field", left_title, right_title, "delta"]
+    return _tabular(fmt, headers, table, f"{left_title} vs {right_title}")
+
+
+def _tabular(fmt: str, headers: list[str], table: list[list[str]], title: str) -> str:
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(table)
+        return out.getvalue()
+    if fmt == "md":
+
+        def cell(text: str) -> str:
+            return text.replace("|", "\\|").replace("\n", " ")
+
+        lines = [f"**{cell(title)}**", "", "| " + " | ".join(cell(h) for h in headers) + " |"]
+        lines.append("|" + " --- |" * len(headers))
+        lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in table]
+        return "\n".join(lines) + "\n"
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")

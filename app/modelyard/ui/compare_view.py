@@ -1,0 +1,470 @@
+"""Side-by-side comparison windows: two registries model by model, two versions field by field.
+
+Both read off the GUI thread (the two registries are listed at the same time), show progress
+and a Cancel, filter to the differences, and export to CSV, JSON or Markdown (written
+atomically: a failed export leaves no half-written file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from modelyard.core.compare import (
+    STATUS_WORDS,
+    FieldRow,
+    RegistryComparison,
+    Status,
+    compare_registries,
+    compare_versions,
+    export_registries,
+    export_versions,
+)
+from modelyard.core.details import load_version_detail
+from modelyard.core.domain import VersionDetail, version_sort_key
+from modelyard.core.errors import ModelyardError
+from modelyard.core.paths import write_atomic
+from modelyard.core.profiles import Profile
+from modelyard.core.session import Connections
+from modelyard.ui.workers import CancelToken, Job, WorkerPool
+
+STATUS_COLORS = {
+    Status.SAME: "#64748b",
+    Status.DIFFERENT: "#b45309",
+    Status.ONLY_LEFT: "#1d4ed8",
+    Status.ONLY_RIGHT: "#7c3aed",
+}
+FORMATS = {"csv": "CSV (*.csv)", "json": "JSON (*.json)", "md": "Markdown (*.md)"}
+
+
+class _CompareWindow(QDialog):
+    """Shared frame: a control row, a status line, a table, Only differences, Export.
+
+    Signals:
+        finished_loading(): a comparison is shown (or failed).
+    """
+
+    finished_loading = Signal()
+
+    def __init__(self, title: str, headers: Sequence[str], parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setModal(False)
+        self.resize(1100, 620)
+        self.job: Job[Any] | None = None
+        self.save_path: Callable[[str, str], str | None] = self._ask_path
+        layout = QVBoxLayout(self)
+        self.controls = QHBoxLayout()
+        layout.addLayout(self.controls)
+        status_row = QHBoxLayout()
+        self.status = QLabel("")
+        self.status.setObjectName("muted")
+        self.status.setWordWrap(True)
+        status_row.addWidget(self.status, 1)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.hide()
+        status_row.addWidget(self.cancel_button)
+        layout.addLayout(status_row)
+        filters = QHBoxLayout()
+        self.only_differences = QCheckBox("Only differences")
+        self.only_differences.toggled.connect(self._refilter)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter rows…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._refilter)
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        for fmt, label in FORMATS.items():
+            action = menu.addAction(f"As {label.split(' ')[0]}…")
+            action.triggered.connect(lambda _=False, f=fmt: self.export(f))
+        self.export_button.setMenu(menu)
+        self.export_button.setEnabled(False)
+        filters.addWidget(self.only_differences)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.export_button)
+        layout.addLayout(filters)
+        self.table = QTreeWidget()
+        self.table.setObjectName("compareTable")
+        self.table.setColumnCount(len(headers))
+        self.table.setHeaderLabels(list(headers))
+        self.table.setRootIsDecorated(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setUniformRowHeights(True)
+        self.table.setWordWrap(False)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.header().setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        self.detail = QLabel()
+        self.detail.setObjectName("compareDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.hide()
+        layout.addWidget(self.detail)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
+
+    # running ---------------------------------------------------------------------------------
+    def _busy(self, text: str) -> None:
+        self.status.setText(text)
+        self.cancel_button.show()
+        self.export_button.setEnabled(False)
+
+    def _idle(self, text: str, error: bool = False) -> None:
+        self.job = None
+        self.status.setText(text)
+        self.status.setObjectName("errorText" if error else "muted")
+        self.status.setStyleSheet("color: #b91c1c;" if error else "")
+        self.cancel_button.hide()
+        self.finished_loading.emit()
+
+    def cancel(self) -> None:
+        """Stop the comparison in flight (what was shown stays)."""
+        if self.job is not None:
+            self.job.cancel()
+            self._idle("Cancelled.")
+
+    def done(self, result: int) -> None:  # overrides QDialog.done
+        """Closing cancels the comparison in flight."""
+        if self.job is not None:
+            self.job.cancel()
+            self.job = None
+        super().done(result)
+
+    # rows ------------------------------------------------------------------------------------
+    def _row_matches(self, item: QTreeWidgetItem) -> bool:
+        if self.only_differences.isChecked() and item.data(0, Qt.ItemDataRole.UserRole) == "same":
+            return False
+        needle = self.search.text().strip().lower()
+        if not needle:
+            return True
+        return any(needle in item.text(c).lower() for c in range(item.columnCount()))
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        found = (self.table.topLevelItem(i) for i in range(self.table.topLevelItemCount()))
+        return [item for item in found if item is not None]
+
+    def _refilter(self) -> None:
+        for item in self._items():
+            item.setHidden(not self._row_matches(item))
+
+    def visible_rows(self) -> list[list[str]]:
+        """The rows shown now, as text (for tests and copy)."""
+        return [
+            [item.text(c) for c in range(item.columnCount())]
+            for item in self._items()
+            if not item.isHidden()
+        ]
+
+    # export ----------------------------------------------------------------------------------
+    def _ask_path(self, fmt: str, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export comparison", suggested, FORMATS[fmt])
+        return path or None
+
+    def _exported_text(self, fmt: str) -> str:
+        raise NotImplementedError
+
+    def _suggested_name(self) -> str:
+        raise NotImplementedError
+
+    def export(self, fmt: str) -> None:
+        """Write the comparison (respecting Only differences) to a file the user picks."""
+        path = self.save_path(fmt, f"{self._suggested_name()}.{fmt}")
+        if not path:
+            return
+        try:
+            write_atomic(Path(path), self._exported_text(fmt))
+        except OSError as exc:
+            self.status.setText(f"Could not write {path}: {exc.strerror or exc}")
+            return
+        self.status.setText(f"Exported to {path}")
+
+
+class RegistryCompareDialog(_CompareWindow):
+    """Two registries, model by model."""
+
+    def __init__(
+        self,
+        profiles: Sequence[Profile],
+        connections: Connections,
+        workers: WorkerPool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(
+            "Compare registries", ("Model", "Status", "Left", "Right", "Differences"), parent
+        )
+        self.connections = connections
+        self.workers = workers
+        self.profiles = list(profiles)
+        self.comparison: RegistryComparison | None = None
+        self.left = QComboBox()
+        self.right = QComboBox()
+        for combo in (self.left, self.right):
+            combo.setMinimumContentsLength(14)
+            for profile in self.profiles:
+                combo.addItem(profile.name, profile.id)
+        if len(self.profiles) > 1:
+            self.right.setCurrentIndex(1)
+        swap = QToolButton()
+        swap.setText("⇄")
+        swap.setToolTip("Swap left and right")
+        swap.clicked.connect(self.swap)
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setDefault(True)
+        self.compare_button.clicked.connect(self.start)
+        self.controls.addWidget(QLabel("Left:"))
+        self.controls.addWidget(self.left, 1)
+        self.controls.addWidget(swap)
+        self.controls.addWidget(QLabel("Right:"))
+        self.controls.addWidget(self.right, 1)
+        self.controls.addWidget(self.compare_button)
+        self.status.setText(
+            "Pick two registries and press Compare: every model of either side, with what "
+            "differs (latest version, Production/Staging, aliases, description, tags). "
+            "Double-click a model to compare its latest versions field by field."
+        )
+        self.compared: tuple[Profile, Profile] | None = None
+        self.version_dialogs: list[VersionCompareDialog] = []
+        self.table.itemActivated.connect(self._open_versions)
+        self.table.currentItemChanged.connect(self._describe)
+
+    def _profile(self, combo: QComboBox) -> Profile | None:
+        pid = combo.currentData()
+        return next((p for p in self.profiles if p.id == pid), None)
+
+    def swap(self) -> None:
+        """Exchange the two sides (and compare again if a result is shown)."""
+        a, b = self.left.currentIndex(), self.right.currentIndex()
+        self.left.setCurrentIndex(b)
+        self.right.setCurrentIndex(a)
+        if self.comparison is not None:
+            self.start()
+
+    def start(self) -> None:
+        """Compare the chosen registries off the GUI thread."""
+        left, right = self._profile(self.left), self._profile(self.right)
+        if left is None or right is None:
+            return
+        if left.id == right.id:
+            self._idle("Pick two different registries.", error=True)
+            return
+        if self.job is not None:
+            self.job.cancel()
+        connections = self.connections
+
+        def work(token: CancelToken) -> RegistryComparison:
+            a, b = connections.get(left), connections.get(right)
+            token.raise_if_cancelled()
+            return compare_registries(a, b, token.raise_if_cancelled)
+
+        self._busy(f"Listing {left.name} and {right.name}…")
+        job: Job[Any] = self.workers.submit(
+            work,
+            lambda result: self._shown(job, result, (left, right)),
+            lambda error: self._failed(job, error),
+            f"compare {left.name} and {right.name}",
+        )
+        self.job = job
+
+    def _failed(self, job: Job[Any], error: ModelyardError) -> None:
+        if job is self.job:
+            self._idle(f"Could not compare: {error.message}", error=True)
+
+    def _shown(
+        self, job: Job[Any], result: RegistryComparison, sides: tuple[Profile, Profile]
+    ) -> None:
+        if job is not self.job:
+            return
+        self.comparison, self.compared = result, sides
+        self.table.setHeaderLabels(
+            ["Model", "Status", result.left_name, result.right_name, "Differences"]
+        )
+        self.table.clear()
+        items = []
+        for row in result.rows:
+            item = QTreeWidgetItem(
+                [
+                    row.name,
+                    STATUS_WORDS[row.status],
+                    row.side("left"),
+                    row.side("right"),
+                    "; ".join(row.differences),
+                ]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, row.status.value)
+            item.setForeground(1, QBrush(QColor(STATUS_COLORS[row.status])))
+            item.setToolTip(4, "\n".join(row.differences))
+            items.append(item)
+        self.table.addTopLevelItems(items)
+        for column, width in enumerate((200, 90, 330, 330)):
+            self.table.setColumnWidth(column, width)
+        first = self.table.topLevelItem(0)
+        if first is not None:
+            self.table.setCurrentItem(first)
+        self._refilter()
+        self.export_button.setEnabled(True)
+        self._idle(result.summary() + ".")
+
+    def _describe(self, item: QTreeWidgetItem | None) -> None:
+        """The selected model in full below the table (the columns are cut to fit)."""
+        row = None
+        if item is not None and self.comparison is not None:
+            row = next((r for r in self.comparison.rows if r.name == item.text(0)), None)
+        if row is None or self.comparison is None:
+            self.detail.hide()
+            return
+        color = STATUS_COLORS[row.status]
+        lines = [
+            f"<b>{escape(row.name)}</b> — <span style='color:{color}'>"
+            f"{STATUS_WORDS[row.status]}</span>",
+            f"<b>{escape(self.comparison.left_name)}</b>: {escape(row.side('left'))}",
+            f"<b>{escape(self.comparison.right_name)}</b>: {escape(row.side('right'))}",
+        ]
+        lines += [f"• {escape(d)}" for d in row.differences]
+        if row.left is not None and row.right is not None:
+            lines.append(
+                "<i>Double-click or Enter: compare the latest versions field by field.</i>"
+            )
+        self.detail.setText("<br>".join(lines))
+        self.detail.show()
+
+    def _open_versions(self, item: QTreeWidgetItem) -> VersionCompareDialog | None:
+        """The latest versions of a model present on both sides, field by field."""
+        if self.comparison is None or self.compared is None:
+            return None
+        row = next((r for r in self.comparison.rows if r.name == item.text(0)), None)
+        if row is None or row.left is None or row.right is None:
+            self.status.setText(f"{item.text(0)} is only on one side: nothing to compare it with.")
+            return None
+        latest_l = max(row.left.latest_versions, key=version_sort_key, default="")
+        latest_r = max(row.right.latest_versions, key=version_sort_key, default="")
+        if not latest_l or not latest_r:
+            self.status.setText(f"{row.name} has no listed version on one side.")
+            return None
+        left, right = self.compared
+        dialog = VersionCompareDialog(
+            (left, row.name, latest_l),
+            (right, row.name, latest_r),
+            self.connections,
+            self.workers,
+            self,
+        )
+        self.version_dialogs.append(dialog)
+        dialog.show()
+        return dialog
+
+    def _exported_text(self, fmt: str) -> str:
+        assert self.comparison is not None
+        return export_registries(self.comparison, fmt, self.only_differences.isChecked())
+
+    def _suggested_name(self) -> str:
+        assert self.comparison is not None
+        return f"compare-{self.comparison.left_name}-{self.comparison.right_name}"
+
+
+class VersionCompareDialog(_CompareWindow):
+    """Two versions (of one model or of two registries), field by field."""
+
+    def __init__(
+        self,
+        left: tuple[Profile, str, str],
+        right: tuple[Profile, str, str],
+        connections: Connections,
+        workers: WorkerPool,
+        parent: QWidget | None = None,
+    ) -> None:
+        (lp, lm, lv), (rp, rm, rv) = left, right
+        self.left_title = f"{lm} v{lv}" if lp.id == rp.id else f"{lp.name}: {lm} v{lv}"
+        self.right_title = f"{rm} v{rv}" if lp.id == rp.id else f"{rp.name}: {rm} v{rv}"
+        super().__init__(
+            f"Compare {self.left_title} and {self.right_title}",
+            ("Section", "Field", self.left_title, self.right_title, "Change"),
+            parent,
+        )
+        self.resize(900, 640)
+        heading = QLabel(f"<b>{escape(self.left_title)}</b> ↔ <b>{escape(self.right_title)}</b>")
+        heading.setObjectName("compareHeading")
+        self.controls.addWidget(heading, 1)
+        self.rows: list[FieldRow] = []
+        self.only_differences.setChecked(True)
+
+        def work(token: CancelToken) -> tuple[VersionDetail, VersionDetail]:
+            a = load_version_detail(connections.get(lp), lm, lv)
+            token.raise_if_cancelled()
+            return a, load_version_detail(connections.get(rp), rm, rv)
+
+        self._busy(f"Reading {self.left_title} and {self.right_title}…")
+        job: Job[Any] = workers.submit(
+            work,
+            lambda details: self._shown(job, *details),
+            lambda error: self._failed(job, error),
+            f"compare {self.left_title} and {self.right_title}",
+        )
+        self.job = job
+
+    def _failed(self, job: Job[Any], error: ModelyardError) -> None:
+        if job is self.job:
+            self._idle(f"Could not compare: {error.message}", error=True)
+
+    def _shown(self, job: Job[Any], a: VersionDetail, b: VersionDetail) -> None:
+        if job is not self.job:
+            return
+        self.rows = compare_versions(a, b)
+        self.table.clear()
+        items = []
+        for row in self.rows:
+            item = QTreeWidgetItem([row.section, row.name, row.left, row.right, row.note])
+            item.setData(0, Qt.ItemDataRole.UserRole, row.status.value)
+            if row.status is Status.DIFFERENT:
+                for column in (2, 3):
+                    item.setForeground(column, QBrush(QColor("#b45309")))
+            if row.better is not None:  # green: improved; red: got worse (loss going up)
+                item.setForeground(4, QBrush(QColor("#15803d" if row.better else "#b91c1c")))
+            for column in range(5):
+                item.setToolTip(column, item.text(column))
+            items.append(item)
+        self.table.addTopLevelItems(items)
+        for column, width in enumerate((70, 150, 235, 235)):
+            self.table.setColumnWidth(column, width)
+        self._refilter()
+        self.export_button.setEnabled(True)
+        different = sum(r.status is Status.DIFFERENT for r in self.rows)
+        problems = " ".join((*a.problems, *b.problems))
+        self._idle(
+            f"{different} of {len(self.rows)} fields differ."
+            + (f" Note: {problems}" if problems else "")
+        )
+
+    def _exported_text(self, fmt: str) -> str:
+        return export_versions(
+            self.left_title, self.right_title, self.rows, fmt, self.only_differences.isChecked()
+        )
+
+    def _suggested_name(self) -> str:
+        return f"compare-{self.left_title}-{self.right_title}".replace(" ", "-").replace(":", "")

@@ -1,0 +1,113 @@
+"""The comparison windows on two real local registries: registries model by model (filter,
+export, double-click to the latest versions) and two versions of a model from its table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.connectors import open_registry
+from modelyard.core.domain import Stage
+from modelyard.core.profiles import Profile, ProfileStore
+from modelyard.core.secrets import SecretStore
+from modelyard.ui.compare_view import RegistryCompareDialog, VersionCompareDialog
+from tests.conftest import save_artifact
+from tests.ui.test_details_pane import open_window, select_model
+
+
+def test_compare_registries_filter_export_and_drill_down(
+    qtbot: QtBot,
+    demo_profile: Profile,
+    prod_profile: Profile,
+    store: ProfileStore,
+    secrets: SecretStore,
+    tmp_path: Path,
+) -> None:
+    prod = open_registry(prod_profile, secrets)
+    try:
+        prod.transition_stage("churn-classifier", "5", Stage.PRODUCTION, archive_existing=True)
+        prod.set_alias("demand-forecast", "champion", "6")
+    finally:
+        prod.close()
+    window = open_window(qtbot, store)
+    window.compare_action.trigger()
+    dialog = window.compare_dialog
+    assert isinstance(dialog, RegistryCompareDialog)
+    assert (dialog.left.currentText(), dialog.right.currentText()) == ("demo", "prod")
+    with qtbot.waitSignal(dialog.finished_loading, timeout=60_000):
+        dialog.compare_button.click()
+    assert dialog.status.text() == "6 models: 4 same, 2 different, 0 only in demo, 0 only in prod."
+    assert len(dialog.visible_rows()) == 6
+    dialog.only_differences.setChecked(True)
+    shown = dialog.visible_rows()
+    assert [r[0] for r in shown] == ["churn-classifier", "demand-forecast"]
+    assert shown[1][4] == "@champion: v7 ≠ v6"
+    dialog.search.setText("demand")
+    assert [r[0] for r in dialog.visible_rows()] == ["demand-forecast"]
+    dialog.search.clear()
+    dialog.only_differences.setChecked(False)
+    dialog.table.setCurrentItem(dialog.table.topLevelItem(0))
+    assert "Production: v4 ≠ v5" in dialog.detail.text()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    dialog.grab().save(str(save_artifact("compare-registries.png")))
+    dialog.only_differences.setChecked(True)
+
+    target = tmp_path / "diff.json"
+    dialog.save_path = lambda fmt, suggested: str(target)
+    dialog.export("json")
+    data = json.loads(target.read_text())
+    assert [m["name"] for m in data["models"]] == ["churn-classifier", "demand-forecast"]
+    assert dialog.status.text() == f"Exported to {target}"
+
+    churn = dialog.table.topLevelItem(0)
+    assert churn is not None and churn.text(0) == "churn-classifier"
+    versions = dialog._open_versions(churn)
+    assert isinstance(versions, VersionCompareDialog)
+    qtbot.waitUntil(lambda: versions.job is None, timeout=60_000)
+    assert versions.left_title == "demo: churn-classifier v5"
+    rows = {(r[0], r[1]): r for r in versions.visible_rows()}  # only differences by default
+    assert rows[("Version", "stage")][2:4] == ["Staging", "Production"]
+    assert ("Params", "C") not in rows  # the same version: same params
+    dialog.swap()
+    assert (dialog.left.currentText(), dialog.right.currentText()) == ("prod", "demo")
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=60_000)
+    assert dialog.table.headerItem().text(2) == "prod"
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    versions.close()
+    dialog.close()
+    window.close()
+
+
+def test_compare_two_versions_from_the_versions_table(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "demo", "churn-classifier")
+    view = window.details.model_view
+    view.tabs.setCurrentIndex(2)  # Versions
+    assert not view.compare_button.isEnabled()
+    table = view.table
+    selection = table.selectionModel()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for row in range(table.rowCount()):
+        if table.item(row, 0).text() in ("v4", "v5"):
+            selection.select(table.model().index(row, 0), flags)
+    assert view.selected_versions() == ["4", "5"]
+    assert view.compare_button.isEnabled()
+    view.compare_button.click()
+    (dialog,) = window.details.compare_dialogs
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=60_000)
+    rows = {(r[0], r[1]): r for r in dialog.visible_rows()}
+    assert rows[("Version", "stage")][2:4] == ["Production", "Staging"]
+    assert rows[("Metrics", "val_accuracy")][4].startswith("+")
+    assert dialog.status.text().endswith("fields differ.")
+    dialog.only_differences.setChecked(False)
+    assert len(dialog.visible_rows()) > len(rows)
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    dialog.only_differences.setChecked(True)
+    dialog.grab().save(str(save_artifact("compare-versions.png")))
+    dialog.close()
+    window.close()
