@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self.details.serveRequested.connect(self.serve_version)
         self.downloads = DownloadManager(self.connections, self.workers, self)
         self.downloads_dialog: DownloadsDialog | None = None
+        self.compare_dialog: RegistryCompareDialog | None = None
         self.servers: list[LocalServer] = []
         self.serve_dialogs: list[ServeDialog] = []
         self.choose_folder: Callable[[str], str | None] = self._ask_folder

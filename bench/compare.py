@@ -1,0 +1,103 @@
+"""Compare two registries: Modelyard's comparison against listing both with raw MLflow calls.
+
+    .venv/bin/python bench/compare.py [--models 2000]
+
+Two real ``mlflow server`` processes with the same models, a few of them changed on one side.
+The floor is listing both registries one after the other through MLflow's RestStore (1000 per
+page, what a script would do); Modelyard lists both at the same time and compares. Prints JSON:
+seconds for both, and the ratio. Target (DESIGN.md §5): compare ≤ 1.2 × listing both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from _common import emit, median_seconds
+
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", type=int, default=2000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="modelyard-bench-") as tmp:
+        os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
+        from mlflow.store.model_registry.rest_store import RestStore
+        from mlflow.utils.rest_utils import MlflowHostCreds
+        from tests.support.servers import start_server
+
+        from modelyard.core.compare import compare_registries
+        from modelyard.core.connectors import open_registry
+        from modelyard.core.profiles import MlflowServerSettings, Profile
+        from modelyard.core.secrets import SecretStore
+
+        servers = [start_server(Path(tmp) / name) for name in ("left", "right")]
+        try:
+            stores = []
+            for index, server in enumerate(servers):
+                creds = MlflowHostCreds(server.url)
+                store = RestStore(lambda creds=creds: creds)
+                stores.append(store)
+                names = [f"bench-{i:05d}" for i in range(args.models)]
+                if index == 1:  # the right side differs a little
+                    names = names[: args.models - 10] + [f"extra-{i}" for i in range(10)]
+                with ThreadPoolExecutor(8) as pool:
+                    list(pool.map(store.create_registered_model, names))
+                for i in range(0, args.models, max(args.models // 20, 1)):
+                    store.update_registered_model(f"bench-{i:05d}", f"side {index}")
+
+            not_prompt = "tag.`mlflow.prompt.is_prompt` != 'true'"
+
+            def raw_list_both() -> int:
+                count = 0
+                for store in stores:
+                    token = None
+                    while True:
+                        page = store.search_registered_models(
+                            not_prompt, max_results=1000, page_token=token
+                        )
+                        count += len(page)
+                        token = page.token
+                        if not token:
+                            break
+                return count
+
+            secrets = SecretStore(session_only=True)
+            registries = [
+                open_registry(
+                    Profile(name=side, settings=MlflowServerSettings(url=server.url)), secrets
+                )
+                for side, server in zip(("left", "right"), servers, strict=True)
+            ]
+
+            def modelyard_compare() -> object:
+                return compare_registries(registries[0], registries[1])
+
+            floor = median_seconds(raw_list_both, repeat=3)
+            ours = median_seconds(modelyard_compare, repeat=3)
+            summary = compare_registries(registries[0], registries[1]).summary()
+            for registry in registries:
+                registry.close()
+            emit(
+                {
+                    "models_per_registry": args.models,
+                    "list_both_raw_s": round(floor, 4),
+                    "compare_s": round(ours, 4),
+                    "compare_ratio": round(ours / floor, 3),
+                    "target_ratio": 1.2,
+                    "result": summary,
+                }
+            )
+        finally:
+            for server in servers:
+                server.stop()
+
+
+if __name__ == "__main__":
+    main()
