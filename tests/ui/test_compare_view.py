@@ -111,3 +111,26 @@ def test_compare_two_versions_from_the_versions_table(
     dialog.grab().save(str(save_artifact("compare-versions.png")))
     dialog.close()
     window.close()
+
+
+def test_compare_with_from_the_tree_menu_starts_at_once(
+    qtbot: QtBot, demo_profile: Profile, prod_profile: Profile, store: ProfileStore
+) -> None:
+    window = open_window(qtbot, store)
+    dialog = window.compare_registries(prod_profile, demo_profile)
+    assert dialog is not None and dialog.job is not None  # started without a click
+    assert (dialog.left.currentText(), dialog.right.currentText()) == ("prod", "demo")
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=60_000)
+    assert dialog.status.text().startswith("6 models: 6 same")
+    dialog.close()
+    window.close()
+
+
+def test_compare_needs_two_profiles(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    window = open_window(qtbot, store)
+    window.compare_action.trigger()
+    assert window.compare_dialog is None
+    assert "needs two registry profiles" in window.statusBar().currentMessage()
+    window.close()

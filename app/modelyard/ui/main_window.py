@@ -224,7 +224,7 @@ class MainWindow(QMainWindow):
         self.compare_action = QAction(icons.icon("compare"), "&Compare registries…", self)
         self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.compare_action.setToolTip("Compare two registries side by side (Ctrl+Shift+C)")
-        self.compare_action.triggered.connect(self.compare_registries)
+        self.compare_action.triggered.connect(lambda: self.compare_registries())
         view_menu.addAction(self.compare_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(about)
@@ -252,6 +252,14 @@ class MainWindow(QMainWindow):
             self.delete_profile_action,
         ):
             menu.addAction(action)
+        others = [p for p in self.tree_model.profiles() if p.id != node.profile.id]
+        if others:
+            compare = menu.addMenu("Compare with")
+            for other in others:
+                action = compare.addAction(other.name)
+                action.triggered.connect(
+                    lambda _=False, a=node.profile, b=other: self.compare_registries(a, b)
+                )
         menu.addSeparator()
         menu.addAction(self.new_profile_action)
         menu.popup(self.tree.viewport().mapToGlobal(pos))
@@ -536,8 +544,11 @@ class MainWindow(QMainWindow):
         self.downloads.enqueue(profile, model, version, selected, target)
         self.show_downloads()
 
-    def compare_registries(self) -> RegistryCompareDialog | None:
-        """Open the registry comparison (the selected registry on the left)."""
+    def compare_registries(
+        self, left: Profile | None = None, right: Profile | None = None
+    ) -> RegistryCompareDialog | None:
+        """Open the registry comparison (the selected registry on the left); with both sides
+        given (tree menu "Compare with ▸"), compare right away."""
         profiles = self.tree_model.profiles()
         if len(profiles) < 2:
             self.statusBar().showMessage(
@@ -545,14 +556,18 @@ class MainWindow(QMainWindow):
             )
             return None
         dialog = RegistryCompareDialog(profiles, self.connections, self.workers, self)
-        selected = self.selected_profile()
-        if selected is not None:
-            index = dialog.left.findData(selected.id)
+        left = left or self.selected_profile()
+        if left is not None:
+            index = dialog.left.findData(left.id)
             dialog.left.setCurrentIndex(index)
             dialog.right.setCurrentIndex(1 if index == 0 else 0)
+        if right is not None:
+            dialog.right.setCurrentIndex(dialog.right.findData(right.id))
         self.compare_dialog = dialog
         dialog.show()
         dialog.raise_()
+        if left is not None and right is not None:
+            dialog.start()
         return dialog
 
     def show_downloads(self) -> None:
