@@ -224,7 +224,7 @@ class MainWindow(QMainWindow):
         self.compare_action = QAction(icons.icon("compare"), "&Compare registries…", self)
         self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.compare_action.setToolTip("Compare two registries side by side (Ctrl+Shift+C)")
-        self.compare_action.triggered.connect(lambda: self.compare_registries())
+        self.compare_action.triggered.connect(self._compare_from_menu)
         view_menu.addAction(self.compare_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(about)
@@ -543,6 +543,9 @@ class MainWindow(QMainWindow):
         target = Path(folder) / f"{model}-v{version}"
         self.downloads.enqueue(profile, model, version, selected, target)
         self.show_downloads()
+
+    def _compare_from_menu(self) -> None:
+        self.compare_registries()  # not connected directly: triggered(bool) would pass `checked`
 
     def compare_registries(
         self, left: Profile | None = None, right: Profile | None = None
