@@ -160,6 +160,10 @@ def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
     from modelyard.core.connectors._policy import apply_process_policy
 
     apply_process_policy()  # before MLflow is imported: its log level is read at import
+    import logging
+
+    # Saving a model pins the environment's pip; a frozen app has no pip: say it once, not 23x.
+    logging.getLogger("mlflow.utils.environment").setLevel(logging.ERROR)
     import numpy as np
     from mlflow.entities import Metric, Param, RunStatus, RunTag
     from mlflow.entities.model_registry import ModelVersionTag, RegisteredModelTag

@@ -47,6 +47,9 @@ class _SelfTest:
         if time.monotonic() - self.started > SELFTEST_TIMEOUT_S:
             self._finish(3, "self-test: timed out waiting for the registry")
             return
+        if window.demo_error:
+            self._finish(4, f"self-test: the demo registry failed: {window.demo_error}")
+            return
         if model.rowCount() == 0:
             return
         profile = model.index(0, 0)

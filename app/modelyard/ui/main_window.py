@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self.downloads = DownloadManager(self.connections, self.workers, self)
         self.downloads_dialog: DownloadsDialog | None = None
         self.compare_dialog: RegistryCompareDialog | None = None
+        self.demo_error: str | None = None  # why the demo registry could not be prepared
         self.servers: list[LocalServer] = []
         self.serve_dialogs: list[ServeDialog] = []
         self.choose_folder: Callable[[str], str | None] = self._ask_folder
@@ -443,6 +444,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Demo registry ready.", 5000)
 
     def _demo_failed(self, error: ModelyardError) -> None:
+        self.demo_error = error.message
         self.busy.setVisible(False)
         self.show_error(f"Could not prepare the demo registry: {error.message}")
 
