@@ -103,3 +103,29 @@ def test_demo_is_prepared_in_the_background(qtbot: QtBot, store: ProfileStore) -
     qtbot.waitUntil(lambda: window.tree_model.rowCount(source) == 6, timeout=60_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
+
+
+def test_filter_by_alias(qtbot: QtBot, demo_profile: Profile, store: ProfileStore) -> None:
+    window = open_window(qtbot, store)
+    expand_and_wait(qtbot, window, "demo")
+    demo = window.proxy.index(0, 0)
+
+    def shown() -> list[str]:
+        return sorted(
+            str(window.proxy.index(r, 0, demo).data()) for r in range(window.proxy.rowCount(demo))
+        )
+
+    window.search.setText("@candidate")
+    qtbot.waitUntil(lambda: shown() == ["image-quality-scorer"], timeout=5_000)
+    window.search.setText("@champ")  # aliases starting with it
+    qtbot.waitUntil(lambda: len(shown()) == 4, timeout=5_000)
+    assert "price-elasticity" not in shown()
+    window.search.setText("baseline")  # plain text: names and aliases
+    qtbot.waitUntil(lambda: shown() == ["demand-forecast"], timeout=5_000)
+    window.search.setText("@")  # anything with an alias
+    qtbot.waitUntil(lambda: len(shown()) == 5, timeout=5_000)
+    assert "price-elasticity" not in shown()
+    window.search.clear()
+    qtbot.waitUntil(lambda: len(shown()) == 6, timeout=5_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()

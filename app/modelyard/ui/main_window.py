@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
+    QPersistentModelIndex,
     QPoint,
     QSettings,
     QSortFilterProxyModel,
@@ -56,7 +57,8 @@ FILTER_DELAY_MS = 150
 
 
 class RegistryFilter(QSortFilterProxyModel):
-    """Case-insensitive filter on names; parents of matches stay, children of matches show."""
+    """Case-insensitive filter on names and aliases ("@champion" looks at aliases only);
+    parents of matches stay, children of matches show."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +66,28 @@ class RegistryFilter(QSortFilterProxyModel):
         self.setAutoAcceptChildRows(True)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(Column.NAME)
+        self.needle = ""
+
+    def set_needle(self, text: str) -> None:
+        """Filter by ``text`` (empty: show everything)."""
+        self.needle = text.strip().lower()
+        self.setFilterFixedString(self.needle)  # also makes the proxy filter again
+
+    def filterAcceptsRow(  # overrides QSortFilterProxyModel.filterAcceptsRow
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        """A row matches when its name or its aliases contain the text."""
+        if not self.needle:
+            return True
+        model = self.sourceModel()
+        aliases = str(model.index(source_row, Column.ALIASES, source_parent).data() or "")
+        if self.needle.startswith("@"):
+            wanted = self.needle[1:]  # "@" alone: everything that has an alias
+            return bool(aliases.strip()) and any(
+                a.split("→", 1)[0].strip().lower().startswith(wanted) for a in aliases.split(",")
+            )
+        name = str(model.index(source_row, Column.NAME, source_parent).data() or "")
+        return self.needle in name.lower() or self.needle in aliases.lower()
 
 
 class MainWindow(QMainWindow):
@@ -86,7 +110,9 @@ class MainWindow(QMainWindow):
 
         self.search = QLineEdit()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("Filter registries, models and versions  (Ctrl+F)")
+        self.search.setPlaceholderText(
+            "Filter by name or alias, @champion for aliases only  (Ctrl+F)"
+        )
         self.search.setClearButtonEnabled(True)
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -476,7 +502,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _apply_filter(self) -> None:
         text = self.search.text().strip()
-        self.proxy.setFilterFixedString(text)
+        self.proxy.set_needle(text)
         if text:
             self.tree_model.load_all_models()
             for row in range(self.proxy.rowCount()):
