@@ -8,7 +8,7 @@ parallel; a run that cannot be read only leaves its card without a metric.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -64,10 +64,23 @@ def versions_with_metrics(
     ]
 
 
-def _metrics_of(registry: Registry, version: VersionSummary) -> dict[str, float]:
+# Runs in these states no longer log metrics: what was read once stays true.
+ENDED_RUN = {"FINISHED", "FAILED", "KILLED"}
+
+
+def _metrics_of(
+    registry: Registry, version: VersionSummary, cache: MutableMapping[str, Mapping[str, float]]
+) -> Mapping[str, float]:
     try:
         if version.run_id:
-            return dict(registry.get_run(version.run_id).metrics)
+            known = cache.get(version.run_id)
+            if known is not None:
+                return known
+            run = registry.get_run(version.run_id)
+            metrics = MappingProxyType(dict(run.metrics))
+            if run.status.upper() in ENDED_RUN:
+                cache[version.run_id] = metrics
+            return metrics
         if version.model_id:
             return registry.logged_model_metrics(version.model_id)
     except ModelyardError:
@@ -76,9 +89,15 @@ def _metrics_of(registry: Registry, version: VersionSummary) -> dict[str, float]
 
 
 def load_board(
-    registry: Registry, name: str, check: Callable[[], None] = lambda: None
+    registry: Registry,
+    name: str,
+    check: Callable[[], None] = lambda: None,
+    run_metrics: MutableMapping[str, Mapping[str, float]] | None = None,
 ) -> BoardData:
-    """Read the board of model ``name``; ``check`` raises to stop early (cancellation)."""
+    """Read the board of model ``name``; ``check`` raises to stop early (cancellation).
+    ``run_metrics`` (run id → metrics of ended runs) is read from and filled, so reloading the
+    board after a promotion does not read every run again."""
+    cache: MutableMapping[str, Mapping[str, float]] = {} if run_metrics is None else run_metrics
     model = registry.get_model(name)
     check()
     versions = all_versions(registry, name)
@@ -94,7 +113,7 @@ def load_board(
     check()
     chosen = versions_with_metrics(versions, model.aliases)
     with ThreadPoolExecutor(max_workers=METRIC_WORKERS) as pool:
-        found = list(pool.map(lambda v: _metrics_of(registry, v), chosen))
+        found = list(pool.map(lambda v: _metrics_of(registry, v, cache), chosen))
     metrics = {v.version: MappingProxyType(m) for v, m in zip(chosen, found, strict=True) if m}
     return BoardData(
         model,

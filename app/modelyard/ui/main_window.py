@@ -485,7 +485,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def refresh_selected(self) -> None:
-        """Reload the selected registry or model (a version reloads its model)."""
+        """Reload the selected registry or model (a version reloads its model); an explicit
+        reload also forgets the run metrics remembered for the cards."""
+        self.details.forget_run_metrics()
         index = self.tree.currentIndex()
         if not index.isValid():
             for row in range(self.tree_model.rowCount()):

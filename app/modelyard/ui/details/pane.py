@@ -3,7 +3,7 @@ thread. A newer selection cancels the older load, so stale data is never shown."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -130,6 +130,8 @@ class DetailsPane(QStackedWidget):
         self._sticky: tuple[str, str] | None = None  # a message that outlives the next reload
         self._metric_cache: dict[tuple[str, str], tuple[MetricPoint, ...]] = {}
         self._capabilities: dict[str, Capabilities] = {}  # per profile, from its last load
+        # Per profile: run id → metrics of ended runs (cards' key metric; never change).
+        self._run_metrics: dict[str, dict[str, Mapping[str, float]]] = {}
 
         self.placeholder = QLabel(
             "Select a registry, model or version on the left.\n\n"
@@ -238,8 +240,10 @@ class DetailsPane(QStackedWidget):
             name = node.payload.name
             self.model_view.show_loading()
 
+            cache = self._run_metrics.setdefault(profile.id, {})
+
             def load_model(token: CancelToken) -> BoardData:
-                return load_board(connections.get(profile), name, token.raise_if_cancelled)
+                return load_board(connections.get(profile), name, token.raise_if_cancelled, cache)
 
             job: Job[Any] = self.workers.submit(
                 load_model,
@@ -505,6 +509,10 @@ class DetailsPane(QStackedWidget):
         self.workers.submit(
             lambda _token: work(connections.get(profile)), done, failed, success.lower()
         )
+
+    def forget_run_metrics(self) -> None:
+        """Read runs' metrics again on the next load (the user asked for a reload)."""
+        self._run_metrics.clear()
 
     def _shown_snapshot(self) -> Snapshot | None:
         view = self.model_view

@@ -1,0 +1,45 @@
+"""The promotion board's data on the real demo registry: versions, access, card metrics, and
+run metrics read once per run (ended runs do not change)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelyard.core.board import load_board, metric_choices
+from modelyard.core.connectors import open_registry
+from modelyard.core.profiles import Profile
+from modelyard.core.secrets import SecretStore
+
+
+class CountingRuns:
+    """The real registry, with a count of get_run calls (a spy, not a fake)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.runs = 0
+
+    def get_run(self, run_id: str) -> Any:
+        self.runs += 1
+        return self.inner.get_run(run_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_board_reads_each_ended_run_once(demo_profile: Profile, secrets: SecretStore) -> None:
+    registry = open_registry(demo_profile, secrets)
+    try:
+        spy = CountingRuns(registry)
+        cache: dict[str, Any] = {}
+        first = load_board(spy, "churn-classifier", run_metrics=cache)  # type: ignore[arg-type]
+        assert [v.version for v in first.versions] == ["5", "4", "3", "2", "1"]
+        assert first.access.edit is True and first.requests == {}
+        assert spy.runs == 5 and len(cache) == 5
+        assert metric_choices(first.metrics)[0] == "accuracy"  # a familiar quality metric
+        again = load_board(spy, "churn-classifier", run_metrics=cache)  # type: ignore[arg-type]
+        assert spy.runs == 5  # nothing read again
+        assert again.metrics == first.metrics
+        load_board(spy, "churn-classifier")  # type: ignore[arg-type]
+        assert spy.runs == 10  # without a cache every run is read
+    finally:
+        registry.close()
