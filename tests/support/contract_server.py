@@ -11,6 +11,10 @@ from open-source MLflow, checks the bearer token on every API call, and forwards
   model permission levels (CAN_READ reads; CAN_EDIT may request; CAN_MANAGE_STAGING_VERSIONS
   moves between None/Staging/Archived; CAN_MANAGE(_PRODUCTION_VERSIONS) anywhere) with a 403
   ``PERMISSION_DENIED`` otherwise, and no alias endpoints (aliases are Unity Catalog's).
+* A version's files the way the workspace registry serves them (MLflow's
+  DatabricksModelsArtifactRepository, "developer stable"): ``model-versions/list-artifacts``
+  (paged) and ``model-versions/get-signed-download-uri``, whose URL points at a stand-in for
+  cloud storage that checks the signature and the returned headers and refuses a bearer token.
 * Unity Catalog: ``/api/2.0/mlflow/unity-catalog/…`` in UC's shapes (aliases as
   ``{alias, version}``, tags as lists, search results without tags or aliases, no stages).
 * AzureML: the workspace-scoped prefix ``/mlflow/v2.0/subscriptions/…/workspaces/<ws>``, which
@@ -46,6 +50,9 @@ AZURE_PREFIX = re.compile(
     r"^/mlflow/v2\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
     r"/providers/Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?P<rest>/.*)$"
 )
+LIST_ARTIFACTS = "/api/2.0/mlflow/model-versions/list-artifacts"
+SIGNED_DOWNLOAD = "/api/2.0/mlflow/model-versions/get-signed-download-uri"
+SIGNED_PREFIX = "/signed-storage/"
 MANAGING = {"CAN_MANAGE", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE_STAGING_VERSIONS"}
 REQUESTING = MANAGING | {"CAN_EDIT"}
 WRITE_PATHS = (
@@ -83,6 +90,9 @@ class Contract:
     seen: list[dict[str, str]] = field(default_factory=list)
     requests_by_version: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     request_count: int = 0
+    list_page_size: int = 1000
+    storage_requests: list[dict[str, str]] = field(default_factory=list)
+    signing_key: str = field(default_factory=lambda: secrets.token_hex(16))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, who: str, lifetime: int | None = None) -> str:
@@ -109,6 +119,13 @@ class Contract:
 
     def level(self, who: str) -> str:
         return self.permissions.get(who, "CAN_MANAGE")
+
+    def sign(self, path: str) -> str:
+        """The signature of a pre-signed storage URL for ``path``."""
+        import hashlib
+        import hmac
+
+        return hmac.new(self.signing_key.encode(), path.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _versions_uc(version: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
@@ -183,6 +200,9 @@ class _Handler(BaseHTTPRequestHandler):
             {"method": method, "path": path, "authorization": self.headers.get("Authorization", "")}
         )
         if self._discovery(method, path, body):
+            return
+        if path.startswith(SIGNED_PREFIX):
+            self._signed_storage(method, path)
             return
         who = self.contract.who(self.headers.get("Authorization"))
         if who is None:
@@ -314,6 +334,9 @@ class _Handler(BaseHTTPRequestHandler):
             model["id"] = "f" * 32
             self._send(200, {"registered_model_databricks": model})
             return
+        if path in (LIST_ARTIFACTS, SIGNED_DOWNLOAD) and method == "GET":
+            self._model_version_artifacts(path, query)
+            return
         if path.startswith("/api/2.0/mlflow/transition-requests/"):
             self._transition_requests(method, path.rsplit("/", 1)[-1], query, body, who)
             return
@@ -337,6 +360,88 @@ class _Handler(BaseHTTPRequestHandler):
                 self._deny(f"User {who} does not have permission to 'Manage' on this model.")
                 return
         self._relay(method, path, query, body)
+
+    # --- a model version's files: list-artifacts, signed download URIs, "cloud storage" ------
+    def _version_root(self, name: str, version: str) -> str | None:
+        status, payload = self._forward(
+            "GET",
+            "/api/2.0/mlflow/model-versions/get-download-uri",
+            urlencode({"name": name, "version": version}),
+            b"",
+        )
+        if status != 200:
+            self._send(status, payload)
+            return None
+        return urlsplit(str(payload.get("artifact_uri", ""))).path.strip("/")
+
+    def _backend_list(self, full: str) -> list[dict[str, Any]] | None:
+        status, payload = self._forward(
+            "GET", "/api/2.0/mlflow-artifacts/artifacts", urlencode({"path": full}), b""
+        )
+        return list(payload.get("files", [])) if status == 200 else None
+
+    def _model_version_artifacts(self, path: str, query: str) -> None:
+        params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        root = self._version_root(params.get("name", ""), params.get("version", ""))
+        if root is None:
+            return
+        rel = params.get("path", "").strip("/")
+        if path == SIGNED_DOWNLOAD:
+            token = self.contract.sign(f"{root}/{rel}")
+            self._send(
+                200,
+                {
+                    "signed_uri": f"{self.contract.url}{SIGNED_PREFIX}{token}/{root}/{rel}",
+                    "headers": [{"name": "x-ms-blob-type", "value": "BlockBlob"}],
+                },
+            )
+            return
+        listed = self._backend_list(f"{root}/{rel}" if rel else root) or []
+        files = [
+            {
+                "path": f"{rel}/{f['path']}" if rel else str(f["path"]),
+                "is_dir": bool(f.get("is_dir")),
+                **({} if f.get("is_dir") else {"file_size": int(f.get("file_size") or 0)}),
+            }
+            for f in listed
+        ]
+        if not files and rel:  # a file: the service lists it alone under its own path
+            parent, _, leaf = rel.rpartition("/")
+            around = self._backend_list(f"{root}/{parent}" if parent else root) or []
+            files = [
+                {"path": rel, "is_dir": False, "file_size": int(f.get("file_size") or 0)}
+                for f in around
+                if f["path"] == leaf and not f.get("is_dir")
+            ]
+        start = int(params.get("page_token") or 0)
+        page = files[start : start + self.contract.list_page_size]
+        out: dict[str, Any] = {"files": page}
+        if start + self.contract.list_page_size < len(files):
+            out["next_page_token"] = str(start + self.contract.list_page_size)
+        self._send(200, out)
+
+    def _signed_storage(self, method: str, path: str) -> None:
+        """Like a cloud store's pre-signed URL: the signature is the credential; a bearer token
+        is refused (S3/Azure reject a second auth mechanism); the returned headers are required."""
+        token, _, full = path.removeprefix(SIGNED_PREFIX).partition("/")
+        self.contract.storage_requests.append(dict(self.headers))
+        if self.headers.get("Authorization"):
+            self._send(400, b"<Error>Only one auth mechanism allowed</Error>", "application/xml")
+            return
+        if (
+            method != "GET"
+            or token != self.contract.sign(full)
+            or (self.headers.get("x-ms-blob-type") != "BlockBlob")
+        ):
+            self._send(403, b"<Error>AuthenticationFailed</Error>", "application/xml")
+            return
+        response = requests.get(
+            f"{self.contract.backend}/api/2.0/mlflow-artifacts/artifacts/{full}", timeout=30
+        )
+        if response.status_code != 200:
+            self._send(404, b"<Error>BlobNotFound</Error>", "application/xml")
+            return
+        self._send(200, response.content, "application/octet-stream")
 
     def _deny(self, message: str) -> None:
         self._send(403, {"error_code": "PERMISSION_DENIED", "message": message})

@@ -218,3 +218,97 @@ def _repository(location: str) -> Any:
             "(e.g. boto3 for s3, azure-storage-blob for wasbs, google-cloud-storage for gs).",
             ErrorKind.INVALID,
         ) from None
+
+
+LIST_VERSION_ARTIFACTS = "/api/2.0/mlflow/model-versions/list-artifacts"
+SIGNED_DOWNLOAD_URI = "/api/2.0/mlflow/model-versions/get-signed-download-uri"
+
+
+def model_version_of(location: str) -> tuple[str, str] | None:
+    """``models:/<name>/<version>`` → (name, version); None for any other location."""
+    if not location.startswith("models:/"):
+        return None
+    name, _, version = location.removeprefix("models:/").rpartition("/")
+    return (name, version) if name and version else None
+
+
+class ModelVersionArtifacts(ArtifactAccess):
+    """A Databricks workspace-registry version's files, the way MLflow's own client reads them
+    (``model-versions/list-artifacts`` and ``get-signed-download-uri``, "developer stable" in
+    MLflow): listed with this profile's session, downloaded from the pre-signed storage URL with
+    the headers the service names and *without* the workspace token (the signature is the
+    credential; cloud stores refuse a second one, and the token must not leave the workspace).
+    Other locations are read as ArtifactAccess reads them."""
+
+    def __init__(self, host: str, session: requests.Session) -> None:
+        super().__init__(host, session)
+        self._storage = requests.Session()
+
+    def list_dir(self, location: str, path: str = "") -> list[ArtifactEntry]:
+        """Entries directly below ``path`` of a version (paged by the service)."""
+        version = model_version_of(location)
+        if version is None:
+            return super().list_dir(location, path)
+        path = safe_relative(path)
+        host, session = self._require_session()
+        entries: list[ArtifactEntry] = []
+        token: str | None = None
+        while True:
+            params = {"name": version[0], "version": version[1], "path": path}
+            if token:
+                params["page_token"] = token
+            response = session.get(
+                f"{host}{LIST_VERSION_ARTIFACTS}", params=params, timeout=TIMEOUT
+            )
+            _check(response)
+            data = response.json()
+            files = list(data.get("files") or [])
+            if len(files) == 1 and files[0].get("path") == path and not files[0].get("is_dir"):
+                return [ArtifactEntry(path, False, files[0].get("file_size"))]  # path is a file
+            for item in files:
+                is_dir = bool(item.get("is_dir"))
+                size = None if is_dir else item.get("file_size")
+                entries.append(
+                    ArtifactEntry(
+                        safe_relative(str(item.get("path", ""))),
+                        is_dir,
+                        int(size) if size is not None else None,
+                    )
+                )
+            token = data.get("next_page_token")
+            if not files or not token:
+                break
+        return sorted(entries, key=lambda e: (not e.is_dir, e.path))
+
+    def open(self, location: str, path: str) -> ArtifactStream:
+        """One file of a version, streamed from its pre-signed URL."""
+        version = model_version_of(location)
+        if version is None:
+            return super().open(location, path)
+        path = safe_relative(path)
+        host, session = self._require_session()
+        response = session.get(
+            f"{host}{SIGNED_DOWNLOAD_URI}",
+            params={"name": version[0], "version": version[1], "path": path},
+            timeout=TIMEOUT,
+        )
+        _check(response)
+        data = response.json()
+        signed = str(data.get("signed_uri") or "")
+        if not signed:
+            raise RegistryError(
+                f"The workspace gave no download address for {path}.", ErrorKind.SERVER
+            )
+        headers = {
+            str(h["name"]): str(h["value"])
+            for h in data.get("headers") or []
+            if "name" in h and "value" in h
+        }
+        stream = self._storage.get(signed, headers=headers, stream=True, timeout=TIMEOUT)
+        if stream.status_code == 404:
+            stream.close()
+            raise FileNotFoundError(path)
+        _check(stream)
+        length = stream.headers.get("Content-Length")
+        known = int(length) if length and length.isdigit() else None
+        return ArtifactStream(known, stream.iter_content(CHUNK), stream.close)

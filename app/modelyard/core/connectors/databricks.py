@@ -19,7 +19,7 @@ from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStor
 from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
 
-from modelyard.core.connectors._artifacts import ArtifactAccess
+from modelyard.core.connectors._artifacts import ArtifactAccess, ModelVersionArtifacts
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.domain import (
     Access,
@@ -305,6 +305,11 @@ class WorkspaceRegistry(MlflowStoreRegistry):
             params["comment"] = comment
         self._api("DELETE", "/api/2.0/mlflow/transition-requests/delete", params=params)
 
+    def artifact_location(self, model: str, version: str) -> str:
+        """The version itself: its files are listed and downloaded through the registry
+        (``model-versions/list-artifacts`` and pre-signed URLs), not through ``dbfs:/``."""
+        return f"models:/{model}/{version}"
+
     def server_history(self, model: str, version: str) -> tuple[StageEvent, ...]:
         """The open requests of the version, as history entries the service keeps."""
         return tuple(
@@ -399,6 +404,7 @@ def _open(
     permission: Callable[[str], Access] = lambda model: workspace_permission(  # noqa: E731
         session, host, model
     )
+    common["artifacts"] = ModelVersionArtifacts(host, session)
     return WorkspaceRegistry(
         session=session,
         host=host,

@@ -1,0 +1,46 @@
+"""Contract tests: a Databricks workspace-registry version's files (model file, browsing,
+download) through list-artifacts and pre-signed URLs; the workspace token never reaches storage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from modelyard.core.connectors import open_registry
+from modelyard.core.download import plan_download, run_download
+from modelyard.core.secrets import SecretStore
+from tests.contract.test_contract_transition_requests import ANA, databricks_profile
+from tests.integration.helpers import UPLOADED, new_version
+from tests.support.contract_server import Contract
+from tests.support.servers import MlflowServer
+
+
+def test_contract_workspace_version_files_model_file_and_download(
+    contract: Contract, mlflow_server: MlflowServer, secrets: SecretStore, tmp_path: Path
+) -> None:
+    weights = os.urandom(200_000)
+    version = new_version(mlflow_server, "dbx-files", {"data/weights.bin": weights})
+    contract.list_page_size = 2  # the service pages its listings: read them all
+    registry = open_registry(databricks_profile(contract, secrets, ANA), secrets)
+    try:
+        location = registry.artifact_location("dbx-files", version)
+        assert location == f"models:/dbx-files/{version}"
+        top = registry.list_artifacts(location)
+        names = [e.path for e in top]
+        assert "MLmodel" in names and "data" in names
+        assert [e.path for e in registry.list_artifacts(location, "data")] == ["data/weights.bin"]
+        assert registry.list_artifacts(location, "MLmodel")[0].path == "MLmodel"  # a file
+        model_file = registry.read_model_file("dbx-files", version)
+        assert "sklearn" in model_file.flavors and model_file.inputs
+
+        plan = plan_download(registry, "dbx-files", version)
+        run_download(registry, plan, tmp_path / "out")
+        run_id = registry.get_version("dbx-files", version).run_id
+        for relative, data in UPLOADED[run_id].items():
+            assert (tmp_path / "out" / relative.removeprefix("model/")).read_bytes() == data
+        assert (tmp_path / "out" / "data" / "weights.bin").read_bytes() == weights
+    finally:
+        registry.close()
+    assert contract.storage_requests, "files came from the signed storage URLs"
+    assert all("Authorization" not in headers for headers in contract.storage_requests)
+    assert all(h.get("x-ms-blob-type") == "BlockBlob" for h in contract.storage_requests)
