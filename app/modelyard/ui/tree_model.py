@@ -77,6 +77,8 @@ class NodeKind(enum.Enum):
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMN_COUNT = len(Column)
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3  # what the filter matches: "name @alias @alias"
 
 
 class Node:
@@ -251,10 +253,17 @@ class RegistryTreeModel(QAbstractItemModel):
         return self.createIndex(node.row, 0, node)
 
     def index(self, row: int, column: int, parent: AnyIndex = _ROOT) -> QModelIndex:
-        """Override of QAbstractItemModel.index."""
-        if not self.hasIndex(row, column, parent):
+        """Override of QAbstractItemModel.index (bounds checked here, not through hasIndex:
+        views call this for every row on each layout, and hasIndex calls back into Python)."""
+        if parent.isValid():
+            if parent.column() != 0:
+                return QModelIndex()
+            children = parent.internalPointer().children
+        else:
+            children = self._root.children
+        if not (0 <= row < len(children) and 0 <= column < COLUMN_COUNT):
             return QModelIndex()
-        return self.createIndex(row, column, self.node(parent).children[row])
+        return self.createIndex(row, column, children[row])
 
     def parent(self, index: AnyIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
         """Override of QAbstractItemModel.parent."""
@@ -273,7 +282,7 @@ class RegistryTreeModel(QAbstractItemModel):
 
     def columnCount(self, parent: AnyIndex = _ROOT) -> int:
         """Override of QAbstractItemModel.columnCount."""
-        return len(Column)
+        return COLUMN_COUNT
 
     def hasChildren(self, parent: AnyIndex = _ROOT) -> bool:
         """Override: profiles and models show an expander before their children are read."""
@@ -411,11 +420,23 @@ class RegistryTreeModel(QAbstractItemModel):
             return node
         if role == KIND_ROLE:
             return node.kind.value
+        if role == SEARCH_ROLE:
+            return self._search_text(node)
         if node.kind is NodeKind.PROFILE:
             return self._profile_data(node, column, role)
         if node.kind is NodeKind.MODEL:
             return self._model_data(node, column, role)
         return self._version_data(node, column, role)
+
+    @staticmethod
+    def _search_text(node: Node) -> str:
+        if node.kind is NodeKind.MODEL:
+            aliases = " ".join(f"@{a}" for a in sorted(node.payload.aliases))
+            return f"{node.payload.name} {aliases}".rstrip()
+        if node.kind is NodeKind.VERSION:
+            aliases = " ".join(f"@{a}" for a in node.payload.aliases)
+            return f"v{node.payload.version} {aliases}".rstrip()
+        return str(node.payload.name)
 
     def _state_text(self, node: Node) -> str:
         if node.error:
