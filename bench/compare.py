@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _common import emit, median_seconds
+from _common import NOT_PROMPT, emit, median_seconds, model_names, seeded_server
 
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 
@@ -28,31 +27,26 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="modelyard-bench-") as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
-        from mlflow.store.model_registry.rest_store import RestStore
-        from mlflow.utils.rest_utils import MlflowHostCreds
-        from tests.support.servers import start_server
-
         from modelyard.core.compare import compare_registries
         from modelyard.core.connectors import open_registry
         from modelyard.core.profiles import MlflowServerSettings, Profile
         from modelyard.core.secrets import SecretStore
 
-        servers = [start_server(Path(tmp) / name) for name in ("left", "right")]
+        names = model_names(args.models)
+        servers, stores = [], []
         try:
-            stores = []
-            for index, server in enumerate(servers):
-                creds = MlflowHostCreds(server.url)
-                store = RestStore(lambda creds=creds: creds)
+            # the right side differs a little: 10 models swapped, 20 descriptions changed
+            for side, listed in (
+                ("left", names),
+                ("right", names[:-10] + [f"extra-{i}" for i in range(10)]),
+            ):
+                server, store = seeded_server(Path(tmp) / side, listed)
+                servers.append(server)
                 stores.append(store)
-                names = [f"bench-{i:05d}" for i in range(args.models)]
-                if index == 1:  # the right side differs a little
-                    names = names[: args.models - 10] + [f"extra-{i}" for i in range(10)]
-                with ThreadPoolExecutor(8) as pool:
-                    list(pool.map(store.create_registered_model, names))
-                for i in range(0, args.models, max(args.models // 20, 1)):
-                    store.update_registered_model(f"bench-{i:05d}", f"side {index}")
+                for i in range(0, args.models - 10, max(args.models // 20, 1)):
+                    store.update_registered_model(names[i], f"{side} side")
 
-            not_prompt = "tag.`mlflow.prompt.is_prompt` != 'true'"
+            not_prompt = NOT_PROMPT
 
             def raw_list_both() -> int:
                 count = 0

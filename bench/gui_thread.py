@@ -16,10 +16,9 @@ import os
 import statistics
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _common import emit
+from _common import emit, model_names, seeded_server
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
@@ -32,25 +31,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="modelyard-bench-") as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
-        from mlflow.store.model_registry.rest_store import RestStore
-        from mlflow.utils.rest_utils import MlflowHostCreds
         from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
-        from tests.support.servers import start_server
 
         from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
         from modelyard.ui.app import create_app
         from modelyard.ui.main_window import MainWindow
 
-        server = start_server(Path(tmp) / "server")
+        server, _store = seeded_server(Path(tmp) / "server", model_names(args.models))
         try:
-            creds = MlflowHostCreds(server.url)
-            raw = RestStore(lambda: creds)
-            with ThreadPoolExecutor(8) as pool:
-                list(
-                    pool.map(
-                        lambda i: raw.create_registered_model(f"bench-{i:05d}"), range(args.models)
-                    )
-                )
             app = create_app()
             store = ProfileStore(Path(tmp) / "profiles")
             store.add(Profile(name="big", settings=MlflowServerSettings(url=server.url)))

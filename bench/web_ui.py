@@ -17,10 +17,9 @@ import argparse
 import os
 import re
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _common import emit, median_seconds
+from _common import NOT_PROMPT, emit, median_seconds, model_names, seeded_server
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
@@ -35,11 +34,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="modelyard-bench-") as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
         import requests
-        from mlflow.store.model_registry.rest_store import RestStore
-        from mlflow.utils.rest_utils import MlflowHostCreds
         from PySide6.QtCore import QEventLoop
         from PySide6.QtWidgets import QApplication
-        from tests.support.servers import start_server
 
         from modelyard.core.profiles import MlflowServerSettings, Profile
         from modelyard.core.secrets import SecretStore
@@ -47,17 +43,9 @@ def main() -> None:
         from modelyard.ui import tree_model as tm
         from modelyard.ui.workers import WorkerPool
 
-        server = start_server(Path(tmp) / "server")
+        server, raw = seeded_server(Path(tmp) / "server", model_names(args.models))
         try:
-            creds = MlflowHostCreds(server.url)
-            raw = RestStore(lambda: creds)
-            with ThreadPoolExecutor(8) as pool:
-                list(
-                    pool.map(
-                        lambda i: raw.create_registered_model(f"bench-{i:05d}"), range(args.models)
-                    )
-                )
-            not_prompt = "tag.`mlflow.prompt.is_prompt` != 'true'"
+            not_prompt = NOT_PROMPT
 
             def raw_first() -> object:
                 return raw.search_registered_models(not_prompt, max_results=tm.MODEL_PAGE)

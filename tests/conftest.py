@@ -101,20 +101,19 @@ def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(profile.settings.path).parent
 
 
+def demo_copy(seeded: Path, target: Path, name: str, **extra: str) -> Profile:
+    """A local profile ``name`` on a private copy of the seeded demo registry."""
+    shutil.copytree(seeded, target)
+    settings = LocalSettings(path=str(target / "registry.db"), artifacts=str(target / "artifacts"))
+    return Profile(name=name, settings=settings, **extra)  # type: ignore[arg-type]
+
+
 @pytest.fixture()
 def demo_profile(seeded_demo: Path, tmp_path: Path, store: ProfileStore) -> Profile:
     """A ``demo`` profile on a private copy of the seeded demo registry database."""
-    target = tmp_path / "demo"
-    shutil.copytree(seeded_demo, target)
-    profile = Profile(
-        name="demo",
-        settings=LocalSettings(
-            path=str(target / "registry.db"), artifacts=str(target / "artifacts")
-        ),
-        color="#2e7d32",
-        label="demo",
+    return store.add(
+        demo_copy(seeded_demo, tmp_path / "demo", "demo", color="#2e7d32", label="demo")
     )
-    return store.add(profile)
 
 
 def save_artifact(name: str) -> Path:
@@ -126,13 +125,4 @@ def save_artifact(name: str) -> Path:
 @pytest.fixture()
 def prod_profile(seeded_demo: Path, tmp_path: Path, store: ProfileStore) -> Profile:
     """A second copy of the demo registry, ``prod``, that tests change to compare against."""
-    target = tmp_path / "prod"
-    shutil.copytree(seeded_demo, target)
-    profile = Profile(
-        name="prod",
-        settings=LocalSettings(
-            path=str(target / "registry.db"), artifacts=str(target / "artifacts")
-        ),
-        label="prod",
-    )
-    return store.add(profile)
+    return store.add(demo_copy(seeded_demo, tmp_path / "prod", "prod", label="prod"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -47,9 +47,11 @@ def promote_stage(
     archive_existing: bool = False,
     comment: str = "",
     record_history: bool = True,
+    write: Callable[[], object] | None = None,
 ) -> PromotionResult:
     """Move ``version`` to ``stage``; with ``archive_existing``, versions there now go to
-    Archived. Re-reads the server's state afterwards."""
+    Archived. Re-reads the server's state afterwards. ``write`` replaces the direct move by
+    another call that makes it (approving a transition request)."""
     before = registry.get_version(model, version)
     displaced: list[VersionSummary] = []
     if archive_existing and stage in (Stage.STAGING, Stage.PRODUCTION):
@@ -58,7 +60,10 @@ def promote_stage(
         displaced = [
             v for v in all_versions(registry, model) if v.stage is stage and v.version != version
         ]
-    registry.transition_stage(model, version, stage, archive_existing)
+    if write is None:
+        registry.transition_stage(model, version, stage, archive_existing)
+    else:
+        write()
     who, when = registry.identity(), utc_now()
     events = [
         StageEvent(EventKind.STAGE, version, when, who, before.stage.value, stage.value, comment)

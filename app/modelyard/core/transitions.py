@@ -20,7 +20,14 @@ from modelyard.core.domain import (
     version_sort_key,
 )
 from modelyard.core.errors import ErrorKind, ModelyardError, RegistryError
-from modelyard.core.promote import PromotionConflict, PromotionResult, Snapshot, record, utc_now
+from modelyard.core.promote import (
+    PromotionConflict,
+    PromotionResult,
+    Snapshot,
+    promote_stage,
+    record,
+    utc_now,
+)
 from modelyard.core.registry import Registry
 
 LIST_WORKERS = 8
@@ -116,47 +123,24 @@ def approve(
     """Approve an open request: the service moves the version. Re-reads everything after."""
     model, version, stage = request.model, request.version, request.to_stage
     _still_open(registry, request)
-    before = registry.get_version(model, version)
-    displaced: list[VersionSummary] = []
-    if archive_existing and stage in (Stage.STAGING, Stage.PRODUCTION):
-        from modelyard.core.details import all_versions
 
-        displaced = [
-            v for v in all_versions(registry, model) if v.stage is stage and v.version != version
-        ]
-    try:
-        registry.approve_transition(model, version, stage, archive_existing, comment)
-    except ModelyardError as exc:
-        raise _refused(exc, f"Could not approve v{version} → {stage.value}") from None
-    who, when = registry.identity(), utc_now()
+    def write() -> None:
+        try:
+            registry.approve_transition(model, version, stage, archive_existing, comment)
+        except ModelyardError as exc:
+            raise _refused(exc, f"Could not approve v{version} → {stage.value}") from None
+
     note = f"approved {request.requester}'s request" if request.requester else "approved request"
-    events = [
-        StageEvent(
-            EventKind.STAGE,
-            version,
-            when,
-            who,
-            before.stage.value,
-            stage.value,
-            f"{note}: {comment}" if comment else note,
-        )
-    ]
-    events += [
-        StageEvent(
-            EventKind.STAGE,
-            v.version,
-            when,
-            who,
-            v.stage.value,
-            Stage.ARCHIVED.value,
-            f"archived when v{version} moved to {stage.value}",
-        )
-        for v in displaced
-    ]
-    problem = record(registry, model, events) if record_history else None
-    after = registry.get_version(model, version)
-    changed = tuple(registry.get_version(model, v.version) for v in displaced)
-    return PromotionResult(after, changed, tuple(events), problem)
+    return promote_stage(
+        registry,
+        model,
+        version,
+        stage,
+        archive_existing=archive_existing,
+        comment=f"{note}: {comment}" if comment else note,
+        record_history=record_history,
+        write=write,
+    )
 
 
 def reject(

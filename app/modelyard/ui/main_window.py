@@ -77,12 +77,10 @@ class RegistryFilter(QSortFilterProxyModel):
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(Column.NAME)
         self.setFilterRole(SEARCH_ROLE)
-        self.needle = ""
 
     def set_needle(self, text: str) -> None:
         """Filter by ``text`` (empty: show everything)."""
-        self.needle = text.strip()
-        self.setFilterFixedString(self.needle)
+        self.setFilterFixedString(text.strip())
 
 
 class MainWindow(QMainWindow):

@@ -164,14 +164,7 @@ class ArtifactAccess:
             host, session = self._require_session()
             root = self._proxied_root(location)
             url = f"{host}{PROXY_API}/" + quote("/".join(p for p in (root, path) if p))
-            response = session.get(url, stream=True, timeout=TIMEOUT)
-            if response.status_code == 404:
-                response.close()
-                raise FileNotFoundError(url)
-            _check(response)
-            length = response.headers.get("Content-Length")
-            known = int(length) if length and length.isdigit() else None
-            return ArtifactStream(known, response.iter_content(CHUNK), response.close)
+            return _streamed(session.get(url, stream=True, timeout=TIMEOUT), url)
         return self._open_repository(location, path)
 
     @staticmethod
@@ -195,6 +188,17 @@ class ArtifactAccess:
         """A whole (small) file."""
         with self.open(location, path) as stream:
             return stream.read()
+
+
+def _streamed(response: requests.Response, what: str) -> ArtifactStream:
+    """A streaming download as an ArtifactStream (FileNotFoundError for a 404)."""
+    if response.status_code == 404:
+        response.close()
+        raise FileNotFoundError(what)
+    _check(response)
+    length = response.headers.get("Content-Length")
+    known = int(length) if length and length.isdigit() else None
+    return ArtifactStream(known, response.iter_content(CHUNK), response.close)
 
 
 def _check(response: requests.Response) -> None:
@@ -304,11 +308,6 @@ class ModelVersionArtifacts(ArtifactAccess):
             for h in data.get("headers") or []
             if "name" in h and "value" in h
         }
-        stream = self._storage.get(signed, headers=headers, stream=True, timeout=TIMEOUT)
-        if stream.status_code == 404:
-            stream.close()
-            raise FileNotFoundError(path)
-        _check(stream)
-        length = stream.headers.get("Content-Length")
-        known = int(length) if length and length.isdigit() else None
-        return ArtifactStream(known, stream.iter_content(CHUNK), stream.close)
+        return _streamed(
+            self._storage.get(signed, headers=headers, stream=True, timeout=TIMEOUT), path
+        )
