@@ -122,7 +122,7 @@ def test_copy_uri_and_snippet(qtbot: QtBot, demo_profile: Profile, store: Profil
     assert QGuiApplication.clipboard().text() == "models:/churn-classifier/4"
     panel.copy_snippet.click()
     snippet = QGuiApplication.clipboard().text()
-    assert 'mlflow.sklearn.load_model("models:/churn-classifier/4")' in snippet
+    assert "mlflow.sklearn.load_model('models:/churn-classifier/4')" in snippet
     assert "sqlite:///" in snippet
     assert panel.serve.isEnabled()
     window.details.version_view.tabs.setCurrentWidget(panel)

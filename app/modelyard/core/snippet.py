@@ -1,12 +1,25 @@
 """Model URIs and a ready-to-paste Python snippet that loads a version from its registry.
 
-The snippet names the environment variables that carry credentials; it never contains a secret.
+The snippet names the environment variables (or config files) that carry credentials for each
+kind of registry; it never contains a secret. Registry text enters it only as Python literals.
 """
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
+from urllib.parse import urlsplit
+
 from modelyard.core.domain import ModelFile, VersionSummary
-from modelyard.core.profiles import LocalSettings, MlflowServerSettings, Profile
+from modelyard.core.profiles import (
+    AZURE_API_PATH,
+    AzureMLSettings,
+    DatabricksSettings,
+    DatabricksUCSettings,
+    MlflowServerSettings,
+    Profile,
+)
+from modelyard.core.text import printable
 
 # MLflow flavors whose module has load_model(); anything else loads as pyfunc.
 NATIVE_FLAVORS = (
@@ -52,49 +65,117 @@ def load_flavor(model_file: ModelFile | None) -> str:
 
 
 def tracking_uri(profile: Profile) -> str:
-    """The URI that points MLflow at this profile's registry."""
+    """The URI that points MLflow at this profile's tracking server / workspace."""
     settings = profile.settings
     if isinstance(settings, MlflowServerSettings):
         return settings.url
-    assert isinstance(settings, LocalSettings)
-    from pathlib import Path
-
+    if isinstance(settings, DatabricksSettings):  # workspace registry and Unity Catalog
+        return _databricks_uri("databricks", settings)
+    if isinstance(settings, AzureMLSettings):
+        host = urlsplit(settings.base_url).netloc
+        path = AZURE_API_PATH.format(
+            subscription=settings.subscription_id,
+            group=settings.resource_group,
+            workspace=settings.workspace,
+        ).replace("mlflow/v2.0/", "mlflow/v1.0/", 1)
+        return f"azureml://{host}/{path}"
     from modelyard.core.connectors.local import sqlite_uri
 
     return sqlite_uri(Path(settings.path))
 
 
-def load_snippet(profile: Profile, version: VersionSummary, model_file: ModelFile | None) -> str:
-    """Python a user can paste into a notebook: it loads this version from this registry."""
+def registry_uri(profile: Profile) -> str:
+    """The URI that points MLflow's model registry at this profile's registry."""
     settings = profile.settings
-    flavor = load_flavor(model_file)
-    uri = f"models:/{version.model}/{version.version}"
-    lines = [f"# {version.model} v{version.version} from the registry {profile.name!r} (Modelyard)"]
+    if isinstance(settings, DatabricksUCSettings):
+        return _databricks_uri("databricks-uc", settings)
+    return tracking_uri(profile)
+
+
+def _databricks_uri(scheme: str, settings: DatabricksSettings) -> str:
+    if settings.auth == "config-profile" and settings.config_profile:
+        return f"{scheme}://{settings.config_profile}"
+    return scheme
+
+
+def credential_lines(profile: Profile) -> list[str]:
+    """Comment lines naming where the credentials come from (never their values)."""
+    settings = profile.settings
+    env: list[tuple[str, str]] = []
+    notes: list[str] = []
     if isinstance(settings, MlflowServerSettings):
         if settings.auth == "basic":
-            lines += [
-                "# Credentials come from the environment, never from this code:",
-                "#   export MLFLOW_TRACKING_USERNAME=" + (settings.username or "<user>"),
-                "#   export MLFLOW_TRACKING_PASSWORD=<password>",
+            env += [
+                ("MLFLOW_TRACKING_USERNAME", shlex.quote(settings.username or "<user>")),
+                ("MLFLOW_TRACKING_PASSWORD", "<password>"),
             ]
         elif settings.auth == "token":
-            lines += [
-                "# Credentials come from the environment, never from this code:",
-                "#   export MLFLOW_TRACKING_TOKEN=<token>",
-            ]
+            env.append(("MLFLOW_TRACKING_TOKEN", "<token>"))
         if settings.insecure_tls:
-            lines.append("#   export MLFLOW_TRACKING_INSECURE_TLS=true")
+            env.append(("MLFLOW_TRACKING_INSECURE_TLS", "true"))
         if settings.ca_bundle:
-            lines.append(f"#   export MLFLOW_TRACKING_SERVER_CERT_PATH={settings.ca_bundle}")
+            env.append(("MLFLOW_TRACKING_SERVER_CERT_PATH", shlex.quote(settings.ca_bundle)))
         if settings.client_cert:
-            lines.append(f"#   export MLFLOW_TRACKING_CLIENT_CERT_PATH={settings.client_cert}")
-    target = tracking_uri(profile)
-    lines += [
+            env.append(("MLFLOW_TRACKING_CLIENT_CERT_PATH", shlex.quote(settings.client_cert)))
+    elif isinstance(settings, DatabricksSettings):
+        if settings.auth == "config-profile":
+            notes.append(f"the [{settings.config_profile}] profile of ~/.databrickscfg")
+        else:
+            env.append(("DATABRICKS_HOST", shlex.quote(settings.host or "<workspace URL>")))
+        if settings.auth == "pat":
+            env.append(("DATABRICKS_TOKEN", "<personal access token>"))
+        elif settings.auth == "oauth-m2m":
+            env += [
+                ("DATABRICKS_CLIENT_ID", shlex.quote(settings.client_id or "<client id>")),
+                ("DATABRICKS_CLIENT_SECRET", "<client secret>"),
+            ]
+        elif settings.auth == "oauth-u2m":
+            notes.append("`databricks auth login --host <workspace URL>` (browser login)")
+        elif settings.auth == "azure-cli":
+            env.append(("DATABRICKS_AUTH_TYPE", "azure-cli"))
+            notes.append("`az login`")
+    elif isinstance(settings, AzureMLSettings):
+        notes.append("the azureml-mlflow plugin: pip install azureml-mlflow")
+        if settings.auth == "service-principal":
+            env += [
+                ("AZURE_TENANT_ID", shlex.quote(settings.tenant_id or "<tenant id>")),
+                ("AZURE_CLIENT_ID", shlex.quote(settings.client_id or "<client id>")),
+                ("AZURE_CLIENT_SECRET", "<client secret>"),
+            ]
+        elif settings.auth == "azure-cli":
+            notes.append("`az login`")
+        elif settings.auth == "browser":
+            notes.append("a browser login when the code first runs")
+        if settings.authority_host:
+            env.append(("AZURE_AUTHORITY_HOST", shlex.quote(settings.authority_host)))
+    if not env and not notes:
+        return []
+    lines = ["# Credentials come from the environment, never from this code:"]
+    lines += [f"#   export {name}={value}" for name, value in env]
+    lines += [f"#   needs {note}" for note in notes]
+    return [printable(line) for line in lines]
+
+
+def load_snippet(profile: Profile, version: VersionSummary, model_file: ModelFile | None) -> str:
+    """Python a user can paste into a notebook: it loads this version from this registry.
+
+    Every value from the registry or the profile enters the code as a Python literal
+    (``repr``), and comments carry no raw text (control characters escaped), so no name can
+    break out of a string or a comment.
+    """
+    flavor = load_flavor(model_file)
+    uri = f"models:/{version.model}/{version.version}"
+    lines = [
+        printable(
+            f"# {version.model!r} version {version.version!r} from the registry "
+            f"{profile.name!r} (Modelyard)"
+        ),
+        *credential_lines(profile),
         "import mlflow",
         "",
-        f'mlflow.set_tracking_uri("{target}")',
-        f'mlflow.set_registry_uri("{target}")',
-        f'model = mlflow.{flavor}.load_model("{uri}")',
+        f"mlflow.set_tracking_uri({tracking_uri(profile)!r})",
+        f"mlflow.set_registry_uri({registry_uri(profile)!r})",
+        f"model = mlflow.{flavor}.load_model({uri!r})",
     ]
     if flavor == "pyfunc":
         lines.append("# model.predict(data)")

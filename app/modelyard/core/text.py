@@ -1,0 +1,38 @@
+"""Registry text on its way to people: control characters made visible, never obeyed.
+
+Model names, descriptions and tags come from whoever can write to a registry. Printed as they
+are, an escape sequence could clear the screen, retitle the window or write the clipboard
+(OSC 52); a newline could forge output lines; bidi overrides could reorder what is read.
+:func:`printable` shows such characters as escapes (``\\x1b``, ``\\n``, ``\\u202e``).
+JSON output does not go through here: it stays exact (``json.dumps`` escapes control characters
+itself).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Bidirectional overrides and isolates ("Trojan Source"), and the line/paragraph separators.
+_INVISIBLE_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
+)
+
+
+def _needs_escape(char: str) -> bool:
+    return unicodedata.category(char) == "Cc" or char in _INVISIBLE_CONTROLS
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with control characters written as escapes; ``keep_newlines`` keeps ``\\n``
+    (and ``\\t``) for multi-line text such as descriptions."""
+    if not any(_needs_escape(c) for c in text):
+        return text
+    out = []
+    for char in text:
+        if keep_newlines and char in "\n\t":
+            out.append(char)
+        elif _needs_escape(char):
+            out.append(char.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(char)
+    return "".join(out)
