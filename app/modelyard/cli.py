@@ -46,10 +46,27 @@ from modelyard.core.profiles import (
 )
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretField, SecretStore
+from modelyard.core.text import printable
+
+
+def _echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Human output: control characters from registry text are shown as escapes, never sent to
+    the terminal (newlines and tabs of multi-line text stay)."""
+    click.echo(printable(text, keep_newlines=True), err=err, nl=nl)
+
+
+def _echo_exact(text: str, *, nl: bool = True) -> None:
+    """Machine output (JSON): exact; json.dumps already escapes control characters."""
+    click.echo(text, nl=nl)
+
+
+def _p(text: object) -> str:
+    """One registry value inside a line of human output: every control character escaped."""
+    return printable(str(text))
 
 
 def _fail(message: str) -> None:
-    click.echo(f"modelyard: {message}", err=True)
+    _echo(f"modelyard: {message}", err=True)
     sys.exit(1)
 
 
@@ -75,11 +92,11 @@ def _when(value: datetime | None) -> str:
 
 
 def _table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    rows = [[_p(c) for c in row] for row in rows]
+    headers = [_p(h) for h in headers]
+    widths = [max(len(c) for c in col) for col in zip(headers, *rows, strict=False)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += [
-        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
-    ]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return "\n".join(lines)
 
 
@@ -146,7 +163,7 @@ def demo(no_gui: bool, reset: bool) -> None:
         store = ProfileStore()
         existing = store.find("demo")
         if existing is not None and is_seeded(existing) and not reset:
-            click.echo(f"Demo registry ready: {existing.settings.describe()}")
+            _echo(f"Demo registry ready: {existing.settings.describe()}")
             return
         with click.progressbar(length=1, label="Seeding the demo registry", file=sys.stderr) as bar:
 
@@ -155,7 +172,7 @@ def demo(no_gui: bool, reset: bool) -> None:
                 bar.update(done - bar.pos)
 
             profile = ensure_demo(store, reset=reset, progress=progress)
-        click.echo(f"Demo registry ready: {profile.settings.describe()}")
+        _echo(f"Demo registry ready: {profile.settings.describe()}")
 
 
 @cli.group()
@@ -220,7 +237,7 @@ def profiles_add(name: str, kind: str, label: str | None, color: str | None, **o
         if secret is not None:
             SecretStore().set(profile.id, secret[0], secret[1])  # before the file: no half
         store.add(profile)
-        click.echo(f"Added profile {profile.name!r} ({profile.kind}: {settings.describe()}).")
+        _echo(f"Added profile {profile.name!r} ({profile.kind}: {settings.describe()}).")
 
 
 def _only(kind: str, o: dict[str, Any], allowed: set[str]) -> None:
@@ -357,15 +374,13 @@ def profiles_list(as_json: bool) -> None:
     with _reported():
         items = ProfileStore().list()
         if as_json:
-            click.echo(json.dumps([p.model_dump(exclude_none=True) for p in items], indent=2))
+            _echo_exact(json.dumps([p.model_dump(exclude_none=True) for p in items], indent=2))
             return
         if not items:
-            click.echo(
-                "No profiles yet: add one with `modelyard profiles add` or run `modelyard demo`."
-            )
+            _echo("No profiles yet: add one with `modelyard profiles add` or run `modelyard demo`.")
             return
         rows = [[p.name, p.kind, p.settings.describe(), p.label or ""] for p in items]
-        click.echo(_table(rows, ["NAME", "KIND", "WHERE", "LABEL"]))
+        _echo(_table(rows, ["NAME", "KIND", "WHERE", "LABEL"]))
 
 
 @profiles.command("remove")
@@ -378,7 +393,7 @@ def profiles_remove(name: str) -> None:
         if secret_fields(profile.settings):
             SecretStore().delete_all(profile.id)
         store.remove(profile.id)
-        click.echo(f"Removed profile {profile.name!r}.")
+        _echo(f"Removed profile {profile.name!r}.")
 
 
 @profiles.command("test")
@@ -391,8 +406,8 @@ def profiles_test(name: str) -> None:
         profile = ProfileStore().get(name)
         result = test_connection(profile, SecretStore())
         stream_err = not result.ok
-        click.echo(f"{'OK' if result.ok else 'FAILED'}: {result.headline}", err=stream_err)
-        click.echo(result.message, err=stream_err)
+        _echo(f"{'OK' if result.ok else 'FAILED'}: {result.headline}", err=stream_err)
+        _echo(result.message, err=stream_err)
         if not result.ok:
             sys.exit(1)
 
@@ -409,10 +424,10 @@ def profiles_export(file: str, names: tuple[str, ...]) -> None:
         chosen = [store.get(n) for n in names] if names else store.list()
         text = export_profiles(chosen)
         if file == "-":
-            click.echo(text)
+            _echo_exact(text)
             return
         Path(file).write_text(text + "\n", encoding="utf-8")
-        click.echo(f"Exported {len(chosen)} profile(s) to {file} (without secrets).")
+        _echo(f"Exported {len(chosen)} profile(s) to {file} (without secrets).")
 
 
 @profiles.command("import")
@@ -439,25 +454,23 @@ def profiles_import(file: str | None, dry_run: bool) -> None:
             found = discover()
             candidates, notes = found.candidates, found.notes
         for note in notes:
-            click.echo(f"note: {note}", err=True)
+            _echo(f"note: {note}", err=True)
         if not candidates:
-            click.echo("Nothing to import.")
+            _echo("Nothing to import.")
             return
         secrets = SecretStore()
         for candidate in candidates:
             where = f"{candidate.profile.kind}: {candidate.profile.settings.describe()}"
             known = already_known(store, candidate)
             if known is not None:
-                click.echo(f"skipped  {where} — profile {known.name!r} has the same settings")
+                _echo(f"skipped  {where} — profile {known.name!r} has the same settings")
                 continue
             if dry_run:
-                click.echo(
-                    f"would add {candidate.profile.name!r} ({where}) from {candidate.source}"
-                )
+                _echo(f"would add {candidate.profile.name!r} ({where}) from {candidate.source}")
                 continue
             saved = save_candidate(store, secrets, candidate)
             with_secret = " + secret in the keyring" if candidate.secrets else ""
-            click.echo(f"added    {saved.name!r} ({where}) from {candidate.source}{with_secret}")
+            _echo(f"added    {saved.name!r} ({where}) from {candidate.source}{with_secret}")
 
 
 @cli.command("ls")
@@ -475,7 +488,7 @@ def ls(profile: str, model: str | None, as_json: bool) -> None:
             if model is None:
                 models = _all_pages(lambda token: registry.list_models(token, 500))
                 if as_json:
-                    click.echo(json.dumps([_model_json(m) for m in models], indent=2))
+                    _echo_exact(json.dumps([_model_json(m) for m in models], indent=2))
                     return
                 rows = [
                     [
@@ -486,11 +499,11 @@ def ls(profile: str, model: str | None, as_json: bool) -> None:
                     ]
                     for m in models
                 ]
-                click.echo(_table(rows, ["MODEL", "LATEST", "ALIASES", "UPDATED"]))
+                _echo(_table(rows, ["MODEL", "LATEST", "ALIASES", "UPDATED"]))
             else:
                 versions = _all_pages(lambda token: registry.list_versions(model, token, 1000))
                 if as_json:
-                    click.echo(json.dumps([_version_json(v) for v in versions], indent=2))
+                    _echo_exact(json.dumps([_version_json(v) for v in versions], indent=2))
                     return
                 rows = [
                     [
@@ -503,9 +516,7 @@ def ls(profile: str, model: str | None, as_json: bool) -> None:
                     ]
                     for v in versions
                 ]
-                click.echo(
-                    _table(rows, ["VERSION", "STAGE", "ALIASES", "STATUS", "RUN", "CREATED"])
-                )
+                _echo(_table(rows, ["VERSION", "STAGE", "ALIASES", "STATUS", "RUN", "CREATED"]))
         finally:
             registry.close()
 
@@ -541,7 +552,7 @@ def _event_json(event: StageEvent) -> dict[str, Any]:
 
 def _print_events(events: tuple[StageEvent, ...]) -> None:
     rows = [[_when(e.when), e.describe(), e.who or "-", e.source.value, e.comment] for e in events]
-    click.echo(_table(rows, ["WHEN", "WHAT", "WHO", "SOURCE", "COMMENT"]))
+    _echo(_table(rows, ["WHEN", "WHAT", "WHO", "SOURCE", "COMMENT"]))
 
 
 @contextmanager
@@ -571,22 +582,22 @@ def show(profile: str, model: str, version: str | None, as_json: bool) -> None:
             if as_json:
                 data = _model_json(info)
                 data["versions"] = [_version_json(v) for v in versions]
-                click.echo(json.dumps(data, indent=2))
+                _echo_exact(json.dumps(data, indent=2))
                 return
-            click.echo(f"{info.name}\n")
+            _echo(f"{_p(info.name)}\n")
             if info.description:
-                click.echo(info.description.strip() + "\n")
+                _echo(info.description.strip() + "\n")
             for stage, text in stage_summary(versions):
-                click.echo(f"{stage}: {text}")
-            aliases = ", ".join(f"@{a} → v{v}" for a, v in sorted(info.aliases.items()))
-            click.echo(f"Aliases: {aliases or '-'}")
-            tags = ", ".join(f"{k}={v}" for k, v in sorted(visible_tags(info.tags).items()))
-            click.echo(f"Tags: {tags or '-'}\n")
+                _echo(f"{stage}: {text}")
+            aliases = ", ".join(f"@{_p(a)} → v{_p(v)}" for a, v in sorted(info.aliases.items()))
+            _echo(f"Aliases: {aliases or '-'}")
+            tags = ", ".join(f"{_p(k)}={_p(v)}" for k, v in sorted(visible_tags(info.tags).items()))
+            _echo(f"Tags: {tags or '-'}\n")
             rows = [
                 [v.version, v.stage.value, ", ".join(v.aliases), v.status, _when(v.created)]
                 for v in versions
             ]
-            click.echo(_table(rows, ["VERSION", "STAGE", "ALIASES", "STATUS", "CREATED"]))
+            _echo(_table(rows, ["VERSION", "STAGE", "ALIASES", "STATUS", "CREATED"]))
             return
         detail = load_version_detail(registry, model, version)
         if as_json:
@@ -614,31 +625,35 @@ def show(profile: str, model: str, version: str | None, as_json: bool) -> None:
             )
             data["history"] = [_event_json(e) for e in detail.history]
             data["problems"] = list(detail.problems)
-            click.echo(json.dumps(data, indent=2))
+            _echo_exact(json.dumps(data, indent=2))
             return
         v = detail.version
-        click.echo(
-            f"{v.model} v{v.version}  [{v.stage.value}]  {' '.join('@' + a for a in v.aliases)}"
+        _echo(
+            f"{_p(v.model)} v{_p(v.version)}  [{v.stage.value}]  "
+            + " ".join("@" + _p(a) for a in v.aliases)
         )
-        click.echo(f"URI: {v.uri}   status: {v.status}   created: {_when(v.created)}")
+        _echo(f"URI: {_p(v.uri)}   status: {_p(v.status)}   created: {_when(v.created)}")
         if v.description:
-            click.echo(v.description.strip())
+            _echo(v.description.strip())
         if detail.run:
             run = detail.run
-            click.echo(
-                f"\nRun {run.run_id} ({run.name}) in {run.experiment_name or run.experiment_id}"
+            _echo(
+                f"\nRun {_p(run.run_id)} ({_p(run.name)}) in "
+                + _p(run.experiment_name or run.experiment_id)
             )
             for key, value in sorted(run.metrics.items()):
-                click.echo(f"  {key} = {value:.6g}")
-            params = ", ".join(f"{k}={val}" for k, val in sorted(run.params.items()))
-            click.echo(f"  params: {params or '-'}")
+                _echo(f"  {_p(key)} = {value:.6g}")
+            params = ", ".join(f"{_p(k)}={_p(val)}" for k, val in sorted(run.params.items()))
+            _echo(f"  params: {params or '-'}")
         if detail.model_file:
             mf = detail.model_file
-            click.echo(f"\nFlavors: {', '.join(mf.flavors) or '-'}")
-            click.echo("Inputs: " + (", ".join(f"{c.name}: {c.type}" for c in mf.inputs) or "-"))
-            click.echo("Outputs: " + (", ".join(f"{c.name}: {c.type}" for c in mf.outputs) or "-"))
+            _echo(f"\nFlavors: {_p(', '.join(mf.flavors)) or '-'}")
+            _echo("Inputs: " + (", ".join(f"{_p(c.name)}: {_p(c.type)}" for c in mf.inputs) or "-"))
+            _echo(
+                "Outputs: " + (", ".join(f"{_p(c.name)}: {_p(c.type)}" for c in mf.outputs) or "-")
+            )
         for problem in detail.problems:
-            click.echo(f"! {problem}")
+            _echo(f"! {_p(problem)}")
 
 
 @cli.command()
@@ -658,7 +673,7 @@ def history(profile: str, model: str, version: str | None, as_json: bool) -> Non
             v = registry.get_version(model, version)
             events = version_history(v, registry.server_history(model, version))
         if as_json:
-            click.echo(json.dumps([_event_json(e) for e in events], indent=2))
+            _echo_exact(json.dumps([_event_json(e) for e in events], indent=2))
         else:
             _print_events(events)
 
@@ -688,7 +703,7 @@ def download(profile: str, model: str, version: str, dest: str, files: tuple[str
             result = run_download(registry, plan, Path(dest), progress)
             bar.update(max(plan.total_bytes, 1) - bar.pos)
         skipped = f", {len(result.skipped)} already there" if result.skipped else ""
-        click.echo(f"Downloaded {len(result.written)} files to {result.destination}{skipped}.")
+        _echo(f"Downloaded {len(result.written)} files to {result.destination}{skipped}.")
 
 
 @cli.command()
@@ -701,7 +716,7 @@ def uri(profile: str, model: str, version: str) -> None:
 
     with _reported(), _registry(profile) as registry:
         for _label, value in model_uris(_with_model_aliases(registry, model, version)):
-            click.echo(value)
+            _echo(value)
 
 
 @cli.command()
@@ -718,7 +733,7 @@ def snippet(profile: str, model: str, version: str) -> None:
             model_file: ModelFile | None = registry.read_model_file(model, version)
         except ModelyardError:
             model_file = None
-        click.echo(load_snippet(ProfileStore().get(profile), summary, model_file), nl=False)
+        _echo(load_snippet(ProfileStore().get(profile), summary, model_file), nl=False)
 
 
 @cli.command()
@@ -788,11 +803,11 @@ def promote(
             )
         idle = nothing_to_do(shown, version, target)
         if idle:
-            click.echo(f"Nothing to do: {idle}")
+            _echo(f"Nothing to do: {idle}")
             return
-        click.echo(f"{model}:")
+        _echo(f"{model}:")
         for line in plan_lines(shown, version, target, archive_existing):
-            click.echo(f"  {line}")
+            _echo(f"  {line}")
         _confirm(yes, "promote")
         try:
             result = do_promote(
@@ -815,11 +830,11 @@ def promote(
             for a in registry.get_model(model).aliases
             if registry.get_model(model).aliases[a] == v.version
         )
-        click.echo(f"Now: v{v.version} {v.stage.value} {aliases}".rstrip())
+        _echo(f"Now: v{v.version} {v.stage.value} {aliases}".rstrip())
         for other in result.changed:
-            click.echo(f"     v{other.version} {other.stage.value}")
+            _echo(f"     v{other.version} {other.stage.value}")
         if result.record_problem:
-            click.echo(f"modelyard: warning: {result.record_problem}", err=True)
+            _echo(f"modelyard: warning: {result.record_problem}", err=True)
 
 
 def _confirm(yes: bool, what: str) -> None:
@@ -843,12 +858,10 @@ def _request(
         if current is None:
             _fail(f"{model} has no version {version}")
             return
-        click.echo(f"{model}: request v{version} ({current.stage.value}) → {stage.value}")
+        _echo(f"{model}: request v{version} ({current.stage.value}) → {stage.value}")
         _confirm(yes, "request")
         made = request_transition(registry, model, version, stage, comment=comment, shown=shown)
-        click.echo(
-            f"Requested: {made.describe()}. Someone who manages {model} approves or rejects it."
-        )
+        _echo(f"Requested: {made.describe()}. Someone who manages {model} approves or rejects it.")
 
 
 @cli.group()
@@ -876,7 +889,7 @@ def requests_list(profile: str, model: str, version: str | None, as_json: bool) 
         ordered = sorted(found, key=version_sort_key, reverse=True)
         items = [r for v in ordered for r in found[v]]
         if as_json:
-            click.echo(
+            _echo_exact(
                 json.dumps(
                     [
                         {
@@ -894,13 +907,13 @@ def requests_list(profile: str, model: str, version: str | None, as_json: bool) 
             )
             return
         if not items:
-            click.echo("No open transition requests.")
+            _echo("No open transition requests.")
             return
         rows = [
             [f"v{r.version}", r.to_stage.value, r.requester, _when(r.created), r.comment]
             for r in items
         ]
-        click.echo(_table(rows, ["VERSION", "TO", "REQUESTER", "CREATED", "COMMENT"]))
+        _echo(_table(rows, ["VERSION", "TO", "REQUESTER", "CREATED", "COMMENT"]))
 
 
 def _decide(
@@ -921,7 +934,7 @@ def _decide(
     with _reported(), _registry(profile) as registry:
         me = registry.identity() if action == "withdraw" else requester
         request = transitions.find_request(registry, model, version, stage, me)
-        click.echo(
+        _echo(
             f"{model}: {action} {request.describe()}"
             + (f" (“{request.comment}”)" if request.comment else "")
         )
@@ -941,11 +954,11 @@ def _decide(
         else:
             transitions.withdraw(registry, request, comment=comment)
         now = registry.get_version(model, version)
-        click.echo(f"Done. Now: v{now.version} {now.stage.value}")
+        _echo(f"Done. Now: v{now.version} {now.stage.value}")
         for other in result.changed if result else ():
-            click.echo(f"     v{other.version} {other.stage.value}")
+            _echo(f"     v{other.version} {other.stage.value}")
         if result is not None and result.record_problem:
-            click.echo(f"modelyard: warning: {result.record_problem}", err=True)
+            _echo(f"modelyard: warning: {result.record_problem}", err=True)
 
 
 _STAGE_OPTION = click.option(
@@ -1011,14 +1024,18 @@ def requests_withdraw(
     _decide("withdraw", profile, model, version, stage, "", comment, yes)
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str, output: str | None, fmt: str) -> None:
+    """A report to a file (exact), or to stdout: the text table always escaped, CSV/JSON/Markdown
+    exact for pipes and escaped only when a terminal shows them."""
     from modelyard.core.paths import write_atomic
 
     if output:
         write_atomic(Path(output), text)
-        click.echo(f"Written to {output}", err=True)
+        _echo(f"Written to {output}", err=True)
+    elif fmt == "text" or sys.stdout.isatty():
+        _echo(text, nl=not text.endswith("\n"))
     else:
-        click.echo(text, nl=not text.endswith("\n"))
+        _echo_exact(text, nl=not text.endswith("\n"))
 
 
 @cli.command()
@@ -1059,7 +1076,7 @@ def compare(
             text = f"{text}\n\n{result.summary()}\n" if rows else f"{result.summary()}\n"
         else:
             text = export_registries(result, fmt, only_differences)
-        _emit(text, output)
+        _emit(text, output, fmt)
         if exit_code and any(r.status is not Status.SAME for r in result.rows):
             sys.exit(1)
 
@@ -1116,7 +1133,7 @@ def compare_versions_command(
                 text = f"No differences: all {len(rows)} compared fields are the same.\n"
         else:
             text = export_versions(left_title, right_title, rows, fmt, only_differences)
-        _emit(text, output)
+        _emit(text, output, fmt)
 
 
 def _with_model_aliases(registry: Registry, model: str, version: str) -> VersionSummary:

@@ -112,9 +112,20 @@ def _model_id_from_source(source: str | None) -> str:
     return ""
 
 
-def quote_filter_value(value: str) -> str:
-    """Quote a value for an MLflow filter string."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+def version_filter(model: str) -> tuple[str, bool]:
+    """The ``search_model_versions`` filter for one model's versions, and whether the server's
+    answer is exactly that model's (else the caller keeps only the rows named ``model``).
+
+    MLflow's filter parser strips one pair of quotes and knows no escapes (a backslash or a
+    doubled quote stays in the value): quote with the character the name does not contain.
+    A name with both quote characters is searched with LIKE, each quote matched by ``_``.
+    """
+    if "'" not in model:
+        return f"name='{model}'", True
+    if '"' not in model:
+        return f'name="{model}"', True
+    pattern = model.replace("'", "_").replace('"', "_")
+    return f"name LIKE '{pattern}'", False
 
 
 class MlflowStoreRegistry:
@@ -200,16 +211,19 @@ class MlflowStoreRegistry:
             registered = self._call(lambda: self._store.get_registered_model(model))
             for alias, version in _aliases_of(registered).items():
                 aliases_by_version.setdefault(version, []).append(alias)
+        filter_string, exact = version_filter(model)
         result = self._call(
             lambda: self._store.search_model_versions(
-                filter_string=f"name={quote_filter_value(model)}",
+                filter_string=filter_string,
                 max_results=page_size,
                 order_by=["version_number DESC"] if self._server_order else None,
                 page_token=page_token,
             )
         )
         items = tuple(
-            version_summary(v, aliases_by_version.get(str(v.version), ())) for v in result
+            version_summary(v, aliases_by_version.get(str(v.version), ()))
+            for v in result
+            if exact or v.name == model
         )
         if not self._server_order:
             items = tuple(sorted(items, key=lambda v: version_sort_key(v.version), reverse=True))
