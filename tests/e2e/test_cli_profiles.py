@@ -215,3 +215,40 @@ def test_secrets_are_only_in_the_keyring_after_a_session(
         assert secret not in printed
         for path in files:
             assert secret.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "htp://alice:PW-s3cret-42@host",
+        "http://alice:PW-s3cret-42@:5102",
+        "http://alice:PW-s3cret-42@host:notaport",
+        "ftp://alice:PW-s3cret-42@host/x",
+    ],
+)
+def test_a_password_typed_into_a_bad_url_is_never_printed(url: str) -> None:
+    code, out, err = run("profiles", "add", "--name", "p", "--kind", "mlflow", "--url", url)
+    assert code == 1
+    assert "PW-s3cret-42" not in out + err
+    assert err.strip()  # still says what is wrong
+    assert ProfileStore().list() == []
+
+
+def test_import_takes_credentials_out_of_the_tracking_uri_and_never_prints_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from modelyard.core.importers import discover
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://alice:PW-s3cret-42@mlflow.example.com:5000")
+    code, out, err = run("profiles", "import", "--dry-run")
+    assert code == 0, err
+    assert "PW-s3cret-42" not in out + err
+    assert "would add 'mlflow-mlflow.example.com'" in out
+    [candidate] = discover().candidates
+    assert "PW-s3cret-42" not in repr(candidate)
+    assert candidate.secrets == {"password": "PW-s3cret-42"}
+    assert candidate.profile.settings.model_dump()["url"] == "http://mlflow.example.com:5000"
+    code, out, err = run("profiles", "import")
+    assert code == 0 and "PW-s3cret-42" not in out + err + ProfileStore().path.read_text()
+    profile = ProfileStore().get("mlflow-mlflow.example.com")
+    assert SecretStore().get(profile.id, "password") == "PW-s3cret-42"

@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
@@ -28,6 +29,7 @@ from modelyard.core.profiles import (
     validation_message,
 )
 from modelyard.core.secrets import SecretField, SecretStore
+from modelyard.core.text import redact_url
 
 EXPORT_FORMAT = "modelyard-profiles"
 TRUE = {"1", "true", "yes", "on"}
@@ -39,7 +41,7 @@ class Candidate:
 
     source: str
     profile: Profile
-    secrets: Mapping[SecretField, str] = field(default_factory=dict)
+    secrets: Mapping[SecretField, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -63,6 +65,19 @@ def _mlflow_credentials_file(home: Path) -> tuple[str | None, str | None]:
     if section is None:
         return None, None
     return section.get("mlflow_tracking_username"), section.get("mlflow_tracking_password")
+
+
+def _split_credentials(uri: str) -> tuple[str | None, str | None, str]:
+    """(user, password, URL without them) for ``http://user:pw@host``: MLflow accepts such
+    URLs, Modelyard keeps the password in the keyring and the URL clean."""
+    parts = urlsplit(uri)
+    if parts.username is None and parts.password is None:
+        return None, None, uri
+    host = parts.netloc.rpartition("@")[2]
+    clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password else None
+    return user, password, clean
 
 
 def _from_environment(environ: Mapping[str, str], home: Path, found: Discovery) -> None:
@@ -98,13 +113,16 @@ def _from_environment(environ: Mapping[str, str], home: Path, found: Discovery) 
         return
     if not uri.startswith(("http://", "https://")):
         found.notes.append(
-            f"MLFLOW_TRACKING_URI is {uri!r}: a local store, not a server (add it as a local "
-            "registry if it is a sqlite file)."
+            f"MLFLOW_TRACKING_URI is {redact_url(uri)!r}: a local store, not a server (add it "
+            "as a local registry if it is a sqlite file)."
         )
         return
-    username = environ.get("MLFLOW_TRACKING_USERNAME") or file_user
-    password = environ.get("MLFLOW_TRACKING_PASSWORD") or (
-        file_password if username == file_user else None
+    url_user, url_password, uri = _split_credentials(uri)
+    username = url_user or environ.get("MLFLOW_TRACKING_USERNAME") or file_user
+    password = (
+        url_password
+        or environ.get("MLFLOW_TRACKING_PASSWORD")
+        or (file_password if username == file_user else None)
     )
     token = environ.get("MLFLOW_TRACKING_TOKEN")
     secrets: dict[SecretField, str] = {}
@@ -114,7 +132,9 @@ def _from_environment(environ: Mapping[str, str], home: Path, found: Discovery) 
     elif token:
         auth, secrets = "token", {"token": token}
     source = "environment (MLFLOW_TRACKING_*)"
-    if auth == "basic" and not environ.get("MLFLOW_TRACKING_PASSWORD"):
+    if url_user:
+        source = "MLFLOW_TRACKING_URI (credentials taken out of the URL)"
+    elif auth == "basic" and not environ.get("MLFLOW_TRACKING_PASSWORD"):
         source += " + ~/.mlflow/credentials"
     try:
         settings = MlflowServerSettings(
@@ -126,7 +146,7 @@ def _from_environment(environ: Mapping[str, str], home: Path, found: Discovery) 
             client_cert=environ.get("MLFLOW_TRACKING_CLIENT_CERT_PATH") or None,
         )
     except ValidationError as exc:
-        found.notes.append(f"MLFLOW_TRACKING_URI {uri!r}: {validation_message(exc)}")
+        found.notes.append(f"MLFLOW_TRACKING_URI {redact_url(uri)!r}: {validation_message(exc)}")
         return
     host = (settings.url.split("://", 1)[1].split("/", 1)[0]).split(":")[0]
     found.candidates.append(

@@ -28,6 +28,7 @@ from pydantic import (
 
 from modelyard.core.errors import ProfileError
 from modelyard.core.paths import config_dir
+from modelyard.core.text import redact_url
 
 if TYPE_CHECKING:
     from modelyard.core.secrets import SecretField
@@ -368,25 +369,27 @@ class _ProfileFile(BaseModel):
 def normalise_url(value: str) -> str:
     """Check an MLflow server URL and return it without a trailing slash.
 
-    Credentials inside the URL are refused: MLflow would echo them in error messages.
+    Credentials inside the URL are refused: MLflow would echo them in error messages. No
+    message here repeats a password typed into the URL.
     """
     value = value.strip()
+    shown = redact_url(value)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
-        raise ValueError(f"the URL must start with http:// or https:// (got {value!r})")
-    if not parts.hostname:
-        raise ValueError(f"the URL has no host name: {value!r}")
-    if parts.username or parts.password:
+        raise ValueError(f"the URL must start with http:// or https:// (got {shown!r})")
+    if parts.username or parts.password or "@" in parts.netloc:
         raise ValueError(
             "put the username and password in their own fields, not in the URL "
             "(a URL with credentials ends up in logs and error messages)"
         )
+    if not parts.hostname:
+        raise ValueError(f"the URL has no host name: {shown!r}")
     if parts.query or parts.fragment:
         raise ValueError("the URL must not have a query (?…) or fragment (#…)")
     try:
         _ = parts.port
-    except ValueError as exc:
-        raise ValueError(f"the port in {value!r} is not a number from 1 to 65535") from exc
+    except ValueError:
+        raise ValueError(f"the port in {shown!r} is not a number from 1 to 65535") from None
     return value.rstrip("/")
 
 

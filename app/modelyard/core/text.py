@@ -10,6 +10,7 @@ itself).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Bidirectional overrides and isolates ("Trojan Source"), and the line/paragraph separators.
@@ -36,3 +37,17 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/\s@]*)@")
+
+
+def redact_url(text: str) -> str:
+    """``text`` with the credentials of every ``scheme://user:password@`` in it replaced: the
+    user name is kept (it helps), the password becomes ``•••``."""
+
+    def hide(match: re.Match[str]) -> str:
+        user, colon, _password = match["userinfo"].partition(":")
+        return f"{match['scheme']}{user}{':•••' if colon else ''}@"
+
+    return _URL_CREDENTIALS.sub(hide, text)
