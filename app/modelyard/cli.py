@@ -44,6 +44,7 @@ from modelyard.core.profiles import (
     secret_fields,
     validation_message,
 )
+from modelyard.core.promote import PromotionResult
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretField, SecretStore
 from modelyard.core.text import printable
@@ -833,8 +834,16 @@ def promote(
         _echo(f"Now: v{v.version} {v.stage.value} {aliases}".rstrip())
         for other in result.changed:
             _echo(f"     v{other.version} {other.stage.value}")
-        if result.record_problem:
-            _echo(f"modelyard: warning: {result.record_problem}", err=True)
+        _report_outcome(result)
+
+
+def _report_outcome(result: PromotionResult | None) -> None:
+    """Warn when the history entry failed; exit 1 when the server's state is not what was
+    asked (someone else moved it at the same moment), saying what it is."""
+    if result is not None and result.record_problem:
+        _echo(f"modelyard: warning: {result.record_problem}", err=True)
+    if result is not None and result.outcome_problem:
+        _fail(result.outcome_problem)
 
 
 def _confirm(yes: bool, what: str) -> None:
@@ -928,7 +937,6 @@ def _decide(
     archive_existing: bool = False,
 ) -> None:
     from modelyard.core import transitions
-    from modelyard.core.promote import PromotionResult
 
     stage = Stage.parse(stage_name)
     with _reported(), _registry(profile) as registry:
@@ -957,8 +965,7 @@ def _decide(
         _echo(f"Done. Now: v{now.version} {now.stage.value}")
         for other in result.changed if result else ():
             _echo(f"     v{other.version} {other.stage.value}")
-        if result is not None and result.record_problem:
-            _echo(f"modelyard: warning: {result.record_problem}", err=True)
+        _report_outcome(result)
 
 
 _STAGE_OPTION = click.option(

@@ -8,7 +8,7 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.details import load_version_detail
 from modelyard.core.domain import EventKind, EventSource, Stage
 from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.history import HISTORY_TAG, recorded_events
+from modelyard.core.history import EVENT_TAG_PREFIX, recorded_events
 from modelyard.core.profiles import ProfileStore
 from modelyard.core.promote import promote_stage, remove_alias, set_alias
 from modelyard.core.registry import Registry
@@ -91,7 +91,7 @@ def test_promotion_through_core_is_recorded_in_the_registry(
     assert result.record_problem is None
     # recorded on the server, readable by anyone with a plain MLflow client
     raw_tags = admin_store(mlflow_server).get_model_version("promo-model", new).tags
-    assert HISTORY_TAG in raw_tags
+    assert any(k.startswith(EVENT_TAG_PREFIX) for k in raw_tags)
     new_events = recorded_events(new, raw_tags)
     assert [(e.from_value, e.to_value, e.comment) for e in new_events] == [
         ("None", "Production", "better")

@@ -191,6 +191,33 @@ def test_double_drop_applies_once(
     window.close()
 
 
+def test_a_result_that_lands_after_another_model_is_selected_stays_with_its_model(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    """#11.9: the promotion's banner and board state belong to the model it was made on."""
+    fresh_model(mlflow_server, "board-e1", 2)
+    fresh_model(mlflow_server, "board-e2", 2)
+    add_server_profile(store, secrets, mlflow_server, "srv")
+    window = open_board(qtbot, store, "srv", "board-e1")
+    board = window.details.model_view.board
+    window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+    drop(board.stage_lanes["Staging"], tree_mime(window, "2"))
+    # Before the worker can answer (its result needs this event loop), the user moves on.
+    tm = window.tree_model
+    root = tm.profile_index("srv")
+    row = next(r for r in range(tm.rowCount(root)) if tm.index(r, 0, root).data() == "board-e2")
+    window.tree.setCurrentIndex(window.proxy.mapFromSource(tm.index(row, 0, root)))
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    assert window.details.current is not None
+    assert window.details.current.payload.name == "board-e2"
+    assert admin_store(mlflow_server).get_model_version("board-e1", "2").current_stage == "Staging"
+    view = window.details.model_view
+    assert "Done: v2" not in view.banner.label.text()
+    assert view.model is not None and view.model.name == "board-e2"
+    assert board.editable and not board.busy
+    window.close()
+
+
 def test_snapshot_and_target_helpers() -> None:
     snapshot = Snapshot({}, {})
     assert Target("alias", "x").describe() == "@x" and snapshot.aliases == {}

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 from modelyard.core.domain import EventKind, EventSource, Stage, StageEvent, VersionSummary
 from modelyard.core.history import (
+    EVENT_TAG_PREFIX,
     HISTORY_TAG,
-    TAG_BUDGET,
-    append_event,
+    event_tag,
     history_keys,
     humanize_age,
     recorded_events,
@@ -28,7 +28,8 @@ def stage_event(version: str = "3", to: str = "Production", minutes: int = 0) ->
 def record_all(events: list[StageEvent]) -> dict[str, str]:
     tags: dict[str, str] = {}
     for event in events:
-        key, value = append_event(tags, event)
+        key, value = event_tag(event)
+        assert key not in tags  # a tag of its own: never overwrites another event
         tags[key] = value
     return tags
 
@@ -36,17 +37,27 @@ def record_all(events: list[StageEvent]) -> dict[str, str]:
 def test_round_trip_keeps_every_field() -> None:
     event = stage_event()
     tags = record_all([event])
-    assert list(tags) == [HISTORY_TAG]
+    [key] = tags
+    assert key.startswith(EVENT_TAG_PREFIX)
     assert recorded_events("3", tags) == [event]
 
 
-def test_events_roll_over_to_numbered_tags_within_budget() -> None:
-    events = [stage_event(minutes=i) for i in range(200)]
+def test_many_events_at_the_same_millisecond_each_get_their_own_tag() -> None:
+    events = [stage_event(minutes=0) for _ in range(500)]
     tags = record_all(events)
-    assert len(tags) > 1
-    assert history_keys(tags)[:3] == [HISTORY_TAG, f"{HISTORY_TAG}.2", f"{HISTORY_TAG}.3"]
-    assert all(len(v) <= TAG_BUDGET for v in tags.values())
+    assert len(tags) == 500
     assert recorded_events("3", tags) == events
+
+
+def test_legacy_list_tags_are_still_read_gaps_included() -> None:
+    old = [stage_event(minutes=i) for i in range(3)]
+    legacy = {
+        HISTORY_TAG: json.dumps([{"k": "stage", "t": int(old[0].when.timestamp() * 1000)}]),
+        f"{HISTORY_TAG}.3": json.dumps([{"k": "stage", "to": "Staging"}]),
+    }
+    assert history_keys(legacy) == [HISTORY_TAG, f"{HISTORY_TAG}.3"]
+    tags = {**legacy, **record_all([stage_event(minutes=9)])}
+    assert len(recorded_events("3", tags)) == 3
 
 
 def test_damaged_entries_are_skipped_not_fatal() -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.core.domain import EventKind, StageEvent
-from modelyard.core.history import append_event
+from modelyard.core.history import event_tag
 from modelyard.core.paths import data_dir
 from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
 
@@ -247,11 +247,7 @@ def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
             for alias, version in recipe.aliases.items():
                 registry.set_registered_model_alias(recipe.name, alias, str(version))
             for version, events in _story(recipe, created_at, now).items():
-                tags: dict[str, str] = {}
-                for event in events:
-                    key, value = append_event(tags, event)
-                    tags[key] = value
-                for key, value in tags.items():
+                for key, value in map(event_tag, events):
                     registry.set_model_version_tag(
                         recipe.name, str(version), ModelVersionTag(key, value)
                     )

@@ -1,22 +1,28 @@
 """Stage history (mlflow#2169): events recorded in the registry itself, plus derived ones.
 
-Modelyard records each promotion it makes as a compact JSON event list in model-version tags
-under the reserved ``modelyard.`` prefix, so every teammate sees the same history, whatever tool
-they use. A tag holds at most ``TAG_BUDGET`` characters (inside every registry's tag-value
-limit); when full, events roll over to ``modelyard.history.2``, ``.3`` and so on.
+Modelyard records each promotion it makes in model-version tags under the reserved
+``modelyard.`` prefix, so every teammate sees the same history, whatever tool they use.
+
+One event, one tag: ``modelyard.event.<epoch ms>.<random>`` holds one compact JSON event. A
+registry has no compare-and-set for tags, so a shared list (read, append, write) loses events
+when two people promote at the same moment; a tag of one's own is never overwritten by anyone,
+so concurrent writers cannot lose each other's events, and no rollover can overwrite a full
+list. Older Modelyard versions wrote JSON lists in ``modelyard.history``, ``.2``, ``.3`` …:
+those are still read (never written), gaps in their numbering included.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from modelyard.core.domain import EventKind, EventSource, StageEvent, VersionSummary
 
-HISTORY_TAG = "modelyard.history"
+HISTORY_TAG = "modelyard.history"  # legacy lists: read, never written
+EVENT_TAG_PREFIX = "modelyard.event."
 RESERVED_PREFIX = "modelyard."
-TAG_BUDGET = 4000
 MAX_COMMENT = 500
 
 
@@ -30,6 +36,11 @@ def history_keys(tags: Mapping[str, str]) -> list[str]:
         return int(suffix) if suffix.isdigit() else 0
 
     return sorted((k for k in tags if number(k) > 0), key=number)
+
+
+def event_keys(tags: Mapping[str, str]) -> list[str]:
+    """The one-event tags present, oldest first (their keys start with the time)."""
+    return sorted(k for k in tags if k.startswith(EVENT_TAG_PREFIX))
 
 
 def _to_json(event: StageEvent) -> dict[str, object]:
@@ -72,41 +83,34 @@ def _from_json(version: str, item: Mapping[str, object]) -> StageEvent | None:
 
 def recorded_events(version: str, tags: Mapping[str, str]) -> list[StageEvent]:
     """Events recorded in a version's tags; unreadable entries are skipped, never fatal."""
-    events: list[StageEvent] = []
+    items: list[object] = []
     for key in history_keys(tags):
         try:
-            items = json.loads(tags[key])
+            listed = json.loads(tags[key])
         except json.JSONDecodeError:
             continue
-        if not isinstance(items, list):
+        if isinstance(listed, list):
+            items.extend(listed)
+    for key in event_keys(tags):
+        try:
+            items.append(json.loads(tags[key]))
+        except json.JSONDecodeError:
             continue
-        for item in items:
-            if isinstance(item, dict):
-                event = _from_json(version, item)
-                if event is not None:
-                    events.append(event)
+    events: list[StageEvent] = []
+    for item in items:
+        if isinstance(item, dict):
+            event = _from_json(version, item)
+            if event is not None:
+                events.append(event)
     return events
 
 
-def append_event(tags: Mapping[str, str], event: StageEvent) -> tuple[str, str]:
-    """The (tag key, new value) that records ``event`` after those already in ``tags``."""
-    encoded = _to_json(event)
-    keys = history_keys(tags)
-    if keys:
-        last = keys[-1]
-        try:
-            items = json.loads(tags[last])
-            if not isinstance(items, list):
-                items = []
-        except json.JSONDecodeError:
-            items = []
-        candidate = json.dumps([*items, encoded], separators=(",", ":"), ensure_ascii=False)
-        if len(candidate) <= TAG_BUDGET:
-            return last, candidate
-        next_key = f"{HISTORY_TAG}.{len(keys) + 1}"
-    else:
-        next_key = HISTORY_TAG
-    return next_key, json.dumps([encoded], separators=(",", ":"), ensure_ascii=False)
+def event_tag(event: StageEvent) -> tuple[str, str]:
+    """The (tag key, value) that records ``event`` in a tag of its own: a key no other writer
+    can produce (time of the event, then 64 random bits)."""
+    when = event.when or datetime.now(tz=UTC)
+    key = f"{EVENT_TAG_PREFIX}{int(when.timestamp() * 1000):013d}.{secrets.token_hex(8)}"
+    return key, json.dumps(_to_json(event), separators=(",", ":"), ensure_ascii=False)
 
 
 def derived_events(version: VersionSummary) -> list[StageEvent]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from modelyard.core.domain import EventKind, Stage, StageEvent, VersionSummary
 from modelyard.core.errors import ErrorKind, ModelyardError, RegistryError
-from modelyard.core.history import append_event
+from modelyard.core.history import event_tag
 from modelyard.core.registry import Registry
 
 
@@ -18,8 +18,14 @@ class PromotionResult:
 
     version: VersionSummary
     changed: tuple[VersionSummary, ...] = ()  # other versions it moved (archived, lost alias)
-    events: tuple[StageEvent, ...] = ()
+    events: tuple[StageEvent, ...] = ()  # what was recorded: only what the server confirmed
     record_problem: str | None = None  # the change stands; only its history entry failed
+    outcome_problem: str | None = None  # the server's state is not what was asked, and why
+
+    @property
+    def as_asked(self) -> bool:
+        """The server's state after the write is what was asked for."""
+        return self.outcome_problem is None
 
 
 def utc_now() -> datetime:
@@ -27,11 +33,11 @@ def utc_now() -> datetime:
 
 
 def record(registry: Registry, model: str, events: list[StageEvent]) -> str | None:
-    """Append events to their versions' history tags; returns a problem or None."""
+    """Record each event in a tag of its own (no read-modify-write, so concurrent writers never
+    lose each other's events); returns a problem or None."""
     try:
         for event in events:
-            fresh = registry.get_version(model, event.version)  # read right before writing
-            key, value = append_event(fresh.tags, event)
+            key, value = event_tag(event)
             registry.set_version_tag(model, event.version, key, value)
     except ModelyardError as exc:
         return f"The change was made, but its history entry could not be written: {exc.message}"
@@ -50,8 +56,13 @@ def promote_stage(
     write: Callable[[], object] | None = None,
 ) -> PromotionResult:
     """Move ``version`` to ``stage``; with ``archive_existing``, versions there now go to
-    Archived. Re-reads the server's state afterwards. ``write`` replaces the direct move by
-    another call that makes it (approving a transition request)."""
+    Archived. ``write`` replaces the direct move by another call that makes it (approving a
+    transition request).
+
+    Only what the server confirms is recorded: the direct move's answer, or (for ``write``) a
+    read after it, must show the version in ``stage``; each displaced version is recorded only
+    if it is Archived now. The state is read again afterwards and reported as it is: when
+    someone else changed it meanwhile, ``outcome_problem`` says so."""
     before = registry.get_version(model, version)
     displaced: list[VersionSummary] = []
     if archive_existing and stage in (Stage.STAGING, Stage.PRODUCTION):
@@ -61,29 +72,48 @@ def promote_stage(
             v for v in all_versions(registry, model) if v.stage is stage and v.version != version
         ]
     if write is None:
-        registry.transition_stage(model, version, stage, archive_existing)
+        answer = registry.transition_stage(model, version, stage, archive_existing)
     else:
         write()
-    who, when = registry.identity(), utc_now()
-    events = [
-        StageEvent(EventKind.STAGE, version, when, who, before.stage.value, stage.value, comment)
-    ]
-    events += [
-        StageEvent(
-            EventKind.STAGE,
-            v.version,
-            when,
-            who,
-            v.stage.value,
-            Stage.ARCHIVED.value,
-            f"archived when v{version} moved to {stage.value}",
-        )
-        for v in displaced
-    ]
-    problem = record(registry, model, events) if record_history else None
-    after = registry.get_version(model, version)
+        answer = registry.get_version(model, version)
+    who = registry.identity()
+    when = answer.updated or utc_now()
+    confirmed = answer.stage is stage
+    after = answer if write is not None else registry.get_version(model, version)
     changed = tuple(registry.get_version(model, v.version) for v in displaced)
-    return PromotionResult(after, changed, tuple(events), problem)
+    events: list[StageEvent] = []
+    if confirmed:
+        events.append(
+            StageEvent(
+                EventKind.STAGE, version, when, who, before.stage.value, stage.value, comment
+            )
+        )
+        events += [
+            StageEvent(
+                EventKind.STAGE,
+                v.version,
+                when,
+                who,
+                v.stage.value,
+                Stage.ARCHIVED.value,
+                f"archived when v{version} moved to {stage.value}",
+            )
+            for v, now in zip(displaced, changed, strict=True)
+            if now.stage is Stage.ARCHIVED
+        ]
+    problem = record(registry, model, events) if record_history and events else None
+    outcome = None
+    if not confirmed:
+        outcome = (
+            f"You asked for v{version} → {stage.value}; the server has it in "
+            f"{answer.stage.value}: the move was not applied (nothing recorded)."
+        )
+    elif after.stage is not stage:
+        outcome = (
+            f"You asked for v{version} → {stage.value}; the move was made, but v{version} is now "
+            f"in {after.stage.value}: someone else moved it right after."
+        )
+    return PromotionResult(after, changed, tuple(events), problem, outcome)
 
 
 def set_alias(
@@ -95,35 +125,62 @@ def set_alias(
     comment: str = "",
     record_history: bool = True,
 ) -> PromotionResult:
-    """Point ``alias`` at ``version``; the version that had it loses it."""
+    """Point ``alias`` at ``version``; the version that had it loses it. Recorded only when a
+    read after the write shows the alias on ``version``."""
     previous = registry.get_model(model).aliases.get(alias)
     registry.set_alias(model, alias, version)
     who, when = registry.identity(), utc_now()
-    events = [StageEvent(EventKind.ALIAS_SET, version, when, who, previous or "", alias, comment)]
-    if previous and previous != version:
+    holder = registry.get_model(model).aliases.get(alias)
+    events: list[StageEvent] = []
+    outcome = None
+    if holder == version:
         events.append(
-            StageEvent(
-                EventKind.ALIAS_REMOVED, previous, when, who, alias, "", f"moved to v{version}"
-            )
+            StageEvent(EventKind.ALIAS_SET, version, when, who, previous or "", alias, comment)
         )
-    problem = record(registry, model, events) if record_history else None
+        if previous and previous != version:
+            events.append(
+                StageEvent(
+                    EventKind.ALIAS_REMOVED, previous, when, who, alias, "", f"moved to v{version}"
+                )
+            )
+    else:
+        now = f"v{holder}" if holder else "no version"
+        outcome = (
+            f"You asked for @{alias} → v{version}; @{alias} now points to {now}: someone else "
+            "changed it at the same moment (nothing recorded)."
+        )
+    problem = record(registry, model, events) if record_history and events else None
     changed = (registry.get_version(model, previous),) if previous and previous != version else ()
-    return PromotionResult(registry.get_version(model, version), changed, tuple(events), problem)
+    return PromotionResult(
+        registry.get_version(model, version), changed, tuple(events), problem, outcome
+    )
 
 
 def remove_alias(
     registry: Registry, model: str, alias: str, *, comment: str = "", record_history: bool = True
 ) -> PromotionResult:
-    """Remove ``alias`` from the model (and record it on the version that had it)."""
+    """Remove ``alias`` from the model (and record it on the version that had it, once a read
+    after the write shows the alias gone)."""
     holder = registry.get_model(model).aliases.get(alias)
     if holder is None:
         raise RegistryError(f"{model} has no alias {alias!r}.", ErrorKind.NOT_FOUND)
     registry.delete_alias(model, alias)
-    event = StageEvent(
-        EventKind.ALIAS_REMOVED, holder, utc_now(), registry.identity(), alias, "", comment
-    )
-    problem = record(registry, model, [event]) if record_history else None
-    return PromotionResult(registry.get_version(model, holder), (), (event,), problem)
+    now = registry.get_model(model).aliases.get(alias)
+    events: tuple[StageEvent, ...] = ()
+    outcome = None
+    if now is None:
+        events = (
+            StageEvent(
+                EventKind.ALIAS_REMOVED, holder, utc_now(), registry.identity(), alias, "", comment
+            ),
+        )
+    else:
+        outcome = (
+            f"You removed @{alias}; it points to v{now} again: someone else set it at the same "
+            "moment (nothing recorded)."
+        )
+    problem = record(registry, model, list(events)) if record_history and events else None
+    return PromotionResult(registry.get_version(model, holder), (), events, problem, outcome)
 
 
 @dataclass(frozen=True)

@@ -478,33 +478,36 @@ class DetailsPane(QStackedWidget):
 
         def done(result: PromotionResult | None) -> None:
             view.board.set_busy(False)
-            text = success
+            self.modelChangedOnServer.emit(node)
+            if self.current is not node:
+                return  # another model is shown now: its banner and board are not ours
+            text, kind = success, "notice"
+            if result is not None and result.outcome_problem:
+                text, kind = result.outcome_problem, "error"
             if result is not None and result.record_problem:
                 text += f" {result.record_problem}"
-            self._sticky = (text, "notice")
+            self._sticky = (text, kind)
             view.banner.show_message(*self._sticky)
-            self.modelChangedOnServer.emit(node)
-            if self.current is node:
-                self.reload()
+            self.reload()
 
         def failed(error: ModelyardError) -> None:
             view.board.set_busy(False)
+            if self.current is not node:
+                return  # the failure belongs to a model no longer shown
             if isinstance(error, PromotionConflict):
-                if self.current is node:
-                    view.show_summary(
-                        view.model or node.payload,
-                        list(error.fresh.versions.values()),
-                        profile.id,
-                        self._capabilities.get(profile.id),
-                    )
-                    again(error.fresh, error.differences)
+                view.show_summary(
+                    view.model or node.payload,
+                    list(error.fresh.versions.values()),
+                    profile.id,
+                    self._capabilities.get(profile.id),
+                )
+                again(error.fresh, error.differences)
                 return
             if error.kind is ErrorKind.PERMISSION:
                 view.board.refuse(error.message)
             self._sticky = (f"{failure}: {error.message}", "error")
             view.banner.show_message(*self._sticky)
-            if self.current is node:
-                self.reload()  # show the server's truth
+            self.reload()  # show the server's truth
 
         self.workers.submit(
             lambda _token: work(connections.get(profile)), done, failed, success.lower()
