@@ -685,26 +685,34 @@ def history(profile: str, model: str, version: str | None, as_json: bool) -> Non
 @click.argument("version")
 @click.argument("dest", type=click.Path(file_okay=False))
 @click.option("--files", "files", multiple=True, help="Only these files or folders (repeatable).")
-def download(profile: str, model: str, version: str, dest: str, files: tuple[str, ...]) -> None:
-    """Download the artifacts of VERSION into DEST (resumes; never leaves partial files)."""
-    from pathlib import Path
-
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace files in DEST that this download did not write (yours, or another version's).",
+)
+def download(
+    profile: str, model: str, version: str, dest: str, files: tuple[str, ...], overwrite: bool
+) -> None:
+    """Download the artifacts of VERSION into DEST (resumes; never leaves partial files; never
+    overwrites a file it did not write unless --overwrite)."""
     from modelyard.core.download import human_bytes, plan_download, run_download
 
     with _reported(), _registry(profile) as registry:
         plan = plan_download(registry, model, version, list(files) or None)
         label = f"{model} v{version} ({len(plan.files)} files, {human_bytes(plan.total_bytes)})"
         with click.progressbar(
-            length=max(plan.total_bytes, 1), label=label, file=sys.stderr, show_eta=True
+            length=max(plan.total_bytes, 1), label=_p(label), file=sys.stderr, show_eta=True
         ) as bar:
 
             def progress(p: DownloadProgress) -> None:
                 bar.update(p.done_bytes - bar.pos)
 
-            result = run_download(registry, plan, Path(dest), progress)
+            result = run_download(registry, plan, Path(dest), progress, overwrite=overwrite)
             bar.update(max(plan.total_bytes, 1) - bar.pos)
-        skipped = f", {len(result.skipped)} already there" if result.skipped else ""
-        _echo(f"Downloaded {len(result.written)} files to {result.destination}{skipped}.")
+        extra = [f"{len(result.skipped)} already there"] if result.skipped else []
+        extra += [f"{len(result.replaced)} replaced"] if result.replaced else []
+        more = f" ({', '.join(extra)})" if extra else ""
+        _echo(f"Downloaded {len(result.written)} files to {result.destination.resolve()}{more}.")
 
 
 @cli.command()

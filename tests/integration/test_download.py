@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.download import plan_download, run_download
+from modelyard.core.download import MANIFEST, DownloadConflict, plan_download, run_download
 from modelyard.core.errors import Cancelled, ErrorKind, RegistryError
 from modelyard.core.profiles import ProfileStore
 from modelyard.core.registry import Registry
@@ -31,8 +31,11 @@ def uploaded(registry: Registry, model: str, version: str) -> dict[str, bytes]:
 
 
 def tree_files(folder: Path) -> dict[str, bytes]:
+    """The downloaded files (the download's own manifest left out)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != MANIFEST
     }
 
 
@@ -61,9 +64,60 @@ def test_selected_files_only(
     version = new_version(mlflow_server, "dl-model")
     plan = plan_download(registry, "dl-model", version, ["MLmodel"])
     run_download(registry, plan, tmp_path / "dest")
-    assert [p.name for p in (tmp_path / "dest").iterdir()] == ["MLmodel"]
+    assert sorted(p.name for p in (tmp_path / "dest").iterdir()) == [MANIFEST, "MLmodel"]
     with pytest.raises(RegistryError, match="not among the artifacts"):
         plan_download(registry, "dl-model", version, ["nope.bin"])
+
+
+def test_a_second_version_never_mixes_into_the_first_ones_folder(
+    mlflow_server: MlflowServer, registry: Registry, tmp_path: Path
+) -> None:
+    """#11.10: "already there" means written by this download for this version, unchanged."""
+    v1 = new_version(mlflow_server, "dl-mix")
+    v2 = new_version(mlflow_server, "dl-mix")
+    dest = tmp_path / "d"
+    run_download(registry, plan_download(registry, "dl-mix", v1), dest)
+    first = tree_files(dest)
+    with pytest.raises(DownloadConflict, match="another version") as info:
+        run_download(registry, plan_download(registry, "dl-mix", v2), dest)
+    assert "MLmodel" in info.value.paths
+    assert tree_files(dest) == first  # nothing written
+    result = run_download(registry, plan_download(registry, "dl-mix", v2), dest, overwrite=True)
+    assert tree_files(dest) == uploaded(registry, "dl-mix", v2)
+    assert set(result.replaced) == set(first)
+
+
+def test_a_file_the_download_did_not_write_is_never_overwritten(
+    mlflow_server: MlflowServer, registry: Registry, tmp_path: Path
+) -> None:
+    version = new_version(mlflow_server, "dl-own")
+    dest = tmp_path / "d"
+    dest.mkdir()
+    (dest / "requirements.txt").write_text("my own pins\n")
+    with pytest.raises(DownloadConflict, match="did not write") as info:
+        run_download(registry, plan_download(registry, "dl-own", version), dest)
+    assert info.value.paths == ["requirements.txt"]
+    assert sorted(p.name for p in dest.iterdir()) == ["requirements.txt"]
+    assert (dest / "requirements.txt").read_text() == "my own pins\n"
+    # A file it wrote and the user changed afterwards is the user's now, too.
+    other = tmp_path / "e"
+    run_download(registry, plan_download(registry, "dl-own", version), other)
+    (other / "MLmodel").write_text("edited")
+    with pytest.raises(DownloadConflict):
+        run_download(registry, plan_download(registry, "dl-own", version), other)
+
+
+def test_legitimate_odd_names_download(
+    mlflow_server: MlflowServer, registry: Registry, tmp_path: Path
+) -> None:
+    """#11.11: names starting with '..' and names of 255 bytes are files like any other."""
+    long_name = "n" * 251 + ".bin"
+    extra = {"..data/x.bin": b"dots", long_name: b"long", "..hidden": b"h"}
+    version = new_version(mlflow_server, "dl-odd", extra)
+    run_download(registry, plan_download(registry, "dl-odd", version), tmp_path / "d")
+    files = tree_files(tmp_path / "d")
+    assert files["..data/x.bin"] == b"dots" and files[long_name] == b"long"
+    assert files["..hidden"] == b"h"
 
 
 def test_cancel_half_way_leaves_no_partial_file(

@@ -2,12 +2,20 @@
 
 Files stream into a hidden staging folder inside the destination and are moved into place one
 by one, each only when complete. Cancel or a failure removes the staging folder: the
-destination never holds a partial file. Files already in place with the right size are not
-fetched again, so a cancelled or failed download resumes where it stopped.
+destination never holds a partial file.
+
+A small manifest (``.modelyard-download.json``: registry location, model, version, and per file
+its size and SHA-256) records what a download wrote. A rerun skips only files it wrote itself
+for the same version and that are unchanged since; so a cancelled or failed download resumes
+where it stopped, and a download never mixes two versions. A file the download did not write
+(the user's own, or another version's) is never overwritten unless asked (``overwrite``): the
+conflict is found before the first byte is fetched.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import time
@@ -27,6 +35,8 @@ from modelyard.core.errors import (
 from modelyard.core.registry import Registry
 
 STAGING_PREFIX = ".modelyard-download-"
+MANIFEST = ".modelyard-download.json"
+MANIFEST_FORMAT = 1
 REPORT_EVERY_S = 0.1
 
 
@@ -75,8 +85,67 @@ class DownloadResult:
 
     destination: Path
     written: tuple[str, ...]
-    skipped: tuple[str, ...]
+    skipped: tuple[str, ...]  # already there: written by an earlier run for this same version
     bytes: int
+    replaced: tuple[str, ...] = ()  # existing files overwritten (only with ``overwrite``)
+
+
+class DownloadConflict(ModelyardError):
+    """Files in the destination that this download did not write; ``paths`` names them."""
+
+    kind = ErrorKind.CONFLICT
+
+    def __init__(self, destination: Path, paths: list[str], why: str) -> None:
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        super().__init__(
+            f"{destination} already holds {shown} ({why}); nothing was downloaded. Choose an "
+            "empty folder, or overwrite them."
+        )
+        self.paths = paths
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_manifest(destination: Path) -> dict[str, dict[str, object]]:
+    """What earlier downloads wrote here: {path: {location, model, version, size, sha256}}.
+    A missing or damaged manifest means "nothing known" (files then count as not ours)."""
+    try:
+        data = json.loads((destination / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {str(k): v for k, v in files.items() if isinstance(v, dict)}
+
+
+def _write_manifest(destination: Path, files: dict[str, dict[str, object]]) -> None:
+    from modelyard.core.paths import write_atomic
+
+    payload = {"format": MANIFEST_FORMAT, "files": files}
+    write_atomic(destination / MANIFEST, json.dumps(payload, indent=1, sort_keys=True) + "\n")
+
+
+def _ours(
+    record: dict[str, object] | None, target: Path, plan: DownloadPlan, same_version: bool
+) -> bool:
+    """The file at ``target`` is exactly what a download wrote (for this version, or any)."""
+    if record is None or not target.is_file():
+        return False
+    if same_version and (
+        record.get("location") != plan.location
+        or record.get("model") != plan.model
+        or record.get("version") != plan.version
+    ):
+        return False
+    size = target.stat().st_size
+    return record.get("size") == size and record.get("sha256") == _sha256(target)
 
 
 def plan_download(
@@ -112,10 +181,36 @@ def run_download(
     destination: Path,
     progress: Callable[[DownloadProgress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    *,
+    overwrite: bool = False,
 ) -> DownloadResult:
     """Fetch the plan's files into ``destination`` (created if needed)."""
     destination = destination.expanduser()
     destination.mkdir(parents=True, exist_ok=True)
+    manifest = _read_manifest(destination)
+    skip: set[str] = set()
+    foreign: list[str] = []
+    others: list[str] = []
+    for entry in plan.files:
+        target = destination / entry.path
+        if not target.exists():
+            continue
+        record = manifest.get(entry.path)
+        same_size = entry.size is None or (record is not None and record.get("size") == entry.size)
+        if same_size and _ours(record, target, plan, same_version=True):
+            skip.add(entry.path)
+        elif _ours(record, target, plan, same_version=False):
+            others.append(entry.path)
+        else:
+            foreign.append(entry.path)
+    if (foreign or others) and not overwrite:
+        why = (
+            "files this download did not write"
+            if foreign
+            else "files downloaded for another version"
+        )
+        raise DownloadConflict(destination, foreign or others, why)
+
     staging = destination / f"{STAGING_PREFIX}{uuid.uuid4().hex[:8]}"
     start = time.monotonic()
     last_report = 0.0
@@ -123,6 +218,7 @@ def run_download(
     total = plan.total_bytes
     written: list[str] = []
     skipped: list[str] = []
+    replaced: list[str] = []
 
     def report(current: str, force: bool = False) -> None:
         nonlocal last_report
@@ -136,15 +232,17 @@ def run_download(
             )
 
     try:
-        for entry in plan.files:
+        for number, entry in enumerate(plan.files):
             target = destination / entry.path
-            if target.is_file() and entry.size is not None and target.stat().st_size == entry.size:
+            if entry.path in skip:
                 skipped.append(entry.path)
-                done += entry.size
+                done += target.stat().st_size
                 report(entry.path, force=True)
                 continue
-            part = staging / (entry.path + ".part")
+            # Staged under a short name of its own: any legal file name fits, whatever its length.
+            part = staging / f"{number}.part"
             part.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
             with (
                 registry.open_artifact(plan.location, entry.path) as stream,
                 part.open("wb") as out,
@@ -153,18 +251,30 @@ def run_download(
                     if cancelled is not None and cancelled():
                         raise Cancelled("Download cancelled; no partial file was left behind.")
                     out.write(chunk)
+                    digest.update(chunk)
                     done += len(chunk)
                     report(entry.path)
                 out.flush()
                 os.fsync(out.fileno())
-            if entry.size is not None and part.stat().st_size != entry.size:
+            size = part.stat().st_size
+            if entry.size is not None and size != entry.size:
                 raise RegistryError(
-                    f"{entry.path} arrived incomplete ({part.stat().st_size} of {entry.size} "
+                    f"{entry.path} arrived incomplete ({size} of {entry.size} "
                     "bytes): the connection dropped.",
                     ErrorKind.REFUSED,
                 )
             target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                replaced.append(entry.path)
             os.replace(part, target)
+            manifest[entry.path] = {
+                "location": plan.location,
+                "model": plan.model,
+                "version": plan.version,
+                "size": size,
+                "sha256": digest.hexdigest(),
+            }
+            _write_manifest(destination, manifest)
             written.append(entry.path)
             report(entry.path, force=True)
     except ModelyardError:
@@ -180,7 +290,7 @@ def run_download(
         raise describe_exception(exc, where) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return DownloadResult(destination, tuple(written), tuple(skipped), done)
+    return DownloadResult(destination, tuple(written), tuple(skipped), done, tuple(replaced))
 
 
 def human_bytes(count: float) -> str:

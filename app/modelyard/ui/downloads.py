@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard.core.download import (
+    DownloadConflict,
     DownloadProgress,
     DownloadResult,
     human_bytes,
@@ -55,6 +56,8 @@ class DownloadTask:
     result: DownloadResult | None = None
     job: Job[Any] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    overwrite: bool = False  # replace files in the destination that this download did not write
+    conflict: bool = False  # it stopped before any byte: the destination holds others' files
 
     @property
     def title(self) -> str:
@@ -104,9 +107,13 @@ class DownloadManager(QObject):
         version: str,
         paths: tuple[str, ...] | None,
         destination: Path,
+        *,
+        overwrite: bool = False,
     ) -> DownloadTask:
         """Queue a download (it starts when nothing else is running)."""
-        task = DownloadTask(next(self._ids), profile, model, version, paths, destination)
+        task = DownloadTask(
+            next(self._ids), profile, model, version, paths, destination, overwrite=overwrite
+        )
         self.tasks.append(task)
         self.changed.emit(task)
         self._start_next()
@@ -119,6 +126,12 @@ class DownloadManager(QObject):
             self.changed.emit(task)
         elif task.state == "running":
             task.stop.set()  # the work stops at the next chunk, cleans up and reports back
+
+    def overwrite(self, task: DownloadTask) -> DownloadTask:
+        """Queue ``task`` again, this time replacing the files it found in its way."""
+        return self.enqueue(
+            task.profile, task.model, task.version, task.paths, task.destination, overwrite=True
+        )
 
     def active(self) -> bool:
         """Whether a download is queued or running."""
@@ -142,7 +155,14 @@ class DownloadManager(QObject):
             registry = connections.get(task.profile)
             plan = plan_download(registry, task.model, task.version, task.paths)
             token.raise_if_cancelled()
-            return run_download(registry, plan, task.destination, token.report, task.stop.is_set)
+            return run_download(
+                registry,
+                plan,
+                task.destination,
+                token.report,
+                task.stop.is_set,
+                overwrite=task.overwrite,
+            )
 
         task.job = self.workers.submit(
             work,
@@ -161,13 +181,15 @@ class DownloadManager(QObject):
     def _finished(self, task: DownloadTask, result: DownloadResult) -> None:
         task.state, task.result = "done", result
         skipped = f"; {len(result.skipped)} were already there" if result.skipped else ""
-        task.message = f"Downloaded {len(result.written)} files{skipped}."
+        replaced = f"; {len(result.replaced)} replaced" if result.replaced else ""
+        task.message = f"Downloaded {len(result.written)} files{skipped}{replaced}."
         self.changed.emit(task)
         self._start_next()
 
     def _failed(self, task: DownloadTask, error: ModelyardError) -> None:
         task.state = "cancelled" if task.stop.is_set() else "failed"
         task.message = error.message
+        task.conflict = isinstance(error, DownloadConflict)
         self.changed.emit(task)
         self._start_next()
 
@@ -194,7 +216,11 @@ class _TaskRow(QFrame):
         self.open_button.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(task.destination)))
         )
+        self.overwrite_button = QPushButton("Overwrite them")
+        self.overwrite_button.setToolTip("Download again, replacing the files named here")
+        self.overwrite_button.clicked.connect(lambda: manager.overwrite(task))
         buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.overwrite_button)
         buttons.addWidget(self.open_button)
         layout.addWidget(self.title)
         layout.addWidget(self.bar)
@@ -211,6 +237,7 @@ class _TaskRow(QFrame):
         running = task.state in ("queued", "running")
         self.cancel_button.setVisible(running)
         self.open_button.setVisible(task.state == "done")
+        self.overwrite_button.setVisible(task.state == "failed" and task.conflict)
         if task.state == "running":
             self.status.setText(describe_progress(progress))
         elif task.state == "queued":

@@ -26,6 +26,8 @@ from modelyard.core.http import TIMEOUT
 
 PROXY_API = "/api/2.0/mlflow-artifacts/artifacts"
 CHUNK = 256 * 1024
+MAX_WALK_DEPTH = 64
+MAX_WALK_ENTRIES = 200_000
 
 
 def safe_relative(path: str) -> str:
@@ -33,7 +35,7 @@ def safe_relative(path: str) -> str:
     clean = posixpath.normpath(path.replace("\\", "/")).lstrip("/") if path else ""
     if clean in ("", "."):
         return ""
-    if clean.startswith("..") or "/../" in f"/{clean}/":
+    if clean == ".." or clean.startswith("../"):  # "..data" is a legitimate name
         raise RegistryError(f"Refusing an unsafe artifact path: {path!r}", ErrorKind.INVALID)
     return clean
 
@@ -90,13 +92,41 @@ class ArtifactAccess:
         return sorted(entries, key=lambda e: (not e.is_dir, e.path))
 
     def walk(self, location: str, path: str = "") -> list[ArtifactEntry]:
-        """Every file below ``path`` (recursively)."""
+        """Every file below ``path`` (recursively), bounded: a listing that contains itself or
+        goes deeper than ``MAX_WALK_DEPTH`` folders or past ``MAX_WALK_ENTRIES`` entries (a
+        broken or hostile server) stops with a clear message instead of recursing on."""
         files: list[ArtifactEntry] = []
-        for entry in self.list_dir(location, path):
-            if entry.is_dir:
-                files.extend(self.walk(location, entry.path))
-            else:
-                files.append(entry)
+        seen = 0
+
+        def visit(current: str, depth: int) -> None:
+            nonlocal seen
+            for entry in self.list_dir(location, current):
+                seen += 1
+                if seen > MAX_WALK_ENTRIES:
+                    raise RegistryError(
+                        f"The artifacts at {location} list more than {MAX_WALK_ENTRIES:,} "
+                        "entries: stopped (download a folder of it instead).",
+                        ErrorKind.INVALID,
+                    )
+                if not entry.is_dir:
+                    files.append(entry)
+                    continue
+                inside = entry.path.startswith(current + "/") if current else bool(entry.path)
+                if not inside or entry.path == current:
+                    raise RegistryError(
+                        f"The artifact listing at {location} is inconsistent: folder "
+                        f"{current or '/'!r} lists {entry.path!r} inside itself.",
+                        ErrorKind.INVALID,
+                    )
+                if depth >= MAX_WALK_DEPTH:
+                    raise RegistryError(
+                        f"The artifacts at {location} nest deeper than {MAX_WALK_DEPTH} folders "
+                        f"(at {entry.path!r}): stopped.",
+                        ErrorKind.INVALID,
+                    )
+                visit(entry.path, depth + 1)
+
+        visit(safe_relative(path), 0)
         return files
 
     @staticmethod
