@@ -1,7 +1,8 @@
 """Errors the core raises, each with a message a person can act on.
 
 Connectors translate whatever their libraries raise into :class:`RegistryError` through
-:func:`describe_exception`, which classifies the failure and scrubs secret values.
+:func:`describe_exception`, which classifies the failure by exception type and HTTP status (or
+MLflow error code), never by message text, and scrubs secret values.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class ErrorKind(StrEnum):
     TLS = "tls"
     TIMEOUT = "timeout"
     SERVER = "server"  # 5xx
+    NETWORK = "network"  # the connection dropped, was reset or cut an answer short
     INVALID = "invalid"  # bad input from the user
     KEYRING = "keyring"
     CANCELLED = "cancelled"
@@ -65,9 +67,6 @@ class Cancelled(ModelyardError):
         super().__init__(message)
 
 
-_STATUS_RE = re.compile(r"(?:error code|status(?: code)?)\s*:?\s*(\d{3})", re.IGNORECASE)
-
-
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
     """Replace every secret value that occurs in ``text`` (defence in depth for messages)."""
     for secret in secrets:
@@ -76,131 +75,310 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
+class HttpStatusError(Exception):
+    """A server answered an API call with an HTTP error status and no MLflow JSON error: a
+    proxy, a gateway, a login page, or a server that is not MLflow."""
+
+    def __init__(
+        self,
+        url: str,
+        status: int,
+        reason: str,
+        content_type: str,
+        *,
+        body: str = "",
+        challenge: str = "",
+    ) -> None:
+        super().__init__(f"HTTP {status} {reason} from {url}")
+        self.url = url
+        self.status = status
+        self.reason = reason
+        self.content_type = content_type
+        self.body = body[:300]
+        self.challenge = challenge  # WWW-Authenticate: the server itself asks for credentials
+
+    @property
+    def html(self) -> bool:
+        """The answer is a web page."""
+        return "html" in self.content_type.lower()
+
+
+class NotJsonError(Exception):
+    """A successful answer that is not JSON where the API answers JSON (a login page, a proxy
+    that swallowed the call)."""
+
+    def __init__(self, url: str, status: int, content_type: str) -> None:
+        super().__init__(f"HTTP {status} {content_type or 'without a content type'} from {url}")
+        self.url = url
+        self.status = status
+        self.content_type = content_type
+
+    @property
+    def html(self) -> bool:
+        """The answer is a web page."""
+        return "html" in self.content_type.lower()
+
+
+# MLflow's (and Databricks') error codes, by what they mean for a person.
+_AUTH_CODES = {"UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED"}
+_PERMISSION_CODES = {"PERMISSION_DENIED"}
+_NOT_FOUND_CODES = {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"}
+_INVALID_CODES = {
+    "INVALID_PARAMETER_VALUE",
+    "BAD_REQUEST",
+    "RESOURCE_ALREADY_EXISTS",
+    "ALREADY_EXISTS",
+    "INVALID_STATE",
+}
+_SERVER_CODES = {"INTERNAL_ERROR", "TEMPORARILY_UNAVAILABLE", "DEADLINE_EXCEEDED"}
+_BUSY_CODES = {"REQUEST_LIMIT_EXCEEDED", "RESOURCE_EXHAUSTED"}
+# OpenSSL verify codes (ssl.SSLCertVerificationError.verify_code).
+_X509_NAME_MISMATCH = {62, 64}  # host name, IP address
+_X509_EXPIRED = 10
+_X509_NOT_TRUSTED = {18, 19, 20, 21}  # self-signed, self-signed in chain, unknown issuer
+
+
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def describe_exception(
-    exc: BaseException, where: str, secrets: Iterable[str | None] = ()
-) -> ModelyardError:
-    """Classify ``exc`` (from MLflow, requests, sqlite …) as a ModelyardError for ``where``.
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what caused it: explicit and implicit causes, the exception a requests or
+    urllib3 error wraps (``args[0]``, ``reason``), without loops."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        item = todo.pop(0)
+        if any(item is s for s in seen):
+            continue
+        seen.append(item)
+        nested = [item.__cause__, item.__context__, getattr(item, "reason", None)]
+        nested += [a for a in getattr(item, "args", ()) if isinstance(a, BaseException)]
+        todo += [n for n in nested if isinstance(n, BaseException)]
+    return seen
 
-    ``where`` names the place in words, e.g. "http://host:5000" or "the registry file x.db".
-    """
-    if isinstance(exc, ModelyardError):
-        return exc
-    secrets = tuple(secrets)
-    raw = scrub(f"{exc}", secrets)
-    low = raw.lower()
-    code = str(getattr(exc, "error_code", "") or "")
-    status_match = _STATUS_RE.search(raw)
-    status = int(status_match.group(1)) if status_match else None
 
-    def err(kind: ErrorKind, message: str) -> RegistryError:
-        return RegistryError(message, kind)
+def _status_words(status: int, reason: str = "") -> str:
+    from http import HTTPStatus
 
-    if "<html" in low or "<!doctype html" in low:
-        if status == 404:
-            return err(
-                ErrorKind.NO_API,
-                f"No MLflow API was found at {where} (404, a web page answered). Check the URL: "
-                "it should be the tracking server's base address, e.g. https://mlflow.example.com.",
-            )
-        if status in (401, 403):
-            return err(
+    if not reason:
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = ""
+    return f"{status} {reason}".strip()
+
+
+def _from_status(status: int, html: bool, where: str, reason: str = "") -> RegistryError:
+    words = _status_words(status, reason)
+    page = " with a web page" if html else ""
+    if status == 401:
+        if html:
+            return RegistryError(
+                f"{where} answered 401 with a web page: a login proxy probably sits in front of "
+                "the MLflow API. Use credentials the proxy accepts (e.g. a token).",
                 ErrorKind.AUTH,
-                f"{where} answered {status} with a web page: a login proxy probably sits in "
-                "front of the MLflow API. Use credentials the proxy accepts (e.g. a token).",
             )
-        return err(
-            ErrorKind.HTML,
-            f"{where} answered with a web page instead of MLflow's JSON API"
-            + (f" (HTTP {status})" if status else "")
-            + ": a login or corporate proxy may be in the way, or the URL points at the wrong "
-            "place.",
-        )
-    if code == "UNAUTHENTICATED" or status == 401 or "not authenticated" in low:
-        return err(
-            ErrorKind.AUTH,
+        return RegistryError(
             f"{where} refused the credentials (401 Unauthorized). Check the username and "
             "password, or the token, and that it has not expired.",
+            ErrorKind.AUTH,
         )
-    if code == "PERMISSION_DENIED" or status == 403 or "permission denied" in low:
-        return err(
+    if status == 403:
+        return RegistryError(
+            f"Permission denied by {where} (403){page}: your account may read but not change "
+            "this, or a proxy refuses the call.",
             ErrorKind.PERMISSION,
-            f"Permission denied by {where} (403): your account may read but not change this.",
         )
-    if code == "ENDPOINT_NOT_FOUND" or (status == 404 and "/api/" in low):
-        return err(
-            ErrorKind.NO_API,
-            f"No MLflow API was found at {where} (404). Check the URL: it should be the "
+    if status == 404:
+        return RegistryError(
+            f"No MLflow API was found at {where} (404{page}). Check the URL: it should be the "
             "tracking server's base address, e.g. https://mlflow.example.com.",
+            ErrorKind.NO_API,
         )
-    if any(
-        s in low for s in ("workspacenotfound", "resourcegroupnotfound", "subscriptionnotfound")
-    ):
-        return err(
-            ErrorKind.NOT_FOUND,
-            f"{where} does not exist: check the subscription id, resource group, workspace name "
-            "and region.",
+    if status == 429:
+        return RegistryError(
+            f"{where} is rate-limiting requests (429 Too Many Requests): try again shortly.",
+            ErrorKind.SERVER,
         )
-    if code in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"):
-        return err(ErrorKind.NOT_FOUND, f"Not found on {where}: {_short(_mlflow_message(raw))}")
-    if code == "INVALID_PARAMETER_VALUE":
-        return err(
-            ErrorKind.INVALID, f"{where} rejected the request: {_short(_mlflow_message(raw))}"
+    if status >= 500:
+        what = {
+            502: "a gateway or proxy in front of it got no good answer from the server",
+            503: "the server is unavailable or overloaded",
+            504: "a gateway or proxy in front of it timed out waiting for the server",
+        }.get(status, "the server failed while answering")
+        return RegistryError(f"{where} answered {words}{page}: {what}.", ErrorKind.SERVER)
+    if html:
+        return RegistryError(
+            f"{where} answered {words} with a web page instead of MLflow's JSON API: a login or "
+            "corporate proxy may be in the way, or the URL points at the wrong place.",
+            ErrorKind.HTML,
         )
-    if any(
-        s in low for s in ("certificate_verify_failed", "sslerror", "ssl:", "certificate verify")
-    ):
+    return RegistryError(f"{where} answered {words}.", ErrorKind.INVALID)
+
+
+def _from_code(code: str, message: str, where: str, status: int | None) -> RegistryError | None:
+    if code in _AUTH_CODES:
+        return _from_status(401, False, where)
+    if code in _PERMISSION_CODES:
+        return RegistryError(
+            f"Permission denied by {where} (403): your account may read but not change this.",
+            ErrorKind.PERMISSION,
+        )
+    if code == "ENDPOINT_NOT_FOUND":
+        return _from_status(404, False, where)
+    if code in _NOT_FOUND_CODES:
+        return RegistryError(f"Not found on {where}: {_short(message)}", ErrorKind.NOT_FOUND)
+    if code in _INVALID_CODES:
+        return RegistryError(f"{where} rejected the request: {_short(message)}", ErrorKind.INVALID)
+    if code in _BUSY_CODES:
+        return _from_status(429, False, where)
+    if code in _SERVER_CODES and status is not None:
+        return RegistryError(
+            f"{where} answered {_status_words(status)}: {_short(message)}", ErrorKind.SERVER
+        )
+    return None
+
+
+def _tls(exc: BaseException, where: str) -> RegistryError:
+    import ssl
+
+    code = getattr(exc, "verify_code", None) if isinstance(exc, ssl.SSLError) else None
+    if code in _X509_NAME_MISMATCH:
+        hint = "the certificate was issued for another host name"
+    elif code == _X509_EXPIRED:
+        hint = "the server's certificate has expired"
+    elif code in _X509_NOT_TRUSTED or isinstance(exc, ssl.SSLCertVerificationError):
         hint = (
             "the certificate is self-signed or issued by an unknown authority: give the CA "
             "bundle, or switch on insecure TLS for a test server"
         )
-        if "hostname mismatch" in low or "doesn't match" in low or "not valid for" in low:
-            hint = "the certificate was issued for another host name"
-        return err(ErrorKind.TLS, f"TLS check failed for {where}: {hint}.")
-    if any(
-        s in low
-        for s in (
-            "name or service not known",
-            "nodename nor servname",
-            "failed to resolve",
-            "nameresolutionerror",
-            "temporary failure in name resolution",
-            "getaddrinfo failed",
+    else:
+        hint = "the TLS handshake failed (is it an https:// server, and does it speak TLS?)"
+    return RegistryError(f"TLS check failed for {where}: {hint}.", ErrorKind.TLS)
+
+
+def _classify(exc: BaseException, where: str) -> RegistryError | None:
+    """What one exception in the chain says, by its type; None when it says nothing."""
+    import http.client
+    import json
+    import socket
+    import ssl
+
+    import requests
+    import urllib3.exceptions as u3
+
+    if isinstance(exc, HttpStatusError):
+        # A 401 that asks for credentials (WWW-Authenticate) is the server refusing them, even
+        # with an HTML body; a 401 page without that challenge is a login proxy's.
+        page = exc.html and not (exc.status == 401 and exc.challenge)
+        return _from_status(exc.status, page, where, exc.reason)
+    if isinstance(exc, NotJsonError):
+        if exc.html:
+            return _from_status(exc.status, True, where)
+        return RegistryError(
+            f"{where} answered with {exc.content_type or 'something'} instead of MLflow's JSON "
+            "API: check the URL or any proxy in between.",
+            ErrorKind.HTML,
         )
+    code = str(getattr(exc, "error_code", "") or "")
+    if code:
+        status = getattr(exc, "http_status", None)
+        json_body = getattr(exc, "json", None)  # an MLflow RestException: the server's own answer
+        if status is None and isinstance(json_body, dict):
+            status = 500 if code == "INTERNAL_ERROR" else None
+        message = getattr(exc, "message", None) or str(exc)
+        found = _from_code(code, re.sub(r"^[A-Z_]+:\s*", "", str(message)), where, status)
+        if found is not None:
+            return found
+    if isinstance(exc, ssl.SSLError | requests.exceptions.SSLError | u3.SSLError):
+        inner = next((e for e in _chain(exc) if isinstance(e, ssl.SSLError)), exc)
+        return _tls(inner, where)
+    if isinstance(exc, u3.NameResolutionError | socket.gaierror):
+        return RegistryError(
+            f"The host name of {where} does not resolve: check the URL (and the network or VPN).",
+            ErrorKind.UNRESOLVED,
+        )
+    if isinstance(exc, u3.NewConnectionError):  # a ConnectTimeoutError subclass: its cause says
+        return None
+    if isinstance(exc, requests.exceptions.ConnectTimeout | u3.ConnectTimeoutError):
+        return RegistryError(
+            f"{where} did not accept the connection in time: the host may be down, or a "
+            "firewall drops the traffic.",
+            ErrorKind.TIMEOUT,
+        )
+    if isinstance(
+        exc, requests.exceptions.ReadTimeout | u3.ReadTimeoutError | socket.timeout | TimeoutError
     ):
-        return err(
-            ErrorKind.UNRESOLVED, f"The host name of {where} does not resolve: check the URL."
+        return RegistryError(
+            f"{where} accepted the connection but did not answer in time: the server may be "
+            "hung or overloaded (the wait is set per profile).",
+            ErrorKind.TIMEOUT,
         )
-    if "connection refused" in low or "failed to establish a new connection" in low:
-        return err(
-            ErrorKind.REFUSED,
+    if isinstance(exc, ConnectionRefusedError):
+        return RegistryError(
             f"Could not connect to {where}: connection refused. Is the server running, and are "
             "host and port right?",
+            ErrorKind.REFUSED,
         )
-    if "timed out" in low or "timeout" in low:
-        return err(
-            ErrorKind.TIMEOUT,
-            f"{where} did not answer in time: the server may be down or overloaded.",
+    if isinstance(exc, http.client.RemoteDisconnected):  # a ConnectionResetError subclass
+        return RegistryError(
+            f"{where} closed the connection without answering: the server or a proxy dropped "
+            "the request.",
+            ErrorKind.NETWORK,
         )
-    if status is not None and status >= 500:
-        return err(
-            ErrorKind.SERVER, f"{where} had an internal error (HTTP {status}): {_short(raw)}"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return RegistryError(
+            f"The connection to {where} was reset while talking to it: the server or a proxy "
+            "dropped it. Try again; if it keeps happening, the server may be crashing.",
+            ErrorKind.NETWORK,
         )
-    if "max retries exceeded" in low or "connectionerror" in low or "remotedisconnected" in low:
-        return err(ErrorKind.REFUSED, f"The connection to {where} failed: {_short(raw)}")
-    if "was not in a valid json format" in low:
-        return err(
+    if isinstance(
+        exc,
+        http.client.IncompleteRead
+        | requests.exceptions.ChunkedEncodingError
+        | requests.exceptions.ContentDecodingError,
+    ):
+        return RegistryError(
+            f"The answer from {where} was cut off before its end: the connection dropped.",
+            ErrorKind.NETWORK,
+        )
+    if isinstance(exc, json.JSONDecodeError):
+        return RegistryError(
+            f"{where} did not answer with JSON: check the URL or any proxy in between.",
             ErrorKind.HTML,
-            f"{where} did not answer with MLflow's JSON API: "
-            "check the URL or any proxy in between.",
         )
-    return err(ErrorKind.UNKNOWN, f"{where}: {_short(raw) or type(exc).__name__}")
+    return None
 
 
-def _mlflow_message(raw: str) -> str:
-    """MLflow error texts often start with an error code in capitals: keep the human part."""
-    return re.sub(r"^[A-Z_]+:\s*", "", raw)
+def describe_exception(
+    exc: BaseException, where: str, secrets: Iterable[str | None] = ()
+) -> ModelyardError:
+    """Classify ``exc`` (from MLflow, requests, urllib3, sqlite …) for ``where`` by the types in
+    its chain of causes and the HTTP status or error code they carry, never by message text.
+
+    ``where`` names the place in words, e.g. "http://host:5000" or "the registry file x.db".
+    Every message is scrubbed of the secrets given and of credentials in URLs.
+    """
+    if isinstance(exc, ModelyardError):
+        return exc
+    secrets = tuple(secrets)
+    chain = _chain(exc)
+    # Connection-level causes first: they explain the error codes MLflow wraps around them.
+    found = None
+    for item in chain:
+        found = _classify(item, where)
+        if found is not None:
+            break
+    if found is None:
+        first = next((e for e in chain if isinstance(e, OSError) and e.strerror), None)
+        if first is not None:
+            found = RegistryError(f"{where}: {first.strerror}", ErrorKind.NETWORK)
+        else:
+            raw = _short(str(exc)) or type(exc).__name__
+            found = RegistryError(f"{where}: {type(exc).__name__}: {raw}", ErrorKind.UNKNOWN)
+    from modelyard.core.text import redact_url
+
+    message = redact_url(scrub(found.message, secrets))
+    return RegistryError(message, found.kind)

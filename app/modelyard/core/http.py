@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-TIMEOUT = (5.0, 30.0)  # connect, read
+TIMEOUT = (5.0, 30.0)  # connect, read: artifact transfers (a longer wait between bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long an API call waits: to connect, and for the first byte of the answer.
+
+    Sized for a desktop app: a hung or unreachable server is reported within seconds, not the
+    minutes of MLflow's defaults (120 s × 7 retries). Set per profile."""
+
+    connect: float = 4.0
+    read: float = 8.0
 
 
 class _HeaderAuth(requests.auth.AuthBase):

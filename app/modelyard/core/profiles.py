@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from modelyard.core.errors import ProfileError
+from modelyard.core.http import Timeouts
 from modelyard.core.paths import config_dir
 from modelyard.core.text import redact_url
 
@@ -342,6 +343,9 @@ class Profile(_Frozen):
     color: str | None = None
     label: str | None = None  # dev / staging / prod
     record_history: bool = True  # write promotion events into the registry (modelyard.* tags)
+    # How long an API call waits to connect and for the first byte of the answer (seconds).
+    connect_timeout_s: float = Field(default=4.0, ge=0.5, le=120)
+    read_timeout_s: float = Field(default=8.0, ge=0.5, le=600)
 
     @field_validator("name")
     @classmethod
@@ -357,6 +361,11 @@ class Profile(_Frozen):
     def kind(self) -> str:
         """The registry kind: mlflow, local, …"""
         return self.settings.kind
+
+    @property
+    def timeouts(self) -> Timeouts:
+        """This profile's waits for API calls."""
+        return Timeouts(self.connect_timeout_s, self.read_timeout_s)
 
 
 class _ProfileFile(BaseModel):

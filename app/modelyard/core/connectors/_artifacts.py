@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 import requests
 
 from modelyard.core.domain import ArtifactEntry
-from modelyard.core.errors import ErrorKind, RegistryError
+from modelyard.core.errors import ErrorKind, HttpStatusError, NotJsonError, RegistryError
 from modelyard.core.http import TIMEOUT
 
 PROXY_API = "/api/2.0/mlflow-artifacts/artifacts"
@@ -162,7 +162,7 @@ class ArtifactAccess:
         response = session.get(f"{host}{PROXY_API}", params={"path": full}, timeout=TIMEOUT)
         _check(response)
         out = []
-        for item in response.json().get("files", []):
+        for item in _json(response).get("files", []):
             name = safe_relative(str(item.get("path", "")))
             rel = f"{path}/{name}" if path else name
             size = item.get("file_size")
@@ -232,12 +232,33 @@ def _streamed(response: requests.Response, what: str) -> ArtifactStream:
 
 
 def _check(response: requests.Response) -> None:
-    if response.status_code == 404:
+    """404 → FileNotFoundError; any other error status → HttpStatusError (typed, with status)."""
+    if response.status_code == 404 and "html" not in response.headers.get("Content-Type", ""):
         raise FileNotFoundError(response.url)
-    if response.status_code != 200:
+    if response.status_code >= 400:
         body = response.text[:300]
         response.close()
-        raise RuntimeError(f"error code {response.status_code}: {body}")
+        raise HttpStatusError(
+            response.url,
+            response.status_code,
+            response.reason or "",
+            response.headers.get("Content-Type", ""),
+            body=body,
+            challenge=response.headers.get("WWW-Authenticate", ""),
+        )
+
+
+def _json(response: requests.Response) -> Any:
+    """A listing's JSON, or NotJsonError (a login page answering 200, a proxy)."""
+    try:
+        data = response.json()
+    except ValueError:
+        raise NotJsonError(
+            response.url, response.status_code, response.headers.get("Content-Type", "")
+        ) from None
+    if not isinstance(data, dict):
+        raise NotJsonError(response.url, response.status_code, "JSON that is not an object")
+    return data
 
 
 def _repository(location: str) -> Any:

@@ -14,12 +14,11 @@ import threading
 import time
 from typing import Any
 
-from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStore
-from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
+from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
 from modelyard.core.domain import Capabilities
 from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
 from modelyard.core.http import make_session
@@ -137,16 +136,22 @@ def open_azureml(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
         return MlflowHostCreds(host=base, token=token.get())
 
     session = make_session(authorization=lambda: f"Bearer {token.get()}")
+    transport = Transport(profile.timeouts)
+
+    def close() -> None:
+        transport.close()
+        session.close()
+
     identity = token_identity(token.get()) or settings.client_id or "unknown user"
     return MlflowStoreRegistry(
         name=profile.name,
         location=base,
-        registry_store=RegistryRestStore(get_host_creds=creds),
-        tracking_store=TrackingRestStore(get_host_creds=creds),
+        registry_store=ProfileRegistryStore(creds, transport),
+        tracking_store=ProfileTrackingStore(creds, transport),
         capabilities=Capabilities(stages=True, aliases=True),
         identity=identity,
         artifacts=ArtifactAccess(base, session),
         secrets=(client_secret,),
         server_side_prompt_filter=False,
-        on_close=session.close,
+        on_close=close,
     )

@@ -15,12 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
-from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStore
-from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
 
 from modelyard.core.connectors._artifacts import ArtifactAccess, ModelVersionArtifacts
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
+from modelyard.core.connectors._rest import (
+    ProfileRegistryStore,
+    ProfileTrackingStore,
+    RegistryCalls,
+    Transport,
+)
 from modelyard.core.domain import (
     Access,
     Capabilities,
@@ -367,6 +371,11 @@ def _open(
     auth = DatabricksAuth(settings, secret, where)
     host = auth.host  # builds the SDK config (may read ~/.databrickscfg or discover OIDC)
     session = make_session(authorization=auth.header)
+    transport = Transport(profile.timeouts)
+
+    def close() -> None:
+        transport.close()
+        session.close()
 
     def creds() -> MlflowHostCreds:
         return MlflowHostCreds(host=host, token=auth.token())
@@ -374,22 +383,26 @@ def _open(
     try:
         identity = current_user(session, host)
     except Exception as exc:
-        session.close()
+        close()
         raise describe_exception(exc, host, auth.secrets) from None
     identity = identity or settings.client_id or "unknown user"
     common: dict[str, Any] = {
         "name": profile.name,
         "location": host,
-        "tracking_store": TrackingRestStore(get_host_creds=creds),
+        "tracking_store": ProfileTrackingStore(creds, transport),
         "identity": identity,
         "artifacts": ArtifactAccess(host, session),
         "secrets": auth.secrets,
-        "on_close": session.close,
+        "on_close": close,
     }
     if isinstance(settings, DatabricksUCSettings):
         from mlflow.store._unity_catalog.registry.rest_store import UcModelRegistryStore
 
-        store = UcModelRegistryStore(store_uri="databricks-uc", tracking_uri="databricks")
+        class ProfileUcStore(RegistryCalls, UcModelRegistryStore):  # type: ignore[misc]
+            """Unity Catalog's store over this profile's transport."""
+
+        store = ProfileUcStore(store_uri="databricks-uc", tracking_uri="databricks")
+        store._transport = transport
         store.get_host_creds = creds  # this profile's credentials, not the process' ones
         store.get_tracking_host_creds = creds
         scope = "".join(f"{p}." for p in (settings.default_catalog, settings.default_schema) if p)
@@ -408,7 +421,7 @@ def _open(
     return WorkspaceRegistry(
         session=session,
         host=host,
-        registry_store=RegistryRestStore(get_host_creds=creds),
+        registry_store=ProfileRegistryStore(creds, transport),
         # The workspace registry has stages and transition requests; aliases are a Unity
         # Catalog feature (its REST API has no alias endpoints).
         capabilities=Capabilities(

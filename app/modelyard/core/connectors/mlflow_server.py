@@ -1,8 +1,9 @@
 """Connector for an MLflow tracking server over HTTP(S).
 
 The registry store is MLflow's ``RestStore`` with a per-instance ``get_host_creds`` callable
-returning this profile's ``MlflowHostCreds``: no environment variable and no global
-``set_tracking_uri`` is involved, so registries with different credentials coexist.
+returning this profile's ``MlflowHostCreds``, sending its calls through the profile's own
+transport (timeouts, retries, typed errors: see ``_rest``): no environment variable and no
+global ``set_tracking_uri`` is involved, so registries with different credentials coexist.
 (``RestStore(get_host_creds)`` is internal MLflow API: the pinned range is covered by the
 integration tests.)
 """
@@ -10,13 +11,12 @@ integration tests.)
 from __future__ import annotations
 
 import requests
-from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStore
-from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
+from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
 from modelyard.core.domain import Access, Capabilities
 from modelyard.core.errors import ProfileError
 from modelyard.core.http import TIMEOUT, authorization_header, make_session
@@ -95,15 +95,21 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         client_cert=settings.client_cert,
     )
 
+    transport = Transport(profile.timeouts)
+
+    def close() -> None:
+        transport.close()
+        session.close()
+
     return MlflowStoreRegistry(
         name=profile.name,
         location=settings.url,
-        registry_store=RegistryRestStore(get_host_creds=lambda: creds),
-        tracking_store=TrackingRestStore(get_host_creds=lambda: creds),
+        registry_store=ProfileRegistryStore(lambda: creds, transport),
+        tracking_store=ProfileTrackingStore(lambda: creds, transport),
         capabilities=Capabilities(stages=True, aliases=True),
         identity=(settings.username if settings.auth == "basic" else None) or local_user(),
         artifacts=ArtifactAccess(settings.url, session),
         model_permission=lambda model: basic_auth_permission(session, settings.url, model),
         secrets=(password, token),
-        on_close=session.close,
+        on_close=close,
     )
