@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
+from modelyard.core.download import MANIFEST
 from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.main_window import MainWindow
@@ -27,8 +28,11 @@ def artifact_names(window: MainWindow) -> list[str]:
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
+    """The downloaded files (the download's own manifest left out)."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != MANIFEST
     }
 
 

@@ -107,11 +107,14 @@ class NotJsonError(Exception):
     """A successful answer that is not JSON where the API answers JSON (a login page, a proxy
     that swallowed the call)."""
 
-    def __init__(self, url: str, status: int, content_type: str) -> None:
+    def __init__(
+        self, url: str, status: int, content_type: str, expected: str = "MLflow's JSON API"
+    ) -> None:
         super().__init__(f"HTTP {status} {content_type or 'without a content type'} from {url}")
         self.url = url
         self.status = status
         self.content_type = content_type
+        self.expected = expected
 
     @property
     def html(self) -> bool:
@@ -276,7 +279,11 @@ def _classify(exc: BaseException, where: str) -> RegistryError | None:
         return _from_status(exc.status, page, where, exc.reason)
     if isinstance(exc, NotJsonError):
         if exc.html:
-            return _from_status(exc.status, True, where)
+            return RegistryError(
+                f"{where} answered with a web page instead of {exc.expected}: a login or "
+                "corporate proxy may be in the way, or the URL points at the wrong place.",
+                ErrorKind.HTML,
+            )
         return RegistryError(
             f"{where} answered with {exc.content_type or 'something'} instead of MLflow's JSON "
             "API: check the URL or any proxy in between.",

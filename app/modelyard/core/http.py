@@ -24,6 +24,11 @@ class Timeouts:
     connect: float = 4.0
     read: float = 8.0
 
+    @property
+    def transfer(self) -> tuple[float, float]:
+        """(connect, read) for file transfers: a longer wait between bytes, never unbounded."""
+        return (self.connect, max(3 * self.read, 5.0))
+
 
 class _HeaderAuth(requests.auth.AuthBase):
     """Sets (or deliberately does not set) Authorization; also keeps ~/.netrc out of it."""
@@ -67,9 +72,15 @@ def make_session(
         session.cert = client_cert
     retry = Retry(
         total=2,
-        backoff_factor=0.5,
+        connect=1,
+        read=0,  # a server that stopped sending is reported, not asked again
+        status=1,
+        other=0,
+        backoff_factor=0.3,
         status_forcelist=(429, 502, 503, 504),
         allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,  # the last answer is reported with its status
+        respect_retry_after_header=False,
     )
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
     session.mount("http://", adapter)

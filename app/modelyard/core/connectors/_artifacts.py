@@ -74,9 +74,15 @@ class ArtifactStream(AbstractContextManager["ArtifactStream"]):
 class ArtifactAccess:
     """Lists and reads artifacts below a location; per registry (holds its HTTP session)."""
 
-    def __init__(self, host: str | None = None, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        host: str | None = None,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = TIMEOUT,
+    ) -> None:
         self.host = host.rstrip("/") if host else None
         self.session = session
+        self.timeout = timeout  # connect, and the longest wait between two bytes
 
     # --- listing -----------------------------------------------------------------------------
     def list_dir(self, location: str, path: str = "") -> list[ArtifactEntry]:
@@ -159,7 +165,7 @@ class ArtifactAccess:
         host, session = self._require_session()
         root = self._proxied_root(location)
         full = "/".join(p for p in (root, path) if p)
-        response = session.get(f"{host}{PROXY_API}", params={"path": full}, timeout=TIMEOUT)
+        response = session.get(f"{host}{PROXY_API}", params={"path": full}, timeout=self.timeout)
         _check(response)
         out = []
         for item in _json(response).get("files", []):
@@ -194,7 +200,7 @@ class ArtifactAccess:
             host, session = self._require_session()
             root = self._proxied_root(location)
             url = f"{host}{PROXY_API}/" + quote("/".join(p for p in (root, path) if p))
-            return _streamed(session.get(url, stream=True, timeout=TIMEOUT), url)
+            return _streamed(session.get(url, stream=True, timeout=self.timeout), url)
         return self._open_repository(location, path)
 
     @staticmethod
@@ -226,6 +232,10 @@ def _streamed(response: requests.Response, what: str) -> ArtifactStream:
         response.close()
         raise FileNotFoundError(what)
     _check(response)
+    content_type = response.headers.get("Content-Type", "")
+    if "html" in content_type.lower() and not what.lower().endswith((".html", ".htm")):
+        response.close()  # a login page where a file should be
+        raise NotJsonError(what, response.status_code, content_type, expected="the file")
     length = response.headers.get("Content-Length")
     known = int(length) if length and length.isdigit() else None
     return ArtifactStream(known, response.iter_content(CHUNK), response.close)
@@ -295,8 +305,10 @@ class ModelVersionArtifacts(ArtifactAccess):
     credential; cloud stores refuse a second one, and the token must not leave the workspace).
     Other locations are read as ArtifactAccess reads them."""
 
-    def __init__(self, host: str, session: requests.Session) -> None:
-        super().__init__(host, session)
+    def __init__(
+        self, host: str, session: requests.Session, timeout: tuple[float, float] = TIMEOUT
+    ) -> None:
+        super().__init__(host, session, timeout)
         self._storage = requests.Session()
 
     def list_dir(self, location: str, path: str = "") -> list[ArtifactEntry]:
@@ -313,7 +325,7 @@ class ModelVersionArtifacts(ArtifactAccess):
             if token:
                 params["page_token"] = token
             response = session.get(
-                f"{host}{LIST_VERSION_ARTIFACTS}", params=params, timeout=TIMEOUT
+                f"{host}{LIST_VERSION_ARTIFACTS}", params=params, timeout=self.timeout
             )
             _check(response)
             data = response.json()
@@ -345,7 +357,7 @@ class ModelVersionArtifacts(ArtifactAccess):
         response = session.get(
             f"{host}{SIGNED_DOWNLOAD_URI}",
             params={"name": version[0], "version": version[1], "path": path},
-            timeout=TIMEOUT,
+            timeout=self.timeout,
         )
         _check(response)
         data = response.json()
@@ -360,5 +372,5 @@ class ModelVersionArtifacts(ArtifactAccess):
             if "name" in h and "value" in h
         }
         return _streamed(
-            self._storage.get(signed, headers=headers, stream=True, timeout=TIMEOUT), path
+            self._storage.get(signed, headers=headers, stream=True, timeout=self.timeout), path
         )

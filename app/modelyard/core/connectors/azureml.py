@@ -150,7 +150,7 @@ def open_azureml(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
         tracking_store=ProfileTrackingStore(creds, transport),
         capabilities=Capabilities(stages=True, aliases=True),
         identity=identity,
-        artifacts=ArtifactAccess(base, session),
+        artifacts=ArtifactAccess(base, session, profile.timeouts.transfer),
         secrets=(client_secret,),
         server_side_prompt_filter=False,
         on_close=close,

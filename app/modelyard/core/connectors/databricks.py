@@ -391,7 +391,7 @@ def _open(
         "location": host,
         "tracking_store": ProfileTrackingStore(creds, transport),
         "identity": identity,
-        "artifacts": ArtifactAccess(host, session),
+        "artifacts": ArtifactAccess(host, session, profile.timeouts.transfer),
         "secrets": auth.secrets,
         "on_close": close,
     }
@@ -417,7 +417,7 @@ def _open(
     permission: Callable[[str], Access] = lambda model: workspace_permission(  # noqa: E731
         session, host, model
     )
-    common["artifacts"] = ModelVersionArtifacts(host, session)
+    common["artifacts"] = ModelVersionArtifacts(host, session, profile.timeouts.transfer)
     return WorkspaceRegistry(
         session=session,
         host=host,

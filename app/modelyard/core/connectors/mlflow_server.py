@@ -43,14 +43,16 @@ def host_creds(
 EDITING = {"EDIT", "MANAGE"}
 
 
-def basic_auth_permission(session: requests.Session, url: str, model: str) -> Access:
+def basic_auth_permission(
+    session: requests.Session, url: str, model: str, timeout: tuple[float, float] = TIMEOUT
+) -> Access:
     """The MLflow basic-auth app's advisory view of our permission on ``model``.
 
     Admins may edit; an explicit grant on the model (or ``*``) decides; otherwise the server's
     default permission applies, which it does not tell: None. A server without the auth app
     answers 404: None.
     """
-    response = session.get(f"{url}/api/3.0/mlflow/users/current/permissions", timeout=TIMEOUT)
+    response = session.get(f"{url}/api/3.0/mlflow/users/current/permissions", timeout=timeout)
     if response.status_code != 200:
         return Access()
     data = response.json()
@@ -108,8 +110,10 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         tracking_store=ProfileTrackingStore(lambda: creds, transport),
         capabilities=Capabilities(stages=True, aliases=True),
         identity=(settings.username if settings.auth == "basic" else None) or local_user(),
-        artifacts=ArtifactAccess(settings.url, session),
-        model_permission=lambda model: basic_auth_permission(session, settings.url, model),
+        artifacts=ArtifactAccess(settings.url, session, profile.timeouts.transfer),
+        model_permission=lambda model: basic_auth_permission(
+            session, settings.url, model, (profile.timeouts.connect, profile.timeouts.read)
+        ),
         secrets=(password, token),
         on_close=close,
     )
