@@ -231,14 +231,22 @@ def profiles_add(name: str, kind: str, label: str | None, color: str | None, **o
         secret: tuple[SecretField, str] | None = None
         for field in secret_fields(settings)[:1]:
             secret = (field, _read_secret_stdin(field.replace("_", "-")))
+        from modelyard.core.profile_service import save_profile
+
         store = ProfileStore()
         if store.find(name) is not None:
             _fail(f"a profile named {name!r} exists already")
         profile = Profile(name=name, settings=settings, label=label, color=color)
-        if secret is not None:
-            SecretStore().set(profile.id, secret[0], secret[1])  # before the file: no half
-        store.add(profile)
+        typed = dict([secret]) if secret is not None else {}
+        save_profile(store, SecretStore(), profile, typed)  # both or neither
+        _notes(store)
         _echo(f"Added profile {profile.name!r} ({profile.kind}: {settings.describe()}).")
+
+
+def _notes(store: ProfileStore, problems: bool = False) -> None:
+    """What the profile file's reading or writing had to say, on stderr."""
+    for note in [*(store.problems if problems else ()), *store.notes]:
+        _echo(f"modelyard: note: {note}", err=True)
 
 
 def _only(kind: str, o: dict[str, Any], allowed: set[str]) -> None:
@@ -373,7 +381,9 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
 def profiles_list(as_json: bool) -> None:
     """List profiles."""
     with _reported():
-        items = ProfileStore().list()
+        store = ProfileStore()
+        items = store.list()
+        _notes(store, problems=True)
         if as_json:
             _echo_exact(json.dumps([p.model_dump(exclude_none=True) for p in items], indent=2))
             return
@@ -389,11 +399,11 @@ def profiles_list(as_json: bool) -> None:
 def profiles_remove(name: str) -> None:
     """Remove a profile and its secrets from the keyring."""
     with _reported():
+        from modelyard.core.profile_service import remove_profile
+
         store = ProfileStore()
-        profile = store.get(name)
-        if secret_fields(profile.settings):
-            SecretStore().delete_all(profile.id)
-        store.remove(profile.id)
+        profile = remove_profile(store, SecretStore(), name)
+        _notes(store)
         _echo(f"Removed profile {profile.name!r}.")
 
 

@@ -14,6 +14,7 @@ from modelyard.core.profiles import DatabricksUCSettings, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.e2e.test_cli import add_admin_profile, run
 from tests.support.contract_server import Contract, contract_server
+from tests.support.memory_keyring import MemoryKeyring
 from tests.support.servers import ADMIN_PASSWORD, MlflowServer, free_port
 
 
@@ -252,3 +253,62 @@ def test_import_takes_credentials_out_of_the_tracking_uri_and_never_prints_them(
     assert code == 0 and "PW-s3cret-42" not in out + err + ProfileStore().path.read_text()
     profile = ProfileStore().get("mlflow-mlflow.example.com")
     assert SecretStore().get(profile.id, "password") == "PW-s3cret-42"
+
+
+def test_a_broken_profile_file_never_stops_commands_and_is_never_lost() -> None:
+    """#11.13: not UTF-8 → named, not fatal; the next save keeps it aside."""
+    store = ProfileStore()
+    store.directory.mkdir(parents=True)
+    store.path.write_bytes(b'{"profiles": [{"name": "caf\xe9"}]}')
+    code, _, err = run("profiles", "list")
+    assert code == 0 and "not UTF-8" in err and "Traceback" not in err
+    code, _, err = run("profiles", "add", "--name", "p", "--kind", "mlflow", "--url", "http://h")
+    assert code == 0, err
+    assert "kept as" in err
+    [aside] = store.directory.glob("profiles.json.unreadable-*")
+    assert aside.read_bytes() == b'{"profiles": [{"name": "caf\xe9"}]}'
+
+
+def test_a_profile_whose_ca_bundle_is_gone_loads_and_can_be_removed(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    code, _, err = run(
+        "profiles", "add", "--name", "tls", "--kind", "mlflow", "--url", "https://h",
+        "--ca-bundle", str(ca),
+    )  # fmt: skip
+    assert code == 0, err
+    run("profiles", "add", "--name", "other", "--kind", "mlflow", "--url", "http://o")
+    ca.unlink()
+    code, out, err = run("profiles", "list")
+    assert code == 0 and "tls" in out and "other" in out, err
+    code, out, err = run("profiles", "remove", "tls")
+    assert code == 0, err
+    assert [p.name for p in ProfileStore().list()] == ["other"]
+
+
+def test_a_failed_save_leaves_no_secret_in_the_keyring(
+    isolated_user: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#11.14: the password typed on stdin must not stay behind in the keyring when the profile
+    cannot be saved — whether the folder is unusable or the write itself fails."""
+    store = ProfileStore()
+    store.directory.parent.mkdir(parents=True, exist_ok=True)
+    store.directory.write_text("not a folder")
+    args = ["profiles", "add", "--name", "p", "--kind", "mlflow", "--url", "http://h"]
+    args += ["--username", "ana", "--password-stdin"]
+    code, _, err = run(*args, stdin="orphan-secret-123\n")
+    assert code == 1 and "profile" in err, err
+    assert isolated_user.items == {}
+    store.directory.unlink()
+    real_replace = os.replace
+
+    def disk_full(src: str, dst: str) -> None:
+        if str(dst).endswith("profiles.json"):
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    code, _, err = run(*args, stdin="orphan-secret-123\n")
+    assert code == 1 and "No space left" in err, err
+    assert isolated_user.items == {}  # the keyring was put back as it was
+    assert ProfileStore().list() == []

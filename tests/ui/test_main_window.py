@@ -129,3 +129,16 @@ def test_filter_by_alias(qtbot: QtBot, demo_profile: Profile, store: ProfileStor
     qtbot.waitUntil(lambda: len(shown()) == 6, timeout=5_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
+
+
+def test_a_profile_file_that_is_not_utf8_opens_the_window_and_says_why(
+    qtbot: QtBot, store: ProfileStore
+) -> None:
+    """#11.13: the window shows; the status bar names the problem; the file is untouched."""
+    store.directory.mkdir(parents=True)
+    store.path.write_bytes(b'{"profiles": [{"name": "caf\xe9"}]}')
+    window = open_window(qtbot, store)
+    assert window.tree_model.rowCount() == 0
+    assert "not UTF-8" in window.statusBar().currentMessage()
+    assert store.path.read_bytes() == b'{"profiles": [{"name": "caf\xe9"}]}'
+    window.close()

@@ -75,7 +75,7 @@ def test_failed_write_leaves_previous_file_intact(
     with pytest.raises(OSError):
         store.add(server_profile("second"))
     assert store.path.read_bytes() == before
-    assert [p.name for p in store.directory.iterdir()] == ["profiles.json"]
+    assert {p.name for p in store.directory.iterdir()} <= {"profiles.json", "profiles.json.bak"}
 
 
 @pytest.mark.parametrize(
@@ -105,18 +105,66 @@ def test_missing_ca_bundle_is_reported(tmp_path: Path) -> None:
         MlflowServerSettings(url="https://h", ca_bundle=str(tmp_path / "nope.pem"))
 
 
-def test_corrupt_file_gives_clear_error(store: ProfileStore) -> None:
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"profiles": [{"name": "caf\xe9"}]}', "not UTF-8"),
+        (b"[1, 2]", "does not hold a list of profiles"),
+    ],
+)
+def test_an_unreadable_file_loads_nothing_and_is_kept_aside_on_the_next_save(
+    store: ProfileStore, content: bytes, why: str
+) -> None:
     store.directory.mkdir(parents=True)
-    store.path.write_text("{not json")
-    with pytest.raises(ProfileError, match="not valid JSON"):
-        store.list()
+    store.path.write_bytes(content)
+    assert store.list() == []  # the app starts; commands that need no profile work
+    assert why in store.problems[0]
+    assert store.path.read_bytes() == content  # untouched by reading
+    store.add(server_profile())
+    [aside] = store.directory.glob("profiles.json.unreadable-*")
+    assert aside.read_bytes() == content
+    assert [p.name for p in store.list()] == ["prod"]
+    assert "kept as" in store.notes[0]
 
 
-def test_newer_schema_is_refused(store: ProfileStore) -> None:
+def test_newer_schema_is_read_but_never_rewritten(store: ProfileStore) -> None:
     store.directory.mkdir(parents=True)
-    store.path.write_text(json.dumps({"schema_version": 99, "profiles": []}))
+    text = json.dumps({"schema_version": 99, "profiles": []})
+    store.path.write_text(text)
+    assert store.list() == [] and "newer Modelyard" in store.problems[0]
     with pytest.raises(ProfileError, match="newer Modelyard"):
-        store.list()
+        store.add(server_profile())
+    assert store.path.read_text() == text
+
+
+def test_invalid_and_duplicate_entries_are_named_and_kept(
+    store: ProfileStore, tmp_path: Path
+) -> None:
+    good = server_profile("good")
+    twin_name = server_profile("good")
+    twin_id = server_profile("other").model_copy(update={"id": good.id})
+    broken = {"name": "broken", "settings": {"kind": "mlflow", "url": "ftp://x"}}
+    gone_ca = {
+        "name": "tls",
+        "settings": {"kind": "mlflow", "url": "https://h", "ca_bundle": str(tmp_path / "x.pem")},
+    }
+    entries = [good.model_dump(mode="json"), twin_name.model_dump(mode="json"), broken]
+    entries += [twin_id.model_dump(mode="json"), gone_ca]
+    store.directory.mkdir(parents=True)
+    store.path.write_text(json.dumps({"schema_version": 1, "profiles": entries}))
+    assert [p.name for p in store.list()] == ["good", "tls"]  # a missing CA file loads
+    problems = " | ".join(store.problems)
+    assert "Profile 2 ('good') has the name of an earlier profile" in problems
+    assert "Profile 3 ('broken') is invalid" in problems
+    assert "Profile 4 ('other') has the id of an earlier profile" in problems
+    store.remove("tls")  # works although other entries are broken
+    kept = json.loads(store.path.read_text())["profiles"]
+    assert [e["name"] for e in kept] == ["good", "good", "broken", "other"]  # nothing lost
+    assert store.mentions_id(good.id)
+    store.remove("good")
+    assert store.mentions_id(good.id)  # "other" still has that id: its secrets must stay
+    assert (store.directory / "profiles.json.bak").exists()
 
 
 def test_local_settings_resolve_paths(tmp_path: Path) -> None:

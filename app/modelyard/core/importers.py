@@ -202,16 +202,12 @@ def free_name(store: ProfileStore, wanted: str) -> str:
 
 def save_candidate(store: ProfileStore, secrets: SecretStore, candidate: Candidate) -> Profile:
     """Add a found profile (under a free name) and put its secrets in the keyring first."""
+    from modelyard.core.profile_service import save_profile
+
     profile = candidate.profile.model_copy(
         update={"name": free_name(store, candidate.profile.name)}
     )
-    for field_name, value in candidate.secrets.items():
-        secrets.set(profile.id, field_name, value)
-    try:
-        return store.add(profile)
-    except BaseException:
-        secrets.delete_all(profile.id)
-        raise
+    return save_profile(store, secrets, profile, candidate.secrets)
 
 
 def already_known(store: ProfileStore, candidate: Candidate) -> Profile | None:

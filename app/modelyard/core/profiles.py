@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -62,9 +65,11 @@ class MlflowServerSettings(_Frozen):
 
     @field_validator("ca_bundle", "client_cert")
     @classmethod
-    def _check_file(cls, value: str | None) -> str | None:
+    def _check_file(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or value == "":
             return None
+        if isinstance(info.context, dict) and info.context.get("from_file"):
+            return value  # checked when entered and when connecting, not when loading
         path = Path(value).expanduser()
         if not path.is_file():
             raise ValueError(f"no such file: {path}")
@@ -368,13 +373,6 @@ class Profile(_Frozen):
         return Timeouts(self.connect_timeout_s, self.read_timeout_s)
 
 
-class _ProfileFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    schema_version: int = SCHEMA_VERSION
-    profiles: list[Profile] = Field(default_factory=list)
-
-
 def normalise_url(value: str) -> str:
     """Check an MLflow server URL and return it without a trailing slash.
 
@@ -414,43 +412,122 @@ def validation_message(exc: ValidationError) -> str:
     return "; ".join(lines)
 
 
+class _Loaded:
+    """The profile file as read: each entry raw, with its Profile when it is valid and loaded."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[object, Profile | None]] = []
+        self.problems: list[str] = []
+        self.unreadable: str | None = None  # the whole file could not be read: why
+        self.newer: int | None = None  # written by a newer Modelyard (schema version)
+
+    @property
+    def profiles(self) -> list[Profile]:
+        return [p for _, p in self.entries if p is not None]
+
+
 class ProfileStore:
-    """The profile file: load, add, replace, remove; every write is atomic."""
+    """The profile file: load, add, replace, remove; every write is atomic and keeps a backup.
+
+    A damaged file never stops the app: valid profiles load, each invalid or duplicated one is
+    named in :attr:`problems` and kept in the file as it was; a file that cannot be read at all
+    (not UTF-8, not JSON) is kept aside under a new name before anything new is written.
+    """
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory if directory is not None else config_dir()
         self.path = self.directory / PROFILE_FILE
+        self.notes: list[str] = []  # what a write did besides its job (a file kept aside)
 
-    def _read(self) -> _ProfileFile:
+    def _read(self) -> _Loaded:
+        loaded = _Loaded()
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
-            return _ProfileFile()
+            return loaded
         except OSError as exc:
             raise ProfileError(f"Cannot read the profile file {self.path}: {exc.strerror}") from exc
         try:
-            data = json.loads(text)
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            loaded.unreadable = f"it is not UTF-8 text (byte {exc.start})"
         except json.JSONDecodeError as exc:
-            raise ProfileError(
-                f"The profile file {self.path} is not valid JSON (line {exc.lineno}); "
-                "fix or move it away."
-            ) from exc
-        version = data.get("schema_version") if isinstance(data, dict) else None
-        if isinstance(version, int) and version > SCHEMA_VERSION:
-            raise ProfileError(
-                f"The profile file {self.path} was written by a newer Modelyard "
-                f"(schema {version}); this one reads schema {SCHEMA_VERSION}."
+            loaded.unreadable = f"it is not valid JSON (line {exc.lineno})"
+        else:
+            if not isinstance(data, dict) or not isinstance(data.get("profiles", []), list):
+                loaded.unreadable = "it does not hold a list of profiles"
+        if loaded.unreadable is not None:
+            loaded.problems.append(
+                f"The profile file {self.path} cannot be read: {loaded.unreadable}. No profiles "
+                "were loaded from it; it is kept as it is until a profile is saved (then it is "
+                "kept aside under a new name)."
             )
-        try:
-            return _ProfileFile.model_validate(data)
-        except ValidationError as exc:
-            raise ProfileError(
-                f"The profile file {self.path} is invalid: {validation_message(exc)}"
-            ) from exc
+            return loaded
+        version = data.get("schema_version")
+        if isinstance(version, int) and version > SCHEMA_VERSION:
+            loaded.newer = version
+            loaded.problems.append(
+                f"The profile file {self.path} was written by a newer Modelyard (schema "
+                f"{version}); this one reads schema {SCHEMA_VERSION} and will not change it."
+            )
+        names: set[str] = set()
+        ids: set[str] = set()
+        for number, item in enumerate(data.get("profiles", []), start=1):
+            label = _entry_label(number, item)
+            try:
+                profile = Profile.model_validate(item, context={"from_file": True})
+            except ValidationError as exc:
+                loaded.problems.append(f"{label} is invalid: {validation_message(exc)}")
+                loaded.entries.append((item, None))
+                continue
+            if profile.name in names:
+                loaded.problems.append(f"{label} has the name of an earlier profile: not loaded")
+                loaded.entries.append((item, None))
+            elif profile.id in ids:
+                loaded.problems.append(f"{label} has the id of an earlier profile: not loaded")
+                loaded.entries.append((item, None))
+            else:
+                names.add(profile.name)
+                ids.add(profile.id)
+                loaded.entries.append((item, profile))
+        return loaded
 
-    def _write(self, content: _ProfileFile) -> None:
+    @property
+    def problems(self) -> list[str]:
+        """What is wrong with the profile file, one sentence each (empty when all is well)."""
+        return self._read().problems
+
+    def check_writable(self) -> None:
+        """Raise ProfileError now if the profile file could not be written."""
+        loaded = self._read()
+        if loaded.newer is not None:
+            raise ProfileError(loaded.problems[0])
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".profiles-check-", dir=self.directory)
+        except OSError as exc:
+            raise ProfileError(
+                f"The profile folder {self.directory} is not writable: {exc.strerror}"
+            ) from None
+        os.close(fd)
+        Path(tmp).unlink(missing_ok=True)
+
+    def _write(self, loaded: _Loaded) -> None:
+        if loaded.newer is not None:
+            raise ProfileError(loaded.problems[0])
         self.directory.mkdir(parents=True, exist_ok=True)
-        payload = content.model_dump_json(indent=2, exclude_none=True)
+        if loaded.unreadable is not None and self.path.exists():
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            aside = self.path.with_name(f"{PROFILE_FILE}.unreadable-{stamp}")
+            os.replace(self.path, aside)
+            self.notes.append(f"The unreadable profile file was kept as {aside}.")
+        elif self.path.exists():
+            shutil.copy2(self.path, self.path.with_name(PROFILE_FILE + ".bak"))
+        items = [
+            profile.model_dump(mode="json", exclude_none=True) if profile is not None else raw
+            for raw, profile in loaded.entries
+        ]
+        payload = json.dumps({"schema_version": SCHEMA_VERSION, "profiles": items}, indent=2)
         fd, tmp = tempfile.mkstemp(prefix=".profiles-", suffix=".json", dir=self.directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -464,19 +541,29 @@ class ProfileStore:
             raise
 
     def list(self) -> list[Profile]:
-        """All profiles, in the order they were added."""
-        return list(self._read().profiles)
+        """All valid profiles, in the order they were added."""
+        return self._read().profiles
 
     def __iter__(self) -> Iterator[Profile]:
         return iter(self.list())
 
     def get(self, name_or_id: str) -> Profile:
         """The profile with this name (or uuid)."""
-        for profile in self.list():
+        loaded = self._read()
+        for profile in loaded.profiles:
             if name_or_id in (profile.name, profile.id):
                 return profile
-        names = ", ".join(p.name for p in self.list()) or "none yet"
-        raise ProfileError(f"No profile named {name_or_id!r} (profiles: {names}).")
+        names = ", ".join(p.name for p in loaded.profiles) or "none yet"
+        hint = f" ({loaded.problems[0]})" if loaded.problems else ""
+        raise ProfileError(f"No profile named {name_or_id!r} (profiles: {names}).{hint}")
+
+    def mentions_id(self, profile_id: str) -> bool:
+        """Whether any entry of the file (loaded or not) has this id."""
+        return any(
+            (p is not None and p.id == profile_id)
+            or (isinstance(raw, dict) and raw.get("id") == profile_id)
+            for raw, p in self._read().entries
+        )
 
     def find(self, name_or_id: str) -> Profile | None:
         """The profile with this name (or uuid), or None."""
@@ -486,32 +573,42 @@ class ProfileStore:
             return None
 
     def add(self, profile: Profile) -> Profile:
-        """Add a new profile; its name must be free."""
-        content = self._read()
-        if any(p.name == profile.name for p in content.profiles):
+        """Add a new profile; its name (and id) must be free."""
+        loaded = self._read()
+        if any(p.name == profile.name for p in loaded.profiles):
             raise ProfileError(f"A profile named {profile.name!r} exists already.")
-        content.profiles.append(profile)
-        self._write(content)
+        if any(p.id == profile.id for p in loaded.profiles):
+            raise ProfileError(f"A profile with the id {profile.id} exists already.")
+        loaded.entries.append((None, profile))
+        self._write(loaded)
         return profile
 
     def replace(self, profile: Profile) -> Profile:
         """Replace the profile with the same uuid (or add it)."""
-        content = self._read()
-        if any(p.name == profile.name and p.id != profile.id for p in content.profiles):
+        loaded = self._read()
+        if any(p.name == profile.name and p.id != profile.id for p in loaded.profiles):
             raise ProfileError(f"A profile named {profile.name!r} exists already.")
-        for index, existing in enumerate(content.profiles):
-            if existing.id == profile.id:
-                content.profiles[index] = profile
+        for index, (raw, existing) in enumerate(loaded.entries):
+            if existing is not None and existing.id == profile.id:
+                loaded.entries[index] = (raw, profile)
                 break
         else:
-            content.profiles.append(profile)
-        self._write(content)
+            loaded.entries.append((None, profile))
+        self._write(loaded)
         return profile
 
     def remove(self, name_or_id: str) -> Profile:
-        """Remove a profile and return it (its secrets are the caller's to delete)."""
-        profile = self.get(name_or_id)
-        content = self._read()
-        content.profiles = [p for p in content.profiles if p.id != profile.id]
-        self._write(content)
+        """Remove one profile (the loaded one: never a copy that shares its id) and return it;
+        its secrets are the caller's to delete."""
+        loaded = self._read()
+        profile = next((p for p in loaded.profiles if name_or_id in (p.name, p.id)), None)
+        if profile is None:
+            return self.get(name_or_id)  # raises, naming the profiles there are
+        loaded.entries = [(raw, p) for raw, p in loaded.entries if p is not profile]
+        self._write(loaded)
         return profile
+
+
+def _entry_label(number: int, item: object) -> str:
+    name = item.get("name") if isinstance(item, dict) else None
+    return f"Profile {number} ({name!r})" if isinstance(name, str) else f"Profile {number}"

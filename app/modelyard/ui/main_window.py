@@ -40,6 +40,7 @@ from modelyard.core.domain import VersionSummary
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ModelyardError
 from modelyard.core.paths import write_atomic
+from modelyard.core.profile_service import remove_profile
 from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.serve import LocalServer, serve_dir, wait_until_serving
 from modelyard.core.session import Connections
@@ -343,8 +344,7 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         try:
-            self.connections.secrets.delete_all(profile.id)
-            self.store.remove(profile.id)
+            remove_profile(self.store, self.connections.secrets, profile.id)
         except ModelyardError as exc:
             self.show_error(exc.message)
             return
@@ -441,7 +441,12 @@ class MainWindow(QMainWindow):
             self.show_error(exc.message)
         self.tree_model.set_profiles(profiles)
         self.details.show_placeholder()
-        if not profiles:
+        problems = self.store.problems  # what could not be loaded: said, never fatal
+        if problems:
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            self.statusBar().showMessage(problems[0] + more)
+            self.statusBar().setToolTip("\n".join(problems))
+        elif not profiles:
             self.statusBar().showMessage(
                 "No profiles yet: File ▸ New profile… (Ctrl+N), or `modelyard --demo`."
             )

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from modelyard.core.diagnose import Diagnosis, test_connection
 from modelyard.core.errors import ModelyardError
 from modelyard.core.importers import Candidate, discover
+from modelyard.core.profile_service import save_profile
 from modelyard.core.profiles import (
     AZURE_AUTH_LABELS,
     DATABRICKS_AUTH_LABELS,
@@ -53,7 +54,7 @@ from modelyard.core.profiles import (
     secret_fields,
     validation_message,
 )
-from modelyard.core.secrets import SECRET_FIELDS, SecretField, SecretStore
+from modelyard.core.secrets import SecretField, SecretStore
 from modelyard.ui import icons
 from modelyard.ui.workers import WorkerPool
 
@@ -825,16 +826,11 @@ class ProfileWizard(QWizard):
                     value = self.secrets.get(self.source.id, field)
                     if value:
                         typed[field] = value
-        for field, value in typed.items():
-            if session_only:
-                self.secrets.remember(profile.id, field, value)
-            else:
-                self.secrets.set(profile.id, field, value)
-        unused = set(SECRET_FIELDS) - set(secret_fields(settings))
-        if self.editing is not None:
-            for field in unused:  # the method changed: drop secrets it no longer uses
-                self.secrets.delete(profile.id, field)
-            self.store.replace(profile)
-        else:
-            self.store.add(profile)
-        return profile
+        return save_profile(  # the profile with its secrets, or neither
+            self.store,
+            self.secrets,
+            profile,
+            typed,
+            replace=self.editing is not None,
+            session_only=session_only,
+        )
