@@ -6,6 +6,7 @@ Every failure ends with a one-line reason on stderr and a non-zero exit code.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -133,21 +134,47 @@ def _version_json(version: VersionSummary) -> dict[str, Any]:
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--demo", is_flag=True, help="Open the GUI on the embedded demo registry.")
 @click.option("--reset", is_flag=True, help="With --demo: rebuild the demo registry first.")
+@click.option(
+    "--debug", is_flag=True, help="Log everything (redacted) to the log file and to stderr."
+)
 @click.version_option(__version__, prog_name="modelyard")
 @click.pass_context
-def cli(ctx: click.Context, demo: bool, reset: bool) -> None:
+def cli(ctx: click.Context, demo: bool, reset: bool, debug: bool) -> None:
     """Modelyard: one window onto every MLflow model registry you use.
 
-    Without a sub-command, opens the desktop app.
+    Without a sub-command, opens the desktop app. The log (secrets redacted) is kept in the
+    user log folder; `modelyard --debug` makes it verbose.
     """
+    ctx.obj = {"debug": debug}
     if ctx.invoked_subcommand is None:
-        _gui(demo=demo, reset=reset)
+        _gui(demo=demo, reset=reset, debug=debug)
+    elif debug:
+        from modelyard.core.logs import setup_logging
+
+        setup_logging(debug=True)
 
 
-def _gui(demo: bool, reset: bool = False) -> None:
+def no_display_reason(environ: dict[str, str] | None = None) -> str | None:
+    """Why no window can be shown here (Linux without DISPLAY/WAYLAND_DISPLAY), or None."""
+    env = dict(os.environ if environ is None else environ)
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot "
+        "open. Use the command line instead (`modelyard demo --no-gui`, `modelyard ls demo`, "
+        "`modelyard --help`), or run headless with QT_QPA_PLATFORM=offscreen."
+    )
+
+
+def _gui(demo: bool, reset: bool = False, debug: bool = False) -> None:
+    reason = no_display_reason()
+    if reason is not None:
+        _fail(reason)
     from modelyard.ui.app import run_gui
 
-    sys.exit(run_gui(demo=demo, reset_demo=reset))
+    sys.exit(run_gui(demo=demo, reset_demo=reset, debug=debug))
 
 
 @cli.command()
@@ -156,7 +183,8 @@ def _gui(demo: bool, reset: bool = False) -> None:
 def demo(no_gui: bool, reset: bool) -> None:
     """Create (once) the embedded demo registry and open the app on it."""
     if not no_gui:
-        _gui(demo=True, reset=reset)
+        debug = bool((click.get_current_context().find_root().obj or {}).get("debug"))
+        _gui(demo=True, reset=reset, debug=debug)
         return
     from modelyard.core.demo import ensure_demo, is_seeded
 

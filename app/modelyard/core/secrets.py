@@ -15,6 +15,7 @@ import keyring
 import keyring.errors
 
 from modelyard.core.errors import ErrorKind, ModelyardError
+from modelyard.core.logs import remember_secret
 
 SERVICE = "modelyard"
 SecretField = Literal["password", "token", "client_secret"]
@@ -67,17 +68,21 @@ class SecretStore:
         key = self._key(profile_id, field)
         with self._lock:
             if key in self._memory:
-                return self._memory[key]
+                return self._memory[key]  # remembered (redacted) when it was put there
         if self.session_only:
             return None
         try:
             value = keyring.get_password(SERVICE, key)
         except keyring.errors.KeyringError as exc:
             raise _explain(exc) from None
-        return None if value is None else str(value)
+        if value is None:
+            return None
+        remember_secret(str(value))  # never in a log line, report or message from now on
+        return str(value)
 
     def set(self, profile_id: str, field: SecretField, value: str) -> None:
         """Store the secret (replacing any previous one)."""
+        remember_secret(value)
         key = self._key(profile_id, field)
         if self.session_only:
             with self._lock:
@@ -90,6 +95,7 @@ class SecretStore:
 
     def remember(self, profile_id: str, field: SecretField, value: str) -> None:
         """Keep the secret in this object's memory only (for this session; never written)."""
+        remember_secret(value)
         with self._lock:
             self._memory[self._key(profile_id, field)] = value
 

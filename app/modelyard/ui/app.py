@@ -91,10 +91,16 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_gui(demo: bool = False, reset_demo: bool = False) -> int:
+def run_gui(demo: bool = False, reset_demo: bool = False, debug: bool = False) -> int:
     """Run the app until its window closes; returns the exit code."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from modelyard.core.logs import setup_logging
+
+    log_file = setup_logging(debug=debug)
     app = create_app()
+    from modelyard.ui import crash
+
+    handler = crash.install(app)
+    logging.getLogger("modelyard").info("started; log file %s", log_file)
     from modelyard.ui.main_window import MainWindow
 
     window = MainWindow()
@@ -107,4 +113,5 @@ def run_gui(demo: bool = False, reset_demo: bool = False) -> int:
         selftest.start()
     code = app.exec()
     window.shutdown()
+    handler.uninstall()
     return int(code)

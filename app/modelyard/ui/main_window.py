@@ -248,6 +248,10 @@ class MainWindow(QMainWindow):
         self.compare_action.triggered.connect(self._compare_from_menu)
         view_menu.addAction(self.compare_action)
         help_menu = self.menuBar().addMenu("&Help")
+        open_logs = QAction("Open &log folder", self)
+        open_logs.setToolTip("The log of this app (passwords and tokens redacted)")
+        open_logs.triggered.connect(self._open_log_folder)
+        help_menu.addAction(open_logs)
         help_menu.addAction(about)
 
         toolbar = QToolBar("Main")
@@ -432,6 +436,11 @@ class MainWindow(QMainWindow):
         )
 
     # --- profiles and loading ----------------------------------------------------------------
+    def _open_log_folder(self) -> None:
+        from modelyard.ui.crash import open_log_folder
+
+        open_log_folder()
+
     def reload_profiles(self) -> None:
         """Re-read the profile file and show its profiles."""
         try:

@@ -21,6 +21,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from modelyard.core.errors import Cancelled, ErrorKind, ModelyardError
+from modelyard.core.logs import redact
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -102,12 +103,15 @@ class _Task(QRunnable):
             self._token.raise_if_cancelled()
             result = self._fn(self._token)
         except ModelyardError as exc:
-            self._bridge.failed.emit(self._job_id, exc)
-        except Exception as exc:  # anything else is a bug: keep the traceback in the log
+            self._bridge.failed.emit(self._job_id, type(exc)(redact(exc.message), exc.kind))
+        except BaseException as exc:
             log.error("worker job %s crashed:\n%s", self._job_id, traceback.format_exc())
             self._bridge.failed.emit(
                 self._job_id,
-                ModelyardError(f"Unexpected error: {type(exc).__name__}: {exc}", ErrorKind.UNKNOWN),
+                ModelyardError(
+                    redact(f"Unexpected error: {type(exc).__name__}: {exc} (details in the log)"),
+                    ErrorKind.UNKNOWN,
+                ),
             )
         else:
             self._bridge.finished.emit(self._job_id, result)
