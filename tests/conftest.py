@@ -26,7 +26,7 @@ ARTIFACTS = Path(__file__).parent / "_artifacts"
 def isolated_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     """Config, data and cache dirs in tmp; no MLflow credentials in the environment; a fresh
     in-memory keyring. Tests never touch the developer's real settings or secrets."""
-    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
     home = tmp_path / "home"  # ~/.databrickscfg, ~/.mlflow/credentials: the test's own
     home.mkdir()
