@@ -8,7 +8,7 @@ from pathlib import Path
 import keyring
 import keyring.backends.fail
 import pytest
-from PySide6.QtWidgets import QLineEdit, QWizard
+from PySide6.QtWidgets import QDialog, QLineEdit, QWizard
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.errors import ErrorKind
@@ -55,6 +55,12 @@ def type_into(wizard: ProfileWizard, key: str, text: str) -> None:
     widget = wizard.fields[key]
     assert isinstance(widget, QLineEdit)
     widget.setText(text)
+
+
+def finish(wizard: ProfileWizard, qtbot: QtBot) -> None:
+    """Press Finish: the save runs on a worker; the dialog closes when it is done."""
+    wizard.accept()
+    qtbot.waitUntil(lambda: wizard.result() == QDialog.DialogCode.Accepted, timeout=30_000)
 
 
 def next_enabled(wizard: ProfileWizard) -> bool:
@@ -129,7 +135,7 @@ def test_new_basic_auth_profile_page_by_page(
     wizard.finish_page.label.setCurrentText("prod")
     assert wizard.finish_page.color.currentData() == "#dc2626"  # prod is red
     shot(wizard, "wizard-5-name.png")
-    wizard.accept()
+    finish(wizard, qtbot)
     saved = store.get("team-registry")
     assert saved.label == "prod" and saved.color == "#dc2626"
     assert saved.settings == MlflowServerSettings(
@@ -236,7 +242,7 @@ def test_contract_databricks_pat_from_the_wizard(
         assert result is not None and result.ok, result.text()
         assert result.identity == "dana@example.com"
         wizard.next()
-        wizard.accept()
+        finish(wizard, qtbot)
     [saved] = store.list()
     assert isinstance(saved.settings, DatabricksSettings) and saved.settings.auth == "pat"
     assert secrets.get(saved.id, "token") == token
@@ -268,7 +274,7 @@ def test_no_keyring_offers_this_session_only(
     qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
     assert wizard.test_page.result is not None and wizard.test_page.result.ok
     wizard.next()
-    wizard.accept()
+    finish(wizard, qtbot)
     [saved] = store.list()
     assert session.get(saved.id, "password") == ADMIN_PASSWORD  # in this session's memory
     assert ADMIN_PASSWORD not in store.path.read_text()
@@ -300,7 +306,7 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     assert wizard.test_page.result is not None and wizard.test_page.result.ok
     wizard.next()
     wizard.finish_page.label.setCurrentText("staging")
-    wizard.accept()
+    finish(wizard, qtbot)
     assert store.get("shared").label == "staging" and store.get("shared").id == original.id
     assert secrets.get(original.id, "password") == ADMIN_PASSWORD
     window.tree.setCurrentIndex(
@@ -312,14 +318,16 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     copy.next()
     qtbot.waitUntil(lambda: copy.test_page.result is not None, timeout=60_000)
     copy.next()
-    copy.accept()
+    finish(copy, qtbot)
     duplicate = store.get("shared copy")
     assert duplicate.id != original.id
     assert secrets.get(duplicate.id, "password") == ADMIN_PASSWORD
     window.tree.setCurrentIndex(
         window.proxy.mapFromSource(window.tree_model.profile_index("shared copy"))
     )
-    window.delete_profile(confirm=False)
+    window.delete_profile(confirm=False)  # the keyring work runs on a worker
+    qtbot.waitUntil(lambda: store.find("shared copy") is None, timeout=30_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     assert store.find("shared copy") is None and secrets.get(duplicate.id, "password") is None
     assert [p.name for p in window.tree_model.profiles()] == ["shared"]
     window.export_profiles(str(tmp_path / "out.json"))

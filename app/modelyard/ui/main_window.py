@@ -347,14 +347,20 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        try:
-            remove_profile(self.store, self.connections.secrets, profile.id)
-        except ModelyardError as exc:
-            self.show_error(exc.message)
-            return
-        self.connections.forget(profile.id)
-        self.reload_profiles()
-        self.statusBar().showMessage(f"Deleted profile {profile.name}.", 5000)
+        store, secrets = self.store, self.connections.secrets
+
+        def done(_removed: object) -> None:
+            self.connections.forget(profile.id)
+            self.reload_profiles()
+            self.statusBar().showMessage(f"Deleted profile {profile.name}.", 5000)
+
+        self.statusBar().showMessage(f"Deleting profile {profile.name}…")
+        self.workers.submit(  # the keyring may be slow or ask to be unlocked: not here
+            lambda _token: remove_profile(store, secrets, profile.id),
+            done,
+            lambda error: self.show_error(error.message),
+            "delete profile",
+        )
 
     def test_profile(self) -> None:
         """Test the selected profile's connection; the answer goes to a message box."""
@@ -650,12 +656,19 @@ class MainWindow(QMainWindow):
         self.workers.submit(work, done, failed, "serve locally")
 
     def stop_servers(self) -> None:
-        """Stop every local model server this window started."""
-        for server in self.servers:
-            server.stop()
-        self.servers.clear()
-        for dialog in self.serve_dialogs:
-            dialog.refresh()
+        """Stop every local model server this window started (off the GUI thread: a server
+        may take seconds to end)."""
+        servers, self.servers = list(self.servers), []
+
+        def work(_token: CancelToken) -> None:
+            for server in servers:
+                server.stop()
+
+        def done(_result: object) -> None:
+            for dialog in self.serve_dialogs:
+                dialog.refresh()
+
+        self.workers.submit(work, done, lambda error: self.show_error(error.message), "stop")
 
     # --- status -----------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
@@ -695,5 +708,7 @@ class MainWindow(QMainWindow):
         self._filter_timer.stop()
         self.downloads.shutdown()
         self.workers.shutdown()
-        self.stop_servers()
+        for server in self.servers:  # the app is closing: here is the last place to end them
+            server.stop()
+        self.servers.clear()
         self.connections.close_all()

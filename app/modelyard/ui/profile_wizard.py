@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -572,6 +573,7 @@ class ProfileWizard(QWizard):
         self.store = store
         self.secrets = secrets
         self.workers = workers
+        self.saving = False  # a save is running on a worker
         self.editing = None if duplicate else editing
         self.source = editing
         self.profile_id = self.editing.id if self.editing is not None else str(uuid.uuid4())
@@ -798,17 +800,47 @@ class ProfileWizard(QWizard):
 
     # --- saving ------------------------------------------------------------------------------
     def accept(self) -> None:  # overrides QDialog.accept
+        """Save off the GUI thread (a keyring may ask to be unlocked, or be slow); the dialog
+        closes when the profile and its secrets are saved, and says why when they are not."""
+        if self.saving:
+            return
         try:
-            profile = self.save()
+            work = self.save_work()
         except ModelyardError as exc:
             self.finish_page.problem.setText(f"⚠ {exc.message}")
             return
-        self.saved.emit(profile)
-        super().accept()
+        self.saving = True
+        self.finish_page.problem.setText("Saving…")
+        finish = self.button(QWizard.WizardButton.FinishButton)
+        finish.setEnabled(False)
+
+        def done(profile: Profile) -> None:
+            self.saving = False
+            finish.setEnabled(True)
+            self.finish_page.problem.setText("")
+            self.saved.emit(profile)
+            QWizard.accept(self)
+
+        def failed(error: ModelyardError) -> None:
+            self.saving = False
+            finish.setEnabled(True)
+            self.finish_page.problem.setText(f"⚠ {error.message}")
+
+        self.workers.submit(lambda _token: work(), done, failed, "save profile")
 
     def save(self) -> Profile:
-        """Secrets first (keyring or session), then the profile file."""
-        settings = self.settings()
+        """Save now, on this thread (the dialog itself saves through :meth:`accept`)."""
+        return self.save_work()()
+
+    def save_work(self) -> Callable[[], Profile]:
+        """What saving does, gathered from the form here (GUI thread); the returned call does
+        the keyring and file work and may run on a worker."""
+        try:
+            settings = self.settings()
+        except ValidationError as exc:
+            raise ModelyardError(validation_message(exc)) from None
+        except ValueError as exc:
+            raise ModelyardError(str(exc)) from None
         page = self.finish_page
         profile = Profile(
             id=self.profile_id,
@@ -820,17 +852,18 @@ class ProfileWizard(QWizard):
         )
         session_only = self.auth_page.no_keyring and self.auth_page.session_only.isChecked()
         typed = self.typed_secrets()
-        if self.source is not None and self.editing is None:  # duplicate: copy kept secrets
-            for field in secret_fields(settings):
-                if field not in typed:
-                    value = self.secrets.get(self.source.id, field)
-                    if value:
-                        typed[field] = value
-        return save_profile(  # the profile with its secrets, or neither
-            self.store,
-            self.secrets,
-            profile,
-            typed,
-            replace=self.editing is not None,
-            session_only=session_only,
-        )
+        source = self.source if self.editing is None else None  # duplicate: copy kept secrets
+        store, secrets, replace = self.store, self.secrets, self.editing is not None
+
+        def work() -> Profile:
+            if source is not None:
+                for field in secret_fields(settings):
+                    if field not in typed:
+                        value = secrets.get(source.id, field)
+                        if value:
+                            typed[field] = value
+            return save_profile(  # the profile with its secrets, or neither
+                store, secrets, profile, typed, replace=replace, session_only=session_only
+            )
+
+        return work
