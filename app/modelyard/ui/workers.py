@@ -103,8 +103,10 @@ class _Task(QRunnable):
             self._token.raise_if_cancelled()
             result = self._fn(self._token)
         except ModelyardError as exc:
-            self._bridge.failed.emit(self._job_id, type(exc)(redact(exc.message), exc.kind))
-        except BaseException as exc:
+            exc.message = redact(exc.message)  # no secret reaches the window
+            exc.args = (exc.message,)
+            self._bridge.failed.emit(self._job_id, exc)
+        except BaseException as exc:  # a bug (even SystemExit) never ends the app
             log.error("worker job %s crashed:\n%s", self._job_id, traceback.format_exc())
             self._bridge.failed.emit(
                 self._job_id,
