@@ -170,6 +170,7 @@ class PromoteBoard(QWidget):
         layout.setContentsMargins(16, 10, 16, 10)
         top = QHBoxLayout()
         self.hint = QLabel()
+        self.hint.setTextFormat(Qt.TextFormat.PlainText)  # reasons quote the server's words
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
         top.addWidget(self.hint, 1)

@@ -87,6 +87,7 @@ class Header(QWidget):
         layout.setContentsMargins(16, 12, 16, 0)
         row = QHBoxLayout()
         self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # a model name is text, not markup
         self.title.setObjectName("detailsTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.badge = QLabel()
@@ -95,6 +96,7 @@ class Header(QWidget):
         row.addWidget(self.badge)
         row.addStretch(1)
         self.subtitle = QLabel()
+        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
         self.subtitle.setObjectName("detailsSubtitle")
         self.subtitle.setWordWrap(True)
         layout.addLayout(row)

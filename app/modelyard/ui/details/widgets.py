@@ -57,6 +57,7 @@ class Banner(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # messages quote registry text
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.button = QPushButton()
@@ -96,6 +97,7 @@ class FieldForm(QWidget):
         for label, value in rows:
             self.values[label] = value
             text = QLabel(value or "—")
+            text.setTextFormat(Qt.TextFormat.PlainText)  # registry text is shown, never rendered
             text.setObjectName("fieldValue")
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
