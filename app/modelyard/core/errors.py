@@ -272,6 +272,8 @@ def _classify(exc: BaseException, where: str) -> RegistryError | None:
     import requests
     import urllib3.exceptions as u3
 
+    from modelyard.core.http import NameLookupTimeout
+
     if isinstance(exc, HttpStatusError):
         # A 401 that asks for credentials (WWW-Authenticate) is the server refusing them, even
         # with an HTML body; a 401 page without that challenge is a login proxy's.
@@ -302,6 +304,12 @@ def _classify(exc: BaseException, where: str) -> RegistryError | None:
     if isinstance(exc, ssl.SSLError | requests.exceptions.SSLError | u3.SSLError):
         inner = next((e for e in _chain(exc) if isinstance(e, ssl.SSLError)), exc)
         return _tls(inner, where)
+    if isinstance(exc, NameLookupTimeout):
+        return RegistryError(
+            f"The host name of {where} could not be looked up: the DNS server did not answer "
+            f"within {exc.seconds:.0f} s (check the network or VPN, not the URL).",
+            ErrorKind.UNRESOLVED,
+        )
     if isinstance(exc, u3.NameResolutionError | socket.gaierror):
         return RegistryError(
             f"The host name of {where} does not resolve: check the URL (and the network or VPN).",

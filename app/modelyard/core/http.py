@@ -4,7 +4,13 @@ such as reading artifacts through the server's proxied-artifact API)."""
 from __future__ import annotations
 
 import base64
+import ipaddress
+import socket
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import requests
@@ -86,3 +92,48 @@ def make_session(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+class NameLookupTimeout(OSError):
+    """The host name lookup (DNS) did not answer in time."""
+
+    def __init__(self, host: str, seconds: float) -> None:
+        super().__init__(f"the name lookup for {host} did not answer within {seconds:.0f} s")
+        self.host = host
+        self.seconds = seconds
+
+
+_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="modelyard-dns")
+_RESOLVED: dict[str, float] = {}  # host -> until when a successful lookup is trusted
+_RESOLVED_LOCK = threading.Lock()
+RESOLVED_TTL_S = 60.0
+
+
+def check_resolves(host: str | None, timeout: float) -> None:
+    """Raise NameLookupTimeout when looking ``host`` up takes longer than ``timeout``.
+
+    The system resolver ignores socket timeouts (an unanswering DNS server holds a request for
+    30 s and more before any connect timeout starts): the lookup runs on a helper thread and is
+    waited for at most ``timeout``. A host that does not exist is left to the request itself,
+    which reports it as such; a successful lookup is trusted for a minute.
+    """
+    if not host or host == "localhost":
+        return
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return  # an address needs no lookup
+    except ValueError:
+        pass
+    now = time.monotonic()
+    with _RESOLVED_LOCK:
+        if _RESOLVED.get(host, 0.0) > now:
+            return
+    future = _LOOKUPS.submit(socket.getaddrinfo, host, None)
+    try:
+        future.result(timeout=timeout)
+    except FutureTimeout:
+        raise NameLookupTimeout(host, timeout) from None
+    except OSError:
+        return  # does not resolve: the request says so in its own words
+    with _RESOLVED_LOCK:
+        _RESOLVED[host] = now + RESOLVED_TTL_S

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from mlflow.exceptions import RestException
@@ -28,7 +29,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from modelyard.core.errors import HttpStatusError, NotJsonError
-from modelyard.core.http import Timeouts, authorization_header
+from modelyard.core.http import Timeouts, authorization_header, check_resolves
 
 
 def json_answer(response: requests.Response) -> Any:
@@ -108,6 +109,7 @@ class Transport:
         verify: bool | str = (
             False if creds.ignore_tls_verification else (creds.server_cert_path or True)
         )
+        check_resolves(urlsplit(creds.host).hostname, self.timeouts.connect)
         response = self.session.request(
             method,
             f"{creds.host.rstrip('/')}{endpoint}",

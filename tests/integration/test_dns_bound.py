@@ -1,0 +1,57 @@
+"""A DNS server that does not answer is reported within the connect timeout, as a name lookup
+problem — not after the resolver's 30 s and more, and not as a wrong URL (issue #11.17)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from modelyard.core.connectors import open_registry
+from modelyard.core.errors import ErrorKind, RegistryError
+from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.secrets import SecretStore
+
+SLOW = "registry.slow-dns.example"
+
+
+@pytest.fixture()
+def unanswering_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """The system resolver, except that looking up SLOW hangs (as with a DNS server that drops
+    the query) until the test ends."""
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        if host == SLOW:
+            release.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield release
+    release.set()
+
+
+def test_an_unanswering_dns_server_is_named_within_the_connect_timeout(
+    unanswering_dns: threading.Event, store: ProfileStore, secrets: SecretStore
+) -> None:
+    profile = store.add(
+        Profile(
+            name="slow-dns",
+            settings=MlflowServerSettings(url=f"http://{SLOW}:5000"),
+            connect_timeout_s=1.5,
+        )
+    )
+    registry = open_registry(profile, secrets)
+    started = time.monotonic()
+    with pytest.raises(RegistryError) as info:
+        registry.list_models()
+    assert time.monotonic() - started < 3.0
+    assert info.value.kind is ErrorKind.UNRESOLVED
+    assert "DNS server did not answer" in info.value.message and SLOW in info.value.message
+    assert "not the URL" in info.value.message
+    registry.close()
