@@ -61,6 +61,25 @@ def authorization_header(
     return None
 
 
+def api_retry(status_forcelist: tuple[int, ...] = (502, 503, 504)) -> Retry:
+    """The retry policy of every profile's HTTP: one more try of a read (GET/HEAD) whose
+    connection was refused or that a gateway answered with ``status_forcelist``; none after a
+    read timeout (a server that stopped answering is reported, not asked again); the last
+    answer is returned with its status instead of a retry error."""
+    return Retry(
+        total=2,
+        connect=1,
+        read=0,
+        status=1,
+        other=0,
+        backoff_factor=0.3,
+        status_forcelist=status_forcelist,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+        respect_retry_after_header=False,
+    )
+
+
 def make_session(
     *,
     authorization: str | Callable[[], str | None] | None,
@@ -76,18 +95,7 @@ def make_session(
     session.verify = verify
     if client_cert:
         session.cert = client_cert
-    retry = Retry(
-        total=2,
-        connect=1,
-        read=0,  # a server that stopped sending is reported, not asked again
-        status=1,
-        other=0,
-        backoff_factor=0.3,
-        status_forcelist=(429, 502, 503, 504),
-        allowed_methods=frozenset({"GET", "HEAD"}),
-        raise_on_status=False,  # the last answer is reported with its status
-        respect_retry_after_header=False,
-    )
+    retry = api_retry(status_forcelist=(429, 502, 503, 504))
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -704,14 +704,18 @@ class ProfileWizard(QWizard):
             return {}
         return {f: self._text(f) for f in needed if self._text(f)}
 
-    def draft(self) -> tuple[Profile, SecretStore]:
-        """The profile as typed plus a memory-only secret store for testing it."""
+    def checked_settings(self) -> AnySettings:
+        """The settings as typed, or a ModelyardError saying what is wrong in words."""
         try:
-            settings = self.settings()
+            return self.settings()
         except ValidationError as exc:
             raise ModelyardError(validation_message(exc)) from None
         except ValueError as exc:
             raise ModelyardError(str(exc)) from None
+
+    def draft(self) -> tuple[Profile, SecretStore]:
+        """The profile as typed plus a memory-only secret store for testing it."""
+        settings = self.checked_settings()
         profile = Profile(id=self.profile_id, name="draft", settings=settings)
         memory = SecretStore(session_only=True)
         for field in secret_fields(settings):
@@ -835,12 +839,7 @@ class ProfileWizard(QWizard):
     def save_work(self) -> Callable[[], Profile]:
         """What saving does, gathered from the form here (GUI thread); the returned call does
         the keyring and file work and may run on a worker."""
-        try:
-            settings = self.settings()
-        except ValidationError as exc:
-            raise ModelyardError(validation_message(exc)) from None
-        except ValueError as exc:
-            raise ModelyardError(str(exc)) from None
+        settings = self.checked_settings()
         page = self.finish_page
         profile = Profile(
             id=self.profile_id,

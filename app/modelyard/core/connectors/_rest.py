@@ -25,11 +25,9 @@ from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStor
 from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
 from mlflow.utils.proto_json_utils import parse_dict
 from mlflow.utils.rest_utils import MlflowHostCreds
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from modelyard.core.errors import HttpStatusError, NotJsonError
-from modelyard.core.http import Timeouts, authorization_header, check_resolves
+from modelyard.core.http import Timeouts, authorization_header, check_resolves, make_session
 
 
 def json_answer(response: requests.Response) -> Any:
@@ -72,23 +70,8 @@ class Transport:
 
     def __init__(self, timeouts: Timeouts) -> None:
         self.timeouts = timeouts
-        self.session = requests.Session()
-        self.session.trust_env = True  # proxies from the environment, as MLflow does
-        retry = Retry(
-            total=2,
-            connect=1,
-            read=0,  # a server that stopped answering is reported, not asked again
-            status=1,
-            other=0,
-            status_forcelist=(502, 503, 504),
-            allowed_methods=frozenset({"GET"}),
-            backoff_factor=0.3,
-            raise_on_status=False,  # the last answer is reported with its status
-            respect_retry_after_header=False,
-        )
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        # Credentials and TLS settings come per call from the store's host creds.
+        self.session = make_session(authorization=None)
 
     def call(
         self,
