@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from modelyard.ui.workers import WorkerPool
 from tests.conftest import save_artifact
 from tests.support.contract_server import contract_server
 from tests.support.html_server import html_server, status_server
+from tests.support.memory_keyring import MemoryKeyring
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, free_port
 
 
@@ -44,6 +46,7 @@ def make_wizard(qtbot: QtBot, store: ProfileStore) -> Iterator[Callable[..., Pro
         wizard = ProfileWizard(store, kwargs.pop("secrets", None) or SecretStore(), pool, **kwargs)  # type: ignore[arg-type]
         qtbot.addWidget(wizard)
         wizard.show()
+        qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)  # keyring asked on a worker
         return wizard
 
     yield make
@@ -298,6 +301,7 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     )
     wizard = window.edit_profile()
     assert wizard is not None and wizard.currentId() == PAGE_CONNECTION
+    qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)
     wizard.next()
     assert "leave the field empty to keep it" in wizard.auth_page.keep_note.text()
     assert next_enabled(wizard)  # the stored password counts
@@ -314,6 +318,7 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     )
     copy = window.duplicate_profile()
     assert copy is not None and copy.finish_page.name.text() == "shared copy"
+    qtbot.waitUntil(lambda: copy.probed, timeout=30_000)
     copy.next()
     copy.next()
     qtbot.waitUntil(lambda: copy.test_page.result is not None, timeout=60_000)
@@ -335,4 +340,62 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     window.test_profile()
     qtbot.waitUntil(lambda: window.last_diagnosis is not None, timeout=60_000)
     assert window.last_diagnosis is not None and window.last_diagnosis.ok
+    window.workers.shutdown()
+
+
+class ThreadWatchingKeyring(MemoryKeyring):
+    """The in-memory keyring, noting every call made on the GUI thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_gui_thread: list[str] = []
+
+    def _note(self, what: str) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.on_gui_thread.append(what)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._note(f"get {username}")
+        return super().get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._note(f"set {username}")
+        super().set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._note(f"delete {username}")
+        super().delete_password(service, username)
+
+
+def test_the_wizard_never_touches_the_keyring_on_the_gui_thread(
+    qtbot: QtBot, auth_server: MlflowServer, store: ProfileStore
+) -> None:
+    """#11.19: a slow keyring (or an unlock prompt) never freezes the window: edit, test and
+    save a profile with a stored password, then delete it; no keyring call on the GUI thread."""
+    watching = ThreadWatchingKeyring()
+    keyring.set_keyring(watching)
+    settings = MlflowServerSettings(url=auth_server.url, auth="basic", username=ADMIN_USER)
+    original = store.add(Profile(name="watched", settings=settings))
+    watching.set_password("modelyard", f"{original.id}:password", ADMIN_PASSWORD)
+    watching.on_gui_thread.clear()
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show_dialogs = False
+    window.tree.setCurrentIndex(
+        window.proxy.mapFromSource(window.tree_model.profile_index("watched"))
+    )
+    wizard = window.edit_profile()
+    assert wizard is not None
+    qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)
+    assert wizard.stored_secret_fields == ("password",)
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
+    assert wizard.test_page.result is not None and wizard.test_page.result.ok
+    wizard.next()
+    finish(wizard, qtbot)
+    window.delete_profile(confirm=False)
+    qtbot.waitUntil(lambda: store.find("watched") is None, timeout=30_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    assert watching.on_gui_thread == []
     window.workers.shutdown()

@@ -366,7 +366,11 @@ class AuthPage(QWizardPage):
         combo.addItems(databrickscfg_sections())
         if current:
             combo.setCurrentText(current)
-        no_keyring = not self.w.secrets.keyring_available()
+        self.show_keyring_state()
+
+    def show_keyring_state(self) -> None:
+        """Show what the keyring probe found (no keyring: the session-only choice)."""
+        no_keyring = self.w.keyring_ok is False
         self.no_keyring = no_keyring
         self.keyring_warning.setVisible(no_keyring)
         self.session_only.setVisible(no_keyring)
@@ -448,7 +452,7 @@ class TestPage(QWizardPage):
         if self.running:
             return
         try:
-            profile, secrets = self.w.draft()
+            profile, secrets_for_test = self.w.draft()
         except ModelyardError as exc:
             self._show(Diagnosis(False, "The profile is incomplete", exc.message))
             return
@@ -459,7 +463,7 @@ class TestPage(QWizardPage):
         self._restyle()
         self.message.setText(f"{profile.settings.describe()}")
         self.w.workers.submit(
-            lambda _token: test_connection(profile, secrets),
+            lambda _token: test_connection(profile, secrets_for_test()),
             self._show,
             lambda error: self._show(Diagnosis(False, "The connection failed", error.message)),
             description="test connection",
@@ -574,6 +578,10 @@ class ProfileWizard(QWizard):
         self.secrets = secrets
         self.workers = workers
         self.saving = False  # a save is running on a worker
+        # What the keyring and this machine's files say, read off the GUI thread (a keyring
+        # may be slow or ask to be unlocked): until then, the keyring counts as available.
+        self.keyring_ok: bool | None = None
+        self.probed = False
         self.editing = None if duplicate else editing
         self.source = editing
         self.profile_id = self.editing.id if self.editing is not None else str(uuid.uuid4())
@@ -601,13 +609,39 @@ class ProfileWizard(QWizard):
             if duplicate:
                 self.finish_page.name.setText(f"{editing.name} copy")
             self.setStartId(PAGE_CONNECTION)
-        else:
-            found = discover(environ) if environ is not None else discover()
-            known = [c for c in found.candidates if not self._known(c)]
-            self.kind_page.show_candidates(known)
+        self._probe(environ)
 
-    def _known(self, candidate: Candidate) -> bool:
-        return any(p.settings == candidate.profile.settings for p in self.store.list())
+    def _probe(self, environ: dict[str, str] | None) -> None:
+        """Ask the keyring (is there one; which secrets does the edited profile have) and look
+        for registries this machine already has, on a worker."""
+        store, secrets, source = self.store, self.secrets, self.source
+
+        def has(field: SecretField) -> bool:
+            try:
+                return source is not None and secrets.get(source.id, field) is not None
+            except ModelyardError:
+                return False
+
+        def work(_token: object) -> tuple[bool, tuple[str, ...], list[Candidate]]:
+            available = secrets.keyring_available()
+            if source is not None:
+                stored = tuple(f for f in secret_fields(source.settings) if has(f))
+                return available, stored, []
+            found = discover(environ) if environ is not None else discover()
+            known = [p.settings for p in store.list()]
+            return available, (), [c for c in found.candidates if c.profile.settings not in known]
+
+        def done(result: tuple[bool, tuple[str, ...], list[Candidate]]) -> None:
+            self.keyring_ok, self.stored_secret_fields, candidates = result
+            if source is None:
+                self.kind_page.show_candidates(candidates)
+            self.probed = True
+            self.auth_page.show_keyring_state()
+
+        def failed(_error: ModelyardError) -> None:
+            self.probed = True
+
+        self.workers.submit(work, done, failed, "profile wizard: keyring")
 
     # --- reading and writing the form -------------------------------------------------------
     def kind(self) -> str:
@@ -713,18 +747,25 @@ class ProfileWizard(QWizard):
         except ValueError as exc:
             raise ModelyardError(str(exc)) from None
 
-    def draft(self) -> tuple[Profile, SecretStore]:
-        """The profile as typed plus a memory-only secret store for testing it."""
+    def draft(self) -> tuple[Profile, Callable[[], SecretStore]]:
+        """The profile as typed, and a call (for a worker: it may read the keyring) that makes
+        a memory-only secret store for testing it."""
         settings = self.checked_settings()
         profile = Profile(id=self.profile_id, name="draft", settings=settings)
-        memory = SecretStore(session_only=True)
-        for field in secret_fields(settings):
-            value = self.typed_secrets().get(field)
-            if value is None and field in self.stored_secret_fields and self.editing is not None:
-                value = self.secrets.get(self.editing.id, field)
-            if value:
-                memory.remember(profile.id, field, value)
-        return profile, memory
+        typed, stored = self.typed_secrets(), self.stored_secret_fields
+        editing, secrets = self.editing, self.secrets
+
+        def secrets_for_test() -> SecretStore:
+            memory = SecretStore(session_only=True)
+            for field in secret_fields(settings):
+                value = typed.get(field)
+                if value is None and field in stored and editing is not None:
+                    value = secrets.get(editing.id, field)
+                if value:
+                    memory.remember(profile.id, field, value)
+            return memory
+
+        return profile, secrets_for_test
 
     def suggested_name(self) -> str:
         try:
@@ -771,10 +812,6 @@ class ProfileWizard(QWizard):
             ):
                 put[key].setText(value or "")
         self.preset_auth = getattr(s, "auth", None)
-        if self.source is not None:
-            self.stored_secret_fields = tuple(
-                f for f in secret_fields(s) if self._stored(self.source.id, f)
-            )
         self.finish_page.name.setText(profile.name)
         self.finish_page.label.setCurrentText(profile.label or "")
         if profile.color:
@@ -786,12 +823,6 @@ class ProfileWizard(QWizard):
                 index = 0
             self.finish_page.color.setCurrentIndex(index)
         self.finish_page.record.setChecked(profile.record_history)
-
-    def _stored(self, profile_id: str, field: SecretField) -> bool:
-        try:
-            return self.secrets.get(profile_id, field) is not None
-        except ModelyardError:
-            return False
 
     def _use_candidate(self, item: QListWidgetItem) -> None:
         candidate = item.data(Qt.ItemDataRole.UserRole)
