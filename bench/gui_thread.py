@@ -45,7 +45,8 @@ def main() -> None:
             window = MainWindow(store)
             window.resize(1360, 840)
             window.show()
-            app.processEvents()
+            while not window.profiles_loaded:  # the profile file is read on a worker
+                app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 
             gaps: list[float] = []
             clock = QElapsedTimer()

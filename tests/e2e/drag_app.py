@@ -36,6 +36,8 @@ def main() -> int:
             print(json.dumps({"error": f"timed out at step {state['step']}"}), flush=True)
             app.exit(3)
             return
+        if not window.profiles_loaded:  # the profile file is read on a worker
+            return
         root = tm.profile_index(profile)
         if state["step"] == 0:
             window.open_profile(profile)

@@ -18,6 +18,7 @@ def open_window(qtbot: QtBot, store: ProfileStore) -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.profiles_loaded, timeout=30_000)  # read on a worker
     return window
 
 

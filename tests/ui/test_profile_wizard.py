@@ -295,6 +295,7 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     secrets.set(original.id, "password", ADMIN_PASSWORD)
     window = MainWindow(store)
     qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.profiles_loaded, timeout=30_000)
     window.show_dialogs = False
     window.tree.setCurrentIndex(
         window.proxy.mapFromSource(window.tree_model.profile_index("shared"))
@@ -380,6 +381,7 @@ def test_the_wizard_never_touches_the_keyring_on_the_gui_thread(
     watching.on_gui_thread.clear()
     window = MainWindow(store)
     qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.profiles_loaded, timeout=30_000)
     window.show_dialogs = False
     window.tree.setCurrentIndex(
         window.proxy.mapFromSource(window.tree_model.profile_index("watched"))

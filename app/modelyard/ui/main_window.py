@@ -177,6 +177,8 @@ class MainWindow(QMainWindow):
         self.wizard: ProfileWizard | None = None
         self.last_diagnosis: Diagnosis | None = None
         self.show_dialogs = True  # tests switch message boxes off
+        self.profiles_loaded = False  # the profile file is read on a worker
+        self._pending_profile: str | None = None  # asked to open before the profiles arrived
 
         self.reload_profiles()
 
@@ -329,8 +331,7 @@ class MainWindow(QMainWindow):
 
     def _profile_saved(self, profile: Profile) -> None:
         self.connections.forget(profile.id)
-        self.reload_profiles()
-        self.open_profile(profile.name)
+        self.reload_profiles(then=lambda: self.open_profile(profile.name))
         self.statusBar().showMessage(f"Saved profile {profile.name}.", 5000)
 
     def delete_profile(self, confirm: bool = True) -> None:
@@ -447,16 +448,31 @@ class MainWindow(QMainWindow):
 
         open_log_folder()
 
-    def reload_profiles(self) -> None:
-        """Re-read the profile file and show its profiles."""
-        try:
-            profiles = self.store.list()
-        except ModelyardError as exc:
-            profiles = []
-            self.show_error(exc.message)
+    def reload_profiles(self, then: Callable[[], None] | None = None) -> None:
+        """Re-read the profile file on a worker (a profile folder may sit on a slow or network
+        disk), then show its profiles and run ``then``."""
+        store = self.store
+
+        def work(_token: CancelToken) -> tuple[list[Profile], list[str]]:
+            return store.list(), store.problems  # what could not be loaded: said, never fatal
+
+        def done(result: tuple[list[Profile], list[str]]) -> None:
+            self._show_profiles(*result)
+            if then is not None:
+                then()
+
+        def failed(error: ModelyardError) -> None:
+            self._show_profiles([], [error.message])
+
+        self.workers.submit(work, done, failed, "read profiles")
+
+    def _show_profiles(self, profiles: list[Profile], problems: list[str]) -> None:
         self.tree_model.set_profiles(profiles)
         self.details.show_placeholder()
-        problems = self.store.problems  # what could not be loaded: said, never fatal
+        self.profiles_loaded = True
+        pending, self._pending_profile = self._pending_profile, None
+        if pending is not None:
+            self.open_profile(pending)
         if problems:
             more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
             self.statusBar().showMessage(problems[0] + more)
@@ -478,8 +494,7 @@ class MainWindow(QMainWindow):
         self.workers.submit(work, self._demo_ready, self._demo_failed, "prepare demo")
 
     def _demo_ready(self, profile: Profile) -> None:
-        self.reload_profiles()
-        self.open_profile(profile.name)
+        self.reload_profiles(then=lambda: self.open_profile(profile.name))
         self.statusBar().showMessage("Demo registry ready.", 5000)
 
     def _demo_failed(self, error: ModelyardError) -> None:
@@ -488,7 +503,11 @@ class MainWindow(QMainWindow):
         self.show_error(f"Could not prepare the demo registry: {error.message}")
 
     def open_profile(self, name: str) -> None:
-        """Select and expand a profile (which starts loading its models)."""
+        """Select and expand a profile (which starts loading its models); asked before the
+        profile file has been read, it happens when it has."""
+        if not self.profiles_loaded:
+            self._pending_profile = name
+            return
         source = self.tree_model.profile_index(name)
         if not source.isValid():
             return
