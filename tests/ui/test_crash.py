@@ -15,6 +15,7 @@ from modelyard.core.secrets import SecretStore
 from modelyard.ui.app import create_app
 from modelyard.ui.crash import CrashHandler
 from modelyard.ui.workers import WorkerPool
+from tests.conftest import save_artifact
 from tests.e2e.test_cli import run
 
 SECRET = "s3cr3t-token-value-42"
@@ -50,6 +51,7 @@ def test_an_uncaught_exception_shows_a_redacted_report_and_logs_it(
     assert "RuntimeError" in report and "_raise_with_secret" in report
     assert SECRET not in report and "http://ana:•••@host/x" in report
     assert "Copy report" in [b.text() for b in handler.dialog.buttons()]
+    handler.dialog.grab().save(str(save_artifact("crash-dialog.png")))
     log_text = (log_dir() / "modelyard.log").read_text()
     assert "RuntimeError" in log_text and SECRET not in log_text
 

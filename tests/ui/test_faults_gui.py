@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.ui.promote_dialog import PromotionChoice
+from tests.conftest import save_artifact
 from tests.integration.helpers import admin_store, create_version, ensure_model
 from tests.support.fault_proxy import FaultProxy, fault_proxy
 from tests.support.servers import MlflowServer
@@ -85,6 +86,7 @@ def test_a_details_load_that_fails_keeps_what_was_shown(
     assert time.monotonic() - started < 2 * TIMEOUT_S + 4
     assert words in view.banner.label.text()
     assert view.banner.button.text() == "Retry"
+    window.grab().save(str(save_artifact(f"fault-details-{fault}.png")))
     assert view.fields.values["Source run"] == shown_run  # earlier data stays visible
     proxy.set("pass")
     with qtbot.waitSignal(window.details.loaded, timeout=30_000):
