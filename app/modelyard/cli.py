@@ -48,6 +48,7 @@ from modelyard.core.profiles import (
 from modelyard.core.promote import PromotionResult
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretField, SecretStore
+from modelyard.core.state import RegistryState
 from modelyard.core.text import printable
 
 
@@ -103,32 +104,15 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 def _model_json(model: ModelSummary) -> dict[str, Any]:
-    return {
-        "name": model.name,
-        "description": model.description,
-        "tags": dict(model.tags),
-        "aliases": dict(model.aliases),
-        "latest_versions": list(model.latest_versions),
-        "created": model.created.isoformat() if model.created else None,
-        "updated": model.updated.isoformat() if model.updated else None,
-    }
+    from modelyard.core.snapshot import model_record
+
+    return model_record(model)
 
 
 def _version_json(version: VersionSummary) -> dict[str, Any]:
-    return {
-        "model": version.model,
-        "version": version.version,
-        "stage": version.stage.value,
-        "aliases": list(version.aliases),
-        "status": version.status,
-        "run_id": version.run_id,
-        "source": version.source,
-        "description": version.description,
-        "tags": dict(version.tags),
-        "created": version.created.isoformat() if version.created else None,
-        "updated": version.updated.isoformat() if version.updated else None,
-        "creator": version.creator,
-    }
+    from modelyard.core.snapshot import version_record
+
+    return version_record(version)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -516,48 +500,180 @@ def profiles_import(file: str | None, dry_run: bool) -> None:
 @click.argument("profile")
 @click.argument("model", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def ls(profile: str, model: str | None, as_json: bool) -> None:
-    """List the models of PROFILE, or the versions of MODEL."""
-    from modelyard.core.connectors import open_registry
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Print the last-seen state (kept from earlier listings) without asking the registry.",
+)
+def ls(profile: str, model: str | None, as_json: bool, offline: bool) -> None:
+    """List the models of PROFILE, or the versions of MODEL (kept for --offline)."""
+    from modelyard.core.snapshot import load_snapshot, save_snapshot
 
     with _reported():
         prof = ProfileStore().get(profile)
-        registry = open_registry(prof, SecretStore())
-        try:
-            if model is None:
-                models = _all_pages(lambda token: registry.list_models(token, 500))
-                if as_json:
-                    _echo_exact(json.dumps([_model_json(m) for m in models], indent=2))
-                    return
-                rows = [
+        cached = load_snapshot(prof.id)
+        if offline:
+            state = _cached_state(prof, cached, model)
+        else:
+            state = cached or RegistryState(prof.id)
+            with _offline_hint(cached), _registry(profile) as registry:
+                if model is None:
+                    items = _all_pages(lambda token: registry.list_models(token, 500))
+                    state.merge_models(items, complete=True)
+                else:
+                    versions = _all_pages(lambda t: registry.list_versions(model, t, 1000))
+                    state.merge_versions(model, versions, complete=True)
+            save_snapshot(state)
+        if model is None:
+            _print_models(sorted(state.models.values(), key=lambda m: m.name.lower()), as_json)
+        else:
+            _print_versions(state.sorted_versions(model), as_json)
+
+
+def _cached_state(prof: Profile, cached: RegistryState | None, model: str | None) -> RegistryState:
+    """The snapshot for --offline, its age said on stderr; a clear failure when it lacks
+    what was asked."""
+    from modelyard.core.history import humanize_age
+
+    if cached is None or (cached.models_read_at is None and not cached.versions):
+        _fail(f"no cached state of {prof.name!r} yet: list it once while it can be reached")
+    assert cached is not None
+    if model is not None and model not in cached.versions:
+        _fail(f"the versions of {model!r} were never listed while {prof.name!r} was reachable")
+    read_at = cached.versions_read_at.get(model) if model else cached.models_read_at
+    when = humanize_age(_now() - read_at) if read_at is not None else "an unknown time"
+    _echo(f"modelyard: offline: the state of {prof.name} as last seen {when} ago", err=True)
+    return cached
+
+
+def _now() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(tz=UTC)
+
+
+@contextmanager
+def _offline_hint(cached: object) -> Iterator[None]:
+    """A registry that cannot be reached: say that --offline has its last-seen state."""
+    try:
+        yield
+    except ModelyardError as exc:
+        reachable = exc.kind not in (
+            ErrorKind.REFUSED,
+            ErrorKind.TIMEOUT,
+            ErrorKind.UNRESOLVED,
+            ErrorKind.NETWORK,
+            ErrorKind.SERVER,
+            ErrorKind.HTML,
+        )
+        if cached is not None and not reachable:
+            exc.message += " Its last-seen state is kept: add --offline to see it."
+        raise
+
+
+def _versions_of(registry: Registry, model: str) -> list[VersionSummary]:
+    return _all_pages(lambda token: registry.list_versions(model, token, 1000))
+
+
+def _print_models(models: list[ModelSummary], as_json: bool) -> None:
+    if as_json:
+        _echo_exact(json.dumps([_model_json(m) for m in models], indent=2))
+        return
+    rows = [
+        [
+            m.name,
+            m.latest_versions[0] if m.latest_versions else "-",
+            ", ".join(f"{a}→v{v}" for a, v in sorted(m.aliases.items())),
+            _when(m.updated),
+        ]
+        for m in models
+    ]
+    _echo(_table(rows, ["MODEL", "LATEST", "ALIASES", "UPDATED"]))
+
+
+def _print_versions(versions: list[VersionSummary], as_json: bool) -> None:
+    if as_json:
+        _echo_exact(json.dumps([_version_json(v) for v in versions], indent=2))
+        return
+    rows = [
+        [
+            v.version,
+            v.stage.value,
+            ", ".join(v.aliases),
+            v.status,
+            v.run_id or "-",
+            _when(v.created),
+        ]
+        for v in versions
+    ]
+    _echo(_table(rows, ["VERSION", "STAGE", "ALIASES", "STATUS", "RUN", "CREATED"]))
+
+
+@cli.group()
+def cache() -> None:
+    """The last-seen state of registries kept for --offline (no secrets in it)."""
+
+
+@cache.command("clear")
+@click.argument("profile", required=False)
+def cache_clear(profile: str | None) -> None:
+    """Forget the last-seen state of PROFILE (or of every profile)."""
+    from modelyard.core.snapshot import clear_snapshots
+
+    with _reported():
+        profile_id = ProfileStore().get(profile).id if profile else None
+        count = clear_snapshots(profile_id)
+        _echo(f"Cleared {count} cached registry state(s).")
+
+
+@cli.command()
+@click.argument("profile")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def changes(profile: str, as_json: bool) -> None:
+    """What changed in PROFILE's registry since you last looked: new and removed models and
+    versions, stage moves and alias moves (then the new state is kept)."""
+    from modelyard.core.snapshot import changes_between, load_snapshot, save_snapshot
+
+    with _reported():
+        prof = ProfileStore().get(profile)
+        before = load_snapshot(prof.id)
+        if before is None:
+            _fail(f"nothing seen of {prof.name!r} yet: `modelyard ls {prof.name}` first")
+        assert before is not None
+        now = RegistryState(prof.id)
+        with _offline_hint(before), _registry(profile) as registry:
+            now.merge_models(
+                _all_pages(lambda token: registry.list_models(token, 500)), complete=True
+            )
+            for name in now.models:
+                if name in before.versions or name not in before.models:
+                    now.merge_versions(name, _versions_of(registry, name), complete=True)
+        found = changes_between(before, now)
+        save_snapshot(now)
+        if as_json:
+            _echo_exact(
+                json.dumps(
                     [
-                        m.name,
-                        m.latest_versions[0] if m.latest_versions else "-",
-                        ", ".join(f"{a}→v{v}" for a, v in sorted(m.aliases.items())),
-                        _when(m.updated),
-                    ]
-                    for m in models
-                ]
-                _echo(_table(rows, ["MODEL", "LATEST", "ALIASES", "UPDATED"]))
-            else:
-                versions = _all_pages(lambda token: registry.list_versions(model, token, 1000))
-                if as_json:
-                    _echo_exact(json.dumps([_version_json(v) for v in versions], indent=2))
-                    return
-                rows = [
-                    [
-                        v.version,
-                        v.stage.value,
-                        ", ".join(v.aliases),
-                        v.status,
-                        v.run_id or "-",
-                        _when(v.created),
-                    ]
-                    for v in versions
-                ]
-                _echo(_table(rows, ["VERSION", "STAGE", "ALIASES", "STATUS", "RUN", "CREATED"]))
-        finally:
-            registry.close()
+                        {
+                            "kind": c.kind,
+                            "model": c.model,
+                            "version": c.version,
+                            "before": c.before,
+                            "after": c.after,
+                            "when": c.when.isoformat() if c.when else None,
+                            "who": c.who,
+                            "text": c.describe(),
+                        }
+                        for c in found
+                    ],
+                    indent=2,
+                )
+            )
+            return
+        if not found:
+            _echo("Nothing changed since you last looked.")
+        for change in found:
+            _echo(f"{_when(change.when):16}  {change.describe()}")
 
 
 T = TypeVar("T")

@@ -1,0 +1,237 @@
+"""A profile's registry state on disk (the user cache dir): instant start, offline browsing,
+and "since you last looked".
+
+One JSON file per profile uuid, written atomically, with a format number. It holds what the
+registry showed — names, versions, stages, aliases, tags, descriptions, times — and never a
+secret, an auth header or a profile setting. A damaged file or one of another format is
+discarded (and deleted), never fatal: the next read starts afresh.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_sort_key
+from modelyard.core.paths import cache_dir, write_atomic
+from modelyard.core.state import RegistryState
+
+FORMAT = 1
+FOLDER = "snapshots"
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_time(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def model_record(model: ModelSummary) -> dict[str, Any]:
+    """A model as JSON (also the CLI's --json shape)."""
+    return {
+        "name": model.name,
+        "description": model.description,
+        "tags": dict(model.tags),
+        "aliases": dict(model.aliases),
+        "latest_versions": list(model.latest_versions),
+        "latest_by_stage": dict(model.latest_by_stage),
+        "created": _time(model.created),
+        "updated": _time(model.updated),
+    }
+
+
+def version_record(version: VersionSummary) -> dict[str, Any]:
+    """A version as JSON (also the CLI's --json shape)."""
+    return {
+        "model": version.model,
+        "version": version.version,
+        "stage": version.stage.value,
+        "aliases": list(version.aliases),
+        "status": version.status,
+        "run_id": version.run_id,
+        "source": version.source,
+        "description": version.description,
+        "tags": dict(version.tags),
+        "created": _time(version.created),
+        "updated": _time(version.updated),
+        "creator": version.creator,
+        "model_id": version.model_id,
+    }
+
+
+def _model(data: dict[str, Any]) -> ModelSummary:
+    return ModelSummary(
+        name=str(data["name"]),
+        description=str(data.get("description", "")),
+        tags=MappingProxyType(dict(data.get("tags", {}))),
+        aliases=MappingProxyType(dict(data.get("aliases", {}))),
+        created=_parse_time(data.get("created")),
+        updated=_parse_time(data.get("updated")),
+        latest_versions=tuple(data.get("latest_versions", ())),
+        latest_by_stage=MappingProxyType(dict(data.get("latest_by_stage", {}))),
+    )
+
+
+def _version(data: dict[str, Any]) -> VersionSummary:
+    return VersionSummary(
+        model=str(data["model"]),
+        version=str(data["version"]),
+        stage=Stage.parse(data.get("stage")),
+        status=str(data.get("status", "READY")),
+        aliases=tuple(data.get("aliases", ())),
+        run_id=str(data.get("run_id", "")),
+        source=str(data.get("source", "")),
+        description=str(data.get("description", "")),
+        tags=MappingProxyType(dict(data.get("tags", {}))),
+        created=_parse_time(data.get("created")),
+        updated=_parse_time(data.get("updated")),
+        creator=str(data.get("creator", "")),
+        model_id=str(data.get("model_id", "")),
+    )
+
+
+def snapshot_path(profile_id: str, folder: Path | None = None) -> Path:
+    """Where the snapshot of this profile lives."""
+    return (folder or cache_dir() / FOLDER) / f"{profile_id}.json"
+
+
+def save_snapshot(state: RegistryState, folder: Path | None = None) -> Path:
+    """Write ``state`` (atomically); returns the file."""
+    path = snapshot_path(state.profile_id, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": FORMAT,
+        "profile_id": state.profile_id,
+        "saved_at": datetime.now(tz=UTC).isoformat(),
+        "models_read_at": _time(state.models_read_at),
+        "models": [model_record(m) for m in state.models.values()],
+        "versions": {
+            model: {
+                "read_at": _time(state.versions_read_at.get(model)),
+                "items": [version_record(v) for v in versions.values()],
+            }
+            for model, versions in state.versions.items()
+        },
+    }
+    write_atomic(path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    return path
+
+
+def load_snapshot(profile_id: str, folder: Path | None = None) -> RegistryState | None:
+    """The last-seen state of this profile, or None (none yet, or a damaged/old file, which is
+    deleted)."""
+    path = snapshot_path(profile_id, folder)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("profile_id") != profile_id:
+            raise ValueError("another format")
+        state = RegistryState(profile_id)
+        state.merge_models(
+            (_model(m) for m in data["models"]),
+            complete=True,
+            read_at=_parse_time(data.get("models_read_at")),
+        )
+        for model, entry in data.get("versions", {}).items():
+            state.merge_versions(
+                model,
+                (_version(v) for v in entry["items"]),
+                complete=True,
+                read_at=_parse_time(entry.get("read_at")),
+            )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        path.unlink(missing_ok=True)  # damaged or old: discarded, never fatal
+        return None
+    return state
+
+
+def clear_snapshots(profile_id: str | None = None, folder: Path | None = None) -> int:
+    """Delete one profile's snapshot, or all; returns how many files went."""
+    base = folder or cache_dir() / FOLDER
+    paths = [snapshot_path(profile_id, folder)] if profile_id else list(base.glob("*.json"))
+    count = 0
+    for path in paths:
+        if path.exists():
+            path.unlink()
+            count += 1
+    return count
+
+
+def age(state: RegistryState, now: datetime | None = None) -> timedelta | None:
+    """How old the model list of ``state`` is."""
+    if state.models_read_at is None:
+        return None
+    return (now or datetime.now(tz=UTC)) - state.models_read_at
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One thing that changed between two states of a registry (for people and --json)."""
+
+    kind: str  # model-added | model-removed | version-added | version-removed | stage | alias
+    model: str
+    version: str = ""
+    before: str = ""
+    after: str = ""
+    when: datetime | None = None
+    who: str = ""
+
+    def describe(self) -> str:
+        """One line for people."""
+        if self.kind == "model-added":
+            return f"new model {self.model}"
+        if self.kind == "model-removed":
+            return f"model {self.model} is gone"
+        if self.kind == "version-added":
+            by = f" by {self.who}" if self.who else ""
+            return f"{self.model}: new version v{self.version}{by}"
+        if self.kind == "version-removed":
+            return f"{self.model}: v{self.version} is gone"
+        if self.kind == "stage":
+            return f"{self.model}: v{self.version} {self.before} → {self.after}"
+        return f"{self.model}: @{self.version} {self.before or 'none'} → {self.after or 'none'}"
+
+
+def changes_between(old: RegistryState, new: RegistryState) -> list[Change]:
+    """What teammates changed between the snapshot ``old`` and the live ``new``: models and
+    versions added or gone, stage moves (for models whose versions both know), alias moves."""
+    out: list[Change] = []
+    for name in sorted(set(new.models) - set(old.models)):
+        out.append(Change("model-added", name, when=new.models[name].created))
+    for name in sorted(set(old.models) - set(new.models)):
+        out.append(Change("model-removed", name))
+    for name in sorted(set(old.models) & set(new.models)):
+        before, after = old.models[name].aliases, new.models[name].aliases
+        for alias in sorted(set(before) | set(after)):
+            if before.get(alias) != after.get(alias):
+                was, now = before.get(alias), after.get(alias)
+                out.append(
+                    Change(
+                        "alias",
+                        name,
+                        alias,
+                        f"v{was}" if was else "",
+                        f"v{now}" if now else "",
+                        new.models[name].updated,
+                    )
+                )
+        if name not in old.versions or name not in new.versions:
+            continue
+        was_versions, now_versions = old.versions[name], new.versions[name]
+        for version in sorted(set(now_versions) - set(was_versions), key=version_sort_key):
+            v = now_versions[version]
+            out.append(Change("version-added", name, version, when=v.created, who=v.creator))
+        for version in sorted(set(was_versions) - set(now_versions), key=version_sort_key):
+            out.append(Change("version-removed", name, version))
+        for version in sorted(set(was_versions) & set(now_versions), key=version_sort_key):
+            a, b = was_versions[version], now_versions[version]
+            if a.stage is not b.stage:
+                out.append(Change("stage", name, version, a.stage.value, b.stage.value, b.updated))
+    return out

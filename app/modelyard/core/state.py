@@ -1,0 +1,155 @@
+"""One registry's state as last read: models and versions, each with when it was read.
+
+Plain Python (no Qt). Reads are merged in as differences (added / changed / removed) and
+subscribers are told; derived text such as a model's "Prod v5 · Stg v3" is computed here, from
+the versions when they are known, never stored beside them. A write's answer from the server
+goes in through :meth:`RegistryState.apply_version`, so every view that reads this state agrees
+with the server after a change. (The desktop views move onto it next: issue #12.)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_sort_key
+
+SHORT_STAGE = {Stage.PRODUCTION: "Prod", Stage.STAGING: "Stg"}
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a merge changed: model names, or ``model/version`` keys."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True, slots=True)
+class StateEvent:
+    """Told to subscribers: which part changed (``model`` None: the model list) and how."""
+
+    model: str | None
+    changes: Changes
+
+
+@dataclass
+class RegistryState:
+    """Models and versions of one profile's registry as last read."""
+
+    profile_id: str
+    models: dict[str, ModelSummary] = field(default_factory=dict)
+    versions: dict[str, dict[str, VersionSummary]] = field(default_factory=dict)
+    models_read_at: datetime | None = None
+    versions_read_at: dict[str, datetime] = field(default_factory=dict)
+    _subscribers: list[Callable[[StateEvent], None]] = field(default_factory=list, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    # --- subscribing -------------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[StateEvent], None]) -> Callable[[], None]:
+        """Call ``callback`` after every change; returns the call that unsubscribes."""
+        with self._lock:
+            self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback)
+
+    def _tell(self, model: str | None, changes: Changes) -> Changes:
+        if changes:
+            event = StateEvent(model, changes)
+            for callback in list(self._subscribers):
+                callback(event)
+        return changes
+
+    # --- reads merged in ---------------------------------------------------------------------
+    def merge_models(
+        self, items: Iterable[ModelSummary], *, complete: bool, read_at: datetime | None = None
+    ) -> Changes:
+        """Merge a listing of models; with ``complete``, models not in it are removed."""
+        with self._lock:
+            added, changed = [], []
+            seen = set()
+            for item in items:
+                seen.add(item.name)
+                old = self.models.get(item.name)
+                if old is None:
+                    added.append(item.name)
+                elif old != item:
+                    changed.append(item.name)
+                self.models[item.name] = item
+            removed = [n for n in self.models if n not in seen] if complete else []
+            for name in removed:
+                del self.models[name]
+                self.versions.pop(name, None)
+                self.versions_read_at.pop(name, None)
+            if complete:
+                self.models_read_at = read_at or datetime.now(tz=UTC)
+        return self._tell(None, Changes(tuple(added), tuple(changed), tuple(removed)))
+
+    def merge_versions(
+        self,
+        model: str,
+        items: Iterable[VersionSummary],
+        *,
+        complete: bool,
+        read_at: datetime | None = None,
+    ) -> Changes:
+        """Merge a listing of one model's versions; with ``complete``, the others go."""
+        with self._lock:
+            known = self.versions.setdefault(model, {})
+            added, changed = [], []
+            seen = set()
+            for item in items:
+                seen.add(item.version)
+                old = known.get(item.version)
+                if old is None:
+                    added.append(f"{model}/{item.version}")
+                elif old != item:
+                    changed.append(f"{model}/{item.version}")
+                known[item.version] = item
+            removed = [v for v in known if v not in seen] if complete else []
+            for version in removed:
+                del known[version]
+            if complete:
+                self.versions_read_at[model] = read_at or datetime.now(tz=UTC)
+        removed_keys = tuple(f"{model}/{v}" for v in removed)
+        return self._tell(model, Changes(tuple(added), tuple(changed), removed_keys))
+
+    def apply_version(self, version: VersionSummary) -> Changes:
+        """A version as the server answered a write (or a fresh read of it)."""
+        return self.merge_versions(version.model, [version], complete=False)
+
+    # --- derived -----------------------------------------------------------------------------
+    def sorted_versions(self, model: str) -> list[VersionSummary]:
+        """A model's known versions, newest first."""
+        with self._lock:
+            known = list(self.versions.get(model, {}).values())
+        return sorted(known, key=lambda v: version_sort_key(v.version), reverse=True)
+
+    def stage_line(self, model: str) -> str:
+        """'Prod v5 · Stg v3': from the versions when they are known, else from the listing."""
+        with self._lock:
+            known = self.versions.get(model)
+            summary = self.models.get(model)
+            if known:
+                holders = {
+                    stage: [v.version for v in self.sorted_versions(model) if v.stage is stage]
+                    for stage in SHORT_STAGE
+                }
+            elif summary is not None:
+                holders = {
+                    stage: [summary.latest_by_stage[stage.value]]
+                    for stage in SHORT_STAGE
+                    if stage.value in summary.latest_by_stage
+                }
+            else:
+                return ""
+        return " · ".join(
+            f"{SHORT_STAGE[stage]} {', '.join('v' + v for v in holders[stage])}"
+            for stage in SHORT_STAGE
+            if holders.get(stage)
+        )

@@ -1,0 +1,66 @@
+"""The core registry state: reads merged as differences, subscribers told, derived text from
+the versions (issue #12, first slice)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+
+from modelyard.core.domain import ModelSummary, Stage, VersionSummary
+from modelyard.core.snapshot import load_snapshot, save_snapshot
+from modelyard.core.state import Changes, RegistryState, StateEvent
+
+
+def v(version: str, stage: Stage = Stage.NONE) -> VersionSummary:
+    return VersionSummary("m", version, stage)
+
+
+def test_merges_report_exactly_what_changed_and_tell_subscribers() -> None:
+    state = RegistryState("p")
+    events: list[StateEvent] = []
+    unsubscribe = state.subscribe(events.append)
+    assert state.merge_models([ModelSummary("a"), ModelSummary("b")], complete=True) == Changes(
+        ("a", "b")
+    )
+    same = state.merge_models([ModelSummary("a"), ModelSummary("b")], complete=True)
+    assert not same  # nothing changed: nobody is told
+    changed = state.merge_models([ModelSummary("a", description="new")], complete=True)
+    assert changed == Changes((), ("a",), ("b",))
+    assert [e.changes for e in events] == [Changes(("a", "b")), changed]
+    unsubscribe()
+    state.merge_models([ModelSummary("c")], complete=False)
+    assert len(events) == 2 and set(state.models) == {"a", "c"}
+
+
+def test_the_stage_line_comes_from_the_versions_once_they_are_known() -> None:
+    state = RegistryState("p")
+    listed = ModelSummary("m", latest_by_stage=MappingProxyType({"Production": "5"}))
+    state.merge_models([listed], complete=True)
+    assert state.stage_line("m") == "Prod v5"
+    state.merge_versions(
+        "m", [v("5", Stage.PRODUCTION), v("3", Stage.STAGING), v("2")], complete=True
+    )
+    assert state.stage_line("m") == "Prod v5 · Stg v3"
+    # A write's answer (v3 archived by someone) changes the derived line, no second copy to fix.
+    assert state.apply_version(v("3", Stage.ARCHIVED)) == Changes((), ("m/3",))
+    assert state.stage_line("m") == "Prod v5"
+    assert [x.version for x in state.sorted_versions("m")] == ["5", "3", "2"]
+
+
+def test_a_snapshot_round_trips(tmp_path: Path) -> None:
+    state = RegistryState("p")
+    state.merge_models(
+        [
+            ModelSummary(
+                "m", tags=MappingProxyType({"k": "v"}), aliases=MappingProxyType({"c": "5"})
+            )
+        ],
+        complete=True,
+    )
+    state.merge_versions("m", [v("5", Stage.PRODUCTION)], complete=True)
+    save_snapshot(state, tmp_path)
+    back = load_snapshot("p", tmp_path)
+    assert back is not None
+    assert back.models == state.models and back.versions == state.versions
+    assert back.models_read_at == state.models_read_at
+    assert load_snapshot("other", tmp_path) is None
