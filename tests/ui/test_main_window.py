@@ -143,3 +143,24 @@ def test_a_profile_file_that_is_not_utf8_opens_the_window_and_says_why(
     assert "not UTF-8" in window.statusBar().currentMessage()
     assert store.path.read_bytes() == b'{"profiles": [{"name": "caf\xe9"}]}'
     window.close()
+
+
+def test_profiles_added_or_removed_elsewhere_show_without_a_restart(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    """#12.7: the CLI (another process, or here in-process) changes the profile file."""
+    from tests.e2e.test_cli import run
+
+    window = open_window(qtbot, store)
+    assert [p.name for p in window.tree_model.profiles()] == ["demo"]
+    code, _, err = run("profiles", "add", "--name", "team", "--kind", "mlflow", "--url", "http://t")
+    assert code == 0, err
+    qtbot.waitUntil(
+        lambda: [p.name for p in window.tree_model.profiles()] == ["demo", "team"], timeout=10_000
+    )
+    assert run("profiles", "remove", "team")[0] == 0
+    qtbot.waitUntil(
+        lambda: [p.name for p in window.tree_model.profiles()] == ["demo"], timeout=10_000
+    )
+    qtbot.waitUntil(window.workers.is_idle, timeout=10_000)
+    window.close()

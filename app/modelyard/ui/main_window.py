@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
+    QFileSystemWatcher,
     QItemSelection,
     QModelIndex,
     QPoint,
@@ -61,6 +62,7 @@ from modelyard.ui.tree_model import (
 from modelyard.ui.workers import CancelToken, WorkerPool
 
 FILTER_DELAY_MS = 150
+PROFILE_WATCH_DELAY_MS = 200  # a save writes a temp file, then replaces: one reload for both
 
 
 class RegistryFilter(QSortFilterProxyModel):
@@ -179,6 +181,7 @@ class MainWindow(QMainWindow):
         self.show_dialogs = True  # tests switch message boxes off
         self.profiles_loaded = False  # the profile file is read on a worker
         self._pending_profile: str | None = None  # asked to open before the profiles arrived
+        self._watch_profile_file()
 
         self.reload_profiles()
 
@@ -448,6 +451,22 @@ class MainWindow(QMainWindow):
 
         open_log_folder()
 
+    def _watch_profile_file(self) -> None:
+        """A profile added, edited or removed elsewhere (the CLI, another window) shows here
+        without a restart: the profile folder is watched (saves replace the file, so the
+        folder, not the file, tells)."""
+        self._profile_watcher = QFileSystemWatcher(self)
+        self._profile_timer = QTimer(self)
+        self._profile_timer.setSingleShot(True)
+        self._profile_timer.setInterval(PROFILE_WATCH_DELAY_MS)
+        self._profile_timer.timeout.connect(self.reload_profiles)
+        try:
+            self.store.directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return  # nothing to watch; File ▸ New profile still works
+        self._profile_watcher.addPath(str(self.store.directory))
+        self._profile_watcher.directoryChanged.connect(lambda _path: self._profile_timer.start())
+
     def reload_profiles(self, then: Callable[[], None] | None = None) -> None:
         """Re-read the profile file on a worker (a profile folder may sit on a slow or network
         disk), then show its profiles and run ``then``."""
@@ -467,8 +486,9 @@ class MainWindow(QMainWindow):
         self.workers.submit(work, done, failed, "read profiles")
 
     def _show_profiles(self, profiles: list[Profile], problems: list[str]) -> None:
-        self.tree_model.set_profiles(profiles)
-        self.details.show_placeholder()
+        if not self.profiles_loaded or profiles != self.tree_model.profiles():
+            self.tree_model.set_profiles(profiles)  # unchanged: the tree stays as it is
+            self.details.show_placeholder()
         self.profiles_loaded = True
         pending, self._pending_profile = self._pending_profile, None
         if pending is not None:
