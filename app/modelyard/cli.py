@@ -236,7 +236,14 @@ def _read_secret_stdin(kind: str) -> str:
 @click.option("--tenant-id", help="azureml: Microsoft Entra tenant id.")
 @click.option("--label", help="An environment label such as dev, staging or prod.")
 @click.option("--color", help="A colour for the tree, e.g. #d9534f.")
-def profiles_add(name: str, kind: str, label: str | None, color: str | None, **o: Any) -> None:
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.5, 600),
+    help="Seconds to wait for the registry's answer (default 8; connecting: 4).",
+)
+def profiles_add(
+    name: str, kind: str, label: str | None, color: str | None, timeout: float | None, **o: Any
+) -> None:
     """Add a profile (secrets are read from stdin and go to the OS keyring)."""
     with _reported():
         settings = _settings_from_options(kind, o)
@@ -249,6 +256,8 @@ def profiles_add(name: str, kind: str, label: str | None, color: str | None, **o
         if store.find(name) is not None:
             _fail(f"a profile named {name!r} exists already")
         profile = Profile(name=name, settings=settings, label=label, color=color)
+        if timeout is not None:
+            profile = profile.model_copy(update={"read_timeout_s": timeout})
         typed = dict([secret]) if secret is not None else {}
         save_profile(store, SecretStore(), profile, typed)  # both or neither
         _notes(store)

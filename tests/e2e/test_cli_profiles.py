@@ -312,3 +312,12 @@ def test_a_failed_save_leaves_no_secret_in_the_keyring(
     assert code == 1 and "No space left" in err, err
     assert isolated_user.items == {}  # the keyring was put back as it was
     assert ProfileStore().list() == []
+
+
+def test_the_wait_for_answers_is_set_per_profile() -> None:
+    args = ["profiles", "add", "--name", "slow", "--kind", "mlflow", "--url", "http://h"]
+    code, _, err = run(*args, "--timeout", "30")
+    assert code == 0, err
+    assert ProfileStore().get("slow").timeouts.read == 30.0
+    code, _, err = run(*[a if a != "slow" else "bad" for a in args], "--timeout", "0")
+    assert code == 2 and "0.5" in err

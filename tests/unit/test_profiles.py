@@ -170,3 +170,14 @@ def test_invalid_and_duplicate_entries_are_named_and_kept(
 def test_local_settings_resolve_paths(tmp_path: Path) -> None:
     settings = LocalSettings(path=str(tmp_path / "reg.db"))
     assert settings.artifact_dir == tmp_path / "reg-artifacts"
+
+
+def test_an_entry_without_an_id_keeps_one_id_from_read_to_read(store: ProfileStore) -> None:
+    store.directory.mkdir(parents=True)
+    entry = {"name": "hand-made", "settings": {"kind": "mlflow", "url": "http://h"}}
+    store.path.write_text(json.dumps({"schema_version": 1, "profiles": [entry]}))
+    first, second = store.get("hand-made").id, store.get("hand-made").id
+    assert first == second  # its keyring secrets stay findable
+    store.add(server_profile("other"))
+    assert store.get("hand-made").id == first  # and the id is written with the next save
+    assert json.loads(store.path.read_text())["profiles"][0]["id"] == first

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from modelyard.core.secrets import SecretField
 
 SCHEMA_VERSION = 1
+_ID_NAMESPACE = uuid.UUID("5b0c7f7e-2f6a-4d1c-9a43-6d6f64656c79")  # ids for entries without one
 PROFILE_FILE = "profiles.json"
 
 AuthKind = Literal["none", "basic", "token"]
@@ -472,8 +473,13 @@ class ProfileStore:
             )
         names: set[str] = set()
         ids: set[str] = set()
-        for number, item in enumerate(data.get("profiles", []), start=1):
-            label = _entry_label(number, item)
+        for number, entry in enumerate(data.get("profiles", []), start=1):
+            label = _entry_label(number, entry)
+            item = entry
+            if isinstance(entry, dict) and "id" not in entry and isinstance(entry.get("name"), str):
+                # A hand-written entry without an id: one derived from its name keeps it (and
+                # its keyring secrets) the same from one read to the next; saved on next write.
+                item = {**entry, "id": str(uuid.uuid5(_ID_NAMESPACE, entry["name"]))}
             try:
                 profile = Profile.model_validate(item, context={"from_file": True})
             except ValidationError as exc:
