@@ -9,7 +9,9 @@ read in flight, so a stale page is never inserted.
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -24,7 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from modelyard.core.domain import ModelSummary, Page, Stage, VersionSummary
-from modelyard.core.errors import ModelyardError
+from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
 from modelyard.ui import icons
@@ -47,6 +49,15 @@ STAGE_COLORS = {
 
 
 STAGE_SHORT = {"Production": "Prod", "Staging": "Stg"}
+# Failures that mean "cannot be reached now": the last-seen rows are shown instead.
+UNREACHABLE = {
+    ErrorKind.REFUSED,
+    ErrorKind.TIMEOUT,
+    ErrorKind.UNRESOLVED,
+    ErrorKind.NETWORK,
+    ErrorKind.SERVER,
+    ErrorKind.HTML,
+}
 
 
 class Column(enum.IntEnum):
@@ -92,6 +103,7 @@ class Node:
         "job",
         "kind",
         "next_token",
+        "offline",
         "parent",
         "payload",
         "row",
@@ -107,6 +119,7 @@ class Node:
         self.all_fetched = kind is NodeKind.VERSION
         self.fetching = False
         self.error: str | None = None
+        self.offline: str | None = None  # rows are the last-seen state: why, and how old
         self.job: Job[Any] | None = None
 
     @property
@@ -129,6 +142,7 @@ class Node:
         self.all_fetched = self.kind is NodeKind.VERSION
         self.fetching = False
         self.error = None
+        self.offline = None
 
 
 class RegistryTreeModel(QAbstractItemModel):
@@ -153,6 +167,7 @@ class RegistryTreeModel(QAbstractItemModel):
         self._root = Node(NodeKind.ROOT, None, None, 0)
         self._root.all_fetched = True
         self._load_all_models = False
+        self._snapshot_locks: dict[str, threading.Lock] = {}
 
     # --- profiles -------------------------------------------------------------------------
     def set_profiles(self, profiles: list[Profile]) -> None:
@@ -361,19 +376,91 @@ class RegistryTreeModel(QAbstractItemModel):
         self.dataChanged.emit(parent_index, parent_index.siblingAtColumn(Column.INFO))
         self.loadSucceeded.emit(node.profile.name)
         self.fetchingChanged.emit()
+        if node.all_fetched:
+            self._keep_snapshot(node)
         if self._load_all_models and node.kind is NodeKind.PROFILE and not node.all_fetched:
             self.fetchMore(parent_index)
+
+    def _keep_snapshot(self, node: Node) -> None:
+        """A complete listing goes into the profile's snapshot on disk (on a worker): what the
+        tree can show when the registry cannot be reached."""
+        profile = node.profile
+        payloads = [child.payload for child in node.children]
+        model = node.payload.name if node.kind is NodeKind.MODEL else None
+        lock = self._snapshot_locks.setdefault(profile.id, threading.Lock())
+
+        def work(_token: CancelToken) -> None:
+            from modelyard.core.snapshot import load_snapshot, save_snapshot
+            from modelyard.core.state import RegistryState
+
+            with lock:  # one writer per profile: merges never overwrite each other
+                state = load_snapshot(profile.id) or RegistryState(profile.id)
+                if model is None:
+                    state.merge_models(payloads, complete=True)
+                else:
+                    state.merge_versions(model, payloads, complete=True)
+                save_snapshot(state)
+
+        self._workers.submit(work, lambda _r: None, lambda _e: None, "keep snapshot")
 
     def _page_failed(self, node: Node, job: Job[Any], error: ModelyardError) -> None:
         if node.job is not job:
             return
         node.job = None
         node.fetching = False
-        node.error = error.message
+        if not node.children and error.kind in UNREACHABLE:
+            self._show_last_seen(node, error)
+            return
+        self._fail(node, error.message)
+
+    def _fail(self, node: Node, message: str) -> None:
+        node.error = message
         index = self._index_of(node)
         self.dataChanged.emit(index, index.siblingAtColumn(Column.INFO))
-        self.loadFailed.emit(node.profile.name, error.message)
+        self.loadFailed.emit(node.profile.name, message)
         self.fetchingChanged.emit()
+
+    def _show_last_seen(self, node: Node, error: ModelyardError) -> None:
+        """The registry cannot be reached: show its last-seen rows (from the snapshot, read on a
+        worker), marked offline with their age and the reason; F5 tries the registry again."""
+        profile = node.profile
+        model = node.payload.name if node.kind is NodeKind.MODEL else None
+        node.fetching = True
+
+        def work(_token: CancelToken) -> tuple[list[Any], datetime | None]:
+            from modelyard.core.snapshot import load_snapshot
+
+            state = load_snapshot(profile.id)
+            if state is None:
+                return [], None
+            if model is None:
+                items = sorted(state.models.values(), key=lambda m: m.name.lower())
+                return list(items), state.models_read_at
+            if model not in state.versions:
+                return [], None
+            return state.sorted_versions(model), state.versions_read_at.get(model)
+
+        def done(result: tuple[list[Any], datetime | None]) -> None:
+            node.fetching = False
+            items, read_at = result
+            if not items or node.children or node.job is not None:
+                self._fail(node, error.message)
+                return
+            from modelyard.core.history import humanize_age
+
+            seen = humanize_age(datetime.now(tz=UTC) - read_at) if read_at else "some time"
+            node.offline = f"offline, as seen {seen} ago: {error.message}"
+            node.all_fetched = True
+            kind = NodeKind.MODEL if node.kind is NodeKind.PROFILE else NodeKind.VERSION
+            parent_index = self._index_of(node)
+            self.beginInsertRows(parent_index, 0, len(items) - 1)
+            node.children = [Node(kind, item, node, row) for row, item in enumerate(items)]
+            self.endInsertRows()
+            self.dataChanged.emit(parent_index, parent_index.siblingAtColumn(Column.INFO))
+            self.loadFailed.emit(profile.name, node.offline)
+            self.fetchingChanged.emit()
+
+        self._workers.submit(work, done, lambda _e: self._fail(node, error.message), "last seen")
 
     # --- data ------------------------------------------------------------------------------
     def headerData(
@@ -448,7 +535,10 @@ class RegistryTreeModel(QAbstractItemModel):
         if not node.children and not node.all_fetched:
             return ""
         more = "+" if not node.all_fetched else ""
-        return f"{count}{more} {what}{'' if count == 1 else 's'}"
+        text = f"{count}{more} {what}{'' if count == 1 else 's'}"
+        if node.offline:
+            return f"⚠ {text}, {node.offline.split(':', 1)[0]} (F5 retries)"
+        return text
 
     def _profile_data(self, node: Node, column: Column, role: int) -> Any:
         profile: Profile = node.payload
@@ -463,13 +553,17 @@ class RegistryTreeModel(QAbstractItemModel):
             return icons.swatch(profile.color or "#475569")
         elif role == Qt.ItemDataRole.ToolTipRole:
             where = f"{profile.kind}: {profile.settings.describe()}"
-            return f"{where}\n\n{node.error}" if node.error else where
+            problem = node.error or node.offline
+            return f"{where}\n\n{problem}" if problem else where
         elif role == Qt.ItemDataRole.FontRole and column is Column.NAME:
             font = QFont()
             font.setBold(True)
             return font
-        elif role == Qt.ItemDataRole.ForegroundRole and column is Column.INFO and node.error:
-            return QBrush(QColor("#b91c1c"))
+        elif role == Qt.ItemDataRole.ForegroundRole and column is Column.INFO:
+            if node.error:
+                return QBrush(QColor("#b91c1c"))
+            if node.offline:
+                return QBrush(QColor("#b45309"))
         return None
 
     def _model_data(self, node: Node, column: Column, role: int) -> Any:
@@ -494,9 +588,13 @@ class RegistryTreeModel(QAbstractItemModel):
         elif role == Qt.ItemDataRole.DecorationRole and column is Column.NAME:
             return icons.icon("model")
         elif role == Qt.ItemDataRole.ToolTipRole:
-            return node.error or (model.description.splitlines()[0] if model.description else None)
-        elif role == Qt.ItemDataRole.ForegroundRole and column is Column.INFO and node.error:
-            return QBrush(QColor("#b91c1c"))
+            first_line = model.description.splitlines()[0] if model.description else None
+            return node.error or node.offline or first_line
+        elif role == Qt.ItemDataRole.ForegroundRole and column is Column.INFO:
+            if node.error:
+                return QBrush(QColor("#b91c1c"))
+            if node.offline:
+                return QBrush(QColor("#b45309"))
         return None
 
     def _version_data(self, node: Node, column: Column, role: int) -> Any:
