@@ -27,7 +27,7 @@ from modelyard.core.domain import (
     version_sort_key,
 )
 from modelyard.core.download import DownloadProgress
-from modelyard.core.errors import ErrorKind, ModelyardError, ProfileError
+from modelyard.core.errors import UNREACHABLE, ErrorKind, ModelyardError, ProfileError
 from modelyard.core.history import stage_summary, visible_tags
 from modelyard.core.profiles import (
     AZURE_AUTH_LABELS,
@@ -567,15 +567,7 @@ def _offline_hint(cached: object) -> Iterator[None]:
     try:
         yield
     except ModelyardError as exc:
-        reachable = exc.kind not in (
-            ErrorKind.REFUSED,
-            ErrorKind.TIMEOUT,
-            ErrorKind.UNRESOLVED,
-            ErrorKind.NETWORK,
-            ErrorKind.SERVER,
-            ErrorKind.HTML,
-        )
-        if cached is not None and not reachable:
+        if cached is not None and exc.kind in UNREACHABLE:
             exc.message += " Its last-seen state is kept: add --offline to see it."
         raise
 

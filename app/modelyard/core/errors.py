@@ -33,6 +33,20 @@ class ErrorKind(StrEnum):
     UNKNOWN = "unknown"
 
 
+# Failures that mean "the registry cannot be reached now" (its last-seen state is what there
+# is to show), as opposed to an answer that refuses (401, 403, 404, a bad request).
+UNREACHABLE = frozenset(
+    {
+        ErrorKind.REFUSED,
+        ErrorKind.TIMEOUT,
+        ErrorKind.UNRESOLVED,
+        ErrorKind.NETWORK,
+        ErrorKind.SERVER,
+        ErrorKind.HTML,
+    }
+)
+
+
 class ModelyardError(Exception):
     """Base class for every error Modelyard reports to a person."""
 

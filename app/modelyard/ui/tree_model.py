@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from modelyard.core.domain import ModelSummary, Page, Stage, VersionSummary
-from modelyard.core.errors import ErrorKind, ModelyardError
+from modelyard.core.errors import UNREACHABLE, ModelyardError
 from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
 from modelyard.ui import icons
@@ -49,15 +49,6 @@ STAGE_COLORS = {
 
 
 STAGE_SHORT = {"Production": "Prod", "Staging": "Stg"}
-# Failures that mean "cannot be reached now": the last-seen rows are shown instead.
-UNREACHABLE = {
-    ErrorKind.REFUSED,
-    ErrorKind.TIMEOUT,
-    ErrorKind.UNRESOLVED,
-    ErrorKind.NETWORK,
-    ErrorKind.SERVER,
-    ErrorKind.HTML,
-}
 
 
 class Column(enum.IntEnum):
