@@ -10,9 +10,9 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -48,6 +48,7 @@ from modelyard.core.profiles import (
 from modelyard.core.promote import PromotionResult
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretField, SecretStore
+from modelyard.core.snapshot import model_record, version_record
 from modelyard.core.state import RegistryState
 from modelyard.core.text import printable
 
@@ -68,7 +69,7 @@ def _p(text: object) -> str:
     return printable(str(text))
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     _echo(f"modelyard: {message}", err=True)
     sys.exit(1)
 
@@ -101,18 +102,6 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return "\n".join(lines)
-
-
-def _model_json(model: ModelSummary) -> dict[str, Any]:
-    from modelyard.core.snapshot import model_record
-
-    return model_record(model)
-
-
-def _version_json(version: VersionSummary) -> dict[str, Any]:
-    from modelyard.core.snapshot import version_record
-
-    return version_record(version)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -546,19 +535,14 @@ def _cached_state(prof: Profile, cached: RegistryState | None, model: str | None
 
     if cached is None or (cached.models_read_at is None and not cached.versions):
         _fail(f"no cached state of {prof.name!r} yet: list it once while it can be reached")
-    assert cached is not None
     if model is not None and model not in cached.versions:
         _fail(f"the versions of {model!r} were never listed while {prof.name!r} was reachable")
     read_at = cached.versions_read_at.get(model) if model else cached.models_read_at
-    when = humanize_age(_now() - read_at) if read_at is not None else "an unknown time"
+    when = (
+        humanize_age(datetime.now(tz=UTC) - read_at) if read_at is not None else "an unknown time"
+    )
     _echo(f"modelyard: offline: the state of {prof.name} as last seen {when} ago", err=True)
     return cached
-
-
-def _now() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(tz=UTC)
 
 
 @contextmanager
@@ -578,7 +562,7 @@ def _versions_of(registry: Registry, model: str) -> list[VersionSummary]:
 
 def _print_models(models: list[ModelSummary], as_json: bool) -> None:
     if as_json:
-        _echo_exact(json.dumps([_model_json(m) for m in models], indent=2))
+        _echo_exact(json.dumps([model_record(m) for m in models], indent=2))
         return
     rows = [
         [
@@ -594,7 +578,7 @@ def _print_models(models: list[ModelSummary], as_json: bool) -> None:
 
 def _print_versions(versions: list[VersionSummary], as_json: bool) -> None:
     if as_json:
-        _echo_exact(json.dumps([_version_json(v) for v in versions], indent=2))
+        _echo_exact(json.dumps([version_record(v) for v in versions], indent=2))
         return
     rows = [
         [
@@ -640,7 +624,6 @@ def changes(profile: str, as_json: bool) -> None:
         before = load_snapshot(prof.id)
         if before is None:
             _fail(f"nothing seen of {prof.name!r} yet: `modelyard ls {prof.name}` first")
-        assert before is not None
         now = RegistryState(prof.id)
         with _offline_hint(before), _registry(profile) as registry:
             now.merge_models(
@@ -736,8 +719,8 @@ def show(profile: str, model: str, version: str | None, as_json: bool) -> None:
             info = registry.get_model(model)
             versions = all_versions(registry, model)
             if as_json:
-                data = _model_json(info)
-                data["versions"] = [_version_json(v) for v in versions]
+                data = model_record(info)
+                data["versions"] = [version_record(v) for v in versions]
                 _echo_exact(json.dumps(data, indent=2))
                 return
             _echo(f"{_p(info.name)}\n")
@@ -757,7 +740,7 @@ def show(profile: str, model: str, version: str | None, as_json: bool) -> None:
             return
         detail = load_version_detail(registry, model, version)
         if as_json:
-            data = _version_json(detail.version)
+            data = version_record(detail.version)
             data["run"] = (
                 {
                     "run_id": detail.run.run_id,
@@ -1029,7 +1012,6 @@ def _request(
         current = shown.versions.get(version)
         if current is None:
             _fail(f"{model} has no version {version}")
-            return
         _echo(f"{model}: request v{version} ({current.stage.value}) → {stage.value}")
         _confirm(yes, "request")
         made = request_transition(registry, model, version, stage, comment=comment, shown=shown)

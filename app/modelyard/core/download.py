@@ -14,6 +14,7 @@ conflict is found before the first byte is fetched.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -37,6 +38,7 @@ from modelyard.core.registry import Registry
 STAGING_PREFIX = ".modelyard-download-"
 MANIFEST = ".modelyard-download.json"
 MANIFEST_FORMAT = 1
+MANIFEST_EVERY_S = 1.0  # rewritten at most this often while files land, and at the end
 REPORT_EVERY_S = 0.1
 
 
@@ -135,7 +137,9 @@ def _write_manifest(destination: Path, files: dict[str, dict[str, object]]) -> N
 def _ours(
     record: dict[str, object] | None, target: Path, plan: DownloadPlan, same_version: bool
 ) -> bool:
-    """The file at ``target`` is exactly what a download wrote (for this version, or any)."""
+    """The file at ``target`` is exactly what a download wrote (for this version, or any):
+    same size and modification time as recorded, or — when only the time differs — the same
+    SHA-256 (a big file is not read again when nothing touched it)."""
     if record is None or not target.is_file():
         return False
     if same_version and (
@@ -144,8 +148,10 @@ def _ours(
         or record.get("version") != plan.version
     ):
         return False
-    size = target.stat().st_size
-    return record.get("size") == size and record.get("sha256") == _sha256(target)
+    stat = target.stat()
+    if record.get("size") != stat.st_size:
+        return False
+    return record.get("mtime_ns") == stat.st_mtime_ns or record.get("sha256") == _sha256(target)
 
 
 def plan_download(
@@ -219,6 +225,7 @@ def run_download(
     written: list[str] = []
     skipped: list[str] = []
     replaced: list[str] = []
+    manifest_saved, unsaved = time.monotonic(), False
 
     def report(current: str, force: bool = False) -> None:
         nonlocal last_report
@@ -273,9 +280,14 @@ def run_download(
                 "version": plan.version,
                 "size": size,
                 "sha256": digest.hexdigest(),
+                "mtime_ns": target.stat().st_mtime_ns,
             }
-            _write_manifest(destination, manifest)
             written.append(entry.path)
+            if time.monotonic() - manifest_saved >= MANIFEST_EVERY_S:
+                _write_manifest(destination, manifest)  # a crash loses at most a second's files
+                manifest_saved, unsaved = time.monotonic(), False
+            else:
+                unsaved = True
             report(entry.path, force=True)
     except ModelyardError:
         raise
@@ -290,6 +302,9 @@ def run_download(
         raise describe_exception(exc, where) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if unsaved:
+            with contextlib.suppress(OSError):  # the failure that brought us here matters more
+                _write_manifest(destination, manifest)
     return DownloadResult(destination, tuple(written), tuple(skipped), done, tuple(replaced))
 
 
