@@ -215,6 +215,7 @@ def test_a_result_that_lands_after_another_model_is_selected_stays_with_its_mode
     assert "Done: v2" not in view.banner.label.text()
     assert view.model is not None and view.model.name == "board-e2"
     assert board.editable and not board.busy
+    assert window.statusBar().currentMessage() == "board-e1: Done: v2 → Staging."  # said there
     window.close()
 
 

@@ -498,6 +498,11 @@ class ProfileStore:
                 loaded.entries.append((item, profile))
         return loaded
 
+    def load(self) -> tuple[list[Profile], list[str]]:
+        """The valid profiles and the problems of the file, from one read."""
+        loaded = self._read()
+        return loaded.profiles, loaded.problems
+
     @property
     def problems(self) -> list[str]:
         """What is wrong with the profile file, one sentence each (empty when all is well)."""

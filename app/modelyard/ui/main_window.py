@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self.details.payloadChanged.connect(self.tree_model.replace_payload)
         self.details.versionActivated.connect(self._select_version)
         self.details.modelChangedOnServer.connect(self._model_changed_on_server)
+        self.details.notice.connect(lambda text: self.statusBar().showMessage(text))
         self.details.downloadRequested.connect(self.start_download)
         self.details.serveRequested.connect(self.serve_version)
         self.downloads = DownloadManager(self.connections, self.workers, self)
@@ -473,7 +474,7 @@ class MainWindow(QMainWindow):
         store = self.store
 
         def work(_token: CancelToken) -> tuple[list[Profile], list[str]]:
-            return store.list(), store.problems  # what could not be loaded: said, never fatal
+            return store.load()  # what could not be loaded is said, never fatal
 
         def done(result: tuple[list[Profile], list[str]]) -> None:
             self._show_profiles(*result)
@@ -496,8 +497,8 @@ class MainWindow(QMainWindow):
         if problems:
             more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
             self.statusBar().showMessage(problems[0] + more)
-            self.statusBar().setToolTip("\n".join(problems))
-        elif not profiles:
+        self.statusBar().setToolTip("\n".join(problems))
+        if not problems and not profiles:
             self.statusBar().showMessage(
                 "No profiles yet: File ▸ New profile… (Ctrl+N), or `modelyard --demo`."
             )

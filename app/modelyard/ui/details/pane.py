@@ -104,6 +104,7 @@ class DetailsPane(QStackedWidget):
         serveRequested(object, object): profile and VersionSummary to serve locally.
         versionActivated(str, str): model and version to select (from the versions table).
         loaded(): a load finished and its data is shown (tests wait for it).
+        notice(str): the outcome of a change made on a model no longer shown (status bar).
     """
 
     payloadChanged = Signal(object, object)
@@ -112,6 +113,7 @@ class DetailsPane(QStackedWidget):
     serveRequested = Signal(object, object)  # profile, VersionSummary
     versionActivated = Signal(str, str)
     loaded = Signal()
+    notice = Signal(str)
 
     def __init__(
         self,
@@ -479,21 +481,23 @@ class DetailsPane(QStackedWidget):
         def done(result: PromotionResult | None) -> None:
             view.board.set_busy(False)
             self.modelChangedOnServer.emit(node)
-            if self.current is not node:
-                return  # another model is shown now: its banner and board are not ours
             text, kind = success, "notice"
             if result is not None and result.outcome_problem:
                 text, kind = result.outcome_problem, "error"
             if result is not None and result.record_problem:
                 text += f" {result.record_problem}"
+            if self.current is not node:  # another model is shown: its banner is not ours
+                self.notice.emit(f"{node.payload.name}: {text}")
+                return
             self._sticky = (text, kind)
             view.banner.show_message(*self._sticky)
             self.reload()
 
         def failed(error: ModelyardError) -> None:
             view.board.set_busy(False)
-            if self.current is not node:
-                return  # the failure belongs to a model no longer shown
+            if self.current is not node:  # the failure belongs to a model no longer shown
+                self.notice.emit(f"{node.payload.name}: {failure}: {error.message}")
+                return
             if isinstance(error, PromotionConflict):
                 view.show_summary(
                     view.model or node.payload,
