@@ -14,6 +14,7 @@ import argparse
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from _common import NOT_PROMPT, emit, median_seconds, model_names, seeded_server
 
@@ -29,6 +30,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="modelyard-bench-") as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
+        os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
         from PySide6.QtCore import QEventLoop
         from PySide6.QtWidgets import QApplication
 
@@ -36,6 +38,7 @@ def main() -> None:
         from modelyard.core.profiles import MlflowServerSettings, Profile
         from modelyard.core.secrets import SecretStore
         from modelyard.core.session import Connections
+        from modelyard.core.snapshot import clear_snapshots
         from modelyard.ui import tree_model as tm
         from modelyard.ui.workers import WorkerPool
 
@@ -68,24 +71,30 @@ def main() -> None:
             workers = WorkerPool()
             tm.MODEL_PAGE = args.page
             model = tm.RegistryTreeModel(connections, workers)
-            model.set_profiles([profile])
-            root = model.index(0, 0)
             connections.get(profile)  # connection set-up is not part of a page read
+
+            def fresh() -> Any:
+                """A tree that has never seen the registry: no state, no snapshot."""
+                connections.states.forget(profile.id)
+                clear_snapshots(profile.id)
+                model.set_profiles([profile])
+                root = model.index(0, 0)
+                model.fetchMore(root)
+                return root
 
             def wait(condition: object) -> None:
                 while not condition():  # type: ignore[operator]
                     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
 
             def tree_first() -> object:
-                model.refresh(root)
+                root = fresh()
                 wait(lambda: model.rowCount(root) > 0)
                 return None
 
             def tree_all() -> object:
-                model.refresh(root)
-                model.load_all_models()
-                wait(lambda: model.node(root).all_fetched)
-                return None
+                root = fresh()
+                wait(lambda: model.node(model.index(0, 0)).all_fetched)
+                return root
 
             floor = median_seconds(raw_first)
             core = median_seconds(core_first)

@@ -33,6 +33,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="modelyard-bench-") as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
+        os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
         import requests
         from PySide6.QtCore import QEventLoop
         from PySide6.QtWidgets import QApplication
@@ -40,6 +41,7 @@ def main() -> None:
         from modelyard.core.profiles import MlflowServerSettings, Profile
         from modelyard.core.secrets import SecretStore
         from modelyard.core.session import Connections
+        from modelyard.core.snapshot import clear_snapshots
         from modelyard.ui import tree_model as tm
         from modelyard.ui.workers import WorkerPool
 
@@ -78,9 +80,10 @@ def main() -> None:
                 connections = Connections(SecretStore(session_only=True))
                 workers = WorkerPool()
                 model = tm.RegistryTreeModel(connections, workers)
+                clear_snapshots(profile.id)  # a first look: nothing cached
                 model.set_profiles([profile])
                 root = model.index(0, 0)
-                model.refresh(root)
+                model.fetchMore(root)
                 wait(lambda: model.rowCount(root) > 0)
                 workers.shutdown()
                 connections.close_all()

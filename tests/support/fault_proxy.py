@@ -1,7 +1,8 @@
 """A loopback HTTP proxy in front of the real test server that misbehaves on demand.
 
 Faults (``FaultProxy.set(fault, when=...)``): ``pass`` (forward), ``refuse`` (the port stops
-listening), ``reset`` (the connection is reset after the request arrives), ``reset-mid-body``
+listening; setting another fault listens again), ``reset`` (the connection is reset after
+the request arrives), ``reset-mid-body``
 (headers and half the body, then a reset), ``delay`` (forward after ``delay_s``), ``500``/``502``
 /``503`` (that status; 502 and 503 with an HTML gateway page), ``html`` (200 with a login page),
 ``truncate`` (the answer cut off before its Content-Length), ``stall-body`` (half the body, then
@@ -62,12 +63,26 @@ class FaultProxy:
     _stop: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
     _closed: bool = False
+    _thread: threading.Thread | None = None
 
     def set(self, fault: str, when: str = "") -> None:
         assert fault in FAULTS, fault
         self.fault, self.when = fault, when
         if fault == "refuse":
             self._close_listener()
+        elif self._closed and not self._stop.is_set():
+            self._listen()  # the port listens again: the registry is back
+
+    def _listen(self) -> None:
+        port = int(self.url.rsplit(":", 1)[1]) if self.url else 0
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        server.daemon_threads = True
+        self._server, self._closed = server, False
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
+        self._thread.start()
 
     def applies(self, line: str) -> bool:
         return self.fault != "pass" and self.when in line
@@ -172,16 +187,11 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
 def fault_proxy(upstream: str, **options: float) -> Iterator[FaultProxy]:
     """A FaultProxy on 127.0.0.1 (``.url``) in front of ``upstream``; stopped afterwards."""
     proxy = FaultProxy(upstream, **options)  # type: ignore[arg-type]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(proxy))
-    server.daemon_threads = True
-    proxy._server = server
-    proxy.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.daemon = True
-    thread.start()
+    proxy._listen()
     try:
         yield proxy
     finally:
         proxy._stop.set()
         proxy._close_listener()
-        thread.join(timeout=10)
+        if proxy._thread is not None:
+            proxy._thread.join(timeout=10)

@@ -68,7 +68,7 @@ def test_demo_registry_loads_lazily(
     assert model.data(v4, NODE_ROLE).kind is NodeKind.VERSION
     assert not model.hasChildren(v4)
     qtmodeltester.check(model)  # type: ignore[attr-defined]
-    qtbot.waitUntil(workers.is_idle)
+    qtbot.waitUntil(workers.is_idle, timeout=30_000)
 
 
 def test_paging_in_the_tree_against_a_real_server(
@@ -88,16 +88,20 @@ def test_paging_in_the_tree_against_a_real_server(
     profile = add_server_profile(store, connections.secrets, mlflow_server, "server")
     model = make_model(connections, workers, [profile])
     root = model.index(0, 0)
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda parent, first, last: inserts.append((first, last)))
     model.fetchMore(root)
-    qtbot.waitUntil(lambda: model.rowCount(root) == 5, timeout=60_000)
-    assert model.canFetchMore(root)
-    assert model.data(root.siblingAtColumn(Column.INFO)) == "5+ models"
+    assert not model.canFetchMore(root), "one read of the whole listing, page after page"
     load(qtbot, model, root)
     names = [model.data(model.index(r, 0, root)) for r in range(model.rowCount(root))]
-    assert len(names) == len(set(names))
+    assert len(names) == len(set(names)) and names == sorted(names)
     assert {f"tree-{i:02d}" for i in range(12)} <= set(names)
+    # each page is one batch of rows (5, then 4 at a time), appended in order
+    assert inserts[0] == (0, 4) and all(last - first + 1 <= 5 for first, last in inserts)
+    assert len(inserts) == -(-(len(names) - 5) // 4) + 1
+    assert model.data(root.siblingAtColumn(Column.INFO)) == f"{len(names)} models"
     qtmodeltester.check(model)  # type: ignore[attr-defined]
-    qtbot.waitUntil(workers.is_idle)
+    qtbot.waitUntil(workers.is_idle, timeout=30_000)
 
 
 def test_a_failing_profile_shows_its_error_and_others_still_load(
@@ -117,7 +121,7 @@ def test_a_failing_profile_shows_its_error_and_others_still_load(
     assert str(model.data(bad.siblingAtColumn(Column.INFO))).startswith("⚠")
     assert not model.canFetchMore(bad), "a failed node must not retry in a loop"
     qtbot.waitUntil(lambda: model.rowCount(good) == 6, timeout=60_000)
-    qtbot.waitUntil(workers.is_idle)
+    qtbot.waitUntil(workers.is_idle, timeout=30_000)
 
 
 def test_refresh_drops_the_stale_page_in_flight(
@@ -130,7 +134,7 @@ def test_refresh_drops_the_stale_page_in_flight(
     model.refresh(root)  # cancels the first read and starts a new one
     assert stale_job is not None and stale_job.cancelled
     qtbot.waitUntil(lambda: not model.node(root).fetching, timeout=60_000)
-    qtbot.waitUntil(workers.is_idle)
+    qtbot.waitUntil(workers.is_idle, timeout=30_000)
     assert model.rowCount(root) == 6  # once, not twice
 
 
@@ -152,4 +156,4 @@ def test_server_going_away_shows_an_error(
     with qtbot.waitSignal(model.loadFailed, timeout=60_000) as failure:
         model.fetchMore(model.index(0, 0))
     assert "connection refused" in failure.args[1]
-    qtbot.waitUntil(workers.is_idle)
+    qtbot.waitUntil(workers.is_idle, timeout=30_000)

@@ -8,6 +8,7 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.profiles import Profile
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
+from modelyard.core.states import States
 
 
 class Connections:
@@ -15,6 +16,7 @@ class Connections:
 
     def __init__(self, secrets: SecretStore | None = None) -> None:
         self.secrets = secrets if secrets is not None else SecretStore()
+        self.states = States()  # what each registry holds, as last read: every view reads it
         self._lock = threading.Lock()
         self._opening: dict[str, threading.Lock] = {}
         self._open: dict[str, tuple[Profile, Registry]] = {}

@@ -4,7 +4,10 @@ Plain Python (no Qt). Reads are merged in as differences (added / changed / remo
 subscribers are told; derived text such as a model's "Prod v5 · Stg v3" is computed here, from
 the versions when they are known, never stored beside them. A write's answer from the server
 goes in through :meth:`RegistryState.apply_version`, so every view that reads this state agrees
-with the server after a change. (The desktop views move onto it next: issue #12.)
+with the server after a change. The tree, the details pane, the board and the CLI read it.
+
+In the desktop app every merge happens on the GUI thread (workers read, the GUI thread merges),
+so subscribers are told on the thread that draws; the CLI merges on its own thread.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_sort_key
+from modelyard.core.errors import ErrorKind, ModelyardError
 
 SHORT_STAGE = {Stage.PRODUCTION: "Prod", Stage.STAGING: "Stg"}
 
@@ -48,6 +52,10 @@ class RegistryState:
     versions: dict[str, dict[str, VersionSummary]] = field(default_factory=dict)
     models_read_at: datetime | None = None
     versions_read_at: dict[str, datetime] = field(default_factory=dict)
+    # Whether the model list was read from the registry in this session (not only the cache),
+    # and why the registry cannot be reached now (None: it answered last time it was asked).
+    live: bool = False
+    offline: str | None = None
     _subscribers: list[Callable[[StateEvent], None]] = field(default_factory=list, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -119,6 +127,77 @@ class RegistryState:
         removed_keys = tuple(f"{model}/{v}" for v in removed)
         return self._tell(model, Changes(tuple(added), tuple(changed), removed_keys))
 
+    def retain_models(self, names: Iterable[str], *, read_at: datetime | None = None) -> Changes:
+        """A complete listing was read page by page: models not in ``names`` are gone."""
+        with self._lock:
+            keep = set(names)
+            removed = [n for n in self.models if n not in keep]
+            for name in removed:
+                del self.models[name]
+                self.versions.pop(name, None)
+                self.versions_read_at.pop(name, None)
+            self.models_read_at = read_at or datetime.now(tz=UTC)
+            self.live = True
+            self.offline = None
+        return self._tell(None, Changes(removed=tuple(removed)))
+
+    def retain_versions(
+        self, model: str, versions: Iterable[str], *, read_at: datetime | None = None
+    ) -> Changes:
+        """A complete listing of ``model``'s versions was read: the others are gone."""
+        with self._lock:
+            keep = set(versions)
+            known = self.versions.setdefault(model, {})
+            removed = [v for v in known if v not in keep]
+            for version in removed:
+                del known[version]
+            self.versions_read_at[model] = read_at or datetime.now(tz=UTC)
+        return self._tell(model, Changes(removed=tuple(f"{model}/{v}" for v in removed)))
+
+    def adopt(self, cached: RegistryState) -> bool:
+        """Fill an empty state from a snapshot read from disk (its read times kept); a state
+        that already holds models (a live read came first) is left as it is."""
+        with self._lock:
+            if self.models or cached.profile_id != self.profile_id:
+                return False
+        self.merge_models(cached.models.values(), complete=True, read_at=cached.models_read_at)
+        for model, versions in cached.versions.items():
+            self.merge_versions(
+                model,
+                versions.values(),
+                complete=True,
+                read_at=cached.versions_read_at.get(model),
+            )
+        return True
+
+    def copy(self) -> RegistryState:
+        """A detached copy (no subscribers) for writing to disk off the thread that merges."""
+        with self._lock:
+            return RegistryState(
+                self.profile_id,
+                dict(self.models),
+                {model: dict(versions) for model, versions in self.versions.items()},
+                self.models_read_at,
+                dict(self.versions_read_at),
+                self.live,
+                self.offline,
+            )
+
+    def set_offline(self, reason: str | None) -> None:
+        """Record that the registry cannot be reached now (None: it answered again)."""
+        with self._lock:
+            self.offline = reason
+
+    def check_writable(self, action: str) -> None:
+        """Refuse a write while the registry is offline, with a plain reason."""
+        reason = self.offline
+        if reason:
+            raise ModelyardError(
+                f"Cannot {action} while the registry is offline ({reason}). The rows shown are "
+                "the last-seen state; press F5 to try the registry again.",
+                ErrorKind.NETWORK,
+            )
+
     def apply_version(self, version: VersionSummary) -> Changes:
         """A version as the server answered a write (or a fresh read of it)."""
         return self.merge_versions(version.model, [version], complete=False)
@@ -130,12 +209,26 @@ class RegistryState:
             known = list(self.versions.get(model, {}).values())
         return sorted(known, key=lambda v: version_sort_key(v.version), reverse=True)
 
+    def _complete_versions(self, model: str) -> dict[str, VersionSummary] | None:
+        """The model's versions when a complete listing of them was read (else None: a few
+        versions known from single reads do not tell which version holds a stage)."""
+        return self.versions.get(model) if model in self.versions_read_at else None
+
+    def aliases_of(self, model: str) -> dict[str, str]:
+        """alias → version: from the versions when they are known, else from the listing."""
+        with self._lock:
+            known = self._complete_versions(model)
+            if known is not None:
+                return {a: v.version for v in known.values() for a in v.aliases}
+            summary = self.models.get(model)
+            return dict(summary.aliases) if summary is not None else {}
+
     def stage_line(self, model: str) -> str:
         """'Prod v5 · Stg v3': from the versions when they are known, else from the listing."""
         with self._lock:
-            known = self.versions.get(model)
+            known = self._complete_versions(model)
             summary = self.models.get(model)
-            if known:
+            if known is not None:
                 holders = {
                     stage: [v.version for v in self.sorted_versions(model) if v.stage is stage]
                     for stage in SHORT_STAGE

@@ -141,9 +141,7 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.tree)
 
         self.details = DetailsPane(self.connections, self.workers)
-        self.details.payloadChanged.connect(self.tree_model.replace_payload)
         self.details.versionActivated.connect(self._select_version)
-        self.details.modelChangedOnServer.connect(self._model_changed_on_server)
         self.details.notice.connect(lambda text: self.statusBar().showMessage(text))
         self.details.downloadRequested.connect(self.start_download)
         self.details.serveRequested.connect(self.serve_version)
@@ -559,7 +557,6 @@ class MainWindow(QMainWindow):
         text = self.search.text().strip()
         self.proxy.set_needle(text)
         if text:
-            self.tree_model.load_all_models()
             for row in range(self.proxy.rowCount()):
                 self.tree.expand(self.proxy.index(row, 0))
 
@@ -579,13 +576,6 @@ class MainWindow(QMainWindow):
     def _refresh_profile_details(self, top_left: QModelIndex, _bottom_right: QModelIndex) -> None:
         if self.tree_model.node(top_left) is self.details.current:
             self.details.refresh_profile_state()
-
-    def _model_changed_on_server(self, node: object) -> None:
-        """Versions of a model changed (a promotion): reload its rows in the tree."""
-        if isinstance(node, Node) and node.kind is NodeKind.MODEL:
-            index = self.tree_model.index_for(node)
-            if index.isValid() and (node.children or node.all_fetched):
-                self.tree_model.refresh(index)
 
     @Slot(str, str)
     def _select_version(self, model: str, version: str, expand: bool = True) -> None:
@@ -717,8 +707,13 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _load_failed(self, profile: str, message: str) -> None:
-        self.connection_label.setText(f"● {profile}: error")
-        self.connection_label.setProperty("state", "error")
+        source = self.tree_model.profile_index(profile)
+        offline = source.isValid() and bool(
+            self.tree_model.state(self.tree_model.node(source).payload.id).offline
+        )
+        word = "offline" if offline else "error"
+        self.connection_label.setText(f"● {profile}: {word}")
+        self.connection_label.setProperty("state", word)
         self._restyle(self.connection_label)
         self.show_error(message)
 
@@ -745,6 +740,8 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop timers and workers and close registries; safe to call twice."""
+        self.tree_model.stop()
+        self.details.show_placeholder()  # stops following the registry state
         self._filter_timer.stop()
         self.downloads.shutdown()
         self.workers.shutdown()

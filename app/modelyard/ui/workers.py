@@ -1,7 +1,9 @@
 """The one way the GUI runs core calls off the GUI thread.
 
 ``WorkerPool.submit(fn, on_done, on_error)`` runs ``fn(token)`` on a QThreadPool thread and
-delivers the result on the GUI thread through queued signals. Each submission is a ``Job`` with a
+delivers the result on the GUI thread through queued signals. Work for one registry goes on
+that profile's own bounded lane (``lane=profile.id``): a slow or hung registry fills only its
+own lane and never delays another's rows. Each submission is a ``Job`` with a
 request id and a cancel token: a job cancelled before its result arrives (a newer request made
 it stale, the view closed) has its result dropped, never delivered.
 """
@@ -124,10 +126,13 @@ class WorkerPool(QObject):
 
     _pools: ClassVar[weakref.WeakSet[WorkerPool]] = weakref.WeakSet()
 
+    LANE_THREADS = 3  # per registry: its tree listing, its details, one more
+
     def __init__(self, parent: QObject | None = None, max_threads: int = 6) -> None:
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
+        self._lanes: dict[str, QThreadPool] = {}
         self._bridge = _Bridge()
         self._bridge.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
         self._bridge.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
@@ -151,17 +156,32 @@ class WorkerPool(QObject):
         on_error: Callable[[ModelyardError], None] | None = None,
         description: str = "",
         on_progress: Callable[[Any], None] | None = None,
+        *,
+        lane: str | None = None,
     ) -> Job[T]:
         """Run ``fn(token)`` off the GUI thread; call on_done/on_error on the GUI thread.
 
         ``token.report(value)`` in ``fn`` calls ``on_progress(value)`` on the GUI thread.
+        ``lane`` (a profile id) runs it on that registry's own bounded threads.
         """
         job: Job[T] = Job(next(self._ids), description=description)
         self._pending[job.id] = (job, on_done, on_error)
         if on_progress is not None:
             self._progress[job.id] = on_progress
-        self._pool.start(_Task(job.id, fn, job.token, self._bridge))
+        self._pool_for(lane).start(_Task(job.id, fn, job.token, self._bridge))
         return job
+
+    def _pool_for(self, lane: str | None) -> QThreadPool:
+        if lane is None:
+            return self._pool
+        pool = self._lanes.get(lane)
+        if pool is None:
+            pool = self._lanes[lane] = QThreadPool(self)
+            pool.setMaxThreadCount(self.LANE_THREADS)
+        return pool
+
+    def _all_pools(self) -> list[QThreadPool]:
+        return [self._pool, *self._lanes.values()]
 
     @property
     def pending(self) -> int:
@@ -170,7 +190,7 @@ class WorkerPool(QObject):
 
     def is_idle(self) -> bool:
         """No job pending and no thread busy."""
-        return not self._pending and self._pool.activeThreadCount() == 0
+        return not self._pending and all(p.activeThreadCount() == 0 for p in self._all_pools())
 
     @Slot(int, object)
     def _on_progress(self, job_id: int, value: object) -> None:
@@ -207,8 +227,10 @@ class WorkerPool(QObject):
     def shutdown(self, wait_ms: int = 30_000) -> bool:
         """Cancel everything and wait for running work to end; True when it did."""
         self.cancel_all()
-        self._pool.clear()
-        done = self._pool.waitForDone(wait_ms)
+        pools = self._all_pools()
+        for pool in pools:
+            pool.clear()
+        done = all([pool.waitForDone(wait_ms) for pool in pools])
         self._pending.clear()
         self._progress.clear()
         return bool(done)

@@ -1,9 +1,15 @@
 """The details pane: picks the view for the selection and runs its loads and edits off the GUI
-thread. A newer selection cancels the older load, so stale data is never shown."""
+thread. A newer selection cancels the older load, so stale data is never shown.
+
+What it reads goes into the profile's one registry state (``Connections.states``), and a write's
+answer from the server too; the pane shows the model and its versions from that state and follows
+its changes, so the tree, the board and the details always agree."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -17,6 +23,7 @@ from modelyard.core.domain import (
     ArtifactEntry,
     Capabilities,
     MetricPoint,
+    ModelSummary,
     Stage,
     TransitionRequest,
     VersionDetail,
@@ -35,6 +42,7 @@ from modelyard.core.promote import promote as do_promote
 from modelyard.core.registry import Registry
 from modelyard.core.session import Connections
 from modelyard.core.snippet import load_snippet
+from modelyard.core.state import RegistryState, StateEvent
 from modelyard.ui.compare_view import VersionCompareDialog
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.version_view import Header, VersionView
@@ -99,7 +107,6 @@ class DetailsPane(QStackedWidget):
     """Shows the selected profile, model or version.
 
     Signals:
-        payloadChanged(object, object): a tree Node and its fresh ModelSummary/VersionSummary.
         downloadRequested(object, str, str, object): profile, model, version, paths or None.
         serveRequested(object, object): profile and VersionSummary to serve locally.
         versionActivated(str, str): model and version to select (from the versions table).
@@ -107,8 +114,6 @@ class DetailsPane(QStackedWidget):
         notice(str): the outcome of a change made on a model no longer shown (status bar).
     """
 
-    payloadChanged = Signal(object, object)
-    modelChangedOnServer = Signal(object)  # the model Node whose versions changed
     downloadRequested = Signal(object, str, str, object)  # profile, model, version, paths|None
     serveRequested = Signal(object, object)  # profile, VersionSummary
     versionActivated = Signal(str, str)
@@ -130,6 +135,7 @@ class DetailsPane(QStackedWidget):
         self._chart_job: Job[Any] | None = None
         self._artifact_jobs: list[Job[Any]] = []
         self._sticky: tuple[str, str] | None = None  # a message that outlives the next reload
+        self._unsubscribe: Callable[[], None] | None = None  # from the shown profile's state
         self._metric_cache: dict[tuple[str, str], tuple[MetricPoint, ...]] = {}
         self._capabilities: dict[str, Capabilities] = {}  # per profile, from its last load
         # Per profile: run id → metrics of ended runs (cards' key metric; never change).
@@ -181,7 +187,49 @@ class DetailsPane(QStackedWidget):
         """Nothing selected."""
         self._cancel()
         self.current = None
+        self._follow(None)
         self.setCurrentWidget(self.placeholder)
+
+    def state(self, profile_id: str) -> RegistryState:
+        """The one state of a profile's registry."""
+        return self.connections.states.get(profile_id)
+
+    def _follow(self, profile_id: str | None) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if profile_id is not None:
+            self._unsubscribe = self.state(profile_id).subscribe(self._state_changed)
+
+    def _model_from_state(self, state: RegistryState, name: str, fallback: ModelSummary) -> Any:
+        """The model as the state has it, its aliases derived from its versions."""
+        model = state.models.get(name, fallback)
+        return replace(model, aliases=MappingProxyType(state.aliases_of(name)))
+
+    def _state_changed(self, event: StateEvent) -> None:
+        """Another view (or a refresh) changed what the registry holds: show it."""
+        node = self.current
+        if node is None or node.kind is NodeKind.PROFILE or self._job is not None:
+            return  # a load in flight shows the state when it lands
+        if node.kind is NodeKind.MODEL:
+            name = node.payload.name
+            touched = event.model == name or (event.model is None and name in event.changes.changed)
+            if touched and self.model_view.model is not None:
+                state = self.state(node.profile.id)
+                self.model_view.show_summary(
+                    self._model_from_state(state, name, self.model_view.model),
+                    state.sorted_versions(name) or self.model_view.versions,
+                    node.profile.id,
+                    self._capabilities.get(node.profile.id),
+                )
+            return
+        summary: VersionSummary = node.payload
+        if event.model != summary.model:
+            return
+        fresh = self.state(node.profile.id).versions.get(summary.model, {}).get(summary.version)
+        shown = self.version_view.detail.version if self.version_view.detail else summary
+        if fresh is not None and _visible(fresh) != _visible(shown):
+            self.reload()
 
     def show_node(self, node: Node | None) -> None:
         """Show the selected node; loads what the tree does not know in the background."""
@@ -191,6 +239,7 @@ class DetailsPane(QStackedWidget):
         same = node is self.current
         self._cancel()
         self.current = node
+        self._follow(node.profile.id)
         if node.kind is NodeKind.PROFILE:
             self.profile_view.show_profile(node.payload, node)
             self.setCurrentWidget(self.profile_view)
@@ -273,7 +322,16 @@ class DetailsPane(QStackedWidget):
             return
         self._job = None
         self._capabilities[node.profile.id] = data.capabilities
-        self.model_view.show_summary(data.model, data.versions, node.profile.id, data.capabilities)
+        state = self.state(node.profile.id)
+        name = data.model.name
+        state.merge_models([data.model], complete=False)
+        state.merge_versions(name, data.versions, complete=True)
+        self.model_view.show_summary(
+            self._model_from_state(state, name, data.model),
+            state.sorted_versions(name),
+            node.profile.id,
+            data.capabilities,
+        )
         self.model_view.show_loaded()
         # Known before any drag: the permission level, open requests, each card's metrics.
         self.model_view.board.set_context(
@@ -290,7 +348,6 @@ class DetailsPane(QStackedWidget):
         if self._sticky is not None:
             self.model_view.banner.show_message(*self._sticky)
             self._sticky = None
-        self.payloadChanged.emit(node, data.model)
         self.loaded.emit()
 
     def _version_loaded(self, job: Job[Any], node: Node, detail: VersionDetail) -> None:
@@ -298,7 +355,7 @@ class DetailsPane(QStackedWidget):
             return
         self._job = None
         self.version_view.show_detail(detail)
-        self.payloadChanged.emit(node, detail.version)
+        self.state(node.profile.id).apply_version(detail.version)
         self._load_chart()
         if self.version_view.artifacts.tree.topLevelItemCount() == 0:
             self._list_artifacts("")
@@ -431,6 +488,8 @@ class DetailsPane(QStackedWidget):
         if node is None or node.kind is not NodeKind.MODEL or view.model is None:
             return
         assert isinstance(target, Target)
+        if self._refused_offline(node, "promote", view.banner):
+            return
         model = view.model.name
         snapshot = shown or Snapshot(
             {v.version: v for v in view.versions}, dict(view.model.aliases)
@@ -480,7 +539,10 @@ class DetailsPane(QStackedWidget):
 
         def done(result: PromotionResult | None) -> None:
             view.board.set_busy(False)
-            self.modelChangedOnServer.emit(node)
+            if result is not None:  # the server's answer, not what was asked
+                state = self.state(profile.id)
+                for version in (result.version, *result.changed):
+                    state.apply_version(version)
             text, kind = success, "notice"
             if result is not None and result.outcome_problem:
                 text, kind = result.outcome_problem, "error"
@@ -517,6 +579,15 @@ class DetailsPane(QStackedWidget):
             lambda _token: work(connections.get(profile)), done, failed, success.lower()
         )
 
+    def _refused_offline(self, node: Node, action: str, banner: Banner) -> bool:
+        """A write while the registry is offline is refused, with the reason (nothing sent)."""
+        try:
+            self.state(node.profile.id).check_writable(action)
+        except ModelyardError as exc:
+            banner.show_message(exc.message, "error")
+            return True
+        return False
+
     def forget_run_metrics(self) -> None:
         """Read runs' metrics again on the next load (the user asked for a reload)."""
         self._run_metrics.clear()
@@ -538,6 +609,8 @@ class DetailsPane(QStackedWidget):
         node = self.current
         snapshot = shown or self._shown_snapshot()
         if node is None or node.kind is not NodeKind.MODEL or snapshot is None:
+            return
+        if self._refused_offline(node, "request a transition", self.model_view.banner):
             return
         model, stage = node.payload.name, Stage.parse(stage_name)
         choice = self.confirm_transition(
@@ -566,6 +639,8 @@ class DetailsPane(QStackedWidget):
         if node is None or node.kind is not NodeKind.MODEL or snapshot is None:
             return
         assert isinstance(request, TransitionRequest)
+        if self._refused_offline(node, f"{action} a request", self.model_view.banner):
+            return
         choice = self.confirm_transition(
             TransitionAsk(
                 action, request.model, request.version, request.to_stage, snapshot, request
@@ -654,6 +729,8 @@ class DetailsPane(QStackedWidget):
         node = self.current
         if node is None or node.kind not in (NodeKind.MODEL, NodeKind.VERSION):
             return
+        if self._refused_offline(node, "save changes", view.banner):
+            return
         profile = node.profile
         model = node.payload.name if node.kind is NodeKind.MODEL else node.payload.model
         version = node.payload.version if node.kind is NodeKind.VERSION else ""
@@ -674,3 +751,8 @@ class DetailsPane(QStackedWidget):
                 view.show_error(f"Not saved: {error.message}")
 
         self.workers.submit(work, done, failed, f"edit {model}")
+
+
+def _visible(version: VersionSummary) -> tuple[object, ...]:
+    """What the version view shows of a version's registry entry (a change reloads it)."""
+    return (version.stage, version.aliases, version.description, dict(version.tags))
