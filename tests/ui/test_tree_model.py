@@ -1,4 +1,5 @@
-"""The tree model: lazy paging off the GUI thread, model correctness, errors, stale results."""
+"""The tree model: listings read off the GUI thread page by page, model correctness, errors,
+stale results."""
 
 from __future__ import annotations
 
@@ -26,12 +27,11 @@ def make_model(
 
 
 def load(qtbot: QtBot, model: RegistryTreeModel, index: QModelIndex) -> None:
-    """fetchMore until every page of ``index``'s children is in."""
+    """Open ``index`` and wait until every page of its children is in."""
+    model.open(index)
 
     def done() -> bool:
         node = model.node(index)
-        if model.canFetchMore(index):
-            model.fetchMore(index)
         return (node.all_fetched and not node.fetching) or node.error is not None
 
     qtbot.waitUntil(done, timeout=60_000)
@@ -46,10 +46,11 @@ def test_demo_registry_loads_lazily(
 ) -> None:
     model = make_model(connections, workers, [demo_profile])
     profile_index = model.index(0, 0)
-    assert model.hasChildren(profile_index) and model.rowCount(profile_index) == 0
-    assert model.canFetchMore(profile_index)
-    model.fetchMore(profile_index)
-    assert not model.canFetchMore(profile_index), "a second read must not start meanwhile"
+    # not opened yet: an expander (one placeholder row), no rows read
+    assert model.hasChildren(profile_index) and not model.node(profile_index).children
+    assert model.can_open(profile_index)
+    model.open(profile_index)
+    assert not model.can_open(profile_index), "a second read must not start meanwhile"
     assert model.data(profile_index.siblingAtColumn(Column.INFO)) == "loading…"
     with qtbot.waitSignal(model.rowsInserted, timeout=60_000):
         pass
@@ -90,8 +91,8 @@ def test_paging_in_the_tree_against_a_real_server(
     root = model.index(0, 0)
     inserts: list[tuple[int, int]] = []
     model.rowsInserted.connect(lambda parent, first, last: inserts.append((first, last)))
-    model.fetchMore(root)
-    assert not model.canFetchMore(root), "one read of the whole listing, page after page"
+    model.open(root)
+    assert not model.can_open(root), "one read of the whole listing, page after page"
     load(qtbot, model, root)
     names = [model.data(model.index(r, 0, root)) for r in range(model.rowCount(root))]
     assert len(names) == len(set(names)) and names == sorted(names)
@@ -115,11 +116,11 @@ def test_a_failing_profile_shows_its_error_and_others_still_load(
     model = make_model(connections, workers, [broken, demo_profile])
     bad, good = model.index(0, 0), model.index(1, 0)
     with qtbot.waitSignal(model.loadFailed, timeout=60_000) as failure:
-        model.fetchMore(bad)
-        model.fetchMore(good)
+        model.open(bad)
+        model.open(good)
     assert failure.args[0] == "broken" and "does not exist" in failure.args[1]
     assert str(model.data(bad.siblingAtColumn(Column.INFO))).startswith("⚠")
-    assert not model.canFetchMore(bad), "a failed node must not retry in a loop"
+    assert not model.can_open(bad) and not model.node(bad).fetching, "no retry in a loop"
     qtbot.waitUntil(lambda: model.rowCount(good) == 6, timeout=60_000)
     qtbot.waitUntil(workers.is_idle, timeout=30_000)
 
@@ -129,7 +130,7 @@ def test_refresh_drops_the_stale_page_in_flight(
 ) -> None:
     model = make_model(connections, workers, [demo_profile])
     root = model.index(0, 0)
-    model.fetchMore(root)
+    model.open(root)
     stale_job = model.node(root).job
     model.refresh(root)  # cancels the first read and starts a new one
     assert stale_job is not None and stale_job.cancelled
@@ -154,6 +155,6 @@ def test_server_going_away_shows_an_error(
     )
     model = make_model(connections, workers, [profile])
     with qtbot.waitSignal(model.loadFailed, timeout=60_000) as failure:
-        model.fetchMore(model.index(0, 0))
+        model.open(model.index(0, 0))
     assert "connection refused" in failure.args[1]
     qtbot.waitUntil(workers.is_idle, timeout=30_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 from modelyard.core.connectors import open_registry
@@ -20,6 +21,7 @@ class Connections:
         self._lock = threading.Lock()
         self._opening: dict[str, threading.Lock] = {}
         self._open: dict[str, tuple[Profile, Registry]] = {}
+        self._settled = False
 
     def get(self, profile: Profile) -> Registry:
         """The registry for ``profile`` (re-opened when the profile changed). Blocking."""
@@ -35,6 +37,13 @@ class Connections:
             registry = open_registry(profile, self.secrets)
             with self._lock:
                 self._open[profile.id] = (profile, registry)
+                first = len(self._open) == 1 and not self._settled
+                self._settled = True
+            if first:
+                # MLflow's modules are in now: hundreds of thousands of long-lived objects that
+                # every full garbage collection would walk again (150-200 ms holding the GIL,
+                # a visible stall of the window while a big registry loads; bench/gui_thread.py).
+                gc.freeze()
             return registry
 
     def forget(self, profile_id: str) -> None:

@@ -1,7 +1,10 @@
 """A profile's registry state on disk (the user cache dir): instant start, offline browsing,
 and "since you last looked".
 
-One JSON file per profile uuid, written atomically, with a format number. It holds what the
+One JSON-lines file per profile uuid (a header line, then one line per model and one per model's
+versions), written atomically, with a format number. Lines are encoded and parsed one at a time,
+so a snapshot of 10,000 models never holds the interpreter for one long parse while the window
+draws. It holds what the
 registry showed — names, versions, stages, aliases, tags, descriptions, times — and never a
 secret, an auth header or a profile setting. A damaged file or one of another format is
 discarded (and deleted), never fatal: the next read starts afresh.
@@ -20,7 +23,7 @@ from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_s
 from modelyard.core.paths import cache_dir, write_atomic
 from modelyard.core.state import RegistryState
 
-FORMAT = 1
+FORMAT = 2
 FOLDER = "snapshots"
 
 
@@ -105,22 +108,30 @@ def save_snapshot(state: RegistryState, folder: Path | None = None) -> Path:
     """Write ``state`` (atomically); returns the file."""
     path = snapshot_path(state.profile_id, folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
+    header = {
         "format": FORMAT,
         "profile_id": state.profile_id,
         "saved_at": datetime.now(tz=UTC).isoformat(),
         "models_read_at": _time(state.models_read_at),
-        "models": [model_record(m) for m in state.models.values()],
-        "versions": {
-            model: {
+    }
+    lines = [_line(header)]
+    lines.extend(_line({"model": model_record(m)}) for m in state.models.values())
+    lines.extend(
+        _line(
+            {
+                "versions_of": model,
                 "read_at": _time(state.versions_read_at.get(model)),
                 "items": [version_record(v) for v in versions.values()],
             }
-            for model, versions in state.versions.items()
-        },
-    }
-    write_atomic(path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        )
+        for model, versions in state.versions.items()
+    )
+    write_atomic(path, "\n".join(lines) + "\n")
     return path
+
+
+def _line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 def load_snapshot(profile_id: str, folder: Path | None = None) -> RegistryState | None:
@@ -128,18 +139,23 @@ def load_snapshot(profile_id: str, folder: Path | None = None) -> RegistryState 
     deleted)."""
     path = snapshot_path(profile_id, folder)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("profile_id") != profile_id:
-            raise ValueError("another format")
+        with path.open(encoding="utf-8") as lines:
+            header = json.loads(next(lines, "{}"))
+            if header.get("format") != FORMAT or header.get("profile_id") != profile_id:
+                raise ValueError("another format")
+            models: list[ModelSummary] = []
+            versions: list[dict[str, Any]] = []
+            for line in lines:
+                record = json.loads(line)
+                if "model" in record:
+                    models.append(_model(record["model"]))
+                else:
+                    versions.append(record)
         state = RegistryState(profile_id)
-        state.merge_models(
-            (_model(m) for m in data["models"]),
-            complete=True,
-            read_at=_parse_time(data.get("models_read_at")),
-        )
-        for model, entry in data.get("versions", {}).items():
+        state.merge_models(models, complete=True, read_at=_parse_time(header.get("models_read_at")))
+        for entry in versions:
             state.merge_versions(
-                model,
+                str(entry["versions_of"]),
                 (_version(v) for v in entry["items"]),
                 complete=True,
                 read_at=_parse_time(entry.get("read_at")),

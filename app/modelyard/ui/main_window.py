@@ -172,7 +172,8 @@ class MainWindow(QMainWindow):
         self.tree_model.loadFailed.connect(self._load_failed)
         self.tree_model.loadSucceeded.connect(self._load_succeeded)
         self.tree_model.fetchingChanged.connect(self._update_busy)
-        self.tree_model.dataChanged.connect(self._refresh_profile_details)
+        self.tree_model.nodeChanged.connect(self._refresh_profile_details)
+        self.tree.expanded.connect(self._expanded)
         self.tree_model.rowsInserted.connect(self._rows_arrived)
         self._pending_version: tuple[str, str] | None = None
         self.wizard: ProfileWizard | None = None
@@ -564,7 +565,7 @@ class MainWindow(QMainWindow):
     def _node(self, index: QModelIndex) -> Node | None:
         if not index.isValid():
             return None
-        node = index.data(NODE_ROLE)
+        node = index.siblingAtColumn(0).data(NODE_ROLE)
         return node if isinstance(node, Node) else None
 
     @Slot(QItemSelection, QItemSelection)
@@ -572,10 +573,14 @@ class MainWindow(QMainWindow):
         indexes = selected.indexes()
         self.details.show_node(self._node(indexes[0]) if indexes else None)
 
-    @Slot(QModelIndex, QModelIndex)
-    def _refresh_profile_details(self, top_left: QModelIndex, _bottom_right: QModelIndex) -> None:
-        if self.tree_model.node(top_left) is self.details.current:
+    def _refresh_profile_details(self, node: object) -> None:
+        if node is self.details.current:
             self.details.refresh_profile_state()
+
+    @Slot(QModelIndex)
+    def _expanded(self, index: QModelIndex) -> None:
+        """A profile or model expanded for the first time shows its rows and reads them."""
+        self.tree_model.open(self.proxy.mapToSource(index))
 
     @Slot(str, str)
     def _select_version(self, model: str, version: str, expand: bool = True) -> None:

@@ -10,19 +10,28 @@ batches (one beginInsertRows per contiguous run, one dataChanged range per event
 never collapses the tree or loses the selection. Display and search text are computed once per
 change of an item, never per paint. A registry that cannot be reached keeps its rows, marked
 offline with the reason; it is tried again with backoff.
+
+The rows live in a QStandardItemModel (C++): QTreeView lays out every row again after each
+batch, and the filter proxy visits every row per keystroke; with a Python item model each of those
+visits calls back into Python (index, flags, hasChildren, data: ~4 calls a row), which stalled the
+window for 400 ms at 10,000 models (bench/gui_thread.py). Here those visits stay in C++; Python
+runs only when the state changes. A node not yet opened carries one placeholder child, so it shows
+an expander; expanding it (``open``, from the view's ``expanded`` signal) fills it.
 """
 
 from __future__ import annotations
 
 import enum
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from operator import attrgetter
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QMimeData,
     QModelIndex,
     QObject,
@@ -31,7 +40,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
 
 from modelyard.core.domain import ModelSummary, Page, Stage, VersionSummary, version_sort_key
 from modelyard.core.errors import UNREACHABLE, ModelyardError
@@ -44,13 +53,13 @@ from modelyard.ui.mime import MIME, version_mime
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
 
 MODEL_PAGE = 100  # the first page is small: it shows soonest
 MODEL_PAGE_MORE = 1000  # later pages are large (MLflow's cap): fewer round trips
 VERSION_PAGE = 200
 RETRY_FIRST_S = 5.0  # an unreachable registry is tried again after 5 s, 10 s, 20 s … 5 min
 RETRY_MAX_S = 300.0
+CHUNK = 400  # rows inserted per turn of the event loop (~15 ms): a big page never stalls it
 
 STAGE_COLORS = {
     Stage.NONE: "#6b7280",
@@ -86,18 +95,24 @@ class NodeKind(enum.Enum):
     VERSION = "version"
 
 
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_DRAG_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsDragEnabled
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMN_COUNT = len(Column)
+PLACEHOLDER_ROLE = Qt.ItemDataRole.UserRole + 4  # the expander's stand-in child
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3  # what the filter matches: "name @alias @alias"
 
 
 class Node:
     """A tree row; ``payload`` is a Profile, or the state's ModelSummary / VersionSummary.
 
-    ``texts`` (one per column) and ``search`` are computed when the item changes, not per paint.
-    ``opened``: the node's children follow the state (it was expanded); ``all_fetched``: a
-    complete live listing of them arrived (or, offline, the last-seen one is shown).
+    ``row`` is its row under its parent (-1 while it waits for its chunk); ``children`` mirror
+    its child rows (the placeholder of an unopened node is not a child). No Qt object is kept
+    here: cells are looked up by row when needed (a kept wrapper of a cell the model deleted
+    would be a dangling pointer). ``opened``: the children follow the state
+    (it was expanded); ``all_fetched``: a complete live listing of them arrived (or, offline, the
+    last-seen one is shown).
     """
 
     __slots__ = (
@@ -113,11 +128,10 @@ class Node:
         "opened",
         "parent",
         "payload",
+        "placeholder",
         "retry_s",
         "row",
-        "search",
         "sort_key",
-        "texts",
         "unsubscribe",
     )
 
@@ -136,8 +150,7 @@ class Node:
         self.job: Job[Any] | None = None
         self.retry_s = 0.0
         self.unsubscribe: Callable[[], None] | None = None
-        self.texts: tuple[str, ...] = ()
-        self.search = ""
+        self.placeholder = False
         if kind is NodeKind.MODEL:
             self.key = payload.name
             self.sort_key: Any = payload.name
@@ -167,28 +180,34 @@ class Node:
         self.fetching = False
 
 
-class RegistryTreeModel(QAbstractItemModel):
+class RegistryTreeModel(QStandardItemModel):
     """Profiles, their registered models and their versions, as the core state holds them.
 
     Signals:
         loadFailed(str, str): profile name and a plain-words reason.
         loadSucceeded(str): profile name, after any page of it loaded.
         fetchingChanged(): a read started or ended somewhere in the tree.
+        nodeChanged(object): a profile or model row's own state changed (counts, errors).
     """
 
     loadFailed = Signal(str, str)
     loadSucceeded = Signal(str)
     fetchingChanged = Signal()
+    nodeChanged = Signal(object)
 
     def __init__(
         self, connections: Connections, workers: WorkerPool, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
+        self.setColumnCount(COLUMN_COUNT)
+        self.setHorizontalHeaderLabels([HEADERS[c] for c in Column])
         self._connections = connections
         self._workers = workers
         self._root = Node(NodeKind.ROOT, None, None, 0)
         self._root.all_fetched = True
         self._stopped = False
+        self._backlog: deque[tuple[Node, list[Node]]] = deque()
+        self._draining = False
 
     def stop(self) -> None:
         """The window closes: no read starts any more (retries included)."""
@@ -203,18 +222,16 @@ class RegistryTreeModel(QAbstractItemModel):
     # --- profiles -------------------------------------------------------------------------
     def set_profiles(self, profiles: list[Profile]) -> None:
         """Show these profiles; their rows are filled from their states when expanded."""
-        self.beginResetModel()
         for node in self._root.children:
             self._close(node)
+            _detach(node)
+        self.removeRows(0, self.rowCount())
         self._root.children = []
         self._root.by_key = {}
-        for row, profile in enumerate(profiles):
-            node = Node(NodeKind.PROFILE, profile, self._root, row)
-            self._root.children.append(node)
-            self._root.by_key[profile.id] = node
-            node.unsubscribe = self.state(profile.id).subscribe(self._listener(node))
-            self._retext(node)
-        self.endResetModel()
+        nodes = [Node(NodeKind.PROFILE, p, self._root, row) for row, p in enumerate(profiles)]
+        self._add_rows(self._root, 0, nodes)
+        for node in nodes:
+            node.unsubscribe = self.state(node.key).subscribe(self._listener(node))
 
     def _listener(self, profile_node: Node) -> Callable[[StateEvent], None]:
         return lambda event: self._state_changed(profile_node, event)
@@ -229,13 +246,13 @@ class RegistryTreeModel(QAbstractItemModel):
 
     def profiles(self) -> list[Profile]:
         """The profiles shown, in order."""
-        return [node.profile for node in self._root.children if node.profile is not None]
+        return [node.payload for node in self._root.children]
 
     def profile_index(self, name_or_id: str) -> QModelIndex:
         """Index of a profile row, or an invalid index."""
         for node in self._root.children:
             if name_or_id in (node.payload.name, node.payload.id):
-                return self.createIndex(node.row, 0, node)
+                return self.index_for(node)
         return QModelIndex()
 
     def refresh(self, index: AnyIndex) -> None:
@@ -249,20 +266,52 @@ class RegistryTreeModel(QAbstractItemModel):
         node.retry_s = 0.0
         if node.kind is NodeKind.PROFILE:
             self._connections.forget(node.payload.id)
+        if not node.opened:
+            self.open(index)
+            return
         self._start(node)
 
     def index_for(self, node: Node) -> QModelIndex:
         """The index of a node (column 0)."""
-        return self._index_of(node)
+        if node is self._root or node.parent is None or node.row < 0:
+            return QModelIndex()
+        if node.parent is self._root:
+            return self.index(node.row, 0)
+        parent = self.index_for(node.parent)
+        return self.index(node.row, 0, parent) if parent.isValid() else QModelIndex()
+
+    def _item(self, node: Node) -> QStandardItem:
+        """The item that holds ``node``'s child rows (a temporary wrapper: never kept)."""
+        if node is self._root:
+            return self.invisibleRootItem()
+        return self.itemFromIndex(self.index_for(node))
+
+    def _cells(self, node: Node) -> list[QStandardItem]:
+        """The row's cells (temporary wrappers: never kept)."""
+        index = self.index_for(node)
+        if not index.isValid():
+            return []
+        parent = self._item(node.parent) if node.parent is not None else None
+        if parent is None:
+            return []
+        return [parent.child(node.row, column) for column in range(COLUMN_COUNT)]
+
+    def node(self, index: AnyIndex) -> Node:
+        """The node behind ``index`` (the root for an invalid index or a placeholder)."""
+        if not index.isValid():
+            return self._root
+        node = index.sibling(index.row(), 0).data(NODE_ROLE)
+        if isinstance(node, Node):
+            return node
+        parent = index.parent()
+        return self.node(parent) if parent.isValid() else self._root
 
     def find_version(self, profile_id: str, model: str, version: str) -> QModelIndex:
         """Index of a version row shown, or an invalid index."""
         profile_node = self._root.by_key.get(profile_id)
         model_node = profile_node.by_key.get(model) if profile_node else None
         version_node = model_node.by_key.get(version) if model_node else None
-        if version_node is None:
-            return QModelIndex()
-        return self.createIndex(version_node.row, 0, version_node)
+        return self.index_for(version_node) if version_node else QModelIndex()
 
     def is_fetching(self) -> bool:
         """Whether any read is in flight."""
@@ -274,83 +323,21 @@ class RegistryTreeModel(QAbstractItemModel):
             stack.extend(node.children)
         return False
 
-    # --- navigation ------------------------------------------------------------------------
-    def node(self, index: AnyIndex) -> Node:
-        """The node behind ``index`` (the root for an invalid index)."""
-        if not index.isValid():
-            return self._root
-        node: Node = index.internalPointer()
-        return node
+    # --- opening ---------------------------------------------------------------------------
+    def can_open(self, index: AnyIndex) -> bool:
+        """A profile or model never expanded yet."""
+        node = self.node(index)
+        return node.kind in (NodeKind.PROFILE, NodeKind.MODEL) and not node.opened
 
-    def _index_of(self, node: Node) -> QModelIndex:
-        if node is self._root:
-            return QModelIndex()
-        return self.createIndex(node.row, 0, node)
-
-    def index(self, row: int, column: int, parent: AnyIndex = _ROOT) -> QModelIndex:
-        """Override of QAbstractItemModel.index (bounds checked here, not through hasIndex:
-        views call this for every row on each layout, and hasIndex calls back into Python)."""
-        if parent.isValid():
-            if parent.column() != 0:
-                return QModelIndex()
-            children = parent.internalPointer().children
-        else:
-            children = self._root.children
-        if not (0 <= row < len(children) and 0 <= column < COLUMN_COUNT):
-            return QModelIndex()
-        return self.createIndex(row, column, children[row])
-
-    def parent(self, index: AnyIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
-        """Override of QAbstractItemModel.parent."""
-        if not index.isValid():
-            return QModelIndex()
-        parent = index.internalPointer().parent
-        if parent is None or parent is self._root:
-            return QModelIndex()
-        return self.createIndex(parent.row, 0, parent)
-
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
-        """Override of QAbstractItemModel.rowCount."""
-        if not parent.isValid():
-            return len(self._root.children)
-        if parent.column() != 0:
-            return 0
-        return len(parent.internalPointer().children)
-
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        """Override of QAbstractItemModel.columnCount."""
-        return COLUMN_COUNT
-
-    def hasChildren(self, parent: AnyIndex = _ROOT) -> bool:
-        """Override: profiles and models show an expander before their children are read."""
-        if not parent.isValid():
-            return bool(self._root.children)
-        if parent.column() != 0:
-            return False
-        node: Node = parent.internalPointer()
-        if node.kind is NodeKind.VERSION:
-            return False
-        return bool(node.children) or not node.all_fetched
-
-    def canFetchMore(self, parent: AnyIndex) -> bool:
-        """Override: the node was never opened (expanding it shows the state and reads)."""
-        if parent.isValid() and parent.column() != 0:
-            return False
-        node = self.node(parent)
-        if node.kind in (NodeKind.ROOT, NodeKind.VERSION):
-            return False
-        return not node.opened
-
-    def fetchMore(self, parent: AnyIndex) -> None:
-        """Override: show what the state holds for ``parent`` now and read the live listing."""
-        if not self.canFetchMore(parent):
+    def open(self, index: AnyIndex) -> None:
+        """Expanded for the first time: show what the state holds now, read the live listing."""
+        if not self.can_open(index):
             return
-        node = self.node(parent)
+        node = self.node(index)
         node.opened = True
         self._show_state(node)
         self._start(node)
 
-    # --- reading ---------------------------------------------------------------------------
     def _show_state(self, node: Node) -> None:
         """Insert the rows the state already holds (last seen, or read by another view)."""
         state = self.state(node.profile.id)
@@ -362,6 +349,7 @@ class RegistryTreeModel(QAbstractItemModel):
             return
         self._insert(node, list(items))
 
+    # --- reading ---------------------------------------------------------------------------
     def _start(self, node: Node) -> None:
         """Read the live listing of ``node``'s children (all pages) on the profile's lane."""
         node.cancel()
@@ -435,6 +423,9 @@ class RegistryTreeModel(QAbstractItemModel):
     def _listing_done(self, node: Node, job: Job[Any], seen: list[str]) -> None:
         if node.job is not job:
             return
+        if self._waiting(node):  # rows of this listing are still going in: done after them
+            QTimer.singleShot(0, self, lambda: self._listing_done(node, job, seen))
+            return
         node.job = None
         node.fetching = False
         node.all_fetched = True
@@ -446,6 +437,7 @@ class RegistryTreeModel(QAbstractItemModel):
             state.retain_models(seen)
         else:
             state.retain_versions(node.key, seen)
+        self._drop_placeholder(node)
         self._node_changed(node)
         self.loadSucceeded.emit(node.profile.name)
         self.fetchingChanged.emit()
@@ -469,26 +461,26 @@ class RegistryTreeModel(QAbstractItemModel):
         node.job = None
         node.fetching = False
         state = self.state(node.profile.id)
-        if error.kind in UNREACHABLE and node.children:
-            read_at = state.models_read_at if node.kind is NodeKind.PROFILE else None
-            if node.kind is NodeKind.MODEL:
+        unreachable = error.kind in UNREACHABLE
+        if unreachable:
+            state.set_offline(error.message)
+        self._drop_placeholder(node)
+        if unreachable and node.children:
+            if node.kind is NodeKind.PROFILE:
+                read_at = state.models_read_at
+            else:
                 read_at = state.versions_read_at.get(node.key)
             seen = humanize_age(datetime.now(tz=UTC) - read_at) if read_at else "some time"
             node.offline = f"offline, as seen {seen} ago: {error.message}"
             node.all_fetched = True
-            state.set_offline(error.message)
             self._node_changed(node)
             self.loadFailed.emit(node.profile.name, node.offline)
-            self.fetchingChanged.emit()
-            self._retry_later(node)
-            return
-        if error.kind in UNREACHABLE:
-            state.set_offline(error.message)
-        node.error = error.message
-        self._node_changed(node)
-        self.loadFailed.emit(node.profile.name, error.message)
+        else:
+            node.error = error.message
+            self._node_changed(node)
+            self.loadFailed.emit(node.profile.name, error.message)
         self.fetchingChanged.emit()
-        if error.kind in UNREACHABLE and node.kind is NodeKind.PROFILE:
+        if unreachable and (node.children or node.kind is NodeKind.PROFILE):
             self._retry_later(node)
 
     def _retry_later(self, node: Node) -> None:
@@ -496,7 +488,7 @@ class RegistryTreeModel(QAbstractItemModel):
         node.retry_s = min(RETRY_MAX_S, node.retry_s * 2 or RETRY_FIRST_S)
 
         def again() -> None:
-            if self._stopped:
+            if self._stopped or not shiboken6.isValid(self._workers) or self._workers.closed:
                 return
             parent = node.parent
             if parent is None or parent.by_key.get(node.key) is not node:
@@ -512,7 +504,7 @@ class RegistryTreeModel(QAbstractItemModel):
     def _state_changed(self, profile_node: Node, event: StateEvent) -> None:
         if profile_node.parent is None or profile_node.unsubscribe is None:
             return
-        state = self.state(profile_node.payload.id)
+        state = self.state(profile_node.key)
         if event.model is None:
             if profile_node.opened:
                 self._apply(profile_node, event.changes, state.models)
@@ -540,32 +532,53 @@ class RegistryTreeModel(QAbstractItemModel):
     def _apply(self, parent: Node, changes: Changes, items: dict[str, Any]) -> None:
         if changes.removed:
             self._remove(parent, changes.removed)
-        if changes.changed:
-            rows = []
-            for key in changes.changed:
-                child = parent.by_key.get(key)
-                if child is not None and key in items:
-                    child.payload = items[key]
-                    self._retext(child)
-                    rows.append(child.row)
-            if rows:
-                top = self.createIndex(min(rows), 0, parent.children[min(rows)])
-                bottom = self.createIndex(max(rows), Column.INFO, parent.children[max(rows)])
-                self.dataChanged.emit(top, bottom)
+        for key in changes.changed:
+            child = parent.by_key.get(key)
+            if child is not None and key in items:
+                child.payload = items[key]
+                self._retext(child)
         added = [items[k] for k in changes.added if k in items and k not in parent.by_key]
         if added:
             self._insert(parent, added)
 
     def _insert(self, parent: Node, payloads: Iterable[Any]) -> None:
-        """Insert rows in order, one beginInsertRows per contiguous run."""
+        """Insert rows in order: the first CHUNK now, the rest on the next turns of the event
+        loop (the window repaints and takes input between chunks)."""
         kind = NodeKind.MODEL if parent.kind is NodeKind.PROFILE else NodeKind.VERSION
-        new = [Node(kind, p, parent, 0) for p in payloads]
+        new = [Node(kind, p, parent, -1) for p in payloads]
         new = [n for n in new if n.key not in parent.by_key]
         if not new:
             return
         new.sort(key=attrgetter("sort_key"))
         for node in new:
-            self._retext(node)
+            parent.by_key[node.key] = node  # known now; its row comes with its chunk
+        self._insert_now(parent, new[:CHUNK])
+        if len(new) > CHUNK:
+            self._backlog.extend(
+                (parent, new[i : i + CHUNK]) for i in range(CHUNK, len(new), CHUNK)
+            )
+            if not self._draining:
+                self._draining = True
+                QTimer.singleShot(0, self, self._drain)
+
+    def _drain(self) -> None:
+        """Insert the next chunk of rows waiting."""
+        if self._backlog:
+            parent, nodes = self._backlog.popleft()
+            alive = [n for n in nodes if n.parent is parent and parent.parent is not None]
+            if alive:
+                self._insert_now(parent, alive)
+        if self._backlog and not self._stopped:
+            QTimer.singleShot(0, self, self._drain)
+        else:
+            self._draining = False
+
+    def _waiting(self, parent: Node) -> bool:
+        """Rows of ``parent`` are still waiting for their turn."""
+        return any(p is parent for p, _nodes in self._backlog)
+
+    def _insert_now(self, parent: Node, new: list[Node]) -> None:
+        """Insert sorted ``new`` rows in order, one insertion per contiguous run."""
         keys = [child.sort_key for child in parent.children]
         runs: list[tuple[int, list[Node]]] = []
         for node in new:
@@ -574,129 +587,143 @@ class RegistryTreeModel(QAbstractItemModel):
                 runs[-1][1].append(node)
             else:
                 runs.append((at, [node]))
-        index = self._index_of(parent)
+        self._drop_placeholder(parent)
         shift = 0
         for at, nodes in runs:
-            first = at + shift
-            self.beginInsertRows(index, first, first + len(nodes) - 1)
-            parent.children[first:first] = nodes
-            for row in range(first, len(parent.children)):
-                parent.children[row].row = row
-            for node in nodes:
-                parent.by_key[node.key] = node
-            self.endInsertRows()
+            self._add_rows(parent, at + shift, nodes)
             shift += len(nodes)
 
+    def _add_rows(self, parent: Node, first: int, nodes: list[Node]) -> None:
+        """Put ``nodes`` at row ``first`` of ``parent``: one rowsInserted for the run, then the
+        cells filled with signals held and announced by one dataChanged."""
+        if not nodes:
+            return
+        parent_item = self._item(parent)
+        parent.children[first:first] = nodes
+        for row in range(first, len(parent.children)):
+            parent.children[row].row = row
+        protos = _prototypes(nodes[0].kind)
+        rows: list[list[QStandardItem]] = []
+        for node in nodes:
+            parent.by_key[node.key] = node
+            cells = [proto.clone() for proto in protos]
+            cells[0].setData(node, NODE_ROLE)
+            self._fill(node, cells)
+            if node.kind is not NodeKind.VERSION:
+                node.placeholder = True
+                cells[0].setColumnCount(COLUMN_COUNT)
+                cells[0].appendRow([_placeholder()])
+            rows.append(cells)
+        if parent_item.columnCount() < COLUMN_COUNT:
+            parent_item.setColumnCount(COLUMN_COUNT)
+        parent_item.insertRows(first, len(nodes))
+        blocked = self.blockSignals(True)
+        try:
+            for offset, cells in enumerate(rows):
+                for column, item in enumerate(cells):
+                    parent_item.setChild(first + offset, column, item)
+        finally:
+            self.blockSignals(blocked)
+        top = self.index(first, 0, self.index_for(parent))
+        bottom = self.index(first + len(nodes) - 1, COLUMN_COUNT - 1, self.index_for(parent))
+        self.dataChanged.emit(top, bottom)
+
     def _remove(self, parent: Node, keys: Iterable[str]) -> None:
-        """Remove rows, one beginRemoveRows per contiguous run."""
-        rows = sorted((parent.by_key[k].row for k in keys if k in parent.by_key), reverse=True)
-        index = self._index_of(parent)
+        """Remove rows, one removal per contiguous run."""
+        gone = [parent.by_key[k] for k in keys if k in parent.by_key]
+        for node in gone:
+            if node.row < 0:  # still waiting for its chunk: it never gets a row
+                del parent.by_key[node.key]
+                node.parent = None
+        rows = sorted((n.row for n in gone if n.row >= 0), reverse=True)
+        parent_index = self.index_for(parent)
         while rows:
             last = first = rows.pop(0)
             while rows and rows[0] == first - 1:
                 first = rows.pop(0)
-            self.beginRemoveRows(index, first, last)
             for child in parent.children[first : last + 1]:
-                child.cancel()
+                _detach(child)
                 del parent.by_key[child.key]
-                child.parent = None
             del parent.children[first : last + 1]
             for row in range(first, len(parent.children)):
                 parent.children[row].row = row
-            self.endRemoveRows()
+            self.removeRows(first, last - first + 1, parent_index)
+
+    def _drop_placeholder(self, node: Node) -> None:
+        if node.placeholder:
+            node.placeholder = False
+            index = self.index_for(node)
+            if index.isValid():
+                self.removeRows(0, 1, index)
 
     def _node_changed(self, node: Node) -> None:
         """The node's own row (its counts, its state, its summary) changed."""
-        if node.kind is NodeKind.ROOT or node.parent is None:
+        if node.kind is NodeKind.ROOT or node.parent is None or node.row < 0:
             return
         self._retext(node)
-        index = self._index_of(node)
-        self.dataChanged.emit(index, index.siblingAtColumn(Column.INFO))
+        self.nodeChanged.emit(node)
 
-    # --- data ------------------------------------------------------------------------------
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Override of QAbstractItemModel.headerData."""
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS.get(Column(section)) if 0 <= section < len(Column) else None
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        """Override of QAbstractItemModel.flags: versions can be dragged onto the board."""
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self.node(index).kind is NodeKind.VERSION:
-            flags |= Qt.ItemFlag.ItemIsDragEnabled
-        return flags
-
-    def mimeTypes(self) -> list[str]:
-        """Override of QAbstractItemModel.mimeTypes."""
-        return [MIME]
-
-    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
-        """Override: the dragged version (the first one, if several)."""
-        for index in indexes:
-            node = self.node(index)
-            if node.kind is NodeKind.VERSION:
-                version: VersionSummary = node.payload
-                return version_mime(node.profile.id, version.model, version.version)
-        return QMimeData()
-
-    def supportedDragActions(self) -> Qt.DropAction:
-        """Override: a drag never moves rows here."""
-        return Qt.DropAction.CopyAction
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Override of QAbstractItemModel.data."""
-        if not index.isValid():
-            return None
-        node = self.node(index)
-        column = Column(index.column())
-        if role == NODE_ROLE:
-            return node
-        if role == KIND_ROLE:
-            return node.kind.value
-        if role == SEARCH_ROLE:
-            return node.search
-        if node.kind is NodeKind.PROFILE:
-            return self._profile_data(node, column, role)
-        if node.kind is NodeKind.MODEL:
-            return self._model_data(node, column, role)
-        return self._version_data(node, column, role)
-
+    # --- cells -----------------------------------------------------------------------------
     def _retext(self, node: Node) -> None:
-        """Compute a row's display and search text (once per change, never per paint)."""
+        """Write a changed row's cells (text computed once per change, never per paint)."""
+        cells = self._cells(node)
+        if cells:
+            self._fill(node, cells)
+
+    def _fill(self, node: Node, cells: list[QStandardItem]) -> None:
+        name, stage, aliases, info = cells
         if node.kind is NodeKind.VERSION:
             version: VersionSummary = node.payload
             created = (
                 version.created.astimezone().strftime("%Y-%m-%d %H:%M") if version.created else ""
             )
             status = "" if version.status == "READY" else f"{version.status} · "
-            aliases = ", ".join(version.aliases)
-            node.texts = (f"v{version.version}", version.stage.value, aliases, status + created)
-            node.search = f"v{version.version} " + " ".join(f"@{a}" for a in version.aliases)
+            _set(name, f"v{version.version}")
+            _set(stage, version.stage.value)
+            _set(aliases, ", ".join(version.aliases))
+            _set(info, status + created)
+            color = STAGE_COLORS[version.stage]
+            stage.setIcon(icons.dot(color))
+            stage.setForeground(QBrush(QColor(color)))
+            tip = version.source or None
+            search = f"v{version.version} " + " ".join(f"@{a}" for a in version.aliases)
         elif node.kind is NodeKind.MODEL:
             model: ModelSummary = node.payload
             state = self.state(node.profile.id)
             aliases_of = state.aliases_of(model.name)
-            info = self._state_text(node) or (
-                f"latest v{model.latest_versions[0]}" if model.latest_versions else ""
-            )
-            node.texts = (
-                model.name,
-                state.stage_line(model.name),
-                ", ".join(f"{a}→v{v}" for a, v in sorted(aliases_of.items())),
-                info,
-            )
-            node.search = f"{model.name} " + " ".join(f"@{a}" for a in sorted(aliases_of))
-        elif node.kind is NodeKind.PROFILE:
+            _set(name, model.name)
+            _set(stage, state.stage_line(model.name))
+            _set(aliases, ", ".join(f"{a}→v{v}" for a, v in sorted(aliases_of.items())))
+            latest = f"latest v{model.latest_versions[0]}" if model.latest_versions else ""
+            _set(info, self._state_text(node) or latest)
+            first_line = model.description.splitlines()[0] if model.description else None
+            tip = node.error or node.offline or first_line
+            search = f"{model.name} " + " ".join(f"@{a}" for a in sorted(aliases_of))
+        else:
             profile: Profile = node.payload
-            info = self._state_text(node) or profile.settings.describe()
-            node.texts = (profile.name, profile.label or "", "", info)
-            node.search = profile.name
-        node.search = node.search.rstrip().casefold()
+            _set(name, profile.name)
+            _set(stage, profile.label or "")
+            _set(info, self._state_text(node) or profile.settings.describe())
+            if name.icon().isNull():
+                name.setIcon(icons.swatch(profile.color or "#475569"))
+                font = QFont()
+                font.setBold(True)
+                name.setFont(font)
+            where = f"{profile.kind}: {profile.settings.describe()}"
+            problem = node.error or node.offline
+            tip = f"{where}\n\n{problem}" if problem else where
+            search = profile.name
+        if node.kind is not NodeKind.VERSION:
+            brush = _problem_brush(node)
+            if brush is not None or info.data(Qt.ItemDataRole.ForegroundRole) is not None:
+                info.setData(brush, Qt.ItemDataRole.ForegroundRole)
+        for item in (name, info):
+            if item.data(Qt.ItemDataRole.ToolTipRole) != tip:
+                item.setData(tip, Qt.ItemDataRole.ToolTipRole)
+        search = search.rstrip().casefold()
+        if name.data(SEARCH_ROLE) != search:
+            name.setData(search, SEARCH_ROLE)
+            name.setData(node.kind.value, KIND_ROLE)
 
     def _state_text(self, node: Node) -> str:
         if node.error:
@@ -718,51 +745,60 @@ class RegistryTreeModel(QAbstractItemModel):
             return ""
         return counted
 
-    def _profile_data(self, node: Node, column: Column, role: int) -> Any:
-        profile: Profile = node.payload
-        if role == Qt.ItemDataRole.DisplayRole:
-            return node.texts[column]
-        if role == Qt.ItemDataRole.DecorationRole and column is Column.NAME:
-            return icons.swatch(profile.color or "#475569")
-        if role == Qt.ItemDataRole.ToolTipRole:
-            where = f"{profile.kind}: {profile.settings.describe()}"
-            problem = node.error or node.offline
-            return f"{where}\n\n{problem}" if problem else where
-        if role == Qt.ItemDataRole.FontRole and column is Column.NAME:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.ForegroundRole and column is Column.INFO:
-            return _problem_brush(node)
-        return None
+    # --- drag -------------------------------------------------------------------------------
+    def mimeTypes(self) -> list[str]:
+        """Override of QAbstractItemModel.mimeTypes."""
+        return [MIME]
 
-    def _model_data(self, node: Node, column: Column, role: int) -> Any:
-        model: ModelSummary = node.payload
-        if role == Qt.ItemDataRole.DisplayRole:
-            return node.texts[column]
-        if role == Qt.ItemDataRole.DecorationRole and column is Column.NAME:
-            return icons.icon("model")
-        if role == Qt.ItemDataRole.ToolTipRole:
-            first_line = model.description.splitlines()[0] if model.description else None
-            return node.error or node.offline or first_line
-        if role == Qt.ItemDataRole.ForegroundRole and column is Column.INFO:
-            return _problem_brush(node)
-        return None
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """Override: the dragged version (the first one, if several)."""
+        for index in indexes:
+            node = self.node(index)
+            if node.kind is NodeKind.VERSION:
+                version: VersionSummary = node.payload
+                return version_mime(node.profile.id, version.model, version.version)
+        return QMimeData()
 
-    def _version_data(self, node: Node, column: Column, role: int) -> Any:
-        version: VersionSummary = node.payload
-        if role == Qt.ItemDataRole.DisplayRole:
-            return node.texts[column]
-        if role == Qt.ItemDataRole.DecorationRole:
-            if column is Column.NAME:
-                return icons.icon("version")
-            if column is Column.STAGE:
-                return icons.dot(STAGE_COLORS[version.stage])
-        elif role == Qt.ItemDataRole.ForegroundRole and column is Column.STAGE:
-            return QBrush(QColor(STAGE_COLORS[version.stage]))
-        elif role == Qt.ItemDataRole.ToolTipRole:
-            return version.source or None
-        return None
+    def supportedDragActions(self) -> Qt.DropAction:
+        """Override: a drag never moves rows here."""
+        return Qt.DropAction.CopyAction
+
+
+def _detach(node: Node) -> None:
+    """A node whose rows leave the model: no read for it goes on, its cells are gone."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        current.cancel()
+        current.placeholder = False
+        current.row = -1
+        stack.extend(current.children)
+    node.parent = None
+
+
+def _set(item: QStandardItem, text: str) -> None:
+    if item.data(Qt.ItemDataRole.DisplayRole) != text:
+        item.setText(text)
+
+
+@cache
+def _prototypes(kind: NodeKind) -> tuple[QStandardItem, ...]:
+    """Cells of a row of this kind before its text: flags and fixed icons set once, cloned per
+    row (one call instead of several)."""
+    flags = _DRAG_FLAGS if kind is NodeKind.VERSION else _ROW_FLAGS
+    cells = tuple(QStandardItem() for _ in range(COLUMN_COUNT))
+    for cell in cells:
+        cell.setFlags(flags)
+    if kind is not NodeKind.PROFILE:
+        cells[0].setIcon(icons.icon("version" if kind is NodeKind.VERSION else "model"))
+    return cells
+
+
+def _placeholder() -> QStandardItem:
+    item = QStandardItem("loading…")
+    item.setFlags(Qt.ItemFlag.NoItemFlags)
+    item.setData(True, PLACEHOLDER_ROLE)
+    return item
 
 
 def _problem_brush(node: Node) -> QBrush | None:

@@ -133,6 +133,7 @@ class WorkerPool(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._lanes: dict[str, QThreadPool] = {}
+        self.closed = False  # shut down: nothing new starts
         self._bridge = _Bridge()
         self._bridge.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
         self._bridge.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
@@ -165,6 +166,9 @@ class WorkerPool(QObject):
         ``lane`` (a profile id) runs it on that registry's own bounded threads.
         """
         job: Job[T] = Job(next(self._ids), description=description)
+        if self.closed:
+            job.cancel()  # the window is closing: the work is dropped, never started
+            return job
         self._pending[job.id] = (job, on_done, on_error)
         if on_progress is not None:
             self._progress[job.id] = on_progress
@@ -226,6 +230,7 @@ class WorkerPool(QObject):
 
     def shutdown(self, wait_ms: int = 30_000) -> bool:
         """Cancel everything and wait for running work to end; True when it did."""
+        self.closed = True
         self.cancel_all()
         pools = self._all_pools()
         for pool in pools:
