@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -556,6 +556,62 @@ def _offline_hint(cached: object) -> Iterator[None]:
         raise
 
 
+def _offline_model(profile: str, model: str) -> tuple[ModelSummary, list[VersionSummary]]:
+    """A model and its versions from the profile's snapshot (its age said on stderr)."""
+    from modelyard.core.snapshot import load_snapshot
+
+    prof = ProfileStore().get(profile)
+    state = _cached_state(prof, load_snapshot(prof.id), model)
+    info = state.models.get(model)
+    if info is None:
+        _fail(f"{model!r} is not in the last-seen state of {prof.name!r}")
+    return info, state.sorted_versions(model)
+
+
+def _offline_version(versions: list[VersionSummary], model: str, version: str) -> VersionSummary:
+    found = next((v for v in versions if v.version == version), None)
+    if found is None:
+        _fail(f"{model!r} v{version} is not in the last-seen state")
+    return found
+
+
+def _print_model(info: ModelSummary, versions: list[VersionSummary], as_json: bool) -> None:
+    if as_json:
+        data = model_record(info)
+        data["versions"] = [version_record(v) for v in versions]
+        _echo_exact(json.dumps(data, indent=2))
+        return
+    _echo(f"{_p(info.name)}\n")
+    if info.description:
+        _echo(info.description.strip() + "\n")
+    for stage, text in stage_summary(versions):
+        _echo(f"{stage}: {text}")
+    aliases = ", ".join(f"@{_p(a)} → v{_p(v)}" for a, v in sorted(info.aliases.items()))
+    _echo(f"Aliases: {aliases or '-'}")
+    tags = ", ".join(f"{_p(k)}={_p(v)}" for k, v in sorted(visible_tags(info.tags).items()))
+    _echo(f"Tags: {tags or '-'}\n")
+    rows = [
+        [v.version, v.stage.value, ", ".join(v.aliases), v.status, _when(v.created)]
+        for v in versions
+    ]
+    _echo(_table(rows, ["VERSION", "STAGE", "ALIASES", "STATUS", "CREATED"]))
+
+
+def _print_offline_version(v: VersionSummary, as_json: bool) -> None:
+    """A version's registry entry as last seen (its run and signature are not kept)."""
+    if as_json:
+        _echo_exact(json.dumps(version_record(v), indent=2))
+        return
+    _echo(
+        f"{_p(v.model)} v{_p(v.version)}  [{v.stage.value}]  "
+        + " ".join("@" + _p(a) for a in v.aliases)
+    )
+    _echo(f"URI: {_p(v.uri)}   status: {_p(v.status)}   created: {_when(v.created)}")
+    if v.description:
+        _echo(v.description.strip())
+    _echo(f"Run: {_p(v.run_id) or '-'}   (offline: run metrics and signature are not kept)")
+
+
 def _versions_of(registry: Registry, model: str) -> list[VersionSummary]:
     return _all_pages(lambda token: registry.list_versions(model, token, 1000))
 
@@ -710,33 +766,26 @@ def _registry(profile: str) -> Iterator[Registry]:
 @click.argument("model")
 @click.argument("version", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def show(profile: str, model: str, version: str | None, as_json: bool) -> None:
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Print the last-seen state (kept from earlier listings) without asking the registry.",
+)
+def show(profile: str, model: str, version: str | None, as_json: bool, offline: bool) -> None:
     """Show a registered MODEL, or one VERSION of it with its run and signature."""
     from modelyard.core.details import all_versions, load_version_detail
 
+    if offline:
+        with _reported():
+            info, versions = _offline_model(profile, model)
+            if version is None:
+                _print_model(info, versions, as_json)
+            else:
+                _print_offline_version(_offline_version(versions, model, version), as_json)
+        return
     with _reported(), _registry(profile) as registry:
         if version is None:
-            info = registry.get_model(model)
-            versions = all_versions(registry, model)
-            if as_json:
-                data = model_record(info)
-                data["versions"] = [version_record(v) for v in versions]
-                _echo_exact(json.dumps(data, indent=2))
-                return
-            _echo(f"{_p(info.name)}\n")
-            if info.description:
-                _echo(info.description.strip() + "\n")
-            for stage, text in stage_summary(versions):
-                _echo(f"{stage}: {text}")
-            aliases = ", ".join(f"@{_p(a)} → v{_p(v)}" for a, v in sorted(info.aliases.items()))
-            _echo(f"Aliases: {aliases or '-'}")
-            tags = ", ".join(f"{_p(k)}={_p(v)}" for k, v in sorted(visible_tags(info.tags).items()))
-            _echo(f"Tags: {tags or '-'}\n")
-            rows = [
-                [v.version, v.stage.value, ", ".join(v.aliases), v.status, _when(v.created)]
-                for v in versions
-            ]
-            _echo(_table(rows, ["VERSION", "STAGE", "ALIASES", "STATUS", "CREATED"]))
+            _print_model(registry.get_model(model), all_versions(registry, model), as_json)
             return
         detail = load_version_detail(registry, model, version)
         if as_json:
@@ -800,17 +849,30 @@ def show(profile: str, model: str, version: str | None, as_json: bool) -> None:
 @click.argument("model")
 @click.argument("version", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def history(profile: str, model: str, version: str | None, as_json: bool) -> None:
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Print the last-seen state (kept from earlier listings) without asking the registry.",
+)
+def history(profile: str, model: str, version: str | None, as_json: bool, offline: bool) -> None:
     """Stage and alias history of MODEL (or one VERSION): recorded, server and derived."""
     from modelyard.core.details import all_versions, model_history
     from modelyard.core.history import version_history
 
-    with _reported(), _registry(profile) as registry:
-        if version is None:
-            events = model_history(all_versions(registry, model))
+    with _reported(), ExitStack() as stack:
+        if offline:  # what the kept tags say; the server's own transition log is not kept
+            _info, versions = _offline_model(profile, model)
+            if version is None:
+                events = model_history(versions)
+            else:
+                events = version_history(_offline_version(versions, model, version), ())
         else:
-            v = registry.get_version(model, version)
-            events = version_history(v, registry.server_history(model, version))
+            registry = stack.enter_context(_registry(profile))
+            if version is None:
+                events = model_history(all_versions(registry, model))
+            else:
+                v = registry.get_version(model, version)
+                events = version_history(v, registry.server_history(model, version))
         if as_json:
             _echo_exact(json.dumps([_event_json(e) for e in events], indent=2))
         else:

@@ -53,6 +53,16 @@ def test_ls_offline_shows_the_last_seen_state_when_the_server_is_down(
     assert (version["version"], version["stage"]) == ("1", "Production")
     code, _, err = run("ls", "p", "never-listed", "--offline")
     assert code == 1 and "never listed" in err
+    # show and history read the same kept state
+    code, out, err = run("show", "p", "kept-model", "--offline")
+    assert code == 0 and "Production: v1" in out and "last seen" in err, (out, err)
+    code, out, err = run("show", "p", "kept-model", "1", "--offline", "--json")
+    assert code == 0 and json.loads(out)["stage"] == "Production", err
+    code, out, err = run("history", "p", "kept-model", "--offline", "--json")
+    assert code == 0, err
+    assert any(e["version"] == "1" for e in json.loads(out))
+    code, _, err = run("show", "p", "kept-model", "9", "--offline")
+    assert code == 1 and "v9 is not in the last-seen state" in err
 
 
 def test_changes_says_what_teammates_did_since_you_last_looked(own_server: MlflowServer) -> None:
