@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.domain import Stage
@@ -293,3 +296,54 @@ def test_a_hung_registry_does_not_delay_another_profiles_rows(
     assert tm.node(hung).fetching, "the hung registry is still being read"
     window.close()
     window.workers.shutdown(wait_ms=1)
+
+
+def test_what_changed_between_two_launches_is_shown_since_you_last_looked(
+    qtbot: QtBot, own_server: MlflowServer, store: ProfileStore
+) -> None:
+    """(g) another client changes the registry between two launches: the second launch marks
+    the changed model, says what changed on the registry, and the marks go when dismissed."""
+    profile = _add(store, "p", own_server.url)
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "p", MODEL)
+    qtbot.waitUntil(lambda: load_snapshot(profile.id) is not None, timeout=30_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+    admin = admin_store(own_server)
+    create_version(own_server, MODEL)  # v4
+    admin.transition_model_version_stage(MODEL, "4", "Production", True)
+    admin.set_registered_model_alias(MODEL, "champion", "4")
+
+    window = open_window(qtbot, store)
+    tm = window.tree_model
+    with qtbot.waitSignal(tm.sinceLastLooked, timeout=30_000) as news:
+        window.open_profile("p")
+    node = news.args[0]
+    assert set(node.news) >= {
+        f"{MODEL}: Production v1 → v4",
+        f"{MODEL}: new version v4",
+        f"{MODEL}: @champion none → v4",
+    }, node.news
+    model_index = _model_index(window, "p", MODEL)
+    assert model_index.data(Qt.ItemDataRole.FontRole).bold()
+    assert "Since you last looked" in model_index.data(Qt.ItemDataRole.ToolTipRole)
+    other = _model_index(window, "p", "other-model")
+    assert not (other.data(Qt.ItemDataRole.FontRole) or QFont()).bold()
+    root = tm.profile_index("p")
+    assert "3 changes since you last looked" in root.siblingAtColumn(Column.INFO).data()
+    assert "since you last looked" in window.statusBar().currentMessage()
+    window.tree.setCurrentIndex(window.proxy.mapFromSource(root))
+    banner = window.details.profile_view.banner
+    qtbot.waitUntil(banner.isVisible, timeout=10_000)
+    assert f"• {MODEL}: Production v1 → v4" in banner.label.text()
+    model_index = _model_index(window, "p", MODEL)  # the changed model's versions are re-read
+    qtbot.waitUntil(lambda: model_index.siblingAtColumn(Column.STAGE).data() == "Prod v4")
+    assert model_index.siblingAtColumn(Column.ALIASES).data() == "champion→v4"
+    QApplication.processEvents()  # the profile's fields are laid out before the picture
+    window.grab().save(str(save_artifact("since-you-last-looked.png")))
+    banner.button.click()  # Dismiss
+    assert not node.news and not model_index.data(Qt.ItemDataRole.FontRole).bold()
+    assert root.siblingAtColumn(Column.INFO).data() == "2 models"
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()

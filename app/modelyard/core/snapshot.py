@@ -192,6 +192,7 @@ class Change:
     """One thing that changed between two states of a registry (for people and --json)."""
 
     kind: str  # model-added | model-removed | version-added | version-removed | stage | alias
+    # | holder (which version holds a stage, from the model listing alone)
     model: str
     version: str = ""
     before: str = ""
@@ -212,7 +213,28 @@ class Change:
             return f"{self.model}: v{self.version} is gone"
         if self.kind == "stage":
             return f"{self.model}: v{self.version} {self.before} → {self.after}"
+        if self.kind == "holder":
+            return f"{self.model}: {self.version} {self.before or 'none'} → {self.after or 'none'}"
         return f"{self.model}: @{self.version} {self.before or 'none'} → {self.after or 'none'}"
+
+
+def _listing_moves(old: ModelSummary, new: ModelSummary) -> list[Change]:
+    """Without both versions listings, the model listing still says which version holds each
+    stage, and its newest version."""
+    out: list[Change] = []
+    for stage in ("Production", "Staging"):
+        was, now = old.latest_by_stage.get(stage), new.latest_by_stage.get(stage)
+        if was != now:
+            out.append(
+                Change(
+                    "holder", new.name, stage, f"v{was}" if was else "", f"v{now}" if now else ""
+                )
+            )
+    was_latest = max((version_sort_key(v) for v in old.latest_versions), default=None)
+    for version in sorted(new.latest_versions, key=version_sort_key):
+        if was_latest is not None and version_sort_key(version) > was_latest:
+            out.append(Change("version-added", new.name, version, when=new.updated))
+    return out
 
 
 def changes_between(old: RegistryState, new: RegistryState) -> list[Change]:
@@ -238,7 +260,8 @@ def changes_between(old: RegistryState, new: RegistryState) -> list[Change]:
                         new.models[name].updated,
                     )
                 )
-        if name not in old.versions or name not in new.versions:
+        if name not in old.versions_read_at or name not in new.versions_read_at:
+            out.extend(_listing_moves(old.models[name], new.models[name]))
             continue
         was_versions, now_versions = old.versions[name], new.versions[name]
         for version in sorted(set(now_versions) - set(was_versions), key=version_sort_key):

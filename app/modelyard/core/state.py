@@ -56,6 +56,7 @@ class RegistryState:
     # and why the registry cannot be reached now (None: it answered last time it was asked).
     live: bool = False
     offline: str | None = None
+    live_versions: set[str] = field(default_factory=set)  # models whose versions were read live
     _subscribers: list[Callable[[StateEvent], None]] = field(default_factory=list, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -88,6 +89,10 @@ class RegistryState:
                     added.append(item.name)
                 elif old != item:
                     changed.append(item.name)
+                    # its versions as known describe the model before this change: until they
+                    # are read again, the stage and alias summary come from the listing
+                    self.versions_read_at.pop(item.name, None)
+                    self.live_versions.discard(item.name)
                 self.models[item.name] = item
             removed = [n for n in self.models if n not in seen] if complete else []
             for name in removed:
@@ -152,6 +157,7 @@ class RegistryState:
             for version in removed:
                 del known[version]
             self.versions_read_at[model] = read_at or datetime.now(tz=UTC)
+            self.live_versions.add(model)
         return self._tell(model, Changes(removed=tuple(f"{model}/{v}" for v in removed)))
 
     def adopt(self, cached: RegistryState) -> bool:
@@ -182,6 +188,15 @@ class RegistryState:
                 self.live,
                 self.offline,
             )
+
+    def live_view(self) -> RegistryState:
+        """A detached copy that knows only what was read live: versions kept from an earlier
+        session count as unknown (for "since you last looked")."""
+        view = self.copy()
+        view.versions_read_at = {
+            m: t for m, t in view.versions_read_at.items() if m in self.live_versions
+        }
+        return view
 
     def set_offline(self, reason: str | None) -> None:
         """Record that the registry cannot be reached now (None: it answered again)."""

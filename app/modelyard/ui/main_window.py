@@ -173,6 +173,8 @@ class MainWindow(QMainWindow):
         self.tree_model.loadSucceeded.connect(self._load_succeeded)
         self.tree_model.fetchingChanged.connect(self._update_busy)
         self.tree_model.nodeChanged.connect(self._refresh_profile_details)
+        self.tree_model.sinceLastLooked.connect(self._since_last_looked)
+        self.details.profile_view.newsDismissed.connect(self.tree_model.dismiss_news)
         self.tree.expanded.connect(self._expanded)
         self.tree_model.rowsInserted.connect(self._rows_arrived)
         self._pending_version: tuple[str, str] | None = None
@@ -576,6 +578,15 @@ class MainWindow(QMainWindow):
     def _refresh_profile_details(self, node: object) -> None:
         if node is self.details.current:
             self.details.refresh_profile_state()
+
+    def _since_last_looked(self, node: object) -> None:
+        """Teammates changed a registry since the last session: say so where it is seen."""
+        if isinstance(node, Node):
+            many = len(node.news)
+            self.statusBar().showMessage(
+                f"{node.payload.name}: {many} change{'' if many == 1 else 's'} since you last "
+                "looked — marked in bold; select the registry for the list"
+            )
 
     @Slot(QModelIndex)
     def _expanded(self, index: QModelIndex) -> None:

@@ -47,6 +47,7 @@ from modelyard.core.errors import UNREACHABLE, ModelyardError
 from modelyard.core.history import humanize_age
 from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
+from modelyard.core.snapshot import Change, changes_between
 from modelyard.core.state import Changes, RegistryState, StateEvent
 from modelyard.ui import icons
 from modelyard.ui.mime import MIME, version_mime
@@ -124,6 +125,7 @@ class Node:
         "job",
         "key",
         "kind",
+        "news",
         "offline",
         "opened",
         "parent",
@@ -151,6 +153,7 @@ class Node:
         self.retry_s = 0.0
         self.unsubscribe: Callable[[], None] | None = None
         self.placeholder = False
+        self.news: tuple[str, ...] = ()  # what changed here since you last looked
         if kind is NodeKind.MODEL:
             self.key = payload.name
             self.sort_key: Any = payload.name
@@ -188,12 +191,15 @@ class RegistryTreeModel(QStandardItemModel):
         loadSucceeded(str): profile name, after any page of it loaded.
         fetchingChanged(): a read started or ended somewhere in the tree.
         nodeChanged(object): a profile or model row's own state changed (counts, errors).
+        sinceLastLooked(object): a profile Node whose first live listing differs from the state
+            kept from the last session (its ``news`` and its models' ``news`` say how).
     """
 
     loadFailed = Signal(str, str)
     loadSucceeded = Signal(str)
     fetchingChanged = Signal()
     nodeChanged = Signal(object)
+    sinceLastLooked = Signal(object)
 
     def __init__(
         self, connections: Connections, workers: WorkerPool, parent: QObject | None = None
@@ -207,6 +213,7 @@ class RegistryTreeModel(QStandardItemModel):
         self._root.all_fetched = True
         self._stopped = False
         self._backlog: deque[tuple[Node, list[Node]]] = deque()
+        self._baselines: dict[str, RegistryState] = {}  # the last session's state, per profile
         self._draining = False
 
     def stop(self) -> None:
@@ -408,7 +415,8 @@ class RegistryTreeModel(QStandardItemModel):
             return  # stale: the node was refreshed or closed meanwhile
         state = self.state(node.profile.id)
         if isinstance(value, RegistryState):
-            state.adopt(value)
+            if state.adopt(value):
+                self._baselines[state.profile_id] = value
             self._node_changed(node)
             return
         assert isinstance(value, Page)
@@ -442,6 +450,33 @@ class RegistryTreeModel(QStandardItemModel):
         self.loadSucceeded.emit(node.profile.name)
         self.fetchingChanged.emit()
         self._keep_snapshot(node.profile.id, state)
+        baseline = self._baselines.pop(state.profile_id, None)
+        if baseline is not None and node.kind is NodeKind.PROFILE:
+            self._mark_news(node, changes_between(baseline, state.live_view()))
+
+    def _mark_news(self, node: Node, found: list[Change]) -> None:
+        """Mark what teammates changed since the last session: on the registry and its rows."""
+        if not found:
+            return
+        per_model: dict[str, list[str]] = {}
+        for change in found:
+            per_model.setdefault(change.model, []).append(change.describe())
+        node.news = tuple(change.describe() for change in found)
+        for name, lines in per_model.items():
+            child = node.by_key.get(name)
+            if child is not None:
+                child.news = tuple(lines)
+                self._retext(child)
+        self._node_changed(node)
+        self.sinceLastLooked.emit(node)
+
+    def dismiss_news(self, node: Node) -> None:
+        """The user has seen what changed: the marks go."""
+        for child in (node, *node.children):
+            if child.news:
+                child.news = ()
+                self._retext(child)
+        self.nodeChanged.emit(node)
 
     def _keep_snapshot(self, profile_id: str, state: RegistryState) -> None:
         """A complete listing goes into the profile's snapshot on disk (written on a worker from
@@ -698,6 +733,13 @@ class RegistryTreeModel(QStandardItemModel):
             _set(info, self._state_text(node) or latest)
             first_line = model.description.splitlines()[0] if model.description else None
             tip = node.error or node.offline or first_line
+            if node.news:
+                tip = "Since you last looked:\n" + "\n".join(node.news)
+            font = name.font()
+            if font.bold() != bool(node.news):
+                font.setBold(bool(node.news))
+                name.setFont(font)
+                name.setData(QBrush(QColor("#1d4ed8")) if node.news else None, _FG)
             search = f"{model.name} " + " ".join(f"@{a}" for a in sorted(aliases_of))
         else:
             profile: Profile = node.payload
@@ -743,6 +785,9 @@ class RegistryTreeModel(QStandardItemModel):
             return f"{counted} · loading…"
         if not node.opened:
             return ""
+        if node.news:
+            many = len(node.news)
+            return f"{counted} · {many} change{'' if many == 1 else 's'} since you last looked"
         return counted
 
     # --- drag -------------------------------------------------------------------------------
@@ -774,6 +819,9 @@ def _detach(node: Node) -> None:
         current.row = -1
         stack.extend(current.children)
     node.parent = None
+
+
+_FG = Qt.ItemDataRole.ForegroundRole
 
 
 def _set(item: QStandardItem, text: str) -> None:

@@ -64,6 +64,8 @@ class ProfileView(QWidget):
         self.header = Header()
         self.fields = FieldForm()
         self.banner = Banner()
+        self.banner.actionClicked.connect(self._dismiss)
+        self.node: Node | None = None
         body = QVBoxLayout()
         body.setContentsMargins(16, 8, 16, 8)
         body.addWidget(self.fields)
@@ -72,8 +74,15 @@ class ProfileView(QWidget):
         layout.addLayout(body)
         layout.addStretch(1)
 
+    newsDismissed = Signal(object)  # the profile Node whose changes were seen
+
+    def _dismiss(self) -> None:
+        if self.node is not None and self.node.news:
+            self.newsDismissed.emit(self.node)
+
     def show_profile(self, profile: Profile, node: Node) -> None:
         """Fill from the profile and its tree node."""
+        self.node = node
         self.header.set(
             profile.name,
             f"{profile.kind} registry",
@@ -82,6 +91,10 @@ class ProfileView(QWidget):
         )
         if node.error:
             state = "error"
+        elif node.offline:
+            state = f"{len(node.children)} models, {node.offline.split(':', 1)[0]}"
+        elif node.fetching and node.children:
+            state = f"{len(node.children)} models shown, reading the registry…"
         elif node.fetching:
             state = "loading…"
         elif node.children or node.all_fetched:
@@ -99,6 +112,19 @@ class ProfileView(QWidget):
         )
         if node.error:
             self.banner.show_message(node.error, "error")
+        elif node.offline:
+            self.banner.show_message(
+                f"{node.offline}\nThe rows are the last-seen state; changes are refused until "
+                "the registry answers again (tried again automatically, or press F5).",
+                "error",
+            )
+        elif node.news:
+            shown = [f"• {line}" for line in node.news[:12]]
+            if len(node.news) > 12:
+                shown.append(f"… and {len(node.news) - 12} more (modelyard changes {profile.name})")
+            self.banner.show_message(
+                "Since you last looked:\n" + "\n".join(shown), "notice", "Dismiss"
+            )
         else:
             self.banner.hide()
 
@@ -326,6 +352,7 @@ class DetailsPane(QStackedWidget):
         name = data.model.name
         state.merge_models([data.model], complete=False)
         state.merge_versions(name, data.versions, complete=True)
+        state.live_versions.add(name)
         self.model_view.show_summary(
             self._model_from_state(state, name, data.model),
             state.sorted_versions(name),
