@@ -40,6 +40,10 @@ def test_compare_registries_filter_export_and_drill_down(
     with qtbot.waitSignal(dialog.finished_loading, timeout=60_000):
         dialog.compare_button.click()
     assert dialog.status.text() == "6 models: 4 same, 2 different, 0 only in demo, 0 only in prod."
+    # what the comparison read is the registries' one state: the tree's prod row agrees
+    prod_state = window.connections.states.get(prod_profile.id)
+    assert prod_state.live and len(prod_state.models) == 6
+    assert prod_state.aliases_of("demand-forecast")["champion"] == "6"
     assert len(dialog.visible_rows()) == 6
     dialog.only_differences.setChecked(True)
     shown = dialog.visible_rows()

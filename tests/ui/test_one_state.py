@@ -206,7 +206,7 @@ def test_offline_keeps_the_rows_refuses_writes_and_comes_back(
         lambda: model_index.siblingAtColumn(Column.STAGE).data() == "Prod v1 · Stg v3",
         timeout=30_000,
     )
-    assert _rows(window, model_index)[0][:2] == ("v3", "Staging")
+    qtbot.waitUntil(lambda: _rows(window, model_index)[0][:2] == ("v3", "Staging"), timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
 

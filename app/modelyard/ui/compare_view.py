@@ -302,6 +302,14 @@ class RegistryCompareDialog(_CompareWindow):
         if job is not self.job:
             return
         self.comparison, self.compared = result, sides
+        # Both complete listings go into the registries' one state: the tree agrees with them.
+        for profile, models in (
+            (sides[0], [row.left for row in result.rows if row.left is not None]),
+            (sides[1], [row.right for row in result.rows if row.right is not None]),
+        ):
+            state = self.connections.states.get(profile.id)
+            state.merge_models(models, complete=False)
+            state.retain_models([model.name for model in models])
         self.table.setHeaderLabels(
             ["Model", "Status", result.left_name, result.right_name, "Differences"]
         )
