@@ -1,0 +1,19 @@
+"""The ``modelyard`` command: no sub-command opens the GUI; sub-commands script the same core.
+
+Every failure ends with a one-line reason on stderr and a non-zero exit code. The commands live
+by area (profiles, browse, promote, artifacts, compare) and share one output module.
+"""
+
+from modelyard.cli import artifacts, browse, compare, profiles, promote
+from modelyard.cli.app import cli, main, no_display_reason
+
+__all__ = [
+    "artifacts",
+    "browse",
+    "cli",
+    "compare",
+    "main",
+    "no_display_reason",
+    "profiles",
+    "promote",
+]

@@ -1,0 +1,135 @@
+"""The ``modelyard`` command group: no sub-command opens the GUI; shared helpers of the commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import click
+
+from modelyard import __version__
+from modelyard.cli.output import _echo, _fail, _reported
+from modelyard.core.domain import (
+    Page,
+    VersionSummary,
+)
+from modelyard.core.profiles import (
+    ProfileStore,
+)
+from modelyard.core.registry import Registry
+from modelyard.core.secrets import SecretStore
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--demo", is_flag=True, help="Open the GUI on the embedded demo registry.")
+@click.option("--reset", is_flag=True, help="With --demo: rebuild the demo registry first.")
+@click.option(
+    "--debug", is_flag=True, help="Log everything (redacted) to the log file and to stderr."
+)
+@click.version_option(__version__, prog_name="modelyard")
+@click.pass_context
+def cli(ctx: click.Context, demo: bool, reset: bool, debug: bool) -> None:
+    """Modelyard: one window onto every MLflow model registry you use.
+
+    Without a sub-command, opens the desktop app. The log (secrets redacted) is kept in the
+    user log folder; `modelyard --debug` makes it verbose.
+    """
+    ctx.obj = {"debug": debug}
+    if ctx.invoked_subcommand is None:
+        _gui(demo=demo, reset=reset, debug=debug)
+    elif debug:
+        from modelyard.core.logs import setup_logging
+
+        setup_logging(debug=True)
+
+
+def no_display_reason(environ: dict[str, str] | None = None) -> str | None:
+    """Why no window can be shown here (Linux without DISPLAY/WAYLAND_DISPLAY), or None."""
+    env = dict(os.environ if environ is None else environ)
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot "
+        "open. Use the command line instead (`modelyard demo --no-gui`, `modelyard ls demo`, "
+        "`modelyard --help`), or run headless with QT_QPA_PLATFORM=offscreen."
+    )
+
+
+def _gui(demo: bool, reset: bool = False, debug: bool = False) -> None:
+    reason = no_display_reason()
+    if reason is not None:
+        _fail(reason)
+    from modelyard.ui.app import run_gui
+
+    sys.exit(run_gui(demo=demo, reset_demo=reset, debug=debug))
+
+
+@cli.command()
+@click.option("--no-gui", is_flag=True, help="Only create and seed the demo registry.")
+@click.option("--reset", is_flag=True, help="Rebuild the demo registry from scratch.")
+def demo(no_gui: bool, reset: bool) -> None:
+    """Create (once) the embedded demo registry and open the app on it."""
+    if not no_gui:
+        debug = bool((click.get_current_context().find_root().obj or {}).get("debug"))
+        _gui(demo=True, reset=reset, debug=debug)
+        return
+    from modelyard.core.demo import ensure_demo, is_seeded
+
+    with _reported():
+        store = ProfileStore()
+        existing = store.find("demo")
+        if existing is not None and is_seeded(existing) and not reset:
+            _echo(f"Demo registry ready: {existing.settings.describe()}")
+            return
+        with click.progressbar(length=1, label="Seeding the demo registry", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int, text: str) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            profile = ensure_demo(store, reset=reset, progress=progress)
+        _echo(f"Demo registry ready: {profile.settings.describe()}")
+
+
+T = TypeVar("T")
+
+
+def _all_pages(fetch: Callable[[str | None], Page[T]]) -> list[T]:
+    """Every item of a paged listing."""
+    items: list[T] = []
+    token: str | None = None
+    while True:
+        page = fetch(token)
+        items.extend(page.items)
+        token = page.next_page_token
+        if not token:
+            return items
+
+
+@contextmanager
+def _registry(profile: str) -> Iterator[Registry]:
+    from modelyard.core.connectors import open_registry
+
+    registry = open_registry(ProfileStore().get(profile), SecretStore())
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+def main() -> None:
+    """Entry point of the ``modelyard`` command and ``python -m modelyard``."""
+    cli(prog_name="modelyard")
+
+
+def _with_model_aliases(registry: Registry, model: str, version: str) -> VersionSummary:
+    from dataclasses import replace
+
+    summary = registry.get_version(model, version)
+    aliases = {a for a, v in registry.get_model(model).aliases.items() if v == summary.version}
+    return replace(summary, aliases=tuple(sorted(aliases | set(summary.aliases))))

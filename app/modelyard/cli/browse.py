@@ -1,0 +1,308 @@
+"""Reading registries: ``ls``, ``show``, ``history``, ``changes``, and the state kept for
+``--offline`` (``cache``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+
+import click
+
+from modelyard.cli.app import _all_pages, _registry, cli
+from modelyard.cli.output import (
+    _echo,
+    _echo_exact,
+    _event_json,
+    _fail,
+    _p,
+    _print_events,
+    _print_model,
+    _print_models,
+    _print_offline_version,
+    _print_versions,
+    _reported,
+    _when,
+)
+from modelyard.core.domain import (
+    ModelSummary,
+    VersionSummary,
+)
+from modelyard.core.errors import UNREACHABLE, ModelyardError
+from modelyard.core.profiles import (
+    Profile,
+    ProfileStore,
+)
+from modelyard.core.registry import Registry
+from modelyard.core.snapshot import version_record
+from modelyard.core.state import RegistryState
+
+
+@cli.command("ls")
+@click.argument("profile")
+@click.argument("model", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Print the last-seen state (kept from earlier listings) without asking the registry.",
+)
+def ls(profile: str, model: str | None, as_json: bool, offline: bool) -> None:
+    """List the models of PROFILE, or the versions of MODEL (kept for --offline)."""
+    from modelyard.core.snapshot import load_snapshot, save_snapshot
+
+    with _reported():
+        prof = ProfileStore().get(profile)
+        cached = load_snapshot(prof.id)
+        if offline:
+            state = _cached_state(prof, cached, model)
+        else:
+            state = cached or RegistryState(prof.id)
+            with _offline_hint(cached), _registry(profile) as registry:
+                if model is None:
+                    items = _all_pages(lambda token: registry.list_models(token, 500))
+                    state.merge_models(items, complete=True)
+                else:
+                    versions = _all_pages(lambda t: registry.list_versions(model, t, 1000))
+                    state.merge_versions(model, versions, complete=True)
+            save_snapshot(state)
+        if model is None:
+            _print_models(sorted(state.models.values(), key=lambda m: m.name.lower()), as_json)
+        else:
+            _print_versions(state.sorted_versions(model), as_json)
+
+
+def _cached_state(prof: Profile, cached: RegistryState | None, model: str | None) -> RegistryState:
+    """The snapshot for --offline, its age said on stderr; a clear failure when it lacks
+    what was asked."""
+    from modelyard.core.history import humanize_age
+
+    if cached is None or (cached.models_read_at is None and not cached.versions):
+        _fail(f"no cached state of {prof.name!r} yet: list it once while it can be reached")
+    if model is not None and model not in cached.versions:
+        _fail(f"the versions of {model!r} were never listed while {prof.name!r} was reachable")
+    read_at = cached.versions_read_at.get(model) if model else cached.models_read_at
+    when = (
+        humanize_age(datetime.now(tz=UTC) - read_at) if read_at is not None else "an unknown time"
+    )
+    _echo(f"modelyard: offline: the state of {prof.name} as last seen {when} ago", err=True)
+    return cached
+
+
+@contextmanager
+def _offline_hint(cached: object) -> Iterator[None]:
+    """A registry that cannot be reached: say that --offline has its last-seen state."""
+    try:
+        yield
+    except ModelyardError as exc:
+        if cached is not None and exc.kind in UNREACHABLE:
+            exc.message += " Its last-seen state is kept: add --offline to see it."
+        raise
+
+
+def _offline_model(profile: str, model: str) -> tuple[ModelSummary, list[VersionSummary]]:
+    """A model and its versions from the profile's snapshot (its age said on stderr)."""
+    from modelyard.core.snapshot import load_snapshot
+
+    prof = ProfileStore().get(profile)
+    state = _cached_state(prof, load_snapshot(prof.id), model)
+    info = state.models.get(model)
+    if info is None:
+        _fail(f"{model!r} is not in the last-seen state of {prof.name!r}")
+    return info, state.sorted_versions(model)
+
+
+def _offline_version(versions: list[VersionSummary], model: str, version: str) -> VersionSummary:
+    found = next((v for v in versions if v.version == version), None)
+    if found is None:
+        _fail(f"{model!r} v{version} is not in the last-seen state")
+    return found
+
+
+def _versions_of(registry: Registry, model: str) -> list[VersionSummary]:
+    return _all_pages(lambda token: registry.list_versions(model, token, 1000))
+
+
+@cli.group()
+def cache() -> None:
+    """The last-seen state of registries kept for --offline (no secrets in it)."""
+
+
+@cache.command("clear")
+@click.argument("profile", required=False)
+def cache_clear(profile: str | None) -> None:
+    """Forget the last-seen state of PROFILE (or of every profile)."""
+    from modelyard.core.snapshot import clear_snapshots
+
+    with _reported():
+        profile_id = ProfileStore().get(profile).id if profile else None
+        count = clear_snapshots(profile_id)
+        _echo(f"Cleared {count} cached registry state(s).")
+
+
+@cli.command()
+@click.argument("profile")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def changes(profile: str, as_json: bool) -> None:
+    """What changed in PROFILE's registry since you last looked: new and removed models and
+    versions, stage moves and alias moves (then the new state is kept)."""
+    from modelyard.core.snapshot import changes_between, load_snapshot, save_snapshot
+
+    with _reported():
+        prof = ProfileStore().get(profile)
+        before = load_snapshot(prof.id)
+        if before is None:
+            _fail(f"nothing seen of {prof.name!r} yet: `modelyard ls {prof.name}` first")
+        now = RegistryState(prof.id)
+        with _offline_hint(before), _registry(profile) as registry:
+            now.merge_models(
+                _all_pages(lambda token: registry.list_models(token, 500)), complete=True
+            )
+            for name in now.models:
+                if name in before.versions or name not in before.models:
+                    now.merge_versions(name, _versions_of(registry, name), complete=True)
+        found = changes_between(before, now)
+        save_snapshot(now)
+        if as_json:
+            _echo_exact(
+                json.dumps(
+                    [
+                        {
+                            "kind": c.kind,
+                            "model": c.model,
+                            "version": c.version,
+                            "before": c.before,
+                            "after": c.after,
+                            "when": c.when.isoformat() if c.when else None,
+                            "who": c.who,
+                            "text": c.describe(),
+                        }
+                        for c in found
+                    ],
+                    indent=2,
+                )
+            )
+            return
+        if not found:
+            _echo("Nothing changed since you last looked.")
+        for change in found:
+            _echo(f"{_when(change.when):16}  {change.describe()}")
+
+
+@cli.command()
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Print the last-seen state (kept from earlier listings) without asking the registry.",
+)
+def show(profile: str, model: str, version: str | None, as_json: bool, offline: bool) -> None:
+    """Show a registered MODEL, or one VERSION of it with its run and signature."""
+    from modelyard.core.details import all_versions, load_version_detail
+
+    if offline:
+        with _reported():
+            info, versions = _offline_model(profile, model)
+            if version is None:
+                _print_model(info, versions, as_json)
+            else:
+                _print_offline_version(_offline_version(versions, model, version), as_json)
+        return
+    with _reported(), _registry(profile) as registry:
+        if version is None:
+            _print_model(registry.get_model(model), all_versions(registry, model), as_json)
+            return
+        detail = load_version_detail(registry, model, version)
+        if as_json:
+            data = version_record(detail.version)
+            data["run"] = (
+                {
+                    "run_id": detail.run.run_id,
+                    "name": detail.run.name,
+                    "experiment": detail.run.experiment_name,
+                    "deleted": detail.run.deleted,
+                    "params": dict(detail.run.params),
+                    "metrics": dict(detail.run.metrics),
+                }
+                if detail.run
+                else None
+            )
+            data["signature"] = (
+                {
+                    "flavors": list(detail.model_file.flavors),
+                    "inputs": [[c.name, c.type] for c in detail.model_file.inputs],
+                    "outputs": [[c.name, c.type] for c in detail.model_file.outputs],
+                }
+                if detail.model_file
+                else None
+            )
+            data["history"] = [_event_json(e) for e in detail.history]
+            data["problems"] = list(detail.problems)
+            _echo_exact(json.dumps(data, indent=2))
+            return
+        v = detail.version
+        _echo(
+            f"{_p(v.model)} v{_p(v.version)}  [{v.stage.value}]  "
+            + " ".join("@" + _p(a) for a in v.aliases)
+        )
+        _echo(f"URI: {_p(v.uri)}   status: {_p(v.status)}   created: {_when(v.created)}")
+        if v.description:
+            _echo(v.description.strip())
+        if detail.run:
+            run = detail.run
+            _echo(
+                f"\nRun {_p(run.run_id)} ({_p(run.name)}) in "
+                + _p(run.experiment_name or run.experiment_id)
+            )
+            for key, value in sorted(run.metrics.items()):
+                _echo(f"  {_p(key)} = {value:.6g}")
+            params = ", ".join(f"{_p(k)}={_p(val)}" for k, val in sorted(run.params.items()))
+            _echo(f"  params: {params or '-'}")
+        if detail.model_file:
+            mf = detail.model_file
+            _echo(f"\nFlavors: {_p(', '.join(mf.flavors)) or '-'}")
+            _echo("Inputs: " + (", ".join(f"{_p(c.name)}: {_p(c.type)}" for c in mf.inputs) or "-"))
+            _echo(
+                "Outputs: " + (", ".join(f"{_p(c.name)}: {_p(c.type)}" for c in mf.outputs) or "-")
+            )
+        for problem in detail.problems:
+            _echo(f"! {_p(problem)}")
+
+
+@cli.command()
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Print the last-seen state (kept from earlier listings) without asking the registry.",
+)
+def history(profile: str, model: str, version: str | None, as_json: bool, offline: bool) -> None:
+    """Stage and alias history of MODEL (or one VERSION): recorded, server and derived."""
+    from modelyard.core.details import all_versions, model_history
+    from modelyard.core.history import version_history
+
+    with _reported(), ExitStack() as stack:
+        if offline:  # what the kept tags say; the server's own transition log is not kept
+            _info, versions = _offline_model(profile, model)
+            if version is None:
+                events = model_history(versions)
+            else:
+                events = version_history(_offline_version(versions, model, version), ())
+        else:
+            registry = stack.enter_context(_registry(profile))
+            if version is None:
+                events = model_history(all_versions(registry, model))
+            else:
+                v = registry.get_version(model, version)
+                events = version_history(v, registry.server_history(model, version))
+        if as_json:
+            _echo_exact(json.dumps([_event_json(e) for e in events], indent=2))
+        else:
+            _print_events(events)

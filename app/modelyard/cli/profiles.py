@@ -1,0 +1,347 @@
+"""``modelyard profiles …``: add, list, remove, test, export and import connection profiles."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from modelyard.cli.app import cli
+from modelyard.cli.output import _echo, _echo_exact, _fail, _reported, _table
+from modelyard.core.errors import ProfileError
+from modelyard.core.profiles import (
+    AZURE_AUTH_LABELS,
+    DATABRICKS_AUTH_LABELS,
+    KIND_LABELS,
+    AnySettings,
+    AuthKind,
+    AzureMLSettings,
+    DatabricksSettings,
+    DatabricksUCSettings,
+    LocalSettings,
+    MlflowServerSettings,
+    Profile,
+    ProfileStore,
+    secret_fields,
+)
+from modelyard.core.secrets import SecretField, SecretStore
+
+
+@cli.group()
+def profiles() -> None:
+    """Manage connection profiles (secrets go to the OS keyring)."""
+
+
+def _read_secret_stdin(kind: str) -> str:
+    if sys.stdin is None or sys.stdin.closed:
+        _fail(f"--{kind}-stdin given but standard input is closed")
+    value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        _fail(f"--{kind}-stdin given but standard input was empty")
+    return value
+
+
+@profiles.command("add")
+@click.option("--name", required=True, help="A name for people, e.g. prod-registry.")
+@click.option("--kind", type=click.Choice(list(KIND_LABELS)), required=True)
+@click.option("--url", help="mlflow: the tracking server's base URL.")
+@click.option("--username", help="mlflow: user for username+password authentication.")
+@click.option("--password-stdin", is_flag=True, help="mlflow: read the password from stdin.")
+@click.option("--token-stdin", is_flag=True, help="mlflow/databricks: read a token from stdin.")
+@click.option("--insecure-tls", is_flag=True, help="mlflow: do not verify TLS certificates.")
+@click.option("--ca-bundle", type=click.Path(dir_okay=False), help="mlflow: CA bundle (PEM).")
+@click.option(
+    "--client-cert", type=click.Path(dir_okay=False), help="mlflow: client certificate (PEM)."
+)
+@click.option("--path", "path", help="local: the registry's sqlite file.")
+@click.option("--host", help="databricks/databricks-uc: the workspace URL.")
+@click.option(
+    "--auth",
+    help="databricks: pat, oauth-m2m, oauth-u2m, azure-cli, config-profile; "
+    "azureml: service-principal, azure-cli, browser, default.",
+)
+@click.option("--client-id", help="OAuth M2M / service principal client id.")
+@click.option(
+    "--client-secret-stdin", is_flag=True, help="OAuth M2M / service principal: secret from stdin."
+)
+@click.option("--config-profile", help="databricks: a profile name from ~/.databrickscfg.")
+@click.option("--catalog", help="databricks-uc: default catalog.")
+@click.option("--schema", help="databricks-uc: default schema.")
+@click.option("--tracking-uri", help="azureml: the workspace's MLflow tracking URI, as is.")
+@click.option("--subscription", help="azureml: subscription id.")
+@click.option("--resource-group", help="azureml: resource group.")
+@click.option("--workspace", help="azureml: workspace name.")
+@click.option("--region", help="azureml: region, e.g. westeurope.")
+@click.option("--tenant-id", help="azureml: Microsoft Entra tenant id.")
+@click.option("--label", help="An environment label such as dev, staging or prod.")
+@click.option("--color", help="A colour for the tree, e.g. #d9534f.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.5, 600),
+    help="Seconds to wait for the registry's answer (default 8; connecting: 4).",
+)
+def profiles_add(
+    name: str, kind: str, label: str | None, color: str | None, timeout: float | None, **o: Any
+) -> None:
+    """Add a profile (secrets are read from stdin and go to the OS keyring)."""
+    with _reported():
+        settings = _settings_from_options(kind, o)
+        secret: tuple[SecretField, str] | None = None
+        for field in secret_fields(settings)[:1]:
+            secret = (field, _read_secret_stdin(field.replace("_", "-")))
+        from modelyard.core.profile_service import save_profile
+
+        store = ProfileStore()
+        if store.find(name) is not None:
+            _fail(f"a profile named {name!r} exists already")
+        profile = Profile(name=name, settings=settings, label=label, color=color)
+        if timeout is not None:
+            profile = profile.model_copy(update={"read_timeout_s": timeout})
+        typed = dict([secret]) if secret is not None else {}
+        save_profile(store, SecretStore(), profile, typed)  # both or neither
+        _notes(store)
+        _echo(f"Added profile {profile.name!r} ({profile.kind}: {settings.describe()}).")
+
+
+def _notes(store: ProfileStore, problems: bool = False) -> None:
+    """What the profile file's reading or writing had to say, on stderr."""
+    for note in [*(store.problems if problems else ()), *store.notes]:
+        _echo(f"modelyard: note: {note}", err=True)
+
+
+def _only(kind: str, o: dict[str, Any], allowed: set[str]) -> None:
+    given = {k for k, v in o.items() if v not in (None, False)}
+    extra = sorted(given - allowed)
+    if extra:
+        _fail(
+            f"--kind {kind} does not take " + ", ".join("--" + e.replace("_", "-") for e in extra)
+        )
+
+
+def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
+    """Profile settings (validated) from CLI options."""
+    if kind == "mlflow":
+        _only(
+            kind,
+            o,
+            {
+                "url",
+                "username",
+                "password_stdin",
+                "token_stdin",
+                "insecure_tls",
+                "ca_bundle",
+                "client_cert",
+            },
+        )
+        if not o["url"]:
+            _fail("--kind mlflow needs --url")
+        if o["password_stdin"] and o["token_stdin"]:
+            _fail("give either --password-stdin or --token-stdin, not both")
+        if o["password_stdin"] and not o["username"]:
+            _fail("--password-stdin needs --username")
+        if o["username"] and not o["password_stdin"]:
+            _fail("--username needs --password-stdin (secrets are never taken as arguments)")
+        auth: AuthKind = "basic" if o["password_stdin"] else "token" if o["token_stdin"] else "none"
+        mlflow = MlflowServerSettings(
+            url=o["url"],
+            auth=auth,
+            username=o["username"],
+            insecure_tls=o["insecure_tls"],
+            ca_bundle=o["ca_bundle"],
+            client_cert=o["client_cert"],
+        )
+        return mlflow
+    if kind == "local":
+        _only(kind, o, {"path"})
+        if not o["path"]:
+            _fail("--kind local needs --path")
+        return LocalSettings(path=o["path"])
+    if kind in ("databricks", "databricks-uc"):
+        allowed = {
+            "host",
+            "auth",
+            "client_id",
+            "client_secret_stdin",
+            "token_stdin",
+            "config_profile",
+        }
+        if kind == "databricks-uc":
+            allowed |= {"catalog", "schema"}
+        _only(kind, o, allowed)
+        auth_kind = o["auth"] or ("config-profile" if o["config_profile"] else "pat")
+        if auth_kind not in DATABRICKS_AUTH_LABELS:
+            _fail(f"--auth for Databricks is one of: {', '.join(DATABRICKS_AUTH_LABELS)}")
+        if auth_kind == "pat" and not o["token_stdin"]:
+            _fail("--auth pat needs --token-stdin (secrets are never taken as arguments)")
+        if auth_kind == "oauth-m2m" and not o["client_secret_stdin"]:
+            _fail("--auth oauth-m2m needs --client-id and --client-secret-stdin")
+        fields = {
+            "host": o["host"],
+            "auth": auth_kind,
+            "client_id": o["client_id"],
+            "config_profile": o["config_profile"],
+        }
+        dbx: AnySettings
+        if kind == "databricks-uc":
+            dbx = DatabricksUCSettings.model_validate(
+                {**fields, "default_catalog": o["catalog"], "default_schema": o["schema"]}
+            )
+        else:
+            dbx = DatabricksSettings.model_validate(fields)
+        return dbx
+    _only(
+        kind,
+        o,
+        {
+            "tracking_uri",
+            "subscription",
+            "resource_group",
+            "workspace",
+            "region",
+            "auth",
+            "tenant_id",
+            "client_id",
+            "client_secret_stdin",
+        },
+    )
+    auth_kind = o["auth"] or "default"
+    if auth_kind not in AZURE_AUTH_LABELS:
+        _fail(f"--auth for AzureML is one of: {', '.join(AZURE_AUTH_LABELS)}")
+    extra = {"auth": auth_kind, "tenant_id": o["tenant_id"], "client_id": o["client_id"]}
+    if o["tracking_uri"]:
+        try:
+            azure = AzureMLSettings.from_tracking_uri(o["tracking_uri"], **extra)
+        except ValueError as exc:
+            raise ProfileError(str(exc).removeprefix("Value error, ")) from None
+    else:
+        missing = [
+            f"--{k.replace('_', '-')}"
+            for k in ("subscription", "resource_group", "workspace", "region")
+            if not o[k]
+        ]
+        if missing:
+            _fail("--kind azureml needs --tracking-uri, or " + ", ".join(missing))
+        azure = AzureMLSettings.model_validate(
+            {
+                "subscription_id": o["subscription"],
+                "resource_group": o["resource_group"],
+                "workspace": o["workspace"],
+                "region": o["region"],
+                **extra,
+            }
+        )
+    if auth_kind == "service-principal" and not o["client_secret_stdin"]:
+        _fail("--auth service-principal needs --client-secret-stdin")
+    return azure
+
+
+@profiles.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def profiles_list(as_json: bool) -> None:
+    """List profiles."""
+    with _reported():
+        store = ProfileStore()
+        items = store.list()
+        _notes(store, problems=True)
+        if as_json:
+            _echo_exact(json.dumps([p.model_dump(exclude_none=True) for p in items], indent=2))
+            return
+        if not items:
+            _echo("No profiles yet: add one with `modelyard profiles add` or run `modelyard demo`.")
+            return
+        rows = [[p.name, p.kind, p.settings.describe(), p.label or ""] for p in items]
+        _echo(_table(rows, ["NAME", "KIND", "WHERE", "LABEL"]))
+
+
+@profiles.command("remove")
+@click.argument("name")
+def profiles_remove(name: str) -> None:
+    """Remove a profile and its secrets from the keyring."""
+    with _reported():
+        from modelyard.core.profile_service import remove_profile
+
+        store = ProfileStore()
+        profile = remove_profile(store, SecretStore(), name)
+        _notes(store)
+        _echo(f"Removed profile {profile.name!r}.")
+
+
+@profiles.command("test")
+@click.argument("name")
+def profiles_test(name: str) -> None:
+    """Connect for real and list one page; explain any failure (exit 1 on failure)."""
+    from modelyard.core.diagnose import test_connection
+
+    with _reported():
+        profile = ProfileStore().get(name)
+        result = test_connection(profile, SecretStore())
+        stream_err = not result.ok
+        _echo(f"{'OK' if result.ok else 'FAILED'}: {result.headline}", err=stream_err)
+        _echo(result.message, err=stream_err)
+        if not result.ok:
+            sys.exit(1)
+
+
+@profiles.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--profile", "names", multiple=True, help="Only these profiles (repeatable).")
+def profiles_export(file: str, names: tuple[str, ...]) -> None:
+    """Write profiles as JSON (no secrets) to FILE, or - for standard output."""
+    from modelyard.core.importers import export_profiles
+
+    with _reported():
+        store = ProfileStore()
+        chosen = [store.get(n) for n in names] if names else store.list()
+        text = export_profiles(chosen)
+        if file == "-":
+            _echo_exact(text)
+            return
+        Path(file).write_text(text + "\n", encoding="utf-8")
+        _echo(f"Exported {len(chosen)} profile(s) to {file} (without secrets).")
+
+
+@profiles.command("import")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Only show what would be imported.")
+def profiles_import(file: str | None, dry_run: bool) -> None:
+    """Import profiles from an export FILE, or — without FILE — what this machine already has:
+    MLFLOW_TRACKING_* variables, ~/.mlflow/credentials and ~/.databrickscfg."""
+    from modelyard.core.importers import (
+        Candidate,
+        already_known,
+        discover,
+        read_export,
+        save_candidate,
+    )
+
+    with _reported():
+        store = ProfileStore()
+        notes: list[str] = []
+        if file:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+            candidates = [Candidate(f"{file}", p) for p in read_export(text)]
+        else:
+            found = discover()
+            candidates, notes = found.candidates, found.notes
+        for note in notes:
+            _echo(f"note: {note}", err=True)
+        if not candidates:
+            _echo("Nothing to import.")
+            return
+        secrets = SecretStore()
+        for candidate in candidates:
+            where = f"{candidate.profile.kind}: {candidate.profile.settings.describe()}"
+            known = already_known(store, candidate)
+            if known is not None:
+                _echo(f"skipped  {where} — profile {known.name!r} has the same settings")
+                continue
+            if dry_run:
+                _echo(f"would add {candidate.profile.name!r} ({where}) from {candidate.source}")
+                continue
+            saved = save_candidate(store, secrets, candidate)
+            with_secret = " + secret in the keyring" if candidate.secrets else ""
+            _echo(f"added    {saved.name!r} ({where}) from {candidate.source}{with_secret}")

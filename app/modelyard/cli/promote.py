@@ -1,0 +1,315 @@
+"""Changing stages and aliases: ``promote`` and Databricks transition ``requests``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from modelyard.cli.app import _registry, cli
+from modelyard.cli.output import _echo, _echo_exact, _fail, _reported, _table, _when
+from modelyard.core.domain import (
+    Stage,
+    version_sort_key,
+)
+from modelyard.core.errors import ErrorKind, ModelyardError
+from modelyard.core.profiles import (
+    ProfileStore,
+)
+from modelyard.core.promote import PromotionResult
+
+
+@cli.command()
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+@click.option(
+    "--stage",
+    type=click.Choice(["None", "Staging", "Production", "Archived"], case_sensitive=False),
+    help="Move to this stage.",
+)
+@click.option("--archive-existing", is_flag=True, help="With --stage: archive the versions there.")
+@click.option("--alias", help="Point this alias at VERSION.")
+@click.option("--remove-alias", help="Remove this alias (VERSION must hold it).")
+@click.option(
+    "--request",
+    "as_request",
+    is_flag=True,
+    help="With --stage: ask for the transition instead (Databricks workspace registry); "
+    "someone who manages the model approves it.",
+)
+@click.option("--comment", default="", help="Why; kept in the stage history.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def promote(
+    profile: str,
+    model: str,
+    version: str,
+    stage: str | None,
+    archive_existing: bool,
+    alias: str | None,
+    remove_alias: str | None,
+    as_request: bool,
+    comment: str,
+    yes: bool,
+) -> None:
+    """Move VERSION to a stage, or set/remove an alias; recorded in the stage history."""
+    from modelyard.core.promote import Snapshot, Target, nothing_to_do, plan_lines
+    from modelyard.core.promote import promote as do_promote
+
+    chosen = [o for o in (stage, alias, remove_alias) if o]
+    if len(chosen) != 1:
+        _fail("give exactly one of --stage, --alias, --remove-alias")
+    if archive_existing and not stage:
+        _fail("--archive-existing goes with --stage")
+    if as_request:
+        if not stage or archive_existing:
+            _fail("--request goes with --stage (the approver decides about archiving)")
+        _request(profile, model, version, stage or "", comment, yes)
+        return
+    target = (
+        Target("stage", stage)
+        if stage
+        else Target("alias", alias)
+        if alias
+        else Target("remove-alias", remove_alias or "")
+    )
+    with _reported(), _registry(profile) as registry:
+        prof = ProfileStore().get(profile)
+        shown = Snapshot.read(registry, model)
+        if version not in shown.versions:
+            _fail(f"{model} has no version {version}")
+        if target.kind == "remove-alias" and shown.aliases.get(target.value) != version:
+            holder = shown.aliases.get(target.value)
+            _fail(
+                f"v{version} does not hold @{target.value}"
+                + (f" (v{holder} does)" if holder else "")
+            )
+        idle = nothing_to_do(shown, version, target)
+        if idle:
+            _echo(f"Nothing to do: {idle}")
+            return
+        _echo(f"{model}:")
+        for line in plan_lines(shown, version, target, archive_existing):
+            _echo(f"  {line}")
+        _confirm(yes, "promote")
+        try:
+            result = do_promote(
+                registry,
+                model,
+                version,
+                target,
+                shown=shown,
+                archive_existing=archive_existing,
+                comment=comment,
+                record_history=prof.record_history,
+            )
+        except ModelyardError as exc:
+            if exc.kind is ErrorKind.PERMISSION and registry.capabilities().transition_requests:
+                _fail(f"{exc.message} Ask for it instead: add --request.")
+            raise
+        v = result.version
+        aliases = " ".join(
+            "@" + a
+            for a in registry.get_model(model).aliases
+            if registry.get_model(model).aliases[a] == v.version
+        )
+        _echo(f"Now: v{v.version} {v.stage.value} {aliases}".rstrip())
+        for other in result.changed:
+            _echo(f"     v{other.version} {other.stage.value}")
+        _report_outcome(result)
+
+
+def _report_outcome(result: PromotionResult | None) -> None:
+    """Warn when the history entry failed; exit 1 when the server's state is not what was
+    asked (someone else moved it at the same moment), saying what it is."""
+    if result is not None and result.record_problem:
+        _echo(f"modelyard: warning: {result.record_problem}", err=True)
+    if result is not None and result.outcome_problem:
+        _fail(result.outcome_problem)
+
+
+def _confirm(yes: bool, what: str) -> None:
+    if yes:
+        return
+    if not sys.stdin or not sys.stdin.isatty():
+        _fail(f"not confirmed: add --yes to {what} without a question")
+    click.confirm("Apply?", abort=True)
+
+
+def _request(
+    profile: str, model: str, version: str, stage_name: str, comment: str, yes: bool
+) -> None:
+    from modelyard.core.promote import Snapshot
+    from modelyard.core.transitions import request_transition
+
+    stage = Stage.parse(stage_name)
+    with _reported(), _registry(profile) as registry:
+        shown = Snapshot.read(registry, model)
+        current = shown.versions.get(version)
+        if current is None:
+            _fail(f"{model} has no version {version}")
+        _echo(f"{model}: request v{version} ({current.stage.value}) → {stage.value}")
+        _confirm(yes, "request")
+        made = request_transition(registry, model, version, stage, comment=comment, shown=shown)
+        _echo(f"Requested: {made.describe()}. Someone who manages {model} approves or rejects it.")
+
+
+@cli.group()
+def requests() -> None:
+    """Transition requests (Databricks workspace registry): list, approve, reject, withdraw."""
+
+
+@requests.command("list")
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def requests_list(profile: str, model: str, version: str | None, as_json: bool) -> None:
+    """Open requests of MODEL (or of one VERSION)."""
+    from modelyard.core.details import all_versions
+    from modelyard.core.transitions import open_requests
+
+    with _reported(), _registry(profile) as registry:
+        if not registry.capabilities().transition_requests:
+            _fail(f"{registry.location} has no transition requests")
+        if version:
+            found = {version: registry.transition_requests(model, version)}
+        else:
+            found = open_requests(registry, model, all_versions(registry, model))
+        ordered = sorted(found, key=version_sort_key, reverse=True)
+        items = [r for v in ordered for r in found[v]]
+        if as_json:
+            _echo_exact(
+                json.dumps(
+                    [
+                        {
+                            "model": r.model,
+                            "version": r.version,
+                            "to_stage": r.to_stage.value,
+                            "requester": r.requester,
+                            "comment": r.comment,
+                            "created": r.created.isoformat() if r.created else None,
+                        }
+                        for r in items
+                    ],
+                    indent=2,
+                )
+            )
+            return
+        if not items:
+            _echo("No open transition requests.")
+            return
+        rows = [
+            [f"v{r.version}", r.to_stage.value, r.requester, _when(r.created), r.comment]
+            for r in items
+        ]
+        _echo(_table(rows, ["VERSION", "TO", "REQUESTER", "CREATED", "COMMENT"]))
+
+
+def _decide(
+    action: str,
+    profile: str,
+    model: str,
+    version: str,
+    stage_name: str,
+    requester: str,
+    comment: str,
+    yes: bool,
+    archive_existing: bool = False,
+) -> None:
+    from modelyard.core import transitions
+
+    stage = Stage.parse(stage_name)
+    with _reported(), _registry(profile) as registry:
+        me = registry.identity() if action == "withdraw" else requester
+        request = transitions.find_request(registry, model, version, stage, me)
+        _echo(
+            f"{model}: {action} {request.describe()}"
+            + (f" (“{request.comment}”)" if request.comment else "")
+        )
+        _confirm(yes, action)
+        record = ProfileStore().get(profile).record_history
+        result: PromotionResult | None = None
+        if action == "approve":
+            result = transitions.approve(
+                registry,
+                request,
+                archive_existing=archive_existing,
+                comment=comment,
+                record_history=record,
+            )
+        elif action == "reject":
+            result = transitions.reject(registry, request, comment=comment, record_history=record)
+        else:
+            transitions.withdraw(registry, request, comment=comment)
+        now = registry.get_version(model, version)
+        _echo(f"Done. Now: v{now.version} {now.stage.value}")
+        for other in result.changed if result else ():
+            _echo(f"     v{other.version} {other.stage.value}")
+        _report_outcome(result)
+
+
+_STAGE_OPTION = click.option(
+    "--stage",
+    required=True,
+    type=click.Choice(["None", "Staging", "Production", "Archived"], case_sensitive=False),
+    help="The stage the request asks for.",
+)
+
+
+_REQUESTER_OPTION = click.option(
+    "--requester", default="", help="Whose request, when several people asked for the same."
+)
+
+
+@requests.command("approve")
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+@_STAGE_OPTION
+@_REQUESTER_OPTION
+@click.option("--archive-existing", is_flag=True, help="Archive the versions now in that stage.")
+@click.option("--comment", default="", help="Shown in the request's activity.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def requests_approve(
+    profile: str,
+    model: str,
+    version: str,
+    stage: str,
+    requester: str,
+    archive_existing: bool,
+    comment: str,
+    yes: bool,
+) -> None:
+    """Approve the open request VERSION → STAGE (the version moves)."""
+    _decide("approve", profile, model, version, stage, requester, comment, yes, archive_existing)
+
+
+@requests.command("reject")
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+@_STAGE_OPTION
+@_REQUESTER_OPTION
+@click.option("--comment", default="", help="Why not; shown to the requester.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def requests_reject(
+    profile: str, model: str, version: str, stage: str, requester: str, comment: str, yes: bool
+) -> None:
+    """Reject the open request VERSION → STAGE (the version stays)."""
+    _decide("reject", profile, model, version, stage, requester, comment, yes)
+
+
+@requests.command("withdraw")
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+@_STAGE_OPTION
+@click.option("--comment", default="", help="Optional.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def requests_withdraw(
+    profile: str, model: str, version: str, stage: str, comment: str, yes: bool
+) -> None:
+    """Withdraw your own open request VERSION → STAGE."""
+    _decide("withdraw", profile, model, version, stage, "", comment, yes)
