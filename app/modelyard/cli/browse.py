@@ -80,7 +80,7 @@ def _cached_state(prof: Profile, cached: RegistryState | None, model: str | None
 
     if cached is None or (cached.models_read_at is None and not cached.versions):
         _fail(f"no cached state of {prof.name!r} yet: list it once while it can be reached")
-    if model is not None and model not in cached.versions:
+    if model is not None and model not in cached.versions_read_at:
         _fail(f"the versions of {model!r} were never listed while {prof.name!r} was reachable")
     read_at = cached.versions_read_at.get(model) if model else cached.models_read_at
     when = (

@@ -117,7 +117,26 @@ def promote(
         _echo(f"Now: v{v.version} {v.stage.value} {aliases}".rstrip())
         for other in result.changed:
             _echo(f"     v{other.version} {other.stage.value}")
+        _keep_answer(prof.id, result)
         _report_outcome(result)
+
+
+def _keep_answer(profile_id: str, result: PromotionResult | None) -> None:
+    """The server's answer goes into the profile's kept state, so that `ls --offline` and the
+    next launch's "since you last looked" start from it (a cache problem never fails a write)."""
+    from modelyard.core.snapshot import load_snapshot, save_snapshot
+
+    if result is None:
+        return
+    state = load_snapshot(profile_id)
+    if state is None or result.version.model not in state.versions_read_at:
+        return
+    for version in (result.version, *result.changed):
+        state.apply_version(version)
+    try:
+        save_snapshot(state)
+    except OSError:
+        return
 
 
 def _report_outcome(result: PromotionResult | None) -> None:
@@ -229,7 +248,8 @@ def _decide(
             + (f" (“{request.comment}”)" if request.comment else "")
         )
         _confirm(yes, action)
-        record = ProfileStore().get(profile).record_history
+        prof = ProfileStore().get(profile)
+        record = prof.record_history
         result: PromotionResult | None = None
         if action == "approve":
             result = transitions.approve(
@@ -247,6 +267,7 @@ def _decide(
         _echo(f"Done. Now: v{now.version} {now.stage.value}")
         for other in result.changed if result else ():
             _echo(f"     v{other.version} {other.stage.value}")
+        _keep_answer(prof.id, result)
         _report_outcome(result)
 
 
