@@ -13,6 +13,10 @@ T = TypeVar("T")
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
+# MLflow keeps prompts as registered models marked with this tag; model lists leave them out.
+PROMPT_TAG = "mlflow.prompt.is_prompt"
+NOT_PROMPT_FILTER = f"tag.`{PROMPT_TAG}` != 'true'"
+
 
 class Stage(StrEnum):
     """The four model-version stages of MLflow's workspace registries."""

@@ -46,6 +46,11 @@ class Connections:
                 gc.freeze()
             return registry
 
+    def is_open(self, profile_id: str) -> bool:
+        """Whether the profile's registry is open (a ``get`` would not connect)."""
+        with self._lock:
+            return profile_id in self._open
+
     def forget(self, profile_id: str) -> None:
         """Close and drop the registry of a profile (the next get re-opens it)."""
         with self._lock:

@@ -25,6 +25,7 @@ import enum
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache
 from operator import attrgetter
@@ -46,6 +47,7 @@ from modelyard.core.domain import ModelSummary, Page, Stage, VersionSummary, ver
 from modelyard.core.errors import UNREACHABLE, ModelyardError
 from modelyard.core.history import humanize_age
 from modelyard.core.profiles import Profile
+from modelyard.core.quick_list import first_models_page
 from modelyard.core.session import Connections
 from modelyard.core.snapshot import Change, changes_between
 from modelyard.core.state import Changes, RegistryState, StateEvent
@@ -367,15 +369,25 @@ class RegistryTreeModel(QStandardItemModel):
         if node.kind is NodeKind.PROFILE:
             state = self.state(profile.id)
             want_cache = not state.models and not state.live
+            first_connection = not connections.is_open(profile.id)
 
             def work(token: CancelToken) -> None:
                 if want_cache:  # the last-seen rows first, while the registry is asked
                     cached = connections.states.read_cached(profile.id)
                     if cached is not None:
                         token.report(cached)
-                registry = connections.get(profile)
                 page_token: str | None = None
                 size = MODEL_PAGE
+                if first_connection:  # live first rows before MLflow is even imported
+                    quick = first_models_page(profile, connections.secrets, MODEL_PAGE)
+                    if quick is not None:
+                        token.report(quick)
+                        if quick.next_page_token is None:
+                            with suppress(ModelyardError):  # opened now, for what comes next
+                                connections.get(profile)  # (its failure is said when used)
+                            return
+                        page_token, size = quick.next_page_token, MODEL_PAGE_MORE
+                registry = connections.get(profile)
                 while True:
                     token.raise_if_cancelled()
                     page = registry.list_models(page_token, size)

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from modelyard.core.connectors._artifacts import ArtifactAccess, ArtifactStream
 from modelyard.core.domain import (
+    NOT_PROMPT_FILTER,
+    PROMPT_TAG,
     Access,
     ArtifactEntry,
     Capabilities,
@@ -32,9 +34,6 @@ from modelyard.core.domain import (
 from modelyard.core.errors import ErrorKind, RegistryError, describe_exception
 from modelyard.core.model_file import parse_model_file
 from modelyard.core.registry import DEFAULT_MODEL_PAGE, DEFAULT_VERSION_PAGE
-
-PROMPT_TAG = "mlflow.prompt.is_prompt"
-NOT_PROMPT_FILTER = f"tag.`{PROMPT_TAG}` != 'true'"
 
 R = TypeVar("R")
 
