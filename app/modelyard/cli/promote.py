@@ -57,6 +57,12 @@ def promote(
     from modelyard.core.promote import Snapshot, Target, nothing_to_do, plan_lines
     from modelyard.core.promote import promote as do_promote
 
+    if alias:
+        from modelyard.core.aliases import alias_problem
+
+        problem = alias_problem(alias)
+        if problem:
+            _fail(problem)
     chosen = [o for o in (stage, alias, remove_alias) if o]
     if len(chosen) != 1:
         _fail("give exactly one of --stage, --alias, --remove-alias")

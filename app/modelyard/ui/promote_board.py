@@ -18,10 +18,12 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from modelyard.core.aliases import RULE, alias_problem
 from modelyard.core.board import metric_choices
 from modelyard.core.domain import Access, Stage, TransitionRequest, VersionSummary, version_sort_key
 from modelyard.core.promote import Target
@@ -517,9 +520,8 @@ class PromoteBoard(QWidget):
             self.requestAction.emit(request, action)
 
     def _ask_alias_name(self) -> str | None:
-        name, ok = QInputDialog.getText(self, "New alias", "Alias name (e.g. champion):")
-        name = name.strip().lstrip("@")
-        return name if ok and name else None
+        dialog = AliasNameDialog(self)
+        return dialog.name() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def menu_for(self, version: str) -> QMenu:
         """ "Promote to ▸" (or "Request transition to ▸"), "Set alias ▸", "Remove alias ▸",
@@ -575,3 +577,47 @@ class PromoteBoard(QWidget):
                     )
         menu.setEnabled(self.editable and not self.busy)
         return menu
+
+
+class AliasNameDialog(QDialog):
+    """Asks for a new alias name, checked as it is typed with the registry's own rules; the
+    button that sets it stays off while the name would be refused."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New alias")
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("e.g. champion")
+        self.hint = QLabel()
+        self.hint.setObjectName("aliasHint")
+        self.hint.setWordWrap(True)
+        self.hint.setTextFormat(Qt.TextFormat.PlainText)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        assert ok is not None
+        self.ok = ok
+        self.ok.setText("Set alias")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.setMinimumWidth(440)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Alias name:"))
+        layout.addWidget(self.edit)
+        layout.addWidget(self.hint)
+        layout.addWidget(buttons)
+        self.edit.textChanged.connect(self._check)
+        self._check("")
+
+    def name(self) -> str:
+        """The name as typed, without a leading @."""
+        return self.edit.text().strip().lstrip("@")
+
+    def _check(self, _text: str) -> None:
+        name = self.name()
+        problem = alias_problem(name) if name else None
+        self.ok.setEnabled(bool(name) and problem is None)
+        self.hint.setText(problem or f"Allowed: {RULE}.")
+        self.hint.setStyleSheet("color: #b91c1c;" if problem else "color: #475569;")
+        self.hint.setMinimumHeight(self.hint.heightForWidth(max(self.hint.width(), 400)))
