@@ -12,6 +12,7 @@ import click
 
 from modelyard.cli.app import _all_pages, _registry, cli
 from modelyard.cli.output import (
+    OFFLINE_OPTION,
     _echo,
     _echo_exact,
     _event_json,
@@ -21,6 +22,7 @@ from modelyard.cli.output import (
     _print_model,
     _print_models,
     _print_offline_version,
+    _print_version_head,
     _print_versions,
     _reported,
     _when,
@@ -43,11 +45,7 @@ from modelyard.core.state import RegistryState
 @click.argument("profile")
 @click.argument("model", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.option(
-    "--offline",
-    is_flag=True,
-    help="Print the last-seen state (kept from earlier listings) without asking the registry.",
-)
+@OFFLINE_OPTION
 def ls(profile: str, model: str | None, as_json: bool, offline: bool) -> None:
     """List the models of PROFILE, or the versions of MODEL (kept for --offline)."""
     from modelyard.core.snapshot import load_snapshot, save_snapshot
@@ -195,11 +193,7 @@ def changes(profile: str, as_json: bool) -> None:
 @click.argument("model")
 @click.argument("version", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.option(
-    "--offline",
-    is_flag=True,
-    help="Print the last-seen state (kept from earlier listings) without asking the registry.",
-)
+@OFFLINE_OPTION
 def show(profile: str, model: str, version: str | None, as_json: bool, offline: bool) -> None:
     """Show a registered MODEL, or one VERSION of it with its run and signature."""
     from modelyard.core.details import all_versions, load_version_detail
@@ -245,13 +239,7 @@ def show(profile: str, model: str, version: str | None, as_json: bool, offline: 
             _echo_exact(json.dumps(data, indent=2))
             return
         v = detail.version
-        _echo(
-            f"{_p(v.model)} v{_p(v.version)}  [{v.stage.value}]  "
-            + " ".join("@" + _p(a) for a in v.aliases)
-        )
-        _echo(f"URI: {_p(v.uri)}   status: {_p(v.status)}   created: {_when(v.created)}")
-        if v.description:
-            _echo(v.description.strip())
+        _print_version_head(v)
         if detail.run:
             run = detail.run
             _echo(
@@ -278,11 +266,7 @@ def show(profile: str, model: str, version: str | None, as_json: bool, offline: 
 @click.argument("model")
 @click.argument("version", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.option(
-    "--offline",
-    is_flag=True,
-    help="Print the last-seen state (kept from earlier listings) without asking the registry.",
-)
+@OFFLINE_OPTION
 def history(profile: str, model: str, version: str | None, as_json: bool, offline: bool) -> None:
     """Stage and alias history of MODEL (or one VERSION): recorded, server and derived."""
     from modelyard.core.details import all_versions, model_history

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from modelyard.cli.app import _registry, cli
-from modelyard.cli.output import _echo, _echo_exact, _fail, _reported, _table
+from modelyard.cli.output import FORMAT_OPTION, _echo, _echo_exact, _fail, _reported, _table
 
 
 def _emit(text: str, output: str | None, fmt: str) -> None:
@@ -29,13 +29,7 @@ def _emit(text: str, output: str | None, fmt: str) -> None:
 @click.argument("left")
 @click.argument("right")
 @click.option("--only-differences", is_flag=True, help="Leave out models that are the same.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "csv", "json", "md"]),
-    default="text",
-    help="text (a table), csv, json or md (Markdown).",
-)
+@FORMAT_OPTION
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file instead.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the registries differ (like diff).")
 def compare(
@@ -80,13 +74,7 @@ def _version_ref(ref: str) -> tuple[str, str, str]:
 @click.argument("left")
 @click.argument("right")
 @click.option("--only-differences", is_flag=True, help="Leave out fields that are the same.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "csv", "json", "md"]),
-    default="text",
-    help="text (a table), csv, json or md (Markdown).",
-)
+@FORMAT_OPTION
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file instead.")
 def compare_versions_command(
     left: str, right: str, only_differences: bool, fmt: str, output: str | None

@@ -104,13 +104,7 @@ def _print_offline_version(v: VersionSummary, as_json: bool) -> None:
     if as_json:
         _echo_exact(json.dumps(version_record(v), indent=2))
         return
-    _echo(
-        f"{_p(v.model)} v{_p(v.version)}  [{v.stage.value}]  "
-        + " ".join("@" + _p(a) for a in v.aliases)
-    )
-    _echo(f"URI: {_p(v.uri)}   status: {_p(v.status)}   created: {_when(v.created)}")
-    if v.description:
-        _echo(v.description.strip())
+    _print_version_head(v)
     _echo(f"Run: {_p(v.run_id) or '-'}   (offline: run metrics and signature are not kept)")
 
 
@@ -165,3 +159,28 @@ def _event_json(event: StageEvent) -> dict[str, Any]:
 def _print_events(events: tuple[StageEvent, ...]) -> None:
     rows = [[_when(e.when), e.describe(), e.who or "-", e.source.value, e.comment] for e in events]
     _echo(_table(rows, ["WHEN", "WHAT", "WHO", "SOURCE", "COMMENT"]))
+
+
+def _print_version_head(v: VersionSummary) -> None:
+    """A version's first lines: name, stage, aliases, URI, status, created, description."""
+    _echo(
+        f"{_p(v.model)} v{_p(v.version)}  [{v.stage.value}]  "
+        + " ".join("@" + _p(a) for a in v.aliases)
+    )
+    _echo(f"URI: {_p(v.uri)}   status: {_p(v.status)}   created: {_when(v.created)}")
+    if v.description:
+        _echo(v.description.strip())
+
+
+OFFLINE_OPTION = click.option(
+    "--offline",
+    is_flag=True,
+    help="Print the last-seen state (kept from earlier listings) without asking the registry.",
+)
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "json", "md"]),
+    default="text",
+    help="text (a table), csv, json or md (Markdown).",
+)
