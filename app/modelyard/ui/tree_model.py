@@ -21,13 +21,11 @@ an expander; expanding it (``open``, from the view's ``expanded`` signal) fills 
 
 from __future__ import annotations
 
-import enum
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
-from functools import cache
 from operator import attrgetter
 from typing import Any
 
@@ -41,19 +39,41 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from modelyard.core.domain import ModelSummary, Page, Stage, VersionSummary, version_sort_key
+from modelyard.core.domain import Page, VersionSummary
 from modelyard.core.errors import UNREACHABLE, ModelyardError
 from modelyard.core.history import humanize_age
 from modelyard.core.profiles import Profile
-from modelyard.core.quick_list import first_models_page
 from modelyard.core.session import Connections
 from modelyard.core.snapshot import Change, changes_between
 from modelyard.core.state import Changes, RegistryState, StateEvent
-from modelyard.ui import icons
 from modelyard.ui.mime import MIME, version_mime
+from modelyard.ui.tree_node import (
+    COLUMN_COUNT,
+    HEADERS,
+    NODE_ROLE,
+    SEARCH_ROLE,
+    STAGE_COLORS,
+    Column,
+    Node,
+    NodeKind,
+    detach,
+    fill_cells,
+    placeholder_cell,
+    prototypes,
+)
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
+
+__all__ = [  # the tree's vocabulary, as views import it
+    "NODE_ROLE",
+    "SEARCH_ROLE",
+    "STAGE_COLORS",
+    "Column",
+    "Node",
+    "NodeKind",
+    "RegistryTreeModel",
+]
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -63,126 +83,6 @@ VERSION_PAGE = 200
 RETRY_FIRST_S = 5.0  # an unreachable registry is tried again after 5 s, 10 s, 20 s … 5 min
 RETRY_MAX_S = 300.0
 CHUNK = 400  # rows inserted per turn of the event loop (~15 ms): a big page never stalls it
-
-STAGE_COLORS = {
-    Stage.NONE: "#6b7280",
-    Stage.STAGING: "#b45309",
-    Stage.PRODUCTION: "#15803d",
-    Stage.ARCHIVED: "#9ca3af",
-}
-
-
-class Column(enum.IntEnum):
-    """Columns of the tree."""
-
-    NAME = 0
-    STAGE = 1
-    ALIASES = 2
-    INFO = 3
-
-
-HEADERS = {
-    Column.NAME: "Name",
-    Column.STAGE: "Stage",
-    Column.ALIASES: "Aliases",
-    Column.INFO: "Info",
-}
-
-
-class NodeKind(enum.Enum):
-    """What a node stands for."""
-
-    ROOT = "root"
-    PROFILE = "profile"
-    MODEL = "model"
-    VERSION = "version"
-
-
-_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-_DRAG_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsDragEnabled
-NODE_ROLE = Qt.ItemDataRole.UserRole + 1
-KIND_ROLE = Qt.ItemDataRole.UserRole + 2
-COLUMN_COUNT = len(Column)
-PLACEHOLDER_ROLE = Qt.ItemDataRole.UserRole + 4  # the expander's stand-in child
-SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3  # what the filter matches: "name @alias @alias"
-
-
-class Node:
-    """A tree row; ``payload`` is a Profile, or the state's ModelSummary / VersionSummary.
-
-    ``row`` is its row under its parent (-1 while it waits for its chunk); ``children`` mirror
-    its child rows (the placeholder of an unopened node is not a child). No Qt object is kept
-    here: cells are looked up by row when needed (a kept wrapper of a cell the model deleted
-    would be a dangling pointer). ``opened``: the children follow the state
-    (it was expanded); ``all_fetched``: a complete live listing of them arrived (or, offline, the
-    last-seen one is shown).
-    """
-
-    __slots__ = (
-        "all_fetched",
-        "by_key",
-        "children",
-        "error",
-        "fetching",
-        "job",
-        "key",
-        "kind",
-        "news",
-        "offline",
-        "opened",
-        "parent",
-        "payload",
-        "placeholder",
-        "retry_s",
-        "row",
-        "sort_key",
-        "unsubscribe",
-    )
-
-    def __init__(self, kind: NodeKind, payload: Any, parent: Node | None, row: int) -> None:
-        self.kind = kind
-        self.payload = payload
-        self.parent = parent
-        self.row = row
-        self.children: list[Node] = []
-        self.by_key: dict[str, Node] = {}
-        self.all_fetched = kind is NodeKind.VERSION
-        self.opened = False
-        self.fetching = False
-        self.error: str | None = None
-        self.offline: str | None = None  # rows are the last-seen state: why, and how old
-        self.job: Job[Any] | None = None
-        self.retry_s = 0.0
-        self.unsubscribe: Callable[[], None] | None = None
-        self.placeholder = False
-        self.news: tuple[str, ...] = ()  # what changed here since you last looked
-        if kind is NodeKind.MODEL:
-            self.key = payload.name
-            self.sort_key: Any = payload.name
-        elif kind is NodeKind.VERSION:
-            self.key = payload.version
-            number, text = version_sort_key(payload.version)
-            self.sort_key = (-number, text)  # newest first
-        else:
-            self.key = payload.id if payload is not None else ""
-            self.sort_key = row
-
-    @property
-    def profile(self) -> Profile:
-        """The profile this node belongs to."""
-        node: Node | None = self
-        while node is not None and node.kind is not NodeKind.PROFILE:
-            node = node.parent
-        assert node is not None, "root has no profile"
-        payload: Profile = node.payload
-        return payload
-
-    def cancel(self) -> None:
-        """Drop the read in flight (its pages and result are ignored)."""
-        if self.job is not None:
-            self.job.cancel()
-        self.job = None
-        self.fetching = False
 
 
 class RegistryTreeModel(QStandardItemModel):
@@ -233,7 +133,7 @@ class RegistryTreeModel(QStandardItemModel):
         """Show these profiles; their rows are filled from their states when expanded."""
         for node in self._root.children:
             self._close(node)
-            _detach(node)
+            detach(node)
         self.removeRows(0, self.rowCount())
         self._root.children = []
         self._root.by_key = {}
@@ -379,6 +279,8 @@ class RegistryTreeModel(QStandardItemModel):
                 page_token: str | None = None
                 size = MODEL_PAGE
                 if first_connection:  # live first rows before MLflow is even imported
+                    from modelyard.core.quick_list import first_models_page
+
                     quick = first_models_page(profile, connections.secrets, MODEL_PAGE)
                     if quick is not None:
                         token.report(quick)
@@ -562,8 +464,12 @@ class RegistryTreeModel(QStandardItemModel):
         if model_node is None:
             return
         if model_node.opened:
-            keys = Changes(
-                *(tuple(k.split("/")[-1] for k in part) for part in _parts(event.changes))
+            found = event.changes
+            keys = Changes(  # "model/version" keys → version keys of this model's rows
+                *(
+                    tuple(k.split("/")[-1] for k in part)
+                    for part in (found.added, found.changed, found.removed)
+                )
             )
             self._apply(model_node, keys, state.versions.get(event.model, {}))
         self._node_changed(model_node)  # its stage and alias summary come from the versions
@@ -649,17 +555,17 @@ class RegistryTreeModel(QStandardItemModel):
         parent.children[first:first] = nodes
         for row in range(first, len(parent.children)):
             parent.children[row].row = row
-        protos = _prototypes(nodes[0].kind)
+        protos = prototypes(nodes[0].kind)
         rows: list[list[QStandardItem]] = []
         for node in nodes:
             parent.by_key[node.key] = node
             cells = [proto.clone() for proto in protos]
             cells[0].setData(node, NODE_ROLE)
-            self._fill(node, cells)
+            fill_cells(node, cells, self.state(node.profile.id))
             if node.kind is not NodeKind.VERSION:
                 node.placeholder = True
                 cells[0].setColumnCount(COLUMN_COUNT)
-                cells[0].appendRow([_placeholder()])
+                cells[0].appendRow([placeholder_cell()])
             rows.append(cells)
         if parent_item.columnCount() < COLUMN_COUNT:
             parent_item.setColumnCount(COLUMN_COUNT)
@@ -689,7 +595,7 @@ class RegistryTreeModel(QStandardItemModel):
             while rows and rows[0] == first - 1:
                 first = rows.pop(0)
             for child in parent.children[first : last + 1]:
-                _detach(child)
+                detach(child)
                 del parent.by_key[child.key]
             del parent.children[first : last + 1]
             for row in range(first, len(parent.children)):
@@ -715,92 +621,7 @@ class RegistryTreeModel(QStandardItemModel):
         """Write a changed row's cells (text computed once per change, never per paint)."""
         cells = self._cells(node)
         if cells:
-            self._fill(node, cells)
-
-    def _fill(self, node: Node, cells: list[QStandardItem]) -> None:
-        name, stage, aliases, info = cells
-        if node.kind is NodeKind.VERSION:
-            version: VersionSummary = node.payload
-            created = (
-                version.created.astimezone().strftime("%Y-%m-%d %H:%M") if version.created else ""
-            )
-            status = "" if version.status == "READY" else f"{version.status} · "
-            _set(name, f"v{version.version}")
-            _set(stage, version.stage.value)
-            _set(aliases, ", ".join(version.aliases))
-            _set(info, status + created)
-            color = STAGE_COLORS[version.stage]
-            stage.setIcon(icons.dot(color))
-            stage.setForeground(QBrush(QColor(color)))
-            tip = version.source or None
-            search = f"v{version.version} " + " ".join(f"@{a}" for a in version.aliases)
-        elif node.kind is NodeKind.MODEL:
-            model: ModelSummary = node.payload
-            state = self.state(node.profile.id)
-            aliases_of = state.aliases_of(model.name)
-            _set(name, model.name)
-            _set(stage, state.stage_line(model.name))
-            _set(aliases, ", ".join(f"{a}→v{v}" for a, v in sorted(aliases_of.items())))
-            latest = f"latest v{model.latest_versions[0]}" if model.latest_versions else ""
-            _set(info, self._state_text(node) or latest)
-            first_line = model.description.splitlines()[0] if model.description else None
-            tip = node.error or node.offline or first_line
-            if node.news:
-                tip = "Since you last looked:\n" + "\n".join(node.news)
-            font = name.font()
-            if font.bold() != bool(node.news):
-                font.setBold(bool(node.news))
-                name.setFont(font)
-                name.setData(QBrush(QColor("#1d4ed8")) if node.news else None, _FG)
-            search = f"{model.name} " + " ".join(f"@{a}" for a in sorted(aliases_of))
-        else:
-            profile: Profile = node.payload
-            _set(name, profile.name)
-            _set(stage, profile.label or "")
-            _set(info, self._state_text(node) or profile.settings.describe())
-            if name.icon().isNull():
-                name.setIcon(icons.swatch(profile.color or "#475569"))
-                font = QFont()
-                font.setBold(True)
-                name.setFont(font)
-            where = f"{profile.kind}: {profile.settings.describe()}"
-            problem = node.error or node.offline
-            tip = f"{where}\n\n{problem}" if problem else where
-            search = profile.name
-        if node.kind is not NodeKind.VERSION:
-            brush = _problem_brush(node)
-            if brush is not None or info.data(Qt.ItemDataRole.ForegroundRole) is not None:
-                info.setData(brush, Qt.ItemDataRole.ForegroundRole)
-        for item in (name, info):
-            if item.data(Qt.ItemDataRole.ToolTipRole) != tip:
-                item.setData(tip, Qt.ItemDataRole.ToolTipRole)
-        search = search.rstrip().casefold()
-        if name.data(SEARCH_ROLE) != search:
-            name.setData(search, SEARCH_ROLE)
-            name.setData(node.kind.value, KIND_ROLE)
-
-    def _state_text(self, node: Node) -> str:
-        if node.error:
-            return "⚠ " + node.error
-        count = len(node.children)
-        what = "model" if node.kind is NodeKind.PROFILE else "version"
-        counted = f"{count} {what}{'' if count == 1 else 's'}"
-        if node.offline:
-            return f"⚠ {counted}, {node.offline.split(':', 1)[0]} (F5 retries)"
-        if node.fetching:
-            if not count:
-                return "loading…"
-            state = self.state(node.profile.id)
-            if node.kind is NodeKind.PROFILE and not state.live and state.models_read_at:
-                seen = humanize_age(datetime.now(tz=UTC) - state.models_read_at)
-                return f"{counted} as seen {seen} ago · refreshing…"
-            return f"{counted} · loading…"
-        if not node.opened:
-            return ""
-        if node.news:
-            many = len(node.news)
-            return f"{counted} · {many} change{'' if many == 1 else 's'} since you last looked"
-        return counted
+            fill_cells(node, cells, self.state(node.profile.id))
 
     # --- drag -------------------------------------------------------------------------------
     def mimeTypes(self) -> list[str]:
@@ -819,55 +640,3 @@ class RegistryTreeModel(QStandardItemModel):
     def supportedDragActions(self) -> Qt.DropAction:
         """Override: a drag never moves rows here."""
         return Qt.DropAction.CopyAction
-
-
-def _detach(node: Node) -> None:
-    """A node whose rows leave the model: no read for it goes on, its cells are gone."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        current.cancel()
-        current.placeholder = False
-        current.row = -1
-        stack.extend(current.children)
-    node.parent = None
-
-
-_FG = Qt.ItemDataRole.ForegroundRole
-
-
-def _set(item: QStandardItem, text: str) -> None:
-    if item.data(Qt.ItemDataRole.DisplayRole) != text:
-        item.setText(text)
-
-
-@cache
-def _prototypes(kind: NodeKind) -> tuple[QStandardItem, ...]:
-    """Cells of a row of this kind before its text: flags and fixed icons set once, cloned per
-    row (one call instead of several)."""
-    flags = _DRAG_FLAGS if kind is NodeKind.VERSION else _ROW_FLAGS
-    cells = tuple(QStandardItem() for _ in range(COLUMN_COUNT))
-    for cell in cells:
-        cell.setFlags(flags)
-    if kind is not NodeKind.PROFILE:
-        cells[0].setIcon(icons.icon("version" if kind is NodeKind.VERSION else "model"))
-    return cells
-
-
-def _placeholder() -> QStandardItem:
-    item = QStandardItem("loading…")
-    item.setFlags(Qt.ItemFlag.NoItemFlags)
-    item.setData(True, PLACEHOLDER_ROLE)
-    return item
-
-
-def _problem_brush(node: Node) -> QBrush | None:
-    if node.error:
-        return QBrush(QColor("#b91c1c"))
-    if node.offline:
-        return QBrush(QColor("#b45309"))
-    return None
-
-
-def _parts(changes: Changes) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    return changes.added, changes.changed, changes.removed

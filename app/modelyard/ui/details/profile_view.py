@@ -1,0 +1,87 @@
+"""The details of a registry profile: where it points, its state, and what changed since you
+last looked."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from modelyard.core.profiles import Profile
+from modelyard.ui.details.version_view import Header
+from modelyard.ui.details.widgets import Banner, FieldForm
+from modelyard.ui.tree_model import Node
+
+
+class ProfileView(QWidget):
+    """A registry profile: where it points and its state."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.header = Header()
+        self.fields = FieldForm()
+        self.banner = Banner()
+        self.banner.actionClicked.connect(self._dismiss)
+        self.node: Node | None = None
+        body = QVBoxLayout()
+        body.setContentsMargins(16, 8, 16, 8)
+        body.addWidget(self.fields)
+        body.addWidget(self.banner)
+        layout.addWidget(self.header)
+        layout.addLayout(body)
+        layout.addStretch(1)
+
+    newsDismissed = Signal(object)  # the profile Node whose changes were seen
+
+    def _dismiss(self) -> None:
+        if self.node is not None and self.node.news:
+            self.newsDismissed.emit(self.node)
+
+    def show_profile(self, profile: Profile, node: Node) -> None:
+        """Fill from the profile and its tree node."""
+        self.node = node
+        self.header.set(
+            profile.name,
+            f"{profile.kind} registry",
+            profile.label or "",
+            profile.color or "#475569",
+        )
+        if node.error:
+            state = "error"
+        elif node.offline:
+            state = f"{len(node.children)} models, {node.offline.split(':', 1)[0]}"
+        elif node.fetching and node.children:
+            state = f"{len(node.children)} models shown, reading the registry…"
+        elif node.fetching:
+            state = "loading…"
+        elif node.children or node.all_fetched:
+            state = f"{len(node.children)}{'' if node.all_fetched else '+'} models loaded"
+        else:
+            state = "not loaded yet (expand it)"
+        self.fields.set_rows(
+            [
+                ("Kind", profile.kind),
+                ("Location", profile.settings.describe()),
+                ("State", state),
+                ("History recording", "on" if profile.record_history else "off"),
+                ("Profile id", profile.id),
+            ]
+        )
+        if node.error:
+            self.banner.show_message(node.error, "error")
+        elif node.offline:
+            self.banner.show_message(
+                f"{node.offline}\nThe rows are the last-seen state; changes are refused until "
+                "the registry answers again (tried again automatically, or press F5).",
+                "error",
+            )
+        elif node.news:
+            shown = [f"• {line}" for line in node.news[:12]]
+            if len(node.news) > 12:
+                shown.append(f"… and {len(node.news) - 12} more (modelyard changes {profile.name})")
+            self.banner.show_message(
+                "Since you last looked:\n" + "\n".join(shown), "notice", "Dismiss"
+            )
+        else:
+            self.banner.hide()
