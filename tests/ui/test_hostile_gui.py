@@ -37,6 +37,10 @@ def test_hostile_names_and_text_are_shown_as_text(
     header = window.details.version_view.header
     assert header.title.textFormat() == Qt.TextFormat.PlainText
     assert "<b>bold" in header.title.text()  # shown as typed, not rendered bold
+    # the tree's tooltip shows the description's first line as typed, not as an image tag
+    source = window.tree_model.find_version(store.get("hostile").id, NAME, "1").parent()
+    tip = source.data(Qt.ItemDataRole.ToolTipRole)
+    assert "&lt;img src='x'&gt;" in tip and "<img" not in tip
     artifacts = window.details.version_view.artifacts
     artifacts.copy_snippet.click()
     qtbot.waitUntil(lambda: "load_model" in QGuiApplication.clipboard().text(), timeout=30_000)

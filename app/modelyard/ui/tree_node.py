@@ -5,6 +5,7 @@ computed once per change, never per paint."""
 from __future__ import annotations
 
 import enum
+import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -191,9 +192,10 @@ def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> 
         brush = _problem_brush(node)
         if brush is not None or info.data(Qt.ItemDataRole.ForegroundRole) is not None:
             info.setData(brush, Qt.ItemDataRole.ForegroundRole)
+    shown_tip = plain_tooltip(tip) if tip else None
     for item in (name, info):
-        if item.data(Qt.ItemDataRole.ToolTipRole) != tip:
-            item.setData(tip, Qt.ItemDataRole.ToolTipRole)
+        if item.data(Qt.ItemDataRole.ToolTipRole) != shown_tip:
+            item.setData(shown_tip, Qt.ItemDataRole.ToolTipRole)
     search = search.rstrip().casefold()
     if name.data(SEARCH_ROLE) != search:
         name.setData(search, SEARCH_ROLE)
@@ -268,3 +270,9 @@ def _problem_brush(node: Node) -> QBrush | None:
     if node.offline:
         return QBrush(QColor("#b45309"))
     return None
+
+
+def plain_tooltip(text: str) -> str:
+    """Registry text as a tooltip shown as written: Qt renders a tooltip that looks like HTML
+    as rich text, so the text is escaped and its line breaks kept."""
+    return "<p style='white-space:pre-wrap'>" + html.escape(text, quote=False) + "</p>"
