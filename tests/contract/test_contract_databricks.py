@@ -154,3 +154,28 @@ def test_contract_unity_catalog_aliases_only(
             registry.transition_stage(name, v2, Stage.PRODUCTION)
     finally:
         registry.close()
+
+
+def test_contract_workspace_registry_lists_without_the_prompt_filter(
+    contract: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    """Like MLflow's own client, the legacy workspace registry is not sent the prompt filter
+    (the stand-in refuses it, as a real workspace may); prompts are hidden on this side."""
+    name, _version = _model(mlflow_server)
+    prompt = f"prompt-{uuid.uuid4().hex[:8]}"
+    ensure_model(admin_store(mlflow_server), prompt, tags={"mlflow.prompt.is_prompt": "true"})
+    token = contract.issue("ana@example.com")
+    profile = _profile(DatabricksSettings(host=contract.url, auth="pat"), secrets, token)
+    registry = open_registry(profile, secrets)
+    try:
+        names: set[str] = set()
+        token_: str | None = None
+        while True:
+            page = registry.list_models(token_)
+            names |= {m.name for m in page.items}
+            token_ = page.next_page_token
+            if not token_:
+                break
+    finally:
+        registry.close()
+    assert name in names and prompt not in names

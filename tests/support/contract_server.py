@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import requests
 
@@ -53,8 +53,32 @@ AZURE_PREFIX = re.compile(
 LIST_ARTIFACTS = "/api/2.0/mlflow/model-versions/list-artifacts"
 SIGNED_DOWNLOAD = "/api/2.0/mlflow/model-versions/get-signed-download-uri"
 SIGNED_PREFIX = "/signed-storage/"
-MANAGING = {"CAN_MANAGE", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE_STAGING_VERSIONS"}
-REQUESTING = MANAGING | {"CAN_EDIT"}
+# Databricks documentation, "MLflow model ACLs": the abilities each model permission level
+# grants, row by row as the table in the docs words them (written from the docs, not from
+# Modelyard's code).
+READ, EDIT, STAGING_MOVES, PRODUCTION_MOVES = (
+    "View model details, versions, stage transition requests",
+    "Request a model version stage transition; edit descriptions and tags; comment",
+    "Transition a version between None, Archived and Staging; approve or reject such requests",
+    "Transition a version to or from Production; approve or reject such requests",
+)
+MODEL_ACL = {
+    READ: {
+        "CAN_READ",
+        "CAN_EDIT",
+        "CAN_MANAGE_STAGING_VERSIONS",
+        "CAN_MANAGE_PRODUCTION_VERSIONS",
+        "CAN_MANAGE",
+    },
+    EDIT: {
+        "CAN_EDIT",
+        "CAN_MANAGE_STAGING_VERSIONS",
+        "CAN_MANAGE_PRODUCTION_VERSIONS",
+        "CAN_MANAGE",
+    },
+    STAGING_MOVES: {"CAN_MANAGE_STAGING_VERSIONS", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE"},
+    PRODUCTION_MOVES: {"CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE"},
+}
 WRITE_PATHS = (
     "/api/2.0/mlflow/model-versions/transition-stage",
     "/api/2.0/mlflow/model-versions/update",
@@ -66,14 +90,14 @@ WRITE_PATHS = (
 )
 
 
-def may_move(level: str, from_stage: object, to_stage: object) -> bool:
-    """Databricks model permissions: CAN_MANAGE_STAGING_VERSIONS moves versions only between
-    None, Staging and Archived; CAN_MANAGE(_PRODUCTION_VERSIONS) anywhere; others nowhere."""
-    if level in ("CAN_MANAGE", "CAN_MANAGE_PRODUCTION_VERSIONS"):
-        return True
-    if level == "CAN_MANAGE_STAGING_VERSIONS":
-        return {str(from_stage), str(to_stage)} <= {"None", "Staging", "Archived"}
-    return False
+def granted(level: str, ability: str) -> bool:
+    """Whether the documented table gives ``level`` this ability."""
+    return level in MODEL_ACL[ability]
+
+
+def transition_ability(from_stage: object, to_stage: object) -> str:
+    """Which row of the table a transition needs: Production on either side, or not."""
+    return PRODUCTION_MOVES if "Production" in (str(from_stage), str(to_stage)) else STAGING_MOVES
 
 
 @dataclass
@@ -345,6 +369,13 @@ class _Handler(BaseHTTPRequestHandler):
                 method, path.removeprefix("/api/2.0/mlflow/unity-catalog"), query, body
             )
             return
+        if path == "/api/2.0/mlflow/registered-models/search" and "mlflow.prompt" in unquote(query):
+            # The legacy workspace registry has no prompts; like MLflow's client, don't ask.
+            self._send(
+                400,
+                {"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid filter string."},
+            )
+            return
         if path.startswith("/api/2.0/mlflow/registered-models/alias"):
             # The workspace registry has no aliases (a Unity Catalog feature).
             self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": "No such endpoint."})
@@ -353,9 +384,10 @@ class _Handler(BaseHTTPRequestHandler):
             data = json.loads(body) if body else {}
             name, version = str(data.get("name")), str(data.get("version"))
             if path.endswith("/transition-stage"):
-                allowed = may_move(c.level(who), self._stage_of(name, version), data.get("stage"))
-            else:  # descriptions and tags: "Can Edit" and above
-                allowed = c.level(who) in REQUESTING
+                need = transition_ability(self._stage_of(name, version), data.get("stage"))
+                allowed = granted(c.level(who), need)
+            else:  # descriptions and tags
+                allowed = granted(c.level(who), EDIT)
             if not allowed:
                 self._deny(f"User {who} does not have permission to 'Manage' on this model.")
                 return
@@ -479,7 +511,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"requests": items})
             return
         if action == "create" and method == "POST":
-            if level not in REQUESTING:
+            if not granted(level, EDIT):
                 self._deny(f"User {who} does not have permission to 'Edit' on this model.")
                 return
             with c.lock:
@@ -499,7 +531,7 @@ class _Handler(BaseHTTPRequestHandler):
                 k: request[k] for k in ("creation_timestamp", "to_stage", "user_id", "comment")
             }
             actions = ["CANCEL_TRANSITION_REQUEST"]
-            if level in MANAGING:
+            if granted(level, transition_ability(request["from_stage"], stage)):
                 actions += ["APPROVE_TRANSITION_REQUEST", "REJECT_TRANSITION_REQUEST"]
             self._send(200, {"request": {**created, "available_actions": actions}})
             return
@@ -512,7 +544,7 @@ class _Handler(BaseHTTPRequestHandler):
             if creator != who:
                 self._deny(f"User {who} cannot cancel a request made by {creator}.")
                 return
-        elif not may_move(level, self._stage_of(*key), stage):
+        elif not granted(level, transition_ability(self._stage_of(*key), stage)):
             self._deny(f"User {who} does not have permission to approve or reject this request.")
             return
         with c.lock:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import requests
 from mlflow.utils.rest_utils import MlflowHostCreds
 
 from modelyard.core.connectors._artifacts import ArtifactAccess, ModelVersionArtifacts
@@ -38,7 +37,7 @@ from modelyard.core.domain import (
     from_millis,
 )
 from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
-from modelyard.core.http import TIMEOUT, make_session
+from modelyard.core.http import make_session
 from modelyard.core.profiles import (
     DatabricksSettings,
     DatabricksUCSettings,
@@ -81,7 +80,9 @@ class DatabricksAuth:
         from databricks.sdk.config import Config
 
         s = self._settings
-        limits: dict[str, Any] = {"http_timeout_seconds": 15, "retry_timeout_seconds": 30}
+        # The SDK retries refused connections and timeouts until retry_timeout_seconds: a
+        # desktop app says "unreachable" within seconds instead.
+        limits: dict[str, Any] = {"http_timeout_seconds": 15, "retry_timeout_seconds": 8}
         if s.auth == "config-profile":
             extra: dict[str, Any] = {"host": s.host} if s.host else {}
             return Config(profile=s.config_profile, **extra, **limits)
@@ -161,13 +162,16 @@ def _secret_for(profile: Profile, settings: DatabricksSettings, secrets: SecretS
     return value
 
 
-def current_user(session: requests.Session, host: str) -> str | None:
-    """The signed-in user or service principal, from SCIM ``/Me``."""
-    response = session.get(f"{host}/api/2.0/preview/scim/v2/Me", timeout=TIMEOUT)
-    if response.status_code != 200:
+def current_user(client: Any) -> str | None:
+    """The signed-in user or service principal (SCIM ``Me`` through databricks-sdk); None when
+    the workspace does not say (a principal that may not read SCIM)."""
+    from databricks.sdk.errors import NotFound, PermissionDenied
+
+    try:
+        me = client.current_user.me()
+    except (PermissionDenied, NotFound):
         return None
-    data = response.json()
-    return str(data.get("userName") or data.get("displayName") or "") or None
+    return str(me.user_name or me.display_name or "") or None
 
 
 def access_of_level(level: str) -> Access:
@@ -183,88 +187,67 @@ def access_of_level(level: str) -> Access:
     )
 
 
-def workspace_permission(session: requests.Session, host: str, model: str) -> Access:
-    """Our access to ``model`` (Databricks ``permission_level``)."""
-    response = session.get(
-        f"{host}/api/2.0/mlflow/databricks/registered-models/get",
-        params={"name": model},
-        timeout=TIMEOUT,
-    )
-    if response.status_code != 200:
+def workspace_permission(client: Any, model: str) -> Access:
+    """Our access to ``model`` (the ``permission_level`` of databricks-sdk's ``get_model``)."""
+    from databricks.sdk.errors.base import DatabricksError
+
+    try:
+        found = client.model_registry.get_model(model).registered_model_databricks
+    except DatabricksError:
         return Access()
-    level = response.json().get("registered_model_databricks", {}).get("permission_level")
-    return access_of_level(str(level)) if level else Access()
+    level = getattr(found, "permission_level", None) if found else None
+    if level is None:
+        return Access()
+    return access_of_level(str(getattr(level, "value", level)))
 
 
-def _request_from(model: str, version: str, item: dict[str, Any]) -> TransitionRequest:
+def _request_from(model: str, version: str, item: Any) -> TransitionRequest:
+    """A databricks-sdk ``Activity`` (listing) or ``TransitionRequest`` (create) as ours."""
+    actions = getattr(item, "available_actions", None) or ()
     return TransitionRequest(
         model=model,
         version=version,
-        to_stage=Stage.parse(str(item.get("to_stage") or "None")),
-        requester=str(item.get("user_id") or ""),
-        comment=str(item.get("comment") or ""),
-        created=from_millis(item.get("creation_timestamp")),
-        actions=frozenset(str(a) for a in item.get("available_actions") or ()),
+        to_stage=Stage.parse(str(getattr(item, "to_stage", None) or "None")),
+        requester=str(getattr(item, "user_id", None) or ""),
+        comment=str(getattr(item, "comment", None) or ""),
+        created=from_millis(getattr(item, "creation_timestamp", None)),
+        actions=frozenset(str(getattr(a, "value", a)) for a in actions),
     )
 
 
 class WorkspaceRegistry(MlflowStoreRegistry):
-    """The Databricks workspace model registry: stages, no aliases, and transition requests
-    (``/api/2.0/mlflow/transition-requests/…``) for people who may not move versions."""
+    """The Databricks workspace model registry: stages, no aliases, and transition requests for
+    people who may not move versions — through databricks-sdk's ``model_registry`` client (its
+    typed errors, retries and token refresh)."""
 
-    def __init__(self, *, session: requests.Session, host: str, **kwargs: Any) -> None:
+    def __init__(self, *, client: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._session = session
-        self._host = host
+        self._client = client
 
-    def _api(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str] | None = None,
-        body: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        from mlflow.exceptions import RestException
-
+    def _sdk(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
-            response = self._session.request(
-                method, f"{self._host}{path}", params=params, json=body, timeout=TIMEOUT
-            )
+            return call(*args, **kwargs)
         except Exception as exc:
-            raise describe_exception(exc, self._host, self._secrets) from None
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        if response.status_code == 200 and isinstance(payload, dict):
-            return payload
-        if isinstance(payload, dict) and payload.get("error_code"):
-            failure: Exception = RestException(payload)
-        else:
-            failure = RuntimeError(f"status code {response.status_code}: {response.text[:300]}")
-        raise describe_exception(failure, self._host, self._secrets) from None
+            raise describe_exception(exc, self._location, self._secrets) from None
 
     def transition_requests(self, model: str, version: str) -> tuple[TransitionRequest, ...]:
         """Open requests for one version, oldest first."""
-        data = self._api(
-            "GET",
-            "/api/2.0/mlflow/transition-requests/list",
-            params={"name": model, "version": str(version)},
-        )
-        items = [_request_from(model, str(version), r) for r in data.get("requests") or ()]
+        found = self._sdk(self._client.model_registry.list_transition_requests, model, str(version))
+        items = [_request_from(model, str(version), r) for r in found or ()]
         return tuple(sorted(items, key=lambda r: r.created.timestamp() if r.created else 0.0))
 
     def request_transition(
         self, model: str, version: str, stage: Stage, comment: str = ""
     ) -> TransitionRequest:
         """Create a transition request."""
-        data = self._api(
-            "POST",
-            "/api/2.0/mlflow/transition-requests/create",
-            body={"name": model, "version": str(version), "stage": stage.value, "comment": comment},
+        answer = self._sdk(
+            self._client.model_registry.create_transition_request,
+            model,
+            str(version),
+            stage.value,
+            comment=comment,
         )
-        return _request_from(model, str(version), data.get("request") or {})
+        return _request_from(model, str(version), answer.request)
 
     def approve_transition(
         self,
@@ -275,39 +258,37 @@ class WorkspaceRegistry(MlflowStoreRegistry):
         comment: str = "",
     ) -> None:
         """Approve an open request (the service then moves the version)."""
-        self._api(
-            "POST",
-            "/api/2.0/mlflow/transition-requests/approve",
-            body={
-                "name": model,
-                "version": str(version),
-                "stage": stage.value,
-                "archive_existing_versions": archive_existing,
-                "comment": comment,
-            },
+        self._sdk(
+            self._client.model_registry.approve_transition_request,
+            model,
+            str(version),
+            stage.value,
+            archive_existing,
+            comment=comment,
         )
 
     def reject_transition(self, model: str, version: str, stage: Stage, comment: str = "") -> None:
         """Reject an open request."""
-        self._api(
-            "POST",
-            "/api/2.0/mlflow/transition-requests/reject",
-            body={"name": model, "version": str(version), "stage": stage.value, "comment": comment},
+        self._sdk(
+            self._client.model_registry.reject_transition_request,
+            model,
+            str(version),
+            stage.value,
+            comment=comment,
         )
 
     def withdraw_transition(
         self, model: str, version: str, stage: Stage, comment: str = ""
     ) -> None:
         """Delete our own open request."""
-        params = {
-            "name": model,
-            "version": str(version),
-            "stage": stage.value,
-            "creator": self.identity(),
-        }
-        if comment:
-            params["comment"] = comment
-        self._api("DELETE", "/api/2.0/mlflow/transition-requests/delete", params=params)
+        self._sdk(
+            self._client.model_registry.delete_transition_request,
+            model,
+            str(version),
+            stage.value,
+            self.identity(),
+            comment=comment or None,
+        )
 
     def artifact_location(self, model: str, version: str) -> str:
         """The version itself: its files are listed and downloaded through the registry
@@ -380,8 +361,12 @@ def _open(
     def creds() -> MlflowHostCreds:
         return MlflowHostCreds(host=host, token=auth.token())
 
+    from databricks.sdk import WorkspaceClient
+
+    client = WorkspaceClient(config=auth.config())
     try:
-        identity = current_user(session, host)
+        auth.header()  # sign in first: a refused sign-in is explained as one
+        identity = current_user(client)
     except Exception as exc:
         close()
         raise describe_exception(exc, host, auth.secrets) from None
@@ -415,12 +400,11 @@ def _open(
             **common,
         )
     permission: Callable[[str], Access] = lambda model: workspace_permission(  # noqa: E731
-        session, host, model
+        client, model
     )
     common["artifacts"] = ModelVersionArtifacts(host, session, profile.timeouts.transfer)
     return WorkspaceRegistry(
-        session=session,
-        host=host,
+        client=client,
         registry_store=ProfileRegistryStore(creds, transport),
         # The workspace registry has stages and transition requests; aliases are a Unity
         # Catalog feature (its REST API has no alias endpoints).
@@ -428,6 +412,9 @@ def _open(
             stages=True, aliases=False, transition_requests=True, comments=True
         ),
         model_permission=permission,
+        # Like MLflow's own client (prompt/registry_utils.py): the legacy workspace registry
+        # is not sent the prompt filter; prompts are hidden on this side.
+        server_side_prompt_filter=False,
         **common,
     )
 
