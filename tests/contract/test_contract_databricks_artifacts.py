@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from modelyard.core.connectors import open_registry
 from modelyard.core.download import plan_download, run_download
+from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.secrets import SecretStore
 from tests.contract.test_contract_transition_requests import ANA, databricks_profile
 from tests.integration.helpers import UPLOADED, new_version
-from tests.support.contract_server import Contract
+from tests.support.contract_server import LIST_ARTIFACTS, Contract
 from tests.support.servers import MlflowServer
 
 
@@ -44,3 +47,26 @@ def test_contract_workspace_version_files_model_file_and_download(
     assert contract.storage_requests, "files came from the signed storage URLs"
     assert all("Authorization" not in headers for headers in contract.storage_requests)
     assert all(h.get("x-ms-blob-type") == "BlockBlob" for h in contract.storage_requests)
+
+
+def test_contract_a_missing_endpoint_is_not_reported_as_deleted_files(
+    contract: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    version = new_version(mlflow_server, "dbx-noapi", {"data/x.bin": b"x"})
+    registry = open_registry(databricks_profile(contract, secrets, ANA), secrets)
+    try:
+        location = registry.artifact_location("dbx-noapi", version)
+        with pytest.raises(ModelyardError) as missing_file:
+            registry.open_artifact(location, "data/not-there.bin").read()
+        assert missing_file.value.kind is ErrorKind.NOT_FOUND
+        assert "does not exist" in str(missing_file.value)
+
+        contract.not_passed.add(LIST_ARTIFACTS)  # a proxy that does not pass this API on
+        with pytest.raises(ModelyardError) as no_api:
+            registry.list_artifacts(location)
+    finally:
+        registry.close()
+    assert no_api.value.kind is ErrorKind.NO_API
+    message = str(no_api.value)
+    assert f"{contract.url} does not offer the model version file listing" in message
+    assert "deleted" not in message and "404" in message

@@ -116,6 +116,7 @@ class Contract:
     request_count: int = 0
     list_page_size: int = 1000
     storage_requests: list[dict[str, str]] = field(default_factory=list)
+    not_passed: set[str] = field(default_factory=set)  # paths a proxy in front answers 404 for
     signing_key: str = field(default_factory=lambda: secrets.token_hex(16))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -223,6 +224,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.contract.seen.append(
             {"method": method, "path": path, "authorization": self.headers.get("Authorization", "")}
         )
+        if path in self.contract.not_passed:
+            self._send(404, b"<html><body><h1>404 Not Found</h1>nginx</body></html>", "text/html")
+            return
         if self._discovery(method, path, body):
             return
         if path.startswith(SIGNED_PREFIX):

@@ -166,7 +166,7 @@ class ArtifactAccess:
         root = self._proxied_root(location)
         full = "/".join(p for p in (root, path) if p)
         response = session.get(f"{host}{PROXY_API}", params={"path": full}, timeout=self.timeout)
-        _check(response)
+        check_api(response, "proxied artifact listing")
         out = []
         for item in _json(response).get("files", []):
             name = safe_relative(str(item.get("path", "")))
@@ -258,6 +258,32 @@ def _check(response: requests.Response) -> None:
         )
 
 
+NOT_FOUND_CODES = frozenset({"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND", "FILE_NOT_FOUND"})
+
+
+def check_api(response: requests.Response, offering: str) -> None:
+    """Like ``_check`` for a registry API call: a 404 that names a missing resource in the
+    service's JSON error is FileNotFoundError; a 404 without one (``ENDPOINT_NOT_FOUND``, a
+    proxy's web page, plain text) means the server does not offer this API at all."""
+    if response.status_code == 404:
+        try:
+            code = str(response.json().get("error_code") or "")
+        except (ValueError, AttributeError):
+            code = ""
+        if code in NOT_FOUND_CODES:
+            raise FileNotFoundError(response.url)
+        host = urlsplit(response.url)
+        kind = response.headers.get("Content-Type", "").split(";")[0] or "no content type"
+        answer = f"{code} as JSON" if code else f"a {kind} answer"
+        raise RegistryError(
+            f"{host.scheme}://{host.netloc} does not offer the {offering} "
+            f"({host.path}: 404 with {answer}). The service may not have this API, or a proxy "
+            "in front of it does not pass it on.",
+            ErrorKind.NO_API,
+        )
+    _check(response)
+
+
 def _json(response: requests.Response) -> Any:
     """A listing's JSON, or NotJsonError (a login page answering 200, a proxy)."""
     try:
@@ -327,8 +353,8 @@ class ModelVersionArtifacts(ArtifactAccess):
             response = session.get(
                 f"{host}{LIST_VERSION_ARTIFACTS}", params=params, timeout=self.timeout
             )
-            _check(response)
-            data = response.json()
+            check_api(response, "model version file listing")
+            data = _json(response)
             files = list(data.get("files") or [])
             if len(files) == 1 and files[0].get("path") == path and not files[0].get("is_dir"):
                 return [ArtifactEntry(path, False, files[0].get("file_size"))]  # path is a file
@@ -359,8 +385,8 @@ class ModelVersionArtifacts(ArtifactAccess):
             params={"name": version[0], "version": version[1], "path": path},
             timeout=self.timeout,
         )
-        _check(response)
-        data = response.json()
+        check_api(response, "pre-signed download addresses")
+        data = _json(response)
         signed = str(data.get("signed_uri") or "")
         if not signed:
             raise RegistryError(
