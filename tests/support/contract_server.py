@@ -53,6 +53,8 @@ AZURE_PREFIX = re.compile(
 LIST_ARTIFACTS = "/api/2.0/mlflow/model-versions/list-artifacts"
 SIGNED_DOWNLOAD = "/api/2.0/mlflow/model-versions/get-signed-download-uri"
 SIGNED_PREFIX = "/signed-storage/"
+FILES_DIRECTORIES = "/api/2.0/fs/directories"
+FILES_DOWNLOAD_URL = "/api/2.0/fs/create-download-url"
 # Databricks documentation, "MLflow model ACLs": the abilities each model permission level
 # grants, row by row as the table in the docs words them (written from the docs, not from
 # Modelyard's code).
@@ -116,7 +118,11 @@ class Contract:
     request_count: int = 0
     list_page_size: int = 1000
     storage_requests: list[dict[str, str]] = field(default_factory=list)
-    not_passed: set[str] = field(default_factory=set)  # paths a proxy in front answers 404 for
+    not_passed: set[str] = field(default_factory=set)
+    # Unity Catalog: where version files are kept ("DEFAULT_STORAGE", or the credential kind
+    # of a customer's storage, e.g. "gcp_oauth_token"), and what was asked of the Files API.
+    uc_storage: str = "DEFAULT_STORAGE"
+    files_api: list[str] = field(default_factory=list)  # paths a proxy in front answers 404 for
     signing_key: str = field(default_factory=lambda: secrets.token_hex(16))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -365,6 +371,12 @@ class _Handler(BaseHTTPRequestHandler):
         if path in (LIST_ARTIFACTS, SIGNED_DOWNLOAD) and method == "GET":
             self._model_version_artifacts(path, query)
             return
+        if path.startswith(FILES_DIRECTORIES + "/") and method == "GET":
+            self._files_directory(path.removeprefix(FILES_DIRECTORIES), query)
+            return
+        if path == FILES_DOWNLOAD_URL and method == "POST":
+            self._files_download_url(json.loads(body or b"{}"))
+            return
         if path.startswith("/api/2.0/mlflow/transition-requests/"):
             self._transition_requests(method, path.rsplit("/", 1)[-1], query, body, who)
             return
@@ -455,6 +467,84 @@ class _Handler(BaseHTTPRequestHandler):
         if start + self.contract.list_page_size < len(files):
             out["next_page_token"] = str(start + self.contract.list_page_size)
         self._send(200, out)
+
+    # --- Unity Catalog files: temporary credentials and the Files API ------------------------
+    def _uc_version(self, files_path: str) -> tuple[str, str, str] | None:
+        """``/Models/<catalog>/<schema>/<model>/<version>/<rel>`` → (root, rel, error)."""
+        parts = files_path.strip("/").split("/")
+        if len(parts) < 5 or parts[0] != "Models":
+            self._send(404, {"error_code": "NOT_FOUND", "message": f"{files_path} not found"})
+            return None
+        root = self._version_root(".".join(parts[1:4]), parts[4])
+        if root is None:
+            return None
+        return root, "/".join(parts[5:]), "/" + "/".join(parts[:5])
+
+    def _files_directory(self, files_path: str, query: str) -> None:
+        """Files API ``GET /api/2.0/fs/directories{path}``: ``contents`` of DirectoryEntry
+        (absolute ``path``, ``is_directory``, ``file_size``, ``name``), paged; 404 NOT_FOUND
+        when the directory does not exist."""
+        self.contract.files_api.append(f"list {files_path}")
+        found = self._uc_version(unquote(files_path))
+        if found is None:
+            return
+        root, rel, prefix = found
+        listed = self._backend_list(f"{root}/{rel}" if rel else root) or []
+        if not listed:
+            self._send(404, {"error_code": "NOT_FOUND", "message": "The directory does not exist."})
+            return
+        base = f"{prefix}/{rel}" if rel else prefix
+        entries = [
+            {
+                "path": f"{base}/{f['path'].rsplit('/', 1)[-1]}",
+                "name": f["path"].rsplit("/", 1)[-1],
+                "is_directory": bool(f.get("is_dir")),
+                **({} if f.get("is_dir") else {"file_size": int(f.get("file_size") or 0)}),
+            }
+            for f in listed
+        ]
+        params = {k: v[0] for k, v in parse_qs(query).items()}
+        start = int(params.get("page_token") or 0)
+        out: dict[str, Any] = {"contents": entries[start : start + self.contract.list_page_size]}
+        if start + self.contract.list_page_size < len(entries):
+            out["next_page_token"] = str(start + self.contract.list_page_size)
+        self._send(200, out)
+
+    def _files_download_url(self, data: dict[str, Any]) -> None:
+        """Files API ``POST /api/2.0/fs/create-download-url``: ``{url, headers}``."""
+        self.contract.files_api.append(f"download {data.get('path')}")
+        found = self._uc_version(str(data.get("path") or ""))
+        if found is None:
+            return
+        root, rel, _prefix = found
+        token = self.contract.sign(f"{root}/{rel}")
+        self._send(
+            200,
+            {
+                "url": f"{self.contract.url}{SIGNED_PREFIX}{token}/{root}/{rel}",
+                "headers": [{"name": "x-ms-blob-type", "value": "BlockBlob"}],
+            },
+        )
+
+    def _uc_temporary_credentials(self, data: dict[str, Any]) -> None:
+        """``generate-temporary-credentials``: READ credentials and the storage mode."""
+        if data.get("operation") != "MODEL_VERSION_OPERATION_READ":
+            self._send(400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "operation"})
+            return
+        if self._version_root(str(data.get("name")), str(data.get("version"))) is None:
+            return
+        expires = int(time.time() * 1000) + 15 * 60 * 1000
+        mode = self.contract.uc_storage
+        credentials: dict[str, Any] = {"expiration_time": expires}
+        if mode == "DEFAULT_STORAGE":
+            credentials["storage_mode"] = "DEFAULT_STORAGE"
+        else:
+            credentials["storage_mode"] = "CUSTOMER_HOSTED"
+            credentials[mode] = {
+                "gcp_oauth_token": {"oauth_token": "ya29.stand-in"},
+                "azure_user_delegation_sas": {"sas_token": "sv=2024&sig=stand-in"},
+            }.get(mode, {"access_key_id": "ASIA", "secret_access_key": "x", "session_token": "t"})
+        self._send(200, {"credentials": credentials})
 
     def _signed_storage(self, method: str, path: str) -> None:
         """Like a cloud store's pre-signed URL: the signature is the credential; a bearer token
@@ -674,6 +764,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, out)
             else:
                 self._send(200, {"model_version": shaped[0]})
+            return
+        if rest == "/model-versions/generate-temporary-credentials" and method == "POST":
+            self._uc_temporary_credentials(json.loads(body or b"{}"))
             return
         if rest == "/model-versions/transition-stage":
             self._send(

@@ -266,10 +266,7 @@ def check_api(response: requests.Response, offering: str) -> None:
     service's JSON error is FileNotFoundError; a 404 without one (``ENDPOINT_NOT_FOUND``, a
     proxy's web page, plain text) means the server does not offer this API at all."""
     if response.status_code == 404:
-        try:
-            code = str(response.json().get("error_code") or "")
-        except (ValueError, AttributeError):
-            code = ""
+        code = _error_code(response)
         if code in NOT_FOUND_CODES:
             raise FileNotFoundError(response.url)
         host = urlsplit(response.url)
@@ -400,3 +397,10 @@ class ModelVersionArtifacts(ArtifactAccess):
         return _streamed(
             self._storage.get(signed, headers=headers, stream=True, timeout=self.timeout), path
         )
+
+
+def _error_code(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("error_code") or "")
+    except (ValueError, AttributeError):
+        return ""

@@ -24,6 +24,7 @@ from modelyard.core.connectors._rest import (
     RegistryCalls,
     Transport,
 )
+from modelyard.core.connectors._uc_files import UnityCatalogArtifacts
 from modelyard.core.domain import (
     Access,
     Capabilities,
@@ -334,6 +335,11 @@ class UnityCatalogRegistry(MlflowStoreRegistry):
             detailed = list(pool.map(self._detail, bare))
         return Page(tuple(detailed), page.next_page_token)
 
+    def artifact_location(self, model: str, version: str) -> str:
+        """The version itself: its files are read through Unity Catalog (temporary
+        credentials, the Files API), never from its storage URL with ambient credentials."""
+        return f"models:/{model}/{version}"
+
     def _detail(self, model: ModelSummary) -> ModelSummary:
         try:
             return self.get_model(model.name)
@@ -390,6 +396,7 @@ def _open(
         store._transport = transport
         store.get_host_creds = creds  # this profile's credentials, not the process' ones
         store.get_tracking_host_creds = creds
+        common["artifacts"] = UnityCatalogArtifacts(host, session, profile.timeouts.transfer)
         scope = "".join(f"{p}." for p in (settings.default_catalog, settings.default_schema) if p)
         return UnityCatalogRegistry(
             scope=scope,
