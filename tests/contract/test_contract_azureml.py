@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from modelyard.core.connectors import open_registry
+from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import AzureMLSettings, Profile
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import admin_store, ensure_model
+from tests.integration.helpers import UPLOADED, admin_store, ensure_model, new_version
 from tests.support.contract_server import Contract, contract_server
 from tests.support.servers import MlflowServer
 from tests.support.tls import make_server_cert
@@ -119,3 +121,39 @@ def test_contract_unknown_workspace_is_a_404_in_words(
         registry.list_models()
     registry.close()
     assert failed.value.kind in (ErrorKind.NO_API, ErrorKind.NOT_FOUND)
+
+
+def test_contract_version_files_from_the_run_history_with_sas_urls(
+    azure: Contract, mlflow_server: MlflowServer, secrets: SecretStore, tmp_path: Path
+) -> None:
+    """A job-registered version's files (azureml://experiments/…/runs/…/artifacts/…): listed
+    through the run history, fetched from blob SAS URLs without the Entra token."""
+    name = f"aml-files-{uuid.uuid4().hex[:6]}"
+    weights = os.urandom(120_000)
+    version = new_version(mlflow_server, name, {"data/weights.bin": weights})
+    azure.list_page_size = 3  # the run history pages its listing
+    registry = open_registry(_profile(azure, secrets, "app-secret-value"), secrets)
+    try:
+        location = registry.artifact_location(name, version)
+        assert location.startswith("azureml://experiments/") and location.endswith("/model")
+        names = [e.path for e in registry.list_artifacts(location)]
+        assert "MLmodel" in names and "data" in names
+        assert [e.path for e in registry.list_artifacts(location, "data")] == ["data/weights.bin"]
+        assert registry.list_artifacts(location, "MLmodel")[0].path == "MLmodel"  # a file
+        model_file = registry.read_model_file(name, version)
+        assert "sklearn" in model_file.flavors and model_file.inputs
+
+        run_download(registry, plan_download(registry, name, version), tmp_path / "out")
+        run_id = registry.get_version(name, version).run_id
+        for relative, data in UPLOADED[run_id].items():
+            assert (tmp_path / "out" / relative.removeprefix("model/")).read_bytes() == data
+        assert (tmp_path / "out" / "data" / "weights.bin").read_bytes() == weights
+        with pytest.raises(ModelyardError) as missing:
+            registry.list_artifacts(location, "no-such-folder")
+        assert missing.value.kind is ErrorKind.NOT_FOUND
+    finally:
+        registry.close()
+    assert azure.storage_requests, "files came from the SAS URLs"
+    assert all("Authorization" not in headers for headers in azure.storage_requests)
+    history = [r for r in azure.seen if r["path"].startswith("/history/v1.0/")]
+    assert history and all(r["authorization"].startswith("Bearer ") for r in history)

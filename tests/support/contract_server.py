@@ -46,6 +46,12 @@ import requests
 from tests.support.tls import ServerCert
 
 WORKSPACE_ID = "1234567890123456"
+AZURE_HISTORY = re.compile(
+    r"^/history/v1\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
+    r"/providers/Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)"
+    r"/experiments/(?P<experiment>[^/]+)/runs/(?P<run>[^/]+)/artifacts(?P<rest>/contentinfo)?$"
+)
+SAS_BLOB = "/sas-blob/"
 AZURE_PREFIX = re.compile(
     r"^/mlflow/v2\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
     r"/providers/Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)(?P<rest>/.*)$"
@@ -238,9 +244,16 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith(SIGNED_PREFIX):
             self._signed_storage(method, path)
             return
+        if path.startswith(SAS_BLOB):
+            self._sas_blob(method, path, query)
+            return
         who = self.contract.who(self.headers.get("Authorization"))
         if who is None:
             self._unauthorized()
+            return
+        history = AZURE_HISTORY.match(path)
+        if history:
+            self._azure_history(history, query)
             return
         match = AZURE_PREFIX.match(path)
         if match:
@@ -348,7 +361,102 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
             return
+        if rest == "/api/2.0/mlflow/model-versions/get-download-uri":
+            self._azure_download_uri(query)
+            return
         self._relay(method, rest, query, body)
+
+    def _azure_download_uri(self, query: str) -> None:
+        """A version registered from a job: ``azureml://experiments/<name>/runs/<id>/artifacts
+        /<path>`` (its files live in the run's artifacts)."""
+        status, payload = self._forward(
+            "GET", "/api/2.0/mlflow/model-versions/get-download-uri", query, b""
+        )
+        if status != 200:
+            self._send(status, payload)
+            return
+        where = urlsplit(str(payload.get("artifact_uri"))).path.strip("/")
+        experiment_id, run, _artifacts, rel = where.split("/", 3)
+        _, experiment = self._forward(
+            "GET",
+            "/api/2.0/mlflow/experiments/get",
+            urlencode({"experiment_id": experiment_id}),
+            b"",
+        )
+        name = experiment["experiment"]["name"]
+        self._send(
+            200, {"artifact_uri": f"azureml://experiments/{name}/runs/{run}/artifacts/{rel}"}
+        )
+
+    def _run_root(self, run: str) -> str | None:
+        status, payload = self._forward(
+            "GET", "/api/2.0/mlflow/runs/get", urlencode({"run_id": run}), b""
+        )
+        if status != 200:
+            self._send(404, {"error": {"code": "RunNotFound", "message": f"Run {run} not found"}})
+            return None
+        return urlsplit(payload["run"]["info"]["artifact_uri"]).path.strip("/")
+
+    def _azure_history(self, match: re.Match[str], query: str) -> None:
+        """Run history: ``…/artifacts`` lists a run's files flat (``value``: ``{origin,
+        container, path}``, paged with ``continuationToken``); ``…/artifacts/contentinfo?path=``
+        gives ``contentUri``, a blob SAS URL."""
+        if self.contract.azure_workspace != (match["sub"], match["rg"], match["ws"]):
+            self._send(404, {"error": {"code": "WorkspaceNotFound", "message": "No workspace."}})
+            return
+        run = match["run"]
+        root = self._run_root(run)
+        if root is None:
+            return
+        params = {k: v[0] for k, v in parse_qs(query).items()}
+        container = f"dcid.{run}"
+        if match["rest"]:
+            rel = params.get("path", "").strip("/")
+            sig = self.contract.sign(f"{root}/{rel}")
+            self._send(
+                200,
+                {
+                    "origin": "ExperimentRun",
+                    "container": container,
+                    "path": rel,
+                    "contentUri": f"{self.contract.url}{SAS_BLOB}{root}/{rel}?sv=2021-08-06"
+                    f"&sr=b&sp=r&sig={sig}",
+                },
+            )
+            return
+        files: list[str] = []
+        todo = [""]
+        while todo:
+            folder = todo.pop()
+            for f in self._backend_list(f"{root}/{folder}" if folder else root) or []:
+                full = f"{folder}/{f['path']}" if folder else str(f["path"])
+                (todo if f.get("is_dir") else files).append(full)
+        items = [{"origin": "ExperimentRun", "container": container, "path": p} for p in files]
+        start = int(params.get("continuationToken") or 0)
+        out: dict[str, Any] = {"value": items[start : start + self.contract.list_page_size]}
+        if start + self.contract.list_page_size < len(items):
+            out["continuationToken"] = str(start + self.contract.list_page_size)
+        self._send(200, out)
+
+    def _sas_blob(self, method: str, path: str, query: str) -> None:
+        """Azure Blob Storage with a SAS: the ``sig`` query parameter is the credential; a
+        bearer token alongside is refused."""
+        full = unquote(path.removeprefix(SAS_BLOB))
+        self.contract.storage_requests.append(dict(self.headers))
+        sig = parse_qs(query).get("sig", [""])[0]
+        if self.headers.get("Authorization"):
+            self._send(400, b"<Error>Only one auth mechanism allowed</Error>", "application/xml")
+            return
+        if method != "GET" or sig != self.contract.sign(full):
+            self._send(403, b"<Error>AuthenticationFailed</Error>", "application/xml")
+            return
+        response = requests.get(
+            f"{self.contract.backend}/api/2.0/mlflow-artifacts/artifacts/{full}", timeout=30
+        )
+        if response.status_code != 200:
+            self._send(404, b"<Error>BlobNotFound</Error>", "application/xml")
+            return
+        self._send(200, response.content, "application/octet-stream")
 
     # --- Databricks workspace and Unity Catalog ------------------------------------------------
     def _databricks(self, method: str, path: str, query: str, body: bytes, who: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from mlflow.utils.rest_utils import MlflowHostCreds
 
-from modelyard.core.connectors._artifacts import ArtifactAccess
+from modelyard.core.connectors._azureml_files import AzureMLArtifacts, history_url
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
 from modelyard.core.domain import Capabilities
@@ -150,7 +150,7 @@ def open_azureml(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
         tracking_store=ProfileTrackingStore(creds, transport),
         capabilities=Capabilities(stages=True, aliases=True),
         identity=identity,
-        artifacts=ArtifactAccess(base, session, profile.timeouts.transfer),
+        artifacts=AzureMLArtifacts(history_url(base), session, profile.timeouts.transfer),
         secrets=(client_secret,),
         server_side_prompt_filter=False,
         on_close=close,
