@@ -157,3 +157,46 @@ def test_contract_version_files_from_the_run_history_with_sas_urls(
     assert all("Authorization" not in headers for headers in azure.storage_requests)
     history = [r for r in azure.seen if r["path"].startswith("/history/v1.0/")]
     assert history and all(r["authorization"].startswith("Bearer ") for r in history)
+
+
+def test_contract_a_failed_sign_in_names_the_authority_not_the_workspace(
+    azure: Contract, secrets: SecretStore
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"https://127.0.0.1:{probe.getsockname()[1]}"
+    profile = _profile(azure, secrets, "app-secret-value")
+    settings = profile.settings.model_copy(update={"authority_host": dead})
+    with pytest.raises(ModelyardError) as failed:
+        open_registry(profile.model_copy(update={"settings": settings}), secrets)
+    message = str(failed.value)
+    assert f"sign-in authority {dead}" in message, message
+    assert "ws-prod" in message and not message.startswith("The host name of AzureML")
+    assert not any("/workspaces/" in r["path"] for r in azure.seen)  # the workspace was not asked
+
+
+def test_sovereign_clouds_set_authority_api_host_and_scope() -> None:
+    from modelyard.core.connectors.azureml import sign_in_where
+
+    gov = AzureMLSettings(
+        subscription_id=SUBSCRIPTION,
+        resource_group="rg",
+        workspace="ws",
+        region="usgovvirginia",
+        cloud="usgov",
+    )
+    assert gov.base_url.startswith("https://usgovvirginia.api.ml.azure.us/mlflow/v2.0/")
+    assert gov.authority == "login.microsoftonline.us"
+    assert gov.token_scope == "https://management.usgovcloudapi.net/.default"
+    assert "login.microsoftonline.us" in sign_in_where(gov)
+    pasted = AzureMLSettings.from_tracking_uri(
+        f"azureml://chinaeast2.api.ml.azure.cn/mlflow/v1.0/subscriptions/{SUBSCRIPTION}"
+        "/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws"
+    )
+    assert pasted.cloud == "china" and pasted.api_host is None
+    assert pasted.authority == "login.chinacloudapi.cn"
+    assert AzureMLSettings(
+        subscription_id=SUBSCRIPTION, resource_group="rg", workspace="ws", region="westeurope"
+    ).authority == ("login.microsoftonline.com")

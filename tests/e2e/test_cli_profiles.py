@@ -127,6 +127,58 @@ def test_azureml_from_tracking_uri() -> None:
     assert "ws-prod (rg-ml, westeurope)" in out
 
 
+def test_azureml_in_a_sovereign_cloud() -> None:
+    code, out, err = run(
+        "profiles",
+        "add",
+        "--name",
+        "gov",
+        "--kind",
+        "azureml",
+        "--subscription",
+        "0b4f5f0e-1111-2222-3333-444455556666",
+        "--resource-group",
+        "rg-ml",
+        "--workspace",
+        "ws-gov",
+        "--region",
+        "usgovvirginia",
+        "--cloud",
+        "usgov",
+        "--auth",
+        "azure-cli",
+    )
+    assert code == 0, err
+    assert "ws-gov (rg-ml, usgovvirginia, Azure Government)" in out
+    settings = ProfileStore().get("gov").settings
+    assert settings.base_url.startswith("https://usgovvirginia.api.ml.azure.us/")  # type: ignore[union-attr]
+    assert settings.authority == "login.microsoftonline.us"  # type: ignore[union-attr]
+    code, out, err = run(
+        "profiles",
+        "add",
+        "--name",
+        "private",
+        "--kind",
+        "azureml",
+        "--subscription",
+        "0b4f5f0e-1111-2222-3333-444455556666",
+        "--resource-group",
+        "rg-ml",
+        "--workspace",
+        "ws-p",
+        "--region",
+        "westeurope",
+        "--api-host",
+        "ml.internal.example.com",
+        "--authority-host",
+        "login.example.com",
+    )
+    assert code == 0, err
+    private = ProfileStore().get("private").settings
+    assert private.base_url.startswith("https://ml.internal.example.com/mlflow/")  # type: ignore[union-attr]
+    assert private.authority == "login.example.com"  # type: ignore[union-attr]
+
+
 def test_export_then_import_without_secrets(auth_server: MlflowServer, tmp_path: Path) -> None:
     assert add_admin_profile(auth_server, "shared")[0] == 0
     out_file = tmp_path / "profiles.json"

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from modelyard.core.errors import ErrorKind
 from modelyard.core.profiles import (
+    AzureMLSettings,
     DatabricksSettings,
     MlflowServerSettings,
     Profile,
@@ -401,3 +402,36 @@ def test_the_wizard_never_touches_the_keyring_on_the_gui_thread(
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     assert watching.on_gui_thread == []
     window.workers.shutdown()
+
+
+def test_azureml_clouds_in_the_wizard_and_edit_keeps_the_hosts(
+    make_wizard: Callable[..., ProfileWizard], qtbot: QtBot
+) -> None:
+    sub = "0b4f5f0e-1111-2222-3333-444455556666"
+    wizard = make_wizard()
+    wizard.kind_page.buttons["azureml"].setChecked(True)
+    wizard.next()
+    type_into(
+        wizard,
+        "tracking_uri",
+        f"azureml://usgovvirginia.api.ml.azure.us/mlflow/v1.0/subscriptions/{sub}"
+        "/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws-gov",
+    )
+    assert wizard.fields["cloud"].currentText() == "Azure Government"
+    parsed = wizard.settings("azure-cli")
+    assert isinstance(parsed, AzureMLSettings) and parsed.cloud == "usgov"
+    assert parsed.authority == "login.microsoftonline.us"
+    shot(wizard, "wizard-azureml-cloud.png")
+
+    private = AzureMLSettings(
+        subscription_id=sub,
+        resource_group="rg",
+        workspace="ws",
+        region="chinaeast2",
+        cloud="china",
+        api_host="ml.internal.example.cn",
+        authority_host="login.example.cn",
+        auth="azure-cli",
+    )
+    editing = make_wizard(editing=Profile(name="cn", settings=private))
+    assert editing.settings("azure-cli") == private  # the auth page applies its own choice later

@@ -76,6 +76,15 @@ def _read_secret_stdin(kind: str) -> str:
 @click.option("--workspace", help="azureml: workspace name.")
 @click.option("--region", help="azureml: region, e.g. westeurope.")
 @click.option("--tenant-id", help="azureml: Microsoft Entra tenant id.")
+@click.option(
+    "--cloud",
+    type=click.Choice(["public", "usgov", "china"]),
+    help="azureml: the Azure cloud (sets the sign-in authority and API host; default public).",
+)
+@click.option("--api-host", help="azureml: the workspace API host, e.g. for a private link.")
+@click.option(
+    "--authority-host", help="azureml: the Microsoft Entra sign-in authority host to use instead."
+)
 @click.option("--label", help="An environment label such as dev, staging or prod.")
 @click.option("--color", help="A colour for the tree, e.g. #d9534f.")
 @click.option(
@@ -206,12 +215,24 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
             "tenant_id",
             "client_id",
             "client_secret_stdin",
+            "cloud",
+            "api_host",
+            "authority_host",
         },
     )
     auth_kind = o["auth"] or "default"
     if auth_kind not in AZURE_AUTH_LABELS:
         _fail(f"--auth for AzureML is one of: {', '.join(AZURE_AUTH_LABELS)}")
-    extra = {"auth": auth_kind, "tenant_id": o["tenant_id"], "client_id": o["client_id"]}
+    extra: dict[str, object] = {
+        "auth": auth_kind,
+        "tenant_id": o["tenant_id"],
+        "client_id": o["client_id"],
+        "authority_host": o["authority_host"],
+    }
+    if o["cloud"]:
+        extra["cloud"] = o["cloud"]
+    if o["api_host"]:
+        extra["api_host"] = o["api_host"]
     if o["tracking_uri"]:
         try:
             azure = AzureMLSettings.from_tracking_uri(o["tracking_uri"], **extra)

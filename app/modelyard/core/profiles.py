@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -211,6 +211,39 @@ AZURE_AUTH_LABELS: dict[str, str] = {
     "browser": "Log in with the browser",
     "default": "DefaultAzureCredential (environment, managed identity, CLI …)",
 }
+
+
+class AzureCloud(NamedTuple):
+    """One Azure cloud: its Microsoft Entra sign-in authority, the AzureML API host suffix
+    (``<region>.<suffix>``) and the token scope of its resource manager."""
+
+    label: str
+    authority: str
+    api_suffix: str
+    scope: str
+
+
+AzureCloudName = Literal["public", "usgov", "china"]
+AZURE_CLOUDS: dict[str, AzureCloud] = {
+    "public": AzureCloud(
+        "Azure (public)",
+        "login.microsoftonline.com",
+        "api.azureml.ms",
+        "https://management.azure.com/.default",
+    ),
+    "usgov": AzureCloud(
+        "Azure Government",
+        "login.microsoftonline.us",
+        "api.ml.azure.us",
+        "https://management.usgovcloudapi.net/.default",
+    ),
+    "china": AzureCloud(
+        "Azure China (21Vianet)",
+        "login.chinacloudapi.cn",
+        "api.ml.azure.cn",
+        "https://management.chinacloudapi.cn/.default",
+    ),
+}
 AZURE_API_PATH = (
     "mlflow/v2.0/subscriptions/{subscription}/resourceGroups/{group}"
     "/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
@@ -232,7 +265,8 @@ class AzureMLSettings(_Frozen):
     resource_group: str
     workspace: str
     region: str  # e.g. westeurope; the API host is <region>.api.azureml.ms
-    api_host: str | None = None  # overrides <region>.api.azureml.ms (private link, sovereign)
+    cloud: AzureCloudName = "public"  # sets the default sign-in authority, API host and scope
+    api_host: str | None = None  # overrides <region>.<cloud's API suffix> (e.g. private link)
     auth: AzureAuth = "default"
     tenant_id: str | None = None
     client_id: str | None = None
@@ -275,32 +309,44 @@ class AzureMLSettings(_Frozen):
                 "Microsoft.MachineLearningServices/workspaces/…)"
             )
         host = match["host"]
-        region = host.split(".", 1)[0]
-        api_host = None if host.lower() == f"{region}.api.azureml.ms" else host
-        return cls.model_validate(
-            {
-                "subscription_id": match["sub"],
-                "resource_group": match["rg"],
-                "workspace": match["ws"],
-                "region": region,
-                "api_host": api_host,
-                **extra,
-            }
-        )
+        region, _, suffix = host.lower().partition(".")
+        cloud = next((n for n, c in AZURE_CLOUDS.items() if c.api_suffix == suffix), None)
+        values: dict[str, object] = {
+            "subscription_id": match["sub"],
+            "resource_group": match["rg"],
+            "workspace": match["ws"],
+            "region": region,
+            "api_host": None if cloud else host,
+            **extra,
+        }
+        if cloud:
+            values["cloud"] = cloud
+        return cls.model_validate(values)
 
     @property
     def base_url(self) -> str:
         """The URL MLflow's REST paths (/api/2.0/mlflow/…) are appended to."""
-        host = self.api_host or f"{self.region}.api.azureml.ms"
+        host = self.api_host or f"{self.region}.{AZURE_CLOUDS[self.cloud].api_suffix}"
         scheme = "" if "://" in host else "https://"
         path = AZURE_API_PATH.format(
             subscription=self.subscription_id, group=self.resource_group, workspace=self.workspace
         )
         return f"{scheme}{host}/{path}"
 
+    @property
+    def authority(self) -> str:
+        """The Microsoft Entra sign-in authority host (explicit, or the cloud's)."""
+        return self.authority_host or AZURE_CLOUDS[self.cloud].authority
+
+    @property
+    def token_scope(self) -> str:
+        """The scope tokens for the workspace's API are asked with (the cloud's manager)."""
+        return AZURE_CLOUDS[self.cloud].scope
+
     def describe(self) -> str:
         """Where this profile points, for people."""
-        return f"{self.workspace} ({self.resource_group}, {self.region})"
+        cloud = "" if self.cloud == "public" else f", {AZURE_CLOUDS[self.cloud].label}"
+        return f"{self.workspace} ({self.resource_group}, {self.region}{cloud})"
 
 
 Settings = Annotated[

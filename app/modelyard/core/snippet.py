@@ -146,8 +146,8 @@ def credential_lines(profile: Profile) -> list[str]:
             notes.append("`az login`")
         elif settings.auth == "browser":
             notes.append("a browser login when the code first runs")
-        if settings.authority_host:
-            env.append(("AZURE_AUTHORITY_HOST", shlex.quote(settings.authority_host)))
+        if settings.authority_host or settings.cloud != "public":
+            env.append(("AZURE_AUTHORITY_HOST", shlex.quote(settings.authority)))
     if not env and not notes:
         return []
     lines = ["# Credentials come from the environment, never from this code:"]

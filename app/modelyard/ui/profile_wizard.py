@@ -42,6 +42,7 @@ from modelyard.core.importers import Candidate, discover
 from modelyard.core.profile_service import save_profile
 from modelyard.core.profiles import (
     AZURE_AUTH_LABELS,
+    AZURE_CLOUDS,
     DATABRICKS_AUTH_LABELS,
     KIND_LABELS,
     AnySettings,
@@ -208,6 +209,16 @@ class ConnectionPage(QWizardPage):
         f["resource_group"] = _line("e.g. rg-ml")
         f["workspace"] = _line("e.g. ml-prod")
         f["region"] = _line("e.g. westeurope")
+        cloud = QComboBox()
+        for name, azure_cloud in AZURE_CLOUDS.items():
+            cloud.addItem(azure_cloud.label, name)
+        cloud.setToolTip(
+            "Sovereign clouds sign in at their own authority (login.microsoftonline.us, "
+            "login.chinacloudapi.cn) and have their own API hosts."
+        )
+        f["cloud"] = cloud
+        f["api_host"] = _line("optional: the workspace API host (private link)")
+        f["authority_host"] = _line("optional: a sign-in authority host to use instead")
         self._form(
             "azureml",
             [
@@ -216,6 +227,9 @@ class ConnectionPage(QWizardPage):
                 ("Resource group", "resource_group"),
                 ("Workspace", "workspace"),
                 ("Region", "region"),
+                ("Cloud", "cloud"),
+                ("API host", "api_host"),
+                ("Sign-in authority", "authority_host"),
             ],
         )
         # local
@@ -239,6 +253,8 @@ class ConnectionPage(QWizardPage):
             form.addRow(label, widget)
             if isinstance(widget, QLineEdit):
                 widget.textChanged.connect(self._changed)
+            elif isinstance(widget, QComboBox):
+                widget.currentIndexChanged.connect(self._changed)
             else:
                 widget.toggled.connect(self._changed)
         self.forms[kind] = page
@@ -256,8 +272,10 @@ class ConnectionPage(QWizardPage):
             ("resource_group", parsed.resource_group),
             ("workspace", parsed.workspace),
             ("region", parsed.region),
+            ("api_host", parsed.api_host or ""),
         ):
             self.w.fields[key].setText(value)
+        self.w.set_cloud(parsed.cloud)
 
     def initializePage(self) -> None:  # overrides QWizardPage.initializePage
         kind = self.w.kind()
@@ -648,6 +666,11 @@ class ProfileWizard(QWizard):
         """The chosen kind (set from the profile when editing)."""
         return self.kind_page.kind()
 
+    def set_cloud(self, cloud: str) -> None:
+        """Select an Azure cloud in the connection form."""
+        combo = self.fields["cloud"]
+        combo.setCurrentIndex(max(0, combo.findData(cloud)))
+
     def _text(self, key: str) -> str:
         widget = self.fields[key]
         if isinstance(widget, QComboBox):
@@ -693,6 +716,9 @@ class ProfileWizard(QWizard):
                 "resource_group": t("resource_group"),
                 "workspace": t("workspace"),
                 "region": t("region"),
+                "cloud": self.fields["cloud"].currentData() or "public",
+                "api_host": t("api_host") or None,
+                "authority_host": t("authority_host") or None,
                 "auth": auth or "default",
                 "tenant_id": t("tenant_id") or None,
                 "client_id": t("client_id") if sp else None,
@@ -809,8 +835,11 @@ class ProfileWizard(QWizard):
                 ("region", s.region),
                 ("tenant_id", s.tenant_id),
                 ("client_id", s.client_id),
+                ("api_host", s.api_host),
+                ("authority_host", s.authority_host),
             ):
                 put[key].setText(value or "")
+            self.set_cloud(s.cloud)
         self.preset_auth = getattr(s, "auth", None)
         self.finish_page.name.setText(profile.name)
         self.finish_page.label.setCurrentText(profile.label or "")

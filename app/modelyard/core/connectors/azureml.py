@@ -35,9 +35,11 @@ def make_credential(settings: AzureMLSettings, client_secret: str | None) -> Any
     from azure import identity
 
     authority: dict[str, Any] = {}
-    if settings.authority_host:  # sovereign clouds, private tenants: no instance discovery
+    if settings.authority_host:  # an explicit authority (private tenants): no discovery
         authority["authority"] = settings.authority_host
         authority["disable_instance_discovery"] = True
+    elif settings.cloud != "public":  # a sovereign cloud's well-known authority
+        authority["authority"] = settings.authority
     if settings.auth == "service-principal":
         return identity.ClientSecretCredential(
             tenant_id=str(settings.tenant_id),
@@ -51,14 +53,17 @@ def make_credential(settings: AzureMLSettings, client_secret: str | None) -> Any
         return identity.InteractiveBrowserCredential(
             tenant_id=settings.tenant_id or "organizations", **authority
         )
-    return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True)
+    return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **authority)
 
 
 class AzureToken:
     """A cached bearer token, refreshed before expiry; thread-safe."""
 
-    def __init__(self, credential: Any, where: str, secrets: tuple[str | None, ...]) -> None:
+    def __init__(
+        self, credential: Any, where: str, secrets: tuple[str | None, ...], scope: str = SCOPE
+    ) -> None:
         self._credential = credential
+        self._scope = scope
         self._where = where
         self._secrets = secrets
         self._token: str | None = None
@@ -71,13 +76,21 @@ class AzureToken:
         with self._lock:
             if self._token is None or time.time() > self._expires - REFRESH_MARGIN:
                 try:
-                    access = self._credential.get_token(SCOPE)
+                    access = self._credential.get_token(self._scope)
                 except Exception as exc:
                     raise _explain(exc, self._where, self._secrets) from None
                 self._token = str(access.token)
                 self._expires = float(access.expires_on)
                 self.fetches += 1
             return self._token
+
+
+def sign_in_where(settings: AzureMLSettings) -> str:
+    """The sign-in step in words, naming its host (failures there are not the workspace's)."""
+    workspace = f"AzureML workspace {settings.workspace}"
+    if settings.auth == "azure-cli":
+        return f"the Azure CLI sign-in (az) for {workspace}"
+    return f"the sign-in authority {settings.authority} (Microsoft Entra ID, for {workspace})"
 
 
 def _explain(exc: Exception, where: str, secrets: tuple[str | None, ...]) -> RegistryError:
@@ -92,7 +105,7 @@ def _explain(exc: Exception, where: str, secrets: tuple[str | None, ...]) -> Reg
             "(for Azure CLI, run `az login` first).",
             ErrorKind.AUTH,
         )
-    return RegistryError(f"Azure sign-in for {where} failed: {text}", ErrorKind.AUTH)
+    return RegistryError(f"Azure sign-in failed at {where}: {text}", ErrorKind.AUTH)
 
 
 def token_identity(token: str) -> str | None:
@@ -124,12 +137,12 @@ def open_azureml(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
                 f"Profile {profile.name!r} signs in as a service principal, but no client "
                 "secret is stored in the keyring for it. Enter it again in the profile editor."
             )
-    where = f"AzureML workspace {settings.workspace}"
+    sign_in = sign_in_where(settings)
     try:
         credential = make_credential(settings, client_secret)
     except Exception as exc:
-        raise _explain(exc, where, (client_secret,)) from None
-    token = AzureToken(credential, where, (client_secret,))
+        raise _explain(exc, sign_in, (client_secret,)) from None
+    token = AzureToken(credential, sign_in, (client_secret,), settings.token_scope)
     base = settings.base_url
 
     def creds() -> MlflowHostCreds:
