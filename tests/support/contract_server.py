@@ -16,13 +16,21 @@ from open-source MLflow, checks the bearer token on every API call, and forwards
   (paged) and ``model-versions/get-signed-download-uri``, whose URL points at a stand-in for
   cloud storage that checks the signature and the returned headers and refuses a bearer token.
 * Unity Catalog: ``/api/2.0/mlflow/unity-catalog/…`` in UC's shapes (aliases as
-  ``{alias, version}``, tags as lists, search results without tags or aliases, no stages).
+  ``{alias, version}``, tags as lists, search results without tags or aliases, no stages);
+  ``generate-temporary-credentials`` (READ; Databricks default storage, or a customer's cloud
+  credentials) and the Files API (``/api/2.0/fs/directories/Models/…`` listings, paged, and
+  ``/api/2.0/fs/create-download-url`` pre-signed URLs).
 * AzureML: the workspace-scoped prefix ``/mlflow/v2.0/subscriptions/…/workspaces/<ws>``, which
-  rejects MLflow's prompt filter like the service does; a Microsoft Entra ID tenant
+  rejects MLflow's prompt filter like the service does; versions registered from a job located
+  as ``azureml://experiments/<name>/runs/<id>/artifacts/…``; the run history
+  (``/history/v1.0/…/experiments/<e>/runs/<r>/artifacts``, flat and paged with
+  ``continuationToken``; ``…/artifacts/contentinfo?path=`` → a blob SAS ``contentUri`` that
+  refuses a bearer token); a Microsoft Entra ID tenant
   (``/<tenant>/v2.0/.well-known/openid-configuration`` and ``/<tenant>/oauth2/v2.0/token``) for
   service-principal sign-in (HTTPS only, like azure-identity requires).
 
-Tests that use it are named ``test_contract_*``.
+Permission rules are written from the services' documentation (the Databricks model-ACL
+table), never imported or copied from Modelyard. Tests that use it are named ``test_contract_*``.
 """
 
 from __future__ import annotations
