@@ -14,6 +14,7 @@ from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import AzureMLSettings, Profile
 from modelyard.core.secrets import SecretStore
+from modelyard.core.serve import servable
 from tests.integration.helpers import UPLOADED, admin_store, ensure_model, new_version
 from tests.support.contract_server import Contract, contract_server
 from tests.support.servers import MlflowServer
@@ -142,6 +143,7 @@ def test_contract_version_files_from_the_run_history_with_sas_urls(
         assert registry.list_artifacts(location, "MLmodel")[0].path == "MLmodel"  # a file
         model_file = registry.read_model_file(name, version)
         assert "sklearn" in model_file.flavors and model_file.inputs
+        assert servable(model_file)[0]  # "Serve locally" serves these downloaded files
 
         run_download(registry, plan_download(registry, name, version), tmp_path / "out")
         run_id = registry.get_version(name, version).run_id
@@ -200,3 +202,29 @@ def test_sovereign_clouds_set_authority_api_host_and_scope() -> None:
     assert AzureMLSettings(
         subscription_id=SUBSCRIPTION, resource_group="rg", workspace="ws", region="westeurope"
     ).authority == ("login.microsoftonline.com")
+
+
+def test_contract_promote_stage_and_alias_with_history(
+    azure: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    from modelyard.core.domain import EventKind, Stage
+    from modelyard.core.history import version_history
+    from modelyard.core.promote import promote_stage, set_alias
+
+    name = f"aml-promote-{uuid.uuid4().hex[:6]}"
+    version = new_version(mlflow_server, name)
+    registry = open_registry(_profile(azure, secrets, "app-secret-value"), secrets)
+    try:
+        caps = registry.capabilities()
+        assert caps.stages and caps.aliases and not caps.transition_requests
+        moved = promote_stage(registry, name, version, Stage.STAGING)
+        assert moved.as_asked and moved.record_problem is None
+        assert moved.version.stage is Stage.STAGING
+        aliased = set_alias(registry, name, "champion", version)
+        assert aliased.as_asked and aliased.record_problem is None
+        now = registry.get_version(name, version)
+        assert now.stage is Stage.STAGING and now.aliases == ("champion",)
+        kinds = [(e.kind, e.to_value) for e in version_history(now)]
+        assert (EventKind.STAGE, "Staging") in kinds and (EventKind.ALIAS_SET, "champion") in kinds
+    finally:
+        registry.close()

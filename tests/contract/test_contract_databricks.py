@@ -179,3 +179,28 @@ def test_contract_workspace_registry_lists_without_the_prompt_filter(
     finally:
         registry.close()
     assert name in names and prompt not in names
+
+
+def test_contract_unity_catalog_alias_move_is_recorded_in_history(
+    contract: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    from modelyard.core.domain import EventKind
+    from modelyard.core.history import version_history
+    from modelyard.core.promote import set_alias
+
+    name = f"cat{uuid.uuid4().hex[:6]}.ml.hist"
+    ensure_model(admin_store(mlflow_server), name)
+    version = str(create_version(mlflow_server, name).version)
+    token = contract.issue("uc@example.com")
+    registry = open_registry(
+        _profile(DatabricksUCSettings(host=contract.url), secrets, token), secrets
+    )
+    try:
+        result = set_alias(registry, name, "champion", version)
+        assert result.as_asked and result.record_problem is None
+        now = registry.get_version(name, version)
+        assert now.aliases == ("champion",)
+        events = version_history(now)
+        assert any(e.kind is EventKind.ALIAS_SET and e.to_value == "champion" for e in events)
+    finally:
+        registry.close()

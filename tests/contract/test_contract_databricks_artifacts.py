@@ -16,6 +16,7 @@ from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import DatabricksUCSettings, Profile
 from modelyard.core.secrets import SecretStore
+from modelyard.core.serve import servable
 from tests.contract.test_contract_transition_requests import ANA, databricks_profile
 from tests.integration.helpers import UPLOADED, new_version
 from tests.support.contract_server import LIST_ARTIFACTS, Contract
@@ -101,6 +102,7 @@ def test_contract_unity_catalog_version_files_through_the_files_api(
         assert registry.list_artifacts(location, "MLmodel")[0].path == "MLmodel"  # a file
         model_file = registry.read_model_file(name, version)
         assert "sklearn" in model_file.flavors and model_file.inputs
+        assert servable(model_file)[0]  # "Serve locally" serves these downloaded files
 
         run_download(registry, plan_download(registry, name, version), tmp_path / "out")
         run_id = registry.get_version(name, version).run_id

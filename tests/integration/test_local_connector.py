@@ -85,3 +85,35 @@ def test_ensure_demo_reuses_and_reset_rebuilds(tmp_path: Path, store: ProfileSto
     again = ensure_demo(store)
     assert again.id == profile.id and is_seeded(again)
     assert [p.name for p in store.list()] == ["demo"]
+
+
+def test_the_local_registry_snippet_loads_the_model(
+    demo_profile: Profile, secrets: SecretStore, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from modelyard.core.snippet import load_snippet
+
+    registry = open_registry(demo_profile, secrets)
+    try:
+        version = registry.get_version("churn-classifier", "4")
+        code = load_snippet(
+            demo_profile, version, registry.read_model_file("churn-classifier", "4")
+        )
+    finally:
+        registry.close()
+    script = tmp_path / "snippet.py"
+    script.write_text(code + "print('LOADED', type(model).__name__)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "LOADED" in result.stdout
