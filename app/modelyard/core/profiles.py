@@ -415,6 +415,11 @@ class Profile(_Frozen):
         return self.settings.kind
 
     @property
+    def has_stages(self) -> bool:
+        """Whether the registry has stages (Unity Catalog has aliases only)."""
+        return not isinstance(self.settings, DatabricksUCSettings)
+
+    @property
     def timeouts(self) -> Timeouts:
         """This profile's waits for API calls."""
         return Timeouts(self.connect_timeout_s, self.read_timeout_s)

@@ -148,12 +148,13 @@ def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> 
         created = version.created.astimezone().strftime("%Y-%m-%d %H:%M") if version.created else ""
         status = "" if version.status == "READY" else f"{version.status} · "
         _set(name, f"v{version.version}")
-        _set(stage, version.stage.value)
         _set(aliases, ", ".join(version.aliases))
         _set(info, status + created)
-        color = STAGE_COLORS[version.stage]
-        stage.setIcon(icons.dot(color))
-        stage.setForeground(QBrush(QColor(color)))
+        if node.profile.has_stages:
+            _set(stage, version.stage.value)
+            color = STAGE_COLORS[version.stage]
+            stage.setIcon(icons.dot(color))
+            stage.setForeground(QBrush(QColor(color)))
         tip = version.source or None
         search = f"v{version.version} " + " ".join(f"@{a}" for a in version.aliases)
     elif node.kind is NodeKind.MODEL:

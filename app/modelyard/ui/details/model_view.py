@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -176,6 +177,7 @@ class ModelView(QWidget):
             caps.stages,
             aliases_supported=caps.aliases,
         )
+        self.table.setColumnHidden(1, not caps.stages)  # Unity Catalog has no stages
         self.header.set(model.name, "Registered model")
         count = f"{len(self.versions)}" if self.versions else "—"
         self.fields.set_rows(
@@ -196,6 +198,12 @@ class ModelView(QWidget):
             f"<b style='color:{STAGE_COLORS[_stage(stage)]}'>{stage}</b>: {text}"
             for stage, text in stage_summary(self.versions)
         ]
+        if not caps.stages:  # Unity Catalog: aliases say which version is where
+            parts = [
+                f"<b>@{html.escape(a)}</b>: v{html.escape(v)}" for a, v in sorted(aliases.items())
+            ]
+            self.summary.setText(" &nbsp;·&nbsp; ".join(parts) or "No alias set yet")
+            return
         self.summary.setText(" &nbsp;·&nbsp; ".join(parts) or "No version in Staging or Production")
 
     def show_loading(self) -> None:

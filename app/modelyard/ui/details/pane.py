@@ -207,7 +207,7 @@ class DetailsPane(QStackedWidget):
         else:
             if not same:
                 siblings = self._child_versions(node.parent) if node.parent else []
-                self.version_view.show_summary(node.payload, siblings)
+                self.version_view.show_summary(node.payload, siblings, node.profile.has_stages)
             self.setCurrentWidget(self.version_view)
             self.reload()
 

@@ -156,6 +156,7 @@ class VersionView(QWidget):
         self.summary: VersionSummary | None = None
         self.detail: VersionDetail | None = None
         self.siblings: list[VersionSummary] = []
+        self.stages = True
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.header = Header()
@@ -261,7 +262,9 @@ class VersionView(QWidget):
         self.tabs.addTab(history_page, "History")
 
     # --- filling ----------------------------------------------------------------------------
-    def show_summary(self, summary: VersionSummary, siblings: Sequence[VersionSummary]) -> None:
+    def show_summary(
+        self, summary: VersionSummary, siblings: Sequence[VersionSummary], stages: bool = True
+    ) -> None:
         """What the tree already knows, at once; the rest arrives with show_detail()."""
         if self.summary is None or (self.summary.model, self.summary.version) != (
             summary.model,
@@ -271,10 +274,11 @@ class VersionView(QWidget):
         self.summary = summary
         self.detail = None
         self.siblings = [s for s in siblings if s.version != summary.version]
+        self.stages = stages  # a registry without stages (Unity Catalog) shows none
         self.header.set(
             f"{summary.model}  v{summary.version}",
             "Model version" + (f" · @{', @'.join(summary.aliases)}" if summary.aliases else ""),
-            summary.stage.value,
+            summary.stage.value if stages else "",
             STAGE_COLORS[summary.stage],
         )
         self._fill_overview(summary, None)
@@ -289,7 +293,7 @@ class VersionView(QWidget):
 
     def show_detail(self, detail: VersionDetail) -> None:
         """The full detail, fresh from the registry."""
-        self.show_summary(detail.version, self.siblings)
+        self.show_summary(detail.version, self.siblings, self.stages)
         self.detail = detail
         self._fill_overview(detail.version, detail.run)
         self._fill_metrics(detail.run, detail.model_metrics)
@@ -310,7 +314,7 @@ class VersionView(QWidget):
     def _fill_overview(self, v: VersionSummary, run: RunDetail | None) -> None:
         self.fields.set_rows(
             [
-                ("Stage", v.stage.value),
+                *([("Stage", v.stage.value)] if self.stages else []),
                 ("Aliases", ", ".join(v.aliases)),
                 ("Status", v.status),
                 ("Created", when(v.created)),
