@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -182,10 +182,9 @@ class ArtifactAccess:
     @staticmethod
     def _list_repository(location: str, path: str) -> list[ArtifactEntry]:
         repo = _repository(location)
-        return [
-            ArtifactEntry(safe_relative(f.path), bool(f.is_dir), f.file_size)
-            for f in repo.list_artifacts(path or None)
-        ]
+        with _sdk_needed(location):
+            found = repo.list_artifacts(path or None)
+        return [ArtifactEntry(safe_relative(f.path), bool(f.is_dir), f.file_size) for f in found]
 
     # --- reading -----------------------------------------------------------------------------
     def open(self, location: str, path: str) -> ArtifactStream:
@@ -209,7 +208,14 @@ class ArtifactAccess:
 
         repo = _repository(location)
         tmp = tempfile.mkdtemp(prefix="modelyard-")
-        local = Path(repo.download_artifacts(path, dst_path=tmp))
+        try:
+            with _sdk_needed(location):
+                local = Path(repo.download_artifacts(path, dst_path=tmp))
+        except BaseException:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         handle = local.open("rb")
 
         def close() -> None:
@@ -294,16 +300,42 @@ def _json(response: requests.Response) -> Any:
     return data
 
 
+# Storage schemes MLflow reads through a cloud SDK, and the package that provides it.
+STORAGE_SDKS = {
+    "s3": "boto3",
+    "gs": "google-cloud-storage",
+    "wasbs": "azure-storage-blob",
+    "abfss": "azure-storage-file-datalake",
+}
+
+
+@contextmanager
+def _sdk_needed(location: str) -> Iterator[None]:
+    """A storage SDK missing (MLflow imports it on first use) → which one, in words."""
+    try:
+        yield
+    except ImportError as exc:
+        scheme = urlsplit(location).scheme
+        package = STORAGE_SDKS.get(scheme, exc.name or "its SDK")
+        raise RegistryError(
+            f"This version's files are in {scheme}: storage ({location}); reading them needs "
+            f"{package} (pip install {package}), with that storage's own credentials.",
+            ErrorKind.INVALID,
+        ) from None
+
+
 def _repository(location: str) -> Any:
+    scheme = urlsplit(location).scheme
     try:
         from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
-        return get_artifact_repository(location)
-    except Exception as exc:
-        scheme = urlsplit(location).scheme
+        with _sdk_needed(location):
+            return get_artifact_repository(location)
+    except RegistryError:
+        raise
+    except Exception:
         raise RegistryError(
-            f"Cannot read {scheme}: artifacts here ({exc}). Install that storage's SDK "
-            "(e.g. boto3 for s3, azure-storage-blob for wasbs, google-cloud-storage for gs).",
+            f"Modelyard cannot read files kept at {scheme}: locations ({location}).",
             ErrorKind.INVALID,
         ) from None
 
