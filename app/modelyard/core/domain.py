@@ -61,6 +61,7 @@ class Capabilities:
     transition_requests: bool = False
     comments: bool = False
     can_edit: bool | None = None  # None: the registry does not tell
+    copy_target: bool = False  # can take a version copied from another registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +229,7 @@ class EventKind(StrEnum):
     REQUESTED = "requested"  # a stage transition was requested
     REJECTED = "rejected"  # a requested transition was rejected
     CURRENT = "current"  # the stage it is in now, since its last update
+    COPIED = "copied"  # registered here as a copy of another registry's version (from_value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +260,8 @@ class StageEvent:
             return f"v{self.version}: {self.to_value} requested"
         if self.kind is EventKind.REJECTED:
             return f"v{self.version}: request for {self.to_value} rejected"
+        if self.kind is EventKind.COPIED:
+            return f"v{self.version} copied from {self.from_value}"
         return f"v{self.version} is in {self.to_value}"
 
 

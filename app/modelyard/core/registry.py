@@ -6,6 +6,8 @@ never on the GUI thread. Failures raise :class:`modelyard.core.errors.RegistryEr
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from modelyard.core.connectors._artifacts import ArtifactStream
@@ -185,4 +187,64 @@ class Registry(Protocol):
 
     def close(self) -> None:
         """Release connections and files."""
+        ...
+
+
+@runtime_checkable
+class Publishing(Protocol):
+    """A registry that can take a version copied from elsewhere: a run with params and metrics,
+    its files, a model and a version — and can remove them again (a failed copy)."""
+
+    def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
+        """A run for the copy; (run id, artifact URI)."""
+        ...
+
+    def log_run_data(
+        self, run_id: str, params: dict[str, str], metrics: Iterable[tuple[str, MetricPoint]]
+    ) -> None:
+        """Params and metric points, in the store's batches."""
+        ...
+
+    def set_run_tag(self, run_id: str, key: str, value: str) -> None:
+        """Set one run tag."""
+        ...
+
+    def finish_run(self, run_id: str) -> None:
+        """Mark the run finished."""
+        ...
+
+    def delete_run(self, run_id: str) -> None:
+        """Delete a run."""
+        ...
+
+    def upload_file(
+        self, artifact_uri: str, relative: str, source: Path, on_bytes: Callable[[int], None]
+    ) -> None:
+        """Put one file below a run's artifact URI."""
+        ...
+
+    def delete_files(self, artifact_uri: str) -> None:
+        """Remove a run's uploaded files."""
+        ...
+
+    def model_exists(self, name: str) -> bool:
+        """Whether a registered model of that name exists."""
+        ...
+
+    def create_model(self, name: str, description: str, tags: dict[str, str]) -> None:
+        """Create a registered model."""
+        ...
+
+    def create_version(
+        self, model: str, source: str, run_id: str, description: str, tags: dict[str, str]
+    ) -> VersionSummary:
+        """A new version whose files are at ``source``."""
+        ...
+
+    def delete_version(self, model: str, version: str) -> None:
+        """Delete a model version."""
+        ...
+
+    def delete_model(self, model: str) -> None:
+        """Delete a registered model."""
         ...

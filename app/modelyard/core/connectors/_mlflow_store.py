@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from modelyard.core.connectors._artifacts import ArtifactAccess, ArtifactStream
+from modelyard.core.connectors._publish import PublishingStore
 from modelyard.core.domain import (
     NOT_PROMPT_FILTER,
     PROMPT_TAG,
@@ -127,7 +128,7 @@ def version_filter(model: str) -> tuple[str, bool]:
     return f"name LIKE '{pattern}'", False
 
 
-class MlflowStoreRegistry:
+class MlflowStoreRegistry(PublishingStore):
     """Registry implementation shared by the MLflow-based connectors."""
 
     def __init__(

@@ -72,7 +72,7 @@ def open_local(profile: Profile, create: bool = False) -> MlflowStoreRegistry:
         location=str(path),
         registry_store=store,
         tracking_store=tracking,
-        capabilities=Capabilities(stages=True, aliases=True, can_edit=True),
+        capabilities=Capabilities(stages=True, aliases=True, can_edit=True, copy_target=True),
         identity=local_user(),
         artifacts=ArtifactAccess(),
         on_close=close,

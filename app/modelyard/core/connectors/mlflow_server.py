@@ -108,7 +108,7 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         location=settings.url,
         registry_store=ProfileRegistryStore(lambda: creds, transport),
         tracking_store=ProfileTrackingStore(lambda: creds, transport),
-        capabilities=Capabilities(stages=True, aliases=True),
+        capabilities=Capabilities(stages=True, aliases=True, copy_target=True),
         identity=(settings.username if settings.auth == "basic" else None) or local_user(),
         artifacts=ArtifactAccess(settings.url, session, profile.timeouts.transfer),
         model_permission=lambda model: basic_auth_permission(

@@ -29,6 +29,7 @@ KIND_COLOR = {
     EventKind.REQUESTED: "#b45309",
     EventKind.REJECTED: "#b91c1c",
     EventKind.CURRENT: "#64748b",
+    EventKind.COPIED: "#0f766e",
 }
 
 

@@ -1,0 +1,246 @@
+"""The write side a copy needs, over MLflow's own stores: a run with params and metrics, its
+files uploaded with this profile's credentials, a model and a version — and removing them again
+when a copy fails or is cancelled.
+
+Files go where the target's run says: a tracking server's proxied ``mlflow-artifacts:`` API (PUT,
+streamed, this profile's session), a ``file:`` folder (local registries, shared disks), or
+MLflow's repository for the storage (its SDK, that storage's own credentials).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+from modelyard.core.connectors._artifacts import (
+    CHUNK,
+    PROXY_API,
+    ArtifactAccess,
+    _check,
+    _sdk_needed,
+    local_path,
+    safe_relative,
+)
+from modelyard.core.domain import MetricPoint, VersionSummary
+from modelyard.core.errors import ErrorKind, RegistryError
+
+R = TypeVar("R")
+PARAMS_PER_BATCH = 100  # MLflow's log_batch limits
+METRICS_PER_BATCH = 1000
+COPY_EXPERIMENT = "Modelyard copies"
+
+
+class _Reader:
+    """A file for an HTTP body: known length (so it is not chunked) and progress per read."""
+
+    def __init__(self, path: Path, on_bytes: Callable[[int], None]) -> None:
+        self._handle = path.open("rb")
+        self._size = path.stat().st_size
+        self._on_bytes = on_bytes
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size if size and size > 0 else CHUNK)
+        if data:
+            self._on_bytes(len(data))
+        return data
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class PublishingStore:
+    """Mixed into MlflowStoreRegistry: the target side of a copy."""
+
+    _tracking: Any
+    _store: Any
+    _artifacts: ArtifactAccess
+    _identity: str
+    _location: str
+    _secrets: tuple[str, ...]
+
+    def _call(self, what: Callable[[], R]) -> R:  # pragma: no cover - MlflowStoreRegistry's
+        raise NotImplementedError
+
+    # --- a run ---------------------------------------------------------------------------------
+    def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
+        """A run in the "Modelyard copies" experiment; (run id, artifact URI)."""
+        from mlflow.entities import RunTag
+
+        def make() -> tuple[str, str]:
+            found = self._tracking.get_experiment_by_name(COPY_EXPERIMENT)
+            experiment = (
+                found.experiment_id
+                if found is not None
+                else self._tracking.create_experiment(COPY_EXPERIMENT)
+            )
+            import time
+
+            run = self._tracking.create_run(
+                experiment,
+                user_id=self._identity,
+                start_time=int(time.time() * 1000),
+                tags=[RunTag(k, v) for k, v in tags.items()],
+                run_name=run_name,
+            )
+            return str(run.info.run_id), str(run.info.artifact_uri)
+
+        return self._call(make)
+
+    def log_run_data(
+        self, run_id: str, params: dict[str, str], metrics: Iterable[tuple[str, MetricPoint]]
+    ) -> None:
+        """Params and metric points in MLflow's batches."""
+        from mlflow.entities import Metric, Param
+
+        items = [Param(k, v) for k, v in params.items()]
+        for start in range(0, len(items), PARAMS_PER_BATCH):
+            chunk = items[start : start + PARAMS_PER_BATCH]
+            self._call(lambda c=chunk: self._tracking.log_batch(run_id, [], c, []))  # type: ignore[misc]
+        points = [
+            Metric(key, p.value, int(p.timestamp.timestamp() * 1000) if p.timestamp else 0, p.step)
+            for key, p in metrics
+        ]
+        for start in range(0, len(points), METRICS_PER_BATCH):
+            chunk_m = points[start : start + METRICS_PER_BATCH]
+            self._call(lambda c=chunk_m: self._tracking.log_batch(run_id, c, [], []))  # type: ignore[misc]
+
+    def set_run_tag(self, run_id: str, key: str, value: str) -> None:
+        """Set one run tag."""
+        from mlflow.entities import RunTag
+
+        self._call(lambda: self._tracking.set_tag(run_id, RunTag(key, value)))
+
+    def finish_run(self, run_id: str) -> None:
+        """Mark the run finished."""
+        import time
+
+        self._call(
+            lambda: self._tracking.update_run_info(
+                run_id, "FINISHED", int(time.time() * 1000), None
+            )
+        )
+
+    def delete_run(self, run_id: str) -> None:
+        """Delete a run (MLflow keeps it as deleted until garbage-collected)."""
+        self._call(lambda: self._tracking.delete_run(run_id))
+
+    # --- files ---------------------------------------------------------------------------------
+    def upload_file(
+        self, artifact_uri: str, relative: str, source: Path, on_bytes: Callable[[int], None]
+    ) -> None:
+        """Put one file at ``relative`` below the run's ``artifact_uri``."""
+        relative = safe_relative(relative)
+        folder = local_path(artifact_uri)
+        if folder is not None:
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with source.open("rb") as src, target.open("wb") as dst:
+                while chunk := src.read(CHUNK):
+                    dst.write(chunk)
+                    on_bytes(len(chunk))
+            return
+        if urlsplit(artifact_uri).scheme == "mlflow-artifacts":
+            host, session = self._artifacts._require_session()
+            root = urlsplit(artifact_uri).path.strip("/")
+            url = f"{host}{PROXY_API}/" + quote(f"{root}/{relative}")
+            body = _Reader(source, on_bytes)
+            try:
+                response = session.put(url, data=body, timeout=self._artifacts.timeout)
+            except Exception as exc:
+                from modelyard.core.errors import describe_exception
+
+                raise describe_exception(exc, self._location, self._secrets) from None
+            finally:
+                body.close()
+            _check(response)
+            return
+        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+        with _sdk_needed(artifact_uri):
+            repo = get_artifact_repository(artifact_uri)
+            parent = str(Path(relative).parent.as_posix())
+            self._call(lambda: repo.log_artifact(str(source), None if parent == "." else parent))
+        on_bytes(source.stat().st_size)
+
+    def delete_files(self, artifact_uri: str) -> None:
+        """Remove a run's uploaded files (best effort where the store allows it)."""
+        folder = local_path(artifact_uri)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        if urlsplit(artifact_uri).scheme == "mlflow-artifacts":
+            host, session = self._artifacts._require_session()
+            root = urlsplit(artifact_uri).path.strip("/")
+            url = f"{host}{PROXY_API}/" + quote(root)
+            response = self._call(lambda: session.delete(url, timeout=self._artifacts.timeout))
+            self._call(lambda: _check(response))
+
+    # --- model and version ---------------------------------------------------------------------
+    def model_exists(self, name: str) -> bool:
+        """Whether a registered model of that name exists."""
+        from mlflow.exceptions import MlflowException
+
+        from modelyard.core.errors import describe_exception
+
+        try:
+            self._store.get_registered_model(name)
+        except MlflowException as exc:
+            if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return False
+            raise describe_exception(exc, self._location, self._secrets) from None
+        except Exception as exc:
+            raise describe_exception(exc, self._location, self._secrets) from None
+        return True
+
+    def create_model(self, name: str, description: str, tags: dict[str, str]) -> None:
+        """Create a registered model."""
+        from mlflow.entities.model_registry import RegisteredModelTag
+
+        self._call(
+            lambda: self._store.create_registered_model(
+                name, [RegisteredModelTag(k, v) for k, v in tags.items()], description or None
+            )
+        )
+
+    def create_version(
+        self, model: str, source: str, run_id: str, description: str, tags: dict[str, str]
+    ) -> VersionSummary:
+        """A new version of ``model`` whose files are at ``source``."""
+        from mlflow.entities.model_registry import ModelVersionTag
+
+        from modelyard.core.connectors._mlflow_store import version_summary
+
+        created = self._call(
+            lambda: self._store.create_model_version(
+                model,
+                source,
+                run_id,
+                [ModelVersionTag(k, v) for k, v in tags.items()],
+                None,
+                description or None,
+            )
+        )
+        return version_summary(created)
+
+    def delete_version(self, model: str, version: str) -> None:
+        """Delete a model version."""
+        self._call(lambda: self._store.delete_model_version(model, str(version)))
+
+    def delete_model(self, model: str) -> None:
+        """Delete a registered model."""
+        self._call(lambda: self._store.delete_registered_model(model))
+
+
+def refuse_copy_target(kind_words: str) -> RegistryError:
+    """A kind that cannot take copies yet, said before anything starts."""
+    return RegistryError(
+        f"Copying into {kind_words} is not supported yet: Modelyard copies into MLflow "
+        "tracking servers and local registries.",
+        ErrorKind.INVALID,
+    )

@@ -1,0 +1,224 @@
+"""Copy a version between two real MLflow servers: A (no auth) → B (basic auth)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from modelyard.core.connectors import open_registry
+from modelyard.core.copy import (
+    CHECKSUM_TAG,
+    COPIED_FROM,
+    SOURCE_TAG,
+    STATE_TAG,
+    AlreadyCopied,
+    CopyProgress,
+    Endpoint,
+    copy_version,
+    plan_copy,
+)
+from modelyard.core.domain import EventKind
+from modelyard.core.download import plan_download, run_download
+from modelyard.core.errors import Cancelled, ErrorKind, ModelyardError
+from modelyard.core.history import version_history
+from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.registry import Registry
+from modelyard.core.secrets import SecretStore
+from tests.integration.helpers import (
+    UPLOADED,
+    add_server_profile,
+    admin_store,
+    admin_tracking_store,
+    new_version,
+)
+from tests.support.fault_proxy import fault_proxy
+from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
+
+
+@contextmanager
+def opened(profile: Profile, secrets: SecretStore) -> Iterator[Registry]:
+    registry = open_registry(profile, secrets)
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".modelyard")
+    }
+
+
+def _b_models(server: MlflowServer) -> set[str]:
+    return {m.name for m in admin_store(server).search_registered_models(max_results=1000)}
+
+
+def test_copy_to_another_server_is_byte_identical_with_run_and_lineage(
+    mlflow_server: MlflowServer,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+    tmp_path: Path,
+) -> None:
+    name = f"copy-{uuid.uuid4().hex[:6]}"
+    weights = os.urandom(300_000)
+    version = new_version(mlflow_server, name, {"data/weights.bin": weights})
+    admin_store(mlflow_server).update_model_version(name, version, "Trained on May data")
+    dev = add_server_profile(store, secrets, mlflow_server, "dev")
+    prod = add_server_profile(store, secrets, auth_server, "prod", ADMIN_USER, ADMIN_PASSWORD)
+    seen: list[CopyProgress] = []
+    with opened(dev, secrets) as a, opened(prod, secrets) as b:
+        source, target = Endpoint(a, "dev"), Endpoint(b, "prod")
+        plan = plan_copy(source, name, version, target)
+        assert not plan.target_model_exists and plan.earlier is None
+        assert any("300,000" in line or "bytes" in line for line in plan.lines())
+        result = copy_version(source, target, plan, seen.append)
+        copied = result.version
+        assert copied.model == name and copied.version == "1" and result.created_model
+        fresh = b.get_version(name, copied.version)
+        assert fresh.description == "Trained on May data"
+        assert fresh.tags[SOURCE_TAG] == f"{mlflow_server.url}#{name}/{version}"
+        assert fresh.tags[CHECKSUM_TAG] == result.checksum
+        assert result.checksum.startswith("sha256:")
+        assert f"dev ({mlflow_server.url}): {name} v{version}" in fresh.tags[COPIED_FROM]
+        assert not any(k.startswith("modelyard.event.") for k in a.get_version(name, version).tags)
+        events = version_history(fresh)
+        assert any(e.kind is EventKind.COPIED for e in events)
+        # The files: byte-identical to A's.
+        run_download(b, plan_download(b, name, copied.version), tmp_path / "b")
+        run_id = a.get_version(name, version).run_id
+        expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
+        assert _files(tmp_path / "b") == expected
+        # The run: A's params and metric history.
+        run = b.get_run(fresh.run_id)
+        assert run.params == a.get_run(run_id).params
+        assert run.metrics["loss"] == pytest.approx(a.get_run(run_id).metrics["loss"])
+        assert len(b.metric_history(fresh.run_id, "loss")) == 12
+        assert run.tags[STATE_TAG] == "complete"
+        # Re-copying is detected, and nothing new is written.
+        again = plan_copy(source, name, version, target)
+        assert again.earlier is not None and again.earlier.version == copied.version
+        with pytest.raises(AlreadyCopied) as twice:
+            copy_version(source, target, again)
+        assert "already has this version as" in str(twice.value)
+        assert len(b.list_versions(name).items) == 1
+    assert {p.phase for p in seen} == {"read", "write"}
+    assert seen[-1].done_bytes == seen[-1].total_bytes == plan.total_bytes
+
+
+def test_the_same_files_from_elsewhere_are_detected_by_checksum(
+    mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    name = f"same-{uuid.uuid4().hex[:6]}"
+    version = new_version(mlflow_server, name)
+    profile = add_server_profile(store, secrets, mlflow_server, "srv")
+    with opened(profile, secrets) as a:
+        here = Endpoint(a, "srv")
+        first = copy_version(here, here, plan_copy(here, name, version, here, f"{name}-copy"))
+        # A copy of the copy has the same files: the target already holds them.
+        plan = plan_copy(here, f"{name}-copy", first.version.version, here, f"{name}-copy-2")
+        copy_version(here, here, plan)
+        plan = plan_copy(here, f"{name}-copy", first.version.version, here, f"{name}-copy-2")
+        with pytest.raises(AlreadyCopied):
+            copy_version(here, here, plan)
+        plan = plan_copy(here, name, version, here, f"{name}-copy-2")  # other source, same files
+        assert plan.earlier is None
+        with pytest.raises(AlreadyCopied) as same:
+            copy_version(here, here, plan)
+        assert "the same files" in str(same.value)
+
+
+def test_cancel_during_upload_leaves_nothing_registered(
+    mlflow_server: MlflowServer,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    name = f"cancel-{uuid.uuid4().hex[:6]}"
+    version = new_version(mlflow_server, name, {"data/a.bin": os.urandom(200_000)})
+    dev = add_server_profile(store, secrets, mlflow_server, "dev")
+    prod = add_server_profile(store, secrets, auth_server, "prod", ADMIN_USER, ADMIN_PASSWORD)
+    stop = False
+
+    def progress(p: CopyProgress) -> None:
+        nonlocal stop
+        stop = stop or (p.phase == "write" and p.done_bytes > 0)
+
+    with opened(dev, secrets) as a, opened(prod, secrets) as b:
+        source, target = Endpoint(a, "dev"), Endpoint(b, "prod")
+        plan = plan_copy(source, name, version, target)
+        with pytest.raises(Cancelled) as cancelled:
+            copy_version(source, target, plan, progress, lambda: stop)
+    message = str(cancelled.value)
+    assert "No model or version was registered" in message
+    assert "Removed again: the run" in message and "and its files" in message
+    assert name not in _b_models(auth_server)
+    tracking = admin_tracking_store(auth_server)
+    runs = tracking.search_runs(
+        [tracking.get_experiment_by_name("Modelyard copies").experiment_id],
+        f"tags.`{SOURCE_TAG}` = '{mlflow_server.url}#{name}/{version}'",
+        1,  # ACTIVE_ONLY
+    )
+    assert list(runs) == []  # the run was deleted again
+
+
+def test_target_gone_during_upload_leaves_no_version_and_no_model(
+    mlflow_server: MlflowServer,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    name = f"gone-{uuid.uuid4().hex[:6]}"
+    extra = {f"data/part{i}.bin": os.urandom(50_000) for i in range(4)}
+    version = new_version(mlflow_server, name, extra)
+    dev = add_server_profile(store, secrets, mlflow_server, "dev")
+    with fault_proxy(auth_server.url) as proxy:
+        settings = MlflowServerSettings(url=proxy.url, auth="basic", username=ADMIN_USER)
+        prod = store.add(Profile(name="prod", settings=settings))
+        secrets.set(prod.id, "password", ADMIN_PASSWORD)
+
+        def progress(p: CopyProgress) -> None:
+            if p.phase == "write" and p.done_bytes > 0 and proxy.fault == "pass":
+                proxy.set("refuse")  # the server is gone in the middle of the upload
+
+        with opened(dev, secrets) as a, opened(prod, secrets) as b:
+            source, target = Endpoint(a, "dev"), Endpoint(b, "prod")
+            plan = plan_copy(source, name, version, target)
+            with pytest.raises(ModelyardError) as failed:
+                copy_version(source, target, plan, progress)
+        proxy.set("pass")
+    message = str(failed.value)
+    assert failed.value.kind is ErrorKind.REFUSED, message
+    assert "No model or version was registered" in message
+    assert f"{STATE_TAG}=incomplete" in message  # the run with the partial files is marked
+    assert name not in _b_models(auth_server)
+
+
+def test_a_target_that_cannot_take_copies_is_refused_before_anything_starts(
+    mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    from modelyard.core.copy import publishing
+
+    profile = add_server_profile(store, secrets, mlflow_server, "srv")
+    with opened(profile, secrets) as a:
+        assert publishing(a, "srv") is a
+    with pytest.raises(ModelyardError) as refused:
+        publishing(_NoCopies(), "uc")
+    assert "cannot take copies yet" in str(refused.value)
+
+
+class _NoCopies:
+    location = "https://dbc.example.com"
+
+    def capabilities(self) -> object:
+        from modelyard.core.domain import Capabilities
+
+        return Capabilities(stages=False, copy_target=False)
