@@ -4,7 +4,7 @@ Every failure ends with a one-line reason on stderr and a non-zero exit code. Th
 by area (profiles, browse, promote, artifacts, compare) and share one output module.
 """
 
-from modelyard.cli import artifacts, browse, compare, profiles, promote
+from modelyard.cli import artifacts, browse, compare, copy, profiles, promote
 from modelyard.cli.app import cli, main, no_display_reason
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "browse",
     "cli",
     "compare",
+    "copy",
     "main",
     "no_display_reason",
     "profiles",

@@ -23,6 +23,7 @@ from modelyard.core.domain import EventKind, MetricPoint, RunDetail, StageEvent,
 from modelyard.core.download import DownloadPlan, DownloadProgress, plan_download, run_download
 from modelyard.core.errors import Cancelled, ErrorKind, ModelyardError, RegistryError
 from modelyard.core.history import visible_tags
+from modelyard.core.promote import PromotionResult, Target
 from modelyard.core.registry import Publishing, Registry
 
 COPIED_FROM = "modelyard.copied_from"  # in words, shown under Lineage
@@ -427,3 +428,51 @@ def _record(registry: Registry, plan: CopyPlan, version: VersionSummary) -> str 
         f"{plan.source_profile}: {plan.version.model} v{plan.version.version}",
     )
     return record(registry, version.model, [event])
+
+
+@dataclass(frozen=True)
+class Across:
+    """A promotion across registries: the version in the target (copied now, or the identical
+    one already there) and what setting its stage or alias did."""
+
+    version: VersionSummary
+    copied: CopyResult | None  # None: the target had it already (``reused``)
+    promotion: PromotionResult | None
+
+    @property
+    def reused(self) -> bool:
+        """The target already had this version; nothing was copied."""
+        return self.copied is None
+
+
+def promote_across(
+    source: Endpoint,
+    target: Endpoint,
+    plan: CopyPlan,
+    then: Target | None,
+    *,
+    progress: Callable[[CopyProgress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    record_history: bool = True,
+) -> Across:
+    """Copy (or reuse the identical version already in the target), then set the stage or
+    alias ``then`` in the target — "promote to prod" as one action."""
+    from modelyard.core.promote import promote
+
+    copied: CopyResult | None = None
+    try:
+        copied = copy_version(source, target, plan, progress, cancelled)
+        version = copied.version
+    except AlreadyCopied as exc:
+        version = exc.version
+    promotion = None
+    if then is not None:
+        promotion = promote(
+            target.registry,
+            version.model,
+            version.version,
+            then,
+            record_history=record_history,
+        )
+        version = promotion.version
+    return Across(version, copied, promotion)
