@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard import APP_NAME, __version__
+from modelyard.core.copy import Across
 from modelyard.core.demo import ensure_demo
 from modelyard.core.diagnose import Diagnosis, test_connection
 from modelyard.core.domain import VersionSummary
@@ -47,6 +48,7 @@ from modelyard.core.serve import LocalServer, serve_dir, wait_until_serving
 from modelyard.core.session import Connections
 from modelyard.ui import icons
 from modelyard.ui.compare_view import RegistryCompareDialog
+from modelyard.ui.copy_dialog import CopyDialog, Revealer
 from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
 from modelyard.ui.profile_wizard import ProfileWizard
@@ -124,7 +126,10 @@ class MainWindow(QMainWindow):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAnimated(False)
         self.tree.setDragEnabled(True)
-        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        # Versions drag out (onto the board) and onto another registry (a copy there).
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.tree.setDropIndicatorShown(True)
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Interactive)
@@ -170,6 +175,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.connection_label)
         self.tree_model.loadFailed.connect(self._load_failed)
+        self.tree_model.copyRequested.connect(self._copy_requested)
         self.tree_model.loadSucceeded.connect(self._load_succeeded)
         self.tree_model.fetchingChanged.connect(self._update_busy)
         self.tree_model.nodeChanged.connect(self._refresh_profile_details)
@@ -179,6 +185,7 @@ class MainWindow(QMainWindow):
         self.tree_model.rowsInserted.connect(self._rows_arrived)
         self._pending_version: tuple[str, str] | None = None
         self.wizard: ProfileWizard | None = None
+        self.copy_dialog: CopyDialog | None = None
         self.last_diagnosis: Diagnosis | None = None
         self.show_dialogs = True  # tests switch message boxes off
         self.profiles_loaded = False  # the profile file is read on a worker
@@ -274,6 +281,9 @@ class MainWindow(QMainWindow):
 
     def _tree_menu(self, pos: QPoint) -> None:
         node = self._node(self.tree.indexAt(pos))
+        if node is not None and node.kind is NodeKind.VERSION:
+            self._version_menu(node, pos)
+            return
         if node is None or node.kind is not NodeKind.PROFILE:
             return
         menu = QMenu(self)
@@ -295,6 +305,84 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.new_profile_action)
         menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    def _version_menu(self, node: Node, pos: QPoint) -> None:
+        menu = QMenu(self)
+        others = [p for p in self.tree_model.profiles() if p.id != node.profile.id]
+        copy = menu.addMenu("Copy to")
+        copy.setEnabled(bool(others))
+        version: VersionSummary = node.payload
+        for other in others:
+            action = copy.addAction(other.name)
+            action.triggered.connect(
+                lambda _=False, t=other: self.copy_version(
+                    node.profile, version.model, version.version, t
+                )
+            )
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    # --- copies between registries -----------------------------------------------------------
+    def _copy_requested(
+        self, source_id: str, model: str, version: str, target_id: str, target_model: str
+    ) -> None:
+        profiles = {p.id: p for p in self.tree_model.profiles()}
+        if source_id in profiles and target_id in profiles:
+            self.copy_version(
+                profiles[source_id], model, version, profiles[target_id], target_model
+            )
+
+    def copy_version(
+        self,
+        source: Profile,
+        model: str,
+        version: str,
+        target: Profile,
+        target_model: str | None = None,
+    ) -> CopyDialog:
+        """Ask, then copy a version into another registry and show it there."""
+        dialog = CopyDialog(
+            self.connections,
+            self.workers,
+            source=source,
+            model=model,
+            version=version,
+            target=target,
+            parent=self,
+        )
+        if target_model and target_model != model:
+            dialog.name.setText(target_model)
+            dialog.name.editingFinished.emit()
+        dialog.copied.connect(lambda result: self._copied(target, result))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.copy_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _copied(self, target: Profile, result: Across) -> None:
+        """Show the copy in the target's tree: re-read its listing, open the model, select."""
+        v = result.version
+        profile_index = self.tree_model.profile_index(target.id)
+        if not profile_index.isValid():
+            return
+        self.tree_model.refresh(profile_index)
+        self.tree.expand(self.proxy.mapFromSource(profile_index))
+        model_seen: list[bool] = []
+
+        def find() -> QModelIndex:
+            shown = self.tree_model.find_version(target.id, v.model, v.version)
+            if shown.isValid():
+                return self.proxy.mapFromSource(shown)
+            parent = self.tree_model.profile_index(target.id)
+            for row in range(self.tree_model.rowCount(parent)):
+                index = self.tree_model.index(row, 0, parent)
+                if index.data() == v.model and not model_seen:
+                    model_seen.append(True)
+                    self.tree_model.refresh(index)
+                    self.tree.expand(self.proxy.mapFromSource(index))
+            return QModelIndex()
+
+        Revealer(self.tree, find, self)
+        self.statusBar().showMessage(f"{target.name}: {v.model} v{v.version} is there now.", 8000)
 
     # --- profile management --------------------------------------------------------------------
     def selected_profile(self) -> Profile | None:

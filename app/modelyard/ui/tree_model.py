@@ -48,7 +48,7 @@ from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
 from modelyard.core.snapshot import Change, changes_between
 from modelyard.core.state import Changes, RegistryState, StateEvent
-from modelyard.ui.mime import MIME, version_mime
+from modelyard.ui.mime import MIME, read_mime, version_mime
 from modelyard.ui.tree_node import (
     COLUMN_COUNT,
     HEADERS,
@@ -102,6 +102,7 @@ class RegistryTreeModel(QStandardItemModel):
     fetchingChanged = Signal()
     nodeChanged = Signal(object)
     sinceLastLooked = Signal(object)
+    copyRequested = Signal(str, str, str, str, str)  # from profile, model, version → profile, model
 
     def __init__(
         self, connections: Connections, workers: WorkerPool, parent: QObject | None = None
@@ -640,3 +641,45 @@ class RegistryTreeModel(QStandardItemModel):
     def supportedDragActions(self) -> Qt.DropAction:
         """Override: a drag never moves rows here."""
         return Qt.DropAction.CopyAction
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        """Override: a version dropped on another registry (or its model) is copied there."""
+        return Qt.DropAction.CopyAction
+
+    def _drop_target(self, data: QMimeData, parent: AnyIndex) -> tuple[dict[str, str], Node]:
+        payload = read_mime(data) or {}
+        node = self.node(parent)
+        if node.kind not in (NodeKind.PROFILE, NodeKind.MODEL) or not payload.get("model"):
+            return {}, node
+        if node.profile.id == payload.get("profile"):
+            return {}, node  # the same registry: dropping there is not a copy
+        return payload, node
+
+    def canDropMimeData(
+        self,
+        data: QMimeData,
+        action: Qt.DropAction,
+        row: int,
+        column: int,
+        parent: AnyIndex,
+    ) -> bool:
+        """Override: a version from another registry, onto a registry or one of its models."""
+        return bool(self._drop_target(data, parent)[0])
+
+    def dropMimeData(
+        self,
+        data: QMimeData,
+        action: Qt.DropAction,
+        row: int,
+        column: int,
+        parent: AnyIndex,
+    ) -> bool:
+        """Override: ask for the copy (the window confirms it); no row is inserted here."""
+        payload, node = self._drop_target(data, parent)
+        if not payload:
+            return False
+        model = node.payload.name if node.kind is NodeKind.MODEL else payload["model"]
+        self.copyRequested.emit(
+            payload["profile"], payload["model"], payload["version"], node.profile.id, model
+        )
+        return False

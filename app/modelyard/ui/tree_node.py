@@ -57,6 +57,7 @@ class NodeKind(enum.Enum):
 
 ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 DRAG_FLAGS = ROW_FLAGS | Qt.ItemFlag.ItemIsDragEnabled
+DROP_FLAGS = ROW_FLAGS | Qt.ItemFlag.ItemIsDropEnabled  # a version dropped here is copied
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMN_COUNT = len(Column)
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3  # what the filter matches: "name @alias @alias"
@@ -250,7 +251,7 @@ def _set(item: QStandardItem, text: str) -> None:
 def prototypes(kind: NodeKind) -> tuple[QStandardItem, ...]:
     """Cells of a row of this kind before its text: flags and fixed icons set once, cloned per
     row (one call instead of several)."""
-    flags = DRAG_FLAGS if kind is NodeKind.VERSION else ROW_FLAGS
+    flags = DRAG_FLAGS if kind is NodeKind.VERSION else DROP_FLAGS
     cells = tuple(QStandardItem() for _ in range(COLUMN_COUNT))
     for cell in cells:
         cell.setFlags(flags)
