@@ -102,7 +102,7 @@ def test_copy_to_another_server_is_byte_identical_with_run_and_lineage(
         assert run.params == a.get_run(run_id).params
         assert run.metrics["loss"] == pytest.approx(a.get_run(run_id).metrics["loss"])
         assert len(b.metric_history(fresh.run_id, "loss")) == 12
-        assert run.tags[STATE_TAG] == "complete"
+        assert run.tags[STATE_TAG] == "complete" and run.status == "FINISHED"
         # Re-copying is detected, and nothing new is written.
         again = plan_copy(source, name, version, target)
         assert again.earlier is not None and again.earlier.version == copied.version
@@ -222,3 +222,27 @@ class _NoCopies:
         from modelyard.core.domain import Capabilities
 
         return Capabilities(stages=False, copy_target=False)
+
+
+def test_copy_into_and_out_of_a_local_registry(
+    mlflow_server: MlflowServer,
+    demo_profile: Profile,
+    store: ProfileStore,
+    secrets: SecretStore,
+    tmp_path: Path,
+) -> None:
+    name = f"to-local-{uuid.uuid4().hex[:6]}"
+    version = new_version(mlflow_server, name, {"data/x.bin": os.urandom(10_000)})
+    server = add_server_profile(store, secrets, mlflow_server, "srv")
+    with opened(server, secrets) as a, opened(demo_profile, secrets) as local:
+        source, target = Endpoint(a, "srv"), Endpoint(local, "demo")
+        into = copy_version(source, target, plan_copy(source, name, version, target))
+        run_download(local, plan_download(local, name, into.version.version), tmp_path / "l")
+        run_id = a.get_version(name, version).run_id
+        expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
+        assert _files(tmp_path / "l") == expected
+        back = copy_version(
+            target, source, plan_copy(target, "churn-classifier", "4", source, f"{name}-churn")
+        )
+        assert back.created_model
+        assert a.read_model_file(f"{name}-churn", back.version.version).flavors

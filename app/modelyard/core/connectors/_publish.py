@@ -120,9 +120,11 @@ class PublishingStore:
         """Mark the run finished."""
         import time
 
+        from mlflow.entities import RunStatus
+
         self._call(
             lambda: self._tracking.update_run_info(
-                run_id, "FINISHED", int(time.time() * 1000), None
+                run_id, RunStatus.FINISHED, int(time.time() * 1000), None
             )
         )
 

@@ -1,0 +1,114 @@
+"""Contract tests: copy from Unity Catalog and AzureML (the stand-in) into a real MLflow server,
+and a copy into them refused before anything starts."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from modelyard.core.connectors import open_registry
+from modelyard.core.copy import SOURCE_TAG, Endpoint, copy_version, plan_copy
+from modelyard.core.download import plan_download, run_download
+from modelyard.core.errors import ModelyardError
+from modelyard.core.profiles import DatabricksUCSettings, Profile, ProfileStore
+from modelyard.core.secrets import SecretStore
+from tests.contract.test_contract_azureml import _profile as azureml_profile
+from tests.contract.test_contract_azureml import azure  # noqa: F401 - the fixture
+from tests.integration.helpers import UPLOADED, add_server_profile, new_version
+from tests.support.contract_server import Contract
+from tests.support.servers import MlflowServer
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".modelyard")
+    }
+
+
+def test_contract_copy_from_unity_catalog_into_an_mlflow_server_and_not_back(
+    contract: Contract,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+    tmp_path: Path,
+) -> None:
+    name = f"cat{uuid.uuid4().hex[:6]}.ml.churn"
+    weights = os.urandom(40_000)
+    version = new_version(mlflow_server, name, {"data/w.bin": weights})
+    uc = Profile(name="uc", settings=DatabricksUCSettings(host=contract.url))
+    secrets.set(uc.id, "token", contract.issue("ana@example.com"))
+    local = add_server_profile(store, secrets, mlflow_server, "srv")
+    a, b = open_registry(uc, secrets), open_registry(local, secrets)
+    try:
+        source, target = Endpoint(a, "uc"), Endpoint(b, "srv")
+        plan = plan_copy(source, name, version, target, "churn-from-uc")
+        result = copy_version(source, target, plan)
+        assert result.version.model == "churn-from-uc"
+        run_download(b, plan_download(b, "churn-from-uc", result.version.version), tmp_path / "out")
+        run_id = a.get_version(name, version).run_id
+        expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
+        assert _files(tmp_path / "out") == expected
+        tags = b.get_version("churn-from-uc", result.version.version).tags
+        assert tags[SOURCE_TAG] == f"{contract.url}#{name}/{version}"
+        with pytest.raises(ModelyardError) as refused:
+            plan_copy(target, "churn-from-uc", result.version.version, source, f"{name}-back")
+        assert "cannot take copies yet" in str(refused.value)
+    finally:
+        a.close()
+        b.close()
+    assert all("Authorization" not in h for h in contract.storage_requests)
+
+
+def test_contract_copy_from_azureml_into_an_mlflow_server(
+    azure: Contract,  # noqa: F811 - the fixture
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+    tmp_path: Path,
+) -> None:
+    name = f"aml-copy-{uuid.uuid4().hex[:6]}"
+    version = new_version(mlflow_server, name)
+    local = add_server_profile(store, secrets, mlflow_server, "srv")
+    a = open_registry(azureml_profile(azure, secrets, "app-secret-value"), secrets)
+    b = open_registry(local, secrets)
+    try:
+        source, target = Endpoint(a, "aml"), Endpoint(b, "srv")
+        plan = plan_copy(source, name, version, target, f"{name}-central")
+        result = copy_version(source, target, plan)
+        run_download(
+            b, plan_download(b, f"{name}-central", result.version.version), tmp_path / "out"
+        )
+        run_id = a.get_version(name, version).run_id
+        expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
+        assert _files(tmp_path / "out") == expected
+        copied_run = b.get_run(b.get_version(f"{name}-central", result.version.version).run_id)
+        assert copied_run.params == a.get_run(run_id).params
+    finally:
+        a.close()
+        b.close()
+
+
+def test_contract_copy_from_the_databricks_workspace_registry(
+    contract: Contract,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    from tests.contract.test_contract_transition_requests import ANA, databricks_profile
+
+    name = f"dbx-copy-{uuid.uuid4().hex[:6]}"
+    version = new_version(mlflow_server, name)
+    a = open_registry(databricks_profile(contract, secrets, ANA), secrets)
+    b = open_registry(add_server_profile(store, secrets, mlflow_server, "srv"), secrets)
+    try:
+        source, target = Endpoint(a, "dbx"), Endpoint(b, "srv")
+        result = copy_version(source, target, plan_copy(source, name, version, target, f"{name}-2"))
+        assert result.created_model and result.version.version == "1"
+    finally:
+        a.close()
+        b.close()
