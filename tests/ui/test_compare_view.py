@@ -138,3 +138,43 @@ def test_compare_needs_two_profiles(
     assert window.compare_dialog is None
     assert "needs two registry profiles" in window.statusBar().currentMessage()
     window.close()
+
+
+def test_copy_a_model_missing_on_one_side_from_the_comparison(
+    qtbot: QtBot,
+    demo_profile: Profile,
+    prod_profile: Profile,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    prod = open_registry(prod_profile, secrets)
+    try:
+        missing = sorted(m.name for m in prod.list_models().items)[-1]
+        prod.delete_model(missing)  # type: ignore[attr-defined]
+    finally:
+        prod.close()
+    window = open_window(qtbot, store)
+    dialog = window.compare_registries(demo_profile, prod_profile)
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.comparison is not None, timeout=60_000)
+    assert "1 only in demo" in dialog.status.text()
+    item = next(
+        dialog.table.topLevelItem(i)
+        for i in range(dialog.table.topLevelItemCount())
+        if dialog.table.topLevelItem(i).text(0) == missing
+    )
+    dialog.table.setCurrentItem(item)
+    assert dialog.copy_right.isEnabled() and not dialog.copy_left.isEnabled()
+    assert "to prod" in dialog.copy_right.toolTip()
+    dialog.copy_right.click()
+    copy = window.copy_dialog
+    assert copy is not None and copy.target.id == prod_profile.id
+    qtbot.waitUntil(lambda: copy.state == "ready", timeout=60_000)
+    copy.then.setCurrentIndex(copy.then.findData("alias"))
+    copy.alias.setText("champion")
+    copy.go.click()
+    qtbot.waitUntil(lambda: copy.state in ("done", "failed"), timeout=120_000)
+    assert copy.state == "done", copy.status.text()
+    qtbot.waitUntil(lambda: "0 only in demo" in dialog.status.text(), timeout=60_000)
+    copy.close()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)

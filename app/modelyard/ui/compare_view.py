@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from modelyard.core.compare import (
     STATUS_WORDS,
     FieldRow,
+    ModelRow,
     RegistryComparison,
     Status,
     compare_registries,
@@ -107,6 +108,8 @@ class _CompareWindow(QDialog):
         self.export_button.setEnabled(False)
         filters.addWidget(self.only_differences)
         filters.addWidget(self.search, 1)
+        self.actions_row = QHBoxLayout()  # buttons a subclass adds for the selected row
+        filters.addLayout(self.actions_row)
         filters.addWidget(self.export_button)
         layout.addLayout(filters)
         self.table = QTreeWidget()
@@ -207,7 +210,14 @@ class _CompareWindow(QDialog):
 
 
 class RegistryCompareDialog(_CompareWindow):
-    """Two registries, model by model."""
+    """Two registries, model by model; the selected model's latest version can be copied (and
+    promoted) to the other side.
+
+    Signals:
+        copyAsked(source Profile, model, version, target Profile): the window asks for it.
+    """
+
+    copyAsked = Signal(object, str, str, object)
 
     def __init__(
         self,
@@ -253,6 +263,13 @@ class RegistryCompareDialog(_CompareWindow):
         self.version_dialogs: list[VersionCompareDialog] = []
         self.table.itemActivated.connect(self._open_versions)
         self.table.currentItemChanged.connect(self._describe)
+        self.copy_left = QPushButton("◂ Copy to left…")
+        self.copy_right = QPushButton("Copy to right ▸…")
+        for button, direction in ((self.copy_left, "left"), (self.copy_right, "right")):
+            button.setEnabled(False)
+            button.clicked.connect(lambda _=False, d=direction: self.copy_selected(d))
+            self.actions_row.addWidget(button)
+        self.table.currentItemChanged.connect(self._copy_buttons)
 
     def _profile(self, combo: QComboBox) -> Profile | None:
         pid = combo.currentData()
@@ -386,6 +403,39 @@ class RegistryCompareDialog(_CompareWindow):
         self.version_dialogs.append(dialog)
         dialog.show()
         return dialog
+
+    def _selected_row(self) -> ModelRow | None:
+        item = self.table.currentItem()
+        if item is None or self.comparison is None:
+            return None
+        return next((r for r in self.comparison.rows if r.name == item.text(0)), None)
+
+    def _copy_buttons(self, *_: object) -> None:
+        row = self._selected_row()
+        sides = self.compared
+        for button, source, target in (
+            (self.copy_right, row.left if row else None, 1),
+            (self.copy_left, row.right if row else None, 0),
+        ):
+            latest = max(source.latest_versions, key=version_sort_key, default="") if source else ""
+            button.setEnabled(bool(latest) and sides is not None)
+            if latest and sides is not None and row is not None:
+                button.setToolTip(
+                    f"Copy {row.name} v{latest} from {sides[1 - target].name} to "
+                    f"{sides[target].name}, and set its stage or alias there if you like."
+                )
+
+    def copy_selected(self, direction: str) -> None:
+        """Ask to copy the selected model's latest version to the other side."""
+        row, sides = self._selected_row(), self.compared
+        if row is None or sides is None:
+            return
+        source, target = (row.left, sides) if direction == "right" else (row.right, sides[::-1])
+        if source is None:
+            return
+        latest = max(source.latest_versions, key=version_sort_key, default="")
+        if latest:
+            self.copyAsked.emit(target[0], row.name, latest, target[1])
 
     def _exported_text(self, fmt: str) -> str:
         assert self.comparison is not None

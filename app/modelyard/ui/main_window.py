@@ -724,6 +724,16 @@ class MainWindow(QMainWindow):
     def _compare_from_menu(self) -> None:
         self.compare_registries()  # not connected directly: triggered(bool) would pass `checked`
 
+    def _copy_from_comparison(
+        self, source: Profile, model: str, version: str, target: Profile
+    ) -> None:
+        compare = self.compare_dialog
+        dialog = self.copy_version(source, model, version, target)
+        dialog.setParent(compare, dialog.windowFlags())  # over the comparison, not the window
+        if compare is not None:
+            dialog.copied.connect(lambda _result: compare.start())  # compare again: now equal
+        dialog.show()
+
     def compare_registries(
         self, left: Profile | None = None, right: Profile | None = None
     ) -> RegistryCompareDialog | None:
@@ -736,6 +746,7 @@ class MainWindow(QMainWindow):
             )
             return None
         dialog = RegistryCompareDialog(profiles, self.connections, self.workers, self)
+        dialog.copyAsked.connect(self._copy_from_comparison)
         left = left or self.selected_profile()
         if left is not None:
             index = dialog.left.findData(left.id)
