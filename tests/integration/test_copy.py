@@ -196,7 +196,8 @@ def test_target_gone_during_upload_leaves_no_version_and_no_model(
                 copy_version(source, target, plan, progress)
         proxy.set("pass")
     message = str(failed.value)
-    assert failed.value.kind is ErrorKind.REFUSED, message
+    # The upload in flight is dropped, or the next one refused: either way, in words.
+    assert failed.value.kind in (ErrorKind.REFUSED, ErrorKind.NETWORK), message
     assert "No model or version was registered" in message
     assert f"{STATE_TAG}=incomplete" in message  # the run with the partial files is marked
     assert name not in _b_models(auth_server)
@@ -221,7 +222,7 @@ class _NoCopies:
     def capabilities(self) -> object:
         from modelyard.core.domain import Capabilities
 
-        return Capabilities(stages=False, copy_target=False)
+        return Capabilities(stages=False)
 
 
 def test_copy_into_and_out_of_a_local_registry(

@@ -193,13 +193,13 @@ def requests() -> None:
 def requests_list(profile: str, model: str, version: str | None, as_json: bool) -> None:
     """Open requests of MODEL (or of one VERSION)."""
     from modelyard.core.details import all_versions
-    from modelyard.core.transitions import open_requests
+    from modelyard.core.transitions import open_requests, requests_of
 
     with _reported(), _registry(profile) as registry:
         if not registry.capabilities().transition_requests:
             _fail(f"{registry.location} has no transition requests")
         if version:
-            found = {version: registry.transition_requests(model, version)}
+            found = {version: requests_of(registry).transition_requests(model, version)}
         else:
             found = open_requests(registry, model, all_versions(registry, model))
         ordered = sorted(found, key=version_sort_key, reverse=True)

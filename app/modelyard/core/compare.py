@@ -24,7 +24,7 @@ from modelyard.core.domain import (
     version_sort_key,
 )
 from modelyard.core.history import visible_tags
-from modelyard.core.registry import Registry
+from modelyard.core.registry import Reading
 
 
 class Status(StrEnum):
@@ -124,7 +124,7 @@ def compare_models(left: Iterable[ModelSummary], right: Iterable[ModelSummary]) 
 
 
 def all_models(
-    registry: Registry, check: Callable[[], None] = lambda: None, page_size: int = 1000
+    registry: Reading, check: Callable[[], None] = lambda: None, page_size: int = 1000
 ) -> list[ModelSummary]:
     """Every registered model (all pages); ``check`` raises to stop between pages."""
     models: list[ModelSummary] = []
@@ -164,7 +164,7 @@ class RegistryComparison:
 
 
 def compare_registries(
-    left: Registry, right: Registry, check: Callable[[], None] = lambda: None
+    left: Reading, right: Reading, check: Callable[[], None] = lambda: None
 ) -> RegistryComparison:
     """List both registries at the same time, then compare."""
     with ThreadPoolExecutor(max_workers=2) as pool:

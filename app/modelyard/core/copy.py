@@ -146,7 +146,7 @@ class _Made:
 
 def publishing(registry: Registry, profile: str) -> Publishing:
     """The registry as a copy target, or a plain refusal before anything starts."""
-    if not registry.capabilities().copy_target or not isinstance(registry, Publishing):
+    if not isinstance(registry, Publishing):
         raise RegistryError(
             f"{profile} ({registry.location}) cannot take copies yet: Modelyard copies into "
             "MLflow tracking servers and local registries.",

@@ -14,7 +14,7 @@ from modelyard.core.domain import (
 )
 from modelyard.core.errors import ModelyardError
 from modelyard.core.history import sort_events, version_history
-from modelyard.core.registry import Registry
+from modelyard.core.registry import Reading, Registry
 
 
 def load_version_detail(registry: Registry, model: str, version: str) -> VersionDetail:
@@ -81,7 +81,7 @@ def model_history(versions: Iterable[VersionSummary]) -> tuple[StageEvent, ...]:
     return sort_events(events)
 
 
-def all_versions(registry: Registry, model: str) -> list[VersionSummary]:
+def all_versions(registry: Reading, model: str) -> list[VersionSummary]:
     """Every version of a model (all pages), newest first."""
     versions: list[VersionSummary] = []
     token: str | None = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -61,7 +62,6 @@ class Capabilities:
     transition_requests: bool = False
     comments: bool = False
     can_edit: bool | None = None  # None: the registry does not tell
-    copy_target: bool = False  # can take a version copied from another registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,3 +293,24 @@ class ArtifactEntry:
     def name(self) -> str:
         """The last path component."""
         return self.path.rsplit("/", 1)[-1]
+
+
+class ArtifactStream(AbstractContextManager["ArtifactStream"]):
+    """An open artifact file: ``size`` (None when unknown) and ``chunks()``."""
+
+    def __init__(self, size: int | None, chunks: Iterator[bytes], close: object = None) -> None:
+        self.size = size
+        self._chunks = chunks
+        self._close = close
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes, a chunk at a time."""
+        return self._chunks
+
+    def read(self) -> bytes:
+        """The whole file (for small files such as MLmodel)."""
+        return b"".join(self._chunks)
+
+    def __exit__(self, *exc: object) -> None:
+        if callable(self._close):
+            self._close()

@@ -33,7 +33,7 @@ from modelyard.core.errors import (
     RegistryError,
     describe_exception,
 )
-from modelyard.core.registry import Registry
+from modelyard.core.registry import Files
 
 STAGING_PREFIX = ".modelyard-download-"
 MANIFEST = ".modelyard-download.json"
@@ -155,7 +155,7 @@ def _ours(
 
 
 def plan_download(
-    registry: Registry, model: str, version: str, paths: Sequence[str] | None = None
+    registry: Files, model: str, version: str, paths: Sequence[str] | None = None
 ) -> DownloadPlan:
     """List the files to fetch: all of the version's artifacts, or the given files/folders."""
     location = registry.artifact_location(model, version)
@@ -182,7 +182,7 @@ def plan_download(
 
 
 def run_download(
-    registry: Registry,
+    registry: Files,
     plan: DownloadPlan,
     destination: Path,
     progress: Callable[[DownloadProgress], None] | None = None,

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from modelyard.core.connectors._artifacts import ArtifactStream
 from modelyard.core.domain import (
     Access,
     ArtifactEntry,
+    ArtifactStream,
     Capabilities,
     MetricPoint,
     ModelFile,
@@ -31,8 +31,8 @@ DEFAULT_VERSION_PAGE = 200
 
 
 @runtime_checkable
-class Registry(Protocol):
-    """One registry, reached with one profile's own credentials."""
+class Reading(Protocol):
+    """Models, versions, runs and their history, read with one profile's credentials."""
 
     @property
     def name(self) -> str:
@@ -92,6 +92,15 @@ class Registry(Protocol):
         """Every logged value of one metric, by step."""
         ...
 
+    def server_history(self, model: str, version: str) -> tuple[StageEvent, ...]:
+        """Stage activity kept by the service itself (empty where it keeps none)."""
+        ...
+
+
+@runtime_checkable
+class Files(Protocol):
+    """A version's files: where they are, the model file, browsing and streaming them."""
+
     def artifact_location(self, model: str, version: str) -> str:
         """Where the version's files are, resolved by this registry."""
         ...
@@ -111,6 +120,11 @@ class Registry(Protocol):
     def open_artifact(self, location: str, path: str) -> ArtifactStream:
         """One artifact file opened for streaming, with this profile's credentials."""
         ...
+
+
+@runtime_checkable
+class Editing(Protocol):
+    """Changing what the registry says: tags, descriptions, stages and aliases."""
 
     def set_model_tag(self, model: str, key: str, value: str) -> None:
         """Set a registered-model tag."""
@@ -150,40 +164,13 @@ class Registry(Protocol):
         """Remove an alias."""
         ...
 
-    def server_history(self, model: str, version: str) -> tuple[StageEvent, ...]:
-        """Stage activity kept by the service itself (empty where it keeps none)."""
-        ...
 
-    def transition_requests(self, model: str, version: str) -> tuple[TransitionRequest, ...]:
-        """Open requests to move ``version`` to a stage (empty where the registry has none)."""
-        ...
-
-    def request_transition(
-        self, model: str, version: str, stage: Stage, comment: str = ""
-    ) -> TransitionRequest:
-        """Ask for ``version`` to be moved to ``stage`` (someone with permission approves)."""
-        ...
-
-    def approve_transition(
-        self,
-        model: str,
-        version: str,
-        stage: Stage,
-        archive_existing: bool = False,
-        comment: str = "",
-    ) -> None:
-        """Approve the open request to move ``version`` to ``stage`` (this moves it)."""
-        ...
-
-    def reject_transition(self, model: str, version: str, stage: Stage, comment: str = "") -> None:
-        """Reject the open request to move ``version`` to ``stage``."""
-        ...
-
-    def withdraw_transition(
-        self, model: str, version: str, stage: Stage, comment: str = ""
-    ) -> None:
-        """Withdraw (delete) the current identity's own open request."""
-        ...
+@runtime_checkable
+class Registry(Reading, Files, Editing, Protocol):
+    """One registry, reached with one profile's own credentials: every kind reads, serves its
+    files and edits; the other roles (TransitionRequests, Publishing) only where the kind has
+    them, so a kind states what it can do by what it implements.
+    """
 
     def close(self) -> None:
         """Release connections and files."""
@@ -247,4 +234,41 @@ class Publishing(Protocol):
 
     def delete_model(self, model: str) -> None:
         """Delete a registered model."""
+        ...
+
+
+@runtime_checkable
+class TransitionRequests(Protocol):
+    """A registry where people without the right to move a version ask for it (the Databricks
+    workspace registry); kinds without requests do not implement this role."""
+
+    def transition_requests(self, model: str, version: str) -> tuple[TransitionRequest, ...]:
+        """Open requests to move ``version`` to a stage (empty where the registry has none)."""
+        ...
+
+    def request_transition(
+        self, model: str, version: str, stage: Stage, comment: str = ""
+    ) -> TransitionRequest:
+        """Ask for ``version`` to be moved to ``stage`` (someone with permission approves)."""
+        ...
+
+    def approve_transition(
+        self,
+        model: str,
+        version: str,
+        stage: Stage,
+        archive_existing: bool = False,
+        comment: str = "",
+    ) -> None:
+        """Approve the open request to move ``version`` to ``stage`` (this moves it)."""
+        ...
+
+    def reject_transition(self, model: str, version: str, stage: Stage, comment: str = "") -> None:
+        """Reject the open request to move ``version`` to ``stage``."""
+        ...
+
+    def withdraw_transition(
+        self, model: str, version: str, stage: Stage, comment: str = ""
+    ) -> None:
+        """Withdraw (delete) the current identity's own open request."""
         ...

@@ -28,7 +28,7 @@ from modelyard.core.promote import (
     record,
     utc_now,
 )
-from modelyard.core.registry import Registry
+from modelyard.core.registry import Registry, TransitionRequests
 
 LIST_WORKERS = 8
 # Requests are listed per version (the API has no per-model listing): the newest versions and
@@ -50,12 +50,24 @@ def open_requests(
     registry: Registry, model: str, versions: Iterable[VersionSummary]
 ) -> dict[str, tuple[TransitionRequest, ...]]:
     """Open requests by version (only versions that have some), listed in parallel."""
-    if not registry.capabilities().transition_requests:
+    if not isinstance(registry, TransitionRequests):
         return {}
+    role = registry
     scan = versions_to_scan(versions)
     with ThreadPoolExecutor(max_workers=LIST_WORKERS) as pool:
-        found = list(pool.map(lambda v: registry.transition_requests(model, v), scan))
+        found = list(pool.map(lambda v: role.transition_requests(model, v), scan))
     return {version: requests for version, requests in zip(scan, found, strict=True) if requests}
+
+
+def requests_of(registry: Registry) -> TransitionRequests:
+    """The registry's transition-request role, or a plain refusal where it has none."""
+    if isinstance(registry, TransitionRequests):
+        return registry
+    raise RegistryError(
+        f"{registry.location} has no transition requests: promote directly, or ask someone who "
+        "may change the model.",
+        ErrorKind.INVALID,
+    )
 
 
 def _refused(exc: ModelyardError, what: str) -> ModelyardError:
@@ -85,20 +97,20 @@ def request_transition(
     if fresh.stage is stage:
         raise RegistryError(f"v{version} is already in {stage.value}.", ErrorKind.INVALID)
     me = registry.identity()
-    for open_request in registry.transition_requests(model, version):
+    for open_request in requests_of(registry).transition_requests(model, version):
         if open_request.to_stage is stage and open_request.requester == me:
             raise RegistryError(
                 f"You already asked for v{version} → {stage.value}; the request is still open.",
                 ErrorKind.INVALID,
             )
     try:
-        return registry.request_transition(model, version, stage, comment)
+        return requests_of(registry).request_transition(model, version, stage, comment)
     except ModelyardError as exc:
         raise _refused(exc, f"Could not request v{version} → {stage.value}") from None
 
 
 def _still_open(registry: Registry, request: TransitionRequest) -> None:
-    current = registry.transition_requests(request.model, request.version)
+    current = requests_of(registry).transition_requests(request.model, request.version)
     if not any(
         r.to_stage is request.to_stage and r.requester == request.requester for r in current
     ):
@@ -126,7 +138,9 @@ def approve(
 
     def write() -> None:
         try:
-            registry.approve_transition(model, version, stage, archive_existing, comment)
+            requests_of(registry).approve_transition(
+                model, version, stage, archive_existing, comment
+            )
         except ModelyardError as exc:
             raise _refused(exc, f"Could not approve v{version} → {stage.value}") from None
 
@@ -154,7 +168,7 @@ def reject(
     model, version, stage = request.model, request.version, request.to_stage
     _still_open(registry, request)
     try:
-        registry.reject_transition(model, version, stage, comment)
+        requests_of(registry).reject_transition(model, version, stage, comment)
     except ModelyardError as exc:
         raise _refused(exc, f"Could not reject v{version} → {stage.value}") from None
     event = StageEvent(
@@ -178,7 +192,9 @@ def withdraw(registry: Registry, request: TransitionRequest, *, comment: str = "
             f"Only {request.requester} can withdraw their request; approve or reject it instead.",
             ErrorKind.INVALID,
         )
-    registry.withdraw_transition(request.model, request.version, request.to_stage, comment)
+    requests_of(registry).withdraw_transition(
+        request.model, request.version, request.to_stage, comment
+    )
 
 
 def find_request(
@@ -187,7 +203,7 @@ def find_request(
     """The open request for ``version`` → ``stage`` (by ``requester`` if given)."""
     matches = [
         r
-        for r in registry.transition_requests(model, version)
+        for r in requests_of(registry).transition_requests(model, version)
         if r.to_stage is stage and (not requester or r.requester == requester)
     ]
     if not matches:

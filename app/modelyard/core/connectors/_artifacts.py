@@ -13,14 +13,14 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from modelyard.core.domain import ArtifactEntry
+from modelyard.core.domain import ArtifactEntry, ArtifactStream
 from modelyard.core.errors import ErrorKind, HttpStatusError, NotJsonError, RegistryError
 from modelyard.core.http import TIMEOUT
 
@@ -48,27 +48,6 @@ def local_path(location: str) -> Path | None:
     if parts.scheme == "" or (len(parts.scheme) == 1 and location[1:3] == ":\\"):
         return Path(location)
     return None
-
-
-class ArtifactStream(AbstractContextManager["ArtifactStream"]):
-    """An open artifact file: ``size`` (None when unknown) and ``chunks()``."""
-
-    def __init__(self, size: int | None, chunks: Iterator[bytes], close: object = None) -> None:
-        self.size = size
-        self._chunks = chunks
-        self._close = close
-
-    def chunks(self) -> Iterator[bytes]:
-        """The file's bytes, a chunk at a time."""
-        return self._chunks
-
-    def read(self) -> bytes:
-        """The whole file (for small files such as MLmodel)."""
-        return b"".join(self._chunks)
-
-    def __exit__(self, *exc: object) -> None:
-        if callable(self._close):
-            self._close()
 
 
 class ArtifactAccess:

@@ -20,13 +20,12 @@ import requests
 
 from modelyard.core.connectors._artifacts import (
     ArtifactAccess,
-    ArtifactStream,
     _json,
     _streamed,
     check_api,
     safe_relative,
 )
-from modelyard.core.domain import ArtifactEntry
+from modelyard.core.domain import ArtifactEntry, ArtifactStream
 from modelyard.core.errors import ErrorKind, RegistryError
 from modelyard.core.http import TIMEOUT
 

@@ -12,13 +12,13 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from modelyard.core.connectors._artifacts import ArtifactAccess, ArtifactStream
-from modelyard.core.connectors._publish import PublishingStore
+from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.domain import (
     NOT_PROMPT_FILTER,
     PROMPT_TAG,
     Access,
     ArtifactEntry,
+    ArtifactStream,
     Capabilities,
     MetricPoint,
     ModelFile,
@@ -27,7 +27,6 @@ from modelyard.core.domain import (
     RunDetail,
     Stage,
     StageEvent,
-    TransitionRequest,
     VersionSummary,
     from_millis,
     version_sort_key,
@@ -128,7 +127,7 @@ def version_filter(model: str) -> tuple[str, bool]:
     return f"name LIKE '{pattern}'", False
 
 
-class MlflowStoreRegistry(PublishingStore):
+class MlflowStoreRegistry:
     """Registry implementation shared by the MLflow-based connectors."""
 
     def __init__(
@@ -424,45 +423,6 @@ class MlflowStoreRegistry(PublishingStore):
     def server_history(self, model: str, version: str) -> tuple[StageEvent, ...]:
         """Stage activity the service keeps itself: none on OSS MLflow (mlflow#2169)."""
         return ()
-
-    # --- transition requests (Databricks workspace registry only) -----------------------------
-    def _no_requests(self) -> RegistryError:
-        return RegistryError(
-            f"{self._location} has no transition requests: promote directly, or ask someone who "
-            "may change the model.",
-            ErrorKind.INVALID,
-        )
-
-    def transition_requests(self, model: str, version: str) -> tuple[TransitionRequest, ...]:
-        """Open requests to move ``version`` to another stage (none where there are none)."""
-        return ()
-
-    def request_transition(
-        self, model: str, version: str, stage: Stage, comment: str = ""
-    ) -> TransitionRequest:
-        """Ask for ``version`` to be moved to ``stage``."""
-        raise self._no_requests()
-
-    def approve_transition(
-        self,
-        model: str,
-        version: str,
-        stage: Stage,
-        archive_existing: bool = False,
-        comment: str = "",
-    ) -> None:
-        """Approve the open request to move ``version`` to ``stage`` (this moves it)."""
-        raise self._no_requests()
-
-    def reject_transition(self, model: str, version: str, stage: Stage, comment: str = "") -> None:
-        """Reject the open request to move ``version`` to ``stage``."""
-        raise self._no_requests()
-
-    def withdraw_transition(
-        self, model: str, version: str, stage: Stage, comment: str = ""
-    ) -> None:
-        """Withdraw (delete) one's own open request."""
-        raise self._no_requests()
 
     def close(self) -> None:
         """Release what the connector holds."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from modelyard.core.connectors._artifacts import (
@@ -24,10 +24,9 @@ from modelyard.core.connectors._artifacts import (
     local_path,
     safe_relative,
 )
+from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.domain import MetricPoint, VersionSummary
-from modelyard.core.errors import ErrorKind, RegistryError
 
-R = TypeVar("R")
 PARAMS_PER_BATCH = 100  # MLflow's log_batch limits
 METRICS_PER_BATCH = 1000
 COPY_EXPERIMENT = "Modelyard copies"
@@ -55,17 +54,16 @@ class _Reader:
 
 
 class PublishingStore:
-    """Mixed into MlflowStoreRegistry: the target side of a copy."""
+    """The target side of a copy, over the stores of an MlflowStoreRegistry (mixed in after
+    it by PublishingRegistry)."""
 
+    _call: Callable[[Callable[[], Any]], Any]
     _tracking: Any
     _store: Any
     _artifacts: ArtifactAccess
     _identity: str
     _location: str
     _secrets: tuple[str, ...]
-
-    def _call(self, what: Callable[[], R]) -> R:  # pragma: no cover - MlflowStoreRegistry's
-        raise NotImplementedError
 
     # --- a run ---------------------------------------------------------------------------------
     def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
@@ -90,7 +88,8 @@ class PublishingStore:
             )
             return str(run.info.run_id), str(run.info.artifact_uri)
 
-        return self._call(make)
+        made: tuple[str, str] = self._call(make)
+        return made
 
     def log_run_data(
         self, run_id: str, params: dict[str, str], metrics: Iterable[tuple[str, MetricPoint]]
@@ -239,10 +238,5 @@ class PublishingStore:
         self._call(lambda: self._store.delete_registered_model(model))
 
 
-def refuse_copy_target(kind_words: str) -> RegistryError:
-    """A kind that cannot take copies yet, said before anything starts."""
-    return RegistryError(
-        f"Copying into {kind_words} is not supported yet: Modelyard copies into MLflow "
-        "tracking servers and local registries.",
-        ErrorKind.INVALID,
-    )
+class PublishingRegistry(MlflowStoreRegistry, PublishingStore):
+    """An MLflow tracking server or a local registry: it also takes copied versions."""

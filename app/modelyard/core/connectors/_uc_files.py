@@ -12,7 +12,6 @@ import requests
 from modelyard.core.connectors._artifacts import (
     CHUNK,
     ArtifactAccess,
-    ArtifactStream,
     _error_code,
     _json,
     _streamed,
@@ -20,7 +19,7 @@ from modelyard.core.connectors._artifacts import (
     model_version_of,
     safe_relative,
 )
-from modelyard.core.domain import ArtifactEntry
+from modelyard.core.domain import ArtifactEntry, ArtifactStream
 from modelyard.core.errors import ErrorKind, RegistryError
 from modelyard.core.http import TIMEOUT
 

@@ -12,6 +12,7 @@ from typing import Any
 from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
+from modelyard.core.connectors._publish import PublishingRegistry
 from modelyard.core.domain import Capabilities
 from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
 from modelyard.core.paths import local_user
@@ -67,12 +68,12 @@ def open_local(profile: Profile, create: bool = False) -> MlflowStoreRegistry:
         _dispose(store)
         _dispose(tracking)
 
-    return MlflowStoreRegistry(
+    return PublishingRegistry(
         name=profile.name,
         location=str(path),
         registry_store=store,
         tracking_store=tracking,
-        capabilities=Capabilities(stages=True, aliases=True, can_edit=True, copy_target=True),
+        capabilities=Capabilities(stages=True, aliases=True, can_edit=True),
         identity=local_user(),
         artifacts=ArtifactAccess(),
         on_close=close,

@@ -16,6 +16,7 @@ from mlflow.utils.rest_utils import MlflowHostCreds
 from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
+from modelyard.core.connectors._publish import PublishingRegistry
 from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
 from modelyard.core.domain import Access, Capabilities
 from modelyard.core.errors import ProfileError
@@ -103,12 +104,12 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         transport.close()
         session.close()
 
-    return MlflowStoreRegistry(
+    return PublishingRegistry(
         name=profile.name,
         location=settings.url,
         registry_store=ProfileRegistryStore(lambda: creds, transport),
         tracking_store=ProfileTrackingStore(lambda: creds, transport),
-        capabilities=Capabilities(stages=True, aliases=True, copy_target=True),
+        capabilities=Capabilities(stages=True, aliases=True),
         identity=(settings.username if settings.auth == "basic" else None) or local_user(),
         artifacts=ArtifactAccess(settings.url, session, profile.timeouts.transfer),
         model_permission=lambda model: basic_auth_permission(
