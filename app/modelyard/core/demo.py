@@ -139,7 +139,9 @@ def is_seeded(profile: Profile) -> bool:
 def ensure_demo(
     store: ProfileStore, reset: bool = False, progress: Progress | None = None
 ) -> Profile:
-    """Create (once) and seed the demo registry; ``reset`` rebuilds it. Blocking, slow (≈10 s)."""
+    """Create (once) the demo registry; ``reset`` puts a fresh one in place. Blocking: about a
+    second from the shipped archive (demo_pack), or ≈10 s training it here when a development
+    checkout has no archive."""
     profile = demo_profile(store)
     settings = profile.settings
     assert isinstance(settings, LocalSettings)
@@ -147,16 +149,25 @@ def ensure_demo(
     if is_seeded(profile) and not reset and db.is_file():
         return profile
     folder = db.parent
-    (folder / MARKER).unlink(missing_ok=True)
-    db.unlink(missing_ok=True)
-    shutil.rmtree(settings.artifact_dir, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    _seed(db, settings.artifact_dir, progress or (lambda done, total, text: None))
+    report = progress or (lambda done, total, text: None)
+    from modelyard.core.demo_pack import install, shipped_archive
+
+    archive = shipped_archive()
+    if archive.is_file() and settings.artifact_dir == folder / "artifacts":
+        report(0, 1, "unpacking the demo registry")
+        install(archive, folder)
+        report(1, 1, "done")
+    else:
+        (folder / MARKER).unlink(missing_ok=True)
+        db.unlink(missing_ok=True)
+        shutil.rmtree(settings.artifact_dir, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        _seed(db, settings.artifact_dir, report)
     (folder / MARKER).write_text("seeded by modelyard\n", encoding="utf-8")
     return profile
 
 
-def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
+def _seed(db: Path, artifacts: Path, progress: Progress, *, now: int | None = None) -> None:
     from modelyard.core.connectors._policy import apply_process_policy
 
     apply_process_policy()  # before MLflow is imported: its log level is read at import
@@ -178,7 +189,7 @@ def _seed(db: Path, artifacts: Path, progress: Progress) -> None:
     total = sum(len(m.stages) for m in DEMO_MODELS)
     done = 0
     rng = np.random.default_rng(20261122)
-    now = int(time.time() * 1000)
+    now = now if now is not None else int(time.time() * 1000)
     created_at: dict[tuple[str, int], int] = {}
     try:
         for model_index, recipe in enumerate(DEMO_MODELS):
