@@ -32,6 +32,7 @@ class _SelfTest:
         self.timer.setInterval(100)
         self.timer.timeout.connect(self._tick)
         self.step = 0
+        self.rows_after: float | None = None  # seconds from start to the first model rows
 
     def start(self) -> None:
         self.timer.start()
@@ -57,6 +58,9 @@ class _SelfTest:
         if node.error:
             self._finish(2, f"self-test: {node.error}")
             return
+        if self.rows_after is None and model.rowCount(profile) > 0:
+            self.rows_after = time.monotonic() - self.started
+            print(f"self-test: first model rows after {self.rows_after:.2f} s", file=sys.stderr)
         if self.step == 0 and model.rowCount(profile) > 0 and node.all_fetched:
             first = proxy.mapFromSource(model.index(0, 0, profile))
             window.tree.expand(first)
