@@ -10,6 +10,7 @@ import collections
 import contextlib
 import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,6 +44,8 @@ def servable(model_file: ModelFile | None) -> tuple[bool, str]:
     if "python_function" not in model_file.flavors:
         flavors = ", ".join(model_file.flavors) or "none"
         return False, f"The model has no python_function flavor (flavors: {flavors})."
+    if frozen():  # the mlflow on PATH serves it, with its own environment's packages
+        return (True, "") if mlflow_command() is not None else (False, NO_MLFLOW)
     for flavor, package in FLAVOR_PACKAGES.items():
         if flavor in model_file.flavors and importlib.util.find_spec(package) is None:
             return False, (
@@ -64,8 +67,24 @@ def serve_dir(profile_id: str, model: str, version: str) -> Path:
     return cache_dir() / "serve" / profile_id / model / version
 
 
-def mlflow_command() -> list[str]:
-    """How to run the ``mlflow`` CLI of this environment."""
+NO_MLFLOW = (
+    "Serving runs `mlflow models serve`: the packaged app carries no model server of its own "
+    "and found no `mlflow` on PATH. Install MLflow and the model's flavor package (e.g. "
+    "pip install mlflow scikit-learn) and start Modelyard again."
+)
+
+
+def frozen() -> bool:
+    """Whether this is the packaged (PyInstaller) app."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def mlflow_command() -> list[str] | None:
+    """How to run the ``mlflow`` CLI: this environment's, or (packaged app) the one on PATH;
+    None when there is none."""
+    if frozen():
+        found = shutil.which("mlflow")
+        return [found] if found else None
     script = Path(sys.executable).with_name("mlflow")
     return [str(script)] if script.exists() else [sys.executable, "-m", "mlflow"]
 
@@ -88,8 +107,11 @@ class LocalServer:
         # mlflow starts its scoring server as `uvicorn …` through bash: find ours first
         bin_dir = str(Path(sys.executable).parent)
         env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
+        program = mlflow_command()
+        if program is None:
+            raise RuntimeError(NO_MLFLOW)
         command = [
-            *mlflow_command(),
+            *program,
             "models",
             "serve",
             "-m",
