@@ -100,3 +100,18 @@ def test_stage_summary_uses_recorded_time() -> None:
 
 def test_reserved_tags_are_hidden_from_the_tag_table() -> None:
     assert visible_tags({HISTORY_TAG: "[]", "team": "risk"}) == {"team": "risk"}
+
+
+def test_a_stage_reached_seconds_ago_reads_just_now() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from modelyard.core.domain import Stage, VersionSummary
+    from modelyard.core.history import stage_summary
+
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    fresh = VersionSummary("m", "5", Stage.PRODUCTION, updated=now - timedelta(seconds=20))
+    old = VersionSummary("m", "4", Stage.STAGING, updated=now - timedelta(days=3))
+    assert stage_summary([fresh, old], now) == [
+        ("Production", "v5, just now"),
+        ("Staging", "v4 since 3 days"),
+    ]

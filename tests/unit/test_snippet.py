@@ -152,3 +152,15 @@ def test_a_pasted_azureml_tracking_uri_comes_back_as_the_portal_shows_it() -> No
     profile = Profile(name="p", settings=AzureMLSettings.from_tracking_uri(uri))
     code = load_snippet(profile, VersionSummary("m", "1"), None)
     assert f"mlflow.set_tracking_uri({uri!r})" in code
+
+
+def test_the_model_level_uri_is_one_that_loads() -> None:
+    from modelyard.core.domain import ModelSummary
+    from modelyard.core.snippet import model_uri
+
+    assert model_uri(ModelSummary("m", aliases={"b": "2", "champion": "3"})) == "models:/m@champion"
+    assert model_uri(ModelSummary("m", aliases={"b": "2", "a": "1"})) == "models:/m@a"
+    prod = ModelSummary("m", latest_versions=("9", "10"), latest_by_stage={"Production": "9"})
+    assert model_uri(prod) == "models:/m/Production"
+    assert model_uri(ModelSummary("m", latest_versions=("9", "10"))) == "models:/m/10"
+    assert model_uri(ModelSummary("m")) is None

@@ -180,7 +180,10 @@ def stage_summary(
         parts = []
         for v in holders:
             since = _since(v, now)
-            parts.append(f"v{v.version}" + (f" since {since}" if since else ""))
+            if since == "moments":
+                parts.append(f"v{v.version}, just now")
+            else:
+                parts.append(f"v{v.version}" + (f" since {since}" if since else ""))
         out.append((stage, ", ".join(parts)))
     return out
 

@@ -10,7 +10,7 @@ import shlex
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from modelyard.core.domain import ModelFile, VersionSummary
+from modelyard.core.domain import ModelFile, ModelSummary, VersionSummary, version_sort_key
 from modelyard.core.profiles import (
     AZURE_API_PATH,
     AzureMLSettings,
@@ -53,6 +53,19 @@ def model_uris(version: VersionSummary) -> list[tuple[str, str]]:
             (f"By stage {version.stage.value}", f"models:/{version.model}/{version.stage.value}")
         )
     return uris
+
+
+def model_uri(model: ModelSummary) -> str | None:
+    """A URI that loads this model as it stands (``models:/<name>`` alone loads nothing): by
+    its champion (or first) alias, else its Production version, else its latest version."""
+    if model.aliases:
+        alias = "champion" if "champion" in model.aliases else sorted(model.aliases)[0]
+        return f"models:/{model.name}@{alias}"
+    if model.latest_by_stage.get("Production"):
+        return f"models:/{model.name}/Production"
+    if model.latest_versions:
+        return f"models:/{model.name}/{max(model.latest_versions, key=version_sort_key)}"
+    return None
 
 
 def load_flavor(model_file: ModelFile | None) -> str:

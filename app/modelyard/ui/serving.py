@@ -28,6 +28,7 @@ class ServeDialog(QDialog):
     def __init__(self, title: str, server: LocalServer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.server = server
+        self.stopped_by_user = False
         self.setWindowTitle(f"Serving {title}")
         self.setModal(False)
         self.resize(720, 420)
@@ -81,14 +82,20 @@ class ServeDialog(QDialog):
             self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())
             self._shown_lines = len(lines)
         running = self.server.is_running
-        self.state.setText(
-            "Running on 127.0.0.1 (this machine only)."
-            if running
-            else f"Stopped (exit code {self.server.exit_code})."
-        )
+        code = self.server.exit_code
+        if running:
+            state = "Running on 127.0.0.1 (this machine only)."
+        elif self.stopped_by_user:
+            state = "Stopped."
+        elif code == 0:
+            state = "The server ended."
+        else:
+            state = f"The server stopped by itself (exit code {code}): see its log above."
+        self.state.setText(state)
         self.stop_button.setEnabled(running)
 
     def stop(self) -> None:
         """Stop the server process."""
+        self.stopped_by_user = True
         self.server.stop()
         self.refresh()

@@ -30,6 +30,7 @@ from modelyard.core.domain import (
     version_sort_key,
 )
 from modelyard.core.history import stage_summary, visible_tags
+from modelyard.core.snippet import model_uri
 from modelyard.ui.details.history_view import HistoryView
 from modelyard.ui.details.version_view import Header, _page, _scrolling
 from modelyard.ui.details.widgets import (
@@ -185,7 +186,7 @@ class ModelView(QWidget):
                 ("Created", when(model.created)),
                 ("Updated", when(model.updated)),
                 ("Versions", count),
-                ("Model URI", f"models:/{model.name}"),
+                ("Model URI", model_uri(model) or "— (no version yet)"),
             ],
             copyable=("Model URI",),
         )
