@@ -23,7 +23,7 @@ from modelyard.core.profiles import (
     validation_message,
 )
 from modelyard.core.snapshot import model_record, version_record
-from modelyard.core.text import printable
+from modelyard.core.text import markdown_to_plain, printable
 
 
 def _echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
@@ -85,7 +85,7 @@ def _print_model(info: ModelSummary, versions: list[VersionSummary], as_json: bo
         return
     _echo(f"{_p(info.name)}\n")
     if info.description:
-        _echo(info.description.strip() + "\n")
+        _echo(markdown_to_plain(info.description) + "\n")
     for stage, text in stage_summary(versions):
         _echo(f"{stage}: {text}")
     aliases = ", ".join(f"@{_p(a)} → v{_p(v)}" for a, v in sorted(info.aliases.items()))
@@ -169,7 +169,7 @@ def _print_version_head(v: VersionSummary) -> None:
     )
     _echo(f"URI: {_p(v.uri)}   status: {_p(v.status)}   created: {_when(v.created)}")
     if v.description:
-        _echo(v.description.strip())
+        _echo(markdown_to_plain(v.description))
 
 
 OFFLINE_OPTION = click.option(

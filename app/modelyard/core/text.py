@@ -51,3 +51,43 @@ def redact_url(text: str) -> str:
         return f"{match['scheme']}{user}{':•••' if colon else ''}@"
 
     return _URL_CREDENTIALS.sub(hide, text)
+
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_EM = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+_MD_CODE = re.compile(r"`([^`]+)`")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_MD_BULLET = re.compile(r"^(\s*)[*+-]\s+")
+_MD_QUOTE = re.compile(r"^\s{0,3}>\s?")
+_MD_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+
+
+def _link(match: re.Match[str]) -> str:
+    label, url = match.group(1), match.group(2)
+    return label if label == url else f"{label} ({url})"
+
+
+def _plain_line(raw: str) -> str:
+    heading = _MD_HEADING.match(raw)
+    line = raw
+    if heading:
+        title = heading.group(1)
+        line = title.upper() if len(title) < 60 else title
+    line = _MD_QUOTE.sub("│ ", line)
+    line = _MD_BULLET.sub(lambda m: f"{m.group(1)}• ", line)
+    line = _MD_LINK.sub(_link, line)
+    line = _MD_CODE.sub(r"\1", line)
+    line = _MD_STRONG.sub(r"\2", line)
+    return _MD_EM.sub(r"\2", line).rstrip()
+
+
+def markdown_to_plain(text: str) -> str:
+    """Markdown (as MLflow descriptions are written) for a terminal: emphasis, code marks and
+    heading hashes dropped, links as "text (url)", bullets as "•", code fences removed."""
+    lines = []
+    for raw in text.splitlines():
+        if raw.strip().startswith("```"):
+            continue
+        lines.append("─" * 20 if _MD_RULE.match(raw) else _plain_line(raw))
+    return "\n".join(lines).strip("\n")
