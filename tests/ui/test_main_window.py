@@ -164,3 +164,21 @@ def test_profiles_added_or_removed_elsewhere_show_without_a_restart(
     )
     qtbot.waitUntil(window.workers.is_idle, timeout=10_000)
     window.close()
+
+
+def test_the_registry_pane_says_what_a_newcomer_can_do_next(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    from tests.ui.test_details_pane import open_window
+
+    window = open_window(qtbot, store)
+    window.open_profile("demo")
+    qtbot.waitUntil(lambda: window.details.currentWidget() is window.details.profile_view)
+    view = window.details.profile_view
+    text = view.next_steps.text()
+    assert "What you can do here" in text and "Promote" in text and "Ctrl+Shift+C" in text
+    assert demo_profile.id not in view.fields.values.values()  # no raw uuid on the page
+    assert "local sqlite file" in view.fields.values["Kind"]
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.grab().save(str(save_artifact("registry-pane.png")))
+    window.close()

@@ -3,10 +3,10 @@ last looked."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from modelyard.core.profiles import Profile
+from modelyard.core.profiles import KIND_LABELS, Profile
 from modelyard.ui.details.version_view import Header
 from modelyard.ui.details.widgets import Banner, FieldForm
 from modelyard.ui.tree_model import Node
@@ -28,6 +28,12 @@ class ProfileView(QWidget):
         body.setContentsMargins(16, 8, 16, 8)
         body.addWidget(self.fields)
         body.addWidget(self.banner)
+        self.next_steps = QLabel()
+        self.next_steps.setObjectName("nextSteps")
+        self.next_steps.setTextFormat(Qt.TextFormat.RichText)
+        self.next_steps.setWordWrap(True)
+        body.addSpacing(12)
+        body.addWidget(self.next_steps)
         layout.addWidget(self.header)
         layout.addLayout(body)
         layout.addStretch(1)
@@ -61,13 +67,14 @@ class ProfileView(QWidget):
             state = "not loaded yet (expand it)"
         self.fields.set_rows(
             [
-                ("Kind", profile.kind),
+                ("Kind", KIND_LABELS.get(profile.kind, profile.kind)),
                 ("Location", profile.settings.describe()),
                 ("State", state),
                 ("History recording", "on" if profile.record_history else "off"),
-                ("Profile id", profile.id),
             ]
         )
+        self.header.setToolTip(f"Profile id {profile.id} (its secrets are keyed by it)")
+        self.next_steps.setText(next_steps(profile))
         if node.error:
             self.banner.show_message(node.error, "error")
         elif node.offline:
@@ -85,3 +92,24 @@ class ProfileView(QWidget):
             )
         else:
             self.banner.hide()
+
+
+def next_steps(profile: Profile) -> str:
+    """What a newcomer can do from here, in a few lines."""
+    promote = (
+        "drag versions between aliases"
+        if not profile.has_stages
+        else "drag versions between stages and aliases"
+    )
+    steps = [
+        "Expand a model in the tree (→ or double-click) to see its versions; select one for "
+        "its runs, metrics, files and history.",
+        f"Select a model and open its <b>Promote</b> tab to {promote}.",
+        "Drag a version onto another registry in the tree to copy it there.",
+        "Compare this registry with another: right-click it ▸ Compare with, or "
+        "<b>Ctrl+Shift+C</b>.",
+        "Add a registry with File ▸ New profile… (<b>Ctrl+N</b>); <b>Ctrl+F</b> filters by "
+        "name or @alias, <b>F5</b> reloads.",
+    ]
+    items = "".join(f"<li>{step}</li>" for step in steps)
+    return f"<p style='color:#334155'><b>What you can do here</b></p><ul>{items}</ul>"
