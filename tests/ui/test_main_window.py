@@ -179,6 +179,12 @@ def test_the_registry_pane_says_what_a_newcomer_can_do_next(
     assert "What you can do here" in text and "Promote" in text and "Ctrl+Shift+C" in text
     assert demo_profile.id not in view.fields.values.values()  # no raw uuid on the page
     assert "local sqlite file" in view.fields.values["Kind"]
+    # The environment label is a badge by the name, not text in the Stage column.
+    from modelyard.ui.tree_node import LABEL_ROLE
+
+    row = window.tree_model.profile_index("demo")
+    assert row.siblingAtColumn(1).data() in (None, "")
+    assert row.data(LABEL_ROLE) == ("demo", "#2e7d32")
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.grab().save(str(save_artifact("registry-pane.png")))
     window.close()

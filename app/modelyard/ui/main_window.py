@@ -61,6 +61,7 @@ from modelyard.ui.tree_model import (
     NodeKind,
     RegistryTreeModel,
 )
+from modelyard.ui.tree_node import LabelBadgeDelegate
 from modelyard.ui.workers import CancelToken, WorkerPool
 
 FILTER_DELAY_MS = 150
@@ -130,6 +131,7 @@ class MainWindow(QMainWindow):
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.tree.setDropIndicatorShown(True)
+        self.tree.setItemDelegateForColumn(Column.NAME, LabelBadgeDelegate(self.tree))
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Interactive)

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QStandardItem
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_sort_key
 from modelyard.core.history import humanize_age
@@ -61,6 +62,7 @@ DROP_FLAGS = ROW_FLAGS | Qt.ItemFlag.ItemIsDropEnabled  # a version dropped here
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMN_COUNT = len(Column)
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3  # what the filter matches: "name @alias @alias"
+LABEL_ROLE = Qt.ItemDataRole.UserRole + 4  # a registry's environment label and colour
 
 
 class Node:
@@ -179,7 +181,9 @@ def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> 
     else:
         profile: Profile = node.payload
         _set(name, profile.name)
-        _set(stage, profile.label or "")
+        badge = (profile.label, profile.color or "#475569") if profile.label else None
+        if name.data(LABEL_ROLE) != badge:
+            name.setData(badge, LABEL_ROLE)  # drawn as a badge by the name: not a stage
         _set(info, state_text(node, state) or profile.settings.describe())
         if name.icon().isNull():
             name.setIcon(icons.swatch(profile.color or "#475569"))
@@ -201,6 +205,47 @@ def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> 
     search = search.rstrip().casefold()
     if name.data(SEARCH_ROLE) != search:
         name.setData(search, SEARCH_ROLE)
+
+
+class LabelBadgeDelegate(QStyledItemDelegate):
+    """Draws a registry's environment label (dev, staging, prod) as a small badge right after
+    its name, so it never reads like an MLflow stage."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        """Override: the normal cell, then the badge."""
+        super().paint(painter, option, index)
+        badge = index.data(LABEL_ROLE)
+        if not badge:
+            return
+        label, color = badge
+        font = QFont(option.font)
+        font.setBold(True)
+        text_width = QFontMetrics(font).horizontalAdvance(str(index.data()))
+        small = QFont(option.font)
+        small.setPointSizeF(max(6.0, option.font.pointSizeF() * 0.82))
+        metrics = QFontMetrics(small)
+        icon = option.decorationSize.width() + 8
+        left = option.rect.left() + icon + text_width + 14
+        width = metrics.horizontalAdvance(label) + 12
+        height = metrics.height() + 2
+        if left + width > option.rect.right():
+            return  # no room: the tooltip still says where it points
+        top = option.rect.top() + (option.rect.height() - height) // 2
+        box = QRect(left, top, width, height)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(color))
+        painter.drawRoundedRect(box, height / 2, height / 2)
+        painter.setPen(QColor("white"))
+        painter.setFont(small)
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), label)
+        painter.restore()
 
 
 def state_text(node: Node, state: RegistryState) -> str:
