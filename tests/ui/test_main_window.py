@@ -188,3 +188,32 @@ def test_the_registry_pane_says_what_a_newcomer_can_do_next(
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.grab().save(str(save_artifact("registry-pane.png")))
     window.close()
+
+
+def test_saving_a_new_profile_keeps_the_tree_as_it_was(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    from modelyard.core.profiles import MlflowServerSettings
+    from tests.ui.test_details_pane import open_window, select_model
+
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "demo", "churn-classifier")
+    tm, proxy = window.tree_model, window.proxy
+
+    def expanded(name: str) -> bool:
+        profile = tm.profile_index("demo")
+        if name == "demo":
+            return window.tree.isExpanded(proxy.mapFromSource(profile))
+        rows = [tm.index(r, 0, profile) for r in range(tm.rowCount(profile))]
+        found = [i for i in rows if i.data() == name]
+        return bool(found) and window.tree.isExpanded(proxy.mapFromSource(found[0]))
+
+    assert expanded("demo") and expanded("churn-classifier")
+    added = store.add(
+        Profile(name="later", settings=MlflowServerSettings(url="http://127.0.0.1:9"))
+    )
+    window._profile_saved(added)
+    qtbot.waitUntil(lambda: tm.profile_index("later").isValid(), timeout=30_000)
+    qtbot.waitUntil(lambda: expanded("demo") and expanded("churn-classifier"), timeout=30_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()

@@ -78,4 +78,13 @@ def test_a_registry_that_is_down_shows_its_last_seen_rows(
     window.tree.setCurrentIndex(window.proxy.mapFromSource(version))
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.grab().save(str(save_artifact("offline-tree.png")))
+    # The registry's pane offers to try again now.
+    window.tree.setCurrentIndex(window.proxy.mapFromSource(root))
+    banner = window.details.profile_view.banner
+    qtbot.waitUntil(lambda: banner.button.isVisible(), timeout=10_000)
+    assert banner.button.text() == "Retry now"
+    banner.button.click()
+    assert node.fetching  # read again at once, not at the next automatic retry
+    qtbot.waitUntil(lambda: not node.fetching and node.offline is not None, timeout=30_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()

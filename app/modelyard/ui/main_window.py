@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         self.tree_model.nodeChanged.connect(self._refresh_profile_details)
         self.tree_model.sinceLastLooked.connect(self._since_last_looked)
         self.details.profile_view.newsDismissed.connect(self.tree_model.dismiss_news)
+        self.details.profile_view.retryRequested.connect(self._retry_profile)
         self.tree.expanded.connect(self._expanded)
         self.tree_model.rowsInserted.connect(self._rows_arrived)
         self._pending_version: tuple[str, str] | None = None
@@ -289,6 +290,10 @@ class MainWindow(QMainWindow):
         if node is None or node.kind is not NodeKind.PROFILE:
             return
         menu = QMenu(self)
+        if node.error or node.offline:
+            retry = menu.addAction("Retry now")
+            retry.triggered.connect(lambda _=False, n=node: self._retry_profile(n))
+            menu.addSeparator()
         for action in (
             self.test_profile_action,
             self.edit_profile_action,
@@ -307,6 +312,11 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.new_profile_action)
         menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    def _retry_profile(self, node: Node) -> None:
+        index = self.tree_model.index_for(node)
+        if index.isValid():
+            self.tree_model.refresh(index)
 
     def _version_menu(self, node: Node, pos: QPoint) -> None:
         menu = QMenu(self)
@@ -577,10 +587,43 @@ class MainWindow(QMainWindow):
 
         self.workers.submit(work, done, failed, "read profiles")
 
+    def _expanded_rows(self) -> list[tuple[str, str | None]]:
+        """(profile id, model name or None) of every expanded registry and model row."""
+        tm = self.tree_model
+        shown: list[tuple[str, str | None]] = []
+        for row in range(tm.rowCount()):
+            profile = tm.index(row, 0)
+            if not self.tree.isExpanded(self.proxy.mapFromSource(profile)):
+                continue
+            pid = str(tm.node(profile).key)
+            shown.append((pid, None))
+            for child in range(tm.rowCount(profile)):
+                model = tm.index(child, 0, profile)
+                if self.tree.isExpanded(self.proxy.mapFromSource(model)):
+                    shown.append((pid, str(model.data())))
+        return shown
+
+    def _expand_again(self, rows: list[tuple[str, str | None]]) -> None:
+        """Expand those rows again (their rows come from the kept state at once)."""
+        tm = self.tree_model
+        for pid, model in rows:
+            profile = tm.profile_index(pid)
+            if not profile.isValid():
+                continue
+            if model is None:
+                self.tree.expand(self.proxy.mapFromSource(profile))
+                continue
+            for child in range(tm.rowCount(profile)):
+                index = tm.index(child, 0, profile)
+                if index.data() == model:
+                    self.tree.expand(self.proxy.mapFromSource(index))
+
     def _show_profiles(self, profiles: list[Profile], problems: list[str]) -> None:
         if not self.profiles_loaded or profiles != self.tree_model.profiles():
+            expanded = self._expanded_rows()  # a saved or new profile keeps the tree as it was
             self.tree_model.set_profiles(profiles)  # unchanged: the tree stays as it is
             self.details.show_placeholder()
+            self._expand_again(expanded)
         self.profiles_loaded = True
         pending, self._pending_profile = self._pending_profile, None
         if pending is not None:

@@ -39,9 +39,14 @@ class ProfileView(QWidget):
         layout.addStretch(1)
 
     newsDismissed = Signal(object)  # the profile Node whose changes were seen
+    retryRequested = Signal(object)  # the profile Node to read again now
 
     def _dismiss(self) -> None:
-        if self.node is not None and self.node.news:
+        if self.node is None:
+            return
+        if self.node.error or self.node.offline:
+            self.retryRequested.emit(self.node)
+        elif self.node.news:
             self.newsDismissed.emit(self.node)
 
     def show_profile(self, profile: Profile, node: Node) -> None:
@@ -76,12 +81,17 @@ class ProfileView(QWidget):
         self.header.setToolTip(f"Profile id {profile.id} (its secrets are keyed by it)")
         self.next_steps.setText(next_steps(profile))
         if node.error:
-            self.banner.show_message(node.error, "error")
+            self.banner.show_message(
+                f"{node.error}\nFix the profile with File ▸ Edit profile… (Ctrl+E), or try again.",
+                "error",
+                "Retry now",
+            )
         elif node.offline:
             self.banner.show_message(
                 f"{node.offline}\nThe rows are the last-seen state; changes are refused until "
                 "the registry answers again (tried again automatically, or press F5).",
                 "error",
+                "Retry now",
             )
         elif node.news:
             shown = [f"• {line}" for line in node.news[:12]]
