@@ -65,8 +65,20 @@ def test_filter_narrows_the_tree(qtbot: QtBot, demo_profile: Profile, store: Pro
     demo = window.proxy.index(0, 0)
     qtbot.waitUntil(lambda: window.proxy.rowCount(demo) == 1, timeout=5_000)
     assert window.proxy.index(0, 0, demo).data() == "fraud-detector"
+    # Down goes into the results; the details of a row the filter hides stay shown.
+    qtbot.keyClick(window.search, Qt.Key.Key_Down)
+    assert window.tree.hasFocus()
+    assert window.tree.currentIndex().data() == "fraud-detector"
+    qtbot.waitUntil(lambda: window.details.current is not None, timeout=5_000)
+    shown = window.details.current
+    window.search.setFocus()
+    window.search.setText("no-such-model")
+    qtbot.waitUntil(lambda: window.no_matches.isVisible(), timeout=5_000)
+    assert "no-such-model" in window.no_matches.text()
+    assert window.details.current is shown
     qtbot.keyClick(window.search, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.proxy.rowCount(demo) == 6, timeout=5_000)
+    assert not window.no_matches.isVisible()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
 
@@ -80,7 +92,7 @@ def test_profile_details_and_refresh_shortcut(
     node = window.details.current
     assert node is not None and node.kind is NodeKind.PROFILE
     fields = window.details.profile_view.fields.values
-    assert fields["Kind"] == "local"
+    assert fields["Kind"].startswith("A registry in a local sqlite file")
     assert "6 models" in fields["State"]
     window.tree.setFocus()
     qtbot.keyClick(window.tree, Qt.Key.Key_F5)

@@ -145,7 +145,18 @@ class MainWindow(QMainWindow):
         left_layout.setContentsMargins(8, 8, 0, 8)
         left_layout.setSpacing(6)
         left_layout.addWidget(self.search)
+        self.no_matches = QLabel()
+        self.no_matches.setObjectName("noMatches")
+        self.no_matches.setTextFormat(Qt.TextFormat.PlainText)
+        self.no_matches.setStyleSheet("color: #64748b; padding: 2px 4px;")
+        self.no_matches.setVisible(False)
+        left_layout.addWidget(self.no_matches)
         left_layout.addWidget(self.tree)
+        into = QAction(self.search)
+        into.setShortcut(QKeySequence(Qt.Key.Key_Down))
+        into.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        into.triggered.connect(self._into_results)
+        self.search.addAction(into)
 
         self.details = DetailsPane(self.connections, self.workers)
         self.details.versionActivated.connect(self._select_version)
@@ -695,6 +706,29 @@ class MainWindow(QMainWindow):
         if text:
             for row in range(self.proxy.rowCount()):
                 self.tree.expand(self.proxy.index(row, 0))
+        matches = sum(
+            self.proxy.rowCount(self.proxy.index(row, 0)) for row in range(self.proxy.rowCount())
+        )
+        self.no_matches.setText(
+            f"No model or alias matches “{text}” in the rows read so far."
+            if text and not matches
+            else ""
+        )
+        self.no_matches.setVisible(bool(text) and not matches)
+
+    def _into_results(self) -> None:
+        """Down in the filter box: into the tree, on the first match (or the current row)."""
+        current = self.tree.currentIndex()
+        node = self._node(current)
+        if node is None or node.kind is NodeKind.PROFILE:  # a registry row: its first match
+            for row in range(self.proxy.rowCount()):
+                profile = self.proxy.index(row, 0)
+                if self.proxy.rowCount(profile):
+                    current = self.proxy.index(0, 0, profile)
+                    break
+        if current.isValid():
+            self.tree.setCurrentIndex(current)
+        self.tree.setFocus()
 
     # --- selection and details ---------------------------------------------------------------
     def _node(self, index: QModelIndex) -> Node | None:
@@ -706,6 +740,8 @@ class MainWindow(QMainWindow):
     @Slot(QItemSelection, QItemSelection)
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
+        if not indexes and self.search.text().strip():
+            return  # the filter hid the selected row: its details stay shown
         self.details.show_node(self._node(indexes[0]) if indexes else None)
 
     def _refresh_profile_details(self, node: object) -> None:
