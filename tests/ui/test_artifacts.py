@@ -110,6 +110,16 @@ def _cancel_in_the_dialog(qtbot: QtBot, store: ProfileStore, tmp_path: Path, ver
         assert not path.name.startswith(".modelyard-download-")
         assert path.name != "weights.bin" and not path.name.endswith(".part")
     assert "cancelled" in row.status.text().lower()
+    # A stopped bar is greyed and says so; Retry queues it again; Clear finished empties.
+    assert not row.bar.isEnabled() and row.bar.format().startswith("Cancelled")
+    assert row.retry_button.isVisible() and not row.cancel_button.isVisible()
+    row.retry_button.click()
+    again = window.downloads.tasks[-1]
+    assert again is not task and (again.model, again.destination) == (task.model, task.destination)
+    window.downloads.cancel(again)
+    qtbot.waitUntil(lambda: again.state == "cancelled", timeout=60_000)
+    window.downloads_dialog.clear_finished()
+    assert window.downloads_dialog.rows == {} and window.downloads.tasks == []
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()
 

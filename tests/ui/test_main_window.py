@@ -73,7 +73,7 @@ def test_filter_narrows_the_tree(qtbot: QtBot, demo_profile: Profile, store: Pro
     shown = window.details.current
     window.search.setFocus()
     window.search.setText("no-such-model")
-    qtbot.waitUntil(lambda: window.no_matches.isVisible(), timeout=5_000)
+    qtbot.waitUntil(window.no_matches.isVisible, timeout=5_000)
     assert "no-such-model" in window.no_matches.text()
     assert window.details.current is shown
     qtbot.keyClick(window.search, Qt.Key.Key_Escape)

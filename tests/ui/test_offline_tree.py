@@ -81,7 +81,7 @@ def test_a_registry_that_is_down_shows_its_last_seen_rows(
     # The registry's pane offers to try again now.
     window.tree.setCurrentIndex(window.proxy.mapFromSource(root))
     banner = window.details.profile_view.banner
-    qtbot.waitUntil(lambda: banner.button.isVisible(), timeout=10_000)
+    qtbot.waitUntil(banner.button.isVisible, timeout=10_000)
     assert banner.button.text() == "Retry now"
     banner.button.click()
     assert node.fetching  # read again at once, not at the next automatic retry

@@ -133,6 +133,16 @@ class DownloadManager(QObject):
             task.profile, task.model, task.version, task.paths, task.destination, overwrite=True
         )
 
+    def retry(self, task: DownloadTask) -> DownloadTask:
+        """Queue a failed or cancelled download again (what already landed is skipped)."""
+        return self.enqueue(task.profile, task.model, task.version, task.paths, task.destination)
+
+    def clear_finished(self) -> list[DownloadTask]:
+        """Forget the downloads that are over (done, failed, cancelled); returns them."""
+        over = [t for t in self.tasks if t.state not in ("queued", "running")]
+        self.tasks = [t for t in self.tasks if t.state in ("queued", "running")]
+        return over
+
     def active(self) -> bool:
         """Whether a download is queued or running."""
         return any(t.state in ("queued", "running") for t in self.tasks)
@@ -219,7 +229,11 @@ class _TaskRow(QFrame):
         self.overwrite_button = QPushButton("Overwrite them")
         self.overwrite_button.setToolTip("Download again, replacing the files named here")
         self.overwrite_button.clicked.connect(lambda: manager.overwrite(task))
+        self.retry_button = QPushButton("Retry")
+        self.retry_button.setToolTip("Download again (files already there are skipped)")
+        self.retry_button.clicked.connect(lambda: manager.retry(task))
         buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.retry_button)
         buttons.addWidget(self.overwrite_button)
         buttons.addWidget(self.open_button)
         layout.addWidget(self.title)
@@ -234,10 +248,14 @@ class _TaskRow(QFrame):
             self.bar.setValue(int(1000 * progress.done_bytes / progress.total_bytes))
         if task.state == "done":
             self.bar.setValue(1000)
+        stopped = {"cancelled": "Cancelled", "failed": "Failed"}.get(task.state)
+        self.bar.setEnabled(stopped is None)  # a stopped bar is greyed, not left "in progress"
+        self.bar.setFormat(f"{stopped} at %p%" if stopped else "%p%")
         running = task.state in ("queued", "running")
         self.cancel_button.setVisible(running)
         self.open_button.setVisible(task.state == "done")
         self.overwrite_button.setVisible(task.state == "failed" and task.conflict)
+        self.retry_button.setVisible(stopped is not None and not task.conflict)
         if task.state == "running":
             self.status.setText(describe_progress(progress))
         elif task.state == "queued":
@@ -268,9 +286,24 @@ class DownloadsDialog(QDialog):
         area.setWidget(body)
         layout = QVBoxLayout(self)
         layout.addWidget(area)
+        self.clear_button = QPushButton("Clear finished")
+        self.clear_button.setToolTip("Remove the downloads that are over from this list")
+        self.clear_button.clicked.connect(self.clear_finished)
+        footer = QHBoxLayout()
+        footer.addStretch(1)
+        footer.addWidget(self.clear_button)
+        layout.addLayout(footer)
         manager.changed.connect(self._changed)
         for task in manager.tasks:
             self._changed(task)
+
+    def clear_finished(self) -> None:
+        """Drop the rows of downloads that are over (the files stay, of course)."""
+        for task in self.manager.clear_finished():
+            row = self.rows.pop(task.id, None)
+            if row is not None:
+                self._list.removeWidget(row)
+                row.deleteLater()
 
     def _changed(self, task: object) -> None:
         assert isinstance(task, DownloadTask)
