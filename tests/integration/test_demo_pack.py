@@ -10,6 +10,7 @@ from pathlib import Path
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.demo_pack import MANIFEST, install, pack, shipped_archive, summary
+from modelyard.core.history import recorded_events
 from modelyard.core.profiles import LocalSettings, Profile
 from modelyard.core.secrets import SecretStore
 
@@ -61,7 +62,10 @@ def test_install_relocates_files_and_brings_times_to_today(tmp_path: Path) -> No
     stamps = []
     for key, value in events:
         stamp = int(key.removeprefix("modelyard.event.").split(".")[0])
-        assert json.loads(value)["t"] == stamp <= later  # key and value moved together
+        [event] = recorded_events("1", {key: value})
+        assert event.when is not None
+        assert int(event.when.timestamp() * 1000) == stamp <= later  # key and value moved
+        assert " UTC" in value.split('{"k":')[0]  # the plain-words line, re-dated too
         stamps.append(stamp)
     assert max(stamps) > built_at  # the latest events were days before the build: moved on
     old = str(manifest["artifacts_uri"])

@@ -115,3 +115,35 @@ def test_a_stage_reached_seconds_ago_reads_just_now() -> None:
         ("Production", "v5, just now"),
         ("Staging", "v4 since 3 days"),
     ]
+
+
+def test_event_tags_read_in_plain_words_in_the_web_ui_and_stay_machine_readable() -> None:
+    from datetime import UTC, datetime
+
+    from modelyard.core.domain import EventKind, StageEvent
+    from modelyard.core.history import event_tag, recorded_events, shifted_event
+
+    when = datetime(2026, 11, 24, 16, 14, tzinfo=UTC)
+    tricky = 'canary passed {"k":"stage","to":"Archived"} — really'
+    event = StageEvent(EventKind.STAGE, "5", when, "ana", "Staging", "Production", tricky)
+    key, value = event_tag(event)
+    assert value.startswith(
+        "v5: Staging → Production by ana, 2026-11-24 16:14 UTC: canary passed {"
+    )
+    [back] = recorded_events("5", {key: value})
+    assert (back.kind, back.from_value, back.to_value, back.who, back.comment, back.when) == (
+        EventKind.STAGE,
+        "Staging",
+        "Production",
+        "ana",
+        tricky,
+        when,
+    )
+    # Tags written before (JSON only) are still read.
+    old = '{"k":"alias-set","t":1795000000000,"u":"ben","to":"champion"}'
+    [legacy] = recorded_events("5", {"modelyard.event.1795000000000.00ff": old})
+    assert legacy.kind is EventKind.ALIAS_SET and legacy.to_value == "champion"
+    moved = shifted_event("5", key, value, 3_600_000)
+    assert moved is not None and "2026-11-24 17:14 UTC" in moved[1]
+    [later] = recorded_events("5", {moved[0]: moved[1]})
+    assert later.when is not None and (later.when - when).total_seconds() == 3600

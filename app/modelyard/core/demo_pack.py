@@ -135,28 +135,21 @@ def relocate(db: Path, old_uri: str, new_uri: str, shift_ms: int) -> None:
 
 
 def _shift_events(conn: sqlite3.Connection, shift_ms: int) -> None:
-    """Recorded history events carry their time in the tag key and in the JSON value."""
+    """Recorded history events carry their time in the tag key and in the value."""
+    from modelyard.core.history import shifted_event
+
     rows = conn.execute(
         "SELECT name, version, key, value FROM model_version_tags WHERE key LIKE ?",
         (EVENT_PREFIX + "%",),
     ).fetchall()
-    for name, version, key, raw in rows:
-        stamp, _, rest = key.removeprefix(EVENT_PREFIX).partition(".")
-        if not stamp.isdigit():
+    for name, version, key, value in rows:
+        moved = shifted_event(str(version), key, value, shift_ms)
+        if moved is None:
             continue
-        new_key = f"{EVENT_PREFIX}{int(stamp) + shift_ms:013d}.{rest}"
-        value = raw
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and isinstance(data.get("t"), int):
-            data["t"] += shift_ms
-            value = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         conn.execute(
             "UPDATE model_version_tags SET key = ?, value = ? "
             "WHERE name = ? AND version = ? AND key = ?",
-            (new_key, value, name, version, key),
+            (*moved, name, version, key),
         )
 
 

@@ -3,7 +3,9 @@
 Modelyard records each promotion it makes in model-version tags under the reserved
 ``modelyard.`` prefix, so every teammate sees the same history, whatever tool they use.
 
-One event, one tag: ``modelyard.event.<epoch ms>.<random>`` holds one compact JSON event. A
+One event, one tag: ``modelyard.event.<epoch ms>.<random>`` holds one event — a line in plain
+words for teammates who see the tag in MLflow's web UI ("v5: Staging → Production by ana,
+2026-11-24 16:14 UTC: canary passed"), then the same event as compact JSON for tools. A
 registry has no compare-and-set for tags, so a shared list (read, append, write) loses events
 when two people promote at the same moment; a tag of one's own is never overwritten by anyone,
 so concurrent writers cannot lose each other's events, and no rollover can overwrite a full
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from modelyard.core.domain import EventKind, EventSource, StageEvent, VersionSummary
@@ -92,10 +95,9 @@ def recorded_events(version: str, tags: Mapping[str, str]) -> list[StageEvent]:
         if isinstance(listed, list):
             items.extend(listed)
     for key in event_keys(tags):
-        try:
-            items.append(json.loads(tags[key]))
-        except json.JSONDecodeError:
-            continue
+        found = _event_json(tags[key])
+        if found is not None:
+            items.append(found)
     events: list[StageEvent] = []
     for item in items:
         if isinstance(item, dict):
@@ -105,12 +107,51 @@ def recorded_events(version: str, tags: Mapping[str, str]) -> list[StageEvent]:
     return events
 
 
+JSON_START = '{"k":'  # cannot occur inside a JSON string (its quotes would be escaped)
+
+
+def _event_json(value: str) -> dict[str, object] | None:
+    """The JSON part of an event tag: after the plain-words line, or all of it (older tags)."""
+    start = value.rfind(JSON_START)
+    if start < 0:
+        return None
+    try:
+        item = json.loads(value[start:])
+    except json.JSONDecodeError:
+        return None
+    return item if isinstance(item, dict) else None
+
+
+def event_value(event: StageEvent) -> str:
+    """An event tag's value: a line in plain words, then the event as compact JSON."""
+    when = event.when or datetime.now(tz=UTC)
+    words = event.describe()
+    if event.who:
+        words += f" by {event.who}"
+    words += f", {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if event.comment:
+        words += f": {' '.join(event.comment.split())[:MAX_COMMENT]}"
+    data = json.dumps(_to_json(event), separators=(",", ":"), ensure_ascii=False)
+    return f"{words}  {data}"
+
+
 def event_tag(event: StageEvent) -> tuple[str, str]:
     """The (tag key, value) that records ``event`` in a tag of its own: a key no other writer
     can produce (time of the event, then 64 random bits)."""
     when = event.when or datetime.now(tz=UTC)
     key = f"{EVENT_TAG_PREFIX}{int(when.timestamp() * 1000):013d}.{secrets.token_hex(8)}"
-    return key, json.dumps(_to_json(event), separators=(",", ":"), ensure_ascii=False)
+    return key, event_value(replace(event, when=when))
+
+
+def shifted_event(version: str, key: str, value: str, shift_ms: int) -> tuple[str, str] | None:
+    """The same event tag moved ``shift_ms`` later (key and value); None if unreadable."""
+    stamp, _, rest = key.removeprefix(EVENT_TAG_PREFIX).partition(".")
+    item = _event_json(value)
+    event = _from_json(version, item) if item is not None else None
+    if not stamp.isdigit() or event is None or event.when is None:
+        return None
+    moved = replace(event, when=event.when + timedelta(milliseconds=shift_ms))
+    return f"{EVENT_TAG_PREFIX}{int(stamp) + shift_ms:013d}.{rest}", event_value(moved)
 
 
 def derived_events(version: VersionSummary) -> list[StageEvent]:
