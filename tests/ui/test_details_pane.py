@@ -20,6 +20,7 @@ from tests.integration.helpers import (
     admin_store,
     create_version,
     ensure_model,
+    new_version,
 )
 from tests.support.servers import MlflowServer
 
@@ -248,4 +249,25 @@ def test_retry_recovers_when_the_registry_is_back(
     assert view.banner.isHidden()
     assert view.detail is not None and view.detail.version.version == "2"
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+
+def test_model_and_version_link_to_the_servers_web_ui(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    version = new_version(mlflow_server, "web-ui-model")
+    add_server_profile(store, secrets, mlflow_server, "srv")
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "srv", "web-ui-model")
+    model_fields = window.details.model_view.fields
+    assert model_fields.values["Web UI"] == f"{mlflow_server.url}/#/models/web-ui-model"
+    select_version(qtbot, window, version)
+    fields = window.details.version_view.fields
+    assert fields.values["Web UI"] == (
+        f"{mlflow_server.url}/#/models/web-ui-model/versions/{version}"
+    )
+    assert any(b.text() == "Open" for b in fields.findChildren(QPushButton))
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()

@@ -14,9 +14,10 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
     QTimer,
+    QUrl,
     Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -46,6 +47,7 @@ from modelyard.core.profile_service import remove_profile
 from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.serve import LocalServer, serve_dir, wait_until_serving
 from modelyard.core.session import Connections
+from modelyard.core.weburl import web_ui_url
 from modelyard.ui import icons
 from modelyard.ui.compare_view import RegistryCompareDialog
 from modelyard.ui.copy_dialog import CopyDialog, Revealer
@@ -342,6 +344,11 @@ class MainWindow(QMainWindow):
                     node.profile, version.model, version.version, t
                 )
             )
+        url = web_ui_url(node.profile, version.model, version.version)
+        web = menu.addAction("Open in web UI")
+        web.setEnabled(url is not None)
+        if url is not None:
+            web.triggered.connect(lambda _=False, u=url: QDesktopServices.openUrl(QUrl(u)))
         menu.popup(self.tree.viewport().mapToGlobal(pos))
 
     # --- copies between registries -----------------------------------------------------------

@@ -78,6 +78,7 @@ class ModelView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model: ModelSummary | None = None
+        self.web_url: str | None = None  # the model's page in the registry's web UI
         self.versions: list[VersionSummary] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -187,8 +188,10 @@ class ModelView(QWidget):
                 ("Updated", when(model.updated)),
                 ("Versions", count),
                 ("Model URI", model_uri(model) or "— (no version yet)"),
+                *([("Web UI", self.web_url)] if self.web_url else []),
             ],
             copyable=("Model URI",),
+            openable=("Web UI",),
         )
         self.description.set_text(model.description)
         self.aliases.set_items({f"@{a}": f"v{v}" for a, v in model.aliases.items()})

@@ -42,6 +42,7 @@ from modelyard.core.registry import Registry
 from modelyard.core.session import Connections
 from modelyard.core.snippet import load_snippet
 from modelyard.core.state import RegistryState, StateEvent
+from modelyard.core.weburl import web_ui_url
 from modelyard.ui.compare_view import VersionCompareDialog
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.profile_view import ProfileView
@@ -196,6 +197,7 @@ class DetailsPane(QStackedWidget):
             self.setCurrentWidget(self.profile_view)
         elif node.kind is NodeKind.MODEL:
             if not same:
+                self.model_view.web_url = web_ui_url(node.profile, node.payload.name)
                 self.model_view.show_summary(
                     node.payload,
                     self._child_versions(node),
@@ -207,7 +209,9 @@ class DetailsPane(QStackedWidget):
         else:
             if not same:
                 siblings = self._child_versions(node.parent) if node.parent else []
-                self.version_view.show_summary(node.payload, siblings, node.profile.has_stages)
+                v = node.payload
+                self.version_view.web_url = web_ui_url(node.profile, v.model, v.version)
+                self.version_view.show_summary(v, siblings, node.profile.has_stages)
             self.setCurrentWidget(self.version_view)
             self.reload()
 

@@ -157,6 +157,7 @@ class VersionView(QWidget):
         self.detail: VersionDetail | None = None
         self.siblings: list[VersionSummary] = []
         self.stages = True
+        self.web_url: str | None = None  # the version's page in the registry's web UI
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.header = Header()
@@ -322,8 +323,10 @@ class VersionView(QWidget):
                 ("Creator", v.creator),
                 ("Source run", v.run_id + (f"  ({run.name})" if run and run.name else "")),
                 ("Model URI", v.uri),
+                *([("Web UI", self.web_url)] if self.web_url else []),
             ],
             copyable=("Model URI", "Source run"),
+            openable=("Web UI",),
         )
 
     def _fill_metrics(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -89,8 +89,14 @@ class FieldForm(QWidget):
         self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.values: dict[str, str] = {}
 
-    def set_rows(self, rows: list[tuple[str, str]], copyable: tuple[str, ...] = ()) -> None:
-        """Replace the rows."""
+    def set_rows(
+        self,
+        rows: list[tuple[str, str]],
+        copyable: tuple[str, ...] = (),
+        openable: tuple[str, ...] = (),
+    ) -> None:
+        """Replace the rows; ``copyable`` values get a Copy button, ``openable`` (URLs) an
+        Open button that shows them in the browser."""
         while self._form.rowCount():
             self._form.removeRow(0)
         self.values = {}
@@ -102,11 +108,19 @@ class FieldForm(QWidget):
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            if label in copyable and value:
+            if (label in copyable or label in openable) and value:
                 holder = QWidget()
                 line = QHBoxLayout(holder)
                 line.setContentsMargins(0, 0, 0, 0)
                 line.addWidget(text, 1)
+                if label in openable:
+                    opener = QPushButton("Open")
+                    opener.setObjectName("openButton")
+                    opener.setToolTip("Open this page in your web browser")
+                    opener.clicked.connect(
+                        lambda _=False, v=value: QDesktopServices.openUrl(QUrl(v))
+                    )
+                    line.addWidget(opener)
                 button = QPushButton("Copy")
                 button.setObjectName("copyButton")
                 button.setToolTip(f"Copy {label.lower()} to the clipboard")
