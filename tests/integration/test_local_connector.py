@@ -117,3 +117,21 @@ def test_the_local_registry_snippet_loads_the_model(
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "LOADED" in result.stdout
+
+
+def test_archiving_says_what_else_changed_and_which_alias_is_left_behind(
+    demo_profile: Profile, secrets: SecretStore
+) -> None:
+    from modelyard.core.promote import promote_stage
+
+    registry = open_registry(demo_profile, secrets)
+    try:
+        before = registry.get_version("churn-classifier", "4")
+        assert before.stage is Stage.PRODUCTION and "champion" in before.aliases
+        result = promote_stage(
+            registry, "churn-classifier", "5", Stage.PRODUCTION, archive_existing=True
+        )
+    finally:
+        registry.close()
+    assert result.archived_too() == ["v4 → Archived"]
+    assert result.stale_aliases() == ["@champion still points to v4, now Archived — move it?"]

@@ -123,6 +123,8 @@ def promote(
         _echo(f"Now: v{v.version} {v.stage.value} {aliases}".rstrip())
         for other in result.changed:
             _echo(f"     v{other.version} {other.stage.value}")
+        for line in result.stale_aliases():
+            _echo(f"modelyard: note: {line}", err=True)
         _keep_answer(prof.id, result)
         _report_outcome(result)
 

@@ -27,6 +27,24 @@ class PromotionResult:
         """The server's state after the write is what was asked for."""
         return self.outcome_problem is None
 
+    def archived_too(self) -> list[str]:
+        """What else the change did: "v4 → Archived"."""
+        return [f"v{v.version} → Archived" for v in self.changed if v.stage is Stage.ARCHIVED]
+
+    def stale_aliases(self) -> list[str]:
+        """Aliases left on a version the change archived: "@champion still points to v4, now
+        Archived — move it?"."""
+        return [
+            f"@{alias} still points to v{v.version}, now Archived — move it?"
+            for v in self.changed
+            if v.stage is Stage.ARCHIVED
+            for alias in v.aliases
+        ]
+
+    def also(self) -> list[str]:
+        """Both, for a one-line report."""
+        return self.archived_too() + self.stale_aliases()
+
 
 def utc_now() -> datetime:
     return datetime.now(tz=UTC)

@@ -500,6 +500,8 @@ class DetailsPane(QStackedWidget):
                 for version in (result.version, *result.changed):
                     state.apply_version(version)
             text, kind = success, "notice"
+            if result is not None and result.also():
+                text += " Also: " + "; ".join(result.also())
             if result is not None and result.outcome_problem:
                 text, kind = result.outcome_problem, "error"
             if result is not None and result.record_problem:
