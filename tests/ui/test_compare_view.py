@@ -75,6 +75,15 @@ def test_compare_registries_filter_export_and_drill_down(
     rows = {(r[0], r[1]): r for r in versions.visible_rows()}  # only differences by default
     assert rows[("Version", "stage")][2:4] == ["Staging", "Production"]
     assert ("Params", "C") not in rows  # the same version: same params
+    # Models that differ only in an alias: their latest versions are the same, and it says so.
+    demand = dialog.table.topLevelItem(1)
+    assert demand is not None and demand.text(0) == "demand-forecast"
+    same = dialog._open_versions(demand)
+    assert isinstance(same, VersionCompareDialog)
+    qtbot.waitUntil(lambda: same.job is None, timeout=60_000)
+    assert "These two versions are the same in all" in same.status.text()
+    assert "The models differ elsewhere: @champion: v7 ≠ v6." in same.status.text()
+    same.close()
     dialog.swap()
     assert (dialog.left.currentText(), dialog.right.currentText()) == ("prod", "demo")
     qtbot.waitUntil(lambda: dialog.job is None, timeout=60_000)

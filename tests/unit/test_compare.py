@@ -118,3 +118,23 @@ def test_versions_field_by_field_with_metric_deltas() -> None:
     assert not any(line[:2] == ["Params", "C"] for line in lines)  # the same: left out
     fields = json.loads(export_versions("m v1", "m v2", list(rows.values()), "json", False))
     assert {f["field"] for f in fields["fields"]} >= {"C", "auc", "flavors"}
+
+
+def test_value_differences_give_both_sides_in_full() -> None:
+    from modelyard.core.compare import ModelRow, Status, value_differences
+    from modelyard.core.domain import ModelSummary
+
+    left = ModelSummary(
+        "m", description="Churn model\ntrained weekly", tags={"owner": "growth", "x": "1"}
+    )
+    right = ModelSummary(
+        "m",
+        description="Churn model",
+        tags={"owner": "risk", "x": "1", "modelyard.event.1": "ignored"},
+    )
+    row = ModelRow("m", Status.DIFFERENT, left, right, ("description differs",))
+    assert value_differences(row) == [
+        ("description", "Churn model\ntrained weekly", "Churn model"),
+        ("tag owner", "growth", "risk"),
+    ]
+    assert value_differences(ModelRow("m", Status.ONLY_LEFT, left, None)) == []

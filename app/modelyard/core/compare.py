@@ -105,6 +105,21 @@ def _model_differences(left: ModelSummary, right: ModelSummary) -> list[str]:
     return out
 
 
+def value_differences(row: ModelRow) -> list[tuple[str, str, str]]:
+    """(what, left value, right value) for the description and every differing tag, in full:
+    what "description differs" and "tags differ: owner" leave out."""
+    if row.left is None or row.right is None:
+        return []
+    out: list[tuple[str, str, str]] = []
+    a, b = row.left.description.strip(), row.right.description.strip()
+    if a != b:
+        out.append(("description", a, b))
+    lt, rt = visible_tags(row.left.tags), visible_tags(row.right.tags)
+    for key in sorted(k for k in set(lt) | set(rt) if lt.get(k) != rt.get(k)):
+        out.append((f"tag {key}", lt.get(key, ""), rt.get(key, "")))
+    return out
+
+
 def compare_models(left: Iterable[ModelSummary], right: Iterable[ModelSummary]) -> list[ModelRow]:
     """Every model of either side, by name: only on one side, the same, or what differs."""
     lefts = {m.name: m for m in left}

@@ -43,6 +43,7 @@ from modelyard.core.compare import (
     compare_versions,
     export_registries,
     export_versions,
+    value_differences,
 )
 from modelyard.core.details import load_version_detail
 from modelyard.core.domain import VersionDetail, version_sort_key
@@ -372,6 +373,12 @@ class RegistryCompareDialog(_CompareWindow):
             f"<b>{escape(self.comparison.right_name)}</b>: {escape(row.side('right'))}",
         ]
         lines += [f"• {escape(d)}" for d in row.differences]
+        for what, a, b in value_differences(row):  # both values, in full (selectable)
+            lines.append(
+                f"<b>{escape(what)}</b> — {escape(self.comparison.left_name)}: "
+                f"{_shown(a)}<br>&nbsp;&nbsp;&nbsp;&nbsp;"
+                f"{escape(self.comparison.right_name)}: {_shown(b)}"
+            )
         if row.left is not None and row.right is not None:
             lines.append(
                 "<i>Double-click or Enter: compare the latest versions field by field.</i>"
@@ -400,6 +407,7 @@ class RegistryCompareDialog(_CompareWindow):
             self.workers,
             self,
         )
+        dialog.model_context = "; ".join(row.differences)
         self.version_dialogs.append(dialog)
         dialog.show()
         return dialog
@@ -458,6 +466,7 @@ class VersionCompareDialog(_CompareWindow):
         parent: QWidget | None = None,
     ) -> None:
         (lp, lm, lv), (rp, rm, rv) = left, right
+        self.model_context = ""  # what differs between the models, when opened from them
         self.left_title = f"{lm} v{lv}" if lp.id == rp.id else f"{lp.name}: {lm} v{lv}"
         self.right_title = f"{rm} v{rv}" if lp.id == rp.id else f"{rp.name}: {rm} v{rv}"
         super().__init__(
@@ -514,10 +523,12 @@ class VersionCompareDialog(_CompareWindow):
         self.export_button.setEnabled(True)
         different = sum(r.status is Status.DIFFERENT for r in self.rows)
         problems = " ".join((*a.problems, *b.problems))
-        self._idle(
-            f"{different} of {len(self.rows)} fields differ."
-            + (f" Note: {problems}" if problems else "")
-        )
+        said = f"{different} of {len(self.rows)} fields differ."
+        if not different:
+            said = f"These two versions are the same in all {len(self.rows)} fields." + (
+                f" The models differ elsewhere: {self.model_context}." if self.model_context else ""
+            )
+        self._idle(said + (f" Note: {problems}" if problems else ""))
 
     def _exported_text(self, fmt: str) -> str:
         return export_versions(
@@ -526,3 +537,8 @@ class VersionCompareDialog(_CompareWindow):
 
     def _suggested_name(self) -> str:
         return f"compare-{self.left_title}-{self.right_title}".replace(" ", "-").replace(":", "")
+
+
+def _shown(value: str) -> str:
+    """A registry value in the rich-text detail: escaped, its line breaks kept."""
+    return escape(value).replace("\n", "<br>") if value else "<i>(none)</i>"
