@@ -111,9 +111,15 @@ def test_new_basic_auth_profile_page_by_page(
     wizard = make_wizard()
     shot(wizard, "wizard-1-kind.png")
     wizard.next()
-    type_into(wizard, "url", "ftp://registry")  # inline validation
+    assert wizard.connection_page.problem.text() == ""  # nothing to complain about yet
+    type_into(wizard, "url", "ftp://registry")
     assert not next_enabled(wizard)
-    assert "http://" in wizard.connection_page.problem.text()
+    assert wizard.connection_page.problem.text() == ""  # still typing: no verdict yet
+    wizard.fields["url"].editingFinished.emit()  # the field is left: judged, in plain words
+    problem = wizard.connection_page.problem.text()
+    assert problem.startswith("⚠ Server address: The address must start with http://") or (
+        "the address must start with http://" in problem
+    ), problem
     type_into(wizard, "url", auth_server.url)
     assert next_enabled(wizard) and wizard.connection_page.problem.text() == ""
     shot(wizard, "wizard-2-connection.png")

@@ -82,6 +82,7 @@ def test_failed_write_leaves_previous_file_intact(
     ("url", "message"),
     [
         ("mlflow.example.com", "must start with http"),
+        ("", "enter the server's address"),
         ("https://ana:secret@mlflow.example.com", "not in the URL"),
         ("https://", "no host name"),
         ("http://host:99999", "port"),

@@ -79,7 +79,7 @@ class MlflowServerSettings(_Frozen):
     @model_validator(mode="after")
     def _check_combination(self) -> MlflowServerSettings:
         if self.auth == "basic" and not self.username:
-            raise ValueError("username+password authentication needs a username")
+            raise ValueError("enter the username to sign in with (it needs a username)")
         if self.insecure_tls and self.ca_bundle:
             raise ValueError("choose either a CA bundle or insecure TLS, not both")
         return self
@@ -100,7 +100,7 @@ class LocalSettings(_Frozen):
     @classmethod
     def _check_path(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("the registry file path is empty")
+            raise ValueError("enter the registry file, e.g. ~/models/registry.db")
         return str(Path(value).expanduser().resolve())
 
     @property
@@ -434,8 +434,10 @@ def normalise_url(value: str) -> str:
     value = value.strip()
     shown = redact_url(value)
     parts = urlsplit(value)
+    if not value:
+        raise ValueError("enter the server's address, e.g. https://mlflow.example.com")
     if parts.scheme not in ("http", "https"):
-        raise ValueError(f"the URL must start with http:// or https:// (got {shown!r})")
+        raise ValueError(f"the address must start with http:// or https:// (you typed {shown!r})")
     if parts.username or parts.password or "@" in parts.netloc:
         raise ValueError(
             "put the username and password in their own fields, not in the URL "
@@ -452,6 +454,19 @@ def normalise_url(value: str) -> str:
     return value.rstrip("/")
 
 
+# Field names as the wizard and the CLI's options present them.
+FIELD_WORDS = {
+    "url": "Server URL",
+    "path": "Registry file",
+    "host": "Workspace URL",
+    "subscription_id": "Subscription id",
+    "tenant_id": "Tenant id",
+    "resource_group": "Resource group",
+    "workspace": "Workspace",
+    "region": "Region",
+}
+
+
 def validation_message(exc: ValidationError) -> str:
     """One line per problem, without pydantic's internals."""
     lines = []
@@ -460,6 +475,7 @@ def validation_message(exc: ValidationError) -> str:
         loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("settings",))
         for kind in ("mlflow", "local", "databricks-uc", "databricks", "azureml"):
             loc = loc.replace(f"{kind}.", "")
+        loc = FIELD_WORDS.get(loc, loc)
         lines.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(lines)
 

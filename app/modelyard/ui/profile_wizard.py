@@ -253,6 +253,7 @@ class ConnectionPage(QWizardPage):
             form.addRow(label, widget)
             if isinstance(widget, QLineEdit):
                 widget.textChanged.connect(self._changed)
+                widget.editingFinished.connect(self._judge)
             elif isinstance(widget, QComboBox):
                 widget.currentIndexChanged.connect(self._changed)
             else:
@@ -281,6 +282,13 @@ class ConnectionPage(QWizardPage):
         kind = self.w.kind()
         self.stack.setCurrentWidget(self.forms[kind])
         self.setSubTitle(KIND_LABELS[kind])
+        self.judged = self.w.editing is not None  # an edited profile is judged at once
+        self._changed()
+
+    judged = False  # a problem is shown once a field was left, not while the page is fresh
+
+    def _judge(self) -> None:
+        self.judged = True
         self._changed()
 
     def _changed(self, *_: object) -> None:
@@ -288,7 +296,7 @@ class ConnectionPage(QWizardPage):
 
     def isComplete(self) -> bool:  # overrides QWizardPage.isComplete
         error = self.w.connection_problem()
-        self.problem.setText(f"⚠ {error}" if error else "")
+        self.problem.setText(f"⚠ {error[0].upper()}{error[1:]}" if error and self.judged else "")
         return error is None
 
 
