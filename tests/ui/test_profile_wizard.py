@@ -441,3 +441,22 @@ def test_azureml_clouds_in_the_wizard_and_edit_keeps_the_hosts(
     )
     editing = make_wizard(editing=Profile(name="cn", settings=private))
     assert editing.settings("azure-cli") == private  # the auth page applies its own choice later
+
+
+def test_secrets_can_be_shown_and_files_have_browse_buttons(
+    make_wizard: Callable[..., ProfileWizard],
+) -> None:
+    from PySide6.QtGui import QAction
+
+    wizard = make_wizard()
+    password = wizard.fields["password"]
+    assert isinstance(password, QLineEdit)
+    show = password.findChild(QAction, "showSecret")
+    assert show is not None and password.echoMode() is QLineEdit.EchoMode.Password
+    show.trigger()
+    assert password.echoMode() is QLineEdit.EchoMode.Normal
+    show.trigger()
+    assert password.echoMode() is QLineEdit.EchoMode.Password
+    for key in ("ca_bundle", "client_cert", "path"):
+        field = wizard.fields[key]
+        assert field.findChild(QAction, "browse") is not None, key

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -93,13 +94,49 @@ NEUTRAL_AUTH = {
 PAGE_KIND, PAGE_CONNECTION, PAGE_AUTH, PAGE_TEST, PAGE_FINISH = range(5)
 
 
-def _line(placeholder: str = "", secret: bool = False) -> QLineEdit:
+def _line(placeholder: str = "", secret: bool = False, browse: str = "") -> QLineEdit:
+    """A text field; ``secret`` hides what is typed (with a show/hide toggle), ``browse``
+    ("open" or "save") adds a button that picks a file."""
     edit = QLineEdit()
     edit.setPlaceholderText(placeholder)
     if secret:
         edit.setEchoMode(QLineEdit.EchoMode.Password)
+        show = edit.addAction(icons.icon("eye"), QLineEdit.ActionPosition.TrailingPosition)
+        show.setObjectName("showSecret")
+        show.setCheckable(True)
+        show.setToolTip("Show what is typed")
+        show.toggled.connect(
+            lambda on: edit.setEchoMode(
+                QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password
+            )
+        )
+    if browse:
+        pick = edit.addAction(icons.icon("folder"), QLineEdit.ActionPosition.TrailingPosition)
+        pick.setObjectName("browse")
+        pick.setToolTip("Browse…")
+        pick.triggered.connect(lambda: _browse(edit, browse))
     edit.setClearButtonEnabled(True)
     return edit
+
+
+def _browse(edit: QLineEdit, mode: str) -> None:
+    """Pick a file for ``edit`` (a registry file may not exist yet: "save" allows a new one)."""
+    start = str(Path(edit.text()).expanduser().parent) if edit.text() else str(Path.home())
+    if mode == "save":
+        path, _ = QFileDialog.getSaveFileName(
+            edit,
+            "Registry file",
+            start,
+            "sqlite registry (*.db *.sqlite);;All files (*)",
+            options=QFileDialog.Option.DontConfirmOverwrite,
+        )
+    else:
+        path, _ = QFileDialog.getOpenFileName(
+            edit, edit.placeholderText(), start, "PEM files (*.pem *.crt *.cer);;All files (*)"
+        )
+    if path:
+        edit.setText(path)
+        edit.editingFinished.emit()
 
 
 def databrickscfg_sections() -> list[str]:
@@ -175,8 +212,10 @@ class ConnectionPage(QWizardPage):
         f = wizard.fields
         # mlflow
         f["url"] = _line("https://mlflow.example.com")
-        f["ca_bundle"] = _line("optional: CA bundle (PEM) for a private certificate authority")
-        f["client_cert"] = _line("optional: client certificate (PEM)")
+        f["ca_bundle"] = _line(
+            "optional: CA bundle (PEM) for a private certificate authority", browse="open"
+        )
+        f["client_cert"] = _line("optional: client certificate (PEM)", browse="open")
         f["insecure_tls"] = QCheckBox("Do not verify the TLS certificate (test servers only)")
         self._form(
             "mlflow",
@@ -233,7 +272,7 @@ class ConnectionPage(QWizardPage):
             ],
         )
         # local
-        f["path"] = _line("~/models/registry.db (created when missing)")
+        f["path"] = _line("~/models/registry.db (created when missing)", browse="save")
         self._form("local", [("Registry file", "path")])
         layout.addWidget(self.stack)
         self.problem = QLabel()
