@@ -303,4 +303,24 @@ def test_demo_cards_show_key_metric_creator_and_switch_metric(
     )
     board.metric_box.setCurrentText(other)
     assert board.stage_lanes["Production"].item(0).data(CARD_ROLE).metric[0] == other
+    # The choice is remembered for this model: another model has its own, coming back keeps it.
+    from tests.ui.test_details_pane import select_model
+
+    select_model(qtbot, window, "demo", "churn-classifier")
+    qtbot.waitUntil(
+        lambda: board.model == "churn-classifier" and bool(board.key_metric), timeout=60_000
+    )
+    assert board.key_metric == "val_accuracy"  # its default: the metric that tells cards apart
+    cards = [
+        board.stage_lanes[s].item(i).data(CARD_ROLE)
+        for s in board.stage_lanes
+        for i in range(board.stage_lanes[s].count())
+    ]
+    values = {c.version.version: c.text().splitlines()[1] for c in cards if c.metric}
+    assert len(set(values.values())) == len(values)  # every card reads differently
+    select_model(qtbot, window, "demo", "demand-forecast")
+    qtbot.waitUntil(
+        lambda: board.model == "demand-forecast" and board.key_metric == other, timeout=60_000
+    )
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()

@@ -66,3 +66,24 @@ def test_databricks_levels() -> None:
     assert (reader.edit, reader.request) == (False, False)
     assert Access().may_move(Stage.NONE, Stage.PRODUCTION) is None
     assert Access().describe() == "the registry does not say"
+
+
+def test_enough_digits_to_tell_the_cards_apart() -> None:
+    from modelyard.core.board import digits_to_tell_apart
+
+    values = [0.68912, 0.68934, 0.7]
+    digits = digits_to_tell_apart(values)
+    shown = [format_metric(v, digits) for v in values]
+    assert shown == ["0.6891", "0.6893", "0.7000"]  # 3 digits would show 0.689 twice
+    assert digits_to_tell_apart([0.7, 0.8]) == 3  # no more than needed
+    assert format_metric(0.68951, 3) == "0.690"
+    assert format_metric(0.9134) == "0.9134"  # the default stays as it was
+
+
+def test_the_default_metric_is_one_that_differs_between_the_cards() -> None:
+    runs = {
+        "1": {"accuracy": 0.7, "val_f1": 0.61},
+        "2": {"accuracy": 0.7, "val_f1": 0.64},
+        "3": {"accuracy": 0.7, "val_f1": 0.66},
+    }
+    assert metric_choices(runs)[0] == "val_f1"  # accuracy is the same everywhere

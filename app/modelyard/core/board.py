@@ -128,27 +128,45 @@ def load_board(
 
 
 def metric_choices(metrics: Mapping[str, Mapping[str, float]]) -> list[str]:
-    """Metric names, the best default first: a familiar quality metric most runs have, else
-    the metric most runs have; ties alphabetically."""
+    """Metric names, the best default first: one most runs have and whose values tell the
+    cards apart, a familiar quality metric among those; ties alphabetically."""
     counts = Counter(name for values in metrics.values() for name in values)
     if not counts:
         return []
     most = max(counts.values())
+    distinct = {
+        name: len({values[name] for values in metrics.values() if name in values})
+        for name in counts
+    }
 
-    def rank(name: str) -> tuple[int, int, str]:
+    def rank(name: str) -> tuple[int, int, int, str]:
         base = name.lower().rsplit("_", 1)[-1] if "_" in name else name.lower()
         preferred = next(
             (i for i, p in enumerate(PREFERRED_METRICS) if name.lower() == p or base == p),
             len(PREFERRED_METRICS),
         )
         common = 0 if counts[name] == most else 1
-        return (common, preferred, name)
+        varies = 0 if distinct[name] > 1 or counts[name] < 2 else 1
+        return (common, varies, preferred, name)
 
     return sorted(counts, key=rank)
 
 
-def format_metric(value: float) -> str:
-    """Short and readable: 0.9134, 12.5, 1.2e+06."""
+def digits_to_tell_apart(values: Iterable[float], least: int = 3, most: int = 8) -> int:
+    """Significant digits enough for different values to read differently (0.6891 vs 0.6895),
+    at least ``least``, at most ``most``."""
+    distinct = sorted(set(values))
+    for digits in range(least, most + 1):
+        if len({format_metric(v, digits) for v in distinct}) == len(distinct):
+            return digits
+    return most
+
+
+def format_metric(value: float, digits: int | None = None) -> str:
+    """Short and readable: 0.9134, 12.5, 1.2e+06. With ``digits``, exactly that many
+    significant digits, zeros kept, so values shown side by side line up (0.689, 0.690)."""
     if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
-        return f"{value:.2e}"
-    return f"{value:.4g}"
+        return f"{value:.{max(1, (digits or 4) - 2)}e}"
+    if digits is None:
+        return f"{value:.4g}"
+    return f"{value:#.{digits}g}".rstrip(".")

@@ -40,13 +40,14 @@ class Card:
     actions: tuple[tuple[str, ...], ...] = ()  # per request: "approve", "reject", "withdraw"
     locked: bool = False  # the current identity may not move this version
     lock_reason: str = ""
+    digits: int = 3  # significant digits of the metric: enough to tell the cards apart
 
     def text(self) -> str:
         """The card as plain text (accessibility, tooltips, tests)."""
         v = self.version
         lines = [f"v{v.version}  " + " ".join("@" + a for a in v.aliases)]
         if self.metric:
-            lines.append(f"{self.metric[0]} {format_metric(self.metric[1])}")
+            lines.append(f"{self.metric[0]} {format_metric(self.metric[1], self.digits)}")
         lines.append(f"run {v.run_id[:8]}" if v.run_id else "no run")
         for r in self.requests:
             lines.append(f"requested → {r.to_stage.value} by {r.requester or 'someone'}")
@@ -167,7 +168,7 @@ class CardDelegate(QStyledItemDelegate):
         run = f"run {v.run_id[:8]}" if v.run_id else "no run"
         if card.metric:
             name, value = card.metric
-            line2 = f"{name} {format_metric(value)} · {run}"
+            line2 = f"{name} {format_metric(value, card.digits)} · {run}"
         else:
             line2 = run
         painter.setPen(text_color)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard.core.aliases import RULE, alias_problem
-from modelyard.core.board import metric_choices
+from modelyard.core.board import digits_to_tell_apart, metric_choices
 from modelyard.core.domain import Access, Stage, TransitionRequest, VersionSummary, version_sort_key
 from modelyard.core.promote import Target
 from modelyard.ui.cards import CARD_ROLE, Card, CardDelegate
@@ -167,6 +167,7 @@ class PromoteBoard(QWidget):
         self.aliases_supported = True
         self.context = BoardContext()
         self.key_metric = ""
+        self.metric_digits = 3
         self.ask_alias_name = self._ask_alias_name
         self.delegate = CardDelegate(self._card_action, self)
         layout = QVBoxLayout(self)
@@ -232,6 +233,7 @@ class PromoteBoard(QWidget):
         if (profile_id, model) != (self.profile_id, self.model):
             self.context = BoardContext()  # permissions, requests, metrics are per model
             self.editable, self.readonly_reason, self.refusal = True, "", ""
+            self.key_metric = ""  # the next model's own (remembered) choice applies
         self.profile_id, self.model = profile_id, model
         self.versions = sorted(versions, key=lambda v: version_sort_key(v.version), reverse=True)
         self.aliases = dict(aliases)
@@ -256,7 +258,11 @@ class PromoteBoard(QWidget):
         else:
             self.editable, self.readonly_reason = True, ""
         choices = metric_choices(context.metrics or {})
-        keep = self.key_metric if self.key_metric in choices else (choices[0] if choices else "")
+        remembered = str(QSettings().value(self._metric_key(), "") or "")
+        keep = next(
+            (m for m in (self.key_metric, remembered) if m and m in choices),
+            choices[0] if choices else "",
+        )
         self.metric_box.blockSignals(True)
         self.metric_box.clear()
         self.metric_box.addItems(choices)
@@ -271,11 +277,23 @@ class PromoteBoard(QWidget):
         self.metric_box.setVisible(shown)
         self.metric_label.setVisible(shown)
 
+    def _metric_key(self) -> str:
+        return f"board/metric/{self.profile_id}/{self.model}"
+
     def _metric_chosen(self, name: str) -> None:
+        """The user picked the card metric: shown at once, remembered for this model."""
         self.key_metric = name
+        if name and self.model:
+            QSettings().setValue(self._metric_key(), name)
         self._render()
 
     def _render(self) -> None:
+        shown = [
+            m[self.key_metric]
+            for m in (self.context.metrics or {}).values()
+            if self.key_metric in m
+        ]
+        self.metric_digits = digits_to_tell_apart(shown) if shown else 3
         for stage, lane in self.stage_lanes.items():
             lane.clear()
             for v in self.versions:
@@ -349,6 +367,7 @@ class PromoteBoard(QWidget):
             tuple(self._decisions(v, r) for r in requests),
             locked,
             why,
+            self.metric_digits,
         )
         item = QListWidgetItem(card.text())
         item.setData(VERSION_ROLE, v.version)
