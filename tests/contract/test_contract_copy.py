@@ -17,17 +17,10 @@ from modelyard.core.profiles import DatabricksUCSettings, Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.contract.test_contract_azureml import _profile as azureml_profile
 from tests.contract.test_contract_azureml import azure  # noqa: F401 - the fixture
-from tests.integration.helpers import UPLOADED, add_server_profile, new_version
+from tests.integration.helpers import add_server_profile, new_version
+from tests.integration.test_download import tree_files, uploaded
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in folder.rglob("*")
-        if p.is_file() and not p.name.startswith(".modelyard")
-    }
 
 
 def test_contract_copy_from_unity_catalog_into_an_mlflow_server_and_not_back(
@@ -50,9 +43,8 @@ def test_contract_copy_from_unity_catalog_into_an_mlflow_server_and_not_back(
         result = copy_version(source, target, plan)
         assert result.version.model == "churn-from-uc"
         run_download(b, plan_download(b, "churn-from-uc", result.version.version), tmp_path / "out")
-        run_id = a.get_version(name, version).run_id
-        expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
-        assert _files(tmp_path / "out") == expected
+        expected = uploaded(a, name, version)
+        assert tree_files(tmp_path / "out") == expected
         tags = b.get_version("churn-from-uc", result.version.version).tags
         assert tags[SOURCE_TAG] == f"{contract.url}#{name}/{version}"
         with pytest.raises(ModelyardError) as refused:
@@ -83,9 +75,9 @@ def test_contract_copy_from_azureml_into_an_mlflow_server(
         run_download(
             b, plan_download(b, f"{name}-central", result.version.version), tmp_path / "out"
         )
+        expected = uploaded(a, name, version)
+        assert tree_files(tmp_path / "out") == expected
         run_id = a.get_version(name, version).run_id
-        expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
-        assert _files(tmp_path / "out") == expected
         copied_run = b.get_run(b.get_version(f"{name}-central", result.version.version).run_id)
         assert copied_run.params == a.get_run(run_id).params
     finally:

@@ -30,12 +30,12 @@ from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 from tests.integration.helpers import (
-    UPLOADED,
     add_server_profile,
     admin_store,
     admin_tracking_store,
     new_version,
 )
+from tests.integration.test_download import tree_files, uploaded
 from tests.support.fault_proxy import fault_proxy
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
 
@@ -47,14 +47,6 @@ def opened(profile: Profile, secrets: SecretStore) -> Iterator[Registry]:
         yield registry
     finally:
         registry.close()
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in folder.rglob("*")
-        if p.is_file() and not p.name.startswith(".modelyard")
-    }
 
 
 def _b_models(server: MlflowServer) -> set[str]:
@@ -94,11 +86,11 @@ def test_copy_to_another_server_is_byte_identical_with_run_and_lineage(
         assert any(e.kind is EventKind.COPIED for e in events)
         # The files: byte-identical to A's.
         run_download(b, plan_download(b, name, copied.version), tmp_path / "b")
-        run_id = a.get_version(name, version).run_id
-        expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
-        assert _files(tmp_path / "b") == expected
+        expected = uploaded(a, name, version)
+        assert tree_files(tmp_path / "b") == expected
         # The run: A's params and metric history.
         run = b.get_run(fresh.run_id)
+        run_id = a.get_version(name, version).run_id
         assert run.params == a.get_run(run_id).params
         assert run.metrics["loss"] == pytest.approx(a.get_run(run_id).metrics["loss"])
         assert len(b.metric_history(fresh.run_id, "loss")) == 12
@@ -239,9 +231,8 @@ def test_copy_into_and_out_of_a_local_registry(
         source, target = Endpoint(a, "srv"), Endpoint(local, "demo")
         into = copy_version(source, target, plan_copy(source, name, version, target))
         run_download(local, plan_download(local, name, into.version.version), tmp_path / "l")
-        run_id = a.get_version(name, version).run_id
-        expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
-        assert _files(tmp_path / "l") == expected
+        expected = uploaded(a, name, version)
+        assert tree_files(tmp_path / "l") == expected
         back = copy_version(
             target, source, plan_copy(target, "churn-classifier", "4", source, f"{name}-churn")
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from modelyard.core.profiles import (
-    AZURE_CLOUDS,
     AzureMLSettings,
     DatabricksSettings,
     DatabricksUCSettings,
@@ -43,9 +42,7 @@ def web_ui_url(profile: Profile, model: str, version: str | None = None) -> str 
         page = f"{s.host.rstrip('/')}/ml/models/{name}"
         return page + (f"/versions/{quote(version, safe='')}" if version else "")
     if isinstance(s, AzureMLSettings):
-        studio = STUDIO.get(s.cloud, STUDIO["public"]) if s.cloud in AZURE_CLOUDS else None
-        if studio is None:
-            return None
+        studio = STUDIO[s.cloud]
         wsid = (
             f"/subscriptions/{s.subscription_id}/resourceGroups/{s.resource_group}"
             f"/providers/Microsoft.MachineLearningServices/workspaces/{s.workspace}"

@@ -33,8 +33,10 @@ class _SelfTest:
         self.timer.timeout.connect(self._tick)
         self.step = 0
         self.rows_after: float | None = None  # seconds from start to the first model rows
-        since = os.environ.get("MODELYARD_T0", "")
-        self.t0 = float(since) if since.replace(".", "", 1).isdigit() else None
+        try:
+            self.t0: float | None = float(os.environ.get("MODELYARD_T0", ""))
+        except ValueError:
+            self.t0 = None
         if self.t0 is not None:
             shown = time.time() - self.t0
             print(

@@ -262,6 +262,7 @@ class CopyDialog(QDialog):
             said += " " + result.copied.note
         self.status.setText(said)
         self.cancel.setText("Close")
+        self.cancel.setEnabled(True)
         self.adjustSize()
         self.copied.emit(result)
 
@@ -272,14 +273,14 @@ class CopyDialog(QDialog):
         self.status.setText(f"{kind}: {error.message}")
         self.status.setStyleSheet("color: #b91c1c;" if kind == "Not copied" else "")
         self.cancel.setText("Close")
+        self.cancel.setEnabled(True)
         self.adjustSize()
 
     def _cancel_or_close(self) -> None:
         if self.state == "copying":
             self._stop.set()
             self.status.setText("Cancelling: removing what was written…")
-            self.cancel.setEnabled(False)
-            QTimer.singleShot(0, self, lambda: self.cancel.setEnabled(True))
+            self.cancel.setEnabled(False)  # back as "Close" when the copy has ended
             return
         self.reject()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -183,32 +183,39 @@ class ArtifactAccess:
 
     @staticmethod
     def _open_repository(location: str, path: str) -> ArtifactStream:
-        import tempfile
-
         repo = _repository(location)
-        tmp = tempfile.mkdtemp(prefix="modelyard-")
-        try:
+
+        def fetch(folder: str) -> str:
             with _sdk_needed(location):
-                local = Path(repo.download_artifacts(path, dst_path=tmp))
-        except BaseException:
-            import shutil
+                return str(repo.download_artifacts(path, dst_path=folder))
 
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        handle = local.open("rb")
-
-        def close() -> None:
-            import shutil
-
-            handle.close()
-            shutil.rmtree(tmp, ignore_errors=True)
-
-        return ArtifactStream(local.stat().st_size, iter(lambda: handle.read(CHUNK), b""), close)
+        return downloaded_stream(fetch)
 
     def read(self, location: str, path: str) -> bytes:
         """A whole (small) file."""
         with self.open(location, path) as stream:
             return stream.read()
+
+
+def downloaded_stream(fetch: Callable[[str], str]) -> ArtifactStream:
+    """A file a storage SDK downloads (``fetch(folder)`` → its path) into a temporary folder,
+    streamed from there; the folder goes when the stream closes, or at once on failure."""
+    import shutil
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="modelyard-")
+    try:
+        local = Path(fetch(tmp))
+        handle = local.open("rb")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+    def close() -> None:
+        handle.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    return ArtifactStream(local.stat().st_size, iter(lambda: handle.read(CHUNK), b""), close)
 
 
 def _streamed(response: requests.Response, what: str) -> ArtifactStream:

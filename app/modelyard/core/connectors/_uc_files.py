@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import posixpath
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from modelyard.core.connectors._artifacts import (
-    CHUNK,
     ArtifactAccess,
     _error_code,
     _json,
     _streamed,
     check_api,
+    downloaded_stream,
     model_version_of,
     safe_relative,
 )
@@ -233,23 +232,12 @@ class UnityCatalogArtifacts(ArtifactAccess):
             ) from None
 
     def _open_cloud(self, version: tuple[str, str], path: str) -> ArtifactStream:
-        import shutil
-        import tempfile
-
         repo = self._cloud_repository(*version)
-        tmp = tempfile.mkdtemp(prefix="modelyard-")
-        try:
-            local = Path(self._cloud_call(lambda: repo.download_artifacts(path, tmp), *version))
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        handle = local.open("rb")
-
-        def close() -> None:
-            handle.close()
-            shutil.rmtree(tmp, ignore_errors=True)
-
-        return ArtifactStream(local.stat().st_size, iter(lambda: handle.read(CHUNK), b""), close)
+        return downloaded_stream(
+            lambda folder: str(
+                self._cloud_call(lambda: repo.download_artifacts(path, folder), *version)
+            )
+        )
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
