@@ -8,9 +8,8 @@ network on the GUI thread.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,6 +31,7 @@ from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import Profile
 from modelyard.core.promote import Target
 from modelyard.core.session import Connections
+from modelyard.ui.tree_model import RegistryTreeModel
 from modelyard.ui.workers import CancelToken, WorkerPool
 
 NOTHING = "nothing"
@@ -286,17 +286,42 @@ class CopyDialog(QDialog):
 
 
 class Revealer(QObject):
-    """Shows a version in the tree once its rows have arrived (refreshing as needed)."""
+    """Shows a version in the tree: the registry's listing is read again, then the model's,
+    and the version row is selected once it has arrived (given up after a minute)."""
 
-    def __init__(self, tree: QTreeView, find: Callable[[], QModelIndex], parent: QObject) -> None:
+    def __init__(
+        self,
+        tree: QTreeView,
+        proxy: QSortFilterProxyModel,
+        model: RegistryTreeModel,
+        where: tuple[str, str, str],  # profile id, model, version
+        parent: QObject,
+    ) -> None:
         super().__init__(parent)
-        self._tree = tree
-        self._find = find
+        self._tree, self._proxy, self._model, self._where = tree, proxy, model, where
+        self._model_read = False
+        profile = model.profile_index(where[0])
+        model.refresh(profile)
+        tree.expand(proxy.mapFromSource(profile))
         self._timer = QTimer(self)
         self._timer.setInterval(100)
         self._timer.timeout.connect(self._try)
         self._left = REVEAL_FOR_MS // 100
         self._timer.start()
+
+    def _find(self) -> QModelIndex:
+        pid, name, version = self._where
+        shown = self._model.find_version(pid, name, version)
+        if shown.isValid():
+            return self._proxy.mapFromSource(shown)
+        profile = self._model.profile_index(pid)
+        for row in range(self._model.rowCount(profile)):
+            index = self._model.index(row, 0, profile)
+            if index.data() == name and not self._model_read:
+                self._model_read = True  # its versions listing, read again once
+                self._model.refresh(index)
+                self._tree.expand(self._proxy.mapFromSource(index))
+        return QModelIndex()
 
     def _try(self) -> None:
         self._left -= 1

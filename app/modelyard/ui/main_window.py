@@ -391,27 +391,9 @@ class MainWindow(QMainWindow):
     def _copied(self, target: Profile, result: Across) -> None:
         """Show the copy in the target's tree: re-read its listing, open the model, select."""
         v = result.version
-        profile_index = self.tree_model.profile_index(target.id)
-        if not profile_index.isValid():
+        if not self.tree_model.profile_index(target.id).isValid():
             return
-        self.tree_model.refresh(profile_index)
-        self.tree.expand(self.proxy.mapFromSource(profile_index))
-        model_seen: list[bool] = []
-
-        def find() -> QModelIndex:
-            shown = self.tree_model.find_version(target.id, v.model, v.version)
-            if shown.isValid():
-                return self.proxy.mapFromSource(shown)
-            parent = self.tree_model.profile_index(target.id)
-            for row in range(self.tree_model.rowCount(parent)):
-                index = self.tree_model.index(row, 0, parent)
-                if index.data() == v.model and not model_seen:
-                    model_seen.append(True)
-                    self.tree_model.refresh(index)
-                    self.tree.expand(self.proxy.mapFromSource(index))
-            return QModelIndex()
-
-        Revealer(self.tree, find, self)
+        Revealer(self.tree, self.proxy, self.tree_model, (target.id, v.model, v.version), self)
         self.statusBar().showMessage(f"{target.name}: {v.model} v{v.version} is there now.", 8000)
 
     # --- profile management --------------------------------------------------------------------
