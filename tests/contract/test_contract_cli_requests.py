@@ -34,7 +34,9 @@ def test_contract_cli_request_list_approve(contract: Contract, mlflow_server: Ml
 
     code, _, err = run("promote", bob, name, "2", "--stage", "Production", "--yes")
     assert code == 1
-    assert "Permission denied" in err and "add --request" in err
+    # The core's rules, before anything is sent: CAN_EDIT may ask for Production, not make it.
+    assert "lets you ask for Production, not make it: add --request" in err
+    assert "CAN_EDIT" in err
     code, out, err = run(
         "promote", bob, name, "2", "--stage", "Production", "--request", "--comment", "AUC", "--yes"
     )
@@ -82,7 +84,7 @@ def test_contract_cli_reject_withdraw_and_refusals(
     bob, ana, carol = (cli_profile(contract, w) for w in (BOB, ANA, CAROL))
 
     code, _, err = run("promote", carol, name, "1", "--stage", "Staging", "--request", "--yes")
-    assert code == 1 and "Could not request v1 → Staging" in err
+    assert code == 1 and "CAN_READ" in err and "does not allow it" in err
     code, _, err = run("promote", bob, name, "1", "--stage", "Staging", "--request")
     assert code == 1 and "add --yes" in err  # no terminal to ask on: nothing is sent
     assert contract.requests_by_version.get((name, "1"), []) == []

@@ -17,7 +17,8 @@ from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import (
     ProfileStore,
 )
-from modelyard.core.promote import PromotionResult
+from modelyard.core.promote import PromotionResult, Target
+from modelyard.core.registry import Registry
 
 
 @cli.command()
@@ -54,7 +55,7 @@ def promote(
     yes: bool,
 ) -> None:
     """Move VERSION to a stage, or set/remove an alias; recorded in the stage history."""
-    from modelyard.core.promote import Snapshot, Target, nothing_to_do, plan_lines
+    from modelyard.core.promote import Snapshot, nothing_to_do, plan_lines
     from modelyard.core.promote import promote as do_promote
 
     if alias:
@@ -95,6 +96,7 @@ def promote(
         if idle:
             _echo(f"Nothing to do: {idle}")
             return
+        _check_rules(registry, model, shown.versions[version].stage, target)
         _echo(f"{model}:")
         for line in plan_lines(shown, version, target, archive_existing):
             _echo(f"  {line}")
@@ -127,6 +129,22 @@ def promote(
             _echo(f"modelyard: note: {line}", err=True)
         _keep_answer(prof.id, result)
         _report_outcome(result)
+
+
+def _check_rules(registry: Registry, model: str, stage: Stage, target: Target) -> None:
+    """The same rules as the board and the menus, before anything is sent: a change the
+    identity may only ask for says so (add --request); one it may not make says why."""
+    from modelyard.core.permissions import Mode, Rules
+
+    rules = Rules.of(registry.capabilities(), registry.access(model))
+    mode = rules.change(stage, target.kind, target.value)
+    if mode is Mode.REQUEST:
+        _fail(
+            f"your permission on {model} ({rules.access.describe()}) lets you ask for "
+            f"{target.describe()}, not make it: add --request"
+        )
+    if mode is Mode.REFUSED:
+        _fail(f"{registry.location}: {rules.why_not(stage, target.kind, target.value)}")
 
 
 def _keep_answer(profile_id: str, result: PromotionResult | None) -> None:
@@ -176,6 +194,13 @@ def _request(
         current = shown.versions.get(version)
         if current is None:
             _fail(f"{model} has no version {version}")
+        from modelyard.core.permissions import Rules
+
+        rules = Rules.of(registry.capabilities(), registry.access(model))
+        if not rules.requests:
+            _fail(f"{registry.location} has no transition requests: promote without --request")
+        if not rules.may_request() and rules.access.edit is False:
+            _fail(f"your permission on {model} ({rules.access.describe()}) does not allow it")
         _echo(f"{model}: request v{version} ({current.stage.value}) → {stage.value}")
         _confirm(yes, "request")
         made = request_transition(registry, model, version, stage, comment=comment, shown=shown)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from modelyard.core.aliases import RULE, alias_problem
 from modelyard.core.board import digits_to_tell_apart, metric_choices
 from modelyard.core.domain import Access, Stage, TransitionRequest, VersionSummary, version_sort_key
+from modelyard.core.permissions import Rules
 from modelyard.core.promote import Target
 from modelyard.ui.cards import CARD_ROLE, Card, CardDelegate
 from modelyard.ui.mime import MIME, read_mime, version_mime
@@ -252,7 +253,7 @@ class PromoteBoard(QWidget):
         access = context.access
         if self.refusal:  # the registry refused a change to this model: believe it
             self.editable, self.readonly_reason = False, self.refusal
-        elif access.edit is False and not self._may_request():
+        elif Rules(access, requests=context.requests_supported).read_only():
             self.editable = False
             self.readonly_reason = f"your permission on this model is {access.describe()}."
         else:
@@ -304,25 +305,29 @@ class PromoteBoard(QWidget):
         self._update_hint()
 
     # --- permissions ---------------------------------------------------------------------------
+    def rules(self) -> Rules:
+        """The core's rules for this model and identity (shared with the menus and the CLI)."""
+        return Rules(
+            self.context.access,
+            self.stages_supported,
+            self.aliases_supported,
+            self.context.requests_supported,
+            "" if self.editable else (self.readonly_reason or "read-only"),
+        )
+
     def _may_request(self) -> bool:
-        return self.context.requests_supported and self.context.access.request
+        return self.rules().may_request()
+
+    def _stage_of(self, version: str) -> Stage:
+        current = next((v for v in self.versions if v.version == version), None)
+        return current.stage if current else Stage.NONE
 
     def drop_mode(self, version: str, target: Target) -> str:
         """What dropping ``version`` on ``target`` would do: "move", "request" or "" (nothing,
         the user may not)."""
-        if not self.editable or not version:
+        if not version:
             return ""
-        access = self.context.access
-        if target.kind != "stage":
-            return "move" if access.edit is not False and self.aliases_supported else ""
-        current = next((v for v in self.versions if v.version == version), None)
-        from_stage = current.stage if current else Stage.NONE
-        to_stage = Stage.parse(target.value)
-        if from_stage is to_stage:
-            return ""
-        if access.may_move(from_stage, to_stage) is not False:
-            return "move"
-        return "request" if self._may_request() else ""
+        return self.rules().change(self._stage_of(version), target.kind, target.value).value
 
     def _locked(self, v: VersionSummary) -> tuple[bool, str]:
         """Whether the identity can neither move nor request a move of ``v`` anywhere."""
@@ -455,12 +460,9 @@ class PromoteBoard(QWidget):
             )
 
     def _lane_mode(self, stage: Stage) -> str:
-        access = self.context.access
-        if not self.editable:
-            return ""
-        if access.may_move(Stage.NONE, stage) is not False:
-            return "move"
-        return "request" if self._may_request() else ""
+        """What a drop on an empty-of-candidates lane would do (a version from elsewhere)."""
+        elsewhere = Stage.ARCHIVED if stage is Stage.NONE else Stage.NONE
+        return self.rules().stage_change(elsewhere, stage).value
 
     def refuse(self, why: str) -> None:
         """The registry refused a change (403): read-only for this model from now on."""
