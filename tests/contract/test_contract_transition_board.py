@@ -85,7 +85,7 @@ def test_contract_can_edit_user_requests_by_dropping(
     board = window.details.model_view.board
     assert board.hint.text().startswith("You may request stage transitions (CAN_EDIT)")
     assert board.stage_notes["Production"].text() == "drop to request"
-    assert board.stage_lanes["Production"].acceptDrops()
+    assert board.stage_lanes["Production"].accepting
     assert not board.alias_title.isVisible() and board.alias_lanes == {}  # no aliases here
     asked: list[TransitionAsk] = []
 
@@ -189,7 +189,7 @@ def test_contract_read_only_and_staging_only_levels_show_before_any_drag(
     board = window.details.model_view.board
     assert not board.editable
     assert "CAN_READ (may read, not change)" in board.hint.text()
-    assert all(not lane.acceptDrops() for lane in board.stage_lanes.values())
+    assert all(not lane.accepting for lane in board.stage_lanes.values())
     assert board.stage_notes["Staging"].text() == "read-only"
     assert card(board.stage_lanes["None"], "2").locked
     window.close()

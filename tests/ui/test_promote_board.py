@@ -261,7 +261,7 @@ def test_read_only_permission_is_shown_before_any_drag(
     board = window.details.model_view.board
     assert not board.editable
     assert board.hint.text().startswith("Read-only")
-    assert not board.stage_lanes["Production"].acceptDrops()
+    assert not board.stage_lanes["Production"].accepting
     window.close()
 
 

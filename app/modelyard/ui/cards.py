@@ -14,11 +14,18 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from modelyard.core.board import format_metric
 from modelyard.core.domain import TransitionRequest, VersionSummary
 from modelyard.core.history import humanize_age
+from modelyard.ui.theme import is_dark
 from modelyard.ui.tree_model import STAGE_COLORS
 
 CARD_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -28,6 +35,31 @@ BUTTON_HEIGHT = 22
 ACTION_LABELS = {"approve": "Approve", "reject": "Reject", "withdraw": "Withdraw"}
 ACTION_COLORS = {"approve": "#15803d", "reject": "#b91c1c", "withdraw": "#475569"}
 Index = QModelIndex | QPersistentModelIndex
+WRAP = int(Qt.TextFlag.TextWordWrap)
+LIGHT_CARD = {
+    "card": "#ffffff",
+    "locked": "#f8fafc",
+    "selected": "#dbeafe",
+    "border": "#e2e8f0",
+    "focus": "#2563eb",
+    "text": "#0f172a",
+    "muted": "#64748b",
+    "alias": "#7c3aed",
+    "request": "#fef3c7",
+    "requestText": "#92400e",
+}
+DARK_CARD = {
+    "card": "#1e293b",
+    "locked": "#172032",
+    "selected": "#1e3a8a",
+    "border": "#334155",
+    "focus": "#60a5fa",
+    "text": "#e2e8f0",
+    "muted": "#94a3b8",
+    "alias": "#c4b5fd",
+    "request": "#422006",
+    "requestText": "#fcd34d",
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +84,20 @@ class Card:
         for r in self.requests:
             lines.append(f"requested → {r.to_stage.value} by {r.requester or 'someone'}")
         return "\n".join(line.rstrip() for line in lines)
+
+
+def _aliases(v: VersionSummary) -> str:
+    return " ".join("@" + a for a in v.aliases)
+
+
+def _metric_text(card: Card) -> str:
+    assert card.metric is not None
+    return f"{card.metric[0]} {format_metric(card.metric[1], card.digits)}"
+
+
+def card_colors() -> dict[str, str]:
+    """The card palette for the current colour scheme."""
+    return DARK_CARD if is_dark() else LIGHT_CARD
 
 
 def _age(v: VersionSummary) -> str:
@@ -88,23 +134,68 @@ class CardDelegate(QStyledItemDelegate):
         lines = 2 * self._line_height(small)
         return lines + (BUTTON_HEIGHT + 4 if actions else 0) + 8
 
+    @staticmethod
+    def _wrapped(font: QFont, width: int, text: str) -> int:
+        """The height of ``text`` wrapped at word boundaries (or anywhere in a long word)."""
+        box = QRect(0, 0, max(width, 1), 100_000)
+        return QFontMetrics(font).boundingRect(box, WRAP, text).height() + LINE_GAP
+
+    def _text_width(self, option: QStyleOptionViewItem) -> int:
+        """The width the card's text wraps in: the lane's, less the card's margins."""
+        widget = option.widget
+        width = option.rect.width()
+        if isinstance(widget, QListView):
+            width = widget.viewport().width() - 2 * widget.spacing()
+        return max(width - 4 - 2 * PAD - 2, 40)
+
+    def _lines(self, card: Card, font: QFont, width: int) -> list[tuple[str, int]]:
+        """The wrapped lines under the title: (what, height) — metric, then the run line."""
+        _bold, small = self._fonts(font)
+        out: list[tuple[str, int]] = []
+        if card.metric:
+            out.append(("metric", self._wrapped(small, width, _metric_text(card))))
+        out.append(("run", self._line_height(small)))
+        out.append(("who", self._line_height(small)))
+        return out
+
+    def _title_height(self, card: Card, font: QFont, width: int) -> int:
+        bold, small = self._fonts(font)
+        title = f"v{card.version.version}"
+        aliases = _aliases(card.version)
+        if not aliases:
+            return self._line_height(bold)
+        room = width - QFontMetrics(bold).horizontalAdvance(title) - 6
+        return max(self._line_height(bold), self._wrapped(small, room, aliases))
+
+    def card_height(self, font: QFont) -> int:
+        """A plain card's height (an empty alias lane is one card high)."""
+        bold, small = self._fonts(font)
+        return PAD * 2 + self._line_height(bold) + 3 * self._line_height(small) + 4
+
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # overrides
-        """Three lines, plus a block per open request."""
+        """The title (aliases wrap), the metric (wraps), run and creator lines, then a block
+        per open request: nothing is cut off."""
         card = index.data(CARD_ROLE)
         if not isinstance(card, Card):
             return super().sizeHint(option, index)
-        bold, small = self._fonts(option.font)
-        height = PAD * 2 + self._line_height(bold) + 2 * self._line_height(small)
+        width = self._text_width(option)
+        height = PAD * 2 + self._title_height(card, option.font, width) + 4
+        height += sum(h for _what, h in self._lines(card, option.font, width))
         for actions in card.actions:
             height += self._request_height(option.font, actions) + 4
         return QSize(120, height)
+
+    def _requests_top(self, rect: QRect, font: QFont, card: Card) -> int:
+        width = rect.width() - 2 * PAD - 2
+        y = rect.top() + PAD + self._title_height(card, font, width)
+        return y + sum(h for _what, h in self._lines(card, font, width))
 
     def button_rects(
         self, rect: QRect, font: QFont, card: Card
     ) -> list[tuple[QRect, TransitionRequest, str]]:
         """Where each request button of ``card`` is drawn, for a card painted in ``rect``."""
-        bold, small = self._fonts(font)
-        y = rect.top() + PAD + self._line_height(bold) + 2 * self._line_height(small)
+        _bold, small = self._fonts(font)
+        y = self._requests_top(rect, font, card)
         out: list[tuple[QRect, TransitionRequest, str]] = []
         inner = rect.adjusted(PAD + 5, 0, -PAD - 5, 0)
         for request, actions in zip(card.requests, card.actions, strict=True):
@@ -120,7 +211,8 @@ class CardDelegate(QStyledItemDelegate):
 
     # painting --------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        """The card: accent bar in the stage colour, three lines, request blocks."""
+        """The card: accent bar in the stage colour, title with aliases, metric, run and who,
+        request blocks; a focus ring on the keyboard's card."""
         card = index.data(CARD_ROLE)
         if not isinstance(card, Card):
             super().paint(painter, option, index)
@@ -129,12 +221,18 @@ class CardDelegate(QStyledItemDelegate):
         font: QFont = option.font
         state = option.state
         selected = bool(state & QStyle.StateFlag.State_Selected)
+        widget = option.widget
+        focused = bool(state & QStyle.StateFlag.State_HasFocus) and (
+            widget is not None and widget.hasFocus()
+        )
+        colors = card_colors()
         v = card.version
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        background = "#dbeafe" if selected else ("#f8fafc" if card.locked else "#ffffff")
-        border = "#93c5fd" if selected else "#e2e8f0"
-        painter.setPen(QPen(QColor(border)))
+        background = colors["selected"] if selected else colors["locked" if card.locked else "card"]
+        painter.setPen(
+            QPen(QColor(colors["focus"] if focused else colors["border"]), 2 if focused else 1)
+        )
         painter.setBrush(QColor(background))
         painter.drawRoundedRect(rect, 6, 6)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -143,49 +241,43 @@ class CardDelegate(QStyledItemDelegate):
 
         bold, small = self._fonts(font)
         inner = rect.adjusted(PAD + 2, PAD, -PAD, -PAD)
-        text_color = QColor("#94a3b8" if card.locked else "#0f172a")
-        muted = QColor("#64748b")
+        text_color = QColor(colors["muted"] if card.locked else colors["text"])
+        muted = QColor(colors["muted"])
         y = inner.top()
         painter.setFont(bold)
         painter.setPen(text_color)
         title = f"v{v.version}"
         metrics_bold = QFontMetrics(bold)
         painter.drawText(QRect(inner.left(), y, inner.width(), metrics_bold.height()), 0, title)
-        aliases = " ".join("@" + a for a in v.aliases)
+        aliases = _aliases(v)
         if aliases:
             left = inner.left() + metrics_bold.horizontalAdvance(title) + 6
             painter.setFont(small)
-            painter.setPen(QColor("#7c3aed"))
-            space = max(inner.right() - left, 0)
-            painter.drawText(
-                QRect(left, y + 1, space, metrics_bold.height()),
-                0,
-                QFontMetrics(small).elidedText(aliases, Qt.TextElideMode.ElideRight, space),
-            )
-        y += self._line_height(bold)
+            painter.setPen(QColor(colors["alias"]))
+            space = max(inner.right() - left, 1)
+            painter.drawText(QRect(left, y + 1, space, 10_000), WRAP, aliases)
+        y += self._title_height(card, font, inner.width())
         painter.setFont(small)
         fm = QFontMetrics(small)
-        run = f"run {v.run_id[:8]}" if v.run_id else "no run"
-        if card.metric:
-            name, value = card.metric
-            line2 = f"{name} {format_metric(value, card.digits)} · {run}"
-        else:
-            line2 = run
-        painter.setPen(text_color)
-        painter.drawText(
-            QRect(inner.left(), y, inner.width(), fm.height()),
-            0,
-            fm.elidedText(line2, Qt.TextElideMode.ElideRight, inner.width()),
-        )
-        y += self._line_height(small)
-        line3 = " · ".join(p for p in (v.creator, _age(v)) if p) or "—"
-        painter.setPen(muted)
-        painter.drawText(
-            QRect(inner.left(), y, inner.width(), fm.height()),
-            0,
-            fm.elidedText(line3, Qt.TextElideMode.ElideRight, inner.width()),
-        )
-        y += self._line_height(small)
+        for what, height in self._lines(card, font, inner.width()):
+            if what == "metric":
+                painter.setPen(text_color)
+                painter.drawText(
+                    QRect(inner.left(), y, inner.width(), height), WRAP, _metric_text(card)
+                )
+            else:
+                line = (
+                    (f"run {v.run_id[:8]}" if v.run_id else "no run")
+                    if what == "run"
+                    else " · ".join(p for p in (v.creator, _age(v)) if p) or "—"
+                )
+                painter.setPen(text_color if what == "run" else muted)
+                painter.drawText(
+                    QRect(inner.left(), y, inner.width(), fm.height()),
+                    0,
+                    fm.elidedText(line, Qt.TextElideMode.ElideMiddle, inner.width()),
+                )
+            y += height
         buttons = self.button_rects(rect, font, card)
         for request, actions in zip(card.requests, card.actions, strict=True):
             block = QRect(
@@ -195,10 +287,10 @@ class CardDelegate(QStyledItemDelegate):
                 self._request_height(font, actions),
             )
             painter.setPen(QPen(QColor("#f59e0b")))
-            painter.setBrush(QColor("#fef3c7"))
+            painter.setBrush(QColor(colors["request"]))
             painter.drawRoundedRect(block, 4, 4)
             text_box = block.adjusted(5, 3, -5, 0)
-            painter.setPen(QColor("#92400e"))
+            painter.setPen(QColor(colors["requestText"]))
             who = request.requester.split("@", 1)[0] or "someone"
             first = f"→ {request.to_stage.value} · {who}"
             painter.drawText(
@@ -207,7 +299,6 @@ class CardDelegate(QStyledItemDelegate):
                 fm.elidedText(first, Qt.TextElideMode.ElideRight, text_box.width()),
             )
             comment = f"“{request.comment}”" if request.comment else "no comment"
-            painter.setPen(QColor("#78350f"))
             painter.drawText(
                 QRect(
                     text_box.left(),
@@ -222,7 +313,7 @@ class CardDelegate(QStyledItemDelegate):
         for button, _request, action in buttons:
             color = QColor(ACTION_COLORS[action])
             painter.setPen(QPen(color))
-            painter.setBrush(color if action == "approve" else QColor("#ffffff"))
+            painter.setBrush(color if action == "approve" else QColor(colors["card"]))
             painter.drawRoundedRect(button, 4, 4)
             painter.setPen(QColor("#ffffff") if action == "approve" else color)
             painter.drawText(

@@ -9,15 +9,13 @@ from PySide6.QtCore import (
     QFileSystemWatcher,
     QItemSelection,
     QModelIndex,
-    QPoint,
     QSettings,
     QSortFilterProxyModel,
     Qt,
     QTimer,
-    QUrl,
     Slot,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QProgressBar,
     QSplitter,
@@ -47,7 +44,6 @@ from modelyard.core.profile_service import remove_profile
 from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.serve import LocalServer, serve_dir, wait_until_serving
 from modelyard.core.session import Connections
-from modelyard.core.weburl import web_ui_url
 from modelyard.ui import icons
 from modelyard.ui.compare_view import RegistryCompareDialog
 from modelyard.ui.copy_dialog import CopyDialog, Revealer
@@ -55,6 +51,7 @@ from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
 from modelyard.ui.profile_wizard import ProfileWizard
 from modelyard.ui.serving import ServeDialog
+from modelyard.ui.tree_menu import TreeMenus
 from modelyard.ui.tree_model import (
     NODE_ROLE,
     SEARCH_ROLE,
@@ -196,7 +193,7 @@ class MainWindow(QMainWindow):
         self.tree_model.nodeChanged.connect(self._refresh_profile_details)
         self.tree_model.sinceLastLooked.connect(self._since_last_looked)
         self.details.profile_view.newsDismissed.connect(self.tree_model.dismiss_news)
-        self.details.profile_view.retryRequested.connect(self._retry_profile)
+        self.details.profile_view.retryRequested.connect(self.retry_profile)
         self.tree.expanded.connect(self._expanded)
         self.tree_model.rowsInserted.connect(self._rows_arrived)
         self._pending_version: tuple[str, str] | None = None
@@ -293,63 +290,21 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.compare_action)
         self.addToolBar(toolbar)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.tree.customContextMenuRequested.connect(self._tree_menu)
+        self.tree_menus = TreeMenus(self)
 
-    def _tree_menu(self, pos: QPoint) -> None:
-        node = self._node(self.tree.indexAt(pos))
-        if node is not None and node.kind is NodeKind.VERSION:
-            self._version_menu(node, pos)
-            return
-        if node is None or node.kind is not NodeKind.PROFILE:
-            return
-        menu = QMenu(self)
-        if node.error or node.offline:
-            retry = menu.addAction("Retry now")
-            retry.triggered.connect(lambda _=False, n=node: self._retry_profile(n))
-            menu.addSeparator()
-        for action in (
-            self.test_profile_action,
-            self.edit_profile_action,
-            self.duplicate_profile_action,
-            self.delete_profile_action,
-        ):
-            menu.addAction(action)
-        others = [p for p in self.tree_model.profiles() if p.id != node.profile.id]
-        if others:
-            compare = menu.addMenu("Compare with")
-            for other in others:
-                action = compare.addAction(other.name)
-                action.triggered.connect(
-                    lambda _=False, a=node.profile, b=other: self.compare_registries(a, b)
-                )
-        menu.addSeparator()
-        menu.addAction(self.new_profile_action)
-        menu.popup(self.tree.viewport().mapToGlobal(pos))
-
-    def _retry_profile(self, node: Node) -> None:
+    def retry_profile(self, node: Node) -> None:
+        """Load a registry row again (after a failure or while offline)."""
         index = self.tree_model.index_for(node)
         if index.isValid():
             self.tree_model.refresh(index)
 
-    def _version_menu(self, node: Node, pos: QPoint) -> None:
-        menu = QMenu(self)
-        others = [p for p in self.tree_model.profiles() if p.id != node.profile.id]
-        copy = menu.addMenu("Copy to")
-        copy.setEnabled(bool(others))
-        version: VersionSummary = node.payload
-        for other in others:
-            action = copy.addAction(other.name)
-            action.triggered.connect(
-                lambda _=False, t=other: self.copy_version(
-                    node.profile, version.model, version.version, t
-                )
-            )
-        url = web_ui_url(node.profile, version.model, version.version)
-        web = menu.addAction("Open in web UI")
-        web.setEnabled(url is not None)
-        if url is not None:
-            web.triggered.connect(lambda _=False, u=url: QDesktopServices.openUrl(QUrl(u)))
-        menu.popup(self.tree.viewport().mapToGlobal(pos))
+    def select_node(self, node: Node) -> None:
+        """Make ``node``'s row the current one (the details pane follows)."""
+        source = self.tree_model.index_for(node)
+        if source.isValid():
+            index = self.proxy.mapFromSource(source)
+            self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index)
 
     # --- copies between registries -----------------------------------------------------------
     def _copy_requested(
@@ -720,6 +675,10 @@ class MainWindow(QMainWindow):
         self.tree.setFocus()
 
     # --- selection and details ---------------------------------------------------------------
+    def node_at(self, index: QModelIndex) -> Node | None:
+        """The tree node of a (proxy) index."""
+        return self._node(index)
+
     def _node(self, index: QModelIndex) -> Node | None:
         if not index.isValid():
             return None

@@ -13,121 +13,29 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import QPoint, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMenu,
     QVBoxLayout,
     QWidget,
 )
 
-from modelyard.core.aliases import RULE, alias_problem
 from modelyard.core.board import digits_to_tell_apart, metric_choices
 from modelyard.core.domain import Access, Stage, TransitionRequest, VersionSummary, version_sort_key
 from modelyard.core.permissions import Rules
 from modelyard.core.promote import Target
 from modelyard.ui.cards import CARD_ROLE, Card, CardDelegate
-from modelyard.ui.mime import MIME, read_mime, version_mime
+from modelyard.ui.lanes import VERSION_ROLE, AliasNameDialog, Lane
 from modelyard.ui.tree_model import STAGE_COLORS
 
-VERSION_ROLE = Qt.ItemDataRole.UserRole
+__all__ = ["VERSION_ROLE", "AliasNameDialog", "BoardContext", "Lane", "PromoteBoard"]
 NEW_ALIAS = "\u2026new alias"
-
-
-class Lane(QListWidget):
-    """A stage column or an alias lane: holds cards, accepts version drops.
-
-    Signals:
-        dropped(object, object): the drag payload dict and this lane's Target.
-    """
-
-    dropped = Signal(object, object)
-
-    def __init__(self, target: Target, board: PromoteBoard) -> None:
-        super().__init__()
-        self.target = target
-        self.board = board
-        self.setObjectName("lane")
-        self.setDragEnabled(True)
-        self.setAcceptDrops(True)
-        self.setDropIndicatorShown(False)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
-        self.setDefaultDropAction(Qt.DropAction.CopyAction)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setSpacing(2)
-        self.setWordWrap(True)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.setItemDelegate(board.delegate)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.customContextMenuRequested.connect(self._menu)
-
-    # drag source -----------------------------------------------------------------------------
-    def mimeTypes(self) -> list[str]:  # overrides QListWidget.mimeTypes
-        """Our one drag format."""
-        return [MIME]
-
-    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:
-        """Overrides QListWidget.mimeData: the dragged card's version."""
-        version = str(items[0].data(VERSION_ROLE)) if items else ""
-        return version_mime(self.board.profile_id, self.board.model, version)
-
-    # drop target -----------------------------------------------------------------------------
-    def _acceptable(self, data: QMimeData) -> bool:
-        payload = read_mime(data)
-        return (
-            payload is not None
-            and not self.board.busy
-            and payload.get("profile") == self.board.profile_id
-            and payload.get("model") == self.board.model
-            and self.board.drop_mode(str(payload.get("version", "")), self.target) != ""
-        )
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # overrides QWidget
-        """Accept version drags of this board's model that may land here."""
-        if self._acceptable(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # overrides QAbstractItemView
-        """Keep accepting while over the lane."""
-        if self._acceptable(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # overrides QListWidget
-        """Ask to promote; the board itself never moves cards (the server's truth does)."""
-        if not self._acceptable(event.mimeData()):
-            event.ignore()
-            return
-        payload = read_mime(event.mimeData())
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.dropped.emit(payload, self.target)
-
-    # context menu ----------------------------------------------------------------------------
-    def _menu(self, position: QPoint) -> None:
-        index = self.indexAt(position)
-        row = index.row() if index.isValid() else self.currentRow()
-        if row < 0:
-            return
-        menu = self.board.menu_for(str(self.item(row).data(VERSION_ROLE)))
-        menu.exec(self.viewport().mapToGlobal(position))
 
 
 @dataclass(frozen=True)
@@ -148,11 +56,13 @@ class PromoteBoard(QWidget):
         promoteRequested(str, object): version and Target (a direct change).
         transitionRequested(str, str): version and stage (a request someone approves).
         requestAction(object, str): a TransitionRequest and "approve", "reject" or "withdraw".
+        refused(str): a change was asked that the rules do not allow, and why.
     """
 
     promoteRequested = Signal(str, object)
     transitionRequested = Signal(str, str)
     requestAction = Signal(object, str)
+    refused = Signal(str)  # asked for a change the rules do not allow: why
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,6 +81,9 @@ class PromoteBoard(QWidget):
         self.metric_digits = 3
         self.ask_alias_name = self._ask_alias_name
         self.delegate = CardDelegate(self._card_action, self)
+        self.menu: QMenu | None = None  # the card menu last opened (tests read it)
+        self._notes: dict[str, str] = {}  # each stage column's note when nothing is dragged
+        self.alias_titles: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 16, 10)
         top = QHBoxLayout()
@@ -210,12 +123,13 @@ class PromoteBoard(QWidget):
             self.stage_lanes[stage.value] = lane
             self.stage_titles[stage.value] = title
             self.stage_notes[stage.value] = note
-        layout.addLayout(self.stage_box, 3)
+        layout.addLayout(self.stage_box, 1)
         self.alias_title = QLabel("Aliases")
         self.alias_title.setObjectName("sectionTitle")
         layout.addWidget(self.alias_title)
         self.alias_grid = QGridLayout()
-        layout.addLayout(self.alias_grid, 2)
+        self.alias_grid.setVerticalSpacing(2)
+        layout.addLayout(self.alias_grid, 0)
         self.alias_lanes: dict[str, Lane] = {}
         self._show_metric_box()
 
@@ -404,15 +318,22 @@ class PromoteBoard(QWidget):
         may_set = self.drop_mode("x", Target("alias", NEW_ALIAS)) == "move"
         names = [*sorted(self.aliases), *([NEW_ALIAS] if may_set else [])]
         self.alias_title.setVisible(bool(names))
+        self.alias_titles = {}
         for index, name in enumerate(names):
-            title = QLabel(f"@{name}" if name != NEW_ALIAS else "New alias…")
+            title = QLabel(f"@{name}" if name != NEW_ALIAS else "New alias (drop a card)")
             title.setObjectName("laneTitle")
+            title.setProperty("base", title.text())
             lane = Lane(Target("alias", name), self)
-            lane.setMaximumHeight(92)
             lane.dropped.connect(self._dropped)
             holder = by_version.get(self.aliases.get(name, ""))
             if holder is not None:
                 lane.addItem(self._card(holder))
+            # Compact: one card high (a lane holds at most one version).
+            card = (
+                lane.sizeHintForRow(0) if lane.count() else self.delegate.card_height(lane.font())
+            )
+            lane.setFixedHeight(card + 2 * lane.frameWidth() + 2 * lane.spacing() + 2)
+            self.alias_titles[name] = title
             row, column = divmod(index, 3)
             self.alias_grid.addWidget(title, row * 2, column)
             self.alias_grid.addWidget(lane, row * 2 + 1, column)
@@ -433,18 +354,18 @@ class PromoteBoard(QWidget):
             )
             note = self.stage_notes[stage_name]
             if not self.editable or modes <= {""}:
-                lane.setAcceptDrops(False)
+                lane.accepting = False
                 note.setText("read-only")
                 tip = (
                     self.readonly_reason
                     or f"Your permission ({access.describe()}) does not allow it."
                 )
             elif "move" in modes:
-                lane.setAcceptDrops(True)
+                lane.accepting = True
                 note.setText("")
                 tip = ""
             else:
-                lane.setAcceptDrops(True)
+                lane.accepting = True
                 note.setText("drop to request")
                 tip = (
                     f"Your permission ({access.describe()}) lets you request a move to "
@@ -452,9 +373,10 @@ class PromoteBoard(QWidget):
                 )
             lane.setToolTip(tip)
             note.setToolTip(tip)
+            self._notes[stage_name] = note.text()
         for lane in self.alias_lanes.values():
             allowed = self.drop_mode("x", lane.target) == "move"
-            lane.setAcceptDrops(allowed)
+            lane.accepting = allowed
             lane.setToolTip(
                 "" if allowed else self.readonly_reason or "You may not change aliases."
             )
@@ -525,6 +447,9 @@ class PromoteBoard(QWidget):
             return
         mode = self.drop_mode(version, target)
         if not mode:
+            self.refused.emit(
+                self.rules().why_not(self._stage_of(version), target.kind, target.value)
+            )
             return
         if mode == "request":
             self.transitionRequested.emit(version, target.value)
@@ -543,6 +468,53 @@ class PromoteBoard(QWidget):
     def _ask_alias_name(self) -> str | None:
         dialog = AliasNameDialog(self)
         return dialog.name() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    # --- keyboard and drag feedback ---------------------------------------------------------
+    def _lanes_in_order(self) -> list[Lane]:
+        """Left to right, top to bottom: the stage columns, then the alias lanes."""
+        lanes = list(self.stage_lanes.values()) if self.stages_supported else []
+        return lanes + list(self.alias_lanes.values())
+
+    def focus_next_lane(self, lane: Lane, step: int) -> None:
+        """Move the keyboard focus to the nearest lane with cards to the left (-1) or right."""
+        lanes = self._lanes_in_order()
+        if lane not in lanes:
+            return
+        index = lanes.index(lane) + step
+        while 0 <= index < len(lanes):
+            other = lanes[index]
+            if other.count():
+                other.setCurrentRow(min(max(lane.currentRow(), 0), other.count() - 1))
+                other.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+            index += step
+
+    def open_menu(self, version: str, lane: Lane, position: QPoint) -> QMenu:
+        """The card's menu at ``position`` of ``lane`` (mouse, Menu key, Enter, Space)."""
+        if self.menu is not None:
+            self.menu.deleteLater()
+        self.menu = self.menu_for(version)
+        self.menu.popup(lane.viewport().mapToGlobal(position))
+        return self.menu
+
+    def drop_words(self, version: str, target: Target) -> str:
+        """What a drop of ``version`` on ``target`` would do, in a few words."""
+        if target.kind == "alias" and target.value == NEW_ALIAS:
+            return "sets a new alias" if self.drop_mode(version, target) else "not allowed"
+        if self.busy:
+            return "wait: a change is being applied"
+        return self.rules().describe(self._stage_of(version), target.kind, target.value)
+
+    def show_drop_note(self, lane: Lane, words: str) -> None:
+        """While a card is over ``lane``: say there what dropping it would do."""
+        if lane.target.kind == "stage":
+            note = self.stage_notes[lane.target.value]
+            note.setText(f"Drop here: {words}" if words else self._notes.get(lane.target.value, ""))
+            return
+        title = self.alias_titles.get(lane.target.value)
+        if title is not None:
+            base = str(title.property("base") or "")
+            title.setText(f"{base} — {words}" if words else base)
 
     def menu_for(self, version: str) -> QMenu:
         """ "Promote to ▸" (or "Request transition to ▸"), "Set alias ▸", "Remove alias ▸",
@@ -598,47 +570,3 @@ class PromoteBoard(QWidget):
                     )
         menu.setEnabled(self.editable and not self.busy)
         return menu
-
-
-class AliasNameDialog(QDialog):
-    """Asks for a new alias name, checked as it is typed with the registry's own rules; the
-    button that sets it stays off while the name would be refused."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New alias")
-        self.edit = QLineEdit()
-        self.edit.setPlaceholderText("e.g. champion")
-        self.hint = QLabel()
-        self.hint.setObjectName("aliasHint")
-        self.hint.setWordWrap(True)
-        self.hint.setTextFormat(Qt.TextFormat.PlainText)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        assert ok is not None
-        self.ok = ok
-        self.ok.setText("Set alias")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.setMinimumWidth(440)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Alias name:"))
-        layout.addWidget(self.edit)
-        layout.addWidget(self.hint)
-        layout.addWidget(buttons)
-        self.edit.textChanged.connect(self._check)
-        self._check("")
-
-    def name(self) -> str:
-        """The name as typed, without a leading @."""
-        return self.edit.text().strip().lstrip("@")
-
-    def _check(self, _text: str) -> None:
-        name = self.name()
-        problem = alias_problem(name) if name else None
-        self.ok.setEnabled(bool(name) and problem is None)
-        self.hint.setText(problem or f"Allowed: {RULE}.")
-        self.hint.setStyleSheet("color: #b91c1c;" if problem else "color: #475569;")
-        self.hint.setMinimumHeight(self.hint.heightForWidth(max(self.hint.width(), 400)))

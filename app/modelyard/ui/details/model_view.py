@@ -124,6 +124,7 @@ class ModelView(QWidget):
         versions_page, vp = _page()
         self.table = QTableWidget(0, len(VERSION_COLUMNS))
         self.table.setObjectName("versionsTable")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setHorizontalHeaderLabels(VERSION_COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

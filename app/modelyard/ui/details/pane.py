@@ -12,7 +12,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
@@ -20,6 +20,7 @@ from modelyard.core import transitions
 from modelyard.core.board import BoardData, load_board
 from modelyard.core.details import load_version_detail
 from modelyard.core.domain import (
+    Access,
     ArtifactEntry,
     Capabilities,
     MetricPoint,
@@ -30,6 +31,7 @@ from modelyard.core.domain import (
     VersionSummary,
 )
 from modelyard.core.errors import ErrorKind, ModelyardError
+from modelyard.core.permissions import Rules
 from modelyard.core.promote import (
     PromotionConflict,
     PromotionResult,
@@ -115,6 +117,10 @@ class DetailsPane(QStackedWidget):
         mv.compareRequested.connect(self.compare_versions)
         self.compare_dialogs: list[VersionCompareDialog] = []
         mv.board.promoteRequested.connect(self.promote)
+        mv.board.refused.connect(
+            lambda why: mv.banner.show_message(f"Not possible: {why}", "error")
+        )
+        self._queued: tuple[Node, str, Target] | None = None  # asked from the tree's menu
         self.confirm_promotion: Callable[
             [str, str, Target, Snapshot, list[str]], PromotionChoice | None
         ] = lambda *args: ask_promotion(*args, parent=self)
@@ -305,6 +311,46 @@ class DetailsPane(QStackedWidget):
             self.model_view.banner.show_message(*self._sticky)
             self._sticky = None
         self.loaded.emit()
+        if self._queued is not None and self._queued[0] is node:
+            QTimer.singleShot(0, self._ask_queued)  # after this load's handlers have run
+
+    # --- changes asked from the tree's menu --------------------------------------------------
+    def ask_on_board(self, node: Node, version: str, target: Target) -> None:
+        """Show ``node``'s board and ask for the change there (confirmation, rules, conflicts
+        as for a drop); the caller selects ``node`` in the tree when it is not shown."""
+        self._queued = (node, version, target)
+        board = self.model_view.board
+        if self.current is node and self._job is None and board.model == node.payload.name:
+            self._ask_queued()
+
+    def _ask_queued(self) -> None:
+        queued, self._queued = self._queued, None
+        if queued is None or self.current is not queued[0]:
+            return
+        _node, version, target = queued
+        self.model_view.tabs.setCurrentWidget(self.model_view.board)
+        self.model_view.board.request(version, target)
+
+    def rules_for(self, node: Node) -> Rules:
+        """What the identity may do to ``node``'s model, as far as is known now: the board's
+        rules when it shows that model, else the registry kind's (the board checks again)."""
+        board = self.model_view.board
+        name = node.payload.name if node.kind is NodeKind.MODEL else node.payload.model
+        if (board.profile_id, board.model) == (node.profile.id, name) and self._job is None:
+            return board.rules()
+        capabilities = self._capabilities.get(node.profile.id)
+        if capabilities is not None:
+            return Rules.of(capabilities, Access())
+        return Rules(stages=node.profile.has_stages)
+
+    def copy_snippet_of(self, node: Node) -> None:
+        """Put the load snippet of a version row on the clipboard."""
+        detail = self.version_view.detail
+        shown = detail is not None and self.current is node
+        text = load_snippet(
+            node.profile, node.payload, detail.model_file if shown and detail else None
+        )
+        QGuiApplication.clipboard().setText(text)
 
     def _version_loaded(self, job: Job[Any], node: Node, detail: VersionDetail) -> None:
         if job is not self._job:
@@ -421,10 +467,7 @@ class DetailsPane(QStackedWidget):
         node = self.current
         if node is None or node.kind is not NodeKind.VERSION:
             return
-        detail = self.version_view.detail
-        model_file = detail.model_file if detail else None
-        text = load_snippet(node.profile, node.payload, model_file)
-        QGuiApplication.clipboard().setText(text)
+        self.copy_snippet_of(node)
         self.version_view.artifacts.serve_status.setText(
             "Load snippet copied: paste it into a notebook. It reads credentials from the "
             "environment variables it names."

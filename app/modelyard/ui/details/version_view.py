@@ -117,6 +117,7 @@ class SchemaTable(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, 3, parent)
         self.setHorizontalHeaderLabels(["Name", "Type", "Required"])
+        self.setTabKeyNavigation(False)
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -189,6 +190,7 @@ class VersionView(QWidget):
         metrics_page, mp = _page()
         self.metric_table = QTableWidget(0, 2)
         self.metric_table.setObjectName("metricTable")
+        self.metric_table.setTabKeyNavigation(False)
         self.metric_table.setHorizontalHeaderLabels(["Metric", "Latest value"])
         self.metric_table.verticalHeader().setVisible(False)
         self.metric_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -1,0 +1,157 @@
+"""The tree's context menus by keyboard: Menu key on a version row → Promote to ▸ Production →
+Enter promotes on a real server; what the menus offer follows the permission rules."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QMenu
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.profiles import Profile, ProfileStore
+from modelyard.core.secrets import SecretStore
+from modelyard.ui.main_window import MainWindow
+from modelyard.ui.promote_dialog import PromoteDialog
+from tests.conftest import save_artifact
+from tests.integration.helpers import add_server_profile, admin_store
+from tests.support.servers import MlflowServer
+from tests.ui.test_details_pane import open_window, select_model, select_version
+from tests.ui.test_promote_board import fresh_model
+
+
+def key_to(qtbot: QtBot, menu: QMenu, text: str) -> None:
+    """Down through ``menu`` until ``text`` is the active item (as a keyboard user does)."""
+    for _ in range(len(menu.actions()) + 1):
+        active = menu.activeAction()
+        if active is not None and active.text() == text:
+            return
+        qtbot.keyClick(menu, Qt.Key.Key_Down)
+    raise AssertionError(f"{text!r} not in {[a.text() for a in menu.actions()]}")
+
+
+def grab_with_popups(window: MainWindow, *menus: QMenu) -> QPixmap:
+    """The window with its open menus painted where they are (a grab leaves popups out)."""
+    shot = window.grab()
+    painter = QPainter(shot)
+    origin = window.mapToGlobal(QPoint(0, 0))
+    for menu in menus:
+        if menu.isVisible():
+            painter.drawPixmap(menu.pos() - origin, menu.grab())
+    painter.end()
+    return shot
+
+
+def open_menu_by_key(qtbot: QtBot, window: MainWindow) -> QMenu:
+    window.tree.setFocus()
+    qtbot.keyClick(window.tree, Qt.Key.Key_Menu)
+    menu = window.tree_menus.menu
+    assert menu is not None and menu.isVisible()
+    return menu
+
+
+def test_menu_key_promote_to_production_and_enter_promotes(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    fresh_model(mlflow_server, "menu-a", 2)
+    admin = admin_store(mlflow_server)
+    add_server_profile(store, secrets, mlflow_server, "srv")
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "srv", "menu-a")
+    select_version(qtbot, window, "2")
+    menu = open_menu_by_key(qtbot, window)
+    labels = [a.text() for a in menu.actions() if a.text()]
+    for expected in (
+        "Promote to",
+        "Set alias",
+        "Copy URI",
+        "Copy load snippet",
+        "Download…",
+        "Compare with",
+        "Copy to",
+        "Open in web UI",
+        "&Refresh",
+    ):
+        assert expected in labels
+    key_to(qtbot, menu, "Promote to")
+    qtbot.keyClick(menu, Qt.Key.Key_Right)
+    stages = menu.activeAction().menu()
+    qtbot.waitUntil(stages.isVisible)
+    assert {a.text(): a.isEnabled() for a in stages.actions()} == {
+        "None": False,  # it is there already
+        "Staging": True,
+        "Production": True,
+        "Archived": True,
+    }
+    key_to(qtbot, stages, "Production")
+    seen: list[str] = []
+
+    def press_enter_on_the_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, PromoteDialog):
+            seen.append(dialog.plan.text())
+            qtbot.keyClick(dialog, Qt.Key.Key_Return)  # the default button: Promote
+        else:
+            QTimer.singleShot(20, press_enter_on_the_dialog)
+
+    QTimer.singleShot(0, press_enter_on_the_dialog)
+    qtbot.keyClick(stages, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: admin.get_model_version("menu-a", "2").current_stage == "Production",
+        timeout=60_000,
+    )
+    assert seen and "v2 (None) → Production" in seen[0]
+    board = window.details.model_view.board
+    assert window.details.model_view.tabs.currentWidget() is board  # the change is shown there
+    qtbot.waitUntil(
+        lambda: (
+            [
+                board.stage_lanes["Production"].item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(board.stage_lanes["Production"].count())
+            ]
+            == ["2"]
+        ),
+        timeout=60_000,
+    )
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+
+def test_model_and_registry_rows_have_menus_and_uris_are_copied(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "demo", "churn-classifier")
+    menu = open_menu_by_key(qtbot, window)
+    labels = [a.text() for a in menu.actions() if a.text()]
+    assert labels[:2] == ["Open promotion board", "Copy URI"]
+    uris = next(a for a in menu.actions() if a.text() == "Copy URI").menu()
+    first = uris.actions()[0]
+    assert first.text().startswith("models:/churn-classifier@champion")
+    first.trigger()
+    assert QGuiApplication.clipboard().text() == "models:/churn-classifier@champion"
+    menu.close()
+    select_version(qtbot, window, "4")
+    menu = open_menu_by_key(qtbot, window)
+    remove = next(a for a in menu.actions() if a.text() == "Remove alias").menu()
+    assert [a.text() for a in remove.actions()] == ["@champion"]
+    compare_item = next(a for a in menu.actions() if a.text() == "Compare with")
+    compare = compare_item.menu()
+    menu.setActiveAction(compare_item)
+    qtbot.keyClick(menu, Qt.Key.Key_Right)
+    qtbot.waitUntil(compare.isVisible)
+    assert [a.text() for a in compare.actions()][:2] == ["v5  (Staging)", "v3"]
+    snippet = next(a for a in menu.actions() if a.text() == "Copy load snippet")
+    snippet.trigger()
+    assert "models:/churn-classifier/4" in QGuiApplication.clipboard().text()
+    grab_with_popups(window, menu, compare).save(str(save_artifact("tree-menu.png")))
+    menu.close()
+    # The registry row: Shift+F10 opens its menu too.
+    window.tree.setCurrentIndex(
+        window.proxy.mapFromSource(window.tree_model.profile_index(demo_profile.id))
+    )
+    qtbot.keyClick(window.tree, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    menu = window.tree_menus.menu
+    assert menu is not None and menu.isVisible()
+    assert "&Test connection" in [a.text() for a in menu.actions()]
+    menu.close()
+    window.close()
