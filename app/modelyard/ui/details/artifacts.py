@@ -1,4 +1,5 @@
-"""The Artifacts tab of a version: a lazily loaded file tree, downloads, URIs, snippet, serve."""
+"""The Artifacts tab of a version: a lazily loaded file tree with a preview of the selected
+file, the version's total size, downloads, opening a file with an app, URIs, snippet, serve."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSplitter,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -23,8 +25,11 @@ from PySide6.QtWidgets import (
 from modelyard.core.domain import ArtifactEntry, VersionSummary
 from modelyard.core.download import human_bytes
 from modelyard.core.snippet import model_uris
+from modelyard.ui.details.preview import PreviewView
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
+SIZE_ROLE = Qt.ItemDataRole.UserRole + 1
+DIR_ROLE = Qt.ItemDataRole.UserRole + 2
 LOADING = "loading…"
 
 
@@ -36,9 +41,13 @@ class ArtifactsPanel(QWidget):
         downloadRequested(object): tuple of selected paths, or None for everything.
         snippetRequested(): copy the load snippet (the pane builds it from the MLmodel file).
         serveRequested(): serve this version locally.
+        previewRequested(str, object): a file's path and size (or None) to preview.
+        openRequested(str): fetch a file and open it with the system's app for it.
     """
 
     listRequested = Signal(str)
+    previewRequested = Signal(str, object)
+    openRequested = Signal(str)
     downloadRequested = Signal(object)
     snippetRequested = Signal()
     serveRequested = Signal()
@@ -61,9 +70,12 @@ class ArtifactsPanel(QWidget):
             "Python that loads this version from this registry (credentials from the environment)"
         )
         self.serve = QPushButton("Serve locally")
+        self.open_file = QPushButton("Open with app")
+        self.open_file.setToolTip("Fetch the selected file and open it with the system's app")
         for widget in (
             self.download_all,
             self.download_selected,
+            self.open_file,
             self.copy_uri,
             self.copy_snippet,
             self.serve,
@@ -84,7 +96,24 @@ class ArtifactsPanel(QWidget):
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemExpanded.connect(self._expanded)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
-        layout.addWidget(self.tree, 1)
+        self.tree.itemActivated.connect(self._activated)
+        self.total = QLabel()
+        self.total.setObjectName("muted")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.tree, 1)
+        left_layout.addWidget(self.total)
+        self.preview = PreviewView()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("artifactSplit")
+        split.addWidget(left)
+        split.addWidget(self.preview)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+        layout.addWidget(split, 1)
+        self.open_file.clicked.connect(self._open_selected)
         self.download_all.clicked.connect(lambda: self.downloadRequested.emit(None))
         self.download_selected.clicked.connect(
             lambda: self.downloadRequested.emit(tuple(self.selected_paths()))
@@ -105,7 +134,13 @@ class ArtifactsPanel(QWidget):
             action.triggered.connect(lambda _=False, u=uri: QGuiApplication.clipboard().setText(u))
             self.uri_menu.addAction(action)
         self.serve_status.setText("")
+        self.total.setText("")
+        self.preview.clear()
         self._selection_changed()
+
+    def set_total(self, files: int, size: int) -> None:
+        """The version's size: "12 files · 3.4 MB in total"."""
+        self.total.setText(f"{files} file{'s' * (files != 1)} · {human_bytes(size)} in total")
 
     def _copy_first_uri(self) -> None:
         if self.uris:
@@ -123,6 +158,9 @@ class ArtifactsPanel(QWidget):
                 [entry.name, "" if entry.is_dir else human_bytes(entry.size or 0)]
             )
             item.setData(0, PATH_ROLE, entry.path)
+            item.setToolTip(0, entry.path)
+            item.setData(0, SIZE_ROLE, None if entry.is_dir else entry.size)
+            item.setData(0, DIR_ROLE, entry.is_dir)
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if entry.is_dir:
                 item.addChild(QTreeWidgetItem([LOADING]))
@@ -169,8 +207,30 @@ class ArtifactsPanel(QWidget):
             if item.data(0, PATH_ROLE)
         ]
 
+    def _selected_file(self) -> QTreeWidgetItem | None:
+        items = self.tree.selectedItems()
+        if len(items) != 1 or items[0].data(0, DIR_ROLE) or not items[0].data(0, PATH_ROLE):
+            return None
+        return items[0]
+
     def _selection_changed(self) -> None:
         self.download_selected.setEnabled(bool(self.selected_paths()))
+        item = self._selected_file()
+        self.open_file.setEnabled(item is not None)
+        if item is not None:
+            path = str(item.data(0, PATH_ROLE))
+            self.preview.loading(path)
+            self.previewRequested.emit(path, item.data(0, SIZE_ROLE))
+
+    def _activated(self, item: QTreeWidgetItem) -> None:
+        """Enter or a double-click on a file opens it with its app."""
+        if item is self._selected_file():
+            self._open_selected()
+
+    def _open_selected(self) -> None:
+        item = self._selected_file()
+        if item is not None:
+            self.openRequested.emit(str(item.data(0, PATH_ROLE)))
 
     def set_servable(self, ok: bool, why: str) -> None:
         """Enable Serve locally, or say why it cannot work here."""

@@ -21,7 +21,6 @@ from modelyard.core.board import BoardData, load_board
 from modelyard.core.details import load_version_detail
 from modelyard.core.domain import (
     Access,
-    ArtifactEntry,
     Capabilities,
     MetricPoint,
     ModelSummary,
@@ -46,6 +45,7 @@ from modelyard.core.snippet import load_snippet
 from modelyard.core.state import RegistryState, StateEvent
 from modelyard.core.weburl import web_ui_url
 from modelyard.ui.compare_view import VersionCompareDialog
+from modelyard.ui.details.artifact_jobs import ArtifactJobs
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.profile_view import ProfileView
 from modelyard.ui.details.version_view import VersionView
@@ -87,7 +87,6 @@ class DetailsPane(QStackedWidget):
         self.current: Node | None = None
         self._job: Job[Any] | None = None
         self._chart_job: Job[Any] | None = None
-        self._artifact_jobs: list[Job[Any]] = []
         self._sticky: tuple[str, str] | None = None  # a message that outlives the next reload
         self._unsubscribe: Callable[[], None] | None = None  # from the shown profile's state
         self._metric_cache: dict[tuple[str, str], tuple[MetricPoint, ...]] = {}
@@ -134,7 +133,7 @@ class DetailsPane(QStackedWidget):
         vv.deleteTag.connect(self._delete_version_tag)
         vv.retryRequested.connect(self.reload)
         vv.chartRequested.connect(self._load_chart)
-        vv.artifacts.listRequested.connect(self._list_artifacts)
+        self.artifacts = ArtifactJobs(vv.artifacts, connections, workers)
         vv.artifacts.downloadRequested.connect(self._request_download)
         vv.artifacts.snippetRequested.connect(self._copy_snippet)
         vv.artifacts.serveRequested.connect(self._request_serve)
@@ -231,11 +230,11 @@ class DetailsPane(QStackedWidget):
         return [c.payload for c in node.children if c.kind is NodeKind.VERSION]
 
     def _cancel(self) -> None:
-        for job in (self._job, self._chart_job, *self._artifact_jobs):
+        for job in (self._job, self._chart_job):
             if job is not None:
                 job.cancel()
+        self.artifacts.cancel()
         self._job = self._chart_job = None
-        self._artifact_jobs = []
         self._sticky = None
 
     # --- loading ----------------------------------------------------------------------------
@@ -359,8 +358,9 @@ class DetailsPane(QStackedWidget):
         self.version_view.show_detail(detail)
         self.state(node.profile.id).apply_version(detail.version)
         self._load_chart()
+        self.artifacts.node = node  # previews and opening follow the version shown
         if self.version_view.artifacts.tree.topLevelItemCount() == 0:
-            self._list_artifacts("")
+            self.artifacts.start(node)
         self.loaded.emit()
 
     def _load_failed(self, job: Job[Any], error: ModelyardError) -> None:
@@ -427,31 +427,6 @@ class DetailsPane(QStackedWidget):
         self._chart_job = job
 
     # --- artifacts --------------------------------------------------------------------------
-    def _list_artifacts(self, path: str) -> None:
-        node = self.current
-        if node is None or node.kind is not NodeKind.VERSION:
-            return
-        summary: VersionSummary = node.payload
-        profile, connections = node.profile, self.connections
-        panel = self.version_view.artifacts
-
-        def work(token: CancelToken) -> tuple[ArtifactEntry, ...]:
-            registry = connections.get(profile)
-            location = registry.artifact_location(summary.model, summary.version)
-            return registry.list_artifacts(location, path)
-
-        def done(entries: tuple[ArtifactEntry, ...]) -> None:
-            if self.current is node:
-                panel.set_entries(path, entries)
-
-        def failed(error: ModelyardError) -> None:
-            if self.current is node:
-                panel.set_error(path, error.message)
-
-        self._artifact_jobs.append(
-            self.workers.submit(work, done, failed, f"list artifacts {path or '/'}")
-        )
-
     def _request_download(self, paths: object) -> None:
         node = self.current
         if node is not None and node.kind is NodeKind.VERSION:

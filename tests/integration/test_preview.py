@@ -1,0 +1,144 @@
+"""Previews of a version's files on a real server: text with its language, CSV heads, images,
+binaries named plainly; only the head of a big file is read; total size; a file fetched for
+an app of the system is byte-identical."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from modelyard.core.domain import ArtifactEntry, ArtifactStream
+from modelyard.core.download import human_bytes
+from modelyard.core.preview import CSV_ROWS, TEXT_LIMIT, fetch_for_opening, read_preview, total_size
+from modelyard.core.profiles import ProfileStore
+from modelyard.core.registry import Registry
+from modelyard.core.secrets import SecretStore
+from modelyard.core.session import open_registry
+from tests.integration.helpers import add_server_profile, new_version
+from tests.integration.test_download import uploaded
+from tests.support.servers import MlflowServer
+
+
+def png(width: int = 3, height: int = 2) -> bytes:
+    """A real PNG (RGB, no filter) built by hand."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+CSV = ("id,score,label\n" + "".join(f'{i},{i / 7:.4f},"a, b"\n' for i in range(5000))).encode()
+LONG_TEXT = ("line of a long log\n" * 220_000).encode()  # 4.2 MB
+WEIGHTS = os.urandom(3 * 1024 * 1024)
+
+
+class Counting:
+    """The real registry, counting the bytes its streams hand out."""
+
+    def __init__(self, inner: Registry) -> None:
+        self.inner = inner
+        self.read = 0
+
+    def open_artifact(self, location: str, path: str) -> ArtifactStream:
+        stream = self.inner.open_artifact(location, path)
+
+        def counted() -> Iterator[bytes]:
+            for chunk in stream.chunks():
+                self.read += len(chunk)
+                yield chunk
+
+        return ArtifactStream(stream.size, counted(), lambda: stream.__exit__(None, None, None))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+@pytest.fixture()
+def files(
+    mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> tuple[Registry, str, str]:
+    registry = open_registry(add_server_profile(store, secrets, mlflow_server, "srv"), secrets)
+    version = new_version(
+        mlflow_server,
+        "preview-model",
+        {
+            "data/head.csv": CSV,
+            "plots/roc.png": png(),
+            "weights.bin": WEIGHTS,
+            "logs/train.log": LONG_TEXT,
+            "empty.txt": b"",
+        },
+    )
+    return registry, registry.artifact_location("preview-model", version), version
+
+
+def entry(path: str, size: int | None = None) -> ArtifactEntry:
+    return ArtifactEntry(path, is_dir=False, size=size)
+
+
+def test_text_table_image_and_binary_previews(files: tuple[Registry, str, str]) -> None:
+    reg, location, _version = files
+    mlmodel = read_preview(reg, location, entry("MLmodel"))
+    assert mlmodel.kind == "text" and mlmodel.language == "yaml"
+    assert "flavors:" in mlmodel.text and not mlmodel.truncated
+    requirements = read_preview(reg, location, entry("requirements.txt"))
+    assert requirements.kind == "text" and "mlflow" in requirements.text
+
+    table = read_preview(reg, location, entry("data/head.csv", len(CSV)))
+    assert table.kind == "table"
+    assert table.rows[0] == ("id", "score", "label")
+    assert table.rows[1] == ("0", "0.0000", "a, b")  # quoted commas stay in their cell
+    assert len(table.rows) == CSV_ROWS + 1 and table.truncated
+    assert table.note == f"First {CSV_ROWS} rows shown."
+
+    image = read_preview(reg, location, entry("plots/roc.png"))
+    assert image.kind == "image" and image.data == png()
+
+    binary = read_preview(reg, location, entry("weights.bin", len(WEIGHTS)))
+    assert binary.kind == "none" and binary.note.startswith(
+        f"Binary file ({human_bytes(len(WEIGHTS))})"
+    )
+    assert read_preview(reg, location, entry("empty.txt")).note == "Empty file."
+
+
+def test_only_the_head_of_a_big_file_is_read(files: tuple[Registry, str, str]) -> None:
+    reg, location, _version = files
+    counting = Counting(reg)
+    log = read_preview(counting, location, entry("logs/train.log", len(LONG_TEXT)))  # type: ignore[arg-type]
+    assert log.kind == "text" and log.truncated
+    assert len(log.text.encode()) == TEXT_LIMIT
+    assert log.note == f"First {human_bytes(TEXT_LIMIT)} of {human_bytes(len(LONG_TEXT))} shown."
+    assert counting.read < len(LONG_TEXT) / 4
+    counting.read = 0
+    read_preview(counting, location, entry("weights.bin", len(WEIGHTS)))  # type: ignore[arg-type]
+    assert counting.read < len(WEIGHTS) / 4
+
+
+def test_total_size_and_a_file_fetched_for_opening(
+    files: tuple[Registry, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg, location, version = files
+    every = uploaded(reg, "preview-model", version)
+    count, size = total_size(reg, location)
+    assert (count, size) == (len(every), sum(len(v) for v in every.values()))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = fetch_for_opening(reg, location, "plots/roc.png")
+    assert path.read_bytes() == png() and path.name == "roc.png"
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".part-")]
+    with pytest.raises(ValueError):
+        fetch_for_opening(reg, location, "../escape.txt")
