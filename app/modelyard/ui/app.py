@@ -11,7 +11,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from modelyard import APP_ID, APP_NAME, __version__
-from modelyard.assets import read_text
 
 SELFTEST_ENV = "MODELYARD_SELFTEST_SCREENSHOT"
 SELFTEST_TIMEOUT_S = 180
@@ -104,7 +103,10 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
     app.setWindowIcon(icons.app_icon())
     app.setStyle("Fusion")
-    app.setStyleSheet(read_text("style.qss"))
+    from modelyard.ui.theme import apply_theme, follow_scheme
+
+    apply_theme(app)
+    follow_scheme(app)
     return app
 
 

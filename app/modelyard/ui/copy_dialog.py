@@ -286,22 +286,27 @@ class CopyDialog(QDialog):
 
 
 class Revealer(QObject):
-    """Shows a version in the tree: the registry's listing is read again, then the model's,
-    and the version row is selected once it has arrived (given up after a minute)."""
+    """Shows a version (or, with version "", a model) in the tree: the registry's listing is
+    read again (``reread``; else only opened), then the model's, and the row is selected
+    once it has arrived (given up after a minute)."""
 
     def __init__(
         self,
         tree: QTreeView,
         proxy: QSortFilterProxyModel,
         model: RegistryTreeModel,
-        where: tuple[str, str, str],  # profile id, model, version
+        where: tuple[str, str, str],  # profile id, model, version ("": the model itself)
         parent: QObject,
+        *,
+        reread: bool = True,
     ) -> None:
         super().__init__(parent)
         self._tree, self._proxy, self._model, self._where = tree, proxy, model, where
+        self._reread = reread
         self._model_read = False
         profile = model.profile_index(where[0])
-        model.refresh(profile)
+        if reread:
+            model.refresh(profile)
         tree.expand(proxy.mapFromSource(profile))
         self._timer = QTimer(self)
         self._timer.setInterval(100)
@@ -311,15 +316,20 @@ class Revealer(QObject):
 
     def _find(self) -> QModelIndex:
         pid, name, version = self._where
-        shown = self._model.find_version(pid, name, version)
+        shown = self._model.find_version(pid, name, version) if version else QModelIndex()
         if shown.isValid():
             return self._proxy.mapFromSource(shown)
         profile = self._model.profile_index(pid)
         for row in range(self._model.rowCount(profile)):
             index = self._model.index(row, 0, profile)
-            if index.data() == name and not self._model_read:
+            if index.data() != name:
+                continue
+            if not version:
+                return self._proxy.mapFromSource(index)
+            if not self._model_read:
                 self._model_read = True  # its versions listing, read again once
-                self._model.refresh(index)
+                if self._reread:
+                    self._model.refresh(index)
                 self._tree.expand(self._proxy.mapFromSource(index))
         return QModelIndex()
 

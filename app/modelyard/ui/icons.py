@@ -4,16 +4,39 @@ from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 
 from modelyard.assets import resource_path
 
+LINE = "#334155"  # the line colour of the outline icons
+LINE_ON_DARK = "#cbd5e1"
+
+
+def icon(name: str) -> QIcon:
+    """The icon ``resources/icons/<name>.svg`` (outline icons drawn light on a dark scheme)."""
+    from modelyard.ui.theme import is_dark
+
+    return _icon(name, is_dark())
+
 
 @cache
-def icon(name: str) -> QIcon:
-    """The icon ``resources/icons/<name>.svg``."""
-    return QIcon(str(resource_path("icons", f"{name}.svg")))
+def _icon(name: str, dark: bool) -> QIcon:
+    path = resource_path("icons", f"{name}.svg")
+    if not dark:
+        return QIcon(str(path))
+    svg = path.read_text(encoding="utf-8").replace(LINE, LINE_ON_DARK)
+    renderer = QSvgRenderer(QByteArray(svg.encode()))
+    result = QIcon()
+    for size in (16, 24, 32, 48):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        renderer.render(painter)
+        painter.end()
+        result.addPixmap(pixmap)
+    return result
 
 
 @cache

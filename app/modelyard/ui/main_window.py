@@ -44,7 +44,7 @@ from modelyard.core.profile_service import remove_profile
 from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.serve import LocalServer, serve_dir, wait_until_serving
 from modelyard.core.session import Connections
-from modelyard.ui import icons
+from modelyard.ui import icons, window_state
 from modelyard.ui.compare_view import RegistryCompareDialog
 from modelyard.ui.copy_dialog import CopyDialog, Revealer
 from modelyard.ui.details import DetailsPane
@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([700, 560])
+        self.splitter = splitter
         self.setCentralWidget(splitter)
 
         self._build_actions()
@@ -204,6 +205,9 @@ class MainWindow(QMainWindow):
         self.profiles_loaded = False  # the profile file is read on a worker
         self._pending_profile: str | None = None  # asked to open before the profiles arrived
         self._watch_profile_file()
+        window_state.restore_layout(self)
+        self._selection_to_restore = window_state.saved_selection()
+        self._state_saved = False
 
         self.reload_profiles()
 
@@ -580,6 +584,7 @@ class MainWindow(QMainWindow):
             self.details.show_placeholder()
             self._expand_again(expanded)
         self.profiles_loaded = True
+        self._restore_selection()
         pending, self._pending_profile = self._pending_profile, None
         if pending is not None:
             self.open_profile(pending)
@@ -882,8 +887,20 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
+    def _restore_selection(self) -> None:
+        """Once, after the first read of the profiles: the row selected when the app last
+        closed is opened and selected again (if its registry is still there)."""
+        where, self._selection_to_restore = self._selection_to_restore, None
+        if where is None or self.tree.currentIndex().isValid():
+            return
+        if self.tree_model.profile_index(where[0]).isValid():
+            Revealer(self.tree, self.proxy, self.tree_model, where, self, reread=False)
+
     def shutdown(self) -> None:
         """Stop timers and workers and close registries; safe to call twice."""
+        if not self._state_saved:
+            self._state_saved = True
+            window_state.save(self)
         self.tree_model.stop()
         self.details.show_placeholder()  # stops following the registry state
         self._filter_timer.stop()

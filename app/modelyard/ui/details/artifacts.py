@@ -106,6 +106,7 @@ class ArtifactsPanel(QWidget):
         left_layout.addWidget(self.total)
         self.preview = PreviewView()
         split = QSplitter(Qt.Orientation.Horizontal)
+        self.split = split
         split.setObjectName("artifactSplit")
         split.addWidget(left)
         split.addWidget(self.preview)

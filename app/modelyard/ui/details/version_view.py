@@ -216,6 +216,7 @@ class VersionView(QWidget):
         top.setSizes([320, 160])
         self.chart = MetricChart()
         split = QSplitter(Qt.Orientation.Vertical)
+        self.metric_split = split
         split.addWidget(top)
         split.addWidget(self.chart)
         split.setSizes([220, 320])

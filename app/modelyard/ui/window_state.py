@@ -1,0 +1,76 @@
+"""What the main window looks like across restarts: geometry, splitters, the selected row.
+
+Kept in QSettings ("window/…"); a saved selection is shown again once the profiles have been
+read (the rows load as they would when opened by hand).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QSplitter
+
+from modelyard.ui.tree_model import NodeKind
+
+if TYPE_CHECKING:
+    from modelyard.ui.main_window import MainWindow
+
+GEOMETRY, STATE, SPLITTER, SELECTION = (
+    "window/geometry",
+    "window/state",
+    "window/splitter",
+    "window/selection",
+)
+ARTIFACT_SPLIT, METRIC_SPLIT = "window/artifactSplit", "window/metricSplit"
+
+
+def _splitters(window: MainWindow) -> dict[str, QSplitter]:
+    view = window.details.version_view
+    return {
+        SPLITTER: window.splitter,
+        ARTIFACT_SPLIT: view.artifacts.split,
+        METRIC_SPLIT: view.metric_split,
+    }
+
+
+def save(window: MainWindow) -> None:
+    """Remember geometry, splitter positions and the selected row."""
+    settings = QSettings()
+    settings.setValue(GEOMETRY, window.saveGeometry())
+    settings.setValue(STATE, window.saveState())
+    for key, splitter in _splitters(window).items():
+        settings.setValue(key, splitter.saveState())
+    node = window.node_at(window.tree.currentIndex())
+    if node is None or node.kind is NodeKind.ROOT:
+        settings.remove(SELECTION)
+        return
+    where = [node.profile.id, "", ""]
+    if node.kind is NodeKind.MODEL:
+        where[1] = node.payload.name
+    elif node.kind is NodeKind.VERSION:
+        where[1:] = [node.payload.model, node.payload.version]
+    settings.setValue(SELECTION, where)
+
+
+def restore_layout(window: MainWindow) -> None:
+    """Geometry and splitter positions as they were (nothing saved: the defaults stay)."""
+    settings = QSettings()
+    geometry = settings.value(GEOMETRY)
+    if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+        window.restoreGeometry(geometry)
+    state = settings.value(STATE)
+    if isinstance(state, QByteArray) and not state.isEmpty():
+        window.restoreState(state)
+    for key, splitter in _splitters(window).items():
+        saved = settings.value(key)
+        if isinstance(saved, QByteArray) and not saved.isEmpty():
+            splitter.restoreState(saved)
+
+
+def saved_selection() -> tuple[str, str, str] | None:
+    """(profile id, model, version) of the row selected last ("" where it was higher up)."""
+    value = QSettings().value(SELECTION)
+    if isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value):
+        return (value[0], value[1], value[2])
+    return None
