@@ -94,6 +94,9 @@ class ArtifactsPanel(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setMinimumSectionSize(48)
+        self.tree.header().setStretchLastSection(False)  # the name takes the room
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # "input_ex…le.json"
         self.tree.itemExpanded.connect(self._expanded)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.tree.itemActivated.connect(self._activated)
