@@ -57,7 +57,8 @@ WORKSPACE_ID = "1234567890123456"
 AZURE_HISTORY = re.compile(
     r"^/history/v1\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
     r"/providers/Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)"
-    r"/experiments/(?P<experiment>[^/]+)/runs/(?P<run>[^/]+)/artifacts(?P<rest>/contentinfo)?$"
+    r"/experiments/(?P<experiment>[^/]+)/runs/(?P<run>[^/]+)/artifacts"
+    r"(?P<rest>/contentinfo|/batch/metadata)?$"
 )
 SAS_BLOB = "/sas-blob/"
 AZURE_PREFIX = re.compile(
@@ -132,6 +133,11 @@ class Contract:
     request_count: int = 0
     list_page_size: int = 1000
     storage_requests: list[dict[str, str]] = field(default_factory=list)
+    # AzureML uploads: artifacts created in the run history, blocks not yet committed, and
+    # the kind of each blob write ("blob", "blocklist").
+    created_artifacts: list[str] = field(default_factory=list)
+    blocks: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    blob_puts: list[str] = field(default_factory=list)
     not_passed: set[str] = field(default_factory=set)
     # Unity Catalog: where version files are kept ("DEFAULT_STORAGE", or the credential kind
     # of a customer's storage, e.g. "gcp_oauth_token"), and what was asked of the Files API.
@@ -253,7 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._signed_storage(method, path)
             return
         if path.startswith(SAS_BLOB):
-            self._sas_blob(method, path, query)
+            self._sas_blob(method, path, query, body)
             return
         who = self.contract.who(self.headers.get("Authorization"))
         if who is None:
@@ -261,7 +267,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         history = AZURE_HISTORY.match(path)
         if history:
-            self._azure_history(history, query)
+            if history["rest"] == "/batch/metadata" and method == "POST":
+                self._azure_create_artifacts(history, body)
+            else:
+                self._azure_history(history, query)
             return
         match = AZURE_PREFIX.match(path)
         if match:
@@ -280,6 +289,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._handle("DELETE")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
 
     # --- sign-in: Databricks OIDC and Entra ID -------------------------------------------------
     def _discovery(self, method: str, path: str, body: bytes) -> bool:
@@ -383,6 +395,9 @@ class _Handler(BaseHTTPRequestHandler):
         if status != 200:
             self._send(status, payload)
             return
+        if str(payload.get("artifact_uri")).startswith("azureml://"):  # stored as registered
+            self._send(200, payload)
+            return
         where = urlsplit(str(payload.get("artifact_uri"))).path.strip("/")
         experiment_id, run, _artifacts, rel = where.split("/", 3)
         _, experiment = self._forward(
@@ -446,7 +461,82 @@ class _Handler(BaseHTTPRequestHandler):
             out["continuationToken"] = str(start + self.contract.list_page_size)
         self._send(200, out)
 
-    def _sas_blob(self, method: str, path: str, query: str) -> None:
+    def _azure_create_artifacts(self, match: re.Match[str], body: bytes) -> None:
+        """Run history ``POST …/runs/<r>/artifacts/batch/metadata`` (ArtifactPathList
+        ``{"paths": [{"path"}]}``) → BatchArtifactContentInformationResult: ``artifacts`` and
+        ``artifactContentInformation`` keyed by path, the latter with a blob SAS ``contentUri``
+        that may be written (``sp=rcw``); ``errors`` for paths it refuses."""
+        if self.contract.azure_workspace != (match["sub"], match["rg"], match["ws"]):
+            self._send(404, {"error": {"code": "WorkspaceNotFound", "message": "No workspace."}})
+            return
+        run = match["run"]
+        root = self._run_root(run)
+        if root is None:
+            return
+        paths = [str(p.get("path", "")) for p in json.loads(body or b"{}").get("paths", [])]
+        container = f"dcid.{run}"
+        artifacts: dict[str, Any] = {}
+        content: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for rel in paths:
+            if not rel or rel.startswith("/") or ".." in rel.split("/"):
+                errors[rel] = {"error": {"code": "UserError", "message": "Invalid path."}}
+                continue
+            sig = self.contract.sign(f"write:{root}/{rel}")
+            artifacts[rel] = {
+                "artifactId": f"ExperimentRun/{container}/{rel}",
+                "origin": "ExperimentRun",
+                "container": container,
+                "path": rel,
+            }
+            content[rel] = {
+                "origin": "ExperimentRun",
+                "container": container,
+                "path": rel,
+                "contentUri": f"{self.contract.url}{SAS_BLOB}{root}/{rel}?sv=2021-08-06"
+                f"&sr=b&sp=rcw&sig={sig}",
+            }
+        self.contract.created_artifacts += paths
+        self._send(
+            200,
+            {"artifacts": artifacts, "artifactContentInformation": content, "errors": errors},
+        )
+
+    def _sas_blob_write(self, full: str, params: dict[str, str], body: bytes) -> None:
+        """Put Blob (``x-ms-blob-type: BlockBlob``), Put Block (``comp=block&blockid``) and
+        Put Block List (``comp=blocklist``, ``<BlockList><Latest>id…``) with a write SAS."""
+        if params.get("sig") != self.contract.sign(f"write:{full}"):
+            self._send(403, b"<Error>AuthenticationFailed</Error>", "application/xml")
+            return
+        comp = params.get("comp")
+        if comp == "block":
+            with self.contract.lock:
+                self.contract.blocks[(full, params.get("blockid", ""))] = body
+            self._send(201, b"", "application/xml")
+            return
+        if comp == "blocklist":
+            ids = re.findall(r"<(?:Latest|Uncommitted|Committed)>([^<]*)</", body.decode())
+            with self.contract.lock:
+                parts = [self.contract.blocks.pop((full, i), None) for i in ids]
+            if any(p is None for p in parts):
+                self._send(400, b"<Error>InvalidBlockList</Error>", "application/xml")
+                return
+            body = b"".join(p for p in parts if p is not None)
+        elif self.headers.get("x-ms-blob-type") != "BlockBlob":
+            self._send(400, b"<Error>MissingRequiredHeader</Error>", "application/xml")
+            return
+        self.contract.blob_puts.append(comp or "blob")
+        response = requests.put(
+            f"{self.contract.backend}/api/2.0/mlflow-artifacts/artifacts/{full}",
+            data=body,
+            timeout=60,
+        )
+        if response.status_code != 200:
+            self._send(500, b"<Error>InternalError</Error>", "application/xml")
+            return
+        self._send(201, b"", "application/xml")
+
+    def _sas_blob(self, method: str, path: str, query: str, body: bytes = b"") -> None:
         """Azure Blob Storage with a SAS: the ``sig`` query parameter is the credential; a
         bearer token alongside is refused."""
         full = unquote(path.removeprefix(SAS_BLOB))
@@ -454,6 +544,10 @@ class _Handler(BaseHTTPRequestHandler):
         sig = parse_qs(query).get("sig", [""])[0]
         if self.headers.get("Authorization"):
             self._send(400, b"<Error>Only one auth mechanism allowed</Error>", "application/xml")
+            return
+        if method == "PUT":
+            params = {k: v[0] for k, v in parse_qs(query).items()}
+            self._sas_blob_write(full, params, body)
             return
         if method != "GET" or sig != self.contract.sign(full):
             self._send(403, b"<Error>AuthenticationFailed</Error>", "application/xml")

@@ -149,7 +149,7 @@ def publishing(registry: Registry, profile: str) -> Publishing:
     if not isinstance(registry, Publishing):
         raise RegistryError(
             f"{profile} ({registry.location}) cannot take copies yet: Modelyard copies into "
-            "MLflow tracking servers and local registries.",
+            "MLflow tracking servers, local registries and AzureML workspaces.",
             ErrorKind.INVALID,
         )
     return registry

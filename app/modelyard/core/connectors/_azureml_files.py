@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -25,6 +27,7 @@ from modelyard.core.connectors._artifacts import (
     check_api,
     safe_relative,
 )
+from modelyard.core.connectors._blob import put_blob
 from modelyard.core.domain import ArtifactEntry, ArtifactStream
 from modelyard.core.errors import ErrorKind, RegistryError
 from modelyard.core.http import TIMEOUT
@@ -155,6 +158,47 @@ class AzureMLArtifacts(ArtifactAccess):
                 f"The workspace gave no download address for {full}.", ErrorKind.SERVER
             )
         return _streamed(self._storage.get(uri, stream=True, timeout=self.timeout), path)
+
+    # --- writing -----------------------------------------------------------------------------
+    def upload(
+        self, location: str, relative: str, source: Path, on_bytes: Callable[[int], None]
+    ) -> None:
+        """Put one file below a run's ``azureml://…/runs/<r>/artifacts`` location: the run
+        history creates the artifact (``POST …/artifacts/batch/metadata``) and hands out a blob
+        SAS URL to write it to; the file goes there without the Entra token."""
+        run = self._run_location(location)
+        if run is None:
+            raise RegistryError(
+                f"{location} is not a run's artifacts in this workspace.", ErrorKind.INVALID
+            )
+        experiment, run_id, root = run
+        full = "/".join(p for p in (root, safe_relative(relative)) if p)
+        _host, session = self._require_session()
+        response = session.post(
+            f"{self._run_url(experiment, run_id)}/batch/metadata",
+            json={"paths": [{"path": full}]},
+            timeout=self.timeout,
+        )
+        check_api(response, "run history artifact upload")
+        data = _json(response)
+        errors = data.get("errors") or {}
+        if errors:
+            error = (errors.get(full) or next(iter(errors.values()))) or {}
+            detail = error.get("error", error) if isinstance(error, dict) else {}
+            raise RegistryError(
+                f"The workspace refused to create {full}: "
+                f"{detail.get('code', '')} {detail.get('message', '')}".rstrip(),
+                ErrorKind.SERVER,
+            )
+        info = (data.get("artifactContentInformation") or {}).get(full) or {}
+        uri = str(info.get("contentUri") or "")
+        if not uri:
+            raise RegistryError(
+                f"The workspace gave no upload address for {full}.", ErrorKind.SERVER
+            )
+        put_blob(self._storage, uri, source, on_bytes, self.timeout)
+        with self._lock:
+            self._listings.pop((experiment, run_id), None)
 
 
 def _size(item: dict[str, Any]) -> int | None:

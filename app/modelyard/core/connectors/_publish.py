@@ -64,6 +64,7 @@ class PublishingStore:
     _identity: str
     _location: str
     _secrets: tuple[str, ...]
+    copy_experiment = COPY_EXPERIMENT  # where copies' runs go (a kind may need another name)
 
     # --- a run ---------------------------------------------------------------------------------
     def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
@@ -71,11 +72,11 @@ class PublishingStore:
         from mlflow.entities import RunTag
 
         def make() -> tuple[str, str]:
-            found = self._tracking.get_experiment_by_name(COPY_EXPERIMENT)
+            found = self._tracking.get_experiment_by_name(self.copy_experiment)
             experiment = (
                 found.experiment_id
                 if found is not None
-                else self._tracking.create_experiment(COPY_EXPERIMENT)
+                else self._tracking.create_experiment(self.copy_experiment)
             )
             import time
 

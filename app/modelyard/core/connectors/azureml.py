@@ -12,15 +12,24 @@ import base64
 import json
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from mlflow.utils.rest_utils import MlflowHostCreds
 
 from modelyard.core.connectors._azureml_files import AzureMLArtifacts, history_url
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
+from modelyard.core.connectors._publish import PublishingStore
 from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
 from modelyard.core.domain import Capabilities
-from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
+from modelyard.core.errors import (
+    ErrorKind,
+    ModelyardError,
+    ProfileError,
+    RegistryError,
+    describe_exception,
+)
 from modelyard.core.http import make_session
 from modelyard.core.profiles import AzureMLSettings, Profile
 from modelyard.core.secrets import SecretStore
@@ -121,6 +130,44 @@ def token_identity(token: str) -> str | None:
     return None
 
 
+class AzureMLRegistry(MlflowStoreRegistry, PublishingStore):
+    """An AzureML workspace; it also takes copied versions. A copy's run goes to the
+    "modelyard-copies" experiment (AzureML experiment names allow no spaces); its files are
+    written through the run history (a blob SAS URL per file), so the version's source is
+    ``azureml://experiments/modelyard-copies/runs/<run>/artifacts/model``, as for a job's."""
+
+    copy_experiment = "modelyard-copies"
+
+    def __init__(self, *, files: AzureMLArtifacts, **kwargs: Any) -> None:
+        super().__init__(artifacts=files, **kwargs)
+        self._files = files
+
+    def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
+        """A run in "modelyard-copies"; its files are addressed through the run history."""
+        run_id, _service_uri = super().create_copy_run(run_name, tags)
+        return run_id, f"azureml://experiments/{self.copy_experiment}/runs/{run_id}/artifacts"
+
+    def upload_file(
+        self, artifact_uri: str, relative: str, source: Path, on_bytes: Callable[[int], None]
+    ) -> None:
+        """Through the run history's upload addresses (no Entra token at storage)."""
+        try:
+            self._files.upload(artifact_uri, relative, source, on_bytes)
+        except ModelyardError:
+            raise
+        except Exception as exc:
+            raise describe_exception(exc, self._location, self._secrets) from None
+
+    def delete_files(self, artifact_uri: str) -> None:
+        """AzureML's run history has no call that deletes a run's files: say so (the copy
+        then leaves the run tagged incomplete rather than pretend it was removed)."""
+        raise RegistryError(
+            f"AzureML's run history keeps a run's files ({artifact_uri}); "
+            "delete the run in AzureML studio.",
+            ErrorKind.INVALID,
+        )
+
+
 def open_azureml(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
     """A Registry for an AzureML workspace profile."""
     settings = profile.settings
@@ -156,14 +203,14 @@ def open_azureml(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
         session.close()
 
     identity = token_identity(token.get()) or settings.client_id or "unknown user"
-    return MlflowStoreRegistry(
+    return AzureMLRegistry(
         name=profile.name,
         location=base,
         registry_store=ProfileRegistryStore(creds, transport),
         tracking_store=ProfileTrackingStore(creds, transport),
         capabilities=Capabilities(stages=True, aliases=True),
         identity=identity,
-        artifacts=AzureMLArtifacts(history_url(base), session, profile.timeouts.transfer),
+        files=AzureMLArtifacts(history_url(base), session, profile.timeouts.transfer),
         secrets=(client_secret,),
         server_side_prompt_filter=False,
         on_close=close,

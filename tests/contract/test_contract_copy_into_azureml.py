@@ -1,0 +1,106 @@
+"""Contract tests: AzureML as a copy target (the seed's "central registry" workflow), through
+the run history's documented upload shapes: ``…/runs/<r>/artifacts/batch/metadata`` hands out a
+write SAS per file; Put Blob, or Put Block + Put Block List for big files; no Entra token at
+storage. A cancelled copy leaves no version and no model, and says what stays."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from modelyard.core.connectors import open_registry
+from modelyard.core.copy import (
+    CHECKSUM_TAG,
+    SOURCE_TAG,
+    STATE_TAG,
+    CopyProgress,
+    Endpoint,
+    copy_version,
+    plan_copy,
+)
+from modelyard.core.download import plan_download, run_download
+from modelyard.core.errors import Cancelled
+from modelyard.core.profiles import ProfileStore
+from modelyard.core.secrets import SecretStore
+from tests.contract.test_contract_azureml import _profile as azureml_profile
+from tests.contract.test_contract_azureml import azure  # noqa: F401 - the fixture
+from tests.integration.helpers import add_server_profile, admin_store, new_version
+from tests.integration.test_download import tree_files, uploaded
+from tests.support.contract_server import Contract
+from tests.support.servers import MlflowServer
+
+
+def test_contract_copy_from_an_mlflow_server_into_azureml(
+    azure: Contract,  # noqa: F811 - the fixture
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+    tmp_path: Path,
+) -> None:
+    name = f"to-aml-{uuid.uuid4().hex[:6]}"
+    big = os.urandom(9 * 1024 * 1024 + 123)  # more than one 8 MiB block
+    version = new_version(mlflow_server, name, {"data/weights.bin": big})
+    a = open_registry(add_server_profile(store, secrets, mlflow_server, "dev"), secrets)
+    b = open_registry(azureml_profile(azure, secrets, "app-secret-value"), secrets)
+    try:
+        source, target = Endpoint(a, "dev"), Endpoint(b, "central")
+        plan = plan_copy(source, name, version, target, f"{name}-central")
+        seen: list[CopyProgress] = []
+        result = copy_version(source, target, plan, seen.append)
+        copied = b.get_version(f"{name}-central", result.version.version)
+        # Registered as a job's model is: the run's files in the run history.
+        location = b.artifact_location(f"{name}-central", copied.version)
+        assert location.startswith("azureml://experiments/modelyard-copies/runs/")
+        assert location.endswith("/artifacts/model")
+        run_download(b, plan_download(b, f"{name}-central", copied.version), tmp_path / "out")
+        assert tree_files(tmp_path / "out") == uploaded(a, name, version)  # byte-identical
+        assert copied.tags[SOURCE_TAG] == f"{mlflow_server.url}#{name}/{version}"
+        assert copied.tags[CHECKSUM_TAG] == result.checksum
+        run = b.get_run(copied.run_id)
+        assert run.params == a.get_run(a.get_version(name, version).run_id).params
+        assert run.tags[STATE_TAG] == "complete"
+        writes = [p for p in seen if p.phase == "write"]
+        assert writes[-1].done_bytes == plan.total_bytes
+    finally:
+        a.close()
+        b.close()
+    assert "blocklist" in azure.blob_puts and "blob" in azure.blob_puts
+    assert any(p.endswith("model/data/weights.bin") for p in azure.created_artifacts)
+    assert azure.storage_requests and all("Authorization" not in h for h in azure.storage_requests)
+
+
+def test_contract_a_cancelled_copy_into_azureml_registers_nothing_and_says_what_stays(
+    azure: Contract,  # noqa: F811 - the fixture
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    name = f"aml-cancel-{uuid.uuid4().hex[:6]}"
+    version = new_version(mlflow_server, name, {"data/a.bin": os.urandom(300_000)})
+    a = open_registry(add_server_profile(store, secrets, mlflow_server, "dev"), secrets)
+    b = open_registry(azureml_profile(azure, secrets, "app-secret-value"), secrets)
+    stop = False
+
+    def progress(p: CopyProgress) -> None:
+        nonlocal stop
+        stop = stop or (p.phase == "write" and p.done_bytes > 0)
+
+    try:
+        source, target = Endpoint(a, "dev"), Endpoint(b, "central")
+        plan = plan_copy(source, name, version, target, f"{name}-central")
+        with pytest.raises(Cancelled) as cancelled:
+            copy_version(source, target, plan, progress, lambda: stop)
+    finally:
+        a.close()
+        b.close()
+    message = str(cancelled.value)
+    assert "No model or version was registered" in message
+    assert "tagged modelyard.copy.state=incomplete" in message
+    assert "keeps a run's files" in message  # AzureML cannot delete them: said, not hidden
+    from mlflow.exceptions import MlflowException
+
+    with pytest.raises(MlflowException, match="not found"):  # no model was left behind
+        admin_store(mlflow_server).get_registered_model(f"{name}-central")
