@@ -70,6 +70,7 @@ SIGNED_DOWNLOAD = "/api/2.0/mlflow/model-versions/get-signed-download-uri"
 SIGNED_PREFIX = "/signed-storage/"
 FILES_DIRECTORIES = "/api/2.0/fs/directories"
 FILES_DOWNLOAD_URL = "/api/2.0/fs/create-download-url"
+WRITE_CREDENTIALS = "/api/2.0/mlflow/artifacts/credentials-for-write"
 # Databricks documentation, "MLflow model ACLs": the abilities each model permission level
 # grants, row by row as the table in the docs words them (written from the docs, not from
 # Modelyard's code).
@@ -138,6 +139,8 @@ class Contract:
     created_artifacts: list[str] = field(default_factory=list)
     blocks: dict[tuple[str, str], bytes] = field(default_factory=dict)
     blob_puts: list[str] = field(default_factory=list)
+    workspace_storage: str = "AZURE_SAS_URI"  # the workspace's cloud: signed-URL kind handed out
+    adls: dict[str, bytearray] = field(default_factory=dict)  # ADLS Gen2 files being appended
     not_passed: set[str] = field(default_factory=set)
     # Unity Catalog: where version files are kept ("DEFAULT_STORAGE", or the credential kind
     # of a customer's storage, e.g. "gcp_oauth_token"), and what was asked of the Files API.
@@ -256,7 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self._discovery(method, path, body):
             return
         if path.startswith(SIGNED_PREFIX):
-            self._signed_storage(method, path)
+            self._signed_storage(method, path, body)
             return
         if path.startswith(SAS_BLOB):
             self._sas_blob(method, path, query, body)
@@ -502,11 +505,46 @@ class _Handler(BaseHTTPRequestHandler):
             {"artifacts": artifacts, "artifactContentInformation": content, "errors": errors},
         )
 
+    def _adls_write(self, method: str, full: str, params: dict[str, str], body: bytes) -> None:
+        """ADLS Gen2 with a SAS: create (``PUT ?resource=file``), append (``PATCH
+        ?action=append&position=<offset>``), flush (``PATCH ?action=flush&position=<length>``)."""
+        if params.get("sig") != self.contract.sign(f"write:{full}") or (
+            self.headers.get("x-ms-encryption-scope") != "workspace-scope"
+        ):
+            self._send(403, b"", "application/json")
+            return
+        with self.contract.lock:
+            if method == "PUT" and params.get("resource") == "file":
+                self.contract.adls[full] = bytearray()
+                self._send(201, b"", "application/json")
+                return
+            written = self.contract.adls.get(full)
+            position = int(params.get("position", "-1"))
+            if written is None or position != len(written):
+                self._send(400, {"error": {"code": "InvalidFlushPosition"}})
+                return
+            if params.get("action") == "append":
+                written += body
+                self._send(202, b"", "application/json")
+                return
+            data = bytes(self.contract.adls.pop(full))
+        self.contract.blob_puts.append("adls")
+        response = requests.put(
+            f"{self.contract.backend}/api/2.0/mlflow-artifacts/artifacts/{full}",
+            data=data,
+            timeout=60,
+        )
+        self._send(200 if response.status_code == 200 else 500, b"", "application/json")
+
     def _sas_blob_write(self, full: str, params: dict[str, str], body: bytes) -> None:
         """Put Blob (``x-ms-blob-type: BlockBlob``), Put Block (``comp=block&blockid``) and
         Put Block List (``comp=blocklist``, ``<BlockList><Latest>id…``) with a write SAS."""
         if params.get("sig") != self.contract.sign(f"write:{full}"):
             self._send(403, b"<Error>AuthenticationFailed</Error>", "application/xml")
+            return
+        scoped = params.get("sp") == "cw"  # the workspace's: sent with the headers it named
+        if scoped and self.headers.get("x-ms-encryption-scope") != "workspace-scope":
+            self._send(409, b"<Error>EncryptionScopeRequired</Error>", "application/xml")
             return
         comp = params.get("comp")
         if comp == "block":
@@ -545,9 +583,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization"):
             self._send(400, b"<Error>Only one auth mechanism allowed</Error>", "application/xml")
             return
-        if method == "PUT":
+        if method in ("PUT", "PATCH"):
             params = {k: v[0] for k, v in parse_qs(query).items()}
-            self._sas_blob_write(full, params, body)
+            if "resource" in params or "action" in params:
+                self._adls_write(method, full, params, body)
+            else:
+                self._sas_blob_write(full, params, body)
             return
         if method != "GET" or sig != self.contract.sign(full):
             self._send(403, b"<Error>AuthenticationFailed</Error>", "application/xml")
@@ -563,6 +604,9 @@ class _Handler(BaseHTTPRequestHandler):
     # --- Databricks workspace and Unity Catalog ------------------------------------------------
     def _databricks(self, method: str, path: str, query: str, body: bytes, who: str) -> None:
         c = self.contract
+        if path == WRITE_CREDENTIALS and method == "POST":
+            self._write_credentials(json.loads(body or b"{}"))
+            return
         if path == "/api/2.0/preview/scim/v2/Me":
             self._send(200, {"id": "7", "userName": who, "active": True})
             return
@@ -756,13 +800,67 @@ class _Handler(BaseHTTPRequestHandler):
             }.get(mode, {"access_key_id": "ASIA", "secret_access_key": "x", "session_token": "t"})
         self._send(200, {"credentials": credentials})
 
-    def _signed_storage(self, method: str, path: str) -> None:
+    def _write_credentials(self, data: dict[str, Any]) -> None:
+        """``POST /api/2.0/mlflow/artifacts/credentials-for-write`` (``run_id``, ``path`` list,
+        ``page_token``) → ``credential_infos`` (``run_id``, ``path``, ``signed_uri``, ``type``,
+        ``headers``), one page of ``list_page_size``, then ``next_page_token``. The kind of
+        storage is ``contract.workspace_storage`` ("AZURE_SAS_URI" or "AWS_PRESIGNED_URL")."""
+        run = str(data.get("run_id", ""))
+        root = self._run_root(run)
+        if root is None:
+            return
+        paths = [str(p) for p in data.get("path") or []]
+        start = int(data.get("page_token") or 0)
+        page = paths[start : start + self.contract.list_page_size]
+        infos = []
+        for rel in page:
+            full = f"{root}/{rel}"
+            sig = self.contract.sign(f"write:{full}")
+            if self.contract.workspace_storage == "AZURE_ADLS_GEN2_SAS_URI":
+                uri = f"{self.contract.url}{SAS_BLOB}{full}?sv=2021-08-06&sr=b&sp=cw&sig={sig}"
+                headers = [{"name": "x-ms-encryption-scope", "value": "workspace-scope"}]
+            elif self.contract.workspace_storage == "AWS_PRESIGNED_URL":
+                uri = f"{self.contract.url}{SIGNED_PREFIX}{sig}/{full}"
+                headers = [{"name": "x-amz-server-side-encryption", "value": "AES256"}]
+            else:
+                uri = f"{self.contract.url}{SAS_BLOB}{full}?sv=2021-08-06&sr=b&sp=cw&sig={sig}"
+                headers = [{"name": "x-ms-encryption-scope", "value": "workspace-scope"}]
+            infos.append(
+                {
+                    "run_id": run,
+                    "path": rel,
+                    "signed_uri": uri,
+                    "type": self.contract.workspace_storage,
+                    "headers": headers,
+                }
+            )
+        out: dict[str, Any] = {"credential_infos": infos}
+        if start + len(page) < len(paths):
+            out["next_page_token"] = str(start + len(page))
+        self._send(200, out)
+
+    def _signed_storage(self, method: str, path: str, body: bytes = b"") -> None:
         """Like a cloud store's pre-signed URL: the signature is the credential; a bearer token
         is refused (S3/Azure reject a second auth mechanism); the returned headers are required."""
         token, _, full = path.removeprefix(SIGNED_PREFIX).partition("/")
         self.contract.storage_requests.append(dict(self.headers))
         if self.headers.get("Authorization"):
             self._send(400, b"<Error>Only one auth mechanism allowed</Error>", "application/xml")
+            return
+        if method == "PUT":  # an S3-style pre-signed PUT, with the headers it was signed with
+            if (
+                token != self.contract.sign(f"write:{full}")
+                or self.headers.get("x-amz-server-side-encryption") != "AES256"
+            ):
+                self._send(403, b"<Error>SignatureDoesNotMatch</Error>", "application/xml")
+                return
+            self.contract.blob_puts.append("presigned")
+            response = requests.put(
+                f"{self.contract.backend}/api/2.0/mlflow-artifacts/artifacts/{full}",
+                data=body,
+                timeout=60,
+            )
+            self._send(200 if response.status_code == 200 else 500, b"", "application/xml")
             return
         if (
             method != "GET"

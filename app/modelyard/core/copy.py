@@ -149,7 +149,8 @@ def publishing(registry: Registry, profile: str) -> Publishing:
     if not isinstance(registry, Publishing):
         raise RegistryError(
             f"{profile} ({registry.location}) cannot take copies yet: Modelyard copies into "
-            "MLflow tracking servers, local registries and AzureML workspaces.",
+            "MLflow tracking servers, local registries, Databricks workspace registries and "
+            "AzureML workspaces.",
             ErrorKind.INVALID,
         )
     return registry

@@ -287,8 +287,8 @@ class CopyDialog(QDialog):
 
 class Revealer(QObject):
     """Shows a version (or, with version "", a model) in the tree: the registry's listing is
-    read again (``reread``; else only opened), then the model's, and the row is selected
-    once it has arrived (given up after a minute)."""
+    read again (``reread``; else only opened, and a row chosen meanwhile wins), then the
+    model's, and the row is selected once it has arrived (given up after a minute)."""
 
     def __init__(
         self,
@@ -335,6 +335,10 @@ class Revealer(QObject):
 
     def _try(self) -> None:
         self._left -= 1
+        if not self._reread and self._tree.currentIndex().isValid():
+            self._timer.stop()  # restoring, but a row was chosen meanwhile: that one stands
+            self.deleteLater()
+            return
         index = self._find()
         if index.isValid():
             self._tree.scrollTo(index)

@@ -422,3 +422,24 @@ def _error_code(response: requests.Response) -> str:
         return str(response.json().get("error_code") or "")
     except (ValueError, AttributeError):
         return ""
+
+
+class FileBody:
+    """A file for an HTTP body: known length (so it is not chunked) and progress per read."""
+
+    def __init__(self, path: Path, on_bytes: Callable[[int], None]) -> None:
+        self._handle = path.open("rb")
+        self._size = path.stat().st_size
+        self._on_bytes = on_bytes
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size if size and size > 0 else CHUNK)
+        if data:
+            self._on_bytes(len(data))
+        return data
+
+    def close(self) -> None:
+        self._handle.close()

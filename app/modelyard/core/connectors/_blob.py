@@ -64,10 +64,13 @@ def put_blob(
     source: Path,
     on_bytes: Callable[[int], None],
     timeout: tuple[float, float] = TIMEOUT,
+    *,
+    headers: dict[str, str] | None = None,
 ) -> None:
-    """Upload ``source`` to the blob at ``sas_url`` (created or replaced)."""
+    """Upload ``source`` to the blob at ``sas_url`` (created or replaced), sending
+    ``headers`` too (those a service hands out with the URL)."""
     name = source.name
-    base = {"x-ms-version": API_VERSION}
+    base = {"x-ms-version": API_VERSION, **(headers or {})}
     size = source.stat().st_size
     joiner = "&" if urlsplit(sas_url).query else "?"
     with source.open("rb") as handle:

@@ -19,6 +19,7 @@ from modelyard.core.connectors._artifacts import (
     CHUNK,
     PROXY_API,
     ArtifactAccess,
+    FileBody,
     _check,
     _sdk_needed,
     local_path,
@@ -30,27 +31,6 @@ from modelyard.core.domain import MetricPoint, VersionSummary
 PARAMS_PER_BATCH = 100  # MLflow's log_batch limits
 METRICS_PER_BATCH = 1000
 COPY_EXPERIMENT = "Modelyard copies"
-
-
-class _Reader:
-    """A file for an HTTP body: known length (so it is not chunked) and progress per read."""
-
-    def __init__(self, path: Path, on_bytes: Callable[[int], None]) -> None:
-        self._handle = path.open("rb")
-        self._size = path.stat().st_size
-        self._on_bytes = on_bytes
-
-    def __len__(self) -> int:
-        return self._size
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(size if size and size > 0 else CHUNK)
-        if data:
-            self._on_bytes(len(data))
-        return data
-
-    def close(self) -> None:
-        self._handle.close()
 
 
 class PublishingStore:
@@ -151,7 +131,7 @@ class PublishingStore:
             host, session = self._artifacts._require_session()
             root = urlsplit(artifact_uri).path.strip("/")
             url = f"{host}{PROXY_API}/" + quote(f"{root}/{relative}")
-            body = _Reader(source, on_bytes)
+            body = FileBody(source, on_bytes)
             try:
                 response = session.put(url, data=body, timeout=self._artifacts.timeout)
             except Exception as exc:

@@ -12,18 +12,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import requests
 from mlflow.utils.rest_utils import MlflowHostCreds
 
-from modelyard.core.connectors._artifacts import ArtifactAccess, ModelVersionArtifacts
+from modelyard.core.connectors._artifacts import (
+    ArtifactAccess,
+    ModelVersionArtifacts,
+    safe_relative,
+)
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
+from modelyard.core.connectors._publish import PublishingStore
 from modelyard.core.connectors._rest import (
     ProfileRegistryStore,
     ProfileTrackingStore,
     RegistryCalls,
     Transport,
 )
+from modelyard.core.connectors._signed_upload import put_signed, write_credentials
 from modelyard.core.connectors._uc_files import UnityCatalogArtifacts
 from modelyard.core.domain import (
     Access,
@@ -37,7 +45,13 @@ from modelyard.core.domain import (
     TransitionRequest,
     from_millis,
 )
-from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
+from modelyard.core.errors import (
+    ErrorKind,
+    ModelyardError,
+    ProfileError,
+    RegistryError,
+    describe_exception,
+)
 from modelyard.core.http import make_session
 from modelyard.core.profiles import (
     DatabricksSettings,
@@ -216,14 +230,64 @@ def _request_from(model: str, version: str, item: Any) -> TransitionRequest:
     )
 
 
-class WorkspaceRegistry(MlflowStoreRegistry):
+class WorkspaceRegistry(MlflowStoreRegistry, PublishingStore):
     """The Databricks workspace model registry: stages, no aliases, and transition requests for
     people who may not move versions — through databricks-sdk's ``model_registry`` client (its
-    typed errors, retries and token refresh)."""
+    typed errors, retries and token refresh). It takes copied versions: a run in the workspace
+    (MLflow's REST API), its files written to the signed URLs of ``credentials-for-write``."""
+
+    copy_experiment = "/Shared/Modelyard copies"  # workspace experiments are paths
 
     def __init__(self, *, client: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._client = client
+        self._copy_runs: dict[str, str] = {}  # a copy run's artifact URI -> its run id
+        self._storage = requests.Session()  # signed URLs: no workspace token goes there
+
+    def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
+        """A run in "/Shared/Modelyard copies"; remembered for its uploads."""
+        run_id, artifact_uri = super().create_copy_run(run_name, tags)
+        self._copy_runs[artifact_uri] = run_id
+        return run_id, artifact_uri
+
+    def upload_file(
+        self, artifact_uri: str, relative: str, source: Path, on_bytes: Callable[[int], None]
+    ) -> None:
+        """Ask the workspace for a signed write URL for the file, then put it there."""
+        run_id = self._copy_runs.get(artifact_uri)
+        if run_id is None:
+            raise RegistryError(
+                f"{artifact_uri} is not the artifact location of a copy made here.",
+                ErrorKind.INVALID,
+            )
+        path = safe_relative(relative)
+        host, session = self._artifacts._require_session()
+        try:
+            infos = write_credentials(session, host, run_id, [path], self._artifacts.timeout)
+        except ModelyardError:
+            raise
+        except Exception as exc:
+            raise describe_exception(exc, self._location, self._secrets) from None
+        info = infos.get(path)
+        if info is None:
+            raise RegistryError(
+                f"{self._location} gave no upload address for {path}.", ErrorKind.SERVER
+            )
+        put_signed(self._storage, info, source, on_bytes, self._artifacts.timeout)
+
+    def delete_files(self, artifact_uri: str) -> None:
+        """The workspace's artifact API deletes nothing: say so (the copy leaves the run tagged
+        incomplete rather than pretend its files were removed)."""
+        raise RegistryError(
+            f"The Databricks workspace keeps a run's files ({artifact_uri}); delete the run "
+            "in the workspace's Experiments page.",
+            ErrorKind.INVALID,
+        )
+
+    def close(self) -> None:
+        """Close the storage session too."""
+        self._storage.close()
+        super().close()
 
     def _sdk(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
