@@ -70,6 +70,7 @@ SIGNED_DOWNLOAD = "/api/2.0/mlflow/model-versions/get-signed-download-uri"
 SIGNED_PREFIX = "/signed-storage/"
 FILES_DIRECTORIES = "/api/2.0/fs/directories"
 FILES_DOWNLOAD_URL = "/api/2.0/fs/create-download-url"
+FILES_UPLOAD_URL = "/api/2.0/fs/create-upload-url"
 WRITE_CREDENTIALS = "/api/2.0/mlflow/artifacts/credentials-for-write"
 # Databricks documentation, "MLflow model ACLs": the abilities each model permission level
 # grants, row by row as the table in the docs words them (written from the docs, not from
@@ -141,6 +142,10 @@ class Contract:
     blob_puts: list[str] = field(default_factory=list)
     workspace_storage: str = "AZURE_SAS_URI"  # the workspace's cloud: signed-URL kind handed out
     adls: dict[str, bytearray] = field(default_factory=dict)  # ADLS Gen2 files being appended
+    # Unity Catalog versions created and not yet finalized, and those finalized.
+    uc_pending: set[tuple[str, str]] = field(default_factory=set)
+    uc_finalized: list[tuple[str, str]] = field(default_factory=list)
+    uc_deleted_pending: list[tuple[str, str]] = field(default_factory=list)
     not_passed: set[str] = field(default_factory=set)
     # Unity Catalog: where version files are kept ("DEFAULT_STORAGE", or the credential kind
     # of a customer's storage, e.g. "gcp_oauth_token"), and what was asked of the Files API.
@@ -628,6 +633,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith(FILES_DIRECTORIES + "/") and method == "GET":
             self._files_directory(path.removeprefix(FILES_DIRECTORIES), query)
             return
+        if path == FILES_UPLOAD_URL and method == "POST":
+            self._files_upload_url(json.loads(body or b"{}"))
+            return
         if path == FILES_DOWNLOAD_URL and method == "POST":
             self._files_download_url(json.loads(body or b"{}"))
             return
@@ -780,9 +788,84 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
+    def _files_upload_url(self, data: dict[str, Any]) -> None:
+        """Files API ``POST /api/2.0/fs/create-upload-url`` (``path``) → ``{url, headers}``: a
+        pre-signed PUT, only into a version still pending registration."""
+        path = str(data.get("path") or "")
+        self.contract.files_api.append(f"upload {path}")
+        parts = path.strip("/").split("/")
+        if len(parts) < 6 or (".".join(parts[1:4]), parts[4]) not in self.contract.uc_pending:
+            self._send(
+                403,
+                {"error_code": "PERMISSION_DENIED", "message": f"{path} cannot be written."},
+            )
+            return
+        found = self._uc_version(path)
+        if found is None:
+            return
+        root, rel, _prefix = found
+        sig = self.contract.sign(f"write:{root}/{rel}")
+        self._send(
+            200,
+            {
+                "url": f"{self.contract.url}{SIGNED_PREFIX}{sig}/{root}/{rel}",
+                "headers": [{"name": "x-amz-server-side-encryption", "value": "AES256"}],
+            },
+        )
+
+    def _uc_create_version(self, data: dict[str, Any]) -> None:
+        """``model-versions/create``: the version, ``PENDING_REGISTRATION`` until finalized."""
+        status, payload = self._forward(
+            "POST",
+            "/api/2.0/mlflow/model-versions/create",
+            "",
+            json.dumps(
+                {
+                    k: data[k]
+                    for k in ("name", "source", "run_id", "description", "tags")
+                    if k in data
+                }
+            ).encode(),
+        )
+        if status != 200:
+            self._send(status, payload)
+            return
+        version = dict(payload["model_version"])
+        self.contract.uc_pending.add((str(version["name"]), str(version["version"])))
+        shaped = _versions_uc(version, {})
+        shaped["status"] = "PENDING_REGISTRATION"
+        self._send(200, {"model_version": shaped})
+
+    def _uc_finalize(self, data: dict[str, Any]) -> None:
+        """``model-versions/finalize``: a pending version becomes READY."""
+        key = (str(data.get("name")), str(data.get("version")))
+        if key not in self.contract.uc_pending:
+            self._send(400, {"error_code": "INVALID_STATE", "message": "Version is not pending."})
+            return
+        self.contract.uc_pending.discard(key)
+        self.contract.uc_finalized.append(key)
+        status, payload = self._forward(
+            "GET",
+            "/api/2.0/mlflow/model-versions/get",
+            urlencode(dict(zip(("name", "version"), key, strict=True))),
+            b"",
+        )
+        self._send(
+            status,
+            {"model_version": _versions_uc(payload["model_version"], {})}
+            if status == 200
+            else payload,
+        )
+
     def _uc_temporary_credentials(self, data: dict[str, Any]) -> None:
-        """``generate-temporary-credentials``: READ credentials and the storage mode."""
-        if data.get("operation") != "MODEL_VERSION_OPERATION_READ":
+        """``generate-temporary-credentials``: READ (or READ_WRITE, for a pending version)
+        credentials and the storage mode."""
+        operation = data.get("operation")
+        pending = (str(data.get("name")), str(data.get("version"))) in self.contract.uc_pending
+        if operation not in (
+            "MODEL_VERSION_OPERATION_READ",
+            "MODEL_VERSION_OPERATION_READ_WRITE",
+        ) or (operation == "MODEL_VERSION_OPERATION_READ_WRITE" and not pending):
             self._send(400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "operation"})
             return
         if self._version_root(str(data.get("name")), str(data.get("version"))) is None:
@@ -1063,6 +1146,9 @@ class _Handler(BaseHTTPRequestHandler):
                     a["alias"]: a["version"] for a in model["registered_model"].get("aliases", [])
                 }
             shaped = [_versions_uc(v, aliases) for v in versions]
+            for v in shaped:
+                if (str(v.get("name")), str(v.get("version"))) in self.contract.uc_pending:
+                    v["status"] = "PENDING_REGISTRATION"
             if rest.endswith("search"):
                 for v in shaped:
                     v["aliases"], v["tags"] = [], []
@@ -1072,6 +1158,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, out)
             else:
                 self._send(200, {"model_version": shaped[0]})
+            return
+        if rest == "/model-versions/create" and method == "POST":
+            self._uc_create_version(json.loads(body or b"{}"))
+            return
+        if rest == "/model-versions/delete":
+            data = json.loads(body or b"{}") if body else dict(parse_qs(query))
+            key = (str(data.get("name")), str(data.get("version")))
+            if key in self.contract.uc_pending:
+                self.contract.uc_pending.discard(key)
+                self.contract.uc_deleted_pending.append(key)
+        if rest == "/model-versions/finalize" and method == "POST":
+            self._uc_finalize(json.loads(body or b"{}"))
             return
         if rest == "/model-versions/generate-temporary-credentials" and method == "POST":
             self._uc_temporary_credentials(json.loads(body or b"{}"))
@@ -1094,6 +1192,9 @@ class _Handler(BaseHTTPRequestHandler):
             "/model-versions/delete-tag": "/model-versions/delete-tag",
             "/model-versions/update": "/model-versions/update",
             "/model-versions/get-download-uri": "/model-versions/get-download-uri",
+            "/registered-models/create": "/registered-models/create",
+            "/registered-models/delete": "/registered-models/delete",
+            "/model-versions/delete": "/model-versions/delete",
         }
         if rest not in mapping:
             self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"No {rest}."})

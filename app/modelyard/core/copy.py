@@ -148,9 +148,8 @@ def publishing(registry: Registry, profile: str) -> Publishing:
     """The registry as a copy target, or a plain refusal before anything starts."""
     if not isinstance(registry, Publishing):
         raise RegistryError(
-            f"{profile} ({registry.location}) cannot take copies yet: Modelyard copies into "
-            "MLflow tracking servers, local registries, Databricks workspace registries and "
-            "AzureML workspaces.",
+            f"{profile} ({registry.location}) cannot take copies: this kind of registry has no "
+            "way to register files copied from elsewhere.",
             ErrorKind.INVALID,
         )
     return registry

@@ -102,22 +102,35 @@ def put_signed(
         _adls(storage, url, headers, source, on_bytes, timeout=timeout)
         return
     if kind in ("AWS_PRESIGNED_URL", "GCP_SIGNED_URL"):
-        if source.stat().st_size > SINGLE_PUT_MAX:
-            raise RegistryError(
-                f"{name} is larger than one upload to this storage takes (5 GB).",
-                ErrorKind.INVALID,
-            )
-        body = FileBody(source, on_bytes)
-        try:
-            response = _send(storage, "PUT", url, data=body, headers=headers, timeout=timeout)
-        finally:
-            body.close()
-        _checked(response, url, name)
+        put_presigned(storage, url, headers, source, on_bytes, timeout=timeout)
         return
     raise RegistryError(
         f"The workspace's storage ({kind or 'unnamed kind'}) is not one Modelyard writes to.",
         ErrorKind.INVALID,
     )
+
+
+def put_presigned(
+    storage: requests.Session,
+    url: str,
+    headers: dict[str, str],
+    source: Path,
+    on_bytes: Callable[[int], None],
+    *,
+    timeout: tuple[float, float] = TIMEOUT,
+) -> None:
+    """One streamed PUT of ``source`` to a pre-signed URL, with the headers it came with."""
+    name = source.name
+    if source.stat().st_size > SINGLE_PUT_MAX:
+        raise RegistryError(
+            f"{name} is larger than one upload to this storage takes (5 GB).", ErrorKind.INVALID
+        )
+    body = FileBody(source, on_bytes)
+    try:
+        response = _send(storage, "PUT", url, data=body, headers=headers, timeout=timeout)
+    finally:
+        body.close()
+    _checked(response, url, name)
 
 
 def _adls(

@@ -210,7 +210,7 @@ class UnityCatalogArtifacts(ArtifactAccess):
             lambda: get_artifact_repo_from_storage_info(storage, token, scoped), name, version
         )
 
-    def _cloud_call(self, what: Any, name: str, version: str) -> Any:
+    def _cloud_call(self, what: Any, name: str, version: str, doing: str = "Reading") -> Any:
         try:
             return what()
         except Exception as exc:
@@ -224,7 +224,7 @@ class UnityCatalogArtifacts(ArtifactAccess):
             store, extra = CLOUD_EXTRAS.get(kind, ("its cloud storage", "aws"))
             raise RegistryError(
                 f"Unity Catalog keeps the files of {name} v{version} in your own {store}. "
-                f"Reading them with the temporary credentials Unity Catalog hands out needs "
+                f"{doing} them with the temporary credentials Unity Catalog hands out needs "
                 f"{getattr(missing, 'name', None) or 'that storage SDK'}: "
                 f"pip install 'modelyard[{extra}]' (the machine's own cloud credentials are "
                 "never used).",

@@ -9,6 +9,7 @@ goes into this profile's own ``MlflowHostCreds`` for MLflow's REST stores.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,15 +25,15 @@ from modelyard.core.connectors._artifacts import (
     safe_relative,
 )
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
-from modelyard.core.connectors._publish import PublishingStore
 from modelyard.core.connectors._rest import (
     ProfileRegistryStore,
     ProfileTrackingStore,
     RegistryCalls,
     Transport,
 )
-from modelyard.core.connectors._signed_upload import put_signed, write_credentials
+from modelyard.core.connectors._run_files import WorkspaceRunFiles
 from modelyard.core.connectors._uc_files import UnityCatalogArtifacts
+from modelyard.core.connectors._uc_publish import UnityCatalogWrites
 from modelyard.core.domain import (
     Access,
     Capabilities,
@@ -43,6 +44,7 @@ from modelyard.core.domain import (
     Stage,
     StageEvent,
     TransitionRequest,
+    VersionSummary,
     from_millis,
 )
 from modelyard.core.errors import (
@@ -230,59 +232,16 @@ def _request_from(model: str, version: str, item: Any) -> TransitionRequest:
     )
 
 
-class WorkspaceRegistry(MlflowStoreRegistry, PublishingStore):
+class WorkspaceRegistry(MlflowStoreRegistry, WorkspaceRunFiles):
     """The Databricks workspace model registry: stages, no aliases, and transition requests for
     people who may not move versions — through databricks-sdk's ``model_registry`` client (its
-    typed errors, retries and token refresh). It takes copied versions: a run in the workspace
-    (MLflow's REST API), its files written to the signed URLs of ``credentials-for-write``."""
-
-    copy_experiment = "/Shared/Modelyard copies"  # workspace experiments are paths
+    typed errors, retries and token refresh). It takes copied versions (WorkspaceRunFiles)."""
 
     def __init__(self, *, client: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._client = client
-        self._copy_runs: dict[str, str] = {}  # a copy run's artifact URI -> its run id
+        self._copy_runs = {}
         self._storage = requests.Session()  # signed URLs: no workspace token goes there
-
-    def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
-        """A run in "/Shared/Modelyard copies"; remembered for its uploads."""
-        run_id, artifact_uri = super().create_copy_run(run_name, tags)
-        self._copy_runs[artifact_uri] = run_id
-        return run_id, artifact_uri
-
-    def upload_file(
-        self, artifact_uri: str, relative: str, source: Path, on_bytes: Callable[[int], None]
-    ) -> None:
-        """Ask the workspace for a signed write URL for the file, then put it there."""
-        run_id = self._copy_runs.get(artifact_uri)
-        if run_id is None:
-            raise RegistryError(
-                f"{artifact_uri} is not the artifact location of a copy made here.",
-                ErrorKind.INVALID,
-            )
-        path = safe_relative(relative)
-        host, session = self._artifacts._require_session()
-        try:
-            infos = write_credentials(session, host, run_id, [path], self._artifacts.timeout)
-        except ModelyardError:
-            raise
-        except Exception as exc:
-            raise describe_exception(exc, self._location, self._secrets) from None
-        info = infos.get(path)
-        if info is None:
-            raise RegistryError(
-                f"{self._location} gave no upload address for {path}.", ErrorKind.SERVER
-            )
-        put_signed(self._storage, info, source, on_bytes, self._artifacts.timeout)
-
-    def delete_files(self, artifact_uri: str) -> None:
-        """The workspace's artifact API deletes nothing: say so (the copy leaves the run tagged
-        incomplete rather than pretend its files were removed)."""
-        raise RegistryError(
-            f"The Databricks workspace keeps a run's files ({artifact_uri}); delete the run "
-            "in the workspace's Experiments page.",
-            ErrorKind.INVALID,
-        )
 
     def close(self) -> None:
         """Close the storage session too."""
@@ -377,13 +336,58 @@ class WorkspaceRegistry(MlflowStoreRegistry, PublishingStore):
         )
 
 
-class UnityCatalogRegistry(MlflowStoreRegistry):
+class UnityCatalogRegistry(MlflowStoreRegistry, WorkspaceRunFiles):
     """Unity Catalog: search returns bare names, so details are fetched per item, in parallel;
-    an optional default catalog/schema narrows the listing."""
+    an optional default catalog/schema narrows the listing. It takes copied versions: the run
+    and its files in the workspace (WorkspaceRunFiles), then the version registered the UC way
+    (pending, files written with temporary credentials, finalized)."""
 
-    def __init__(self, *, scope: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, scope: str, files: UnityCatalogArtifacts, **kwargs: Any) -> None:
+        super().__init__(artifacts=files, **kwargs)
         self._scope = scope  # "", "catalog." or "catalog.schema."
+        self._copy_runs = {}
+        self._storage = requests.Session()
+        self._uploaded: dict[str, list[tuple[str, Path]]] = {}  # run artifact URI -> files
+        self._writes = UnityCatalogWrites(files)
+
+    def close(self) -> None:
+        """Close the storage session too."""
+        self._storage.close()
+        super().close()
+
+    def upload_file(
+        self, artifact_uri: str, relative: str, source: Path, on_bytes: Callable[[int], None]
+    ) -> None:
+        """Into the copy's run, and remembered for the version's own storage."""
+        super().upload_file(artifact_uri, relative, source, on_bytes)
+        self._uploaded.setdefault(artifact_uri, []).append((safe_relative(relative), source))
+
+    def create_version(
+        self, model: str, source: str, run_id: str, description: str, tags: dict[str, str]
+    ) -> VersionSummary:
+        """Pending version → its files into Unity Catalog's storage → finalized. A version
+        left pending by a failure is deleted again before the failure is raised."""
+        run_root = next((u for u in self._uploaded if source.startswith(u.rstrip("/") + "/")), "")
+        below = source[len(run_root) :].strip("/")
+        files = [
+            (rel[len(below) + 1 :], path)
+            for rel, path in self._uploaded.get(run_root, [])
+            if rel.startswith(below + "/")
+        ]
+        version = ""
+        try:
+            pending = self._writes.create_pending(model, source, run_id, description, tags)
+            version = str(pending["version"])
+            self._writes.write_files(model, version, files, lambda _count: None)
+            self._writes.finalize(model, version)
+        except Exception as exc:
+            if version:
+                with contextlib.suppress(Exception):
+                    self.delete_version(model, version)
+            if isinstance(exc, ModelyardError):
+                raise
+            raise describe_exception(exc, self._location, self._secrets) from None
+        return self.get_version(model, version)
 
     def list_models(
         self, page_token: str | None = None, page_size: int = DEFAULT_MODEL_PAGE
@@ -460,10 +464,11 @@ def _open(
         store._transport = transport
         store.get_host_creds = creds  # this profile's credentials, not the process' ones
         store.get_tracking_host_creds = creds
-        common["artifacts"] = UnityCatalogArtifacts(host, session, profile.timeouts.transfer)
+        common.pop("artifacts")
         scope = "".join(f"{p}." for p in (settings.default_catalog, settings.default_schema) if p)
         return UnityCatalogRegistry(
             scope=scope,
+            files=UnityCatalogArtifacts(host, session, profile.timeouts.transfer),
             registry_store=store,
             capabilities=Capabilities(stages=False, aliases=True),
             server_side_prompt_filter=False,
