@@ -62,5 +62,8 @@ def apply_theme(app: QApplication) -> None:
 
 
 def follow_scheme(app: QApplication) -> None:
-    """Re-apply the theme whenever the system switches between light and dark."""
+    """Re-apply the theme whenever the system switches between light and dark (once per app)."""
+    if app.property("modelyardFollowsScheme"):
+        return
+    app.setProperty("modelyardFollowsScheme", True)
     QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
