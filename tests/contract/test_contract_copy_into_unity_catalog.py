@@ -89,3 +89,32 @@ def test_contract_a_refused_upload_into_unity_catalog_leaves_no_version_and_no_m
 
     with pytest.raises(MlflowException, match="not found"):
         admin_store(mlflow_server).get_registered_model(target)
+
+
+def test_contract_unity_catalog_names_and_signatures_are_checked_before_anything_is_written(
+    contract: Contract,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    from tests.integration.helpers import create_version
+
+    name = f"dev-{uuid.uuid4().hex[:6]}"
+    signed = new_version(mlflow_server, name)
+    unsigned = create_version(mlflow_server, name)  # registered with no model file at all
+    uc = Profile(name="uc", settings=DatabricksUCSettings(host=contract.url))
+    secrets.set(uc.id, "token", contract.issue("ana@example.com"))
+    a = open_registry(add_server_profile(store, secrets, mlflow_server, "dev"), secrets)
+    b = open_registry(uc, secrets)
+    seen = len(contract.seen)
+    try:
+        source, destination = Endpoint(a, "dev"), Endpoint(b, "uc")
+        with pytest.raises(ModelyardError, match=r"name the model catalog\.schema\.model"):
+            plan_copy(source, name, signed, destination, "just-a-name")
+        with pytest.raises(ModelyardError, match="registers only models with a signature"):
+            plan_copy(source, name, str(unsigned.version), destination, f"main.ml.{name}")
+    finally:
+        a.close()
+        b.close()
+    writes = [s for s in contract.seen[seen:] if s["method"] != "GET" and "create" in s["path"]]
+    assert writes == []  # nothing was created

@@ -184,6 +184,9 @@ def plan_copy(
         )
     summary = source.registry.get_version(model, version)
     source_model = source.registry.get_model(model)
+    _check_target_rules(
+        writer, name, profile=target.profile, source=source.registry, model=model, version=version
+    )
     run = None
     if summary.run_id:
         try:
@@ -211,6 +214,33 @@ def plan_copy(
         target_model_exists=exists,
         earlier=earlier,
     )
+
+
+def _check_target_rules(
+    writer: Publishing, name: str, *, profile: str, source: Registry, model: str, version: str
+) -> None:
+    """What the target kind demands of a copy, said before anything is written: Unity
+    Catalog takes three-part names and only models with a signature (as MLflow's client)."""
+    if not getattr(writer, "unity_catalog", False):
+        return
+    if len(name.split(".")) != 3 or not all(name.split(".")):
+        raise RegistryError(
+            f"{profile} is Unity Catalog: name the model catalog.schema.model (not {name!r}).",
+            ErrorKind.INVALID,
+        )
+    try:
+        signed = bool(source.read_model_file(model, version).inputs)
+    except RegistryError as exc:
+        if exc.kind is not ErrorKind.NOT_FOUND:
+            raise
+        signed = False  # no model file at all
+    if not signed:
+        raise RegistryError(
+            f"{profile} is Unity Catalog, which registers only models with a signature; "
+            f"{model} v{version} has none (log it with a signature, e.g. from "
+            "mlflow.models.infer_signature, then copy that version).",
+            ErrorKind.INVALID,
+        )
 
 
 def files_checksum(folder: Path, paths: list[str]) -> str:

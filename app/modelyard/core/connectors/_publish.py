@@ -45,6 +45,7 @@ class PublishingStore:
     _location: str
     _secrets: tuple[str, ...]
     copy_experiment = COPY_EXPERIMENT  # where copies' runs go (a kind may need another name)
+    unity_catalog = False  # Unity Catalog: three-part names, a signature required
 
     # --- a run ---------------------------------------------------------------------------------
     def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:

@@ -342,6 +342,8 @@ class UnityCatalogRegistry(MlflowStoreRegistry, WorkspaceRunFiles):
     and its files in the workspace (WorkspaceRunFiles), then the version registered the UC way
     (pending, files written with temporary credentials, finalized)."""
 
+    unity_catalog = True  # copies need catalog.schema.model names and a signature
+
     def __init__(self, *, scope: str, files: UnityCatalogArtifacts, **kwargs: Any) -> None:
         super().__init__(artifacts=files, **kwargs)
         self._scope = scope  # "", "catalog." or "catalog.schema."
