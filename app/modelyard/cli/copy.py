@@ -20,7 +20,12 @@ from modelyard.core.profiles import ProfileStore
 @click.argument("model")
 @click.argument("version")
 @click.argument("target")
-@click.option("--name", "target_name", help="The model's name in TARGET (default: the same).")
+@click.option(
+    "--name",
+    "target_name",
+    help="The model's name in TARGET (default: the same; for Unity Catalog in the profile's "
+    "default catalog and schema).",
+)
 @click.option(
     "--stage",
     type=click.Choice(["None", "Staging", "Production", "Archived"], case_sensitive=False),
@@ -43,7 +48,7 @@ def copy_command(
     """Copy VERSION of MODEL from the SOURCE profile's registry into TARGET's: its files, its
     run's params and metrics, description, tags and lineage; then optionally set a stage or an
     alias there ("promote to prod"). Re-copying finds the version already there."""
-    from modelyard.core.copy import Endpoint, plan_copy, promote_across
+    from modelyard.core.copy import Endpoint, plan_copy, promote_across, suggested_name
     from modelyard.core.download import human_bytes
     from modelyard.core.promote import Target
 
@@ -61,7 +66,8 @@ def copy_command(
         src = stack.enter_context(_registry(source))
         dst = stack.enter_context(_registry(target))
         origin, into = Endpoint(src, source), Endpoint(dst, target)
-        plan = plan_copy(origin, model, version, into, target_name)
+        name = target_name or suggested_name(store.get(target), model)
+        plan = plan_copy(origin, model, version, into, name)
         if plan.earlier is not None:
             _echo(
                 f"{_p(target)} already has {_p(model)} v{_p(version)} as "

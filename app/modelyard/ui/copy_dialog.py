@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard.core.aliases import RULE, alias_problem
-from modelyard.core.copy import Across, CopyPlan, CopyProgress, Endpoint
+from modelyard.core.copy import Across, CopyPlan, CopyProgress, Endpoint, suggested_name
 from modelyard.core.download import human_bytes
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import Profile
@@ -73,7 +73,7 @@ class CopyDialog(QDialog):
         self.lines.setTextFormat(Qt.TextFormat.PlainText)
         self.lines.setWordWrap(True)
         self.lines.setObjectName("copyPlan")
-        self.name = QLineEdit(model)
+        self.name = QLineEdit(suggested_name(target, model))
         self.name.setObjectName("copyTargetName")
         self.then = QComboBox()
         self.then.setObjectName("copyThen")
