@@ -374,10 +374,17 @@ class RegistryCompareDialog(_CompareWindow):
         ]
         lines += [f"• {escape(d)}" for d in row.differences]
         for what, a, b in value_differences(row):  # both values, in full (selectable)
+            sides = "".join(
+                f"<tr><td valign='top' style='padding-right:8px'><i>{escape(name)}</i></td>"
+                f"<td>{_shown(value)}</td></tr>"
+                for name, value in (
+                    (self.comparison.left_name, a),
+                    (self.comparison.right_name, b),
+                )
+            )
             lines.append(
-                f"<b>{escape(what)}</b> — {escape(self.comparison.left_name)}: "
-                f"{_shown(a)}<br>&nbsp;&nbsp;&nbsp;&nbsp;"
-                f"{escape(self.comparison.right_name)}: {_shown(b)}"
+                f"<b>{escape(what)}</b><table cellspacing='0' cellpadding='1' "
+                f"style='margin-left:14px'>{sides}</table>"
             )
         if row.left is not None and row.right is not None:
             lines.append(
