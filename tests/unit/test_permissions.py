@@ -57,3 +57,27 @@ def test_kinds_without_stages_or_aliases_and_a_refusal_win() -> None:
     refused = Rules(Access(edit=True), refusal="PERMISSION_DENIED on 127.0.0.1")
     assert refused.change(Stage.NONE, "alias", "a") is Mode.REFUSED
     assert refused.why_not(Stage.NONE, "alias", "a") == "PERMISSION_DENIED on 127.0.0.1"
+
+
+def test_what_each_profile_kind_offers_before_anything_is_read() -> None:
+    from modelyard.core.profiles import (
+        DatabricksSettings,
+        DatabricksUCSettings,
+        MlflowServerSettings,
+        Profile,
+    )
+
+    host = "https://dbc.example.com"
+    workspace = Profile(name="ws", settings=DatabricksSettings(host=host))
+    uc = Profile(name="uc", settings=DatabricksUCSettings(host=host))
+    server = Profile(name="srv", settings=MlflowServerSettings(url="http://127.0.0.1:5000"))
+    assert (workspace.has_stages, workspace.has_aliases, workspace.has_requests) == (
+        True,
+        False,
+        True,
+    )
+    assert (uc.has_stages, uc.has_aliases, uc.has_requests) == (False, True, False)
+    assert (server.has_stages, server.has_aliases, server.has_requests) == (True, True, False)
+    rules = Rules(stages=workspace.has_stages, aliases=workspace.has_aliases, requests=True)
+    assert rules.alias_change() is Mode.REFUSED
+    assert rules.why_not(Stage.NONE, "alias", "champion") == "This registry has no aliases."

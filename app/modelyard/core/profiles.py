@@ -420,6 +420,16 @@ class Profile(_Frozen):
         return not isinstance(self.settings, DatabricksUCSettings)
 
     @property
+    def has_aliases(self) -> bool:
+        """Whether the registry has aliases (the Databricks workspace registry has none)."""
+        return self.settings.kind != "databricks"  # Unity Catalog's kind is "databricks-uc"
+
+    @property
+    def has_requests(self) -> bool:
+        """Whether the registry has transition requests (the Databricks workspace registry)."""
+        return self.settings.kind == "databricks"
+
+    @property
     def timeouts(self) -> Timeouts:
         """This profile's waits for API calls."""
         return Timeouts(self.connect_timeout_s, self.read_timeout_s)

@@ -340,7 +340,11 @@ class DetailsPane(QStackedWidget):
         capabilities = self._capabilities.get(node.profile.id)
         if capabilities is not None:
             return Rules.of(capabilities, Access())
-        return Rules(stages=node.profile.has_stages)
+        return Rules(
+            stages=node.profile.has_stages,
+            aliases=node.profile.has_aliases,
+            requests=node.profile.has_requests,
+        )
 
     def copy_snippet_of(self, node: Node) -> None:
         """Put the load snippet of a version row on the clipboard."""
