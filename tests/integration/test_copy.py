@@ -238,3 +238,33 @@ def test_copy_into_and_out_of_a_local_registry(
         )
         assert back.created_model
         assert a.read_model_file(f"{name}-churn", back.version.version).flavors
+
+
+def test_many_params_and_a_long_metric_history_cross_in_mlflows_batches(
+    mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    """150 params and 2,500 metric points: more than one log_batch allows (100 params, 1,000
+    entries), all of them arrive."""
+    from mlflow.entities import Metric, Param
+
+    from tests.integration.helpers import admin_tracking_store
+
+    name = f"batches-{uuid.uuid4().hex[:6]}"
+    version = new_version(mlflow_server, name)
+    tracking = admin_tracking_store(mlflow_server)
+    run_id = admin_store(mlflow_server).get_model_version(name, version).run_id
+    params = [Param(f"p{i:03d}", str(i)) for i in range(150)]
+    for start in range(0, len(params), 100):
+        tracking.log_batch(run_id, [], params[start : start + 100], [])
+    points = [Metric("curve", i / 2500, 1000 + i, i) for i in range(2500)]
+    for start in range(0, len(points), 1000):
+        tracking.log_batch(run_id, points[start : start + 1000], [], [])
+    profile = add_server_profile(store, secrets, mlflow_server, "srv")
+    with opened(profile, secrets) as a:
+        here = Endpoint(a, "srv")
+        result = copy_version(here, here, plan_copy(here, name, version, here, f"{name}-2"))
+        copied = a.get_run(a.get_version(f"{name}-2", result.version.version).run_id)
+        assert copied.params == a.get_run(run_id).params and len(copied.params) >= 150
+        history = a.metric_history(copied.run_id, "curve")
+        assert [p.step for p in history] == list(range(2500))
+        assert len(a.metric_history(copied.run_id, "loss")) == 12

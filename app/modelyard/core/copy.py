@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelyard.core.domain import EventKind, MetricPoint, RunDetail, StageEvent, VersionSummary
-from modelyard.core.download import DownloadPlan, DownloadProgress, plan_download, run_download
+from modelyard.core.download import (
+    DownloadPlan,
+    DownloadProgress,
+    plan_download,
+    recorded_digests,
+    run_download,
+)
 from modelyard.core.errors import Cancelled, ErrorKind, ModelyardError, RegistryError
 from modelyard.core.history import visible_tags
 from modelyard.core.profiles import DatabricksUCSettings, Profile
@@ -256,15 +262,19 @@ def suggested_name(target: Profile, model: str) -> str:
     return model
 
 
-def files_checksum(folder: Path, paths: list[str]) -> str:
-    """sha256 over each file's path and content, in path order."""
+def files_checksum(folder: Path, paths: list[str], known: dict[str, str] | None = None) -> str:
+    """sha256 over each file's path and content, in path order; ``known`` digests (computed
+    while the files were downloaded) spare reading them again."""
     total = hashlib.sha256()
     for path in sorted(paths):
-        digest = hashlib.sha256()
-        with (folder / path).open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-        total.update(f"{path}\0{digest.hexdigest()}\n".encode())
+        hexdigest = (known or {}).get(path)
+        if hexdigest is None:
+            digest = hashlib.sha256()
+            with (folder / path).open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+            hexdigest = digest.hexdigest()
+        total.update(f"{path}\0{hexdigest}\n".encode())
     return f"sha256:{total.hexdigest()}"
 
 
@@ -319,7 +329,7 @@ def copy_version(
         folder = Path(tmp)
         run_download(source.registry, plan.files, folder, read_progress, is_cancelled)
         paths = [f.path for f in plan.files.files]
-        checksum = files_checksum(folder, paths)
+        checksum = files_checksum(folder, paths, recorded_digests(folder))
         if plan.target_model_exists:
             same = find_copy(target.registry, plan.target_model, CHECKSUM_TAG, checksum)
             if same is not None:

@@ -127,6 +127,16 @@ def _read_manifest(destination: Path) -> dict[str, dict[str, object]]:
     return {str(k): v for k, v in files.items() if isinstance(v, dict)}
 
 
+def recorded_digests(destination: Path) -> dict[str, str]:
+    """The SHA-256 of each file a download wrote into ``destination`` (computed while it was
+    streamed in), by path."""
+    return {
+        path: str(record["sha256"])
+        for path, record in _read_manifest(destination).items()
+        if isinstance(record.get("sha256"), str)
+    }
+
+
 def _write_manifest(destination: Path, files: dict[str, dict[str, object]]) -> None:
     from modelyard.core.paths import write_atomic
 

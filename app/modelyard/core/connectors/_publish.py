@@ -76,20 +76,23 @@ class PublishingStore:
     def log_run_data(
         self, run_id: str, params: dict[str, str], metrics: Iterable[tuple[str, MetricPoint]]
     ) -> None:
-        """Params and metric points in MLflow's batches."""
+        """Params and metric points in MLflow's batches (at most 100 params and 1000 entries
+        a call), as few calls as that allows."""
         from mlflow.entities import Metric, Param
 
-        items = [Param(k, v) for k, v in params.items()]
-        for start in range(0, len(items), PARAMS_PER_BATCH):
-            chunk = items[start : start + PARAMS_PER_BATCH]
-            self._call(lambda c=chunk: self._tracking.log_batch(run_id, [], c, []))  # type: ignore[misc]
+        params_left = [Param(k, v) for k, v in params.items()]
         points = [
             Metric(key, p.value, int(p.timestamp.timestamp() * 1000) if p.timestamp else 0, p.step)
             for key, p in metrics
         ]
-        for start in range(0, len(points), METRICS_PER_BATCH):
-            chunk_m = points[start : start + METRICS_PER_BATCH]
-            self._call(lambda c=chunk_m: self._tracking.log_batch(run_id, c, [], []))  # type: ignore[misc]
+        while params_left or points:
+            batch_params = params_left[:PARAMS_PER_BATCH]
+            params_left = params_left[PARAMS_PER_BATCH:]
+            room = METRICS_PER_BATCH - len(batch_params)
+            batch_metrics, points = points[:room], points[room:]
+            self._call(
+                lambda m=batch_metrics, p=batch_params: self._tracking.log_batch(run_id, m, p, [])  # type: ignore[misc]
+            )
 
     def set_run_tag(self, run_id: str, key: str, value: str) -> None:
         """Set one run tag."""
