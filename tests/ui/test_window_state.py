@@ -69,6 +69,14 @@ def test_dark_scheme_is_followed(
         assert app.palette().color(QPalette.ColorRole.Window).lightness() < 60
         assert "Modelyard dark theme" in app.styleSheet()
         assert card_colors()["card"] == "#1e293b"
+        from PySide6.QtWidgets import QLabel
+
+        from modelyard.ui.theme import set_tone
+
+        label = QLabel("Not copied: …")
+        set_tone(label, "error")
+        label.ensurePolished()
+        assert label.palette().color(QPalette.ColorRole.WindowText).name() == "#f87171"
         window = open_board(qtbot, store, "demo", "churn-classifier")
         window.resize(1600, 1000)
         qtbot.waitUntil(window.workers.is_idle, timeout=60_000)

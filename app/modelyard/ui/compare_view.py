@@ -51,6 +51,7 @@ from modelyard.core.errors import ModelyardError
 from modelyard.core.paths import write_atomic
 from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
+from modelyard.ui.theme import set_tone
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
 
 STATUS_COLORS = {
@@ -144,7 +145,7 @@ class _CompareWindow(QDialog):
         self.job = None
         self.status.setText(text)
         self.status.setObjectName("errorText" if error else "muted")
-        self.status.setStyleSheet("color: #b91c1c;" if error else "")
+        set_tone(self.status, "error" if error else "")
         self.cancel_button.hide()
         self.finished_loading.emit()
 

@@ -31,6 +31,7 @@ from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import Profile
 from modelyard.core.promote import Target
 from modelyard.core.session import Connections
+from modelyard.ui.theme import set_tone
 from modelyard.ui.tree_model import RegistryTreeModel
 from modelyard.ui.workers import CancelToken, WorkerPool
 
@@ -88,7 +89,7 @@ class CopyDialog(QDialog):
         self.hint = QLabel()
         self.hint.setTextFormat(Qt.TextFormat.PlainText)
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #475569;")
+        set_tone(self.hint, "muted")
         form = QFormLayout()
         form.addRow(f"Model name in {target.name}", self.name)
         form.addRow("Then, there", self.then)
@@ -271,7 +272,7 @@ class CopyDialog(QDialog):
         self.bar.setVisible(False)
         kind = "Cancelled" if error.kind is ErrorKind.CANCELLED else "Not copied"
         self.status.setText(f"{kind}: {error.message}")
-        self.status.setStyleSheet("color: #b91c1c;" if kind == "Not copied" else "")
+        set_tone(self.status, "error" if kind == "Not copied" else "")
         self.cancel.setText("Close")
         self.cancel.setEnabled(True)
         self.adjustSize()

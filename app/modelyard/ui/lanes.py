@@ -36,6 +36,7 @@ from modelyard.core.aliases import RULE, alias_problem
 from modelyard.core.promote import Target
 from modelyard.ui.keys import opens_menu
 from modelyard.ui.mime import MIME, read_mime, version_mime
+from modelyard.ui.theme import set_tone
 
 if TYPE_CHECKING:
     from modelyard.ui.promote_board import PromoteBoard
@@ -232,5 +233,5 @@ class AliasNameDialog(QDialog):
         problem = alias_problem(name) if name else None
         self.ok.setEnabled(bool(name) and problem is None)
         self.hint.setText(problem or f"Allowed: {RULE}.")
-        self.hint.setStyleSheet("color: #b91c1c;" if problem else "color: #475569;")
+        set_tone(self.hint, "error" if problem else "muted")
         self.hint.setMinimumHeight(self.hint.heightForWidth(max(self.hint.width(), 400)))

@@ -51,6 +51,7 @@ from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
 from modelyard.ui.profile_wizard import ProfileWizard
 from modelyard.ui.serving import ServeDialog
+from modelyard.ui.theme import set_tone
 from modelyard.ui.tree_menu import TreeMenus
 from modelyard.ui.tree_model import (
     NODE_ROLE,
@@ -147,7 +148,8 @@ class MainWindow(QMainWindow):
         self.no_matches = QLabel()
         self.no_matches.setObjectName("noMatches")
         self.no_matches.setTextFormat(Qt.TextFormat.PlainText)
-        self.no_matches.setStyleSheet("color: #64748b; padding: 2px 4px;")
+        self.no_matches.setStyleSheet("padding: 2px 4px;")
+        set_tone(self.no_matches, "muted")
         self.no_matches.setVisible(False)
         left_layout.addWidget(self.no_matches)
         left_layout.addWidget(self.tree)

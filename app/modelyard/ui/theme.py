@@ -6,7 +6,7 @@ import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from modelyard.assets import read_text
 
@@ -19,6 +19,16 @@ def is_dark() -> bool:
     if QGuiApplication.instance() is None:
         return False
     return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def set_tone(label: QWidget, tone: str) -> None:
+    """Colour a label by meaning ("muted", "error" or "" for plain): the style sheets of both
+    schemes say which colour, so text stays readable in light and dark."""
+    if label.property("tone") == tone:
+        return
+    label.setProperty("tone", tone)
+    label.style().unpolish(label)
+    label.style().polish(label)
 
 
 def dark_palette() -> QPalette:
