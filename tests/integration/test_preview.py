@@ -137,8 +137,8 @@ def test_total_size_and_a_file_fetched_for_opening(
     count, size = total_size(reg, location)
     assert (count, size) == (len(every), sum(len(v) for v in every.values()))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    path = fetch_for_opening(reg, location, "plots/roc.png")
+    path = fetch_for_opening(reg, "preview-model", version, "plots/roc.png")
     assert path.read_bytes() == png() and path.name == "roc.png"
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".part-")]
     with pytest.raises(ValueError):
-        fetch_for_opening(reg, location, "../escape.txt")
+        fetch_for_opening(reg, "preview-model", version, "../escape.txt")

@@ -4,7 +4,7 @@ Only the head of a file is read — at most ``TEXT_LIMIT`` bytes of text or a ta
 an image up to ``IMAGE_LIMIT`` — so selecting a 2 GB weights file costs nothing but a line
 saying there is no preview. Bytes come through the profile's ``Files`` role, with its
 credentials, exactly as a download does. Also: a version's total size, and one file fetched
-into the cache (atomically) for "Open with system app".
+into the cache (as a download is) for "Open with system app".
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from modelyard.core.domain import ArtifactEntry
-from modelyard.core.download import human_bytes
+from modelyard.core.download import human_bytes, plan_download, run_download
 from modelyard.core.paths import cache_dir
 from modelyard.core.registry import Files
 
@@ -161,26 +159,18 @@ def total_size(files: Files, location: str) -> tuple[int, int]:
 
 def fetch_for_opening(
     files: Files,
-    location: str,
+    model: str,
+    version: str,
     path: str,
-    check: Callable[[], None] = lambda: None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Path:
-    """One file in the cache (``<cache>/open/<hash of location>/<path>``), written atomically,
-    so an app of the system can open it. ``check`` raises to stop (cancellation)."""
-    digest = hashlib.sha256(location.encode()).hexdigest()[:16]
+    """One file of a version in the cache (``<cache>/open/<hash of its location>/<path>``),
+    fetched the way a download is (atomically, skipped when already there), so an app of the
+    system can open it."""
     relative = PurePosixPath(path)
     if relative.is_absolute() or ".." in relative.parts:
         raise ValueError(f"not a relative artifact path: {path!r}")
-    target = cache_dir() / "open" / digest / Path(*relative.parts)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".part-", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out, files.open_artifact(location, path) as stream:
-            for chunk in stream.chunks():
-                check()
-                out.write(chunk)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    location = files.artifact_location(model, version)
+    folder = cache_dir() / "open" / hashlib.sha256(location.encode()).hexdigest()[:16]
+    run_download(files, plan_download(files, model, version, [path]), folder, None, cancelled)
+    return folder / Path(*relative.parts)

@@ -22,7 +22,6 @@ from modelyard.core.permissions import Mode
 from modelyard.core.promote import Target
 from modelyard.core.snippet import model_uri, model_uris
 from modelyard.core.weburl import web_ui_url
-from modelyard.ui.compare_view import VersionCompareDialog
 from modelyard.ui.keys import opens_menu
 from modelyard.ui.promote_board import NEW_ALIAS
 from modelyard.ui.tree_model import Node, NodeKind
@@ -40,7 +39,6 @@ class TreeMenus(QObject):
         super().__init__(window)
         self.window = window
         self.menu: QMenu | None = None  # the menu last opened (tests read it)
-        self.compare_dialogs: list[VersionCompareDialog] = []
         window.tree.customContextMenuRequested.connect(self.open_at)
         window.tree.installEventFilter(self)
 
@@ -218,16 +216,9 @@ class TreeMenus(QObject):
 
     def _compare(self, node: Node, other: str) -> None:
         version: VersionSummary = node.payload
-        window = self.window
-        dialog = VersionCompareDialog(
-            (node.profile, version.model, other),
-            (node.profile, version.model, version.version),
-            window.connections,
-            window.workers,
-            window,
+        self.window.details.open_version_compare(
+            node.profile, version.model, other, version.version
         )
-        self.compare_dialogs = [d for d in self.compare_dialogs if d.isVisible()] + [dialog]
-        dialog.show()
 
     @staticmethod
     def _uri_items(menu: QMenu, uris: list[tuple[str, str]]) -> None:

@@ -127,6 +127,7 @@ class ArtifactJobs:
         """Fetch one file into the cache and open it with its app."""
         if self.node is None:
             return
+        summary: VersionSummary = self.node.payload
         status = self.panel.serve_status
         status.setText(f"Fetching {path} to open it…")
 
@@ -135,8 +136,8 @@ class ArtifactJobs:
             self.opener(local)
 
         self._submit(
-            lambda registry, location, token: fetch_for_opening(
-                registry, location, path, token.raise_if_cancelled
+            lambda registry, _location, token: fetch_for_opening(
+                registry, summary.model, summary.version, path, lambda: token.cancelled
             ),
             opened,
             lambda error: status.setText(f"Could not open {path}: {error.message}"),

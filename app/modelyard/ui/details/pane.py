@@ -31,6 +31,7 @@ from modelyard.core.domain import (
 )
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.permissions import Rules
+from modelyard.core.profiles import Profile
 from modelyard.core.promote import (
     PromotionConflict,
     PromotionResult,
@@ -684,10 +685,15 @@ class DetailsPane(QStackedWidget):
         node = self.current
         if node is None or node.kind is not NodeKind.MODEL:
             return None
-        model = node.payload.name
+        return self.open_version_compare(node.profile, node.payload.name, left, right)
+
+    def open_version_compare(
+        self, profile: Profile, model: str, left: str, right: str
+    ) -> VersionCompareDialog:
+        """Two versions of ``model`` in ``profile``'s registry, in their own window."""
         dialog = VersionCompareDialog(
-            (node.profile, model, left),
-            (node.profile, model, right),
+            (profile, model, left),
+            (profile, model, right),
             self.connections,
             self.workers,
             self,
