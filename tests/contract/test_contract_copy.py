@@ -10,10 +10,11 @@ from pathlib import Path
 from modelyard.core.connectors import open_registry
 from modelyard.core.copy import SOURCE_TAG, Endpoint, copy_version, plan_copy
 from modelyard.core.download import plan_download, run_download
-from modelyard.core.profiles import DatabricksUCSettings, Profile, ProfileStore
+from modelyard.core.profiles import ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.contract.test_contract_azureml import _profile as azureml_profile
 from tests.contract.test_contract_azureml import azure  # noqa: F401 - the fixture
+from tests.contract.test_contract_copy_into_unity_catalog import uc_profile
 from tests.integration.helpers import add_server_profile, new_version
 from tests.integration.test_download import tree_files, uploaded
 from tests.support.contract_server import Contract
@@ -30,8 +31,7 @@ def test_contract_copy_from_unity_catalog_into_an_mlflow_server(
     name = f"cat{uuid.uuid4().hex[:6]}.ml.churn"
     weights = os.urandom(40_000)
     version = new_version(mlflow_server, name, {"data/w.bin": weights})
-    uc = Profile(name="uc", settings=DatabricksUCSettings(host=contract.url))
-    secrets.set(uc.id, "token", contract.issue("ana@example.com"))
+    uc = uc_profile(contract, secrets)
     local = add_server_profile(store, secrets, mlflow_server, "srv")
     a, b = open_registry(uc, secrets), open_registry(local, secrets)
     try:

@@ -22,12 +22,16 @@ from modelyard.core.copy import (
     plan_copy,
 )
 from modelyard.core.download import plan_download, run_download
-from modelyard.core.errors import Cancelled
 from modelyard.core.profiles import ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.contract.test_contract_azureml import _profile as azureml_profile
 from tests.contract.test_contract_azureml import azure  # noqa: F401 - the fixture
-from tests.integration.helpers import add_server_profile, admin_store, new_version
+from tests.integration.helpers import (
+    add_server_profile,
+    admin_store,
+    cancel_while_writing,
+    new_version,
+)
 from tests.integration.test_download import tree_files, uploaded
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
@@ -82,21 +86,13 @@ def test_contract_a_cancelled_copy_into_azureml_registers_nothing_and_says_what_
     version = new_version(mlflow_server, name, {"data/a.bin": os.urandom(300_000)})
     a = open_registry(add_server_profile(store, secrets, mlflow_server, "dev"), secrets)
     b = open_registry(azureml_profile(azure, secrets, "app-secret-value"), secrets)
-    stop = False
-
-    def progress(p: CopyProgress) -> None:
-        nonlocal stop
-        stop = stop or (p.phase == "write" and p.done_bytes > 0)
-
     try:
         source, target = Endpoint(a, "dev"), Endpoint(b, "central")
         plan = plan_copy(source, name, version, target, f"{name}-central")
-        with pytest.raises(Cancelled) as cancelled:
-            copy_version(source, target, plan, progress, lambda: stop)
+        message = cancel_while_writing(source, target, plan)
     finally:
         a.close()
         b.close()
-    message = str(cancelled.value)
     assert "No model or version was registered" in message
     assert "tagged modelyard.copy.state=incomplete" in message
     assert "keeps a run's files" in message  # AzureML cannot delete them: said, not hidden

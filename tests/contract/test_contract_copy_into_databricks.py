@@ -15,17 +15,20 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.copy import (
     SOURCE_TAG,
     STATE_TAG,
-    CopyProgress,
     Endpoint,
     copy_version,
     plan_copy,
 )
 from modelyard.core.download import plan_download, run_download
-from modelyard.core.errors import Cancelled
 from modelyard.core.profiles import ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.contract.test_contract_transition_requests import ANA, databricks_profile
-from tests.integration.helpers import add_server_profile, admin_store, new_version
+from tests.integration.helpers import (
+    add_server_profile,
+    admin_store,
+    cancel_while_writing,
+    new_version,
+)
 from tests.integration.test_download import tree_files, uploaded
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
@@ -88,21 +91,13 @@ def test_contract_a_cancelled_copy_into_the_workspace_registers_nothing(
     version = new_version(mlflow_server, name, {"data/a.bin": os.urandom(300_000)})
     a = open_registry(add_server_profile(store, secrets, mlflow_server, "dev"), secrets)
     b = open_registry(databricks_profile(contract, secrets, ANA), secrets)
-    stop = False
-
-    def progress(p: CopyProgress) -> None:
-        nonlocal stop
-        stop = stop or (p.phase == "write" and p.done_bytes > 0)
-
     try:
         source, target = Endpoint(a, "dev"), Endpoint(b, "workspace")
         plan = plan_copy(source, name, version, target, f"{name}-ws")
-        with pytest.raises(Cancelled) as cancelled:
-            copy_version(source, target, plan, progress, lambda: stop)
+        message = cancel_while_writing(source, target, plan)
     finally:
         a.close()
         b.close()
-    message = str(cancelled.value)
     assert "No model or version was registered" in message
     assert "keeps a run's files" in message and "tagged modelyard.copy.state=incomplete" in message
     from mlflow.exceptions import MlflowException

@@ -23,6 +23,13 @@ from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
 
 
+def uc_profile(contract: Contract, secrets: SecretStore) -> Profile:
+    """A Unity Catalog profile on the stand-in, signed in as ana."""
+    profile = Profile(name="uc", settings=DatabricksUCSettings(host=contract.url))
+    secrets.set(profile.id, "token", contract.issue("ana@example.com"))
+    return profile
+
+
 def test_contract_copy_from_an_mlflow_server_into_unity_catalog(
     contract: Contract,
     mlflow_server: MlflowServer,
@@ -33,8 +40,7 @@ def test_contract_copy_from_an_mlflow_server_into_unity_catalog(
     name = f"dev-{uuid.uuid4().hex[:6]}"
     target = f"main.ml.{name}"
     version = new_version(mlflow_server, name, {"data/w.bin": os.urandom(1_500_000)})
-    uc = Profile(name="uc", settings=DatabricksUCSettings(host=contract.url))
-    secrets.set(uc.id, "token", contract.issue("ana@example.com"))
+    uc = uc_profile(contract, secrets)
     a = open_registry(add_server_profile(store, secrets, mlflow_server, "dev"), secrets)
     b = open_registry(uc, secrets)
     try:
@@ -65,8 +71,7 @@ def test_contract_a_refused_upload_into_unity_catalog_leaves_no_version_and_no_m
     target = f"main.ml.{name}"
     version = new_version(mlflow_server, name)
     contract.not_passed.add("/api/2.0/fs/create-upload-url")  # a proxy that does not pass it
-    uc = Profile(name="uc", settings=DatabricksUCSettings(host=contract.url))
-    secrets.set(uc.id, "token", contract.issue("ana@example.com"))
+    uc = uc_profile(contract, secrets)
     a = open_registry(add_server_profile(store, secrets, mlflow_server, "dev"), secrets)
     b = open_registry(uc, secrets)
     try:
@@ -102,8 +107,7 @@ def test_contract_unity_catalog_names_and_signatures_are_checked_before_anything
     name = f"dev-{uuid.uuid4().hex[:6]}"
     signed = new_version(mlflow_server, name)
     unsigned = create_version(mlflow_server, name)  # registered with no model file at all
-    uc = Profile(name="uc", settings=DatabricksUCSettings(host=contract.url))
-    secrets.set(uc.id, "token", contract.issue("ana@example.com"))
+    uc = uc_profile(contract, secrets)
     a = open_registry(add_server_profile(store, secrets, mlflow_server, "dev"), secrets)
     b = open_registry(uc, secrets)
     seen = len(contract.seen)

@@ -143,3 +143,21 @@ def new_version(server: MlflowServer, model: str, extra: dict[str, bytes] | None
         model, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id
     )
     return str(version.version)
+
+
+def cancel_while_writing(source: Any, target: Any, plan: Any) -> str:
+    """Copy, cancelling as soon as the first bytes reach the target; the Cancelled message."""
+    import pytest
+
+    from modelyard.core.copy import CopyProgress, copy_version
+    from modelyard.core.errors import Cancelled
+
+    stop = False
+
+    def progress(p: CopyProgress) -> None:
+        nonlocal stop
+        stop = stop or (p.phase == "write" and p.done_bytes > 0)
+
+    with pytest.raises(Cancelled) as cancelled:
+        copy_version(source, target, plan, progress, lambda: stop)
+    return str(cancelled.value)

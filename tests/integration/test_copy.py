@@ -24,7 +24,7 @@ from modelyard.core.copy import (
 )
 from modelyard.core.domain import EventKind
 from modelyard.core.download import plan_download, run_download
-from modelyard.core.errors import Cancelled, ErrorKind, ModelyardError
+from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.history import version_history
 from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.core.registry import Registry
@@ -33,6 +33,7 @@ from tests.integration.helpers import (
     add_server_profile,
     admin_store,
     admin_tracking_store,
+    cancel_while_writing,
     new_version,
 )
 from tests.integration.test_download import tree_files, uploaded
@@ -138,18 +139,10 @@ def test_cancel_during_upload_leaves_nothing_registered(
     version = new_version(mlflow_server, name, {"data/a.bin": os.urandom(200_000)})
     dev = add_server_profile(store, secrets, mlflow_server, "dev")
     prod = add_server_profile(store, secrets, auth_server, "prod", ADMIN_USER, ADMIN_PASSWORD)
-    stop = False
-
-    def progress(p: CopyProgress) -> None:
-        nonlocal stop
-        stop = stop or (p.phase == "write" and p.done_bytes > 0)
-
     with opened(dev, secrets) as a, opened(prod, secrets) as b:
         source, target = Endpoint(a, "dev"), Endpoint(b, "prod")
         plan = plan_copy(source, name, version, target)
-        with pytest.raises(Cancelled) as cancelled:
-            copy_version(source, target, plan, progress, lambda: stop)
-    message = str(cancelled.value)
+        message = cancel_while_writing(source, target, plan)
     assert "No model or version was registered" in message
     assert "Removed again: the run" in message and "and its files" in message
     assert name not in _b_models(auth_server)
