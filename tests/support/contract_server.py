@@ -534,12 +534,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             data = bytes(self.contract.adls.pop(full))
         self.contract.blob_puts.append("adls")
+        self._send(200 if self._keep(full, data) else 500, b"", "application/json")
+
+    def _keep(self, full: str, data: bytes) -> bool:
+        """What storage received, kept in the real server's artifacts at ``full``."""
         response = requests.put(
             f"{self.contract.backend}/api/2.0/mlflow-artifacts/artifacts/{full}",
             data=data,
             timeout=60,
         )
-        self._send(200 if response.status_code == 200 else 500, b"", "application/json")
+        return response.status_code == 200
 
     def _sas_blob_write(self, full: str, params: dict[str, str], body: bytes) -> None:
         """Put Blob (``x-ms-blob-type: BlockBlob``), Put Block (``comp=block&blockid``) and
@@ -569,12 +573,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, b"<Error>MissingRequiredHeader</Error>", "application/xml")
             return
         self.contract.blob_puts.append(comp or "blob")
-        response = requests.put(
-            f"{self.contract.backend}/api/2.0/mlflow-artifacts/artifacts/{full}",
-            data=body,
-            timeout=60,
-        )
-        if response.status_code != 200:
+        if not self._keep(full, body):
             self._send(500, b"<Error>InternalError</Error>", "application/xml")
             return
         self._send(201, b"", "application/xml")
@@ -938,12 +937,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(403, b"<Error>SignatureDoesNotMatch</Error>", "application/xml")
                 return
             self.contract.blob_puts.append("presigned")
-            response = requests.put(
-                f"{self.contract.backend}/api/2.0/mlflow-artifacts/artifacts/{full}",
-                data=body,
-                timeout=60,
-            )
-            self._send(200 if response.status_code == 200 else 500, b"", "application/xml")
+            self._send(200 if self._keep(full, body) else 500, b"", "application/xml")
             return
         if (
             method != "GET"
