@@ -1,0 +1,291 @@
+"""The details pane's changes to a model's stages and aliases: promotions asked from the board
+(drops, card menus) or the tree's menu, transition requests and their decisions. Each is
+confirmed, checked against what changed meanwhile, written off the GUI thread, and the server's
+answer goes into the profile's one registry state; a 403 makes the board read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from modelyard.core import transitions
+from modelyard.core.domain import Access, Capabilities, Stage, TransitionRequest
+from modelyard.core.errors import ErrorKind, ModelyardError
+from modelyard.core.permissions import Rules
+from modelyard.core.promote import (
+    PromotionConflict,
+    PromotionResult,
+    Snapshot,
+    Target,
+    nothing_to_do,
+)
+from modelyard.core.promote import promote as do_promote
+from modelyard.core.registry import Registry
+from modelyard.core.session import Connections
+from modelyard.ui.details.model_view import ModelView
+from modelyard.ui.details.widgets import Banner
+from modelyard.ui.promote_dialog import PromotionChoice, TransitionAsk
+from modelyard.ui.tree_model import Node, NodeKind
+from modelyard.ui.workers import Job, WorkerPool
+
+if TYPE_CHECKING:
+    from modelyard.core.state import RegistryState
+
+
+class BoardActions:
+    """Mixed into DetailsPane (after its Qt base): the promotion side of the pane."""
+
+    current: Node | None
+    model_view: ModelView
+    connections: Connections
+    workers: WorkerPool
+    notice: Any  # the pane's Signal(str)
+    _job: Job[Any] | None
+    _capabilities: dict[str, Capabilities]
+    _sticky: tuple[str, str] | None
+    _queued: tuple[Node, str, Target] | None
+    confirm_promotion: Callable[[str, str, Target, Snapshot, list[str]], PromotionChoice | None]
+    confirm_transition: Callable[[TransitionAsk], PromotionChoice | None]
+
+    if TYPE_CHECKING:
+
+        def state(self, profile_id: str) -> RegistryState: ...
+
+        def reload(self) -> None: ...
+
+    # --- changes asked from the tree's menu --------------------------------------------------
+    def ask_on_board(self, node: Node, version: str, target: Target) -> None:
+        """Show ``node``'s board and ask for the change there (confirmation, rules, conflicts
+        as for a drop); the caller selects ``node`` in the tree when it is not shown."""
+        self._queued = (node, version, target)
+        board = self.model_view.board
+        if self.current is node and self._job is None and board.model == node.payload.name:
+            self._ask_queued()
+
+    def _ask_queued(self) -> None:
+        queued, self._queued = self._queued, None
+        if queued is None or self.current is not queued[0]:
+            return
+        _node, version, target = queued
+        self.model_view.tabs.setCurrentWidget(self.model_view.board)
+        self.model_view.board.request(version, target)
+
+    def rules_for(self, node: Node) -> Rules:
+        """What the identity may do to ``node``'s model, as far as is known now: the board's
+        rules when it shows that model, else the registry kind's (the board checks again)."""
+        board = self.model_view.board
+        name = node.payload.name if node.kind is NodeKind.MODEL else node.payload.model
+        if (board.profile_id, board.model) == (node.profile.id, name) and self._job is None:
+            return board.rules()
+        capabilities = self._capabilities.get(node.profile.id)
+        if capabilities is not None:
+            return Rules.of(capabilities, Access())
+        return Rules(
+            stages=node.profile.has_stages,
+            aliases=node.profile.has_aliases,
+            requests=node.profile.has_requests,
+        )
+
+    # --- promotions -------------------------------------------------------------------------
+    def promote(
+        self,
+        version: str,
+        target: object,
+        shown: Snapshot | None = None,
+        changed: list[str] | None = None,
+    ) -> None:
+        """Confirm, check for changes made meanwhile, write, re-read (board stays true)."""
+        node = self.current
+        view = self.model_view
+        if node is None or node.kind is not NodeKind.MODEL or view.model is None:
+            return
+        assert isinstance(target, Target)
+        if self._refused_offline(node, "promote", view.banner):
+            return
+        model = view.model.name
+        snapshot = shown or Snapshot(
+            {v.version: v for v in view.versions}, dict(view.model.aliases)
+        )
+        idle = nothing_to_do(snapshot, version, target)
+        if idle:
+            view.banner.show_message(f"Nothing to do: {idle}", "notice")
+            return
+        choice = self.confirm_promotion(model, version, target, snapshot, changed or [])
+        if choice is None:
+            return
+        profile = node.profile
+
+        def work(registry: Registry) -> PromotionResult:
+            return do_promote(
+                registry,
+                model,
+                version,
+                target,
+                shown=snapshot,
+                archive_existing=choice.archive_existing,
+                comment=choice.comment,
+                record_history=profile.record_history,
+            )
+
+        self._apply_change(
+            node,
+            work,
+            f"Done: v{version} → {target.describe()}.",
+            "Not promoted",
+            lambda fresh, changed: self.promote(version, target, shown=fresh, changed=changed),
+        )
+
+    def _apply_change(
+        self,
+        node: Node,
+        work: Callable[[Registry], PromotionResult | None],
+        success: str,
+        failure: str,
+        again: Callable[[Snapshot, list[str]], None],
+    ) -> None:
+        """Run one confirmed change off the GUI thread; afterwards show the server's truth.
+        A conflict shows the fresh state and asks again; a 403 makes the board read-only."""
+        view = self.model_view
+        profile, connections = node.profile, self.connections
+        view.board.set_busy(True)
+
+        def done(result: PromotionResult | None) -> None:
+            view.board.set_busy(False)
+            if result is not None:  # the server's answer, not what was asked
+                state = self.state(profile.id)
+                for version in (result.version, *result.changed):
+                    state.apply_version(version)
+            text, kind = success, "notice"
+            if result is not None and result.also():
+                text += " Also: " + "; ".join(result.also())
+            if result is not None and result.outcome_problem:
+                text, kind = result.outcome_problem, "error"
+            if result is not None and result.record_problem:
+                text += f" {result.record_problem}"
+            if self.current is not node:  # another model is shown: its banner is not ours
+                self.notice.emit(f"{node.payload.name}: {text}")
+                return
+            self._sticky = (text, kind)
+            view.banner.show_message(*self._sticky)
+            self.reload()
+
+        def failed(error: ModelyardError) -> None:
+            view.board.set_busy(False)
+            if self.current is not node:  # the failure belongs to a model no longer shown
+                self.notice.emit(f"{node.payload.name}: {failure}: {error.message}")
+                return
+            if isinstance(error, PromotionConflict):
+                view.show_summary(
+                    view.model or node.payload,
+                    list(error.fresh.versions.values()),
+                    profile.id,
+                    self._capabilities.get(profile.id),
+                )
+                again(error.fresh, error.differences)
+                return
+            if error.kind is ErrorKind.PERMISSION:
+                view.board.refuse(error.message)
+            self._sticky = (f"{failure}: {error.message}", "error")
+            view.banner.show_message(*self._sticky)
+            self.reload()  # show the server's truth
+
+        self.workers.submit(
+            lambda _token: work(connections.get(profile)), done, failed, success.lower()
+        )
+
+    def _refused_offline(self, node: Node, action: str, banner: Banner) -> bool:
+        """A write while the registry is offline is refused, with the reason (nothing sent)."""
+        try:
+            self.state(node.profile.id).check_writable(action)
+        except ModelyardError as exc:
+            banner.show_message(exc.message, "error")
+            return True
+        return False
+
+    def _shown_snapshot(self) -> Snapshot | None:
+        view = self.model_view
+        if view.model is None:
+            return None
+        return Snapshot({v.version: v for v in view.versions}, dict(view.model.aliases))
+
+    def request_transition(
+        self,
+        version: str,
+        stage_name: str,
+        shown: Snapshot | None = None,
+        changed: list[str] | None = None,
+    ) -> None:
+        """Ask for a stage transition someone else approves (Databricks workspace registry)."""
+        node = self.current
+        snapshot = shown or self._shown_snapshot()
+        if node is None or node.kind is not NodeKind.MODEL or snapshot is None:
+            return
+        if self._refused_offline(node, "request a transition", self.model_view.banner):
+            return
+        model, stage = node.payload.name, Stage.parse(stage_name)
+        choice = self.confirm_transition(
+            TransitionAsk("request", model, version, stage, snapshot, None, tuple(changed or ()))
+        )
+        if choice is None:
+            return
+
+        def work(registry: Registry) -> None:
+            transitions.request_transition(
+                registry, model, version, stage, comment=choice.comment, shown=snapshot
+            )
+
+        self._apply_change(
+            node,
+            work,
+            f"Requested v{version} → {stage.value}: someone who manages {model} approves it.",
+            "Not requested",
+            lambda fresh, diff: self.request_transition(version, stage_name, fresh, diff),
+        )
+
+    def decide_request(self, request: object, action: str) -> None:
+        """Approve, reject or withdraw an open transition request (after confirmation)."""
+        node = self.current
+        snapshot = self._shown_snapshot()
+        if node is None or node.kind is not NodeKind.MODEL or snapshot is None:
+            return
+        assert isinstance(request, TransitionRequest)
+        if self._refused_offline(node, f"{action} a request", self.model_view.banner):
+            return
+        choice = self.confirm_transition(
+            TransitionAsk(
+                action, request.model, request.version, request.to_stage, snapshot, request
+            )
+        )
+        if choice is None:
+            return
+        record_history = node.profile.record_history
+
+        def work(registry: Registry) -> PromotionResult | None:
+            if action == "approve":
+                return transitions.approve(
+                    registry,
+                    request,
+                    archive_existing=choice.archive_existing,
+                    comment=choice.comment,
+                    record_history=record_history,
+                )
+            if action == "reject":
+                return transitions.reject(
+                    registry, request, comment=choice.comment, record_history=record_history
+                )
+            transitions.withdraw(registry, request, comment=choice.comment)
+            return None
+
+        done = {"approve": "Approved", "reject": "Rejected", "withdraw": "Withdrew"}[action]
+        self._apply_change(
+            node,
+            work,
+            f"{done} the request v{request.version} → {request.to_stage.value}.",
+            f"Could not {action} the request",
+            lambda _fresh, differences: self._show_after_conflict(differences),
+        )
+
+    def _show_after_conflict(self, differences: list[str]) -> None:
+        self._sticky = ("Not done: " + "; ".join(differences) + ".", "error")
+        self.model_view.banner.show_message(*self._sticky)
+        self.reload()
