@@ -35,12 +35,10 @@ from PySide6.QtWidgets import (
 from modelyard import APP_NAME, __version__
 from modelyard.core.copy import Across
 from modelyard.core.demo import ensure_demo
-from modelyard.core.diagnose import Diagnosis, test_connection
+from modelyard.core.diagnose import Diagnosis
 from modelyard.core.domain import VersionSummary
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ModelyardError
-from modelyard.core.paths import write_atomic
-from modelyard.core.profile_service import remove_profile
 from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.serve import LocalServer, serve_dir, wait_until_serving
 from modelyard.core.session import Connections
@@ -49,6 +47,7 @@ from modelyard.ui.compare_view import RegistryCompareDialog
 from modelyard.ui.copy_dialog import CopyDialog, Revealer
 from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
+from modelyard.ui.profile_actions import ProfileActions
 from modelyard.ui.profile_wizard import ProfileWizard
 from modelyard.ui.serving import ServeDialog
 from modelyard.ui.theme import set_tone
@@ -89,7 +88,7 @@ class RegistryFilter(QSortFilterProxyModel):
         self.setFilterFixedString(text.strip())
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ProfileActions, QMainWindow):
     """Modelyard's main window."""
 
     def __init__(
@@ -356,138 +355,6 @@ class MainWindow(QMainWindow):
             return
         Revealer(self.tree, self.proxy, self.tree_model, (target.id, v.model, v.version), self)
         self.statusBar().showMessage(f"{target.name}: {v.model} v{v.version} is there now.", 8000)
-
-    # --- profile management --------------------------------------------------------------------
-    def selected_profile(self) -> Profile | None:
-        """The profile of the selected tree row (or the only profile)."""
-        node = self._node(self.tree.currentIndex())
-        if node is not None and node.profile is not None:
-            return node.profile
-        profiles = self.tree_model.profiles()
-        return profiles[0] if len(profiles) == 1 else None
-
-    def _wizard(self, editing: Profile | None = None, duplicate: bool = False) -> ProfileWizard:
-        wizard = ProfileWizard(
-            self.store,
-            self.connections.secrets,
-            self.workers,
-            editing=editing,
-            duplicate=duplicate,
-            parent=self,
-        )
-        wizard.saved.connect(self._profile_saved)
-        wizard.setWindowModality(Qt.WindowModality.WindowModal)
-        self.wizard = wizard
-        wizard.show()
-        return wizard
-
-    def new_profile(self) -> ProfileWizard:
-        """Open the setup wizard for a new profile."""
-        return self._wizard()
-
-    def edit_profile(self) -> ProfileWizard | None:
-        """Open the wizard on the selected profile."""
-        profile = self.selected_profile()
-        return self._wizard(profile) if profile is not None else None
-
-    def duplicate_profile(self) -> ProfileWizard | None:
-        """Open the wizard on a copy of the selected profile (secrets copied on save)."""
-        profile = self.selected_profile()
-        return self._wizard(profile, duplicate=True) if profile is not None else None
-
-    def _profile_saved(self, profile: Profile) -> None:
-        self.connections.forget(profile.id)
-        self.reload_profiles(then=lambda: self.open_profile(profile.name))
-        self.statusBar().showMessage(f"Saved profile {profile.name}.", 5000)
-
-    def delete_profile(self, confirm: bool = True) -> None:
-        """Delete the selected profile and its secrets (after asking)."""
-        profile = self.selected_profile()
-        if profile is None:
-            return
-        if confirm:
-            answer = QMessageBox.question(
-                self,
-                "Delete profile",
-                f"Delete the profile “{profile.name}” and its secrets from the keyring?\n"
-                "The registry itself is not touched.",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        store, secrets = self.store, self.connections.secrets
-
-        def done(_removed: object) -> None:
-            self.connections.forget(profile.id)
-            self.reload_profiles()
-            self.statusBar().showMessage(f"Deleted profile {profile.name}.", 5000)
-
-        self.statusBar().showMessage(f"Deleting profile {profile.name}…")
-        self.workers.submit(  # the keyring may be slow or ask to be unlocked: not here
-            lambda _token: remove_profile(store, secrets, profile.id),
-            done,
-            lambda error: self.show_error(error.message),
-            "delete profile",
-        )
-
-    def test_profile(self) -> None:
-        """Test the selected profile's connection; the answer goes to a message box."""
-        profile = self.selected_profile()
-        if profile is None:
-            return
-        self.statusBar().showMessage(f"Testing {profile.name}…")
-        secrets = self.connections.secrets
-
-        def done(result: Diagnosis) -> None:
-            self.last_diagnosis = result
-            self.statusBar().showMessage(f"{profile.name}: {result.headline}", 8000)
-            box = QMessageBox.information if result.ok else QMessageBox.warning
-            if self.show_dialogs:
-                box(self, f"Test connection — {profile.name}", result.text())
-
-        self.workers.submit(
-            lambda _token: test_connection(profile, secrets),
-            done,
-            description="test connection",
-        )
-
-    def export_profiles(self, path: str | None = None) -> None:
-        """Write every profile as JSON (no secrets)."""
-        from modelyard.core.importers import export_profiles
-
-        if path is None:
-            path, _filter = QFileDialog.getSaveFileName(
-                self, "Export profiles", "modelyard-profiles.json", "JSON (*.json)"
-            )
-        if not path:
-            return
-        try:
-            write_atomic(Path(path), export_profiles(self.store.list()) + "\n")
-        except (OSError, ModelyardError) as exc:
-            self.show_error(f"Could not export the profiles: {exc}")
-            return
-        self.statusBar().showMessage(f"Exported profiles to {path} (without secrets).", 8000)
-
-    def import_profiles(self, path: str | None = None) -> None:
-        """Add the profiles of an export file (new names where a name is taken)."""
-        from modelyard.core.importers import Candidate, already_known, read_export, save_candidate
-
-        if path is None:
-            path, _filter = QFileDialog.getOpenFileName(
-                self, "Import profiles", "", "JSON (*.json)"
-            )
-        if not path:
-            return
-        added = 0
-        try:
-            for profile in read_export(Path(path).read_text(encoding="utf-8")):
-                candidate = Candidate(path, profile)
-                if already_known(self.store, candidate) is None:
-                    save_candidate(self.store, self.connections.secrets, candidate)
-                    added += 1
-        except (OSError, ModelyardError) as exc:
-            self.show_error(f"Could not import {path}: {exc}")
-        self.reload_profiles()
-        self.statusBar().showMessage(f"Imported {added} profile(s) from {path}.", 8000)
 
     @Slot()
     def _focus_search(self) -> None:
