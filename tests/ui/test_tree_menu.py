@@ -155,3 +155,19 @@ def test_model_and_registry_rows_have_menus_and_uris_are_copied(
     assert "&Test connection" in [a.text() for a in menu.actions()]
     menu.close()
     window.close()
+
+
+def test_profile_names_with_an_ampersand_read_as_written_in_menus(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    from modelyard.core.profiles import LocalSettings
+
+    store.add(Profile(name="R&D", settings=LocalSettings(path=str(demo_profile.settings.path))))
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "demo", "churn-classifier")
+    select_version(qtbot, window, "4")
+    menu = open_menu_by_key(qtbot, window)
+    copy_to = next(a for a in menu.actions() if a.text() == "Copy to").menu()
+    assert [a.text() for a in copy_to.actions()] == ["R&&D"]  # shown as "R&D", no mnemonic
+    menu.close()
+    window.close()

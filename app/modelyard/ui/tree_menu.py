@@ -32,6 +32,12 @@ if TYPE_CHECKING:
 MAX_COMPARE = 12  # "Compare with ▸" lists the newest other versions
 
 
+def literal(text: str) -> str:
+    """Registry or profile text as a menu item's text: an "&" shows as itself, not as the
+    mark of a keyboard shortcut."""
+    return text.replace("&", "&&")
+
+
 class TreeMenus(QObject):
     """Builds and opens the menu of the row under the mouse or of the current row."""
 
@@ -101,7 +107,7 @@ class TreeMenus(QObject):
         if others:
             compare = menu.addMenu("Compare with")
             for other in others:
-                action = compare.addAction(other.name)
+                action = compare.addAction(literal(other.name))
                 action.triggered.connect(
                     lambda _=False, a=node.profile, b=other: window.compare_registries(a, b)
                 )
@@ -166,7 +172,7 @@ class TreeMenus(QObject):
         copy = menu.addMenu("Copy to")
         copy.setEnabled(bool(others))
         for other in others:
-            action = copy.addAction(other.name)
+            action = copy.addAction(literal(other.name))
             action.triggered.connect(
                 lambda _=False, t=other: window.copy_version(
                     node.profile, version.model, version.version, t
@@ -183,7 +189,7 @@ class TreeMenus(QObject):
         set_alias = menu.addMenu("Set alias")
         set_alias.setEnabled(allowed)
         for name in sorted(aliases):
-            action = set_alias.addAction(f"@{name}  (now v{aliases[name]})")
+            action = set_alias.addAction(literal(f"@{name}  (now v{aliases[name]})"))
             action.setEnabled(aliases[name] != version.version)
             action.triggered.connect(lambda _=False, n=name: self._ask(node, Target("alias", n)))
         new = set_alias.addAction("New alias…")
@@ -193,7 +199,7 @@ class TreeMenus(QObject):
             remove = menu.addMenu("Remove alias")
             remove.setEnabled(allowed)
             for name in held:
-                action = remove.addAction(f"@{name}")
+                action = remove.addAction(literal(f"@{name}"))
                 action.triggered.connect(
                     lambda _=False, n=name: self._ask(node, Target("remove-alias", n))
                 )
@@ -224,7 +230,7 @@ class TreeMenus(QObject):
     def _uri_items(menu: QMenu, uris: list[tuple[str, str]]) -> None:
         menu.setEnabled(bool(uris))
         for label, uri in uris:
-            action = menu.addAction(f"{uri}    {label}")
+            action = menu.addAction(literal(f"{uri}    {label}"))
             action.triggered.connect(lambda _=False, u=uri: QGuiApplication.clipboard().setText(u))
 
     @staticmethod
