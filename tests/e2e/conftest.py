@@ -38,3 +38,38 @@ def display(tmp_path: Path) -> Iterator[str]:
     yield f":{number}"
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=10)
+
+
+def start_display(size: str, tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """An Xvfb server of ``size`` (WxH); returns the process and its display name."""
+    xvfb = desktop_tool("Xvfb", "xvfb")
+    process = subprocess.Popen(
+        [xvfb, "-displayfd", "1", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    number = process.stdout.readline().decode().strip()
+    assert number.isdigit(), "Xvfb did not report its display"
+    return process, f":{number}"
+
+
+@pytest.fixture(params=["1024x700"])
+def desktop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A real X server with a real window manager (openbox): windows are decorated, placed,
+    focused and activated as on a user's desktop. Parametrise with the screen size."""
+    openbox = desktop_tool("openbox", "openbox")
+    xvfb, name = start_display(str(request.param), tmp_path)
+    env = {**os.environ, "DISPLAY": name}
+    wm = subprocess.Popen(
+        [openbox, "--sm-disable"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    yield name
+    for process in (wm, xvfb):
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)

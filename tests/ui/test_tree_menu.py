@@ -4,7 +4,7 @@ Enter promotes on a real server; what the menus offer follows the permission rul
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QPainter, QPixmap
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
@@ -171,3 +171,29 @@ def test_profile_names_with_an_ampersand_read_as_written_in_menus(
     assert [a.text() for a in copy_to.actions()] == ["R&&D"]  # shown as "R&D", no mnemonic
     menu.close()
     window.close()
+
+
+def test_a_keyboard_context_menu_event_acts_on_the_current_row_not_its_position(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    """The window system turns the Menu key into a context-menu event whose position is in the
+    tree's frame coordinates (a header's height above the viewport's): read as a row position it
+    names the row below. Such a menu must be the current row's."""
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "demo", "churn-classifier")
+    select_version(qtbot, window, "5")
+    tree = window.tree
+    current = tree.currentIndex()
+    below = tree.indexBelow(current)
+    assert below.isValid()
+    position = tree.visualRect(below).center()  # where a shifted position points: the next row
+    event = QContextMenuEvent(
+        QContextMenuEvent.Reason.Keyboard, position, tree.mapToGlobal(position)
+    )
+    QApplication.sendEvent(tree, event)
+    menu = window.tree_menus.menu
+    assert menu is not None and menu.isVisible()
+    node = window.tree_menus.node
+    assert node is not None and node is window.node_at(current)
+    assert str(node.key) == "5"
+    menu.close()

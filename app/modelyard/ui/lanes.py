@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
+from PySide6.QtCore import QMimeData, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from modelyard.core.aliases import RULE, alias_problem
 from modelyard.core.promote import Target
-from modelyard.ui.keys import opens_menu
+from modelyard.ui.keys import keyboard_menu_event, opens_menu
 from modelyard.ui.mime import MIME, read_mime, version_mime
 from modelyard.ui.theme import set_tone
 
@@ -73,8 +74,7 @@ class Lane(QListWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setItemDelegate(board.delegate)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.customContextMenuRequested.connect(self._menu)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
 
     # drag source -----------------------------------------------------------------------------
     def mimeTypes(self) -> list[str]:  # overrides QListWidget.mimeTypes
@@ -178,14 +178,25 @@ class Lane(QListWidget):
         if opens_menu(event) or key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
             item = self.currentItem()
             if item is not None:
-                self._menu(self.visualItemRect(item).center())
+                self._menu(self.visualItemRect(item).center(), keyboard=True)
             event.accept()
             return
         super().keyPressEvent(event)
 
     # context menu ----------------------------------------------------------------------------
-    def _menu(self, position: QPoint) -> None:
-        index = self.indexAt(position)
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # overrides QAbstractScrollArea
+        """The mouse's menu is the card under it; a keyboard's (the Menu key, through the window
+        system) is the current card's, whatever position the event carries."""
+        event.accept()
+        if keyboard_menu_event(event):
+            item = self.currentItem()
+            if item is not None:
+                self._menu(self.visualItemRect(item).center(), keyboard=True)
+            return
+        self._menu(event.pos())
+
+    def _menu(self, position: QPoint, keyboard: bool = False) -> None:
+        index = QModelIndex() if keyboard else self.indexAt(position)
         row = index.row() if index.isValid() else self.currentRow()
         if row < 0:
             return

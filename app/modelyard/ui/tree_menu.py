@@ -22,7 +22,7 @@ from modelyard.core.permissions import Mode
 from modelyard.core.promote import Target
 from modelyard.core.snippet import model_uri, model_uris
 from modelyard.core.weburl import web_ui_url
-from modelyard.ui.keys import opens_menu
+from modelyard.ui.keys import keyboard_menu_event, opens_menu
 from modelyard.ui.promote_board import NEW_ALIAS
 from modelyard.ui.tree_model import Node, NodeKind
 
@@ -45,14 +45,23 @@ class TreeMenus(QObject):
         super().__init__(window)
         self.window = window
         self.menu: QMenu | None = None  # the menu last opened (tests read it)
+        self.node: Node | None = None  # the row it was opened for
         window.tree.customContextMenuRequested.connect(self.open_at)
         window.tree.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # overrides QObject
-        """The Menu key and Shift+F10 open the current row's menu."""
+        """The Menu key and Shift+F10 open the current row's menu: as a key press (Shift+F10,
+        and keys sent to the widget directly) or as the context-menu event the window system
+        makes of the Menu key, whose position is not the current row's."""
+        if watched is not self.window.tree:
+            return False
+        if keyboard_menu_event(event):
+            event.accept()
+            if self.menu is None or not self.menu.isVisible():
+                self.open_current()
+            return True
         if (
-            watched is self.window.tree
-            and event.type() == QEvent.Type.KeyPress
+            event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and opens_menu(event)
         ):
@@ -61,17 +70,19 @@ class TreeMenus(QObject):
         return False
 
     def open_current(self) -> QMenu | None:
-        """The current row's menu, shown at that row."""
+        """The current row's menu, shown at that row: what keyboard-opened menus act on."""
         tree = self.window.tree
         index = tree.currentIndex()
         if not index.isValid():
             return None
-        return self.open_at(tree.visualRect(index).center())
+        return self._open(self.window.node_at(index), tree.visualRect(index).center())
 
     def open_at(self, pos: QPoint) -> QMenu | None:
-        """The menu of the row at ``pos`` (viewport coordinates)."""
+        """The menu of the row at ``pos`` (viewport coordinates): the mouse's."""
+        return self._open(self.window.node_at(self.window.tree.indexAt(pos)), pos)
+
+    def _open(self, node: Node | None, pos: QPoint) -> QMenu | None:
         window = self.window
-        node = window.node_at(window.tree.indexAt(pos))
         if node is None:
             return None
         build: dict[NodeKind, Callable[[Node], QMenu]] = {
@@ -83,6 +94,7 @@ class TreeMenus(QObject):
             return None
         if self.menu is not None:
             self.menu.deleteLater()
+        self.node = node
         self.menu = build[node.kind](node)
         self.menu.popup(window.tree.viewport().mapToGlobal(pos))
         return self.menu

@@ -1,0 +1,165 @@
+"""The app, driven by a desktop test: run in its own process on a real X server with a window
+manager (Xvfb + openbox, xcb platform), it answers one JSON line on stdout for each JSON line the
+test writes on stdin. The test presses real keys with xdotool and asks here what happened.
+
+Commands (``{"cmd": NAME, ...}``):
+- ``ready``: answered once the profile file is read and every registry row has its models.
+- ``select``: ``profile``, ``model`` and optionally ``version``: expands, selects, focuses the
+  tree; answered when the row is current.
+- ``state``: the current row, the row the last tree menu was opened for and whether a menu or a
+  dialog is shown, the focus widget, the window's frame and the screen's available area.
+- ``expand``: the current row's model, expanded (answered when its versions are in).
+- ``quit``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from PySide6.QtCore import QSocketNotifier, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMenu, QWidget
+
+from modelyard.ui.app import create_app
+from modelyard.ui.main_window import MainWindow
+from modelyard.ui.tree_model import Node, NodeKind
+
+
+def describe(node: Node | None) -> list[str] | None:
+    """A node as [profile, model?, version?]."""
+    if node is None:
+        return None
+    if node.kind is NodeKind.PROFILE:
+        return [node.profile.name]
+    if node.kind is NodeKind.MODEL:
+        return [node.profile.name, str(node.key)]
+    if node.kind is NodeKind.VERSION:
+        assert node.parent is not None
+        return [node.profile.name, str(node.parent.key), str(node.key)]
+    return None
+
+
+def rect(widget: QWidget) -> list[int]:
+    frame = widget.frameGeometry()
+    return [frame.x(), frame.y(), frame.width(), frame.height()]
+
+
+def main() -> int:
+    app = create_app()
+    window = MainWindow()
+    window.show()
+    waiting: list[tuple[dict[str, Any], Any]] = []  # (command, predicate) answered when true
+
+    def answer(payload: dict[str, Any]) -> None:
+        print(json.dumps(payload), flush=True)
+
+    def node_of(profile: str, model: str | None, version: str | None) -> Node | None:
+        tm = window.tree_model
+        root = tm.profile_index(profile)
+        if not root.isValid():
+            return None
+        profile_node = tm.node(root)
+        if model is None:
+            return profile_node
+        model_node = profile_node.by_key.get(model)
+        if model_node is None or version is None:
+            return model_node
+        return model_node.by_key.get(version)
+
+    def all_loaded() -> bool:
+        if not window.profiles_loaded:
+            return False
+        tm = window.tree_model
+        rows = [tm.node(tm.index(r, 0)) for r in range(tm.rowCount())]
+        for node in rows:
+            if not node.opened:
+                window.tree.expand(window.proxy.mapFromSource(tm.index_for(node)))
+        return bool(rows) and all(n.all_fetched and n.children for n in rows)
+
+    def state() -> dict[str, Any]:
+        popup = QApplication.activePopupWidget()
+        modal = QApplication.activeModalWidget()
+        focus = QApplication.focusWidget()
+        screen = window.screen().availableGeometry()
+        menus = window.tree_menus
+        return {
+            "current": describe(window.node_at(window.tree.currentIndex())),
+            "menu_for": describe(menus.node) if menus.menu is not None else None,
+            "menu_shown": isinstance(popup, QMenu),
+            "menu_items": [a.text() for a in popup.actions()] if isinstance(popup, QMenu) else [],
+            "dialog": modal.windowTitle() if isinstance(modal, QDialog) else None,
+            "focus": (type(focus).__name__, focus.objectName()) if focus else None,
+            "window": rect(window),
+            "screen": [screen.x(), screen.y(), screen.width(), screen.height()],
+            "filter": window.search.text(),
+        }
+
+    def command(line: str) -> None:
+        request = json.loads(line)
+        name = request["cmd"]
+        if name == "quit":
+            app.exit(0)
+        elif name == "ready":
+            waiting.append((request, all_loaded))
+        elif name == "state":
+            answer(state())
+        elif name == "select":
+            profile, model, version = (
+                request["profile"],
+                request.get("model"),
+                request.get("version"),
+            )
+
+            def selected() -> bool:
+                node = node_of(profile, model, version)
+                if node is None and model is not None:
+                    model_node = node_of(profile, model, None)
+                    if model_node is not None:
+                        index = window.proxy.mapFromSource(window.tree_model.index_for(model_node))
+                        window.tree.expand(index)
+                    return False
+                if node is None:
+                    return False
+                index = window.proxy.mapFromSource(window.tree_model.index_for(node))
+                if window.tree.currentIndex() != index:
+                    window.tree.setCurrentIndex(index)
+                    window.tree.scrollTo(index)
+                window.activateWindow()
+                window.tree.setFocus()
+                return window.tree.hasFocus() and window.isActiveWindow()
+
+            waiting.append((request, selected))
+        else:
+            answer({"error": f"unknown command {name!r}"})
+
+    def poll() -> None:
+        for entry in list(waiting):
+            request, ready = entry
+            if ready():
+                waiting.remove(entry)
+                answer({"done": request["cmd"], **state()})
+
+    notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+
+    def read() -> None:
+        line = sys.stdin.readline()
+        if not line:
+            app.exit(0)
+            return
+        command(line)
+
+    notifier.activated.connect(read)
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(poll)
+    timer.start()
+    code = app.exec()
+    window.shutdown()
+    return int(code)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    sys.exit(main())
