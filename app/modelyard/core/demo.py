@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.domain import EventKind, StageEvent
 from modelyard.core.history import event_tag
 from modelyard.core.paths import data_dir
@@ -175,11 +176,12 @@ def _seed(db: Path, artifacts: Path, progress: Progress, *, now: int | None = No
 
     # Saving a model pins the environment's pip; a frozen app has no pip: say it once, not 23x.
     logging.getLogger("mlflow.utils.environment").setLevel(logging.ERROR)
-    import numpy as np
-    from mlflow.entities import Metric, Param, RunStatus, RunTag
-    from mlflow.entities.model_registry import ModelVersionTag, RegisteredModelTag
-    from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
+    with IMPORT_LOCK:
+        import numpy as np
+        from mlflow.entities import Metric, Param, RunStatus, RunTag
+        from mlflow.entities.model_registry import ModelVersionTag, RegisteredModelTag
+        from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
 
     from modelyard.core.connectors.local import registry_store, sqlite_uri
 
@@ -447,9 +449,10 @@ def _train(
 
 
 def _save_model(model: Any, path: Path, example: Any) -> None:
-    import mlflow.sklearn
-    import sklearn
-    from mlflow.models import infer_signature
+    with IMPORT_LOCK:
+        import mlflow.sklearn
+        import sklearn
+        from mlflow.models import infer_signature
 
     signature = infer_signature(example, model.predict(example))
     mlflow.sklearn.save_model(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.assets import resource_path
+from modelyard.core.connectors._imports import IMPORT_LOCK
 
 FORMAT = 1
 MANIFEST = "demo.json"
@@ -59,7 +60,8 @@ def pack(archive: Path) -> dict[str, Any]:
         with sqlite3.connect(db) as conn:
             conn.execute("VACUUM")
         conn.close()
-        import mlflow
+        with IMPORT_LOCK:
+            import mlflow
 
         manifest = {
             "format": FORMAT,

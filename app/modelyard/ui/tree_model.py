@@ -427,6 +427,7 @@ class RegistryTreeModel(QStandardItemModel):
             self.loadFailed.emit(node.profile.name, node.offline)
         else:
             node.error = error.message
+            node.error_kind = error.kind
             self._node_changed(node)
             self.loadFailed.emit(node.profile.name, error.message)
         self.fetchingChanged.emit()

@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QStanda
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_sort_key
+from modelyard.core.errors import ErrorKind
 from modelyard.core.history import humanize_age
 from modelyard.core.profiles import Profile
 from modelyard.core.state import RegistryState
@@ -81,6 +82,7 @@ class Node:
         "by_key",
         "children",
         "error",
+        "error_kind",
         "fetching",
         "job",
         "key",
@@ -108,6 +110,7 @@ class Node:
         self.opened = False
         self.fetching = False
         self.error: str | None = None
+        self.error_kind: ErrorKind | None = None  # why it failed (chooses the advice)
         self.offline: str | None = None  # rows are the last-seen state: why, and how old
         self.job: Job[Any] | None = None
         self.retry_s = 0.0

@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
+from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.domain import ArtifactEntry, ArtifactStream
 from modelyard.core.errors import ErrorKind, HttpStatusError, NotJsonError, RegistryError
 from modelyard.core.http import TIMEOUT
@@ -313,7 +314,8 @@ def _sdk_needed(location: str) -> Iterator[None]:
 def _repository(location: str) -> Any:
     scheme = urlsplit(location).scheme
     try:
-        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+        with IMPORT_LOCK:
+            from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
         with _sdk_needed(location):
             return get_artifact_repository(location)

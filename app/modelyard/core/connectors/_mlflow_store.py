@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
+from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.domain import (
     NOT_PROMPT_FILTER,
     PROMPT_TAG,
@@ -365,7 +366,8 @@ class MlflowStoreRegistry:
     # --- edits -------------------------------------------------------------------------------
     def set_model_tag(self, model: str, key: str, value: str) -> None:
         """Set (add or change) a registered-model tag."""
-        from mlflow.entities.model_registry import RegisteredModelTag
+        with IMPORT_LOCK:
+            from mlflow.entities.model_registry import RegisteredModelTag
 
         self._call(
             lambda: self._store.set_registered_model_tag(model, RegisteredModelTag(key, value))
@@ -377,7 +379,8 @@ class MlflowStoreRegistry:
 
     def set_version_tag(self, model: str, version: str, key: str, value: str) -> None:
         """Set (add or change) a model-version tag."""
-        from mlflow.entities.model_registry import ModelVersionTag
+        with IMPORT_LOCK:
+            from mlflow.entities.model_registry import ModelVersionTag
 
         self._call(
             lambda: self._store.set_model_version_tag(

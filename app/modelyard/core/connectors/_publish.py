@@ -25,6 +25,7 @@ from modelyard.core.connectors._artifacts import (
     local_path,
     safe_relative,
 )
+from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.domain import MetricPoint, VersionSummary
 
@@ -50,7 +51,8 @@ class PublishingStore:
     # --- a run ---------------------------------------------------------------------------------
     def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
         """A run in the "Modelyard copies" experiment; (run id, artifact URI)."""
-        from mlflow.entities import RunTag
+        with IMPORT_LOCK:
+            from mlflow.entities import RunTag
 
         def make() -> tuple[str, str]:
             found = self._tracking.get_experiment_by_name(self.copy_experiment)
@@ -78,7 +80,8 @@ class PublishingStore:
     ) -> None:
         """Params and metric points in MLflow's batches (at most 100 params and 1000 entries
         a call), as few calls as that allows."""
-        from mlflow.entities import Metric, Param
+        with IMPORT_LOCK:
+            from mlflow.entities import Metric, Param
 
         params_left = [Param(k, v) for k, v in params.items()]
         points = [
@@ -96,7 +99,8 @@ class PublishingStore:
 
     def set_run_tag(self, run_id: str, key: str, value: str) -> None:
         """Set one run tag."""
-        from mlflow.entities import RunTag
+        with IMPORT_LOCK:
+            from mlflow.entities import RunTag
 
         self._call(lambda: self._tracking.set_tag(run_id, RunTag(key, value)))
 
@@ -104,7 +108,8 @@ class PublishingStore:
         """Mark the run finished."""
         import time
 
-        from mlflow.entities import RunStatus
+        with IMPORT_LOCK:
+            from mlflow.entities import RunStatus
 
         self._call(
             lambda: self._tracking.update_run_info(
@@ -146,7 +151,8 @@ class PublishingStore:
                 body.close()
             _check(response)
             return
-        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+        with IMPORT_LOCK:
+            from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
         with _sdk_needed(artifact_uri):
             repo = get_artifact_repository(artifact_uri)
@@ -170,7 +176,8 @@ class PublishingStore:
     # --- model and version ---------------------------------------------------------------------
     def model_exists(self, name: str) -> bool:
         """Whether a registered model of that name exists."""
-        from mlflow.exceptions import MlflowException
+        with IMPORT_LOCK:
+            from mlflow.exceptions import MlflowException
 
         from modelyard.core.errors import describe_exception
 
@@ -186,7 +193,8 @@ class PublishingStore:
 
     def create_model(self, name: str, description: str, tags: dict[str, str]) -> None:
         """Create a registered model."""
-        from mlflow.entities.model_registry import RegisteredModelTag
+        with IMPORT_LOCK:
+            from mlflow.entities.model_registry import RegisteredModelTag
 
         self._call(
             lambda: self._store.create_registered_model(
@@ -198,7 +206,8 @@ class PublishingStore:
         self, model: str, source: str, run_id: str, description: str, tags: dict[str, str]
     ) -> VersionSummary:
         """A new version of ``model`` whose files are at ``source``."""
-        from mlflow.entities.model_registry import ModelVersionTag
+        with IMPORT_LOCK:
+            from mlflow.entities.model_registry import ModelVersionTag
 
         from modelyard.core.connectors._mlflow_store import version_summary
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.core.connectors._artifacts import _json, check_api, safe_relative
+from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.connectors._signed_upload import put_presigned
 from modelyard.core.connectors._uc_files import UC_TEMPORARY_CREDENTIALS, UnityCatalogArtifacts
 from modelyard.core.errors import ErrorKind, RegistryError
@@ -108,9 +109,10 @@ class UnityCatalogWrites:
         files: list[tuple[str, Path]],
     ) -> None:
         """The customer's own storage, with the temporary READ_WRITE credentials only."""
-        from mlflow.protos.unity_catalog_messages_pb2 import TemporaryCredentials
-        from mlflow.utils._unity_catalog_utils import get_artifact_repo_from_storage_info
-        from mlflow.utils.proto_json_utils import parse_dict
+        with IMPORT_LOCK:
+            from mlflow.protos.unity_catalog_messages_pb2 import TemporaryCredentials
+            from mlflow.utils._unity_catalog_utils import get_artifact_repo_from_storage_info
+            from mlflow.utils.proto_json_utils import parse_dict
 
         token = TemporaryCredentials()
         parse_dict(credentials, token)

@@ -24,6 +24,7 @@ from modelyard.core.connectors._artifacts import (
     ModelVersionArtifacts,
     safe_relative,
 )
+from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._rest import (
     ProfileRegistryStore,
@@ -457,7 +458,8 @@ def _open(
         "on_close": close,
     }
     if isinstance(settings, DatabricksUCSettings):
-        from mlflow.store._unity_catalog.registry.rest_store import UcModelRegistryStore
+        with IMPORT_LOCK:
+            from mlflow.store._unity_catalog.registry.rest_store import UcModelRegistryStore
 
         class ProfileUcStore(RegistryCalls, UcModelRegistryStore):  # type: ignore[misc]
             """Unity Catalog's store over this profile's transport."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
+from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.connectors._publish import PublishingRegistry
@@ -32,14 +33,16 @@ def _dispose(store: Any) -> None:
 
 def registry_store(path: Path) -> Any:
     """MLflow's sqlalchemy registry store for ``path`` (migrates an older schema)."""
-    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
+    with IMPORT_LOCK:
+        from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
 
     return SqlAlchemyStore(sqlite_uri(path))
 
 
 def tracking_store(path: Path, artifacts: Path) -> Any:
     """MLflow's sqlalchemy tracking store for ``path`` with artifacts under ``artifacts``."""
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+    with IMPORT_LOCK:
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
     return SqlAlchemyStore(sqlite_uri(path), artifacts.resolve().as_uri())
 

@@ -199,9 +199,16 @@ class ModelView(QWidget):
         self.tags.set_tags(visible_tags(model.tags))
         self._fill_versions()
         self.history.set_events(model_history(self.versions))
+        summary = stage_summary(self.versions)
+        if not self.versions:  # not read (yet, or the read failed): what the listing said
+            summary = [
+                (stage, f"v{model.latest_by_stage[stage]}")
+                for stage in ("Production", "Staging")
+                if stage in model.latest_by_stage
+            ]
         parts = [
-            f"<b style='color:{STAGE_COLORS[_stage(stage)]}'>{stage}</b>: {text}"
-            for stage, text in stage_summary(self.versions)
+            f"<b style='color:{STAGE_COLORS[_stage(stage)]}'>{stage}</b>: {html.escape(text)}"
+            for stage, text in summary
         ]
         if not caps.stages:  # Unity Catalog: aliases say which version is where
             parts = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from modelyard.core.errors import UNREACHABLE, ErrorKind
 from modelyard.core.profiles import KIND_LABELS, Profile
 from modelyard.ui.details.version_view import Header
 from modelyard.ui.details.widgets import Banner, FieldForm
@@ -82,9 +83,7 @@ class ProfileView(QWidget):
         self.next_steps.setText(next_steps(profile))
         if node.error:
             self.banner.show_message(
-                f"{node.error}\nFix the profile with File ▸ Edit profile… (Ctrl+E), or try again.",
-                "error",
-                "Retry now",
+                f"{node.error}\n{error_advice(node.error_kind)}", "error", "Retry now"
             )
         elif node.offline:
             self.banner.show_message(
@@ -102,6 +101,34 @@ class ProfileView(QWidget):
             )
         else:
             self.banner.hide()
+
+
+# Failures that the profile's settings or secrets cause, and only they: fixing the profile helps.
+PROFILE_FAULTS = frozenset(
+    {
+        ErrorKind.AUTH,
+        ErrorKind.PERMISSION,
+        ErrorKind.NO_API,
+        ErrorKind.UNRESOLVED,
+        ErrorKind.TLS,
+        ErrorKind.INVALID,
+        ErrorKind.KEYRING,
+        ErrorKind.NOT_FOUND,
+    }
+)
+
+
+def error_advice(kind: ErrorKind | None) -> str:
+    """What to do about a registry row's failure: only a failure the profile causes sends the
+    user to edit it; the app's own faults and the server's say so."""
+    if kind in PROFILE_FAULTS:
+        return "Fix the profile with File ▸ Edit profile… (Ctrl+E), or try again."
+    if kind in UNREACHABLE:
+        return "The profile's settings are not the cause: try again when the registry answers."
+    return (
+        "This is a fault in Modelyard, not in the profile: try again; if it stays, the details "
+        "are in Help ▸ Open log folder."
+    )
 
 
 def next_steps(profile: Profile) -> str:
