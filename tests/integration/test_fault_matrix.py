@@ -20,7 +20,7 @@ from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.history import recorded_events
 from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
-from modelyard.core.promote import Target, promote
+from modelyard.core.promote import ANSWER_LOST, PromotionResult, Target, promote
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 from tests.e2e.test_cli import run
@@ -43,6 +43,8 @@ EXPECTED: dict[str, tuple[ErrorKind, tuple[str, ...]]] = {
     "stall-body": (ErrorKind.TIMEOUT, ("did not answer in time",)),
     "never": (ErrorKind.TIMEOUT, ("did not answer in time",)),
 }
+# Faults that let a write reach the server and lose its answer: the move is made.
+APPLIED_ANYWAY = ("reset-mid-body", "truncate", "stall-body")
 # Where a fault hits, per place (the other requests pass untouched).
 WHEN = {
     "list": "GET /api/2.0/mlflow/registered-models/search",
@@ -69,6 +71,7 @@ def _profile(store: ProfileStore, url: str) -> Profile:
         settings=MlflowServerSettings(url=url),
         connect_timeout_s=CONNECT_S,
         read_timeout_s=READ_S,
+        write_timeout_s=READ_S,
     )
     return store.add(profile)
 
@@ -77,7 +80,8 @@ def _bound(place: str) -> float:
     """The longest a first message may take: one connect and one wait for bytes (downloads
     wait longer between bytes), plus slack for the retry of a refused or 5xx read."""
     read = 3 * READ_S if place == "download" else READ_S
-    return CONNECT_S + read + 3.0
+    reread = CONNECT_S + READ_S if place == "promote" else 0.0  # a lost answer is read again
+    return CONNECT_S + read + 3.0 + reread
 
 
 def _act(place: str, registry: Registry, version: str, tmp: Path) -> Callable[[], object]:
@@ -111,6 +115,18 @@ def test_each_fault_at_each_place_is_named_in_time_and_leaves_nothing_half_done(
     act = _act(place, registry, version, tmp_path)
     proxy.set(fault, when=WHEN[place])
     started = time.monotonic()
+    if place == "promote" and fault in APPLIED_ANYWAY:
+        # The server applied the move and its answer was lost: read again, said, recorded once.
+        result = act()
+        assert isinstance(result, PromotionResult) and result.as_asked
+        assert any("answer was lost" in note for note in result.notes), result.notes
+        assert time.monotonic() - started < _bound(place) + READ_S
+        after = admin.get_model_version(MODEL, version)
+        assert after.current_stage == "Staging"
+        assert len(recorded_events(version, after.tags)) - events_before == 1
+        proxy.set("pass")
+        registry.close()
+        return
     with pytest.raises(ModelyardError) as info:
         act()
     elapsed = time.monotonic() - started
@@ -130,6 +146,8 @@ def test_each_fault_at_each_place_is_named_in_time_and_leaves_nothing_half_done(
         if fault in ("refuse", "reset", "500", "502", "503", "html", "never"):
             assert after.current_stage == "None"  # never reached the server
         assert recorded == 0  # the outcome was not confirmed: nothing recorded
+        if kind in ANSWER_LOST:  # read again before saying so: not applied
+            assert "was not applied" in message, message
     # What was read before stays what it was (the caller keeps it); the registry still works.
     assert seen_before.version == version
     proxy.set("pass")

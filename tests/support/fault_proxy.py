@@ -6,7 +6,9 @@ the request arrives), ``reset-mid-body``
 (headers and half the body, then a reset), ``delay`` (forward after ``delay_s``), ``500``/``502``
 /``503`` (that status; 502 and 503 with an HTML gateway page), ``html`` (200 with a login page),
 ``truncate`` (the answer cut off before its Content-Length), ``stall-body`` (half the body, then
-silence), ``never`` (the request is read and never answered). ``when`` picks the requests a
+silence), ``never`` (the request is read and never answered), ``lost`` (the request is
+forwarded — the server applies it — and the answer is dropped: the connection is reset).
+``when`` picks the requests a
 fault applies to (a substring of method + path, e.g. ``"POST /api/2.0/mlflow/model-versions"``);
 the others are forwarded. Bounded: a stall lasts at most ``max_stall_s``, the proxy serves at
 most ``max_requests`` requests, and everything stops when the context exits.
@@ -45,6 +47,7 @@ FAULTS = (
     "truncate",
     "stall-body",
     "never",
+    "lost",
 )
 GATEWAY_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 LOGIN_PAGE = b"<!DOCTYPE html><html><body><form action='/login'>Sign in</form></body></html>"
@@ -156,6 +159,9 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             if fault == "delay":
                 proxy._stop.wait(proxy.delay_s)
             response = self._upstream(body)
+            if fault == "lost":
+                _reset(self)
+                return
             payload = response.content
             self.send_response(response.status_code)
             for key, value in response.headers.items():

@@ -119,3 +119,36 @@ def test_a_promotion_that_fails_changes_nothing_and_says_why(
     assert admin_store(mlflow_server).get_model_version(MODEL, "2").current_stage == "None"
     assert "2" in lane_versions(board.stage_lanes["None"])  # the board shows the server's truth
     window.close()
+
+
+def test_a_slow_promotion_is_waited_for_visibly_and_succeeds(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore
+) -> None:
+    """Slow is not dead (#23.6): a write answered after the first-byte limit is waited for with
+    "Still waiting for <host> (N s) · Cancel" in the status bar, and then made."""
+    admin = admin_store(mlflow_server)
+    ensure_model(admin, "gui-slow-model")
+    create_version(mlflow_server, "gui-slow-model")
+    with fault_proxy(mlflow_server.url, max_stall_s=15.0, delay_s=3.0) as slow:
+        store.add(
+            Profile(name="slow", settings=MlflowServerSettings(url=slow.url), read_timeout_s=1.0)
+        )
+        window = open_window(qtbot, store)
+        select_model(qtbot, window, "slow", "gui-slow-model")
+        view = window.details.model_view
+        view.tabs.setCurrentWidget(view.board)
+        window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+        slow.set("delay", when="POST /api/2.0/mlflow/model-versions/transition-stage")
+        drop(view.board.stage_lanes["Staging"], tree_mime(window, "1"))
+        indicator = window.wait_indicator
+        qtbot.waitUntil(indicator.isVisible, timeout=30_000)
+        assert "Still waiting for 127.0.0.1" in indicator.label.text()
+        assert indicator.cancel.isVisible() and indicator.cancel.text() == "Cancel"
+        window.grab().save(str(save_artifact("still-waiting.png")))
+        qtbot.waitUntil(lambda: not indicator.isVisible(), timeout=30_000)
+        qtbot.waitUntil(lambda: "Staging" in view.banner.label.text(), timeout=30_000)
+        qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+        slow.set("pass")
+        assert admin.get_model_version("gui-slow-model", "1").current_stage == "Staging"
+        assert "1" in lane_versions(view.board.stage_lanes["Staging"])
+        window.close()

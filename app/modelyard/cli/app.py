@@ -38,7 +38,10 @@ def cli(ctx: click.Context, demo: bool, reset: bool, debug: bool) -> None:
     Without a sub-command, opens the desktop app. The log (secrets redacted) is kept in the
     user log folder; `modelyard --debug` makes it verbose.
     """
+    from modelyard.core.waiting import reporting_waits
+
     ctx.obj = {"debug": debug}
+    ctx.with_resource(reporting_waits(WaitLines()))  # for the sub-command's calls
     if ctx.invoked_subcommand is None:
         _gui(demo=demo, reset=reset, debug=debug)
     elif debug:
@@ -121,6 +124,23 @@ def _registry(profile: str) -> Iterator[Registry]:
         yield registry
     finally:
         registry.close()
+
+
+class WaitLines:
+    """Writes past their first-byte limit, said on stderr: a line when the wait starts, then every
+    10 s (the call goes on up to the profile's write limit)."""
+
+    def __init__(self) -> None:
+        self.said: dict[str, int] = {}  # host -> seconds last said
+
+    def __call__(self, host: str, seconds: float) -> None:
+        if seconds < 0:  # it answered
+            self.said.pop(host, None)
+            return
+        whole, last = int(seconds), self.said.get(host)
+        if last is None or whole - last >= 10:
+            self.said[host] = whole
+            click.echo(f"modelyard: still waiting for {host} ({whole} s)… Ctrl+C stops", err=True)
 
 
 def main() -> None:

@@ -168,6 +168,8 @@ def _keep_answer(profile_id: str, result: PromotionResult | None) -> None:
 def _report_outcome(result: PromotionResult | None) -> None:
     """Warn when the history entry failed; exit 1 when the server's state is not what was
     asked (someone else moved it at the same moment), saying what it is."""
+    for note in result.notes if result is not None else ():
+        _echo(f"modelyard: note: {note}", err=True)
     if result is not None and result.record_problem:
         _echo(f"modelyard: warning: {result.record_problem}", err=True)
     if result is not None and result.outcome_problem:

@@ -194,7 +194,62 @@ def version_history(
     derived = [
         e for e in derived_events(version) if not (e.kind is EventKind.CURRENT and explained)
     ]
-    return sort_events([*recorded, *server, *derived])
+    return merge_events(chain_stages([*recorded, *server], version), sort_events(derived))
+
+
+def merge_events(chain: list[StageEvent], others: tuple[StageEvent, ...]) -> tuple[StageEvent, ...]:
+    """``others`` (sorted) placed into ``chain`` by time, the chain's own order kept."""
+    far = datetime.max.replace(tzinfo=UTC)
+    out: list[StageEvent] = []
+    rest = list(others)
+    for event in chain:
+        while rest and (rest[0].when or far) <= (event.when or far):
+            out.append(rest.pop(0))
+        out.append(event)
+    return (*out, *rest)
+
+
+def chain_stages(
+    events: Iterable[StageEvent], current: VersionSummary | None = None
+) -> list[StageEvent]:
+    """One version's stage moves as a chain: each move's "from" is the stage the move before it
+    left the version in, whatever its writer read beforehand — two people moving the same
+    version at the same moment each read the stage before either write. A move that then
+    changes nothing (a second record of the same move) is dropped.
+
+    The order is the server's times, with one correction: a server stamps a write when it
+    starts, not when it commits, so two writes at the same moment can commit in the other
+    order. The version's update time is the last committed write's: the move stamped with it
+    (into the current stage) is the last one, whatever the stamps of the others say."""
+    ordered = list(sort_events(events))
+    if current is not None and current.updated is not None:
+        last = next(
+            (
+                e
+                for e in reversed(ordered)
+                if e.kind is EventKind.STAGE
+                and e.when == current.updated
+                and e.to_value == current.stage.value
+            ),
+            None,
+        )
+        if last is not None:
+            ordered = [e for e in ordered if e is not last]
+            ordered.append(last)
+    out: list[StageEvent] = []
+    previous: str | None = None
+    for event in ordered:
+        if event.kind is not EventKind.STAGE or event.when is None:
+            out.append(event)
+            continue
+        if previous is not None and previous == event.to_value:
+            continue
+        chained = event
+        if previous is not None and (event.from_value or "None") != previous:
+            chained = replace(event, from_value=previous)
+        previous = event.to_value
+        out.append(chained)
+    return out
 
 
 def sort_events(events: Iterable[StageEvent]) -> tuple[StageEvent, ...]:

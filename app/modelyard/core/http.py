@@ -22,13 +22,17 @@ TIMEOUT = (5.0, 30.0)  # connect, read: artifact transfers (a longer wait betwee
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """How long an API call waits: to connect, and for the first byte of the answer.
+    """How long an API call waits: to connect, for the first byte of a read's answer, and for a
+    write's answer.
 
-    Sized for a desktop app: a hung or unreachable server is reported within seconds, not the
-    minutes of MLflow's defaults (120 s × 7 retries). Set per profile."""
+    Sized for a desktop app: an unreachable or hung server is reported within seconds on reads,
+    not the minutes of MLflow's defaults (120 s × 7 retries). A write is not failed at the
+    first-byte limit: past it the wait is reported (see ``waiting``) and goes on up to ``write``,
+    since a slow server still applies it. Set per profile."""
 
     connect: float = 4.0
     read: float = 8.0
+    write: float = 120.0
 
     @property
     def transfer(self) -> tuple[float, float]:

@@ -395,9 +395,11 @@ class Profile(_Frozen):
     color: str | None = None
     label: str | None = None  # dev / staging / prod
     record_history: bool = True  # write promotion events into the registry (modelyard.* tags)
-    # How long an API call waits to connect and for the first byte of the answer (seconds).
+    # How long an API call waits to connect and for the first byte of a read's answer, and how
+    # long a write's answer is waited for (visibly, past the first-byte limit), in seconds.
     connect_timeout_s: float = Field(default=4.0, ge=0.5, le=120)
     read_timeout_s: float = Field(default=8.0, ge=0.5, le=600)
+    write_timeout_s: float = Field(default=120.0, ge=1.0, le=3600)
 
     @field_validator("name")
     @classmethod
@@ -432,7 +434,11 @@ class Profile(_Frozen):
     @property
     def timeouts(self) -> Timeouts:
         """This profile's waits for API calls."""
-        return Timeouts(self.connect_timeout_s, self.read_timeout_s)
+        return Timeouts(
+            self.connect_timeout_s,
+            self.read_timeout_s,
+            max(self.write_timeout_s, self.read_timeout_s),
+        )
 
 
 def normalise_url(value: str) -> str:

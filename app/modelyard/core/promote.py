@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from modelyard.core.domain import EventKind, Stage, StageEvent, VersionSummary
 from modelyard.core.errors import ErrorKind, ModelyardError, RegistryError
 from modelyard.core.history import event_tag
 from modelyard.core.registry import Registry
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class PromotionResult:
     events: tuple[StageEvent, ...] = ()  # what was recorded: only what the server confirmed
     record_problem: str | None = None  # the change stands; only its history entry failed
     outcome_problem: str | None = None  # the server's state is not what was asked, and why
+    notes: tuple[str, ...] = ()  # how it was learnt (e.g. the answer was lost: read again)
 
     @property
     def as_asked(self) -> bool:
@@ -78,27 +82,53 @@ def promote_stage(
     transition request).
 
     Only what the server confirms is recorded: the direct move's answer, or (for ``write``) a
-    read after it, must show the version in ``stage``; each displaced version is recorded only
-    if it is Archived now. The state is read again afterwards and reported as it is: when
-    someone else changed it meanwhile, ``outcome_problem`` says so."""
-    before = registry.get_version(model, version)
-    displaced: list[VersionSummary] = []
-    if archive_existing and stage in (Stage.STAGING, Stage.PRODUCTION):
-        from modelyard.core.details import all_versions
+    read after it, must show the version in ``stage``. The versions archived are the ones *this*
+    write archived, as the server says: archived in the same transaction, so with the answer's
+    update time (another writer's archive at the same moment is theirs to record). A write whose
+    answer was lost is re-read and reported as applied or not, never guessed. The state is read
+    again afterwards and reported as it is: when someone else changed it meanwhile,
+    ``outcome_problem`` says so."""
+    from modelyard.core.details import all_versions
 
-        displaced = [
-            v for v in all_versions(registry, model) if v.stage is stage and v.version != version
-        ]
+    before = registry.get_version(model, version)
+    archives = archive_existing and stage in (Stage.STAGING, Stage.PRODUCTION)
+    # Seen in the stage before the write: used only where an answer carries no update time.
+    displaced = (
+        {v.version for v in all_versions(registry, model) if v.stage is stage}
+        if archives
+        else set()
+    )
+    notes: list[str] = []
+
+    def reread() -> VersionSummary:
+        return registry.get_version(model, version)
+
     if write is None:
-        answer = registry.transition_stage(model, version, stage, archive_existing)
+        answer = lost_answer_reread(
+            lambda: registry.transition_stage(model, version, stage, archive_existing),
+            reread,
+            lambda now: now.stage is stage and now.updated != before.updated,
+            f"v{version} → {stage.value}",
+            notes,
+        )
     else:
         write()
-        answer = registry.get_version(model, version)
+        answer = reread()
     who = registry.identity()
     when = answer.updated or utc_now()
     confirmed = answer.stage is stage
-    after = answer if write is not None else registry.get_version(model, version)
-    changed = tuple(registry.get_version(model, v.version) for v in displaced)
+    after = answer if write is not None or notes else reread()
+    changed: tuple[VersionSummary, ...] = ()
+    if archives and confirmed:
+        others = [
+            v
+            for v in all_versions(registry, model)
+            if v.version != version and v.stage is Stage.ARCHIVED
+        ]
+        if answer.updated is not None:  # archived in this write's transaction
+            changed = tuple(v for v in others if v.updated == answer.updated)
+        else:  # no time in the answer: the versions seen in the stage before, archived now
+            changed = tuple(v for v in others if v.version in displaced)
     events: list[StageEvent] = []
     if confirmed:
         events.append(
@@ -112,12 +142,11 @@ def promote_stage(
                 v.version,
                 when,
                 who,
-                v.stage.value,
+                stage.value,  # the server archives only the versions in the target stage
                 Stage.ARCHIVED.value,
                 f"archived when v{version} moved to {stage.value}",
             )
-            for v, now in zip(displaced, changed, strict=True)
-            if now.stage is Stage.ARCHIVED
+            for v in changed
         ]
     problem = record(registry, model, events) if record_history and events else None
     outcome = None
@@ -131,7 +160,46 @@ def promote_stage(
             f"You asked for v{version} → {stage.value}; the move was made, but v{version} is now "
             f"in {after.stage.value}: someone else moved it right after."
         )
-    return PromotionResult(after, changed, tuple(events), problem, outcome)
+    return PromotionResult(after, changed, tuple(events), problem, outcome, tuple(notes))
+
+
+# Failures after which a write may have been applied although no answer came: the request was
+# sent and the answer timed out, was cut or reset, or a gateway gave up waiting for it.
+ANSWER_LOST = frozenset({ErrorKind.TIMEOUT, ErrorKind.NETWORK, ErrorKind.SERVER})
+
+
+def lost_answer_reread(
+    write: Callable[[], T],
+    reread: Callable[[], T],
+    applied: Callable[[T], bool],
+    what: str,
+    notes: list[str],
+) -> T:
+    """``write()``'s answer; when that answer was lost, a re-read that shows whether the write
+    was applied: its result when it was (and a note in ``notes``), the write's error saying it
+    was not, or an error saying it could not be told (the re-read failed too)."""
+    try:
+        return write()
+    except ModelyardError as exc:
+        if exc.kind not in ANSWER_LOST:
+            raise
+        try:
+            now = reread()
+        except ModelyardError as again:
+            raise RegistryError(
+                f"{exc.message} Whether {what} was applied could not be checked (reading it "
+                f"again failed too: {again.message}). Look again (F5, or modelyard show) "
+                "before you try again.",
+                exc.kind,
+            ) from exc
+        if not applied(now):
+            raise RegistryError(
+                f"{exc.message} Read again: {what} was not applied.", exc.kind
+            ) from exc
+        notes.append(
+            f"The server's answer was lost ({exc.message}); read again, {what} was applied."
+        )
+        return now
 
 
 def set_alias(
@@ -146,9 +214,20 @@ def set_alias(
     """Point ``alias`` at ``version``; the version that had it loses it. Recorded only when a
     read after the write shows the alias on ``version``."""
     previous = registry.get_model(model).aliases.get(alias)
-    registry.set_alias(model, alias, version)
+    notes: list[str] = []
+
+    def holder_now() -> str | None:
+        return registry.get_model(model).aliases.get(alias)
+
+    lost_answer_reread(
+        lambda: registry.set_alias(model, alias, version),
+        holder_now,
+        lambda now: now == version,
+        f"@{alias} → v{version}",
+        notes,
+    )
     who, when = registry.identity(), utc_now()
-    holder = registry.get_model(model).aliases.get(alias)
+    holder = holder_now()
     events: list[StageEvent] = []
     outcome = None
     if holder == version:
@@ -170,7 +249,7 @@ def set_alias(
     problem = record(registry, model, events) if record_history and events else None
     changed = (registry.get_version(model, previous),) if previous and previous != version else ()
     return PromotionResult(
-        registry.get_version(model, version), changed, tuple(events), problem, outcome
+        registry.get_version(model, version), changed, tuple(events), problem, outcome, tuple(notes)
     )
 
 
@@ -182,8 +261,19 @@ def remove_alias(
     holder = registry.get_model(model).aliases.get(alias)
     if holder is None:
         raise RegistryError(f"{model} has no alias {alias!r}.", ErrorKind.NOT_FOUND)
-    registry.delete_alias(model, alias)
-    now = registry.get_model(model).aliases.get(alias)
+    notes: list[str] = []
+
+    def holder_now() -> str | None:
+        return registry.get_model(model).aliases.get(alias)
+
+    lost_answer_reread(
+        lambda: registry.delete_alias(model, alias),
+        holder_now,
+        lambda now: now is None,
+        f"removing @{alias}",
+        notes,
+    )
+    now = holder_now()
     events: tuple[StageEvent, ...] = ()
     outcome = None
     if now is None:
@@ -198,7 +288,9 @@ def remove_alias(
             "moment (nothing recorded)."
         )
     problem = record(registry, model, list(events)) if record_history and events else None
-    return PromotionResult(registry.get_version(model, holder), (), events, problem, outcome)
+    return PromotionResult(
+        registry.get_version(model, holder), (), events, problem, outcome, tuple(notes)
+    )
 
 
 @dataclass(frozen=True)

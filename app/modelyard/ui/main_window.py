@@ -61,6 +61,7 @@ from modelyard.ui.tree_model import (
     RegistryTreeModel,
 )
 from modelyard.ui.tree_node import LabelBadgeDelegate
+from modelyard.ui.wait_indicator import WaitIndicator
 from modelyard.ui.workers import CancelToken, WorkerPool
 
 FILTER_DELAY_MS = 150
@@ -187,6 +188,9 @@ class MainWindow(ProfileActions, QMainWindow):
         self.busy.setMaximumWidth(120)
         self.busy.setVisible(False)
         self.statusBar().addPermanentWidget(self.busy)
+        self.wait_indicator = WaitIndicator(self.workers)
+        self.wait_indicator.given_up.connect(self._stopped_waiting)
+        self.statusBar().addPermanentWidget(self.wait_indicator)
         self.statusBar().addPermanentWidget(self.connection_label)
         self.tree_model.loadFailed.connect(self._load_failed)
         self.tree_model.copyRequested.connect(self._copy_requested)
@@ -296,6 +300,13 @@ class MainWindow(ProfileActions, QMainWindow):
         self.addToolBar(toolbar)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree_menus = TreeMenus(self)
+
+    def _stopped_waiting(self) -> None:
+        """A slow write was given up on: it may still be applied, so read again what is shown."""
+        self.statusBar().showMessage(
+            "Stopped waiting. The server may still make the change: reading it again…", 8000
+        )
+        self.refresh_selected()
 
     def retry_profile(self, node: Node) -> None:
         """Load a registry row again (after a failure or while offline)."""

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from modelyard.core.errors import Cancelled, ErrorKind, ModelyardError
 from modelyard.core.logs import redact
+from modelyard.core.waiting import reporting_waits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,11 +82,13 @@ class _Bridge(QObject):
         finished(int, object): job id and result.
         failed(int, object): job id and ModelyardError.
         progress(int, object): job id and a progress value.
+        waiting(int, str, float): job id, host, seconds its write has waited (-1: answered).
     """
 
     finished = Signal(int, object)
     failed = Signal(int, object)
     progress = Signal(int, object)
+    waiting = Signal(int, str, float)
 
 
 class _Task(QRunnable):
@@ -101,9 +104,11 @@ class _Task(QRunnable):
         token._report = lambda value: bridge.progress.emit(job_id, value)
 
     def run(self) -> None:  # overrides QRunnable.run
+        job_id, bridge = self._job_id, self._bridge
         try:
             self._token.raise_if_cancelled()
-            result = self._fn(self._token)
+            with reporting_waits(lambda host, s: bridge.waiting.emit(job_id, host, s)):
+                result = self._fn(self._token)
         except ModelyardError as exc:
             exc.message = redact(exc.message)  # no secret reaches the window
             exc.args = (exc.message,)
@@ -122,7 +127,14 @@ class _Task(QRunnable):
 
 
 class WorkerPool(QObject):
-    """Runs blocking core calls on its own QThreadPool; results arrive on the GUI thread."""
+    """Runs blocking core calls on its own QThreadPool; results arrive on the GUI thread.
+
+    Signals:
+        waiting(object, str, float): a job whose write is past its first-byte limit, its host
+            and the seconds waited so far; -1 when it answered or the job ended.
+    """
+
+    waiting = Signal(object, str, float)
 
     _pools: ClassVar[weakref.WeakSet[WorkerPool]] = weakref.WeakSet()
 
@@ -138,6 +150,8 @@ class WorkerPool(QObject):
         self._bridge.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
         self._bridge.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
         self._bridge.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self._bridge.waiting.connect(self._on_waiting, Qt.ConnectionType.QueuedConnection)
+        self._waiting: set[int] = set()
         self._progress: dict[int, Callable[[Any], None]] = {}
         self._ids = itertools.count(1)
         self._pending: dict[
@@ -203,8 +217,28 @@ class WorkerPool(QObject):
         if entry is not None and callback is not None and not entry[0].cancelled:
             callback(value)
 
+    @Slot(int, str, float)
+    def _on_waiting(self, job_id: int, host: str, seconds: float) -> None:
+        entry = self._pending.get(job_id)
+        if entry is None:
+            return
+        if seconds < 0:
+            self._waiting.discard(job_id)
+        else:
+            self._waiting.add(job_id)
+        self.waiting.emit(entry[0], host, seconds)
+
+    def _ended(self, job_id: int) -> None:
+        """A job's wait (if any) is over."""
+        if job_id in self._waiting:
+            self._waiting.discard(job_id)
+            entry = self._pending.get(job_id)
+            if entry is not None:
+                self.waiting.emit(entry[0], "", -1.0)
+
     @Slot(int, object)
     def _on_finished(self, job_id: int, result: object) -> None:
+        self._ended(job_id)
         self._progress.pop(job_id, None)
         entry = self._pending.pop(job_id, None)
         if entry is None or entry[0].cancelled:
@@ -213,6 +247,7 @@ class WorkerPool(QObject):
 
     @Slot(int, object)
     def _on_failed(self, job_id: int, error: object) -> None:
+        self._ended(job_id)
         self._progress.pop(job_id, None)
         entry = self._pending.pop(job_id, None)
         if entry is None or entry[0].cancelled:

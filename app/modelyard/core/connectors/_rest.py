@@ -16,6 +16,7 @@ integration and contract tests.)
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ from mlflow.utils.rest_utils import MlflowHostCreds
 
 from modelyard.core.errors import HttpStatusError, NotJsonError
 from modelyard.core.http import Timeouts, authorization_header, check_resolves, make_session
+from modelyard.core.waiting import watched
 
 
 def json_answer(response: requests.Response) -> Any:
@@ -92,17 +94,25 @@ class Transport:
         verify: bool | str = (
             False if creds.ignore_tls_verification else (creds.server_cert_path or True)
         )
-        check_resolves(urlsplit(creds.host).hostname, self.timeouts.connect)
-        response = self.session.request(
-            method,
-            f"{creds.host.rstrip('/')}{endpoint}",
-            params=body if method == "GET" else None,
-            json=body if method != "GET" else None,
-            headers=headers,
-            verify=verify,
-            cert=creds.client_cert_path,
-            timeout=(self.timeouts.connect, self.timeouts.read),
-        )
+        host = urlsplit(creds.host)
+        check_resolves(host.hostname, self.timeouts.connect)
+        # A read fails fast at the first-byte limit (a hung server is named within seconds); a
+        # write waits up to the write limit, reported as a wait once past the first-byte limit.
+        write = method != "GET"
+        with watched(host.netloc, self.timeouts.read) if write else nullcontext():
+            response = self.session.request(
+                method,
+                f"{creds.host.rstrip('/')}{endpoint}",
+                params=body if method == "GET" else None,
+                json=body if method != "GET" else None,
+                headers=headers,
+                verify=verify,
+                cert=creds.client_cert_path,
+                timeout=(
+                    self.timeouts.connect,
+                    self.timeouts.write if write else self.timeouts.read,
+                ),
+            )
         with response:
             raise_for_answer(response)
             if response.status_code == 204 or not response.content:

@@ -162,6 +162,8 @@ class BoardActions:
                 text, kind = result.outcome_problem, "error"
             if result is not None and result.record_problem:
                 text += f" {result.record_problem}"
+            if result is not None and result.notes:
+                text += " " + " ".join(result.notes)
             if self.current is not node:  # another model is shown: its banner is not ours
                 self.notice.emit(f"{node.payload.name}: {text}")
                 return
@@ -189,8 +191,12 @@ class BoardActions:
             view.banner.show_message(*self._sticky)
             self.reload()  # show the server's truth
 
+        what = success.removeprefix("Done: ").rstrip(".")
         self.workers.submit(
-            lambda _token: work(connections.get(profile)), done, failed, success.lower()
+            lambda _token: work(connections.get(profile)),
+            done,
+            failed,
+            f"{node.payload.name} {what}",
         )
 
     def _refused_offline(self, node: Node, action: str, banner: Banner) -> bool:
