@@ -35,6 +35,7 @@ def isolated_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[M
         if var.startswith(("MLFLOW_TRACKING_", "DATABRICKS_", "AZURE_", "ARM_")) or var in (
             "PYTHON_KEYRING_BACKEND",
             "REQUESTS_CA_BUNDLE",
+            "CURL_CA_BUNDLE",
         ):
             monkeypatch.delenv(var)
     # QSettings keep the path they first saw for the whole process: point them at this test.

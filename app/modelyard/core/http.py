@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -84,6 +85,30 @@ def api_retry(status_forcelist: tuple[int, ...] = (502, 503, 504)) -> Retry:
     )
 
 
+class ProfileSession(requests.Session):
+    """A session whose TLS settings are the profile's, whatever the environment says.
+
+    requests lets ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` replace a session's ``verify`` on
+    every request that does not pass its own (common on corporate machines): a profile's CA
+    bundle or its insecure-TLS switch would then be ignored for downloads, previews and
+    uploads. Here a request without its own ``verify`` uses the session's, unless the profile
+    chose nothing (``verify=True``), where the environment's bundle is the system's choice.
+    Proxies from the environment (HTTPS_PROXY, NO_PROXY) still apply."""
+
+    def merge_environment_settings(  # overrides requests.Session
+        self,
+        url: str | bytes | None,
+        proxies: Any,
+        stream: Any,
+        verify: Any,
+        cert: Any,
+    ) -> Any:
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None and self.verify is not True:
+            settings["verify"] = self.verify
+        return settings
+
+
 def make_session(
     *,
     authorization: str | Callable[[], str | None] | None,
@@ -94,7 +119,7 @@ def make_session(
 
     ``authorization`` may be a callable: it is asked for the header on every request (tokens
     that expire are refreshed by whoever it asks)."""
-    session = requests.Session()
+    session = ProfileSession()
     session.auth = _HeaderAuth(authorization)
     session.verify = verify
     if client_cert:
