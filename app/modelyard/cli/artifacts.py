@@ -35,7 +35,7 @@ def download(
 ) -> None:
     """Download the artifacts of VERSION into DEST (resumes; never leaves partial files; never
     overwrites a file it did not write unless --overwrite)."""
-    from modelyard.core.download import human_bytes, plan_download, run_download
+    from modelyard.core.download import human_bytes, left_out_words, plan_download, run_download
 
     with _reported(), _registry(profile) as registry:
         plan = plan_download(registry, model, version, list(files) or None)
@@ -53,6 +53,8 @@ def download(
         extra += [f"{len(result.replaced)} replaced"] if result.replaced else []
         more = f" ({', '.join(extra)})" if extra else ""
         _echo(f"Downloaded {len(result.written)} files to {result.destination.resolve()}{more}.")
+        if (words := left_out_words(plan)) is not None:
+            _echo(f"modelyard: note: {words}.", err=True)
 
 
 @cli.command()

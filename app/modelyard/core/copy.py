@@ -23,6 +23,7 @@ from modelyard.core.domain import EventKind, MetricPoint, RunDetail, StageEvent,
 from modelyard.core.download import (
     DownloadPlan,
     DownloadProgress,
+    left_out_words,
     plan_download,
     recorded_digests,
     run_download,
@@ -102,6 +103,7 @@ class CopyPlan:
             f"params and {metrics} metrics (with their histories)",
             "Description, tags and lineage tags naming the source; the source's own history "
             "tags stay behind",
+            *([words] if (words := left_out_words(self.files)) else []),
         ]
 
 

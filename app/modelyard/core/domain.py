@@ -288,6 +288,9 @@ class ArtifactEntry:
     path: str
     is_dir: bool = False
     size: int | None = None
+    # A symbolic link that leaves the version's folder (or names a folder): listed so that it
+    # can be named, never read, downloaded or copied.
+    link: bool = False
 
     @property
     def name(self) -> str:

@@ -50,6 +50,7 @@ class DownloadPlan:
     version: str
     location: str
     files: tuple[ArtifactEntry, ...]
+    left_out: tuple[str, ...] = ()  # links out of the version's folder: never read
 
     @property
     def total_bytes(self) -> int:
@@ -90,6 +91,7 @@ class DownloadResult:
     skipped: tuple[str, ...]  # already there: written by an earlier run for this same version
     bytes: int
     replaced: tuple[str, ...] = ()  # existing files overwritten (only with ``overwrite``)
+    left_out: tuple[str, ...] = ()  # links out of the version's folder: never read
 
 
 class DownloadConflict(ModelyardError):
@@ -186,9 +188,23 @@ def plan_download(
             for item in registry.walk_artifacts(location, path) if entry.is_dir else (entry,):
                 found[item.path] = item
         files = tuple(found.values())
+    left_out = tuple(f.path for f in files if f.link)
+    files = tuple(f for f in files if not f.link)
     if not files:
         raise RegistryError(f"{model} v{version} has no artifact files.", ErrorKind.NOT_FOUND)
-    return DownloadPlan(model, version, location, tuple(files))
+    return DownloadPlan(model, version, location, tuple(files), left_out)
+
+
+def left_out_words(plan: DownloadPlan) -> str | None:
+    """The links a plan leaves out, in words (None when there are none)."""
+    if not plan.left_out:
+        return None
+    shown = ", ".join(plan.left_out[:5]) + (" …" if len(plan.left_out) > 5 else "")
+    many = len(plan.left_out)
+    return (
+        f"Left out {many} link{'' if many == 1 else 's'} pointing outside the version's folder "
+        f"(not read): {shown}"
+    )
 
 
 def run_download(
@@ -315,7 +331,9 @@ def run_download(
         if unsaved:
             with contextlib.suppress(OSError):  # the failure that brought us here matters more
                 _write_manifest(destination, manifest)
-    return DownloadResult(destination, tuple(written), tuple(skipped), done, tuple(replaced))
+    return DownloadResult(
+        destination, tuple(written), tuple(skipped), done, tuple(replaced), plan.left_out
+    )
 
 
 def human_bytes(count: float) -> str:

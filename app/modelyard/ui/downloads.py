@@ -192,7 +192,10 @@ class DownloadManager(QObject):
         task.state, task.result = "done", result
         skipped = f"; {len(result.skipped)} were already there" if result.skipped else ""
         replaced = f"; {len(result.replaced)} replaced" if result.replaced else ""
-        task.message = f"Downloaded {len(result.written)} files{skipped}{replaced}."
+        left = (
+            f"; {len(result.left_out)} links out of its folder left out" if result.left_out else ""
+        )
+        task.message = f"Downloaded {len(result.written)} files{skipped}{replaced}{left}."
         self.changed.emit(task)
         self._start_next()
 

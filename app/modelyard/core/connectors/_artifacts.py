@@ -51,6 +51,29 @@ def local_path(location: str) -> Path | None:
     return None
 
 
+def _link_stays_inside(base: Path, link: Path) -> bool:
+    """A link to a file that stays inside ``base`` (followed like the file it names); a link
+    out of the folder, to a folder, or broken, is left out."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return target.is_file() and target.is_relative_to(base.resolve())
+
+
+def inside_folder(base: Path, path: str) -> Path:
+    """``base / path``, refused when a link on the way leads out of ``base``: a file store
+    never gives away a file from outside the version's own folder (``ln -s ~/.ssh/id_rsa``)."""
+    full = base / path
+    resolved = full.resolve()
+    if not resolved.is_relative_to(base.resolve()):
+        raise RegistryError(
+            f"{path} is a link out of the version's folder {base}: it is not read.",
+            ErrorKind.INVALID,
+        )
+    return full
+
+
 class ArtifactAccess:
     """Lists and reads artifacts below a location; per registry (holds its HTTP session)."""
 
@@ -95,7 +118,7 @@ class ArtifactAccess:
                         ErrorKind.INVALID,
                     )
                 if not entry.is_dir:
-                    files.append(entry)
+                    files.append(entry)  # a link left out is listed, for callers to name
                     continue
                 inside = entry.path.startswith(current + "/") if current else bool(entry.path)
                 if not inside or entry.path == current:
@@ -117,7 +140,7 @@ class ArtifactAccess:
 
     @staticmethod
     def _list_local(base: Path, path: str) -> list[ArtifactEntry]:
-        folder = base / path
+        folder = inside_folder(base, path)
         if not folder.exists():
             raise FileNotFoundError(str(folder))
         if folder.is_file():
@@ -126,6 +149,9 @@ class ArtifactAccess:
         with os.scandir(folder) as items:
             for item in items:
                 rel = f"{path}/{item.name}" if path else item.name
+                if item.is_symlink() and not _link_stays_inside(base, Path(item.path)):
+                    out.append(ArtifactEntry(rel, False, None, link=True))
+                    continue
                 is_dir = item.is_dir()
                 out.append(ArtifactEntry(rel, is_dir, None if is_dir else item.stat().st_size))
         return out
@@ -172,7 +198,7 @@ class ArtifactAccess:
         path = safe_relative(path)
         base = local_path(location)
         if base is not None:
-            handle = (base / path).open("rb")
+            handle = inside_folder(base, path).open("rb")
             size = os.fstat(handle.fileno()).st_size
             return ArtifactStream(size, iter(lambda: handle.read(CHUNK), b""), handle.close)
         if urlsplit(location).scheme == "mlflow-artifacts":
