@@ -7,6 +7,7 @@ from modelyard.core.domain import EventKind, EventSource, Stage, StageEvent, Ver
 from modelyard.core.history import (
     EVENT_TAG_PREFIX,
     HISTORY_TAG,
+    chain_stages,
     event_tag,
     history_keys,
     humanize_age,
@@ -147,3 +148,18 @@ def test_event_tags_read_in_plain_words_in_the_web_ui_and_stay_machine_readable(
     assert moved is not None and "2026-11-24 17:14 UTC" in moved[1]
     [later] = recorded_events("5", {moved[0]: moved[1]})
     assert later.when is not None and (later.when - when).total_seconds() == 3600
+
+
+def test_moves_chain_in_commit_order_and_a_repeated_record_is_dropped() -> None:
+    """Two people moved v1 at once: each recorded the stage it read before (None); the server
+    stamped the Production write first but committed it last (the version's update time)."""
+    t1, t2 = datetime(2026, 12, 1, 10, tzinfo=UTC), datetime(2026, 12, 1, 10, 0, 1, tzinfo=UTC)
+    production = StageEvent(EventKind.STAGE, "1", t1, "ana", "None", "Production")
+    staging = StageEvent(EventKind.STAGE, "1", t2, "bo", "None", "Staging")
+    again = StageEvent(EventKind.STAGE, "1", t2, "bo", "None", "Staging")  # recorded twice
+    current = VersionSummary("m", "1", Stage.PRODUCTION, updated=t1)
+    moves = chain_stages([production, staging, again], current)
+    assert [(e.from_value, e.to_value) for e in moves] == [
+        ("None", "Staging"),
+        ("Staging", "Production"),
+    ]

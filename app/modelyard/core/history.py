@@ -233,9 +233,12 @@ def chain_stages(
             ),
             None,
         )
-        if last is not None:
-            ordered = [e for e in ordered if e is not last]
-            ordered.append(last)
+        if last is not None:  # after the stage moves stamped later, before anything else
+            at = next(i for i, e in enumerate(ordered) if e is last)
+            later = [i for i, e in enumerate(ordered) if i > at and e.kind is EventKind.STAGE]
+            if later:
+                ordered.insert(later[-1] + 1, last)
+                del ordered[at]
     out: list[StageEvent] = []
     previous: str | None = None
     for event in ordered:

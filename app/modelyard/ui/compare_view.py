@@ -51,6 +51,7 @@ from modelyard.core.errors import ModelyardError
 from modelyard.core.paths import write_atomic
 from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
+from modelyard.ui.plain import plain_label, plain_tooltip
 from modelyard.ui.theme import set_tone
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
 
@@ -83,7 +84,7 @@ class _CompareWindow(QDialog):
         self.controls = QHBoxLayout()
         layout.addLayout(self.controls)
         status_row = QHBoxLayout()
-        self.status = QLabel("")
+        self.status = plain_label("")
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
         status_row.addWidget(self.status, 1)
@@ -346,7 +347,7 @@ class RegistryCompareDialog(_CompareWindow):
             )
             item.setData(0, Qt.ItemDataRole.UserRole, row.status.value)
             item.setForeground(1, QBrush(QColor(STATUS_COLORS[row.status])))
-            item.setToolTip(4, "\n".join(row.differences))
+            item.setToolTip(4, plain_tooltip("\n".join(row.differences)))
             items.append(item)
         self.table.addTopLevelItems(items)
         for column, width in enumerate((200, 90, 330, 330)):
@@ -437,8 +438,10 @@ class RegistryCompareDialog(_CompareWindow):
             button.setEnabled(bool(latest) and sides is not None)
             if latest and sides is not None and row is not None:
                 button.setToolTip(
-                    f"Copy {row.name} v{latest} from {sides[1 - target].name} to "
-                    f"{sides[target].name}, and set its stage or alias there if you like."
+                    plain_tooltip(
+                        f"Copy {row.name} v{latest} from {sides[1 - target].name} to "
+                        f"{sides[target].name}, and set its stage or alias there if you like."
+                    )
                 )
 
     def copy_selected(self, direction: str) -> None:
@@ -522,7 +525,7 @@ class VersionCompareDialog(_CompareWindow):
             if row.better is not None:  # green: improved; red: got worse (loss going up)
                 item.setForeground(4, QBrush(QColor("#15803d" if row.better else "#b91c1c")))
             for column in range(5):
-                item.setToolTip(column, item.text(column))
+                item.setToolTip(column, plain_tooltip(item.text(column)))
             items.append(item)
         self.table.addTopLevelItems(items)
         for column, width in enumerate((70, 150, 235, 235)):

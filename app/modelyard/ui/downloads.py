@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -37,6 +36,7 @@ from modelyard.core.download import (
 from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
+from modelyard.ui.plain import plain_label
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
 
 
@@ -214,11 +214,11 @@ class _TaskRow(QFrame):
         self.task = task
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
-        self.title = QLabel(task.title)
+        self.title = plain_label(task.title)
         self.title.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()

@@ -32,6 +32,7 @@ from modelyard.core.permissions import Rules
 from modelyard.core.promote import Target
 from modelyard.ui.cards import CARD_ROLE, Card, CardDelegate
 from modelyard.ui.lanes import VERSION_ROLE, AliasNameDialog, Lane
+from modelyard.ui.plain import plain_tooltip
 from modelyard.ui.tree_model import STAGE_COLORS
 
 __all__ = ["VERSION_ROLE", "AliasNameDialog", "BoardContext", "Lane", "PromoteBoard"]
@@ -299,7 +300,7 @@ class PromoteBoard(QWidget):
         ]
         tip += [f"open request: {r.describe()} — {r.comment or 'no comment'}" for r in requests]
         tip.append(why or "Drag onto a stage or an alias, or press the Menu key.")
-        item.setToolTip("\n".join(tip))
+        item.setToolTip(plain_tooltip("\n".join(tip)))
         return item
 
     def _build_alias_lanes(self) -> None:

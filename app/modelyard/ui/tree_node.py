@@ -5,7 +5,6 @@ computed once per change, never per paint."""
 from __future__ import annotations
 
 import enum
-import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -21,6 +20,7 @@ from modelyard.core.history import humanize_age
 from modelyard.core.profiles import Profile
 from modelyard.core.state import RegistryState
 from modelyard.ui import icons
+from modelyard.ui.plain import plain_tooltip
 from modelyard.ui.workers import Job
 
 STAGE_COLORS = {
@@ -320,9 +320,3 @@ def _problem_brush(node: Node) -> QBrush | None:
     if node.offline:
         return QBrush(QColor("#b45309"))
     return None
-
-
-def plain_tooltip(text: str) -> str:
-    """Registry text as a tooltip shown as written: Qt renders a tooltip that looks like HTML
-    as rich text, so the text is escaped and its line breaks kept."""
-    return "<p style='white-space:pre-wrap'>" + html.escape(text, quote=False) + "</p>"

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -27,10 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from modelyard.ui.plain import plain_tooltip
+
 
 def when(value: datetime | None) -> str:
     """A timestamp in local time, or a dash."""
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+MARKDOWN_TEXT_ONLY = (
+    QTextDocument.MarkdownFeature.MarkdownDialectGitHub
+    | QTextDocument.MarkdownFeature.MarkdownNoHTML
+)
 
 
 class SectionTitle(QLabel):
@@ -183,7 +191,8 @@ class DescriptionEditor(QWidget):
     def set_text(self, text: str) -> None:
         """Show ``text`` (and leave edit mode)."""
         self.text = text
-        self.view.setMarkdown(text or "*No description.*")
+        # Markdown, with any HTML in it shown as text (never rendered, never dropped).
+        self.view.document().setMarkdown(text or "*No description.*", MARKDOWN_TEXT_ONLY)
         document = self.view.document()
         document.setTextWidth(max(300, self.width() - 20))
         self.view.setFixedHeight(int(min(220, max(44, document.size().height() + 14))))
@@ -232,7 +241,7 @@ class KeyValueTable(QTableWidget):
         for row, (key, value) in enumerate(sorted(rows.items())):
             self.setItem(row, 0, QTableWidgetItem(key))
             item = QTableWidgetItem(value)
-            item.setToolTip(value)
+            item.setToolTip(plain_tooltip(value))
             self.setItem(row, 1, item)
         self.resizeRowsToContents()
         height = (
