@@ -117,3 +117,26 @@ def test_the_snapshot_holds_no_secret_and_a_damaged_one_is_discarded(
     assert run("ls", "s")[0] == 0 and path.exists()
     code, out, _ = run("cache", "clear", "s")
     assert code == 0 and "Cleared 1" in out and not path.exists()
+
+
+def test_ls_prints_what_it_read_when_the_cache_cannot_be_written(
+    demo_profile: object, tmp_path: Path
+) -> None:
+    """A full or read-only cache folder never fails a listing (#24.7): the listing is printed,
+    the warning names the file; `changes` and `promote` keep it best-effort too."""
+    from modelyard.core.paths import cache_dir
+
+    cache = cache_dir()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    if cache.exists():
+        import shutil
+
+        shutil.rmtree(cache)
+    cache.write_text("not a folder")  # as root, permissions would not stop a write: this does
+    code, out, err = run("ls", "demo")
+    assert code == 0, out + err
+    assert "churn-classifier" in out
+    assert "could not be kept" in err and str(cache) in err
+    code, out, err = run("ls", "demo", "churn-classifier", "--json")
+    assert code == 0, out + err
+    assert json.loads(out)

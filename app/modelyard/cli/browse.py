@@ -48,7 +48,7 @@ from modelyard.core.state import RegistryState
 @OFFLINE_OPTION
 def ls(profile: str, model: str | None, as_json: bool, offline: bool) -> None:
     """List the models of PROFILE, or the versions of MODEL (kept for --offline)."""
-    from modelyard.core.snapshot import load_snapshot, save_snapshot
+    from modelyard.core.snapshot import keep_snapshot, load_snapshot
 
     with _reported():
         prof = ProfileStore().get(profile)
@@ -64,11 +64,17 @@ def ls(profile: str, model: str | None, as_json: bool, offline: bool) -> None:
                 else:
                     versions = _all_pages(lambda t: registry.list_versions(model, t, 1000))
                     state.merge_versions(model, versions, complete=True)
-            save_snapshot(state)
+            _warn_unkept(keep_snapshot(state))
         if model is None:
             _print_models(sorted(state.models.values(), key=lambda m: m.name.lower()), as_json)
         else:
             _print_versions(state.sorted_versions(model), as_json)
+
+
+def _warn_unkept(problem: str | None) -> None:
+    """The cache could not be written: a warning on stderr, never a failure."""
+    if problem is not None:
+        _echo(f"modelyard: warning: {problem}", err=True)
 
 
 def _cached_state(prof: Profile, cached: RegistryState | None, model: str | None) -> RegistryState:
@@ -145,7 +151,7 @@ def cache_clear(profile: str | None) -> None:
 def changes(profile: str, as_json: bool) -> None:
     """What changed in PROFILE's registry since you last looked: new and removed models and
     versions, stage moves and alias moves (then the new state is kept)."""
-    from modelyard.core.snapshot import changes_between, load_snapshot, save_snapshot
+    from modelyard.core.snapshot import changes_between, keep_snapshot, load_snapshot
 
     with _reported():
         prof = ProfileStore().get(profile)
@@ -161,7 +167,7 @@ def changes(profile: str, as_json: bool) -> None:
                 if name in before.versions or name not in before.models:
                     now.merge_versions(name, _versions_of(registry, name), complete=True)
         found = changes_between(before, now)
-        save_snapshot(now)
+        _warn_unkept(keep_snapshot(now))
         if as_json:
             _echo_exact(
                 json.dumps(

@@ -150,7 +150,7 @@ def _check_rules(registry: Registry, model: str, stage: Stage, target: Target) -
 def _keep_answer(profile_id: str, result: PromotionResult | None) -> None:
     """The server's answer goes into the profile's kept state, so that `ls --offline` and the
     next launch's "since you last looked" start from it (a cache problem never fails a write)."""
-    from modelyard.core.snapshot import load_snapshot, save_snapshot
+    from modelyard.core.snapshot import keep_snapshot, load_snapshot
 
     if result is None:
         return
@@ -159,10 +159,7 @@ def _keep_answer(profile_id: str, result: PromotionResult | None) -> None:
         return
     for version in (result.version, *result.changed):
         state.apply_version(version)
-    try:
-        save_snapshot(state)
-    except OSError:
-        return
+    keep_snapshot(state)  # best effort: the write stands either way
 
 
 def _report_outcome(result: PromotionResult | None) -> None:

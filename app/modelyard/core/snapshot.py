@@ -13,6 +13,7 @@ discarded (and deleted), never fatal: the next read starts afresh.
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -130,6 +131,22 @@ def save_snapshot(state: RegistryState, folder: Path | None = None) -> Path:
     return path
 
 
+def keep_snapshot(state: RegistryState, folder: Path | None = None) -> str | None:
+    """Best effort: write ``state``; a problem in words (naming the file) when the cache cannot
+    be written (full, read-only, not a folder), or None. Keeping the last-seen state never
+    fails what was read or written."""
+    try:
+        save_snapshot(state, folder)
+    except OSError as exc:
+        where = exc.filename or snapshot_path(state.profile_id, folder)
+        return (
+            f"the last-seen state could not be kept in {where}: {exc.strerror or exc} "
+            "(what was read is shown; --offline keeps showing an older state). Free space or "
+            "fix the folder's permissions, or point XDG_CACHE_HOME elsewhere."
+        )
+    return None
+
+
 def _line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
@@ -163,7 +180,8 @@ def load_snapshot(profile_id: str, folder: Path | None = None) -> RegistryState 
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        path.unlink(missing_ok=True)  # damaged or old: discarded, never fatal
+        with suppress(OSError):  # a read-only cache keeps it
+            path.unlink(missing_ok=True)  # damaged or old: discarded, never fatal
         return None
     return state
 
