@@ -110,7 +110,6 @@ def test_missing_ca_bundle_is_reported(tmp_path: Path) -> None:
     ("content", "why"),
     [
         (b"{not json", "not valid JSON"),
-        (b'{"profiles": [{"name": "caf\xe9"}]}', "not UTF-8"),
         (b"[1, 2]", "does not hold a list of profiles"),
     ],
 )
@@ -127,6 +126,52 @@ def test_an_unreadable_file_loads_nothing_and_is_kept_aside_on_the_next_save(
     assert aside.read_bytes() == content
     assert [p.name for p in store.list()] == ["prod"]
     assert "kept as" in store.notes[0]
+
+
+def test_a_byte_that_is_not_utf8_spoils_only_its_entry_and_is_written_back_as_it_was(
+    store: ProfileStore,
+) -> None:
+    """#24.8: one bad byte in one field made every profile unusable, and the next save left only
+    the new profile (the others' secrets orphaned in the keyring)."""
+    good = server_profile().model_dump(mode="json", exclude_none=True)
+    bad = b'{"id": "7e0c", "name": "caf\xe9", "settings": {"kind": "mlflow", "url": "http://h"}}'
+    content = b'{"schema_version": 1, "profiles": [' + json.dumps(good).encode() + b", " + bad
+    content += b"]}"
+    store.directory.mkdir(parents=True)
+    store.path.write_bytes(content)
+    assert [p.name for p in store.list()] == ["prod"]
+    [problem] = store.problems
+    assert "Profile 2" in problem and "not UTF-8" in problem and "name" in problem
+    other = Profile(name="dev", settings=MlflowServerSettings(url="http://dev"))
+    store.add(other)
+    assert [p.name for p in store.list()] == ["prod", "dev"]
+    assert b'"caf\xe9"' in store.path.read_bytes()  # kept byte for byte, never dropped
+    assert not list(store.directory.glob("profiles.json.unreadable-*"))
+
+
+@pytest.mark.parametrize("blocker", ["folder", "huge"])
+def test_a_profile_file_that_cannot_be_read_is_named_and_no_command_crashes(
+    store: ProfileStore, blocker: str
+) -> None:
+    store.directory.mkdir(parents=True)
+    if blocker == "folder":
+        store.path.mkdir()
+    else:
+        with store.path.open("wb") as handle:
+            handle.truncate(17 * 1024 * 1024)  # a sparse file: no 17 MB written
+    assert store.list() == []
+    assert "cannot be read" in store.problems[0] and str(store.path) in store.problems[0]
+    with pytest.raises(ProfileError, match="moved away or fixed"):
+        store.add(server_profile())
+    assert store.path.is_dir() if blocker == "folder" else store.path.stat().st_size > 16e6
+
+
+def test_the_profile_file_is_read_once_while_it_does_not_change(store: ProfileStore) -> None:
+    store.add(server_profile())
+    first = store._read()
+    assert store._read().entries[0][1] is first.entries[0][1]  # not parsed again
+    store.add(Profile(name="dev", settings=MlflowServerSettings(url="http://dev")))
+    assert [p.name for p in store.list()] == ["prod", "dev"]  # a change is read
 
 
 def test_newer_schema_is_read_but_never_rewritten(store: ProfileStore) -> None:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 _ID_NAMESPACE = uuid.UUID("5b0c7f7e-2f6a-4d1c-9a43-6d6f64656c79")  # ids for entries without one
 PROFILE_FILE = "profiles.json"
+MAX_PROFILE_FILE = 16 * 1024 * 1024  # far beyond thousands of profiles: larger is not one
 
 AuthKind = Literal["none", "basic", "token"]
 
@@ -503,6 +504,7 @@ class _Loaded:
         self.entries: list[tuple[object, Profile | None]] = []
         self.problems: list[str] = []
         self.unreadable: str | None = None  # the whole file could not be read: why
+        self.blocked: str | None = None  # nor written (a folder in its place, absurd size): why
         self.newer: int | None = None  # written by a newer Modelyard (schema version)
 
     @property
@@ -522,19 +524,54 @@ class ProfileStore:
         self.directory = directory if directory is not None else config_dir()
         self.path = self.directory / PROFILE_FILE
         self.notes: list[str] = []  # what a write did besides its job (a file kept aside)
+        self._cached: tuple[tuple[int, int, int], _Loaded] | None = None  # (stat key, read)
 
     def _read(self) -> _Loaded:
+        """The file as read; read and validated once while it does not change (a command asks
+        several times), each caller getting its own list of entries."""
+        try:
+            info = self.path.stat()
+        except OSError:
+            info = None
+        key = (info.st_ino, info.st_size, info.st_mtime_ns) if info is not None else None
+        if key is not None and self._cached is not None and self._cached[0] == key:
+            loaded = self._cached[1]
+        else:
+            loaded = self._parse()
+            self._cached = (key, loaded) if key is not None else None
+        copy = _Loaded()
+        copy.entries = list(loaded.entries)
+        copy.problems = list(loaded.problems)
+        copy.unreadable, copy.newer, copy.blocked = loaded.unreadable, loaded.newer, loaded.blocked
+        return copy
+
+    def _parse(self) -> _Loaded:
         loaded = _Loaded()
         try:
-            raw = self.path.read_bytes()
+            size = self.path.stat().st_size
+            if self.path.is_file() and size > MAX_PROFILE_FILE:
+                loaded.blocked = (
+                    f"it is {size / 1e6:.0f} MB, far larger than a profile file can be "
+                    f"({MAX_PROFILE_FILE // 2**20} MB at most): not read"
+                )
+                raw = b""
+            else:
+                raw = self.path.read_bytes()
         except FileNotFoundError:
             return loaded
-        except OSError as exc:
-            raise ProfileError(f"Cannot read the profile file {self.path}: {exc.strerror}") from exc
+        except OSError as exc:  # a folder in its place, no permission …: named, never fatal
+            loaded.blocked = f"{exc.strerror or exc}"
+            raw = b""
+        if loaded.blocked is not None:
+            loaded.unreadable = loaded.blocked
+            loaded.problems.append(
+                f"The profile file {self.path} cannot be read: {loaded.blocked}. No profiles "
+                "were loaded from it, and none can be saved until it is moved away or fixed."
+            )
+            return loaded
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            loaded.unreadable = f"it is not UTF-8 text (byte {exc.start})"
+            # A byte that is not UTF-8 spoils only the entry it is in (kept as it was).
+            data = json.loads(raw.decode("utf-8", errors="surrogateescape"))
         except json.JSONDecodeError as exc:
             loaded.unreadable = f"it is not valid JSON (line {exc.lineno})"
         else:
@@ -563,6 +600,14 @@ class ProfileStore:
                 # A hand-written entry without an id: one derived from its name keeps it (and
                 # its keyring secrets) the same from one read to the next; saved on next write.
                 item = {**entry, "id": str(uuid.uuid5(_ID_NAMESPACE, entry["name"]))}
+            bad_bytes = _not_utf8(item)
+            if bad_bytes is not None:
+                loaded.problems.append(
+                    f"{label} has bytes that are not UTF-8 text in {bad_bytes}: not loaded "
+                    "(kept in the file as it is; fix it there)"
+                )
+                loaded.entries.append((item, None))
+                continue
             try:
                 profile = Profile.model_validate(item, context={"from_file": True})
             except ValidationError as exc:
@@ -607,8 +652,9 @@ class ProfileStore:
         Path(tmp).unlink(missing_ok=True)
 
     def _write(self, loaded: _Loaded) -> None:
-        if loaded.newer is not None:
+        if loaded.newer is not None or loaded.blocked is not None:
             raise ProfileError(loaded.problems[0])
+        self._cached = None
         self.directory.mkdir(parents=True, exist_ok=True)
         if loaded.unreadable is not None and self.path.exists():
             stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -621,10 +667,13 @@ class ProfileStore:
             profile.model_dump(mode="json", exclude_none=True) if profile is not None else raw
             for raw, profile in loaded.entries
         ]
-        payload = json.dumps({"schema_version": SCHEMA_VERSION, "profiles": items}, indent=2)
+        payload = json.dumps(
+            {"schema_version": SCHEMA_VERSION, "profiles": items}, indent=2, ensure_ascii=False
+        )
         fd, tmp = tempfile.mkstemp(prefix=".profiles-", suffix=".json", dir=self.directory)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            # surrogateescape: an entry with bytes that are not UTF-8 goes back byte for byte.
+            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
                 handle.write(payload + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -701,6 +750,23 @@ class ProfileStore:
         loaded.entries = [(raw, p) for raw, p in loaded.entries if p is not profile]
         self._write(loaded)
         return profile
+
+
+def _not_utf8(item: object, where: str = "") -> str | None:
+    """Where a file entry holds bytes that were not UTF-8 (read as lone surrogates), or None."""
+    if isinstance(item, str):
+        return where or "a value" if any("\udc80" <= c <= "\udcff" for c in item) else None
+    if isinstance(item, dict):
+        for key, value in item.items():
+            found = _not_utf8(key, "a field name") or _not_utf8(value, str(key))
+            if found is not None:
+                return found
+    if isinstance(item, list):
+        for value in item:
+            found = _not_utf8(value, where)
+            if found is not None:
+                return found
+    return None
 
 
 def _entry_label(number: int, item: object) -> str:
