@@ -55,3 +55,38 @@ def test_an_unanswering_dns_server_is_named_within_the_connect_timeout(
     assert "DNS server did not answer" in info.value.message and SLOW in info.value.message
     assert "not the URL" in info.value.message
     registry.close()
+
+
+EXIT_SCRIPT = """
+import socket, sys, threading, time
+real = socket.getaddrinfo
+def hang(host, *a, **k):
+    if host == %(slow)r:
+        threading.Event().wait(60)  # a DNS server that never answers
+    return real(host, *a, **k)
+socket.getaddrinfo = hang
+from modelyard.core.http import NameLookupTimeout, check_resolves
+started = time.monotonic()
+try:
+    check_resolves(%(slow)r, 1.0)
+except NameLookupTimeout:
+    print("named after %%.1f s" %% (time.monotonic() - started), flush=True)
+"""
+
+
+def test_a_lookup_that_never_answers_does_not_hold_the_process_at_exit() -> None:
+    """#24.9: the cause was named within the limit, then the process waited ~10 s more at exit
+    for the lookup thread (a pool's threads are joined at exit)."""
+    import subprocess
+    import sys
+
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", EXIT_SCRIPT % {"slow": SLOW}],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    elapsed = time.monotonic() - started
+    assert "named after 1." in result.stdout, result.stdout + result.stderr
+    assert elapsed < 8.0, f"the process took {elapsed:.1f} s to exit"

@@ -9,8 +9,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,7 +138,6 @@ class NameLookupTimeout(OSError):
         self.seconds = seconds
 
 
-_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="modelyard-dns")
 _RESOLVED: dict[str, float] = {}  # host -> until when a successful lookup is trusted
 _RESOLVED_LOCK = threading.Lock()
 RESOLVED_TTL_S = 60.0
@@ -165,12 +162,24 @@ def check_resolves(host: str | None, timeout: float) -> None:
     with _RESOLVED_LOCK:
         if _RESOLVED.get(host, 0.0) > now:
             return
-    future = _LOOKUPS.submit(socket.getaddrinfo, host, None)
-    try:
-        future.result(timeout=timeout)
-    except FutureTimeout:
-        raise NameLookupTimeout(host, timeout) from None
-    except OSError:
+    # A daemon thread of its own: a lookup that never answers must not hold the process at
+    # exit (a pool's worker threads are joined then, for as long as the resolver waits).
+    done = threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def look_up() -> None:
+        try:
+            socket.getaddrinfo(host, None)
+            outcome.append(None)
+        except OSError as exc:
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name="modelyard-dns", daemon=True).start()
+    if not done.wait(timeout):
+        raise NameLookupTimeout(host, timeout)
+    if outcome and outcome[0] is not None:
         return  # does not resolve: the request says so in its own words
     with _RESOLVED_LOCK:
         _RESOLVED[host] = now + RESOLVED_TTL_S
