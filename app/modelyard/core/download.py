@@ -294,7 +294,7 @@ def run_download(
                 raise RegistryError(
                     f"{entry.path} arrived incomplete ({size} of {entry.size} "
                     "bytes): the connection dropped.",
-                    ErrorKind.REFUSED,
+                    ErrorKind.NETWORK,
                 )
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists():
@@ -324,7 +324,8 @@ def run_download(
             raise RegistryError(
                 f"Could not write to {destination}: {exc.strerror or exc}"
             ) from None
-        where = f"the artifacts of {plan.model} v{plan.version}"
+        host = getattr(registry, "location", "") or plan.location
+        where = f"{host} (the files of {plan.model} v{plan.version})"
         raise describe_exception(exc, where) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

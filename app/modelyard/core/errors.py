@@ -136,6 +136,17 @@ class NotJsonError(Exception):
         return "html" in self.content_type.lower()
 
 
+class BodyInterrupted(Exception):
+    """An answer that had begun and then stopped: the body went silent (``stalled``) or the
+    connection dropped, after ``received`` bytes of ``url``."""
+
+    def __init__(self, url: str, received: int, stalled: bool) -> None:
+        super().__init__(f"{url}: {'stalled' if stalled else 'cut'} after {received} bytes")
+        self.url = url
+        self.received = received
+        self.stalled = stalled
+
+
 # MLflow's (and Databricks') error codes, by what they mean for a person.
 _AUTH_CODES = {"UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED"}
 _PERMISSION_CODES = {"PERMISSION_DENIED"}
@@ -288,6 +299,24 @@ def _classify(exc: BaseException, where: str) -> RegistryError | None:
 
     from modelyard.core.http import NameLookupTimeout
 
+    if isinstance(exc, BodyInterrupted):
+        from urllib.parse import unquote, urlsplit
+
+        parts = urlsplit(exc.url)
+        host = f"{parts.scheme}://{parts.netloc}" if parts.netloc else where
+        name = unquote(parts.path.rsplit("/", 1)[-1]) or "a file"
+        if exc.stalled:
+            return RegistryError(
+                f"{host} stopped sending {name} after {exc.received:,} bytes and went silent: "
+                "the transfer stalled (the wait between bytes is set per profile). Try again; "
+                "what arrived was not kept.",
+                ErrorKind.TIMEOUT,
+            )
+        return RegistryError(
+            f"The connection to {host} dropped after {exc.received:,} bytes of {name}: the "
+            "answer was cut off. Try again; what arrived was not kept.",
+            ErrorKind.NETWORK,
+        )
     if isinstance(exc, HttpStatusError):
         # A 401 that asks for credentials (WWW-Authenticate) is the server refusing them, even
         # with an HTML body; a 401 page without that challenge is a login proxy's.

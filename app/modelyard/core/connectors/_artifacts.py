@@ -22,7 +22,13 @@ import requests
 
 from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.domain import ArtifactEntry, ArtifactStream
-from modelyard.core.errors import ErrorKind, HttpStatusError, NotJsonError, RegistryError
+from modelyard.core.errors import (
+    BodyInterrupted,
+    ErrorKind,
+    HttpStatusError,
+    NotJsonError,
+    RegistryError,
+)
 from modelyard.core.http import TIMEOUT
 
 PROXY_API = "/api/2.0/mlflow-artifacts/artifacts"
@@ -257,7 +263,35 @@ def _streamed(response: requests.Response, what: str) -> ArtifactStream:
         raise NotJsonError(what, response.status_code, content_type, expected="the file")
     length = response.headers.get("Content-Length")
     known = int(length) if length and length.isdigit() else None
-    return ArtifactStream(known, response.iter_content(CHUNK), response.close)
+    return ArtifactStream(known, _body(response), response.close)
+
+
+def _body(response: requests.Response) -> Iterator[bytes]:
+    """The chunks of a streamed answer; one that stops midway raises BodyInterrupted (stalled
+    or cut, with the bytes received), not a "did not answer" error: it had answered."""
+    import urllib3.exceptions as u3
+
+    received = 0
+    try:
+        for chunk in response.iter_content(CHUNK):
+            received += len(chunk)
+            yield chunk
+    except (requests.exceptions.RequestException, u3.HTTPError, OSError) as exc:
+        stalled = any(
+            isinstance(e, requests.exceptions.Timeout | u3.ReadTimeoutError | TimeoutError)
+            for e in _causes(exc)
+        )
+        raise BodyInterrupted(response.url, received, stalled) from exc
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        yield current
+        yield from (a for a in current.args if isinstance(a, BaseException))
+        current = current.__cause__ or current.__context__
+        seen += 1
 
 
 def _check(response: requests.Response) -> None:
