@@ -25,9 +25,10 @@ def test_copy_and_promote_to_prod_then_recopy_reuses_it(
         "copy", "dev", name, version, "prod", "--stage", "Production", "--yes", "--json"
     )
     assert code == 0, err
-    assert f"From dev ({mlflow_server.url}): {name} v{version}" in out
-    assert "Then in prod: set stage Production." in out
-    result = json.loads(out.strip().splitlines()[-1])
+    # With --json, stdout is exactly the JSON (#24.11); the lines for people go to stderr.
+    assert f"From dev ({mlflow_server.url}): {name} v{version}" in err
+    assert "Then in prod: set stage Production." in err
+    result = json.loads(out)
     assert result["reused"] is False and result["checksum"].startswith("sha256:")
     copied = admin_store(auth_server).get_model_version(name, result["version"])
     assert copied.current_stage == "Production"

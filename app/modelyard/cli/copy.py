@@ -61,6 +61,11 @@ def copy_command(
         if problem:
             _fail(problem)
     then = Target("stage", stage) if stage else Target("alias", alias) if alias else None
+
+    def say(text: str) -> None:
+        """A line for people: on stdout, or on stderr when stdout is the JSON."""
+        _echo(text, err=as_json)
+
     store = ProfileStore()
     with _reported(), ExitStack() as stack:
         src = stack.enter_context(_registry(source))
@@ -69,21 +74,21 @@ def copy_command(
         name = target_name or suggested_name(store.get(target), model)
         plan = plan_copy(origin, model, version, into, name)
         if plan.earlier is not None:
-            _echo(
+            say(
                 f"{_p(target)} already has {_p(model)} v{_p(version)} as "
                 f"{_p(plan.earlier.model)} v{plan.earlier.version}."
             )
             if then is None:
-                _echo("Nothing to copy. Add --stage or --alias to promote it there.")
+                say("Nothing to copy. Add --stage or --alias to promote it there.")
                 if as_json:
                     _print_json(plan.earlier.model, plan.earlier.version, None, True)
                 return
         else:
             for line in plan.lines():
-                _echo(_p(line))
+                say(_p(line))
         if then is not None:
             what = f"stage {then.value}" if then.kind == "stage" else f"alias @{then.value}"
-            _echo(f"Then in {_p(target)}: set {_p(what)}.")
+            say(f"Then in {_p(target)}: set {_p(what)}.")
         _confirm(yes, "copy")
         record = store.get(target).record_history
         total = max(plan.total_bytes, 1)
@@ -102,13 +107,13 @@ def copy_command(
         v = result.version
         if result.copied is not None:
             made = " (new model)" if result.copied.created_model else ""
-            _echo(f"Copied to {_p(target)}: {_p(v.model)} v{v.version}{made}.")
+            say(f"Copied to {_p(target)}: {_p(v.model)} v{v.version}{made}.")
             if result.copied.note:
                 _echo(f"modelyard: warning: {result.copied.note}", err=True)
         else:
-            _echo(f"{_p(target)} had it already: {_p(v.model)} v{v.version}.")
+            say(f"{_p(target)} had it already: {_p(v.model)} v{v.version}.")
         if result.promotion is not None:
-            _echo(f"Now: v{v.version} {v.stage.value} {' '.join('@' + a for a in v.aliases)}")
+            say(f"Now: v{v.version} {v.stage.value} {' '.join('@' + a for a in v.aliases)}")
         if as_json:
             checksum = result.copied.checksum if result.copied else None
             _print_json(v.model, v.version, checksum, result.reused)
