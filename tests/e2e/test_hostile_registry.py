@@ -101,3 +101,29 @@ def test_every_name_finds_its_own_versions_and_promotes(hostile: MlflowServer, n
     assert code == 0, err
     compile(out, "<snippet>", "exec")
     assert repr(f"models:/{name}/1") in out
+
+
+FORMULAS = ["=HYPERLINK(1)", "+cmd", "-2+3", "@SUM(1)"]
+
+
+def test_csv_neutralises_formulas_and_piped_reports_stay_exact(
+    hostile: MlflowServer, mlflow_server: MlflowServer
+) -> None:
+    """#24.12: a name like =HYPERLINK(…) must not become a live formula in a spreadsheet;
+    piped CSV/Markdown is exact (every escape sequence as it is), never half-stripped."""
+    store = admin_store(hostile)
+    for name in FORMULAS:
+        store.create_registered_model(name)
+    _profile(hostile)
+    code, _, err = run("profiles", "add", "--name", "h2", "--kind", "mlflow", "--url", hostile.url)
+    assert code == 0, err
+    code, out, err = run("compare", "h", "h2", "--format", "csv")  # CliRunner: not a terminal
+    assert code == 0, err
+    cells = [line.split(",")[0].strip('"') for line in out.splitlines()]
+    for name in FORMULAS:
+        assert "'" + name in cells, (name, cells)
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+    assert "\x1b]0;title\x07" in out  # exact: the name's OSC sequence as it is
+    code, md, err = run("compare", "h", "h2", "--format", "md")
+    assert code == 0, err
+    assert "\x1b]0;title\x07" in md  # exact: the name's OSC sequence as it is

@@ -138,3 +138,14 @@ def test_value_differences_give_both_sides_in_full() -> None:
         ("tag owner", "growth", "risk"),
     ]
     assert value_differences(ModelRow("m", Status.ONLY_LEFT, left, None)) == []
+
+
+def test_csv_cells_that_look_like_formulas_are_text_numbers_stay_numbers() -> None:
+    from modelyard.core.compare import csv_cell
+
+    assert csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert csv_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert csv_cell("+1+2") == "'+1+2"
+    assert csv_cell("\tx") == "'\tx"
+    assert csv_cell("-0.02") == "-0.02" and csv_cell("+3") == "+3" and csv_cell("-1e-5") == "-1e-5"
+    assert csv_cell("churn") == "churn"

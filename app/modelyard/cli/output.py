@@ -33,8 +33,10 @@ def _echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
 
 
 def _echo_exact(text: str, *, nl: bool = True) -> None:
-    """Machine output (JSON): exact; json.dumps already escapes control characters."""
-    click.echo(text, nl=nl)
+    """Machine output (JSON, and CSV/Markdown into a pipe): exact, byte for byte. (click would
+    strip CSI sequences from it when stdout is not a terminal and pass OSC sequences: neither
+    exact nor escaped.) json.dumps already escapes control characters."""
+    click.echo(text, nl=nl, color=True)
 
 
 def _p(text: object) -> str:

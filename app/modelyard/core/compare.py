@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -352,12 +353,25 @@ def export_versions(
     return _tabular(fmt, headers, table, f"{left_title} vs {right_title}")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+
+def csv_cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula (``=HYPERLINK(…)``,
+    ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe, as OWASP
+    advises; a plain number (``-0.02``) stays a number."""
+    if text.startswith(FORMULA_START) and not NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _tabular(fmt: str, headers: list[str], table: list[list[str]], title: str) -> str:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(headers)
-        writer.writerows(table)
+        writer.writerow([csv_cell(h) for h in headers])
+        writer.writerows([csv_cell(c) for c in row] for row in table)
         return out.getvalue()
     if fmt == "md":
 
