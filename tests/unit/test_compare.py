@@ -114,7 +114,8 @@ def test_versions_field_by_field_with_metric_deltas() -> None:
     text = export_versions("m v1", "m v2", list(rows.values()), "csv", True)
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0] == ["section", "field", "m v1", "m v2", "delta"]
-    assert ["Metrics", "auc", "0.8", "0.84", "+0.04 (+5.0%)"] in lines
+    # a delta starts with "+": a spreadsheet would take it for a formula, so it is text
+    assert ["Metrics", "auc", "0.8", "0.84", "'+0.04 (+5.0%)"] in lines
     assert not any(line[:2] == ["Params", "C"] for line in lines)  # the same: left out
     fields = json.loads(export_versions("m v1", "m v2", list(rows.values()), "json", False))
     assert {f["field"] for f in fields["fields"]} >= {"C", "auc", "flavors"}
