@@ -19,7 +19,7 @@ from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 from modelyard.core.serve import LocalServer, servable, wait_until_serving
 from modelyard.core.snippet import load_snippet, model_uris
-from tests.integration.helpers import UPLOADED, add_server_profile, new_version
+from tests.integration.helpers import UPLOADED, add_server_profile, admin_store, new_version
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, start_server
 
 BIG = os.urandom(24 * 1024 * 1024)  # big enough that a cancel lands mid-file
@@ -229,3 +229,28 @@ def test_serve_locally_answers_and_stops(
     finally:
         server.stop()
     assert not server.is_running and server.exit_code is not None
+
+
+def test_a_version_registered_from_a_runs_uri_is_read_through_its_run(
+    mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore, tmp_path: Path
+) -> None:
+    """#24.13: create_model_version(source="runs:/<run>/model"), as MLflow documents it."""
+    from tests.integration.helpers import create_run_with_model, ensure_model
+
+    admin = admin_store(mlflow_server)
+    ensure_model(admin, "runs-uri-model")
+    run = create_run_with_model(mlflow_server)
+    made = admin.create_model_version(
+        "runs-uri-model", source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id
+    )
+    profile = add_server_profile(store, secrets, mlflow_server, "runs-uri")
+    registry = open_registry(profile, secrets)
+    try:
+        location = registry.artifact_location("runs-uri-model", made.version)
+        assert location == f"{run.info.artifact_uri}/model"
+        assert registry.read_model_file("runs-uri-model", made.version).flavors
+        plan = plan_download(registry, "runs-uri-model", made.version)
+        run_download(registry, plan, tmp_path / "out")
+    finally:
+        registry.close()
+    assert (tmp_path / "out" / "MLmodel").is_file()

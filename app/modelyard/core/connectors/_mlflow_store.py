@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._imports import IMPORT_LOCK
@@ -304,10 +305,23 @@ class MlflowStoreRegistry:
 
     # --- model files -------------------------------------------------------------------------
     def artifact_location(self, model: str, version: str) -> str:
-        """Where the version's files are (resolved by this registry, never a global one)."""
-        return str(
+        """Where the version's files are (resolved by this registry, never a global one). A
+        version registered from ``runs:/<run>/<path>`` (MLflow's documented way) lives below
+        that run's artifact location, read through this registry's own tracking store."""
+        location = str(
             self._call(lambda: self._store.get_model_version_download_uri(model, str(version)))
         )
+        if urlsplit(location).scheme != "runs":
+            return location
+        run_id, _, path = location.removeprefix("runs:").lstrip("/").partition("/")
+        if not run_id:
+            raise RegistryError(
+                f"{model} v{version} names its files as {location!r}, which has no run id.",
+                ErrorKind.INVALID,
+            )
+        run = self._call(lambda: self._tracking.get_run(run_id))
+        root = str(run.info.artifact_uri).rstrip("/")
+        return f"{root}/{path.strip('/')}" if path.strip("/") else root
 
     def read_model_file(self, model: str, version: str) -> ModelFile:
         """The version's MLmodel file: flavors, signature and input example."""
