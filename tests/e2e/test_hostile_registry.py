@@ -127,3 +127,16 @@ def test_csv_neutralises_formulas_and_piped_reports_stay_exact(
     code, md, err = run("compare", "h", "h2", "--format", "md")
     assert code == 0, err
     assert "\x1b]0;title\x07" in md  # exact: the name's OSC sequence as it is
+
+
+def test_one_very_long_name_does_not_pad_every_row(hostile: MlflowServer) -> None:
+    """#24.14: a 10 kB name made every row of `ls` 10 kB wide."""
+    long_name = "long-" + "n" * 10_000
+    admin_store(hostile).create_registered_model(long_name)
+    _profile(hostile)
+    code, out, err = run("ls", "h")
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) < 400
+    assert "long-nnnn" in out and "…" in out
+    code, out, err = run("ls", "h", "--json")
+    assert long_name in out  # --json has it whole

@@ -19,6 +19,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ class FaultProxy:
     fault: str = "pass"
     when: str = ""
     requests_seen: list[str] = field(default_factory=list)
+    seen_at: list[float] = field(default_factory=list)  # monotonic time of each request
     url: str = ""
     _stop: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
@@ -134,6 +136,7 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
         def _handle(self) -> None:
             line = f"{self.command} {self.path}"
             proxy.requests_seen.append(line)
+            proxy.seen_at.append(time.monotonic())
             if len(proxy.requests_seen) > proxy.max_requests:
                 self._answer(503, b"fault proxy: request budget used up", "text/plain")
                 return

@@ -70,9 +70,18 @@ def _when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
+MAX_CELL = 60  # a table column is never wider: one 10 kB name must not pad every row
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
 def _table(rows: list[list[str]], headers: list[str]) -> str:
-    rows = [[_p(c) for c in row] for row in rows]
-    headers = [_p(h) for h in headers]
+    """Columns for people: registry text escaped, cells over MAX_CELL characters cut with "…"
+    (--json has every value whole)."""
+    rows = [[_fit(_p(c)) for c in row] for row in rows]
+    headers = [_fit(_p(h)) for h in headers]
     widths = [max(len(c) for c in col) for col in zip(headers, *rows, strict=False)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]

@@ -10,10 +10,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 from urllib3.util.retry import Retry
 
 TIMEOUT = (5.0, 30.0)  # connect, read: artifact transfers (a longer wait between bytes)
@@ -64,12 +65,38 @@ def authorization_header(
     return None
 
 
+FIRST_RETRY_S = 0.5  # the first retry waits too: a 503 asked again 3 ms later is still a 503
+
+
+class _Retry(Retry):
+    """urllib3's Retry, but the first retry waits ``FIRST_RETRY_S`` (urllib3 waits 0 before
+    it), and a connection attempt that timed out is not tried again: the host did not answer
+    within the connect limit once, and a second wait would double it (a refused connection
+    still is: it costs nothing)."""
+
+    def get_backoff_time(self) -> float:  # overrides Retry
+        return max(super().get_backoff_time(), FIRST_RETRY_S) if self.history else 0.0
+
+    def increment(  # overrides Retry
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Self:
+        if isinstance(error, ConnectTimeoutError) and not isinstance(error, NewConnectionError):
+            raise MaxRetryError(_pool, url, error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
 def api_retry(status_forcelist: tuple[int, ...] = (502, 503, 504)) -> Retry:
     """The retry policy of every profile's HTTP: one more try of a read (GET/HEAD) whose
-    connection was refused or that a gateway answered with ``status_forcelist``; none after a
-    read timeout (a server that stopped answering is reported, not asked again); the last
-    answer is returned with its status instead of a retry error."""
-    return Retry(
+    connection was refused or that a gateway answered with ``status_forcelist``, after half a
+    second; none after a connect or read timeout (a host that did not answer is reported, not
+    asked again); the last answer is returned with its status instead of a retry error."""
+    return _Retry(
         total=2,
         connect=1,
         read=0,
