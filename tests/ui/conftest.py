@@ -50,3 +50,32 @@ def workers(qapp: QApplication) -> Iterator[WorkerPool]:
 @pytest.fixture()
 def store() -> ProfileStore:
     return ProfileStore()
+
+
+@pytest.fixture(autouse=True)
+def waits_scale_with_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wait's limit grows with the machine's load (the load per core, at least 1, and
+    MODELYARD_WAIT_SCALE if set): on a loaded CI machine the same GUI work takes longer, and a
+    limit sized for a quiet one fails tests that are only slow."""
+    import os
+
+    from pytestqt.qtbot import QtBot
+
+    from tests.support.servers import machine_scale
+
+    floor = float(os.environ.get("MODELYARD_WAIT_SCALE", "1") or 1)
+    wait_until, wait_signal = QtBot.waitUntil, QtBot.waitSignal
+
+    def scaled(timeout: int) -> int:
+        return int(timeout * max(floor, machine_scale()))
+
+    def until(self: QtBot, callback: object, *, timeout: int = 5000) -> None:
+        wait_until(self, callback, timeout=scaled(timeout))  # type: ignore[arg-type]
+
+    def signal(
+        self: QtBot, signal: object = None, *, timeout: int = 5000, **rest: object
+    ) -> object:
+        return wait_signal(self, signal, timeout=scaled(timeout), **rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(QtBot, "waitUntil", until)
+    monkeypatch.setattr(QtBot, "waitSignal", signal)
