@@ -31,6 +31,8 @@ def test_connected(mlflow_server: MlflowServer, secrets: SecretStore) -> None:
     result = diagnose(_profile(secrets, mlflow_server.url), secrets)
     assert result.ok and result.headline == "Connected"
     assert result.identity
+    # A server that asks for no sign-in is not "signed in as" anyone (#23.5).
+    assert "Signed in" not in result.message and "No sign-in" in result.message
 
 
 def test_name_does_not_resolve(secrets: SecretStore) -> None:
@@ -56,6 +58,7 @@ def test_right_password(auth_server: MlflowServer, secrets: SecretStore) -> None
     profile = _profile(secrets, auth_server.url, ADMIN_PASSWORD, username=ADMIN_USER)
     result = diagnose(profile, secrets)
     assert result.ok and result.identity == ADMIN_USER
+    assert f"Signed in as {ADMIN_USER}." in result.message
 
 
 def test_403_from_a_gateway(secrets: SecretStore) -> None:

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 
 from modelyard.core.errors import ErrorKind, ModelyardError, describe_exception
-from modelyard.core.profiles import Profile
+from modelyard.core.profiles import LocalSettings, MlflowServerSettings, Profile
 from modelyard.core.secrets import SecretStore
 
 HEADLINES: dict[ErrorKind, str] = {
@@ -79,8 +79,23 @@ def test_connection(profile: Profile, secrets: SecretStore) -> Diagnosis:
     return Diagnosis(
         ok=True,
         headline="Connected",
-        message=f"Signed in as {identity}. {seen}",
+        message=f"{who_words(profile, identity)} {seen}",
         identity=identity,
         first_models=names,
         seconds=time.monotonic() - start,
     )
+
+
+def who_words(profile: Profile, identity: str) -> str:
+    """Who the registry sees, in words: only a profile that signs in is "signed in"."""
+    settings = profile.settings
+    if isinstance(settings, LocalSettings):
+        return f"A registry file on this computer (history is recorded as {identity})."
+    if isinstance(settings, MlflowServerSettings) and settings.auth == "none":
+        return (
+            "No sign-in: the server does not ask for one (history is recorded as "
+            f"{identity}, your login on this computer)."
+        )
+    if isinstance(settings, MlflowServerSettings) and settings.auth == "token":
+        return "Signed in with a token."
+    return f"Signed in as {identity}."
