@@ -89,7 +89,12 @@ def test_menu_key_promote_to_production_and_enter_promotes(
         dialog = QApplication.activeModalWidget()
         if isinstance(dialog, PromoteDialog):
             seen.append(dialog.plan.text())
-            qtbot.keyClick(dialog, Qt.Key.Key_Return)  # the default button: Promote
+            seen.append(dialog.windowTitle())
+            # Typing goes into the comment (#23.12): it has the focus when the dialog opens.
+            focused = dialog.focusWidget()
+            seen.append("comment focused" if focused is dialog.comment else repr(focused))
+            qtbot.keyClicks(dialog.comment, "canary ok")
+            qtbot.keyClick(dialog.comment, Qt.Key.Key_Return)  # the default button: Promote
         else:
             QTimer.singleShot(20, press_enter_on_the_dialog)
 
@@ -100,18 +105,18 @@ def test_menu_key_promote_to_production_and_enter_promotes(
         timeout=60_000,
     )
     assert seen and "v2 (None) → Production" in seen[0]
-    board = window.details.model_view.board
-    assert window.details.model_view.tabs.currentWidget() is board  # the change is shown there
+    assert seen[1] == "Promote menu-a v2" and seen[2] == "comment focused"
+    # The selection is back on the version the menu was opened on, showing its new stage.
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    current = window.node_at(window.tree.currentIndex())
+    assert current is not None and current.kind.name == "VERSION" and current.key == "2"
     qtbot.waitUntil(
-        lambda: (
-            [
-                board.stage_lanes["Production"].item(i).data(Qt.ItemDataRole.UserRole)
-                for i in range(board.stage_lanes["Production"].count())
-            ]
-            == ["2"]
-        ),
+        lambda: window.details.version_view.detail is not None
+        and window.details.version_view.detail.version.stage.value == "Production",
         timeout=60_000,
     )
+    tags = admin.get_model_version("menu-a", "2").tags
+    assert any("canary ok" in value for key, value in tags.items() if "event" in key)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
 
@@ -197,3 +202,17 @@ def test_a_keyboard_context_menu_event_acts_on_the_current_row_not_its_position(
     assert node is not None and node is window.node_at(current)
     assert str(node.key) == "5"
     menu.close()
+
+
+def test_the_confirmation_is_titled_by_what_it_does(qtbot: QtBot) -> None:
+    from modelyard.core.promote import Snapshot, Target
+
+    snapshot = Snapshot({}, {"champion": "4"})
+    for target, title, ok in (
+        (Target("stage", "Production"), "Promote m v5", "Promote"),
+        (Target("alias", "champion"), "Set @champion — m v5", "Set alias"),
+        (Target("remove-alias", "champion"), "Remove @champion — m", "Remove alias"),
+    ):
+        dialog = PromoteDialog.for_promotion("m", "5", target, snapshot, [])
+        qtbot.addWidget(dialog)
+        assert dialog.windowTitle() == title and dialog.ok_button.text() == ok

@@ -106,6 +106,10 @@ class PromoteDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._update()
+        # Typing goes into the comment (Enter then confirms: the OK button is the default);
+        # Tab reaches the archive switch, which shows its focus.
+        self.comment.setFocus()
+        self.ok_button.setDefault(True)
 
     @classmethod
     def for_promotion(
@@ -118,14 +122,20 @@ class PromoteDialog(QDialog):
         *,
         parent: QWidget | None = None,
     ) -> PromoteDialog:
-        """A direct stage or alias change."""
+        """A direct stage or alias change, titled by what it does."""
         stage = Stage.parse(target.value) if target.kind == "stage" else None
+        title, ok = {
+            "stage": (f"Promote {model} v{version}", "Promote"),
+            "alias": (f"Set @{target.value} — {model} v{version}", "Set alias"),
+            "remove-alias": (f"Remove @{target.value} — {model}", "Remove alias"),
+        }[target.kind]
         return cls(
-            f"Promote {model} v{version}",
+            title,
             f"<b>{escape(model)}</b> — this will change:",
             lambda archive: plan_lines(snapshot, version, target, archive),
             changed,
             archive_stage=stage,
+            ok_text=ok,
             parent=parent,
         )
 

@@ -267,4 +267,7 @@ class TreeMenus(QObject):
         if model is None:
             return
         self.window.select_node(model)  # shown already: nothing happens; else it loads
-        self.window.details.ask_on_board(model, node.payload.version, target)
+        # Confirmed or not, the selection goes back to the version the menu was opened on.
+        self.window.details.ask_on_board(
+            model, node.payload.version, target, then=lambda: self.window.select_node(node)
+        )

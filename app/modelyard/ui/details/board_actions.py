@@ -43,7 +43,7 @@ class BoardActions:
     _job: Job[Any] | None
     _capabilities: dict[str, Capabilities]
     _sticky: tuple[str, str] | None
-    _queued: tuple[Node, str, Target] | None
+    _queued: tuple[Node, str, Target, Callable[[], None] | None] | None
     confirm_promotion: Callable[[str, str, Target, Snapshot, list[str]], PromotionChoice | None]
     confirm_transition: Callable[[TransitionAsk], PromotionChoice | None]
 
@@ -54,10 +54,18 @@ class BoardActions:
         def reload(self) -> None: ...
 
     # --- changes asked from the tree's menu --------------------------------------------------
-    def ask_on_board(self, node: Node, version: str, target: Target) -> None:
+    def ask_on_board(
+        self,
+        node: Node,
+        version: str,
+        target: Target,
+        then: Callable[[], None] | None = None,
+    ) -> None:
         """Show ``node``'s board and ask for the change there (confirmation, rules, conflicts
-        as for a drop); the caller selects ``node`` in the tree when it is not shown."""
-        self._queued = (node, version, target)
+        as for a drop); the caller selects ``node`` in the tree when it is not shown. ``then``
+        runs once the change was confirmed or declined (the tree menu goes back to the version
+        row it was opened on)."""
+        self._queued = (node, version, target, then)
         board = self.model_view.board
         if self.current is node and self._job is None and board.model == node.payload.name:
             self._ask_queued()
@@ -66,9 +74,11 @@ class BoardActions:
         queued, self._queued = self._queued, None
         if queued is None or self.current is not queued[0]:
             return
-        _node, version, target = queued
+        _node, version, target, then = queued
         self.model_view.tabs.setCurrentWidget(self.model_view.board)
         self.model_view.board.request(version, target)
+        if then is not None:
+            then()
 
     def rules_for(self, node: Node) -> Rules:
         """What the identity may do to ``node``'s model, as far as is known now: the board's

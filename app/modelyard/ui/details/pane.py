@@ -111,7 +111,8 @@ class DetailsPane(QStackedWidget, BoardActions):
         mv.board.refused.connect(
             lambda why: mv.banner.show_message(f"Not possible: {why}", "error")
         )
-        self._queued: tuple[Node, str, Target] | None = None  # asked from the tree's menu
+        # asked from the tree's menu: (model row, version, target, then)
+        self._queued: tuple[Node, str, Target, Callable[[], None] | None] | None = None
         self.confirm_promotion: Callable[
             [str, str, Target, Snapshot, list[str]], PromotionChoice | None
         ] = lambda *args: ask_promotion(*args, parent=self)
