@@ -460,3 +460,30 @@ def test_secrets_can_be_shown_and_files_have_browse_buttons(
     for key in ("ca_bundle", "client_cert", "path"):
         field = wizard.fields[key]
         assert field.findChild(QAction, "browse") is not None, key
+
+
+def test_a_url_without_scheme_says_why_right_under_it_and_a_second_profile_is_named(
+    make_wizard: Callable[..., ProfileWizard], store: ProfileStore, qtbot: QtBot
+) -> None:
+    """#23.13: `127.0.0.1:5078` disabled Next without a word until the field was left; the
+    message for a bad scheme showed ~230 px below its field; a second profile for the same URL
+    got no warning."""
+    store.add(Profile(name="local-srv", settings=MlflowServerSettings(url="http://127.0.0.1:5078")))
+    wizard = make_wizard()
+    wizard.resize(760, 560)
+    wizard.kind_page.buttons["mlflow"].setChecked(True)
+    wizard.next()
+    page = wizard.connection_page
+    url = wizard.fields["url"]
+    type_into(wizard, "url", "127.0.0.1:5078")  # typed, not yet left
+    assert not next_enabled(wizard)
+    assert "did you mean http://127.0.0.1:5078" in page.problem.text()
+    qtbot.waitUntil(page.problem.isVisible)
+    below = page.problem.mapTo(page, page.problem.rect().topLeft()).y() - (
+        url.mapTo(page, url.rect().bottomLeft()).y()
+    )
+    assert 0 <= below < 130, f"the message is {below} px below the URL field"
+    shot(wizard, "wizard-2-connection-no-scheme.png")
+    type_into(wizard, "url", "http://127.0.0.1:5078")
+    assert next_enabled(wizard)
+    assert "exists already" in page.problem.text() and "local-srv" in page.problem.text()

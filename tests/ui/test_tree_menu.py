@@ -111,8 +111,10 @@ def test_menu_key_promote_to_production_and_enter_promotes(
     current = window.node_at(window.tree.currentIndex())
     assert current is not None and current.kind.name == "VERSION" and current.key == "2"
     qtbot.waitUntil(
-        lambda: window.details.version_view.detail is not None
-        and window.details.version_view.detail.version.stage.value == "Production",
+        lambda: (
+            window.details.version_view.detail is not None
+            and window.details.version_view.detail.version.stage.value == "Production"
+        ),
         timeout=60_000,
     )
     tags = admin.get_model_version("menu-a", "2").tags

@@ -453,6 +453,11 @@ def normalise_url(value: str) -> str:
     parts = urlsplit(value)
     if not value:
         raise ValueError("enter the server's address, e.g. https://mlflow.example.com")
+    if "://" not in value:
+        raise ValueError(
+            f"the address must start with http:// or https:// — did you mean "
+            f"http://{shown} (or https://{shown})?"
+        )
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"the address must start with http:// or https:// (you typed {shown!r})")
     if parts.username or parts.password or "@" in parts.netloc:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -59,6 +60,7 @@ from modelyard.core.profiles import (
 )
 from modelyard.core.secrets import SecretField, SecretStore
 from modelyard.ui import icons
+from modelyard.ui.theme import set_tone
 from modelyard.ui.workers import WorkerPool
 
 KIND_TITLES = {
@@ -320,6 +322,14 @@ class ConnectionPage(QWizardPage):
     def initializePage(self) -> None:  # overrides QWizardPage.initializePage
         kind = self.w.kind()
         self.stack.setCurrentWidget(self.forms[kind])
+        # The stack is as tall as the shown form, not the tallest: the problem line sits right
+        # under the fields it is about (it was ~230 px below an MLflow server's URL).
+        for form_kind, form in self.forms.items():
+            policy = (
+                QSizePolicy.Policy.Preferred if form_kind == kind else QSizePolicy.Policy.Ignored
+            )
+            form.setSizePolicy(policy, policy)
+        self.stack.adjustSize()
         self.setSubTitle(KIND_LABELS[kind])
         self.judged = self.w.editing is not None  # an edited profile is judged at once
         self._changed()
@@ -334,8 +344,28 @@ class ConnectionPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # overrides QWizardPage.isComplete
+        """Next needs valid fields; what is wrong is said right under them as soon as there is
+        something typed (not only after the field is left), and a profile for the same place
+        is named (not blocking)."""
         error = self.w.connection_problem()
-        self.problem.setText(f"⚠ {error[0].upper()}{error[1:]}" if error and self.judged else "")
+        typed = any(
+            isinstance(w, QLineEdit)
+            and w.text().strip()
+            and self.forms[self.w.kind()].isAncestorOf(w)
+            for w in self.w.fields.values()
+        )
+        if error and (self.judged or typed):
+            self.problem.setText(f"⚠ {error[0].upper()}{error[1:]}")
+            set_tone(self.problem, "error")
+        elif error is None and (same := self.w.same_place()):
+            names = ", ".join(f"“{n}”" for n in same)
+            self.problem.setText(
+                f"A profile for this place exists already: {names}. You can add another one "
+                "(e.g. to sign in as someone else)."
+            )
+            set_tone(self.problem, "muted")
+        else:
+            self.problem.setText("")
         return error is None
 
 
@@ -654,6 +684,7 @@ class ProfileWizard(QWizard):
         self.preset_auth: str | None = None
         self.candidate_secrets: dict[str, str] = {}
         self.fields: dict[str, Any] = {}
+        self.known: list[Profile] = []  # the profiles there are (read with the keyring probe)
         self.setWindowTitle("Edit profile" if self.editing else "New profile")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
@@ -687,17 +718,22 @@ class ProfileWizard(QWizard):
             except ModelyardError:
                 return False
 
-        def work(_token: object) -> tuple[bool, tuple[str, ...], list[Candidate]]:
+        def work(
+            _token: object,
+        ) -> tuple[bool, tuple[str, ...], list[Candidate], list[Profile]]:
             available = secrets.keyring_available()
+            profiles = store.list()
             if source is not None:
                 stored = tuple(f for f in secret_fields(source.settings) if has(f))
-                return available, stored, []
+                return available, stored, [], profiles
             found = discover(environ) if environ is not None else discover()
-            known = [p.settings for p in store.list()]
-            return available, (), [c for c in found.candidates if c.profile.settings not in known]
+            known = [p.settings for p in profiles]
+            fresh = [c for c in found.candidates if c.profile.settings not in known]
+            return available, (), fresh, profiles
 
-        def done(result: tuple[bool, tuple[str, ...], list[Candidate]]) -> None:
-            self.keyring_ok, self.stored_secret_fields, candidates = result
+        def done(result: tuple[bool, tuple[str, ...], list[Candidate], list[Profile]]) -> None:
+            self.keyring_ok, self.stored_secret_fields, candidates, self.known = result
+            self.connection_page.completeChanged.emit()
             if source is None:
                 self.kind_page.show_candidates(candidates)
             self.probed = True
@@ -780,6 +816,17 @@ class ProfileWizard(QWizard):
         except ValueError as exc:
             return str(exc)
         return None
+
+    def same_place(self) -> list[str]:
+        """Names of other profiles for the very place typed (a second profile for it may be
+        meant, e.g. another user, but is worth a word)."""
+        try:
+            here = self.settings(NEUTRAL_AUTH.get(self.kind())).describe()
+        except (ValidationError, ValueError):
+            return []
+        return [
+            p.name for p in self.known if p.id != self.profile_id and p.settings.describe() == here
+        ]
 
     def connection_problem(self) -> str | None:
         """What is wrong with the connection fields (None when fine so far)."""
