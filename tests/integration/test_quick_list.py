@@ -65,3 +65,49 @@ def test_it_does_not_import_mlflow() -> None:
         "assert not any(m.split('.')[0] == 'mlflow' for m in sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_local_registrys_quick_page_is_its_connectors_page(
+    demo_profile: Profile, secrets: SecretStore
+) -> None:
+    """#23.15: the demo's (and any local registry's) first rows without importing MLflow: read
+    with sqlite3 from MLflow's schema, exactly what the local connector lists."""
+    registry = open_registry(demo_profile, secrets)
+    try:
+        for size in (2, 1000):
+            quick = first_models_page(demo_profile, secrets, size)
+            full = registry.list_models(None, size)
+            assert quick is not None
+            assert quick.items == full.items
+            assert (quick.next_page_token is None) == (full.next_page_token is None)
+    finally:
+        registry.close()
+
+
+def test_a_local_quick_page_imports_no_mlflow(demo_profile: Profile) -> None:
+    code = (
+        "import sys\n"
+        "from modelyard.core.profiles import ProfileStore\n"
+        "from modelyard.core.quick_list import first_models_page\n"
+        "from modelyard.core.secrets import SecretStore\n"
+        "page = first_models_page(ProfileStore().get('demo'), SecretStore(), 100)\n"
+        "assert page is not None and page.items, page\n"
+        "assert 'mlflow' not in sys.modules, 'mlflow was imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_ls_of_a_local_registry_imports_no_mlflow(demo_profile: Profile) -> None:
+    """`modelyard ls demo` took 4–7 s, nearly all of it importing MLflow (#23.15)."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from modelyard.cli import cli\n"
+        "result = CliRunner().invoke(cli, ['ls', 'demo'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert 'churn-classifier' in result.output, result.output\n"
+        "assert 'mlflow' not in sys.modules, 'mlflow was imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

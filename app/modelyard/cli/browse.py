@@ -57,18 +57,40 @@ def ls(profile: str, model: str | None, as_json: bool, offline: bool) -> None:
             state = _cached_state(prof, cached, model)
         else:
             state = cached or RegistryState(prof.id)
-            with _offline_hint(cached), _registry(profile) as registry:
-                if model is None:
-                    items = _all_pages(lambda token: registry.list_models(token, 500))
-                    state.merge_models(items, complete=True)
-                else:
-                    versions = _all_pages(lambda t: registry.list_versions(model, t, 1000))
-                    state.merge_versions(model, versions, complete=True)
+            quick = _quick_models(prof) if model is None else None
+            if quick is not None:  # a local registry file, read without importing MLflow
+                state.merge_models(quick, complete=True)
+            else:
+                with _offline_hint(cached), _registry(profile) as registry:
+                    if model is None:
+                        items = _all_pages(lambda token: registry.list_models(token, 500))
+                        state.merge_models(items, complete=True)
+                    else:
+                        versions = _all_pages(lambda t: registry.list_versions(model, t, 1000))
+                        state.merge_versions(model, versions, complete=True)
             _warn_unkept(keep_snapshot(state))
         if model is None:
             _print_models(sorted(state.models.values(), key=lambda m: m.name.lower()), as_json)
         else:
             _print_versions(state.sorted_versions(model), as_json)
+
+
+QUICK_LIMIT = 10_000  # more models than this: the registry's own paged listing
+
+
+def _quick_models(prof: Profile) -> list[ModelSummary] | None:
+    """Every model of a local registry file straight from its schema (what its connector
+    lists, tested to be equal), or None: another kind, too many, or a schema it does not know."""
+    from modelyard.core.profiles import LocalSettings
+    from modelyard.core.quick_list import first_models_page
+    from modelyard.core.secrets import SecretStore
+
+    if not isinstance(prof.settings, LocalSettings):
+        return None
+    page = first_models_page(prof, SecretStore(), QUICK_LIMIT)
+    if page is None or page.next_page_token is not None:
+        return None
+    return list(page.items)
 
 
 def _warn_unkept(problem: str | None) -> None:

@@ -23,10 +23,14 @@ from modelyard.core.domain import (
     version_sort_key,
 )
 from modelyard.core.http import authorization_header, make_session
-from modelyard.core.profiles import MlflowServerSettings, Profile
+from modelyard.core.profiles import LocalSettings, MlflowServerSettings, Profile
 from modelyard.core.secrets import SecretStore
 
 log = logging.getLogger(__name__)
+
+# The next-page token of a quick page whose rest is read by the registry's own listing from
+# its first page (a local registry has no page tokens of its own to hand over).
+FROM_THE_START = "modelyard:from-the-start"
 
 
 def first_models_page(
@@ -35,6 +39,8 @@ def first_models_page(
     """The first page of the profile's models (prompts left out, by name), or None: another
     kind of registry, or anything went wrong (the normal read reports it)."""
     settings = profile.settings
+    if isinstance(settings, LocalSettings):
+        return _local_first_page(settings, page_size)
     if not isinstance(settings, MlflowServerSettings):
         return None
     try:
@@ -103,3 +109,79 @@ def _model(entry: dict[str, Any]) -> ModelSummary:
 
 def _int(value: object) -> int | None:
     return int(str(value)) if value is not None else None
+
+
+def _local_first_page(settings: LocalSettings, page_size: int) -> Page[ModelSummary] | None:
+    """The first page of a local registry file, read with sqlite3 straight from MLflow's schema
+    (read-only): the demo's and every local registry's first rows without importing MLflow
+    (1–3 s) or opening its store (migration checks). Only an accelerator, like the server's:
+    a schema it does not know, a locked or missing file, returns None."""
+    import sqlite3
+    from pathlib import Path
+
+    path = Path(settings.path).expanduser()
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = db.execute(
+            "SELECT name, description, creation_time, last_updated_time FROM registered_models "
+            "ORDER BY name LIMIT ?",
+            (page_size + 1,),
+        ).fetchall()
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        names = [str(r[0]) for r in rows]
+        marks = ",".join("?" * len(names))
+        tags: dict[str, dict[str, str]] = {n: {} for n in names}
+        aliases: dict[str, dict[str, str]] = {n: {} for n in names}
+        stages: dict[str, dict[str, str]] = {n: {} for n in names}
+        if names:
+            for name, key, value in db.execute(
+                f"SELECT name, key, value FROM registered_model_tags WHERE name IN ({marks})",
+                names,
+            ):
+                tags[str(name)][str(key)] = str(value or "")
+            for name, alias, version in db.execute(
+                f"SELECT name, alias, version FROM registered_model_aliases "
+                f"WHERE name IN ({marks})",
+                names,
+            ):
+                aliases[str(name)][str(alias)] = str(version)
+            for name, stage, version in db.execute(
+                f"SELECT name, current_stage, MAX(version) FROM model_versions "
+                f"WHERE name IN ({marks}) AND current_stage != 'Deleted_Internal' "
+                "GROUP BY name, current_stage",
+                names,
+            ):
+                stages[str(name)][str(stage or "None")] = str(version)
+    except sqlite3.Error as exc:
+        log.debug("quick first page of %s not read: %s", path, type(exc).__name__)
+        return None
+    finally:
+        db.close()
+    items = []
+    for name, description, created, updated in rows:
+        key = str(name)
+        if tags[key].get(PROMPT_TAG, "").lower() == "true":
+            continue
+        latest = stages[key]
+        items.append(
+            ModelSummary(
+                name=key,
+                description=str(description or ""),
+                tags=MappingProxyType(tags[key]),
+                aliases=MappingProxyType(aliases[key]),
+                created=from_millis(_int(created)),
+                updated=from_millis(_int(updated)),
+                latest_versions=tuple(sorted(set(latest.values()), key=version_sort_key)[::-1]),
+                latest_by_stage=MappingProxyType(
+                    {stage: v for stage, v in latest.items() if stage != "None"}
+                ),
+            )
+        )
+    # More there: the registry's own listing reads them (from the start; rows merge by name).
+    return Page(tuple(items), FROM_THE_START if more else None)

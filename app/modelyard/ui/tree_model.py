@@ -280,7 +280,7 @@ class RegistryTreeModel(QStandardItemModel):
                 page_token: str | None = None
                 size = MODEL_PAGE
                 if first_connection:  # live first rows before MLflow is even imported
-                    from modelyard.core.quick_list import first_models_page
+                    from modelyard.core.quick_list import FROM_THE_START, first_models_page
 
                     quick = first_models_page(profile, connections.secrets, MODEL_PAGE)
                     if quick is not None:
@@ -290,6 +290,8 @@ class RegistryTreeModel(QStandardItemModel):
                                 connections.get(profile)  # (its failure is said when used)
                             return
                         page_token, size = quick.next_page_token, MODEL_PAGE_MORE
+                        if page_token == FROM_THE_START:
+                            page_token = None
                 registry = connections.get(profile)
                 while True:
                     token.raise_if_cancelled()
