@@ -600,19 +600,19 @@ class ProfileStore:
         ids: set[str] = set()
         for number, entry in enumerate(data.get("profiles", []), start=1):
             label = _entry_label(number, entry)
-            item = entry
-            if isinstance(entry, dict) and "id" not in entry and isinstance(entry.get("name"), str):
-                # A hand-written entry without an id: one derived from its name keeps it (and
-                # its keyring secrets) the same from one read to the next; saved on next write.
-                item = {**entry, "id": str(uuid.uuid5(_ID_NAMESPACE, entry["name"]))}
-            bad_bytes = _not_utf8(item)
+            bad_bytes = _not_utf8(entry)
             if bad_bytes is not None:
                 loaded.problems.append(
                     f"{label} has bytes that are not UTF-8 text in {bad_bytes}: not loaded "
                     "(kept in the file as it is; fix it there)"
                 )
-                loaded.entries.append((item, None))
+                loaded.entries.append((entry, None))
                 continue
+            item = entry
+            if isinstance(entry, dict) and "id" not in entry and isinstance(entry.get("name"), str):
+                # A hand-written entry without an id: one derived from its name keeps it (and
+                # its keyring secrets) the same from one read to the next; saved on next write.
+                item = {**entry, "id": str(uuid.uuid5(_ID_NAMESPACE, entry["name"]))}
             try:
                 profile = Profile.model_validate(item, context={"from_file": True})
             except ValidationError as exc:
@@ -776,4 +776,8 @@ def _not_utf8(item: object, where: str = "") -> str | None:
 
 def _entry_label(number: int, item: object) -> str:
     name = item.get("name") if isinstance(item, dict) else None
-    return f"Profile {number} ({name!r})" if isinstance(name, str) else f"Profile {number}"
+    if not isinstance(name, str):
+        return f"Profile {number}"
+    # Bytes that were not UTF-8 (read as lone surrogates) are shown as "�", never passed on.
+    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return f"Profile {number} ({shown!r})"

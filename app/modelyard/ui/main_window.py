@@ -47,6 +47,7 @@ from modelyard.ui.compare_view import RegistryCompareDialog
 from modelyard.ui.copy_dialog import CopyDialog, Revealer
 from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
+from modelyard.ui.plain import plain_label
 from modelyard.ui.profile_actions import ProfileActions
 from modelyard.ui.profile_wizard import ProfileWizard
 from modelyard.ui.serving import ServeDialog
@@ -187,6 +188,11 @@ class MainWindow(ProfileActions, QMainWindow):
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
         self.busy.setVisible(False)
+        self.busy_label = plain_label()
+        self.busy_label.setObjectName("busyText")
+        self.busy_label.setVisible(False)
+        set_tone(self.busy_label, "muted")
+        self.statusBar().addPermanentWidget(self.busy_label)
         self.statusBar().addPermanentWidget(self.busy)
         self.wait_indicator = WaitIndicator(self.workers)
         self.wait_indicator.given_up.connect(self._stopped_waiting)
@@ -481,6 +487,8 @@ class MainWindow(ProfileActions, QMainWindow):
         """Create/seed the demo registry in the background, then show and open it."""
         self.statusBar().showMessage("Preparing the demo registry…")
         self.busy.setVisible(True)
+        self.busy_label.setText("Preparing the demo registry…")
+        self.busy_label.setVisible(True)
         store = self.store
 
         def work(token: CancelToken) -> Profile:
@@ -490,11 +498,12 @@ class MainWindow(ProfileActions, QMainWindow):
 
     def _demo_ready(self, profile: Profile) -> None:
         self.reload_profiles(then=lambda: self.open_profile(profile.name))
-        self.statusBar().showMessage("Demo registry ready.", 5000)
+        self.statusBar().showMessage("Demo registry ready: its models are being read.", 5000)
 
     def _demo_failed(self, error: ModelyardError) -> None:
         self.demo_error = error.message
         self.busy.setVisible(False)
+        self.busy_label.setVisible(False)
         self.show_error(f"Could not prepare the demo registry: {error.message}")
 
     def open_profile(self, name: str) -> None:
@@ -754,7 +763,14 @@ class MainWindow(ProfileActions, QMainWindow):
 
     @Slot()
     def _update_busy(self) -> None:
-        self.busy.setVisible(self.tree_model.is_fetching())
+        """The busy bar says what it is busy with (it was an unlabelled bar)."""
+        names = self.tree_model.fetching_names()
+        self.busy.setVisible(bool(names))
+        self.busy_label.setVisible(bool(names))
+        if names:
+            shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+            self.busy_label.setText(f"Reading {shown}…")
+            self.busy.setToolTip("Reading " + ", ".join(names))
 
     @staticmethod
     def _restyle(widget: QWidget) -> None:

@@ -225,13 +225,19 @@ class RegistryTreeModel(QStandardItemModel):
 
     def is_fetching(self) -> bool:
         """Whether any read is in flight."""
+        return bool(self.fetching_names())
+
+    def fetching_names(self) -> list[str]:
+        """What is being read now, for people: "demo", "churn-classifier (demo)"."""
+        names: list[str] = []
         stack = list(self._root.children)
         while stack:
             node = stack.pop()
             if node.fetching:
-                return True
+                name = node.profile.name
+                names.append(name if node.kind is NodeKind.PROFILE else f"{node.key} ({name})")
             stack.extend(node.children)
-        return False
+        return names
 
     # --- opening ---------------------------------------------------------------------------
     def can_open(self, index: AnyIndex) -> bool:
