@@ -321,3 +321,37 @@ def test_compare_registries_and_versions(
     assert code == 1 and "expected PROFILE:MODEL/VERSION" in err
     code, _, err = run("compare-versions", "demo:churn-classifier/99", "demo:churn-classifier/5")
     assert code == 1 and "99" in err
+
+
+def test_a_display_with_no_x_server_behind_it_is_said_not_aborted(tmp_path: Path) -> None:
+    """#23.17: DISPLAY set to a display nothing listens on made Qt abort (signal 6) with a
+    misleading message about xcb-cursor."""
+    from modelyard.cli.app import no_display_reason
+
+    env = {"DISPLAY": ":87"}  # no X server there
+    reason = no_display_reason(env)
+    assert reason is not None and "no X server answers" in reason and ":87" in reason
+    exe = Path(sys.executable).parent / "modelyard"
+    clean = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    result = subprocess.run(
+        [str(exe), "--demo"], env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1, result.stderr
+    assert "no X server answers" in result.stderr and "xcb" not in result.stderr
+
+
+def test_a_read_only_home_is_said_in_one_line_with_the_way_out(tmp_path: Path) -> None:
+    """#23.17: the log set-up printed a 60-line traceback; the demo named the path only."""
+    blocked = {var: str(tmp_path / var.lower()) for var in ("XDG_STATE_HOME", "XDG_DATA_HOME")}
+    for path in blocked.values():
+        Path(path).write_text("a file where a folder should be")  # as root: no chmod would do
+    exe = Path(sys.executable).parent / "modelyard"
+    env = {**os.environ, **blocked}
+    listed = subprocess.run(
+        [str(exe), "--debug", "profiles", "list"], env=env, capture_output=True, text=True
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "Traceback" not in listed.stderr and "XDG_STATE_HOME" in listed.stderr
+    demo = subprocess.run([str(exe), "demo", "--no-gui"], env=env, capture_output=True, text=True)
+    assert demo.returncode == 1
+    assert "Traceback" not in demo.stderr and "XDG_DATA_HOME" in demo.stderr

@@ -55,13 +55,55 @@ def no_display_reason(environ: dict[str, str] | None = None) -> str | None:
     env = dict(os.environ if environ is None else environ)
     if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
         return None
-    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+    if env.get("WAYLAND_DISPLAY"):
         return None
+    display = env.get("DISPLAY")
+    if display:
+        if x_server_answers(display):
+            return None
+        return (
+            f"DISPLAY is {display!r}, but no X server answers there (it is not running, or "
+            "this session cannot reach it), so the window cannot open. Start one, fix DISPLAY, "
+            "or use the command line (`modelyard --help`), or run headless with "
+            "QT_QPA_PLATFORM=offscreen."
+        )
     return (
         "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot "
         "open. Use the command line instead (`modelyard demo --no-gui`, `modelyard ls demo`, "
         "`modelyard --help`), or run headless with QT_QPA_PLATFORM=offscreen."
     )
+
+
+def x_server_answers(display: str) -> bool:
+    """Whether an X server accepts a connection at ``display`` (":1", "host:0.0", a socket
+    path): Qt aborts the process with a misleading message about xcb-cursor when none does."""
+    import re
+    import socket
+
+    found = re.fullmatch(r"(?P<host>[^:]*):(?P<number>\d+)(\.\d+)?", display)
+    if display.startswith("/"):  # a socket path (XQuartz's launchd DISPLAY)
+        target: tuple[int, object] = (socket.AF_UNIX, display.split(":", 1)[0])
+    elif found is None:
+        return True  # a form we do not know: let Qt judge
+    elif found["host"] in ("", "unix"):
+        target = (socket.AF_UNIX, f"/tmp/.X11-unix/X{found['number']}")
+    else:
+        target = (socket.AF_INET, (found["host"], 6000 + int(found["number"])))
+    family, address = target
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.settimeout(2.0)
+        try:
+            sock.connect(address)  # type: ignore[arg-type]
+        except OSError:
+            # An abstract-namespace socket (Linux) answers where the file is missing.
+            if family == socket.AF_UNIX and found is not None:
+                try:
+                    sock.connect(f"\0/tmp/.X11-unix/X{found['number']}")
+                except OSError:
+                    return False
+                return True
+            return False
+    return True
 
 
 def _gui(demo: bool, reset: bool = False, debug: bool = False) -> None:

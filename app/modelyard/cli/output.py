@@ -61,9 +61,29 @@ def _reported() -> Iterator[None]:
     except ValidationError as exc:
         _fail(validation_message(exc))
     except OSError as exc:
-        _fail(f"{exc.filename or 'file'}: {exc.strerror or exc}")
+        _fail(f"{exc.filename or 'file'}: {exc.strerror or exc}{_way_out(exc)}")
     except KeyboardInterrupt:
         _fail("interrupted")
+
+
+def _way_out(exc: OSError) -> str:
+    """For a file Modelyard keeps in a user folder that cannot be written: which variable moves
+    that folder (a read-only or full home)."""
+    import os
+
+    if not exc.filename:
+        return ""
+    where = str(exc.filename)
+    for variable, default in (
+        ("XDG_CONFIG_HOME", "~/.config"),
+        ("XDG_DATA_HOME", "~/.local/share"),
+        ("XDG_STATE_HOME", "~/.local/state"),
+        ("XDG_CACHE_HOME", "~/.cache"),
+    ):
+        base = os.environ.get(variable) or os.path.expanduser(default)
+        if where == base or where.startswith(base.rstrip("/") + "/"):
+            return f" (Modelyard keeps its files there: set {variable} to a writable folder)"
+    return ""
 
 
 def _when(value: datetime | None) -> str:

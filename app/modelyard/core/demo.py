@@ -18,6 +18,7 @@ from typing import Any
 
 from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.domain import EventKind, StageEvent
+from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.history import event_tag
 from modelyard.core.paths import data_dir
 from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
@@ -149,6 +150,25 @@ def ensure_demo(
     db = Path(settings.path)
     if is_seeded(profile) and not reset and db.is_file():
         return profile
+    try:
+        _make(profile, settings, db, reset, progress)
+    except OSError as exc:  # a read-only or full home: said with the way out, never a crash
+        raise ModelyardError(
+            f"The demo registry cannot be made in {db.parent}: {exc.filename or db.parent}: "
+            f"{exc.strerror or exc}. Set XDG_DATA_HOME to a writable folder (Modelyard keeps "
+            "its data there).",
+            ErrorKind.INVALID,
+        ) from None
+    return profile
+
+
+def _make(
+    profile: Profile,
+    settings: LocalSettings,
+    db: Path,
+    reset: bool,
+    progress: Progress | None,
+) -> None:
     folder = db.parent
     report = progress or (lambda done, total, text: None)
     from modelyard.core.demo_pack import install, shipped_archive
@@ -165,7 +185,6 @@ def ensure_demo(
         folder.mkdir(parents=True, exist_ok=True)
         _seed(db, settings.artifact_dir, report)
     (folder / MARKER).write_text("seeded by modelyard\n", encoding="utf-8")
-    return profile
 
 
 def _seed(db: Path, artifacts: Path, progress: Progress, *, now: int | None = None) -> None:

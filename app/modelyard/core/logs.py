@@ -70,21 +70,32 @@ def stop_logging() -> None:
             handler.close()
 
 
-def setup_logging(debug: bool = False) -> Path:
+def setup_logging(debug: bool = False) -> Path | None:
     """Log to a rotating file (and warnings, or with ``debug`` everything, to stderr too);
-    returns the log file."""
+    returns the log file — or None when its folder cannot be written (a read-only or full
+    home): then one line on stderr says so and how to move it, and the app runs on."""
     folder = log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOG_FILE
+    path: Path | None = folder / LOG_FILE
     stop_logging()
     root = logging.getLogger()
-    file_handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
-    )
-    file_handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
-    )
-    handlers: list[logging.Handler] = [file_handler]
+    handlers: list[logging.Handler] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+        )
+    except OSError as exc:
+        path = None
+        print(
+            f"modelyard: note: no log file: {exc.filename or folder} cannot be written "
+            f"({exc.strerror or exc}); set XDG_STATE_HOME to a writable folder to keep one.",
+            file=sys.stderr,
+        )
+    else:
+        file_handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+        )
+        handlers.append(file_handler)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.DEBUG if debug else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
