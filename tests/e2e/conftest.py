@@ -56,11 +56,19 @@ def start_display(size: str, tmp_path: Path) -> tuple[subprocess.Popen[bytes], s
 
 
 @pytest.fixture(params=["1024x700"])
-def desktop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def desktop(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """A real X server with a real window manager (openbox): windows are decorated, placed,
-    focused and activated as on a user's desktop. Parametrise with the screen size."""
+    focused and activated as on a user's desktop. Parametrise (indirectly) with the screen
+    size, "WxH" or "WxH@2" for a HiDPI screen (QT_SCALE_FACTOR=2 for the app)."""
     openbox = desktop_tool("openbox", "openbox")
-    xvfb, name = start_display(str(request.param), tmp_path)
+    size, _, scale = str(request.param).partition("@")
+    if scale:
+        monkeypatch.setenv("MODELYARD_TEST_SCALE", scale)  # the driver passes it to the app
+    else:
+        monkeypatch.delenv("MODELYARD_TEST_SCALE", raising=False)
+    xvfb, name = start_display(size, tmp_path)
     env = {**os.environ, "DISPLAY": name}
     wm = subprocess.Popen(
         [openbox, "--sm-disable"],

@@ -8,7 +8,8 @@ Commands (``{"cmd": NAME, ...}``):
   tree; answered when the row is current.
 - ``state``: the current row, the row the last tree menu was opened for and whether a menu or a
   dialog is shown, the focus widget, the window's frame and the screen's available area.
-- ``expand``: the current row's model, expanded (answered when its versions are in).
+- ``compare``: the registry comparison of the first two profiles, with where it is.
+- ``shot``: the whole screen saved to ``path``.
 - ``quit``.
 """
 
@@ -46,8 +47,20 @@ def rect(widget: QWidget) -> list[int]:
     return [frame.x(), frame.y(), frame.width(), frame.height()]
 
 
+def pretend_saved_geometry(text: str) -> None:
+    """A geometry saved by an earlier session on a larger screen: "x,y,w,h"."""
+    from PySide6.QtCore import QSettings
+
+    x, y, w, h = (int(v) for v in text.split(","))
+    earlier = QWidget()
+    earlier.setGeometry(x, y, w, h)
+    QSettings().setValue("window/geometry", earlier.saveGeometry())
+
+
 def main() -> int:
     app = create_app()
+    if os.environ.get("MODELYARD_TEST_SAVED_GEOMETRY"):
+        pretend_saved_geometry(os.environ["MODELYARD_TEST_SAVED_GEOMETRY"])
     window = MainWindow()
     window.show()
     waiting: list[tuple[dict[str, Any], Any]] = []  # (command, predicate) answered when true
@@ -105,6 +118,23 @@ def main() -> int:
             waiting.append((request, all_loaded))
         elif name == "state":
             answer(state())
+        elif name == "shot":
+            window.screen().grabWindow(0).save(request["path"])
+            answer({"saved": request["path"]})
+        elif name == "compare":
+            profiles = window.tree_model.profiles()
+            dialog = window.compare_registries(profiles[0], profiles[1])
+            assert dialog is not None
+
+            def laid_out() -> bool:
+                return dialog.isVisible() and dialog.export_button.isVisible()
+
+            def where() -> dict[str, Any]:
+                button = dialog.export_button
+                corner = button.mapToGlobal(button.rect().bottomRight())
+                return {"dialog": rect(dialog), "export_corner": [corner.x(), corner.y()]}
+
+            waiting.append(({"cmd": "compare", "extra": where}, laid_out))
         elif name == "select":
             profile, model, version = (
                 request["profile"],
@@ -139,7 +169,8 @@ def main() -> int:
             request, ready = entry
             if ready():
                 waiting.remove(entry)
-                answer({"done": request["cmd"], **state()})
+                extra = request.get("extra")
+                answer({"done": request["cmd"], **state(), **(extra() if extra else {})})
 
     notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
 

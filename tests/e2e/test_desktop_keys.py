@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from modelyard.core.profiles import Profile
+from tests.conftest import save_artifact
 from tests.support.desktop import DesktopApp
 
 
@@ -50,3 +51,53 @@ def test_keyboard_menus_act_on_the_current_row_of_every_kind(
         assert state["current"] == row, state
         app.key("Escape")
         app.until(lambda s: not s["menu_shown"])
+
+
+SCREENS = ["1024x700", "1600x1000", "2560x1440@2"]
+
+
+def inside(inner: list[int], outer: list[int]) -> bool:
+    x, y, w, h = inner
+    ox, oy, ow, oh = outer
+    return x >= ox and y >= oy and x + w <= ox + ow and y + h <= oy + oh
+
+
+@pytest.mark.parametrize("desktop", SCREENS, indirect=True)
+@pytest.mark.parametrize("saved", ["", "40,30,1360,840"], ids=["first-start", "restored"])
+def test_the_window_and_the_comparison_fit_the_screen(
+    desktop: str, demo_profile: Profile, prod_profile: Profile, saved: str
+) -> None:
+    """#23.7: at 1024×700 the default (and a restored) window was 1360×840, with the right pane
+    and the status bar off-screen; the comparison was 1100 px wide and hid Compare and Export."""
+    driven = DesktopApp(desktop, {"MODELYARD_TEST_SAVED_GEOMETRY": saved} if saved else None)
+    try:
+        state = driven.ask("ready")
+        assert inside(state["window"], state["screen"]), state
+        compared = driven.ask("compare")
+        assert inside(compared["dialog"], compared["screen"]), compared
+        x, y = compared["export_corner"]
+        sx, sy, sw, sh = compared["screen"]
+        assert sx <= x <= sx + sw and sy <= y <= sy + sh, compared
+    finally:
+        assert driven.close() == 0, driven.stderr()
+
+
+@pytest.mark.parametrize("desktop", SCREENS, indirect=True)
+def test_screens_of_the_desktop_tier_are_kept(desktop: str, demo_profile: Profile) -> None:
+    """The installed app on each screen, a version selected: kept for people to look at
+    (docs/desktop-*.png), and checked where a check is possible: inside the screen."""
+    driven = DesktopApp(desktop)
+    try:
+        driven.ask("ready")
+        state = driven.ask("select", profile="demo", model="churn-classifier", version="4")
+        assert inside(state["window"], state["screen"]), state
+        size = desktop_size(state)
+        driven.ask("shot", path=str(save_artifact(f"desktop-{size}.png")))
+    finally:
+        assert driven.close() == 0, driven.stderr()
+
+
+def desktop_size(state: dict[str, object]) -> str:
+    screen = state["screen"]
+    assert isinstance(screen, list)
+    return f"{screen[2]}x{screen[3]}"

@@ -31,6 +31,8 @@ class DesktopApp:
             PYTHONPATH=str(HERE.parents[1]) + os.pathsep + env.get("PYTHONPATH", ""),
             **(extra_env or {}),
         )
+        if os.environ.get("MODELYARD_TEST_SCALE"):
+            env["QT_SCALE_FACTOR"] = os.environ["MODELYARD_TEST_SCALE"]
         self.env = env
         self.process = subprocess.Popen(
             [sys.executable, str(HERE / "desktop_app.py")],

@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,6 +52,7 @@ from modelyard.core.paths import write_atomic
 from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
 from modelyard.ui.plain import plain_label, plain_tooltip
+from modelyard.ui.screen_fit import fit_size
 from modelyard.ui.theme import set_tone
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
 
@@ -77,7 +78,7 @@ class _CompareWindow(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setModal(False)
-        self.resize(1100, 620)
+        fit_size(self, QSize(1100, 620))
         self.job: Job[Any] | None = None
         self.save_path: Callable[[str, str], str | None] = self._ask_path
         layout = QVBoxLayout(self)
@@ -485,7 +486,7 @@ class VersionCompareDialog(_CompareWindow):
             ("Section", "Field", self.left_title, self.right_title, "Change"),
             parent,
         )
-        self.resize(900, 640)
+        fit_size(self, QSize(900, 640))
         heading = QLabel(f"<b>{escape(self.left_title)}</b> ↔ <b>{escape(self.right_title)}</b>")
         heading.setObjectName("compareHeading")
         self.controls.addWidget(heading, 1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, QSize, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
@@ -37,6 +37,7 @@ from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
 from modelyard.ui.plain import plain_label
+from modelyard.ui.screen_fit import fit_size
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
 
 
@@ -277,7 +278,7 @@ class DownloadsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Downloads")
         self.setModal(False)
-        self.resize(620, 360)
+        fit_size(self, QSize(620, 360))
         self.manager = manager
         self.rows: dict[int, _TaskRow] = {}
         body = QWidget()

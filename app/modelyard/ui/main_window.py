@@ -10,6 +10,7 @@ from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
     QSettings,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -50,6 +51,7 @@ from modelyard.ui.downloads import DownloadManager, DownloadsDialog
 from modelyard.ui.plain import plain_label
 from modelyard.ui.profile_actions import ProfileActions
 from modelyard.ui.profile_wizard import ProfileWizard
+from modelyard.ui.screen_fit import fit_size
 from modelyard.ui.serving import ServeDialog
 from modelyard.ui.theme import set_tone
 from modelyard.ui.tree_menu import TreeMenus
@@ -61,7 +63,7 @@ from modelyard.ui.tree_model import (
     NodeKind,
     RegistryTreeModel,
 )
-from modelyard.ui.tree_node import LabelBadgeDelegate
+from modelyard.ui.tree_node import FullTextTipDelegate, LabelBadgeDelegate
 from modelyard.ui.wait_indicator import WaitIndicator
 from modelyard.ui.workers import CancelToken, WorkerPool
 
@@ -99,7 +101,7 @@ class MainWindow(ProfileActions, QMainWindow):
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icons.app_icon())
-        self.resize(1360, 840)
+        fit_size(self, QSize(1360, 840))
         self.store = store if store is not None else ProfileStore()
         self.connections = connections if connections is not None else Connections()
         self.workers = WorkerPool(self)
@@ -133,12 +135,17 @@ class MainWindow(ProfileActions, QMainWindow):
         self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.tree.setDropIndicatorShown(True)
         self.tree.setItemDelegateForColumn(Column.NAME, LabelBadgeDelegate(self.tree))
+        for column in (Column.STAGE, Column.ALIASES, Column.INFO):  # cut cells: the full text
+            self.tree.setItemDelegateForColumn(column, FullTextTipDelegate(self.tree))
         header = self.tree.header()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(Column.NAME, 200)
-        header.resizeSection(Column.STAGE, 125)
-        header.resizeSection(Column.ALIASES, 140)
+        # The name takes the room there is (it was the last column, Info, that stretched while
+        # aliases were cut); the others keep a readable width and can be dragged.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
+        header.resizeSection(Column.STAGE, 110)
+        header.resizeSection(Column.ALIASES, 170)
+        header.resizeSection(Column.INFO, 150)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
 
         left = QWidget()

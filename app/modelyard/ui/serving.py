@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard.core.serve import LocalServer
+from modelyard.ui.screen_fit import fit_size
 
 EXAMPLE = (
     'curl -s {url}/invocations -H "Content-Type: application/json" '
@@ -31,7 +32,7 @@ class ServeDialog(QDialog):
         self.stopped_by_user = False
         self.setWindowTitle(f"Serving {title}")
         self.setModal(False)
-        self.resize(720, 420)
+        fit_size(self, QSize(720, 420))
         layout = QVBoxLayout(self)
         self.url = QLabel(f"<b>{server.url}/invocations</b>")
         self.url.setTextFormat(Qt.TextFormat.RichText)

@@ -10,9 +10,22 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QStandardItem
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QPainter,
+    QStandardItem,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+)
 
 from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_sort_key
 from modelyard.core.errors import ErrorKind
@@ -210,7 +223,26 @@ def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> 
         name.setData(search, SEARCH_ROLE)
 
 
-class LabelBadgeDelegate(QStyledItemDelegate):
+class FullTextTipDelegate(QStyledItemDelegate):
+    """A cell whose text is cut (…) shows all of it as its tooltip, as written."""
+
+    def helpEvent(  # overrides QAbstractItemDelegate.helpEvent
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        if event.type() == QEvent.Type.ToolTip and not index.data(Qt.ItemDataRole.ToolTipRole):
+            text = str(index.data() or "")
+            width = QFontMetrics(option.font).horizontalAdvance(text)
+            if text and width > option.rect.width() - 8:
+                QToolTip.showText(event.globalPos(), plain_tooltip(text), view)
+                return True
+        return bool(super().helpEvent(event, view, option, index))
+
+
+class LabelBadgeDelegate(FullTextTipDelegate):
     """Draws a registry's environment label (dev, staging, prod) as a small badge right after
     its name, so it never reads like an MLflow stage."""
 

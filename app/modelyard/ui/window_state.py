@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QSplitter
 
+from modelyard.ui.screen_fit import keep_on_screen
 from modelyard.ui.tree_model import NodeKind
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def restore_layout(window: MainWindow) -> None:
     geometry = settings.value(GEOMETRY)
     if isinstance(geometry, QByteArray) and not geometry.isEmpty():
         window.restoreGeometry(geometry)
+        keep_on_screen(window)  # saved on a larger screen: clamped to this one
     state = settings.value(STATE)
     if isinstance(state, QByteArray) and not state.isEmpty():
         window.restoreState(state)

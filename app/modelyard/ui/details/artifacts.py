@@ -72,17 +72,17 @@ class ArtifactsPanel(QWidget):
         self.serve = QPushButton("Serve locally")
         self.open_file = QPushButton("Open with app")
         self.open_file.setToolTip("Fetch the selected file and open it with the system's app")
-        for widget in (
-            self.download_all,
-            self.download_selected,
-            self.open_file,
-            self.copy_uri,
-            self.copy_snippet,
-            self.serve,
+        # Two rows (files; this version), so that the pane fits beside the tree on a 1024 px
+        # screen (one row of six buttons made it 750 px wide at least).
+        more = QHBoxLayout()
+        for row, widgets in (
+            (actions, (self.download_all, self.download_selected, self.open_file)),
+            (more, (self.copy_uri, self.copy_snippet, self.serve)),
         ):
-            actions.addWidget(widget)
-        actions.addStretch(1)
-        layout.addLayout(actions)
+            for widget in widgets:
+                row.addWidget(widget)
+            row.addStretch(1)
+            layout.addLayout(row)
         self.serve_status = QLabel()
         self.serve_status.setObjectName("muted")
         self.serve_status.setWordWrap(True)

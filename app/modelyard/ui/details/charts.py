@@ -223,6 +223,7 @@ class MetricChart(QWidget):
             "right-click to zoom out."
         )
         self.hint.setObjectName("muted")
+        self.hint.setWordWrap(True)
         self.readout = QLabel()
         self.readout.setObjectName("chartReadout")
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
