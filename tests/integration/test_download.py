@@ -254,3 +254,25 @@ def test_a_version_registered_from_a_runs_uri_is_read_through_its_run(
     finally:
         registry.close()
     assert (tmp_path / "out" / "MLmodel").is_file()
+
+
+def test_a_cancelled_model_download_leaves_none_of_its_files(
+    mlflow_server: MlflowServer, registry: Registry, tmp_path: Path
+) -> None:
+    """#23.14: files that had finished (MLmodel, conda.yaml…) stayed after a cancel: a model
+    folder without its weights, while the message said no partial file was left."""
+    version = new_version(mlflow_server, "half-model", {"weights.bin": BIG})
+    plan = plan_download(registry, "half-model", version)
+    dest = tmp_path / "dest"
+    seen: list[str] = []
+
+    def cancel_on_weights() -> bool:
+        return "weights.bin" in seen
+
+    with pytest.raises(Cancelled) as info:
+        run_download(
+            registry, plan, dest, lambda p: seen.append(p.current), cancelled=cancel_on_weights
+        )
+    assert len(set(seen)) > 1  # other files had finished before the weights began
+    assert [p for p in dest.rglob("*")] == [], list(dest.rglob("*"))
+    assert "removed again" in info.value.message and "nothing of it" in info.value.message

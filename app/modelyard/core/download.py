@@ -282,7 +282,7 @@ def run_download(
             ):
                 for chunk in stream.chunks():
                     if cancelled is not None and cancelled():
-                        raise Cancelled("Download cancelled; no partial file was left behind.")
+                        raise Cancelled()  # said below, once what it wrote is removed again
                     out.write(chunk)
                     digest.update(chunk)
                     done += len(chunk)
@@ -315,6 +315,21 @@ def run_download(
             else:
                 unsaved = True
             report(entry.path, force=True)
+    except Cancelled:
+        # Cancel leaves nothing of this download: a model folder without its weights must not
+        # look like a model. (A download that fails keeps its finished files, to be resumed.)
+        removed = _remove_written(destination, written, replaced, manifest)
+        unsaved = bool(manifest)
+        if not manifest:  # nothing of any download is left: neither is the manifest
+            with contextlib.suppress(OSError):
+                (destination / MANIFEST).unlink(missing_ok=True)
+        kept = f" {len(replaced)} replaced files stay as downloaded." if replaced else ""
+        raise Cancelled(
+            f"Download cancelled: the {removed} files it had finished were removed again and no "
+            f"partial file was left, so nothing of it is in {destination}.{kept}"
+            if removed
+            else f"Download cancelled: nothing of it was written to {destination}."
+        ) from None
     except ModelyardError:
         raise
     except Exception as exc:
@@ -335,6 +350,32 @@ def run_download(
     return DownloadResult(
         destination, tuple(written), tuple(skipped), done, tuple(replaced), plan.left_out
     )
+
+
+def _remove_written(
+    destination: Path,
+    written: list[str],
+    replaced: list[str],
+    manifest: dict[str, dict[str, object]],
+) -> int:
+    """Delete the files a cancelled download wrote fresh (not those it replaced: what they
+    were is gone) and their manifest entries, and the folders that then stand empty; how many
+    files went."""
+    removed = 0
+    for path in written:
+        if path in replaced:
+            continue
+        target = destination / path
+        with contextlib.suppress(OSError):
+            target.unlink()
+            removed += 1
+        manifest.pop(path, None)
+        parent = target.parent
+        while parent != destination and parent.is_dir() and not any(parent.iterdir()):
+            with contextlib.suppress(OSError):
+                parent.rmdir()
+            parent = parent.parent
+    return removed
 
 
 def human_bytes(count: float) -> str:
