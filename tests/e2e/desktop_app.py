@@ -107,7 +107,21 @@ def main() -> int:
             "window": rect(window),
             "screen": [screen.x(), screen.y(), screen.width(), screen.height()],
             "filter": window.search.text(),
+            "expanded": expanded(),
         }
+
+    def expanded() -> list[list[str]]:
+        rows: list[list[str]] = []
+        proxy = window.proxy
+        for row in range(proxy.rowCount()):
+            profile = proxy.index(row, 0)
+            for child in range(proxy.rowCount(profile)):
+                index = proxy.index(child, 0, profile)
+                if window.tree.isExpanded(index):
+                    found = describe(window.node_at(index))
+                    if found:
+                        rows.append(found)
+        return rows
 
     def command(line: str) -> None:
         request = json.loads(line)

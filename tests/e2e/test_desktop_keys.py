@@ -101,3 +101,21 @@ def desktop_size(state: dict[str, object]) -> str:
     screen = state["screen"]
     assert isinstance(screen, list)
     return f"{screen[2]}x{screen[3]}"
+
+
+@pytest.mark.parametrize("needle", ["fraud", "v3", "champion"])
+def test_esc_in_the_filter_brings_the_tree_back_as_it_was(app: DesktopApp, needle: str) -> None:
+    """#23.11: Esc in the filter collapsed the whole tree and moved the selection."""
+    app.ask("select", profile="demo", model="fraud-detector", version="2")
+    before = app.ask("select", profile="demo", model="churn-classifier", version="4")
+    assert ["demo", "churn-classifier"] in before["expanded"]
+    assert ["demo", "fraud-detector"] in before["expanded"]
+    app.key("ctrl+f")
+    app.until(lambda s: s["focus"] is not None and s["focus"][1] == "search")
+    app.type(needle)
+    app.until(lambda s: s["filter"] == needle)
+    app.key("Escape")
+    after = app.until(lambda s: s["filter"] == "")
+    after = app.until(lambda s: ["demo", "churn-classifier"] in s["expanded"], timeout=10)
+    assert ["demo", "fraud-detector"] in after["expanded"], after
+    assert after["current"] == ["demo", "churn-classifier", "4"], after

@@ -9,6 +9,7 @@ from PySide6.QtCore import (
     QFileSystemWatcher,
     QItemSelection,
     QModelIndex,
+    QPersistentModelIndex,
     QSettings,
     QSize,
     QSortFilterProxyModel,
@@ -116,6 +117,9 @@ class MainWindow(ProfileActions, QMainWindow):
             "Filter by name or alias, @champion for aliases only  (Ctrl+F)"
         )
         self.search.setClearButtonEnabled(True)
+        self._before_filter: tuple[list[QPersistentModelIndex], QPersistentModelIndex] | None = (
+            None  # what was expanded and current before the filter: back when it is cleared
+        )
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
@@ -544,10 +548,43 @@ class MainWindow(ProfileActions, QMainWindow):
         self.tree.expand(self.proxy.mapFromSource(source))
 
     # --- filter -----------------------------------------------------------------------------
+    def _unfiltered_view(self) -> tuple[list[QPersistentModelIndex], QPersistentModelIndex]:
+        """The rows expanded and the current row, as source indexes (they outlive filtering)."""
+        expanded: list[QPersistentModelIndex] = []
+        for row in range(self.proxy.rowCount()):
+            profile = self.proxy.index(row, 0)
+            if self.tree.isExpanded(profile):
+                expanded.append(QPersistentModelIndex(self.proxy.mapToSource(profile)))
+                for child in range(self.proxy.rowCount(profile)):
+                    model = self.proxy.index(child, 0, profile)
+                    if self.tree.isExpanded(model):
+                        expanded.append(QPersistentModelIndex(self.proxy.mapToSource(model)))
+        current = self.proxy.mapToSource(self.tree.currentIndex().siblingAtColumn(0))
+        return expanded, QPersistentModelIndex(current)
+
     @Slot()
     def _apply_filter(self) -> None:
+        """Filter the tree; clearing the filter (Esc) brings back the rows expanded before it
+        and keeps the row chosen meanwhile (it collapsed the whole tree and moved the
+        selection)."""
         text = self.search.text().strip()
+        if text and self._before_filter is None:
+            self._before_filter = self._unfiltered_view()
+        chosen = QPersistentModelIndex(
+            self.proxy.mapToSource(self.tree.currentIndex().siblingAtColumn(0))
+        )
         self.proxy.set_needle(text)
+        if not text and self._before_filter is not None:
+            expanded, before = self._before_filter
+            self._before_filter = None
+            for source in expanded:
+                if source.isValid():
+                    self.tree.expand(self.proxy.mapFromSource(source))
+            keep = chosen if chosen.isValid() else before
+            if keep.isValid():
+                index = self.proxy.mapFromSource(keep)
+                self.tree.setCurrentIndex(index)
+                self.tree.scrollTo(index)
         if text:
             for row in range(self.proxy.rowCount()):
                 self.tree.expand(self.proxy.index(row, 0))
