@@ -152,3 +152,29 @@ def test_a_slow_promotion_is_waited_for_visibly_and_succeeds(
         assert admin.get_model_version("gui-slow-model", "1").current_stage == "Staging"
         assert "1" in lane_versions(view.board.stage_lanes["Staging"])
         window.close()
+
+
+def test_one_status_per_profile_follows_the_latest_call_of_any_view(
+    qtbot: QtBot, proxy: FaultProxy, store: ProfileStore
+) -> None:
+    """#23.3: "● gf: connected" stayed while every read failed (a version showing a red load
+    error); after recovery "offline, as seen … ago" stayed beside "● connected"."""
+    _profile(store, proxy.url)
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "gf", MODEL)
+    select_version(qtbot, window, "1")
+    label = window.connection_label
+    qtbot.waitUntil(lambda: label.text() == "● gf: connected", timeout=30_000)
+    root = window.tree_model.node(window.tree_model.profile_index("gf"))
+    proxy.set("refuse")
+    window.details.reload()  # a details read, not the tree's
+    qtbot.waitUntil(lambda: label.text() == "● gf: offline", timeout=30_000)
+    assert root.offline and "connection refused" in root.offline  # the row says so too
+    window.grab().save(str(save_artifact("status-offline.png")))
+    proxy.set("pass")
+    with qtbot.waitSignal(window.details.loaded, timeout=30_000):
+        window.details.reload()
+    qtbot.waitUntil(lambda: label.text() == "● gf: connected", timeout=30_000)
+    qtbot.waitUntil(lambda: root.offline is None and not root.fetching, timeout=30_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()

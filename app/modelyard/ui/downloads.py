@@ -181,6 +181,7 @@ class DownloadManager(QObject):
             lambda error: self._failed(task, error),
             description=f"download {task.model} v{task.version}",
             on_progress=lambda value: self._progressed(task, value),
+            talks_to=task.profile.id,
         )
         self.changed.emit(task)
 

@@ -40,7 +40,7 @@ from modelyard.core.demo import ensure_demo
 from modelyard.core.diagnose import Diagnosis
 from modelyard.core.domain import VersionSummary
 from modelyard.core.download import plan_download, run_download
-from modelyard.core.errors import ModelyardError
+from modelyard.core.errors import UNREACHABLE, ErrorKind, ModelyardError
 from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.serve import LocalServer, serve_dir, wait_until_serving
 from modelyard.core.session import Connections
@@ -49,7 +49,7 @@ from modelyard.ui.compare_view import RegistryCompareDialog
 from modelyard.ui.copy_dialog import CopyDialog, Revealer
 from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
-from modelyard.ui.plain import plain_label
+from modelyard.ui.plain import plain_label, plain_tooltip
 from modelyard.ui.profile_actions import ProfileActions
 from modelyard.ui.profile_wizard import ProfileWizard
 from modelyard.ui.screen_fit import fit_size
@@ -209,6 +209,8 @@ class MainWindow(ProfileActions, QMainWindow):
         self.wait_indicator.given_up.connect(self._stopped_waiting)
         self.statusBar().addPermanentWidget(self.wait_indicator)
         self.statusBar().addPermanentWidget(self.connection_label)
+        self.workers.reached.connect(self._reached)
+        self._status: dict[str, tuple[str, str]] = {}  # profile id -> (state, words)
         self.tree_model.loadFailed.connect(self._load_failed)
         self.tree_model.copyRequested.connect(self._copy_requested)
         self.tree_model.loadSucceeded.connect(self._load_succeeded)
@@ -626,6 +628,7 @@ class MainWindow(ProfileActions, QMainWindow):
     @Slot(QItemSelection, QItemSelection)
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
+        self._show_status()
         if not indexes and self.search.text().strip():
             return  # the filter hid the selected row: its details stay shown
         self.details.show_node(self._node(indexes[0]) if indexes else None)
@@ -789,20 +792,40 @@ class MainWindow(ProfileActions, QMainWindow):
 
     @Slot(str, str)
     def _load_failed(self, profile: str, message: str) -> None:
-        source = self.tree_model.profile_index(profile)
-        offline = source.isValid() and bool(
-            self.tree_model.state(self.tree_model.node(source).payload.id).offline
-        )
-        word = "offline" if offline else "error"
-        self.connection_label.setText(f"● {profile}: {word}")
-        self.connection_label.setProperty("state", word)
-        self._restyle(self.connection_label)
-        self.show_error(message)
+        self.show_error(message)  # the status itself follows every call's outcome (_reached)
 
     @Slot(str)
     def _load_succeeded(self, profile: str) -> None:
-        self.connection_label.setText(f"● {profile}: connected")
-        self.connection_label.setProperty("state", "ok")
+        """A listing's rows arrived (the status follows the job's outcome)."""
+
+    def _reached(self, profile_id: str, error: object) -> None:
+        """One status per profile, from the latest outcome of any call to its registry (the
+        tree's, a details pane's, a write's, a download's): "connected" while a version fails
+        to load, or "offline" beside rows that answered again, can no longer be shown."""
+        assert error is None or isinstance(error, ModelyardError)
+        self.tree_model.reached(profile_id, error)
+        if error is None or error.kind not in (*UNREACHABLE, ErrorKind.AUTH, ErrorKind.TLS):
+            self._status[profile_id] = ("ok", "connected")  # it answered (maybe refusing)
+        elif error.kind in UNREACHABLE:
+            self._status[profile_id] = ("offline", "offline")
+        else:
+            self._status[profile_id] = (
+                "error",
+                "sign-in refused" if error.kind is ErrorKind.AUTH else "TLS check failed",
+            )
+        self._show_status(profile_id)
+
+    def _show_status(self, profile_id: str | None = None) -> None:
+        """The status of the selected row's registry (else of the one that last answered)."""
+        node = self.node_at(self.tree.currentIndex())
+        shown = node.profile.id if node is not None and node.profile.id in self._status else None
+        shown = shown or profile_id
+        if shown is None or shown not in self._status:
+            return
+        names = {p.id: p.name for p in self.tree_model.profiles()}
+        state, words = self._status[shown]
+        self.connection_label.setText(f"● {names.get(shown, '?')}: {words}")
+        self.connection_label.setProperty("state", state)
         self._restyle(self.connection_label)
 
     @Slot()
@@ -814,7 +837,7 @@ class MainWindow(ProfileActions, QMainWindow):
         if names:
             shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
             self.busy_label.setText(f"Reading {shown}…")
-            self.busy.setToolTip("Reading " + ", ".join(names))
+            self.busy.setToolTip(plain_tooltip("Reading " + ", ".join(names)))
 
     @staticmethod
     def _restyle(widget: QWidget) -> None:

@@ -22,11 +22,11 @@ def _screen(widget: QWidget) -> QScreen | None:
     return widget.screen() or QGuiApplication.primaryScreen()
 
 
-def fitted(preferred: QSize, available: QRect) -> QSize:
+def fitted(preferred: QSize, available: QRect, margin: float = MARGIN) -> QSize:
     """``preferred``, shrunk to fit ``available`` (less the margin)."""
     return QSize(
-        min(preferred.width(), int(available.width() * MARGIN)),
-        min(preferred.height(), int(available.height() * MARGIN)),
+        min(preferred.width(), int(available.width() * margin)),
+        min(preferred.height(), int(available.height() * margin)),
     )
 
 
@@ -45,7 +45,7 @@ def keep_on_screen(widget: QWidget) -> None:
     if screen is None:
         return
     area = screen.availableGeometry()
-    size = fitted(widget.size(), area)
+    size = fitted(widget.size(), area, margin=1.0)  # a size the user chose that fits stays
     if size != widget.size():
         widget.resize(size)
     frame = widget.frameGeometry()

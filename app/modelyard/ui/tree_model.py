@@ -442,6 +442,28 @@ class RegistryTreeModel(QStandardItemModel):
         if unreachable and (node.children or node.kind is NodeKind.PROFILE):
             self._retry_later(node)
 
+    def reached(self, profile_id: str, error: ModelyardError | None) -> None:
+        """The outcome of any call to a registry, whichever view made it: the state's online or
+        offline status follows the latest one, and so does the registry row (a row shown
+        offline reads again when another call got through; a row shown fine is marked offline
+        when another call could not reach the registry)."""
+        node = self._root.by_key.get(profile_id)
+        state = self.state(profile_id)
+        if error is None or error.kind not in UNREACHABLE:
+            if state.offline:
+                state.set_offline(None)
+            if node is not None and (node.offline or node.error) and not node.fetching:
+                self.refresh(self.index_for(node))
+            return
+        state.set_offline(error.message)
+        if node is None or node.fetching or node.offline or node.error or not node.opened:
+            return
+        read_at = state.models_read_at
+        seen = humanize_age(datetime.now(tz=UTC) - read_at) if read_at else "some time"
+        node.offline = f"offline, as seen {seen} ago: {error.message}"
+        self._node_changed(node)
+        self._retry_later(node)
+
     def _retry_later(self, node: Node) -> None:
         """Try an unreachable registry again after 5 s, then twice as long each time."""
         node.retry_s = min(RETRY_MAX_S, node.retry_s * 2 or RETRY_FIRST_S)

@@ -132,9 +132,13 @@ class WorkerPool(QObject):
     Signals:
         waiting(object, str, float): a job whose write is past its first-byte limit, its host
             and the seconds waited so far; -1 when it answered or the job ended.
+        reached(str, object): a job that talked to a profile's registry ended: the profile id
+            and None (it answered) or the ModelyardError (it could not be reached, or refused).
+            One status per profile comes from the latest of these, whichever view asked.
     """
 
     waiting = Signal(object, str, float)
+    reached = Signal(str, object)
 
     _pools: ClassVar[weakref.WeakSet[WorkerPool]] = weakref.WeakSet()
 
@@ -152,6 +156,7 @@ class WorkerPool(QObject):
         self._bridge.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self._bridge.waiting.connect(self._on_waiting, Qt.ConnectionType.QueuedConnection)
         self._waiting: set[int] = set()
+        self._talks_to: dict[int, str] = {}  # job id -> profile id its outcome speaks for
         self._progress: dict[int, Callable[[Any], None]] = {}
         self._ids = itertools.count(1)
         self._pending: dict[
@@ -173,17 +178,22 @@ class WorkerPool(QObject):
         on_progress: Callable[[Any], None] | None = None,
         *,
         lane: str | None = None,
+        talks_to: str | None = None,
     ) -> Job[T]:
         """Run ``fn(token)`` off the GUI thread; call on_done/on_error on the GUI thread.
 
         ``token.report(value)`` in ``fn`` calls ``on_progress(value)`` on the GUI thread.
-        ``lane`` (a profile id) runs it on that registry's own bounded threads.
+        ``lane`` (a profile id) runs it on that registry's own bounded threads. ``talks_to``
+        (a profile id; the lane's by default) is the registry whose reachability the outcome
+        tells (``reached``): a job that talks to no registry leaves it out.
         """
         job: Job[T] = Job(next(self._ids), description=description)
         if self.closed:
             job.cancel()  # the window is closing: the work is dropped, never started
             return job
         self._pending[job.id] = (job, on_done, on_error)
+        if talks_to or lane:
+            self._talks_to[job.id] = str(talks_to or lane)
         if on_progress is not None:
             self._progress[job.id] = on_progress
         self._pool_for(lane).start(_Task(job.id, fn, job.token, self._bridge))
@@ -240,19 +250,25 @@ class WorkerPool(QObject):
     def _on_finished(self, job_id: int, result: object) -> None:
         self._ended(job_id)
         self._progress.pop(job_id, None)
+        profile = self._talks_to.pop(job_id, None)
         entry = self._pending.pop(job_id, None)
         if entry is None or entry[0].cancelled:
             return
+        if profile is not None:
+            self.reached.emit(profile, None)
         entry[1](result)
 
     @Slot(int, object)
     def _on_failed(self, job_id: int, error: object) -> None:
         self._ended(job_id)
         self._progress.pop(job_id, None)
+        profile = self._talks_to.pop(job_id, None)
         entry = self._pending.pop(job_id, None)
         if entry is None or entry[0].cancelled:
             return
         assert isinstance(error, ModelyardError)
+        if profile is not None and error.kind is not ErrorKind.CANCELLED:
+            self.reached.emit(profile, error)
         if entry[2] is not None:
             entry[2](error)
         else:
@@ -273,4 +289,5 @@ class WorkerPool(QObject):
         done = all([pool.waitForDone(wait_ms) for pool in pools])
         self._pending.clear()
         self._progress.clear()
+        self._talks_to.clear()
         return bool(done)

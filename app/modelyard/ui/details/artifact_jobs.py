@@ -83,6 +83,7 @@ class ArtifactJobs:
             lambda result: done(result) if self.node is node else None,
             lambda error: failed(error) if self.node is node else None,
             description,
+            talks_to=profile.id,
         )
         self.jobs.append(job)
         return job

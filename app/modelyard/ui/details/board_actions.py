@@ -207,6 +207,7 @@ class BoardActions:
             done,
             failed,
             f"{node.payload.name} {what}",
+            talks_to=profile.id,
         )
 
     def _refused_offline(self, node: Node, action: str, banner: Banner) -> bool:

@@ -254,6 +254,7 @@ class DetailsPane(QStackedWidget, BoardActions):
                 lambda data: self._model_loaded(job, node, data),
                 lambda error: self._load_failed(job, error),
                 description=f"details of {name}",
+                talks_to=profile.id,
             )
         else:
             summary: VersionSummary = node.payload
@@ -267,6 +268,7 @@ class DetailsPane(QStackedWidget, BoardActions):
                 lambda detail: self._version_loaded(job, node, detail),
                 lambda error: self._load_failed(job, error),
                 description=f"details of {summary.model} v{summary.version}",
+                talks_to=profile.id,
             )
         self._job = job
 
@@ -387,7 +389,9 @@ class DetailsPane(QStackedWidget, BoardActions):
                 self._chart_job = None
                 view.show_error(f"Metric history could not be read: {error.message}")
 
-        job: Job[Any] = self.workers.submit(load, done, failed, "metric history")
+        job: Job[Any] = self.workers.submit(
+            load, done, failed, "metric history", talks_to=profile.id
+        )
         self._chart_job = job
 
     # --- artifacts --------------------------------------------------------------------------
@@ -491,7 +495,7 @@ class DetailsPane(QStackedWidget, BoardActions):
             if self.current is node:
                 view.show_error(f"Not saved: {error.message}")
 
-        self.workers.submit(work, done, failed, f"edit {model}")
+        self.workers.submit(work, done, failed, f"edit {model}", talks_to=profile.id)
 
 
 def _visible(version: VersionSummary) -> tuple[object, ...]:
