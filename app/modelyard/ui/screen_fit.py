@@ -13,6 +13,7 @@ from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QWidget
 
 MARGIN = 0.94  # of the available area: room for the frame and the window manager's panels
+DECORATION = QSize(8, 40)  # a window manager's frame, until the real one is known
 
 
 def _screen(widget: QWidget) -> QScreen | None:
@@ -45,7 +46,14 @@ def keep_on_screen(widget: QWidget) -> None:
     if screen is None:
         return
     area = screen.availableGeometry()
-    size = fitted(widget.size(), area, margin=1.0)  # a size the user chose that fits stays
+    # The window manager's frame counts (title bar, borders); before the window is decorated
+    # its size is not known yet: a usual one is assumed.
+    frame, inner = widget.frameGeometry(), widget.geometry()
+    extra = QSize(frame.width() - inner.width(), frame.height() - inner.height())
+    if extra.width() <= 0 and extra.height() <= 0:
+        extra = DECORATION
+    room = QRect(area.topLeft(), area.size() - extra)
+    size = fitted(widget.size(), room, margin=1.0)  # a size the user chose that fits stays
     if size != widget.size():
         widget.resize(size)
     frame = widget.frameGeometry()
