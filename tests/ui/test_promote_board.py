@@ -324,3 +324,36 @@ def test_demo_cards_show_key_metric_creator_and_switch_metric(
     )
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()
+
+
+def test_an_alias_left_on_an_archived_version_is_one_click_from_moving(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    """#23.8: "@champion still points to v1, now Archived — move it?" offered nothing to act
+    on. The banner's button asks to move it (confirmed as any alias move)."""
+    fresh_model(mlflow_server, "board-stale", 2)
+    admin = admin_store(mlflow_server)
+    admin.transition_model_version_stage("board-stale", "1", "Production", False)
+    admin.set_registered_model_alias("board-stale", "champion", "1")
+    add_server_profile(store, secrets, mlflow_server, "srv")
+    window = open_board(qtbot, store, "srv", "board-stale")
+    board = window.details.model_view.board
+    asked: list[object] = []
+
+    def confirm(model, version, target, snapshot, changed):
+        asked.append((version, target.kind, target.value))
+        return PromotionChoice(archive_existing=True, comment="")
+
+    window.details.confirm_promotion = confirm
+    with qtbot.waitSignal(window.details.loaded, timeout=60_000):
+        drop(board.stage_lanes["Production"], tree_mime(window, "2"))
+    banner = window.details.model_view.banner
+    qtbot.waitUntil(banner.button.isVisible, timeout=30_000)
+    assert "@champion still points to v1" in banner.label.text()
+    assert banner.button.text() == "Move @champion to v2…"
+    with qtbot.waitSignal(window.details.loaded, timeout=60_000):
+        banner.button.click()
+    assert asked[-1] == ("2", "alias", "champion")
+    assert admin.get_registered_model("board-stale").aliases == {"champion": "2"}
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()

@@ -23,7 +23,7 @@ from modelyard.core.promote import promote as do_promote
 from modelyard.core.registry import Registry
 from modelyard.core.session import Connections
 from modelyard.ui.details.model_view import ModelView
-from modelyard.ui.details.widgets import Banner
+from modelyard.ui.details.widgets import Banner, Sticky
 from modelyard.ui.promote_dialog import PromotionChoice, TransitionAsk
 from modelyard.ui.tree_model import Node, NodeKind
 from modelyard.ui.workers import Job, WorkerPool
@@ -42,7 +42,7 @@ class BoardActions:
     notice: Any  # the pane's Signal(str)
     _job: Job[Any] | None
     _capabilities: dict[str, Capabilities]
-    _sticky: tuple[str, str] | None
+    _sticky: Sticky | None
     _queued: tuple[Node, str, Target, Callable[[], None] | None] | None
     confirm_promotion: Callable[[str, str, Target, Snapshot, list[str]], PromotionChoice | None]
     confirm_transition: Callable[[TransitionAsk], PromotionChoice | None]
@@ -177,7 +177,26 @@ class BoardActions:
             if self.current is not node:  # another model is shown: its banner is not ours
                 self.notice.emit(f"{node.payload.name}: {text}")
                 return
-            self._sticky = (text, kind)
+            action, on_action = "", None
+            stale = (
+                [
+                    (alias, v)
+                    for v in result.changed
+                    if v.stage is Stage.ARCHIVED
+                    for alias in v.aliases
+                ]
+                if result is not None
+                else []
+            )
+            if stale and result is not None and not result.outcome_problem:
+                alias, _archived = stale[0]
+                moved = result.version.version
+                action = f"Move @{alias} to v{moved}…"
+
+                def on_action(alias: str = alias, moved: str = moved) -> None:
+                    self.ask_on_board(node, moved, Target("alias", alias))
+
+            self._sticky = (text, kind, action, on_action)
             view.banner.show_message(*self._sticky)
             self.reload()
 
@@ -197,7 +216,7 @@ class BoardActions:
                 return
             if error.kind is ErrorKind.PERMISSION:
                 view.board.refuse(error.message)
-            self._sticky = (f"{failure}: {error.message}", "error")
+            self._sticky = (f"{failure}: {error.message}", "error", "", None)
             view.banner.show_message(*self._sticky)
             self.reload()  # show the server's truth
 
@@ -303,6 +322,6 @@ class BoardActions:
         )
 
     def _show_after_conflict(self, differences: list[str]) -> None:
-        self._sticky = ("Not done: " + "; ".join(differences) + ".", "error")
+        self._sticky = ("Not done: " + "; ".join(differences) + ".", "error", "", None)
         self.model_view.banner.show_message(*self._sticky)
         self.reload()

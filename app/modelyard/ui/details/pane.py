@@ -42,6 +42,7 @@ from modelyard.ui.details.board_actions import BoardActions
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.profile_view import ProfileView
 from modelyard.ui.details.version_view import VersionView
+from modelyard.ui.details.widgets import Sticky
 from modelyard.ui.promote_board import BoardContext
 from modelyard.ui.promote_dialog import PromotionChoice, TransitionAsk, ask_transition
 from modelyard.ui.promote_dialog import ask as ask_promotion
@@ -79,7 +80,7 @@ class DetailsPane(QStackedWidget, BoardActions):
         self.current: Node | None = None
         self._job: Job[Any] | None = None
         self._chart_job: Job[Any] | None = None
-        self._sticky: tuple[str, str] | None = None  # a message that outlives the next reload
+        self._sticky: Sticky | None = None  # a message that outlives the next reload
         self._unsubscribe: Callable[[], None] | None = None  # from the shown profile's state
         self._metric_cache: dict[tuple[str, str], tuple[MetricPoint, ...]] = {}
         self._capabilities: dict[str, Capabilities] = {}  # per profile, from its last load

@@ -49,6 +49,10 @@ class SectionTitle(QLabel):
         self.setObjectName("sectionTitle")
 
 
+# A banner message that outlives a reload: text, kind, action label, what the action does.
+Sticky = tuple[str, str, str, Callable[[], None] | None]
+
+
 class Banner(QWidget):
     """An inline message (error or notice) with an optional action button.
 
@@ -69,13 +73,28 @@ class Banner(QWidget):
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.button = QPushButton()
-        self.button.clicked.connect(self.actionClicked)
+        self.button.clicked.connect(self._clicked)
+        self._on_action: Callable[[], None] | None = None
         layout.addWidget(self.label, 1)
         layout.addWidget(self.button)
         self.hide()
 
-    def show_message(self, text: str, kind: str = "error", action: str = "") -> None:
-        """Show ``text``; kind is error | notice | busy; ``action`` labels the button."""
+    def _clicked(self) -> None:
+        if self._on_action is not None:
+            self._on_action()
+        else:
+            self.actionClicked.emit()
+
+    def show_message(
+        self,
+        text: str,
+        kind: str = "error",
+        action: str = "",
+        on_action: Callable[[], None] | None = None,
+    ) -> None:
+        """Show ``text``; kind is error | notice | busy; ``action`` labels the button, which
+        calls ``on_action`` (else emits actionClicked: Retry, Dismiss)."""
+        self._on_action = on_action
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
