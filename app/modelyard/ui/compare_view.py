@@ -53,7 +53,7 @@ from modelyard.core.profiles import Profile
 from modelyard.core.session import Connections
 from modelyard.ui.plain import plain_label, plain_tooltip
 from modelyard.ui.screen_fit import fit_size
-from modelyard.ui.theme import set_tone
+from modelyard.ui.theme import set_tone, tone_color
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
 
 STATUS_COLORS = {
@@ -522,9 +522,9 @@ class VersionCompareDialog(_CompareWindow):
             item.setData(0, Qt.ItemDataRole.UserRole, row.status.value)
             if row.status is Status.DIFFERENT:
                 for column in (2, 3):
-                    item.setForeground(column, QBrush(QColor("#b45309")))
+                    item.setForeground(column, QBrush(tone_color("warning")))
             if row.better is not None:  # green: improved; red: got worse (loss going up)
-                item.setForeground(4, QBrush(QColor("#15803d" if row.better else "#b91c1c")))
+                item.setForeground(4, QBrush(tone_color("better" if row.better else "worse")))
             for column in range(5):
                 item.setToolTip(column, plain_tooltip(item.text(column)))
             items.append(item)

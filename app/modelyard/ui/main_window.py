@@ -147,9 +147,9 @@ class MainWindow(ProfileActions, QMainWindow):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
-        header.resizeSection(Column.STAGE, 110)
-        header.resizeSection(Column.ALIASES, 170)
-        header.resizeSection(Column.INFO, 150)
+        header.resizeSection(Column.STAGE, 105)
+        header.resizeSection(Column.ALIASES, 150)
+        header.resizeSection(Column.INFO, 115)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
 
         left = QWidget()

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from modelyard.assets import read_text
+from modelyard.assets import read_text, resource_path
 
 
 def is_dark() -> bool:
@@ -31,6 +31,57 @@ def set_tone(label: QWidget, tone: str) -> None:
     label.style().polish(label)
 
 
+# Colours that delegates and item views paint themselves (style sheets cannot reach them), per
+# scheme, each readable (WCAG AA, 4.5:1) on the scheme's window and view backgrounds: a test
+# checks every one, and every colour pair of both style sheets.
+TONES: dict[str, dict[str, str]] = {
+    "light": {
+        "news": "#1d4ed8",  # changed since you last looked
+        "error": "#b91c1c",
+        "warning": "#a34b07",
+        "muted": "#52606d",
+        "better": "#13733a",
+        "worse": "#b91c1c",
+    },
+    "dark": {
+        "news": "#93c5fd",
+        "error": "#f87171",
+        "warning": "#fbbf24",
+        "muted": "#94a3b8",
+        "better": "#4ade80",
+        "worse": "#f87171",
+    },
+}
+
+
+# The stage written as text in the tree and tables (badges keep the stage colours behind
+# white text): Archived is muted, never faint.
+STAGE_TEXT: dict[str, dict[str, str]] = {
+    "light": {
+        "None": "#52606d",
+        "Staging": "#a34b07",
+        "Production": "#13733a",
+        "Archived": "#56657a",
+    },
+    "dark": {
+        "None": "#94a3b8",
+        "Staging": "#fbbf24",
+        "Production": "#4ade80",
+        "Archived": "#94a3b8",
+    },
+}
+
+
+def stage_text_color(stage: str) -> QColor:
+    """The text colour of a stage's name in the scheme shown now."""
+    return QColor(STAGE_TEXT["dark" if is_dark() else "light"].get(stage, "#64748b"))
+
+
+def tone_color(tone: str) -> QColor:
+    """A delegate's colour for ``tone`` in the scheme shown now."""
+    return QColor(TONES["dark" if is_dark() else "light"][tone])
+
+
 def dark_palette() -> QPalette:
     """Fusion's palette in the dark scheme's colours."""
     palette = QPalette()
@@ -49,6 +100,13 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.HighlightedText: "#f8fafc",
         QPalette.ColorRole.Link: "#93c5fd",
         QPalette.ColorRole.PlaceholderText: "#64748b",
+        # Fusion draws frames, tab borders and check box outlines from these: left at their
+        # light defaults they showed white borders and unticked boxes vanished (#23.9).
+        QPalette.ColorRole.Light: "#475569",
+        QPalette.ColorRole.Midlight: "#334155",
+        QPalette.ColorRole.Mid: "#64748b",
+        QPalette.ColorRole.Dark: "#0b1220",
+        QPalette.ColorRole.Shadow: "#020617",
     }
     for role, color in roles.items():
         palette.setColor(role, QColor(color))
@@ -65,7 +123,9 @@ def apply_theme(app: QApplication) -> None:
     """Light or dark palette and style sheet, as the scheme says now."""
     if is_dark():
         app.setPalette(dark_palette())
-        app.setStyleSheet(read_text("style.qss") + read_text("style-dark.qss"))
+        icons = resource_path("icons").as_posix()  # the sheet's images, wherever installed
+        dark = read_text("style-dark.qss").replace("@ICONS@", icons)
+        app.setStyleSheet(read_text("style.qss") + dark)
     else:
         app.setPalette(app.style().standardPalette())
         app.setStyleSheet(read_text("style.qss"))

@@ -34,6 +34,7 @@ from modelyard.core.profiles import Profile
 from modelyard.core.state import RegistryState
 from modelyard.ui import icons
 from modelyard.ui.plain import plain_tooltip
+from modelyard.ui.theme import stage_text_color, tone_color
 from modelyard.ui.workers import Job
 
 STAGE_COLORS = {
@@ -173,7 +174,7 @@ def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> 
             _set(stage, version.stage.value)
             color = STAGE_COLORS[version.stage]
             stage.setIcon(icons.dot(color))
-            stage.setForeground(QBrush(QColor(color)))
+            stage.setForeground(QBrush(stage_text_color(version.stage.value)))  # readable
         tip = version.source or None
         search = f"v{version.version} " + " ".join(f"@{a}" for a in version.aliases)
     elif node.kind is NodeKind.MODEL:
@@ -192,7 +193,7 @@ def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> 
         if font.bold() != bool(node.news):
             font.setBold(bool(node.news))
             name.setFont(font)
-            name.setData(QBrush(QColor("#1d4ed8")) if node.news else None, _FG)
+            name.setData(QBrush(tone_color("news")) if node.news else None, _FG)
         search = f"{model.name} " + " ".join(f"@{a}" for a in sorted(aliases_of))
     else:
         profile: Profile = node.payload
@@ -348,7 +349,7 @@ def placeholder_cell() -> QStandardItem:
 
 def _problem_brush(node: Node) -> QBrush | None:
     if node.error:
-        return QBrush(QColor("#b91c1c"))
+        return QBrush(tone_color("error"))
     if node.offline:
-        return QBrush(QColor("#b45309"))
+        return QBrush(tone_color("warning"))
     return None

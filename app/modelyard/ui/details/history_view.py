@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 
 from modelyard.core.domain import EventKind, EventSource, StageEvent
 from modelyard.ui.details.widgets import when
+from modelyard.ui.theme import tone_color
 
 SOURCE_LABEL = {
     EventSource.RECORDED: "recorded",
@@ -72,6 +73,6 @@ class HistoryView(QTreeWidget):
             item.setToolTip(3, event.comment)
             if event.source is EventSource.DERIVED:
                 for column in range(5):
-                    item.setForeground(column, QBrush(QColor("#64748b")))
+                    item.setForeground(column, QBrush(tone_color("muted")))
             item.setData(0, Qt.ItemDataRole.UserRole, event)
             self.addTopLevelItem(item)

@@ -149,4 +149,4 @@ def next_steps(profile: Profile) -> str:
         "name or @alias, <b>F5</b> reloads.",
     ]
     items = "".join(f"<li>{step}</li>" for step in steps)
-    return f"<p style='color:#334155'><b>What you can do here</b></p><ul>{items}</ul>"
+    return f"<p><b>What you can do here</b></p><ul>{items}</ul>"  # the scheme's text colour
