@@ -48,7 +48,7 @@ def compare(
                     STATUS_WORDS[r.status],
                     r.side("left"),
                     r.side("right"),
-                    "; ".join(r.differences),
+                    "; ".join([*r.differences, *(f"({c})" for c in r.copies)]),
                 ]
                 for r in result.rows
                 if not only_differences or r.status is not Status.SAME

@@ -69,6 +69,7 @@ class ModelRow:
     left: ModelSummary | None = None
     right: ModelSummary | None = None
     differences: tuple[str, ...] = ()
+    copies: tuple[str, ...] = ()  # versions that differ by number but are one copied: said
 
     def side(self, which: str) -> str:
         """A short description of one side ("latest v8; Production v7 · @champion v7")."""
@@ -81,22 +82,34 @@ class ModelRow:
         return f"{text}; {held}" if held else text
 
 
-def _model_differences(left: ModelSummary, right: ModelSummary) -> list[str]:
-    out: list[str] = []
+def version_pairs(left: ModelSummary, right: ModelSummary) -> list[tuple[str, str, str]]:
+    """(what, left version, right version) of the latest version, each stage's holder and each
+    alias, where the two sides name different versions ("" where a side has none)."""
+    out: list[tuple[str, str, str]] = []
     if _latest(left) != _latest(right):
-        out.append(f"latest version v{_latest(left) or '—'} ≠ v{_latest(right) or '—'}")
+        out.append(("latest version", _latest(left), _latest(right)))
     for stage in (Stage.PRODUCTION, Stage.STAGING):
         a, b = left.latest_by_stage.get(stage.value), right.latest_by_stage.get(stage.value)
         if a != b:
-            out.append(
-                f"{stage.value}: " + (f"v{a}" if a else "none") + " ≠ " + (f"v{b}" if b else "none")
-            )
+            out.append((stage.value, a or "", b or ""))
     for alias in sorted(set(left.aliases) | set(right.aliases)):
         a, b = left.aliases.get(alias), right.aliases.get(alias)
         if a != b:
-            out.append(
-                f"@{alias}: " + (f"v{a}" if a else "none") + " ≠ " + (f"v{b}" if b else "none")
-            )
+            out.append((f"@{alias}", a or "", b or ""))
+    return out
+
+
+def _model_differences(
+    left: ModelSummary, right: ModelSummary, copies: frozenset[tuple[str, str]] = frozenset()
+) -> list[str]:
+    """What differs; a pair of versions in ``copies`` (left, right) is one version copied, not
+    a difference."""
+    out: list[str] = []
+    for what, a, b in version_pairs(left, right):
+        if (a, b) in copies:
+            continue
+        sep = " " if what == "latest version" else ": "
+        out.append(f"{what}{sep}" + (f"v{a}" if a else "none") + " ≠ " + (f"v{b}" if b else "none"))
     if left.description.strip() != right.description.strip():
         out.append("description differs")
     lt, rt = visible_tags(left.tags), visible_tags(right.tags)
@@ -179,15 +192,61 @@ class RegistryComparison:
         )
 
 
+MAX_COPY_CHECKS = 400  # version pairs read to find copies; past it, numbers are compared
+
+
 def compare_registries(
     left: Reading, right: Reading, check: Callable[[], None] = lambda: None
 ) -> RegistryComparison:
-    """List both registries at the same time, then compare."""
+    """List both registries at the same time, then compare; versions that differ by number
+    are read (both sides at once) to find the ones that are copies of each other (lineage or
+    the same files), which are no difference: "Production: v3 ≠ v1" for a copy of v3 was."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         lefts = pool.submit(all_models, left, check)
         rights = pool.submit(all_models, right, check)
         a, b = lefts.result(), rights.result()
-    return RegistryComparison(left.name, right.name, compare_models(a, b))
+        rows = compare_models(a, b)
+        asked = 0
+        for index, row in enumerate(rows):
+            if row.status is not Status.DIFFERENT or row.left is None or row.right is None:
+                continue
+            pairs = {(x, y) for _what, x, y in version_pairs(row.left, row.right) if x and y}
+            if not pairs or asked + len(pairs) > MAX_COPY_CHECKS:
+                continue
+            asked += len(pairs)
+            check()
+            same = frozenset(p for p in pairs if _copies(pool, (left, right), row.name, p))
+            if same:
+                diff = _model_differences(row.left, row.right, same)
+                copied = tuple(f"v{y} is a copy of v{x}" for x, y in sorted(same))
+                status = Status.DIFFERENT if diff else Status.SAME
+                rows[index] = ModelRow(row.name, status, row.left, row.right, tuple(diff), copied)
+    return RegistryComparison(left.name, right.name, rows)
+
+
+def _copies(
+    pool: ThreadPoolExecutor, sides: tuple[Reading, Reading], model: str, pair: tuple[str, str]
+) -> bool:
+    """Whether left version ``a`` and right version ``b`` are one version copied (either way):
+    the copy's lineage names the other, or both carry the same files' checksum."""
+    (left, right), (a, b) = sides, pair
+    from modelyard.core.copy import CHECKSUM_TAG, SOURCE_TAG
+    from modelyard.core.errors import ModelyardError
+
+    try:
+        ours, theirs = (
+            pool.submit(left.get_version, model, a),
+            pool.submit(right.get_version, model, b),
+        )
+        x, y = ours.result(), theirs.result()
+    except ModelyardError:
+        return False  # unreadable: compared by number, as before
+    if y.tags.get(SOURCE_TAG) == f"{left.location}#{model}/{a}":
+        return True
+    if x.tags.get(SOURCE_TAG) == f"{right.location}#{model}/{b}":
+        return True
+    checksum = x.tags.get(CHECKSUM_TAG)
+    return bool(checksum) and checksum == y.tags.get(CHECKSUM_TAG)
 
 
 # --- two versions -----------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from modelyard.core.compare import (
     export_registries,
     export_versions,
     value_differences,
+    version_pairs,
 )
 from modelyard.core.details import load_version_detail
 from modelyard.core.domain import VersionDetail, version_sort_key
@@ -376,6 +377,7 @@ class RegistryCompareDialog(_CompareWindow):
             f"<b>{escape(self.comparison.right_name)}</b>: {escape(row.side('right'))}",
         ]
         lines += [f"• {escape(d)}" for d in row.differences]
+        lines += [f"• {escape(c)} (the same version: no difference)" for c in row.copies]
         for what, a, b in value_differences(row):  # both values, in full (selectable)
             sides = "".join(
                 f"<tr><td valign='top' style='padding-right:8px'><i>{escape(name)}</i></td>"
@@ -397,7 +399,8 @@ class RegistryCompareDialog(_CompareWindow):
         self.detail.show()
 
     def _open_versions(self, item: QTreeWidgetItem) -> VersionCompareDialog | None:
-        """The latest versions of a model present on both sides, field by field."""
+        """The versions that make the difference, field by field: the first stage holder or
+        alias that differs (Production before Staging before aliases), else the latest ones."""
         if self.comparison is None or self.compared is None:
             return None
         row = next((r for r in self.comparison.rows if r.name == item.text(0)), None)
@@ -406,6 +409,10 @@ class RegistryCompareDialog(_CompareWindow):
             return None
         latest_l = max(row.left.latest_versions, key=version_sort_key, default="")
         latest_r = max(row.right.latest_versions, key=version_sort_key, default="")
+        held = [(a, b) for what, a, b in version_pairs(row.left, row.right) if a and b]
+        held_first = [p for p in held if p != (latest_l, latest_r)]
+        if held_first:  # "Production: v3 ≠ v1": those two, not the latest
+            latest_l, latest_r = held_first[0]
         if not latest_l or not latest_r:
             self.status.setText(f"{row.name} has no listed version on one side.")
             return None
