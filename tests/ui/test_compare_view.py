@@ -71,19 +71,23 @@ def test_compare_registries_filter_export_and_drill_down(
     versions = dialog._open_versions(churn)
     assert isinstance(versions, VersionCompareDialog)
     qtbot.waitUntil(lambda: versions.job is None, timeout=60_000)
-    assert versions.left_title == "demo: churn-classifier v5"
+    # The versions that make the difference: the Production holders (#23.4), not the latest.
+    assert versions.left_title == "demo: churn-classifier v4"
+    assert versions.right_title == "prod: churn-classifier v5"
     rows = {(r[0], r[1]): r for r in versions.visible_rows()}  # only differences by default
-    assert rows[("Version", "stage")][2:4] == ["Staging", "Production"]
-    assert ("Params", "C") not in rows  # the same version: same params
-    # Models that differ only in an alias: their latest versions are the same, and it says so.
+    assert rows[("Version", "version")][2:4] == ["4", "5"]
+    assert ("Version", "stage") not in rows  # both hold Production
+    # Models that differ only in an alias: the two versions it points to.
     demand = dialog.table.topLevelItem(1)
     assert demand is not None and demand.text(0) == "demand-forecast"
-    same = dialog._open_versions(demand)
-    assert isinstance(same, VersionCompareDialog)
-    qtbot.waitUntil(lambda: same.job is None, timeout=60_000)
-    assert "These two versions are the same in all" in same.status.text()
-    assert "The models differ elsewhere: @champion: v7 ≠ v6." in same.status.text()
-    same.close()
+    held = dialog._open_versions(demand)
+    assert isinstance(held, VersionCompareDialog)
+    qtbot.waitUntil(lambda: held.job is None, timeout=60_000)
+    assert (held.left_title, held.right_title) == (
+        "demo: demand-forecast v7",
+        "prod: demand-forecast v6",
+    )
+    held.close()
     dialog.swap()
     assert (dialog.left.currentText(), dialog.right.currentText()) == ("prod", "demo")
     qtbot.waitUntil(lambda: dialog.job is None, timeout=60_000)
