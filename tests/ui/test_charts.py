@@ -4,6 +4,7 @@ mouse wheel and keyboard, Save as PNG."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PySide6.QtCharts import QLineSeries
@@ -91,3 +92,44 @@ def test_plot_per_metric_readout_zoom_and_save(
     assert not image.isNull() and image.width() == chart.width()
     window.grab().save(str(save_artifact("metric-charts.png")))
     window.close()
+
+
+def test_colours_stay_ticks_stay_nice_after_zoom_and_the_readout_marks_the_point(
+    qtbot: QtBot,
+) -> None:
+    """#23.10: after zooming, ticks showed raw values crowding each other ("7.00589 9.07892");
+    a version's colour changed when other versions were added; the read-out had no marker."""
+    from modelyard.core.domain import MetricPoint
+    from modelyard.ui.details.charts import MetricChart
+
+    chart = MetricChart()
+    qtbot.addWidget(chart)
+    chart.resize(700, 420)
+    chart.show()
+    history = [MetricPoint(step=s, value=0.3 + s / 97, timestamp=s) for s in range(40)]
+    chart.set_histories({"v4 · acc": history})
+    alone = chart.colors["v4"]
+    chart.set_histories({"v5 · acc": history, "v4 · acc": history, "v1 · acc": history})
+    assert chart.colors["v4"] == alone  # the same colour whatever is plotted beside it
+    plot = chart.plots["acc"]
+    qtbot.waitUntil(lambda: plot.width() > 300)
+    for _ in range(3):
+        plot.chart_.zoom(1.37)
+
+    def nice(low: float, high: float, ticks: int) -> bool:
+        step = (high - low) / (ticks - 1)
+        mantissa = step / 10 ** math.floor(math.log10(step))
+        return any(abs(mantissa - m) < 1e-6 for m in (1, 2, 2.5, 5, 10))
+
+    qtbot.waitUntil(
+        lambda: (
+            nice(plot.x_axis.min(), plot.x_axis.max(), plot.x_axis.tickCount())
+            and nice(plot.y_axis.min(), plot.y_axis.max(), plot.y_axis.tickCount())
+        )
+    )
+    assert plot.x_axis.tickCount() <= 7 and plot.y_axis.tickCount() <= 7
+    plot.read_out("v4", 10.2)
+    assert plot.marker.isVisible() and plot.marker.count() == 1
+    assert plot.marker.at(0) == QPointF(10.0, 0.3 + 10 / 97)
+    plot.read_out("v4", None)
+    assert not plot.marker.isVisible()

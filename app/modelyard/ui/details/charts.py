@@ -13,15 +13,26 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
-from PySide6.QtCore import QMargins, QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
+from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
+from PySide6.QtCore import QMargins, QPoint, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QCursor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +43,16 @@ from modelyard.ui.theme import is_dark
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563")
 SEPARATOR = " · "  # the pane names a history "v4 · val_accuracy"
+
+
+def version_color(version: str) -> str:
+    """A version's colour, the same whatever else is plotted beside it (it was its place in
+    the list, so adding a version changed the others' colours)."""
+    digits = re.sub(r"\D", "", version)
+    index = int(digits) if digits else sum(map(ord, version))
+    return PALETTE[index % len(PALETTE)]
+
+
 ZOOM_STEP = 1.25
 PAN_PIXELS = 40
 
@@ -79,7 +100,20 @@ class MetricPlot(QChartView):
         self.chart_.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
         self.chart_.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
         self.points: dict[str, list[tuple[float, float]]] = {}  # version -> (step, value)
+        self.colors: dict[str, str] = {}
         self._panning: QPoint | None = None
+        # The point read out, marked on its curve (the read-out is shown at the pointer).
+        self.marker = QScatterSeries()
+        self.marker.setMarkerSize(11.0)
+        self.marker.setBorderColor(QColor("#f8fafc"))
+        self.chart_.addSeries(self.marker)
+        self.marker.attachAxis(self.x_axis)
+        self.marker.attachAxis(self.y_axis)
+        self.marker.setVisible(False)
+        # After a zoom or pan the ticks are nice numbers again, and few enough to read.
+        self._tidying = False
+        for axis in (self.x_axis, self.y_axis):
+            axis.rangeChanged.connect(lambda *_: QTimer.singleShot(0, self, self._tidy))
         self._fitted = self._ranges()
         if is_dark():
             self.chart_.setTheme(QChart.ChartTheme.ChartThemeDark)
@@ -88,6 +122,7 @@ class MetricPlot(QChartView):
         """One version's history of this metric, in the version's colour."""
         series = QLineSeries()
         series.setName(f"{version}{SEPARATOR}{self.metric_name}")
+        self.colors[version] = color
         pen = QPen(QColor(color))
         pen.setWidthF(2.0)
         series.setPen(pen)
@@ -117,6 +152,24 @@ class MetricPlot(QChartView):
         self.y_axis.applyNiceNumbers()
         self._fitted = self._ranges()
 
+    def _tidy(self) -> None:
+        """Nice tick values for the range shown, as many as the plot has room for."""
+        if self._tidying:
+            return
+        self._tidying = True
+        try:
+            self.x_axis.setTickCount(max(3, min(7, self.width() // 110)))
+            self.y_axis.setTickCount(max(3, min(7, self.height() // 55)))
+            self.x_axis.applyNiceNumbers()
+            self.y_axis.applyNiceNumbers()
+        finally:
+            self._tidying = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # overrides QChartView
+        """Tick counts follow the plot's size."""
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._tidy)
+
     def _ranges(self) -> tuple[float, float, float, float]:
         return (self.x_axis.min(), self.x_axis.max(), self.y_axis.min(), self.y_axis.max())
 
@@ -124,9 +177,19 @@ class MetricPlot(QChartView):
         """Emit the logged point of ``version`` nearest to ``step`` (None: left the line)."""
         pairs = self.points.get(version, [])
         if step is None or not pairs:
+            self.marker.setVisible(False)
+            QToolTip.hideText()
             self.hovered.emit("", self.metric_name, 0.0, 0.0)
             return
         x, y = min(pairs, key=lambda pair: abs(pair[0] - step))
+        self.marker.replace([QPointF(x, y)])
+        self.marker.setColor(QColor(self.colors.get(version, "#2563eb")))
+        self.marker.setVisible(True)
+        QToolTip.showText(
+            QCursor.pos() + QPoint(12, 12),
+            f"{version} · {self.metric_name}\nstep {x:g}: {format_metric(y, 6)}",
+            self,
+        )
         self.hovered.emit(version, self.metric_name, x, y)
 
     # zoom and pan -----------------------------------------------------------------------------
@@ -260,7 +323,7 @@ class MetricChart(QWidget):
             by_metric.setdefault(metric, {})[version] = points
             self.series_points[name] = [(float(p.step), float(p.value)) for p in points]
         versions = sorted({split_name(n)[0] for n in histories}, key=_version_key, reverse=True)
-        self.colors = {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(versions)}
+        self.colors = {v: version_color(v) for v in versions}
         columns = 1 if len(by_metric) == 1 else 2
         for index, (metric, lines) in enumerate(by_metric.items()):
             plot = MetricPlot(metric)
