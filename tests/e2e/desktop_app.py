@@ -63,6 +63,8 @@ def main() -> int:
         pretend_saved_geometry(os.environ["MODELYARD_TEST_SAVED_GEOMETRY"])
     window = MainWindow()
     window.show()
+    if os.environ.get("MODELYARD_TEST_DEMO"):
+        window.prepare_demo()  # as `modelyard --demo` does
     waiting: list[tuple[dict[str, Any], Any]] = []  # (command, predicate) answered when true
 
     def answer(payload: dict[str, Any]) -> None:

@@ -119,3 +119,24 @@ def test_esc_in_the_filter_brings_the_tree_back_as_it_was(app: DesktopApp, needl
     after = app.until(lambda s: ["demo", "churn-classifier"] in s["expanded"], timeout=10)
     assert ["demo", "fraud-detector"] in after["expanded"], after
     assert after["current"] == ["demo", "churn-classifier", "4"], after
+
+
+@pytest.mark.parametrize("demo", ["", "1"], ids=["profiles", "modelyard --demo"])
+def test_the_last_selection_comes_back_on_the_next_launch(
+    desktop: str, demo_profile: Profile, demo: str
+) -> None:
+    """#23.11: the last selection was not restored on relaunch (2 of 2 tries): with --demo, the
+    demo's registry row was selected when it was ready, over the row being restored."""
+    first = DesktopApp(desktop)
+    try:
+        first.ask("ready")
+        first.ask("select", profile="demo", model="fraud-detector", version="2")
+    finally:
+        assert first.close() == 0, first.stderr()
+    again = DesktopApp(desktop, {"MODELYARD_TEST_DEMO": demo} if demo else None)
+    try:
+        again.ask("ready")
+        state = again.until(lambda s: s["current"] == ["demo", "fraud-detector", "2"], timeout=60)
+        assert state["current"] == ["demo", "fraud-detector", "2"]
+    finally:
+        assert again.close() == 0, again.stderr()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import (
     QFileSystemWatcher,
     QItemSelection,
@@ -231,6 +232,7 @@ class MainWindow(ProfileActions, QMainWindow):
         self._watch_profile_file()
         window_state.restore_layout(self)
         self._selection_to_restore = window_state.saved_selection()
+        self._restoring: Revealer | None = None  # the last selection, being shown again
         self._state_saved = False
 
         self.reload_profiles()
@@ -529,7 +531,9 @@ class MainWindow(ProfileActions, QMainWindow):
         if not source.isValid():
             return
         index = self.proxy.mapFromSource(source)
-        self.tree.setCurrentIndex(index)
+        restoring = self._restoring is not None and shiboken6.isValid(self._restoring)
+        if not restoring:  # the row selected when the app last closed wins over the registry's
+            self.tree.setCurrentIndex(index)
         self.tree.expand(index)
 
     @Slot()
@@ -857,7 +861,9 @@ class MainWindow(ProfileActions, QMainWindow):
         if where is None or self.tree.currentIndex().isValid():
             return
         if self.tree_model.profile_index(where[0]).isValid():
-            Revealer(self.tree, self.proxy, self.tree_model, where, self, reread=False)
+            self._restoring = Revealer(
+                self.tree, self.proxy, self.tree_model, where, self, reread=False
+            )
 
     def shutdown(self) -> None:
         """Stop timers and workers and close registries; safe to call twice."""
