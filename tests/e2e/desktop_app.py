@@ -104,6 +104,11 @@ def main() -> int:
             "menu_for": describe(menus.node) if menus.menu is not None else None,
             "menu_shown": isinstance(popup, QMenu),
             "menu_items": [a.text() for a in popup.actions()] if isinstance(popup, QMenu) else [],
+            "active_item": (
+                popup.activeAction().text()
+                if isinstance(popup, QMenu) and popup.activeAction() is not None
+                else None
+            ),
             "dialog": modal.windowTitle() if isinstance(modal, QDialog) else None,
             "focus": (type(focus).__name__, focus.objectName()) if focus else None,
             "window": rect(window),

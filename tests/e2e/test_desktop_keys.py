@@ -140,3 +140,54 @@ def test_the_last_selection_comes_back_on_the_next_launch(
         assert state["current"] == ["demo", "fraud-detector", "2"]
     finally:
         assert again.close() == 0, again.stderr()
+
+
+def test_tab_walks_the_main_window_and_back(app: DesktopApp) -> None:
+    """Tab order through the main window with the real keyboard: the filter, the tree, the
+    details; Shift+Tab walks back."""
+    app.ask("select", profile="demo", model="churn-classifier", version="4")
+    app.key("ctrl+f")
+    app.until(lambda s: s["focus"] is not None and s["focus"][1] == "search")
+    seen = []
+    for _ in range(8):
+        app.key("Tab")
+        state = app.ask("state")
+        seen.append(tuple(state["focus"] or ("", "")))
+    names = [name for _kind, name in seen]
+    assert names[0] == "registryTree", seen  # from the filter straight to the tree
+    assert any(kind in ("QTabBar", "QPushButton", "QToolButton") for kind, _ in seen[1:]), seen
+    app.key("ctrl+f")
+    app.until(lambda s: s["focus"] is not None and s["focus"][1] == "search")
+    app.key("Tab")
+    app.until(lambda s: s["focus"] is not None and s["focus"][1] == "registryTree")
+    app.key("shift+Tab")
+    app.until(lambda s: s["focus"] is not None and s["focus"][1] == "search")
+
+
+def test_the_promotion_dialog_by_keyboard_alone(app: DesktopApp) -> None:
+    """Menu key → Promote to ▸ Production → the dialog: typing goes into the comment, Tab
+    reaches the buttons, Esc cancels (nothing changes)."""
+    app.ask("select", profile="demo", model="churn-classifier", version="3")
+    app.key("Menu")
+    state = app.until(lambda s: s["menu_shown"])
+    assert state["menu_for"] == ["demo", "churn-classifier", "3"]
+    app.key("Down")  # the first item: Promote to
+    app.until(lambda s: "Promote to" in s["menu_items"] or s["menu_shown"])
+    app.key("Right")
+    app.until(lambda s: "Production" in s["menu_items"])
+    for _ in range(4):  # to Production: None is disabled (v3 is there)
+        state = app.ask("state")
+        if state.get("active_item") == "Production":
+            break
+        app.key("Down")
+    app.until(lambda s: s.get("active_item") == "Production")
+    app.key("Return")
+    dialog = app.until(lambda s: s["dialog"] is not None, timeout=60)
+    assert dialog["dialog"] == "Promote churn-classifier v3"
+    assert dialog["focus"] is not None and dialog["focus"][0] == "QLineEdit"
+    app.type("by keys")
+    app.key("Tab")
+    after = app.until(lambda s: s["focus"] is not None and s["focus"][0] == "QPushButton")
+    assert after["dialog"] == "Promote churn-classifier v3"
+    app.key("Escape")
+    app.until(lambda s: s["dialog"] is None)
