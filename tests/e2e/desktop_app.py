@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu, QWidget
 
 from modelyard.ui.app import create_app
 from modelyard.ui.main_window import MainWindow
+from modelyard.ui.profile_wizard import ProfileWizard
 from modelyard.ui.tree_model import Node, NodeKind
 
 
@@ -114,6 +115,9 @@ def main() -> int:
             "window": rect(window),
             "screen": [screen.x(), screen.y(), screen.width(), screen.height()],
             "filter": window.search.text(),
+            "wizard_problem": (
+                modal.connection_page.problem.text() if isinstance(modal, ProfileWizard) else None
+            ),
             "expanded": expanded(),
         }
 

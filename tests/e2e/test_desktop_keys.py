@@ -191,3 +191,19 @@ def test_the_promotion_dialog_by_keyboard_alone(app: DesktopApp) -> None:
     assert after["dialog"] == "Promote churn-classifier v3"
     app.key("Escape")
     app.until(lambda s: s["dialog"] is None)
+
+
+def test_the_wizard_by_keyboard_alone(app: DesktopApp) -> None:
+    """Ctrl+N opens the wizard; Enter goes to the connection page, where typing goes into the
+    server URL and a URL without a scheme is explained; Tab moves on; Esc cancels."""
+    app.key("ctrl+n")
+    state = app.until(lambda s: s["dialog"] == "New profile", timeout=60)
+    app.key("Return")  # Next (an MLflow server is chosen)
+    state = app.until(lambda s: s["focus"] is not None and s["focus"][1] == "field-url")
+    app.type("127.0.0.1:5078")
+    state = app.until(lambda s: "did you mean" in (s.get("wizard_problem") or ""))
+    app.key("Tab")
+    state = app.until(lambda s: s["focus"] is not None and s["focus"][1] != "field-url")
+    assert state["dialog"] == "New profile"
+    app.key("Escape")
+    app.until(lambda s: s["dialog"] is None)
