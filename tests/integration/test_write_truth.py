@@ -246,3 +246,45 @@ def test_the_cli_says_on_stderr_that_it_waits_for_a_slow_write(
     assert code == 0, out + err
     assert f"still waiting for {proxy.url.removeprefix('http://')}" in err
     assert "Staging" in out
+
+
+def test_a_copy_into_a_server_slow_to_answer_writes_succeeds_and_says_it_waits(
+    proxy: FaultProxy, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    """#23.6: `modelyard copy … --yes` exited 1 ("accepted the connection but did not answer in
+    time") when one of the copy's writes took longer than the first-byte limit. Every write
+    of the target answered 1.6 s late with a 1 s limit: the copy is made, waits are said,
+    its history entry is recorded once."""
+    from modelyard.core.copy import Endpoint, copy_version, plan_copy
+
+    version = new_version(mlflow_server, "slow-copy-source")
+    source_profile = store.add(
+        Profile(name="copy-src", settings=MlflowServerSettings(url=mlflow_server.url))
+    )
+    target_profile = store.add(
+        Profile(name="copy-slow", settings=MlflowServerSettings(url=proxy.url), read_timeout_s=1.0)
+    )
+    source = open_registry(source_profile, secrets)
+    target = open_registry(target_profile, secrets)
+    waits: list[float] = []
+    try:
+        plan = plan_copy(
+            Endpoint(source, "copy-src"),
+            "slow-copy-source",
+            version,
+            Endpoint(target, "copy-slow"),
+            "slow-copy-target",
+        )
+        proxy.set("delay", when="POST ")
+        with reporting_waits(lambda _host, seconds: waits.append(seconds)):
+            result = copy_version(Endpoint(source, "copy-src"), Endpoint(target, "copy-slow"), plan)
+        proxy.set("pass")
+    finally:
+        source.close()
+        target.close()
+    admin = admin_store(mlflow_server)
+    copied = admin.get_model_version("slow-copy-target", result.version.version)
+    assert copied.tags.get("modelyard.copy.source", "").endswith(f"#slow-copy-source/{version}")
+    copies = [e for e in recorded_events(copied.version, copied.tags) if e.kind is EventKind.COPIED]
+    assert len(copies) == 1
+    assert any(s >= 1.0 for s in waits) and -1.0 in waits
