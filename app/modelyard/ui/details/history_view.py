@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 
 from modelyard.core.domain import EventKind, EventSource, StageEvent
 from modelyard.ui.details.widgets import when
+from modelyard.ui.plain import plain_tooltip
 from modelyard.ui.theme import tone_color
 
 SOURCE_LABEL = {
@@ -44,14 +45,16 @@ class HistoryView(QTreeWidget):
         self.setHeaderLabels(["When", "What", "Who", "Comment", "Source"])
         self.setRootIsDecorated(False)
         self.setAlternatingRowColors(True)
-        self.setUniformRowHeights(True)
+        self.setUniformRowHeights(False)
+        self.setWordWrap(True)  # a long comment wraps in its column instead of being cut
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(4, 90)  # "recorded" / "derived": the comment takes the room
         self.events: tuple[StageEvent, ...] = ()
 
     def set_events(self, events: Sequence[StageEvent]) -> None:
@@ -70,7 +73,7 @@ class HistoryView(QTreeWidget):
             )
             item.setForeground(1, QBrush(QColor(KIND_COLOR[event.kind])))
             item.setToolTip(4, SOURCE_TIP[event.source])
-            item.setToolTip(3, event.comment)
+            item.setToolTip(3, plain_tooltip(event.comment) if event.comment else "")
             if event.source is EventSource.DERIVED:
                 for column in range(5):
                     item.setForeground(column, QBrush(tone_color("muted")))
