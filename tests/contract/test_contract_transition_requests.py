@@ -204,3 +204,37 @@ def test_contract_workspace_registry_has_no_aliases_and_board_loads(
         assert board.access.request and not board.access.edit
         assert [r.to_stage for r in board.requests["2"]] == [Stage.STAGING]
         assert [v.version for v in board.versions] == ["2", "1"]
+
+
+def test_contract_an_approval_slower_than_the_first_byte_limit_is_waited_for(
+    team: Contract, mlflow_server: MlflowServer, secrets: SecretStore
+) -> None:
+    """#23.6, approve: the workspace answers the approval 1.6 s late with a 1 s first-byte
+    limit (the SDK's own 15 s wait and a 10–15 s delay, scaled down): approved, said to wait,
+    recorded once."""
+    from modelyard.core.waiting import reporting_waits
+    from tests.support.fault_proxy import fault_proxy
+
+    name = seeded_model(mlflow_server, 1)
+    with signed_in(team, secrets, BOB) as bob:
+        made = request_transition(bob, name, "1", Stage.STAGING, shown=Snapshot.read(bob, name))
+    with fault_proxy(team.url, max_stall_s=30.0, delay_s=1.6) as slow:
+        profile = Profile(
+            name=f"dbx-slow-{uuid.uuid4().hex[:4]}",
+            settings=DatabricksSettings(host=slow.url, auth="pat"),
+            read_timeout_s=1.0,
+        )
+        secrets.set(profile.id, "token", team.issue(ANA))
+        ana = open_registry(profile, secrets)
+        try:
+            slow.set("delay", when="POST /api/2.0/mlflow/transition-requests/approve")
+            waits: list[float] = []
+            with reporting_waits(lambda _host, seconds: waits.append(seconds)):
+                result = approve(ana, made, comment="slow but fine")
+            slow.set("pass")
+        finally:
+            ana.close()
+    assert result.version.stage is Stage.STAGING and result.as_asked
+    assert any(s >= 1.0 for s in waits) and -1.0 in waits
+    tags = admin_store(mlflow_server).get_model_version(name, "1").tags
+    assert len([e for e in recorded_events("1", tags) if e.to_value == "Staging"]) == 1

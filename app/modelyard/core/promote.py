@@ -112,8 +112,18 @@ def promote_stage(
             notes,
         )
     else:
-        write()
-        answer = reread()
+
+        def written() -> VersionSummary:
+            write()
+            return reread()
+
+        answer = lost_answer_reread(
+            written,
+            reread,
+            lambda now: now.stage is stage and now.updated != before.updated,
+            f"v{version} → {stage.value}",
+            notes,
+        )
     who = registry.identity()
     when = answer.updated or utc_now()
     confirmed = answer.stage is stage

@@ -64,6 +64,7 @@ from modelyard.core.profiles import (
 )
 from modelyard.core.registry import DEFAULT_MODEL_PAGE
 from modelyard.core.secrets import SecretStore
+from modelyard.core.waiting import watched
 
 SDK_AUTH_TYPE = {
     "pat": "pat",
@@ -238,9 +239,15 @@ class WorkspaceRegistry(MlflowStoreRegistry, WorkspaceRunFiles):
     people who may not move versions — through databricks-sdk's ``model_registry`` client (its
     typed errors, retries and token refresh). It takes copied versions (WorkspaceRunFiles)."""
 
-    def __init__(self, *, client: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *, client: Any, write_client: Any = None, first_byte_s: float = 8.0, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
+        self._first_byte_s = first_byte_s
         self._client = client
+        # Writes (request, approve, reject, withdraw) wait up to the profile's write limit,
+        # visibly past the first-byte limit: a slow workspace still applies them.
+        self._writes = write_client or client
         self._copy_runs = {}
         self._storage = requests.Session()  # signed URLs: no workspace token goes there
 
@@ -255,6 +262,13 @@ class WorkspaceRegistry(MlflowStoreRegistry, WorkspaceRunFiles):
         except Exception as exc:
             raise describe_exception(exc, self._location, self._secrets) from None
 
+    def _sdk_write(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A write through the SDK, its wait reported once past the first-byte limit."""
+        from urllib.parse import urlsplit
+
+        with watched(urlsplit(self._location).netloc or self._location, self._first_byte_s):
+            return self._sdk(call, *args, **kwargs)
+
     def transition_requests(self, model: str, version: str) -> tuple[TransitionRequest, ...]:
         """Open requests for one version, oldest first."""
         found = self._sdk(self._client.model_registry.list_transition_requests, model, str(version))
@@ -265,8 +279,8 @@ class WorkspaceRegistry(MlflowStoreRegistry, WorkspaceRunFiles):
         self, model: str, version: str, stage: Stage, comment: str = ""
     ) -> TransitionRequest:
         """Create a transition request."""
-        answer = self._sdk(
-            self._client.model_registry.create_transition_request,
+        answer = self._sdk_write(
+            self._writes.model_registry.create_transition_request,
             model,
             str(version),
             stage.value,
@@ -283,8 +297,8 @@ class WorkspaceRegistry(MlflowStoreRegistry, WorkspaceRunFiles):
         comment: str = "",
     ) -> None:
         """Approve an open request (the service then moves the version)."""
-        self._sdk(
-            self._client.model_registry.approve_transition_request,
+        self._sdk_write(
+            self._writes.model_registry.approve_transition_request,
             model,
             str(version),
             stage.value,
@@ -294,8 +308,8 @@ class WorkspaceRegistry(MlflowStoreRegistry, WorkspaceRunFiles):
 
     def reject_transition(self, model: str, version: str, stage: Stage, comment: str = "") -> None:
         """Reject an open request."""
-        self._sdk(
-            self._client.model_registry.reject_transition_request,
+        self._sdk_write(
+            self._writes.model_registry.reject_transition_request,
             model,
             str(version),
             stage.value,
@@ -306,8 +320,8 @@ class WorkspaceRegistry(MlflowStoreRegistry, WorkspaceRunFiles):
         self, model: str, version: str, stage: Stage, comment: str = ""
     ) -> None:
         """Delete our own open request."""
-        self._sdk(
-            self._client.model_registry.delete_transition_request,
+        self._sdk_write(
+            self._writes.model_registry.delete_transition_request,
             model,
             str(version),
             stage.value,
@@ -441,6 +455,9 @@ def _open(
     from databricks.sdk import WorkspaceClient
 
     client = WorkspaceClient(config=auth.config())
+    writes_config = auth.config().copy()
+    writes_config.http_timeout_seconds = max(profile.timeouts.write, 15)
+    write_client = WorkspaceClient(config=writes_config)
     try:
         auth.header()  # sign in first: a refused sign-in is explained as one
         identity = current_user(client)
@@ -485,6 +502,8 @@ def _open(
     common["artifacts"] = ModelVersionArtifacts(host, session, profile.timeouts.transfer)
     return WorkspaceRegistry(
         client=client,
+        write_client=write_client,
+        first_byte_s=profile.timeouts.read,
         registry_store=ProfileRegistryStore(creds, transport),
         # The workspace registry has stages and transition requests; aliases are a Unity
         # Catalog feature (its REST API has no alias endpoints).
