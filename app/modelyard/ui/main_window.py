@@ -7,9 +7,11 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import (
+    QEvent,
     QFileSystemWatcher,
     QItemSelection,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSettings,
     QSize,
@@ -21,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileDialog,
     QHeaderView,
     QLabel,
@@ -70,6 +73,10 @@ from modelyard.ui.wait_indicator import WaitIndicator
 from modelyard.ui.workers import CancelToken, WorkerPool
 
 FILTER_DELAY_MS = 150
+# How the tree's width is shared by its columns (until the user drags one).
+COLUMN_SHARES = {Column.NAME: 0.38, Column.STAGE: 0.2, Column.ALIASES: 0.22, Column.INFO: 0.2}
+NARROW_TREE = 560  # px: narrower, and the Info column is left out
+NARROW_SHARES = {Column.NAME: 0.48, Column.STAGE: 0.26, Column.ALIASES: 0.26}
 PROFILE_WATCH_DELAY_MS = 200  # a save writes a temp file, then replaces: one reload for both
 
 
@@ -143,14 +150,17 @@ class MainWindow(ProfileActions, QMainWindow):
         for column in (Column.STAGE, Column.ALIASES, Column.INFO):  # cut cells: the full text
             self.tree.setItemDelegateForColumn(column, FullTextTipDelegate(self.tree))
         header = self.tree.header()
-        # The name takes the room there is (it was the last column, Info, that stretched while
-        # aliases were cut); the others keep a readable width and can be dragged.
+        # The columns share the tree's width (it was the last column, Info, that stretched
+        # while aliases were cut, and a stretched name got 60 px beside fixed columns on a
+        # small screen); once the user drags a column, the widths are theirs.
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(60)
-        header.resizeSection(Column.STAGE, 105)
-        header.resizeSection(Column.ALIASES, 150)
-        header.resizeSection(Column.INFO, 115)
+        header.setMinimumSectionSize(48)
+        for column in Column:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        self._columns_fitting = False
+        self._columns_dragged = False
+        header.sectionResized.connect(self._column_dragged)
+        self.tree.viewport().installEventFilter(self)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
 
         left = QWidget()
@@ -321,6 +331,31 @@ class MainWindow(ProfileActions, QMainWindow):
         self.addToolBar(toolbar)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree_menus = TreeMenus(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # overrides QObject
+        """The tree's columns follow its width."""
+        if watched is self.tree.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return False
+
+    def _fit_columns(self) -> None:
+        if self._columns_dragged:
+            return
+        width = self.tree.viewport().width()
+        narrow = width < NARROW_TREE  # a small screen: Info (also in tooltips) makes room
+        shares = NARROW_SHARES if narrow else COLUMN_SHARES
+        self._columns_fitting = True
+        try:
+            self.tree.setColumnHidden(Column.INFO, narrow)
+            for column, share in shares.items():
+                self.tree.header().resizeSection(column, max(48, int(width * share)))
+        finally:
+            self._columns_fitting = False
+
+    def _column_dragged(self, *_: object) -> None:
+        """A column resized by the user's mouse (not by the fitting): the widths are theirs."""
+        if not self._columns_fitting and QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            self._columns_dragged = True
 
     def _stopped_waiting(self) -> None:
         """A slow write was given up on: it may still be applied, so read again what is shown."""
