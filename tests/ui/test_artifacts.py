@@ -111,7 +111,8 @@ def _cancel_in_the_dialog(qtbot: QtBot, store: ProfileStore, tmp_path: Path, ver
         assert path.name != "weights.bin" and not path.name.endswith(".part")
     assert "cancelled" in row.status.text().lower()
     # A stopped bar is greyed and says so; Retry queues it again; Clear finished empties.
-    assert not row.bar.isEnabled() and row.bar.format().startswith("Cancelled")
+    assert row.bar.property("stopped") is True and row.bar.format().startswith("Cancelled")
+    assert row.bar.isEnabled()  # readable words, not the disabled grey on grey
     assert row.retry_button.isVisible() and not row.cancel_button.isVisible()
     row.retry_button.click()
     again = window.downloads.tasks[-1]

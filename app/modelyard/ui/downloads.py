@@ -254,7 +254,11 @@ class _TaskRow(QFrame):
         if task.state == "done":
             self.bar.setValue(1000)
         stopped = {"cancelled": "Cancelled", "failed": "Failed"}.get(task.state)
-        self.bar.setEnabled(stopped is None)  # a stopped bar is greyed, not left "in progress"
+        # A stopped bar is muted, not left "in progress" — but its words stay readable (a
+        # disabled bar wrote "Cancelled at 41%" grey on grey).
+        self.bar.setProperty("stopped", stopped is not None)
+        self.bar.style().unpolish(self.bar)
+        self.bar.style().polish(self.bar)
         self.bar.setFormat(f"{stopped} at %p%" if stopped else "%p%")
         running = task.state in ("queued", "running")
         self.cancel_button.setVisible(running)
