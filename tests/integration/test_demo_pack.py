@@ -8,6 +8,8 @@ import sqlite3
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from modelyard.core.connectors import open_registry
 from modelyard.core.demo_pack import MANIFEST, install, pack, shipped_archive, summary
 from modelyard.core.history import recorded_events
@@ -81,3 +83,22 @@ def test_install_relocates_files_and_brings_times_to_today(tmp_path: Path) -> No
     finally:
         registry.close()
     assert not list(tmp_path.glob(".demo-installing-*"))  # nothing left from the staging
+
+
+def test_the_demo_unpacks_on_a_python_without_extract_filters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Debian 12's Python 3.11.2 has no extractall(filter=…): the README's launch command failed
+    there ("unexpected keyword argument 'filter'"). The same checks run by hand."""
+
+    monkeypatch.delattr(tarfile, "data_filter")
+    manifest = install(shipped_archive(), tmp_path / "demo")
+    assert (tmp_path / "demo" / "registry.db").is_file() and manifest
+    hostile = tmp_path / "hostile.tar.gz"
+    with tarfile.open(hostile, "w:gz") as tar:
+        link = tarfile.TarInfo("artifacts/escape")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(link)
+    with pytest.raises(ValueError, match="not a plain file"):
+        install(hostile, tmp_path / "other")
+    assert not (tmp_path / "other").exists()

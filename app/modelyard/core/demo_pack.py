@@ -89,6 +89,23 @@ def pack(archive: Path) -> dict[str, Any]:
     return manifest
 
 
+def _extract(tar: tarfile.TarFile, into: Path) -> None:
+    """Unpack only plain files and folders that stay inside ``into``: the "data" filter where
+    Python has it (3.11.4+), the same checks by hand on older 3.11 (Debian 12 ships 3.11.2,
+    whose extractall has no filter argument)."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(into, filter="data")
+        return
+    root = into.resolve()
+    members = []
+    for member in tar.getmembers():
+        target = (into / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not target.is_relative_to(root):
+            raise ValueError(f"demo archive member {member.name!r} is not a plain file inside it")
+        members.append(member)
+    tar.extractall(into, members=members)  # every member checked above
+
+
 def install(archive: Path, folder: Path, now_ms: int | None = None) -> dict[str, Any]:
     """Unpack the demo into ``folder`` (replacing what is there), at home in its new place and
     in today's time. Atomic: until the final rename, ``folder`` is untouched."""
@@ -97,7 +114,7 @@ def install(archive: Path, folder: Path, now_ms: int | None = None) -> dict[str,
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-installing-", dir=folder.parent))
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(staging, filter="data")
+            _extract(tar, staging)
         manifest: dict[str, Any] = json.loads((staging / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT:
             raise ValueError(f"demo archive format {manifest.get('format')!r} is not {FORMAT}")
