@@ -25,17 +25,9 @@ def desktop_tool(program: str, package: str) -> str:
 
 @pytest.fixture()
 def display(tmp_path: Path) -> Iterator[str]:
-    xvfb = desktop_tool("Xvfb", "xvfb")
-    process = subprocess.Popen(
-        [xvfb, "-displayfd", "1", "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    assert process.stdout is not None
-    number = process.stdout.readline().decode().strip()
-    assert number.isdigit(), "Xvfb did not report its display"
-    yield f":{number}"
+    """A real X server (1440×900) without a window manager."""
+    process, name = start_display("1440x900", tmp_path)
+    yield name
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=10)
 
