@@ -84,30 +84,29 @@ def test_a_local_registrys_quick_page_is_its_connectors_page(
         registry.close()
 
 
-def test_a_local_quick_page_imports_no_mlflow(demo_profile: Profile) -> None:
-    code = (
-        "import sys\n"
-        "from modelyard.core.profiles import ProfileStore\n"
-        "from modelyard.core.quick_list import first_models_page\n"
-        "from modelyard.core.secrets import SecretStore\n"
-        "page = first_models_page(ProfileStore().get('demo'), SecretStore(), 100)\n"
-        "assert page is not None and page.items, page\n"
-        "assert 'mlflow' not in sys.modules, 'mlflow was imported'\n"
-    )
+def runs_without_mlflow(*lines: str) -> None:
+    """``lines`` in a fresh interpreter: they pass, and MLflow is never imported."""
+    code = "\n".join(["import sys", *lines, "assert 'mlflow' not in sys.modules, 'imported'"])
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_local_quick_page_imports_no_mlflow(demo_profile: Profile) -> None:
+    runs_without_mlflow(
+        "from modelyard.core.profiles import ProfileStore",
+        "from modelyard.core.quick_list import first_models_page",
+        "from modelyard.core.secrets import SecretStore",
+        "page = first_models_page(ProfileStore().get('demo'), SecretStore(), 100)",
+        "assert page is not None and page.items, page",
+    )
 
 
 def test_ls_of_a_local_registry_imports_no_mlflow(demo_profile: Profile) -> None:
     """`modelyard ls demo` took 4–7 s, nearly all of it importing MLflow (#23.15)."""
-    code = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from modelyard.cli import cli\n"
-        "result = CliRunner().invoke(cli, ['ls', 'demo'])\n"
-        "assert result.exit_code == 0, result.output\n"
-        "assert 'churn-classifier' in result.output, result.output\n"
-        "assert 'mlflow' not in sys.modules, 'mlflow was imported'\n"
+    runs_without_mlflow(
+        "from click.testing import CliRunner",
+        "from modelyard.cli import cli",
+        "result = CliRunner().invoke(cli, ['ls', 'demo'])",
+        "assert result.exit_code == 0, result.output",
+        "assert 'churn-classifier' in result.output, result.output",
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
