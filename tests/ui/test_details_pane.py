@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -88,6 +89,11 @@ def test_version_pane_shows_run_chart_signature_and_history(
     view.compare.item(0).setCheckState(Qt.CheckState.Checked)  # v1
     qtbot.waitUntil(lambda: len(view.chart.series_points) == 2, timeout=30_000)
     assert "v1 · val_accuracy" in view.chart.series_points
+    # the versions to overlay sit in rows as tall as a box and its padding, none touching (#23.11)
+    rects = [view.compare.visualItemRect(view.compare.item(r)) for r in range(view.compare.count())]
+    assert len(rects) == 4
+    assert all(r.height() >= 22 for r in rects), [r.height() for r in rects]
+    assert all(a.bottom() < b.top() for a, b in itertools.pairwise(rects))
     assert view.params.rowCount() == len(detail.run.params)
     assert view.inputs.rowCount() == 6 and view.inputs.item(0, 0).text() == "f0"
     assert "sklearn" in view.flavors.text()

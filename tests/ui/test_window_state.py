@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QCheckBox, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.profiles import Profile, ProfileStore
@@ -87,3 +87,49 @@ def test_dark_scheme_is_followed(
         apply_theme(app)
     assert not is_dark()
     assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 200
+
+
+def _contrast(a: QColor, b: QColor) -> float:
+    def lum(c: QColor) -> float:
+        def ch(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * ch(c.redF()) + 0.7152 * ch(c.greenF()) + 0.0722 * ch(c.blueF())
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _best_contrast(widget: QWidget) -> float:
+    """The strongest contrast between any pixel of the widget's picture and its background."""
+    widget.ensurePolished()
+    image = widget.grab().toImage()
+    background = widget.palette().color(QPalette.ColorRole.Window)
+    return max(
+        _contrast(image.pixelColor(x, y), background)
+        for x in range(min(image.width(), 24))
+        for y in range(image.height())
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_unticked_boxes_and_radio_buttons_are_visible(
+    qtbot: QtBot, scheme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unticked indicator's outline stands out from the window (WCAG's 3:1 for controls) in
+    both schemes: Fusion drew dark-scheme radio buttons in a shade of the navy window (#23)."""
+    monkeypatch.setenv("MODELYARD_THEME", scheme)
+    app = create_app()
+    try:
+        for widget in (QRadioButton(""), QCheckBox("")):
+            qtbot.addWidget(widget)
+            widget.resize(30, 24)
+            assert _best_contrast(widget) >= 3.0, type(widget).__name__
+        checked = QRadioButton("")
+        qtbot.addWidget(checked)
+        checked.setChecked(True)
+        checked.resize(30, 24)
+        assert _best_contrast(checked) >= 3.0
+    finally:
+        monkeypatch.setenv("MODELYARD_THEME", "light")
+        apply_theme(app)

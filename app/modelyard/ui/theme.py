@@ -121,14 +121,14 @@ def dark_palette() -> QPalette:
 
 def apply_theme(app: QApplication) -> None:
     """Light or dark palette and style sheet, as the scheme says now."""
+    icons = resource_path("icons").as_posix()  # the sheets' images, wherever installed
+    sheet = read_text("style.qss")
     if is_dark():
         app.setPalette(dark_palette())
-        icons = resource_path("icons").as_posix()  # the sheet's images, wherever installed
-        dark = read_text("style-dark.qss").replace("@ICONS@", icons)
-        app.setStyleSheet(read_text("style.qss") + dark)
+        sheet += read_text("style-dark.qss")
     else:
         app.setPalette(app.style().standardPalette())
-        app.setStyleSheet(read_text("style.qss"))
+    app.setStyleSheet(sheet.replace("@ICONS@", icons))
 
 
 def follow_scheme(app: QApplication) -> None:
