@@ -83,6 +83,44 @@ def test_filter_narrows_the_tree(qtbot: QtBot, demo_profile: Profile, store: Pro
     window.close()
 
 
+def test_a_version_filter_finds_versions_of_models_never_opened(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    """A filter "v3" shows version 3 of every model that has one, though no model was opened: their
+    versions are read for the filter; a model whose newest version is v2 is not read (#23.11)."""
+    window = open_window(qtbot, store)
+    expand_and_wait(qtbot, window, "demo")
+    tm, proxy = window.tree_model, window.proxy
+    models = {n.key: n for n in tm.node(tm.profile_index("demo")).children}
+    assert not any(n.opened for n in models.values())
+    window.search.setFocus()
+    qtbot.keyClicks(window.search, "v3")
+    demo = proxy.index(0, 0)
+
+    def found() -> dict[str, list[str]]:
+        shown: dict[str, list[str]] = {}
+        for r in range(proxy.rowCount(demo)):
+            model = proxy.index(r, 0, demo)
+            shown[model.data()] = [
+                proxy.index(c, 0, model).data() for c in range(proxy.rowCount(model))
+            ]
+        return shown
+
+    with_v3 = {"churn-classifier", "demand-forecast", "fraud-detector", "support-ticket-router"}
+    qtbot.waitUntil(lambda: set(found()) == with_v3, timeout=60_000)
+    qtbot.waitUntil(lambda: all(v == ["v3"] for v in found().values()), timeout=60_000)
+    for r in range(proxy.rowCount(demo)):
+        assert window.tree.isExpanded(proxy.index(r, 0, demo))  # the matches are in sight
+    # newest v2 and v1: nothing to find there, nothing read
+    assert not models["price-elasticity"].opened and not models["image-quality-scorer"].opened
+    assert window.panel.versions_read_for_filter == len(with_v3)
+    assert not window.no_matches.isVisible()
+    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: proxy.rowCount(demo) == 6, timeout=5_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+
 def test_profile_details_and_refresh_shortcut(
     qtbot: QtBot, demo_profile: Profile, store: ProfileStore
 ) -> None:

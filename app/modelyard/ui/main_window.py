@@ -7,34 +7,24 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import (
-    QEvent,
     QFileSystemWatcher,
     QItemSelection,
     QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     QSettings,
     QSize,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Slot,
 )
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
     QFileDialog,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QSplitter,
     QToolBar,
-    QTreeView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -61,44 +51,15 @@ from modelyard.ui.serving import ServeDialog
 from modelyard.ui.theme import set_tone
 from modelyard.ui.tree_menu import TreeMenus
 from modelyard.ui.tree_model import (
-    NODE_ROLE,
-    SEARCH_ROLE,
-    Column,
     Node,
     NodeKind,
     RegistryTreeModel,
 )
-from modelyard.ui.tree_node import FullTextTipDelegate, LabelBadgeDelegate
+from modelyard.ui.tree_panel import TreePanel
 from modelyard.ui.wait_indicator import WaitIndicator
 from modelyard.ui.workers import CancelToken, WorkerPool
 
-FILTER_DELAY_MS = 150
-# How the tree's width is shared by its columns (until the user drags one).
-COLUMN_SHARES = {Column.NAME: 0.38, Column.STAGE: 0.2, Column.ALIASES: 0.22, Column.INFO: 0.2}
-NARROW_TREE = 560  # px: narrower, and the Info column is left out
-NARROW_SHARES = {Column.NAME: 0.48, Column.STAGE: 0.26, Column.ALIASES: 0.26}
 PROFILE_WATCH_DELAY_MS = 200  # a save writes a temp file, then replaces: one reload for both
-
-
-class RegistryFilter(QSortFilterProxyModel):
-    """Case-insensitive filter on names and aliases ("@champ" matches aliases starting with
-    "champ", "@" every row with an alias); parents of matches stay, children of matches show.
-
-    Matching runs in Qt (a fixed string on the tree's SEARCH_ROLE text), so an empty filter
-    costs no Python call per row while a big registry loads.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setRecursiveFilteringEnabled(True)
-        self.setAutoAcceptChildRows(True)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setFilterKeyColumn(Column.NAME)
-        self.setFilterRole(SEARCH_ROLE)
-
-    def set_needle(self, text: str) -> None:
-        """Filter by ``text`` (empty: show everything)."""
-        self.setFilterFixedString(text.strip())
 
 
 class MainWindow(ProfileActions, QMainWindow):
@@ -116,71 +77,11 @@ class MainWindow(ProfileActions, QMainWindow):
         self.workers = WorkerPool(self)
 
         self.tree_model = RegistryTreeModel(self.connections, self.workers, self)
-        self.proxy = RegistryFilter(self)
-        self.proxy.setSourceModel(self.tree_model)
-
-        self.search = QLineEdit()
-        self.search.setObjectName("search")
-        self.search.setPlaceholderText(
-            "Filter by name or alias, @champion for aliases only  (Ctrl+F)"
-        )
-        self.search.setClearButtonEnabled(True)
-        self._before_filter: tuple[list[QPersistentModelIndex], QPersistentModelIndex] | None = (
-            None  # what was expanded and current before the filter: back when it is cleared
-        )
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(FILTER_DELAY_MS)
-        self._filter_timer.timeout.connect(self._apply_filter)
-        self.search.textChanged.connect(lambda _text: self._filter_timer.start())
-
-        self.tree = QTreeView()
-        self.tree.setObjectName("registryTree")
-        self.tree.setModel(self.proxy)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setAnimated(False)
-        self.tree.setDragEnabled(True)
-        # Versions drag out (onto the board) and onto another registry (a copy there).
-        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
-        self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
-        self.tree.setDropIndicatorShown(True)
-        self.tree.setItemDelegateForColumn(Column.NAME, LabelBadgeDelegate(self.tree))
-        for column in (Column.STAGE, Column.ALIASES, Column.INFO):  # cut cells: the full text
-            self.tree.setItemDelegateForColumn(column, FullTextTipDelegate(self.tree))
-        header = self.tree.header()
-        # The columns share the tree's width (it was the last column, Info, that stretched
-        # while aliases were cut, and a stretched name got 60 px beside fixed columns on a
-        # small screen); once the user drags a column, the widths are theirs.
-        header.setStretchLastSection(False)
-        header.setMinimumSectionSize(48)
-        for column in Column:
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        self._columns_fitting = False
-        self._columns_dragged = False
-        header.sectionResized.connect(self._column_dragged)
-        self.tree.viewport().installEventFilter(self)
+        self.panel = TreePanel(self.tree_model)
+        # The panel's parts, as the window's actions, menus and tests use them:
+        self.proxy, self.search, self.tree = self.panel.proxy, self.panel.search, self.panel.tree
+        self.no_matches = self.panel.no_matches
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(8, 8, 0, 8)
-        left_layout.setSpacing(6)
-        left_layout.addWidget(self.search)
-        self.no_matches = QLabel()
-        self.no_matches.setObjectName("noMatches")
-        self.no_matches.setTextFormat(Qt.TextFormat.PlainText)
-        self.no_matches.setStyleSheet("padding: 2px 4px;")
-        set_tone(self.no_matches, "muted")
-        self.no_matches.setVisible(False)
-        left_layout.addWidget(self.no_matches)
-        left_layout.addWidget(self.tree)
-        into = QAction(self.search)
-        into.setShortcut(QKeySequence(Qt.Key.Key_Down))
-        into.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        into.triggered.connect(self._into_results)
-        self.search.addAction(into)
 
         self.details = DetailsPane(self.connections, self.workers)
         self.details.versionActivated.connect(self._select_version)
@@ -195,7 +96,7 @@ class MainWindow(ProfileActions, QMainWindow):
         self.serve_dialogs: list[ServeDialog] = []
         self.choose_folder: Callable[[str], str | None] = self._ask_folder
         splitter = QSplitter()
-        splitter.addWidget(left)
+        splitter.addWidget(self.panel)
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -230,7 +131,6 @@ class MainWindow(ProfileActions, QMainWindow):
         self.tree_model.sinceLastLooked.connect(self._since_last_looked)
         self.details.profile_view.newsDismissed.connect(self.tree_model.dismiss_news)
         self.details.profile_view.retryRequested.connect(self.retry_profile)
-        self.tree.expanded.connect(self._expanded)
         self.tree_model.rowsInserted.connect(self._rows_arrived)
         self._pending_version: tuple[str, str] | None = None
         self.wizard: ProfileWizard | None = None
@@ -255,7 +155,7 @@ class MainWindow(ProfileActions, QMainWindow):
         self.refresh_action.triggered.connect(self.refresh_selected)
         find = QAction("&Find", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(self._focus_search)
+        find.triggered.connect(self.panel.focus_search)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -263,7 +163,7 @@ class MainWindow(ProfileActions, QMainWindow):
         about.triggered.connect(self._about)
         escape = QAction(self)
         escape.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        escape.triggered.connect(self._clear_search)
+        escape.triggered.connect(self.panel.clear_search)
         self.addAction(escape)
 
         file_menu = self.menuBar().addMenu("&File")
@@ -332,31 +232,6 @@ class MainWindow(ProfileActions, QMainWindow):
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree_menus = TreeMenus(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # overrides QObject
-        """The tree's columns follow its width."""
-        if watched is self.tree.viewport() and event.type() == QEvent.Type.Resize:
-            self._fit_columns()
-        return False
-
-    def _fit_columns(self) -> None:
-        if self._columns_dragged:
-            return
-        width = self.tree.viewport().width()
-        narrow = width < NARROW_TREE  # a small screen: Info (also in tooltips) makes room
-        shares = NARROW_SHARES if narrow else COLUMN_SHARES
-        self._columns_fitting = True
-        try:
-            self.tree.setColumnHidden(Column.INFO, narrow)
-            for column, share in shares.items():
-                self.tree.header().resizeSection(column, max(48, int(width * share)))
-        finally:
-            self._columns_fitting = False
-
-    def _column_dragged(self, *_: object) -> None:
-        """A column resized by the user's mouse (not by the fitting): the widths are theirs."""
-        if not self._columns_fitting and QApplication.mouseButtons() != Qt.MouseButton.NoButton:
-            self._columns_dragged = True
-
     def _stopped_waiting(self) -> None:
         """A slow write was given up on: it may still be applied, so read again what is shown."""
         self.statusBar().showMessage(
@@ -424,16 +299,6 @@ class MainWindow(ProfileActions, QMainWindow):
         self.statusBar().showMessage(f"{target.name}: {v.model} v{v.version} is there now.", 8000)
 
     @Slot()
-    def _focus_search(self) -> None:
-        self.search.setFocus()
-        self.search.selectAll()
-
-    @Slot()
-    def _clear_search(self) -> None:
-        if self.search.text():
-            self.search.clear()
-
-    @Slot()
     def _about(self) -> None:
         QMessageBox.about(
             self,
@@ -482,43 +347,12 @@ class MainWindow(ProfileActions, QMainWindow):
 
         self.workers.submit(work, done, failed, "read profiles")
 
-    def _expanded_rows(self) -> list[tuple[str, str | None]]:
-        """(profile id, model name or None) of every expanded registry and model row."""
-        tm = self.tree_model
-        shown: list[tuple[str, str | None]] = []
-        for row in range(tm.rowCount()):
-            profile = tm.index(row, 0)
-            if not self.tree.isExpanded(self.proxy.mapFromSource(profile)):
-                continue
-            pid = str(tm.node(profile).key)
-            shown.append((pid, None))
-            for child in range(tm.rowCount(profile)):
-                model = tm.index(child, 0, profile)
-                if self.tree.isExpanded(self.proxy.mapFromSource(model)):
-                    shown.append((pid, str(model.data())))
-        return shown
-
-    def _expand_again(self, rows: list[tuple[str, str | None]]) -> None:
-        """Expand those rows again (their rows come from the kept state at once)."""
-        tm = self.tree_model
-        for pid, model in rows:
-            profile = tm.profile_index(pid)
-            if not profile.isValid():
-                continue
-            if model is None:
-                self.tree.expand(self.proxy.mapFromSource(profile))
-                continue
-            for child in range(tm.rowCount(profile)):
-                index = tm.index(child, 0, profile)
-                if index.data() == model:
-                    self.tree.expand(self.proxy.mapFromSource(index))
-
     def _show_profiles(self, profiles: list[Profile], problems: list[str]) -> None:
         if not self.profiles_loaded or profiles != self.tree_model.profiles():
-            expanded = self._expanded_rows()  # a saved or new profile keeps the tree as it was
+            expanded = self.panel.expanded_rows()  # a saved or new profile keeps the tree as it was
             self.tree_model.set_profiles(profiles)  # unchanged: the tree stays as it is
             self.details.show_placeholder()
-            self._expand_again(expanded)
+            self.panel.expand_again(expanded)
         self.profiles_loaded = True
         self._restore_selection()
         pending, self._pending_profile = self._pending_profile, None
@@ -588,87 +422,19 @@ class MainWindow(ProfileActions, QMainWindow):
         self.tree_model.refresh(source)
         self.tree.expand(self.proxy.mapFromSource(source))
 
-    # --- filter -----------------------------------------------------------------------------
-    def _unfiltered_view(self) -> tuple[list[QPersistentModelIndex], QPersistentModelIndex]:
-        """The rows expanded and the current row, as source indexes (they outlive filtering)."""
-        expanded: list[QPersistentModelIndex] = []
-        for row in range(self.proxy.rowCount()):
-            profile = self.proxy.index(row, 0)
-            if self.tree.isExpanded(profile):
-                expanded.append(QPersistentModelIndex(self.proxy.mapToSource(profile)))
-                for child in range(self.proxy.rowCount(profile)):
-                    model = self.proxy.index(child, 0, profile)
-                    if self.tree.isExpanded(model):
-                        expanded.append(QPersistentModelIndex(self.proxy.mapToSource(model)))
-        current = self.proxy.mapToSource(self.tree.currentIndex().siblingAtColumn(0))
-        return expanded, QPersistentModelIndex(current)
-
-    @Slot()
-    def _apply_filter(self) -> None:
-        """Filter the tree; clearing the filter (Esc) brings back the rows expanded before it
-        and keeps the row chosen meanwhile (it collapsed the whole tree and moved the
-        selection)."""
-        text = self.search.text().strip()
-        if text and self._before_filter is None:
-            self._before_filter = self._unfiltered_view()
-        chosen = QPersistentModelIndex(
-            self.proxy.mapToSource(self.tree.currentIndex().siblingAtColumn(0))
-        )
-        self.proxy.set_needle(text)
-        if not text and self._before_filter is not None:
-            expanded, before = self._before_filter
-            self._before_filter = None
-            for source in expanded:
-                if source.isValid():
-                    self.tree.expand(self.proxy.mapFromSource(source))
-            keep = chosen if chosen.isValid() else before
-            if keep.isValid():
-                index = self.proxy.mapFromSource(keep)
-                self.tree.setCurrentIndex(index)
-                self.tree.scrollTo(index)
-        if text:
-            for row in range(self.proxy.rowCount()):
-                self.tree.expand(self.proxy.index(row, 0))
-        matches = sum(
-            self.proxy.rowCount(self.proxy.index(row, 0)) for row in range(self.proxy.rowCount())
-        )
-        self.no_matches.setText(
-            f"No model or alias matches “{text}” in the rows read so far."
-            if text and not matches
-            else ""
-        )
-        self.no_matches.setVisible(bool(text) and not matches)
-
-    def _into_results(self) -> None:
-        """Down in the filter box: into the tree, on the first match (or the current row)."""
-        current = self.tree.currentIndex()
-        node = self._node(current)
-        if node is None or node.kind is NodeKind.PROFILE:  # a registry row: its first match
-            for row in range(self.proxy.rowCount()):
-                profile = self.proxy.index(row, 0)
-                if self.proxy.rowCount(profile):
-                    current = self.proxy.index(0, 0, profile)
-                    break
-        if current.isValid():
-            self.tree.setCurrentIndex(current)
-        self.tree.setFocus()
-
     # --- selection and details ---------------------------------------------------------------
     def node_at(self, index: QModelIndex) -> Node | None:
         """The tree node of a (proxy) index."""
-        return self._node(index)
+        return self.panel.node_at(index)
 
     def _node(self, index: QModelIndex) -> Node | None:
-        if not index.isValid():
-            return None
-        node = index.siblingAtColumn(0).data(NODE_ROLE)
-        return node if isinstance(node, Node) else None
+        return self.panel.node_at(index)
 
     @Slot(QItemSelection, QItemSelection)
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
         self._show_status()
-        if not indexes and self.search.text().strip():
+        if not indexes and self.panel.filtering():
             return  # the filter hid the selected row: its details stay shown
         self.details.show_node(self._node(indexes[0]) if indexes else None)
 
@@ -684,11 +450,6 @@ class MainWindow(ProfileActions, QMainWindow):
                 f"{node.payload.name}: {many} change{'' if many == 1 else 's'} since you last "
                 "looked — marked in bold; select the registry for the list"
             )
-
-    @Slot(QModelIndex)
-    def _expanded(self, index: QModelIndex) -> None:
-        """A profile or model expanded for the first time shows its rows and reads them."""
-        self.tree_model.open(self.proxy.mapToSource(index))
 
     @Slot(str, str)
     def _select_version(self, model: str, version: str, expand: bool = True) -> None:
@@ -907,7 +668,7 @@ class MainWindow(ProfileActions, QMainWindow):
             window_state.save(self)
         self.tree_model.stop()
         self.details.show_placeholder()  # stops following the registry state
-        self._filter_timer.stop()
+        self.panel.shutdown()
         self.downloads.shutdown()
         self.workers.shutdown()
         for server in self.servers:  # the app is closing: here is the last place to end them
