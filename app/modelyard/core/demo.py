@@ -199,13 +199,13 @@ def _seed(db: Path, artifacts: Path, progress: Progress, *, now: int | None = No
         import numpy as np
         from mlflow.entities import Metric, Param, RunStatus, RunTag
         from mlflow.entities.model_registry import ModelVersionTag, RegisteredModelTag
-        from mlflow.store.artifact.local_artifact_repo import LocalArtifactRepository
-        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
 
-    from modelyard.core.connectors.local import registry_store, sqlite_uri
+    from modelyard.core.connectors._seams import LOCAL_ARTIFACT_REPOSITORY, resolve
+    from modelyard.core.connectors.local import registry_store, tracking_store
 
+    LocalArtifactRepository = resolve(LOCAL_ARTIFACT_REPOSITORY)
     artifacts.mkdir(parents=True, exist_ok=True)
-    tracking = TrackingStore(sqlite_uri(db), artifacts.resolve().as_uri())
+    tracking = tracking_store(db, artifacts)
     registry = registry_store(db)
     total = sum(len(m.stages) for m in DEMO_MODELS)
     done = 0

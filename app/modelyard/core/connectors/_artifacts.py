@@ -20,7 +20,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from modelyard.core.connectors._imports import IMPORT_LOCK
+from modelyard.core.connectors._seams import ARTIFACT_REPOSITORY, resolve
 from modelyard.core.domain import ArtifactEntry, ArtifactStream
 from modelyard.core.errors import (
     BodyInterrupted,
@@ -374,8 +374,7 @@ def _sdk_needed(location: str) -> Iterator[None]:
 def _repository(location: str) -> Any:
     scheme = urlsplit(location).scheme
     try:
-        with IMPORT_LOCK:
-            from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+        get_artifact_repository = resolve(ARTIFACT_REPOSITORY)
 
         with _sdk_needed(location):
             return get_artifact_repository(location)

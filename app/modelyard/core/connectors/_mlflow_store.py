@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._imports import IMPORT_LOCK
+from modelyard.core.connectors._seams import entity_tags
 from modelyard.core.domain import (
     NOT_PROMPT_FILTER,
     PROMPT_TAG,
@@ -57,7 +58,7 @@ def _aliases_of(entity: Any) -> dict[str, str]:
 
 
 def _is_prompt(entity: Any) -> bool:
-    tags = getattr(entity, "_tags", None) or {}
+    tags = entity_tags(entity)
     return str(tags.get(PROMPT_TAG, "")).lower() == "true"
 
 

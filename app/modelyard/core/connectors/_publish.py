@@ -27,6 +27,7 @@ from modelyard.core.connectors._artifacts import (
 )
 from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
+from modelyard.core.connectors._seams import ARTIFACT_REPOSITORY, resolve
 from modelyard.core.domain import MetricPoint, VersionSummary
 
 PARAMS_PER_BATCH = 100  # MLflow's log_batch limits
@@ -151,8 +152,7 @@ class PublishingStore:
                 body.close()
             _check(response)
             return
-        with IMPORT_LOCK:
-            from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+        get_artifact_repository = resolve(ARTIFACT_REPOSITORY)
 
         with _sdk_needed(artifact_uri):
             repo = get_artifact_repository(artifact_uri)

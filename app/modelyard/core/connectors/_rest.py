@@ -9,8 +9,8 @@ connection or a 502/503/504, and failures raised as what they are — MLflow's `
 for the server's JSON errors (with the HTTP status attached), :class:`HttpStatusError` for other
 error statuses, :class:`NotJsonError` for a web page where JSON belongs, and ``requests``'
 own connection, timeout and TLS exceptions — so :func:`describe_exception` classifies them by
-type and status. (``_call_endpoint`` is internal MLflow API: the pinned range is covered by the
-integration and contract tests.)
+type and status. (``_call_endpoint`` is internal MLflow API: see the seams
+REGISTRY_CALL_ENDPOINT and TRACKING_CALL_ENDPOINT in :mod:`._seams`.)
 """
 
 from __future__ import annotations
@@ -21,15 +21,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from mlflow.exceptions import RestException
-from mlflow.store.model_registry.rest_store import RestStore as RegistryRestStore
-from mlflow.store.tracking.rest_store import RestStore as TrackingRestStore
-from mlflow.utils.proto_json_utils import parse_dict
-from mlflow.utils.rest_utils import MlflowHostCreds
 
+from modelyard.core.connectors._seams import (
+    PARSE_DICT,
+    REGISTRY_REST_STORE,
+    REST_EXCEPTION,
+    TRACKING_REST_STORE,
+    resolve,
+)
 from modelyard.core.errors import HttpStatusError, NotJsonError
 from modelyard.core.http import Timeouts, authorization_header, check_resolves, make_session
 from modelyard.core.waiting import watched
+
+RestException = resolve(REST_EXCEPTION)
+RegistryRestStore = resolve(REGISTRY_REST_STORE)
+TrackingRestStore = resolve(TRACKING_REST_STORE)
+parse_dict = resolve(PARSE_DICT)
 
 
 def json_answer(response: requests.Response) -> Any:
@@ -77,7 +84,7 @@ class Transport:
 
     def call(
         self,
-        creds: MlflowHostCreds,
+        creds: Any,  # MLflow's MlflowHostCreds (seam HOST_CREDS)
         endpoint: str,
         method: str,
         json_body: str | None,
@@ -131,7 +138,7 @@ class RegistryCalls:
 
     _transport: Transport
 
-    # Overrides BaseRestStore._call_endpoint (MLflow 3.17).
+    # Overrides the registry RestStore's _call_endpoint (seam REGISTRY_CALL_ENDPOINT).
     def _call_endpoint(
         self,
         api: Any,
@@ -162,7 +169,7 @@ class RegistryCalls:
         return response_proto
 
 
-class ProfileRegistryStore(RegistryCalls, RegistryRestStore):  # type: ignore[misc]
+class ProfileRegistryStore(RegistryCalls, RegistryRestStore):  # type: ignore[misc,valid-type]
     """MLflow's model-registry RestStore over a :class:`Transport`."""
 
     def __init__(self, get_host_creds: Any, transport: Transport) -> None:
@@ -170,14 +177,14 @@ class ProfileRegistryStore(RegistryCalls, RegistryRestStore):  # type: ignore[mi
         self._transport = transport
 
 
-class ProfileTrackingStore(TrackingRestStore):  # type: ignore[misc]
+class ProfileTrackingStore(TrackingRestStore):  # type: ignore[misc,valid-type]
     """MLflow's tracking RestStore over a :class:`Transport`."""
 
     def __init__(self, get_host_creds: Any, transport: Transport) -> None:
         super().__init__(get_host_creds=get_host_creds)
         self._transport = transport
 
-    # Overrides mlflow.store.tracking.rest_store.RestStore._call_endpoint (MLflow 3.17).
+    # Overrides the tracking RestStore's _call_endpoint (seam TRACKING_CALL_ENDPOINT).
     def _call_endpoint(
         self,
         api: Any,

@@ -18,7 +18,12 @@ from modelyard.core.connectors._artifacts import (
     model_version_of,
     safe_relative,
 )
-from modelyard.core.connectors._imports import IMPORT_LOCK
+from modelyard.core.connectors._seams import (
+    PARSE_DICT,
+    UC_CREDENTIALS_MESSAGE,
+    UC_STORAGE_REPOSITORY,
+    resolve,
+)
 from modelyard.core.domain import ArtifactEntry, ArtifactStream
 from modelyard.core.errors import ErrorKind, RegistryError
 from modelyard.core.http import TIMEOUT
@@ -188,10 +193,9 @@ class UnityCatalogArtifacts(ArtifactAccess):
 
     # --- the customer's own cloud storage -----------------------------------------------------
     def _cloud_repository(self, name: str, version: str) -> Any:
-        with IMPORT_LOCK:
-            from mlflow.protos.unity_catalog_messages_pb2 import TemporaryCredentials
-            from mlflow.utils._unity_catalog_utils import get_artifact_repo_from_storage_info
-            from mlflow.utils.proto_json_utils import parse_dict
+        TemporaryCredentials = resolve(UC_CREDENTIALS_MESSAGE)
+        get_artifact_repo_from_storage_info = resolve(UC_STORAGE_REPOSITORY)
+        parse_dict = resolve(PARSE_DICT)
 
         def scoped() -> Any:
             self._credentials.pop((name, version), None)

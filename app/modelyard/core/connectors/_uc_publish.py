@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.core.connectors._artifacts import _json, check_api, safe_relative
-from modelyard.core.connectors._imports import IMPORT_LOCK
+from modelyard.core.connectors._seams import (
+    PARSE_DICT,
+    UC_CREDENTIALS_MESSAGE,
+    UC_STORAGE_REPOSITORY,
+    resolve,
+)
 from modelyard.core.connectors._signed_upload import put_presigned
 from modelyard.core.connectors._uc_files import UC_TEMPORARY_CREDENTIALS, UnityCatalogArtifacts
 from modelyard.core.errors import ErrorKind, RegistryError
@@ -109,10 +114,9 @@ class UnityCatalogWrites:
         files: list[tuple[str, Path]],
     ) -> None:
         """The customer's own storage, with the temporary READ_WRITE credentials only."""
-        with IMPORT_LOCK:
-            from mlflow.protos.unity_catalog_messages_pb2 import TemporaryCredentials
-            from mlflow.utils._unity_catalog_utils import get_artifact_repo_from_storage_info
-            from mlflow.utils.proto_json_utils import parse_dict
+        TemporaryCredentials = resolve(UC_CREDENTIALS_MESSAGE)
+        get_artifact_repo_from_storage_info = resolve(UC_STORAGE_REPOSITORY)
+        parse_dict = resolve(PARSE_DICT)
 
         token = TemporaryCredentials()
         parse_dict(credentials, token)

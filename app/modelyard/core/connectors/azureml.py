@@ -16,12 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mlflow.utils.rest_utils import MlflowHostCreds
-
 from modelyard.core.connectors._azureml_files import AzureMLArtifacts, history_url
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._publish import PublishingStore
 from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
+from modelyard.core.connectors._seams import HOST_CREDS, resolve
 from modelyard.core.domain import Capabilities
 from modelyard.core.errors import (
     ErrorKind,
@@ -192,8 +191,8 @@ def open_azureml(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
     token = AzureToken(credential, sign_in, (client_secret,), settings.token_scope)
     base = settings.base_url
 
-    def creds() -> MlflowHostCreds:
-        return MlflowHostCreds(host=base, token=token.get())
+    def creds() -> Any:
+        return resolve(HOST_CREDS)(host=base, token=token.get())
 
     session = make_session(authorization=lambda: f"Bearer {token.get()}")
     transport = Transport(profile.timeouts)

@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from mlflow.utils.rest_utils import MlflowHostCreds
 
 from modelyard.core.connectors._artifacts import (
     ArtifactAccess,
     ModelVersionArtifacts,
     safe_relative,
 )
-from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._rest import (
     ProfileRegistryStore,
@@ -33,6 +31,7 @@ from modelyard.core.connectors._rest import (
     Transport,
 )
 from modelyard.core.connectors._run_files import WorkspaceRunFiles
+from modelyard.core.connectors._seams import HOST_CREDS, UC_REGISTRY_STORE, resolve
 from modelyard.core.connectors._uc_files import UnityCatalogArtifacts
 from modelyard.core.connectors._uc_publish import UnityCatalogWrites
 from modelyard.core.domain import (
@@ -449,8 +448,8 @@ def _open(
         transport.close()
         session.close()
 
-    def creds() -> MlflowHostCreds:
-        return MlflowHostCreds(host=host, token=auth.token())
+    def creds() -> Any:
+        return resolve(HOST_CREDS)(host=host, token=auth.token())
 
     from databricks.sdk import WorkspaceClient
 
@@ -475,10 +474,8 @@ def _open(
         "on_close": close,
     }
     if isinstance(settings, DatabricksUCSettings):
-        with IMPORT_LOCK:
-            from mlflow.store._unity_catalog.registry.rest_store import UcModelRegistryStore
 
-        class ProfileUcStore(RegistryCalls, UcModelRegistryStore):  # type: ignore[misc]
+        class ProfileUcStore(RegistryCalls, resolve(UC_REGISTRY_STORE)):  # type: ignore[misc]
             """Unity Catalog's store over this profile's transport."""
 
         store = ProfileUcStore(store_uri="databricks-uc", tracking_uri="databricks")

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
-from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.connectors._publish import PublishingRegistry
+from modelyard.core.connectors._seams import SQL_REGISTRY_STORE, SQL_TRACKING_STORE, resolve
 from modelyard.core.domain import Capabilities
 from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
 from modelyard.core.paths import local_user
@@ -33,18 +33,12 @@ def _dispose(store: Any) -> None:
 
 def registry_store(path: Path) -> Any:
     """MLflow's sqlalchemy registry store for ``path`` (migrates an older schema)."""
-    with IMPORT_LOCK:
-        from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore
-
-    return SqlAlchemyStore(sqlite_uri(path))
+    return resolve(SQL_REGISTRY_STORE)(sqlite_uri(path))
 
 
 def tracking_store(path: Path, artifacts: Path) -> Any:
     """MLflow's sqlalchemy tracking store for ``path`` with artifacts under ``artifacts``."""
-    with IMPORT_LOCK:
-        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-    return SqlAlchemyStore(sqlite_uri(path), artifacts.resolve().as_uri())
+    return resolve(SQL_TRACKING_STORE)(sqlite_uri(path), artifacts.resolve().as_uri())
 
 
 def open_local(profile: Profile, create: bool = False) -> MlflowStoreRegistry:

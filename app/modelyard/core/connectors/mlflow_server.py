@@ -10,14 +10,16 @@ integration tests.)
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
-from mlflow.utils.rest_utils import MlflowHostCreds
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.connectors._publish import PublishingRegistry
 from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
+from modelyard.core.connectors._seams import HOST_CREDS, resolve
 from modelyard.core.domain import Access, Capabilities
 from modelyard.core.errors import ProfileError
 from modelyard.core.http import TIMEOUT, authorization_header, make_session
@@ -26,11 +28,9 @@ from modelyard.core.profiles import MlflowServerSettings, Profile
 from modelyard.core.secrets import SecretStore
 
 
-def host_creds(
-    settings: MlflowServerSettings, password: str | None, token: str | None
-) -> MlflowHostCreds:
+def host_creds(settings: MlflowServerSettings, password: str | None, token: str | None) -> Any:
     """This profile's credentials in MLflow's shape."""
-    return MlflowHostCreds(
+    return resolve(HOST_CREDS)(
         host=settings.url,
         username=settings.username if settings.auth == "basic" else None,
         password=password if settings.auth == "basic" else None,
