@@ -6,17 +6,44 @@ from __future__ import annotations
 import json
 import sqlite3
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.demo_pack import MANIFEST, install, pack, shipped_archive, summary
+from modelyard.core.connectors._seams import schema_revisions
+from modelyard.core.demo_pack import (
+    MANIFEST,
+    NewerSchema,
+    install,
+    pack,
+    schema_revision,
+    shipped_archive,
+    summary,
+)
 from modelyard.core.history import recorded_events
 from modelyard.core.profiles import LocalSettings, Profile
 from modelyard.core.secrets import SecretStore
 
 DAY_MS = 24 * 3600 * 1000
+
+
+def _shipped_revision() -> str:
+    with tarfile.open(shipped_archive(), "r:gz") as tar, tempfile.TemporaryDirectory() as tmp:
+        data = tar.extractfile(tar.getmember("registry.db"))
+        assert data is not None
+        db = Path(tmp) / "peek.db"
+        db.write_bytes(data.read())
+        return schema_revision(db)
+
+
+# The shipped demo is built by the newest MLflow of the supported range; run on the oldest (CI's
+# floor run), this MLflow cannot open it and seeds the demo instead (tested below either way).
+PACK_FITS = _shipped_revision() in schema_revisions()
+needs_pack = pytest.mark.skipif(
+    not PACK_FITS, reason="the shipped demo was built by a newer MLflow than this one"
+)
 
 
 def _manifest(archive: Path) -> dict[str, object]:
@@ -27,6 +54,7 @@ def _manifest(archive: Path) -> dict[str, object]:
     return data
 
 
+@needs_pack
 def test_the_shipped_demo_matches_what_the_build_script_produces(tmp_path: Path) -> None:
     built = tmp_path / "built.tar.gz"
     pack(built)
@@ -41,6 +69,7 @@ def test_the_shipped_demo_matches_what_the_build_script_produces(tmp_path: Path)
     assert _manifest(shipped_archive())["mlflow"] == mlflow.__version__
 
 
+@needs_pack
 def test_install_relocates_files_and_brings_times_to_today(tmp_path: Path) -> None:
     archive = shipped_archive()
     manifest = _manifest(archive)
@@ -102,3 +131,39 @@ def test_the_demo_unpacks_on_a_python_without_extract_filters(
     with pytest.raises(ValueError, match="not a plain file"):
         install(hostile, tmp_path / "other")
     assert not (tmp_path / "other").exists()
+
+
+@needs_pack
+def test_an_archive_from_a_newer_mlflow_is_not_unpacked_over_the_demo(tmp_path: Path) -> None:
+    """The installed MLflow does not know the archive's schema revision (it is older than the
+    MLflow that built the archive): install refuses before touching the folder, naming both; the
+    archive's own revision is among those this MLflow knows (so the shipped demo is used)."""
+    archive = shipped_archive()
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("as it was")
+    known = schema_revisions()
+    with pytest.raises(NewerSchema) as refused:
+        install(archive, folder, known=known - {_shipped_revision()})
+    assert "unknown to this MLflow" in str(refused.value) and refused.value.built_with
+    assert [p.name for p in folder.iterdir()] == ["keep.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".demo-installing-")]
+    install(archive, folder, known=known)  # the installed MLflow knows it: unpacked
+    assert (folder / "registry.db").is_file()
+
+
+def test_the_demo_is_trained_here_when_this_mlflow_cannot_open_the_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An MLflow older than the archive's: the demo is seeded here (real training, ≈10 s) and
+    opens with this MLflow."""
+    from modelyard.core.connectors import _seams
+    from modelyard.core.demo import ensure_demo
+    from modelyard.core.profiles import ProfileStore
+
+    monkeypatch.setattr(_seams, "schema_revisions", lambda: {"an-older-mlflow"})
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    profile = ensure_demo(ProfileStore(tmp_path / "profiles"))
+    db = Path(profile.settings.path)  # type: ignore[union-attr]
+    assert schema_revision(db) in schema_revisions()  # written by this MLflow
+    assert {m[0] for m in summary(db)["models"]} >= {"churn-classifier", "fraud-detector"}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from modelyard.cli.app import cli
 from modelyard.cli.output import _echo, _echo_exact, _fail, _reported, _table
@@ -26,6 +27,7 @@ from modelyard.core.profiles import (
     Profile,
     ProfileStore,
     secret_fields,
+    validation_message,
 )
 from modelyard.core.secrets import SecretField, SecretStore
 
@@ -236,8 +238,10 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
     if o["tracking_uri"]:
         try:
             azure = AzureMLSettings.from_tracking_uri(o["tracking_uri"], **extra)
+        except ValidationError as exc:
+            raise ProfileError(validation_message(exc)) from None
         except ValueError as exc:
-            raise ProfileError(str(exc).removeprefix("Value error, ")) from None
+            raise ProfileError(str(exc)) from None
     else:
         missing = [
             f"--{k.replace('_', '-')}"

@@ -7,6 +7,7 @@ Seeding writes a marker file last: a half-seeded registry (crash, Ctrl+C) is reb
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import time
@@ -22,6 +23,8 @@ from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.history import event_tag
 from modelyard.core.paths import data_dir
 from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
+
+log = logging.getLogger("modelyard.demo")
 
 DEMO_PROFILE = "demo"
 MARKER = ".seeded-v2"  # bump when the demo content changes: older demos are rebuilt
@@ -171,14 +174,20 @@ def _make(
 ) -> None:
     folder = db.parent
     report = progress or (lambda done, total, text: None)
-    from modelyard.core.demo_pack import install, shipped_archive
+    from modelyard.core.connectors._seams import schema_revisions
+    from modelyard.core.demo_pack import NewerSchema, install, shipped_archive
 
     archive = shipped_archive()
+    unpacked = False
     if archive.is_file() and settings.artifact_dir == folder / "artifacts":
         report(0, 1, "unpacking the demo registry")
-        install(archive, folder)
-        report(1, 1, "done")
-    else:
+        try:
+            install(archive, folder, known=schema_revisions())
+            unpacked = True
+            report(1, 1, "done")
+        except NewerSchema as newer:  # an older MLflow than the archive's: train it here
+            log.info("demo archive not used: %s", newer)
+    if not unpacked:
         (folder / MARKER).unlink(missing_ok=True)
         db.unlink(missing_ok=True)
         shutil.rmtree(settings.artifact_dir, ignore_errors=True)
@@ -191,7 +200,6 @@ def _seed(db: Path, artifacts: Path, progress: Progress, *, now: int | None = No
     from modelyard.core.connectors._policy import apply_process_policy
 
     apply_process_policy()  # before MLflow is imported: its log level is read at import
-    import logging
 
     # Saving a model pins the environment's pip; a frozen app has no pip: say it once, not 23x.
     logging.getLogger("mlflow.utils.environment").setLevel(logging.ERROR)

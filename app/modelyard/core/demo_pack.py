@@ -18,6 +18,7 @@ import sqlite3
 import tarfile
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +107,29 @@ def _extract(tar: tarfile.TarFile, into: Path) -> None:
     tar.extractall(into, members=members)  # every member checked above
 
 
-def install(archive: Path, folder: Path, now_ms: int | None = None) -> dict[str, Any]:
+class NewerSchema(Exception):
+    """The archive's registry was written by an MLflow newer than the installed one."""
+
+    def __init__(self, revision: str, built_with: str) -> None:
+        super().__init__(f"schema {revision} (MLflow {built_with}) is unknown to this MLflow")
+        self.revision = revision
+        self.built_with = built_with
+
+
+def schema_revision(db: Path) -> str:
+    """The MLflow schema revision of a registry file (alembic's table)."""
+    with closing(sqlite3.connect(db)) as conn:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return str(row[0]) if row else ""
+
+
+def install(
+    archive: Path, folder: Path, now_ms: int | None = None, known: set[str] | None = None
+) -> dict[str, Any]:
     """Unpack the demo into ``folder`` (replacing what is there), at home in its new place and
-    in today's time. Atomic: until the final rename, ``folder`` is untouched."""
+    in today's time. Atomic: until the final rename, ``folder`` is untouched. With ``known``
+    (the schema revisions the installed MLflow can open), an archive whose registry has another
+    revision raises NewerSchema and leaves ``folder`` as it was."""
     now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-installing-", dir=folder.parent))
@@ -118,6 +139,10 @@ def install(archive: Path, folder: Path, now_ms: int | None = None) -> dict[str,
         manifest: dict[str, Any] = json.loads((staging / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT:
             raise ValueError(f"demo archive format {manifest.get('format')!r} is not {FORMAT}")
+        if known is not None:
+            revision = schema_revision(staging / "registry.db")
+            if revision not in known:
+                raise NewerSchema(revision, str(manifest.get("mlflow", "?")))
         target_uri = (folder / "artifacts").resolve().as_uri()
         relocate(
             staging / "registry.db",

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
+from modelyard.core.databrickscfg import read_config
 from modelyard.core.errors import ProfileError
 from modelyard.core.profiles import (
     AzureMLSettings,
@@ -155,28 +156,24 @@ def _from_environment(environ: Mapping[str, str], home: Path, found: Discovery) 
 
 
 def _from_databrickscfg(environ: Mapping[str, str], home: Path, found: Discovery) -> None:
-    path = Path(environ.get("DATABRICKS_CONFIG_FILE") or home / ".databrickscfg").expanduser()
-    if not path.is_file():
+    config = read_config(environ, home)
+    if not config.exists:
         return
-    parser = configparser.ConfigParser(default_section="__no_defaults__")
-    try:
-        parser.read(path, encoding="utf-8")
-    except configparser.Error as exc:
-        found.notes.append(f"{path} could not be read: {exc}")
+    if config.problem:
+        found.notes.append(f"{config.path} could not be read: {config.problem}")
         return
-    for section in parser.sections():
-        host = parser[section].get("host")
-        if not host or "accounts." in host:  # account consoles have no model registry
-            continue
+    for entry in config.workspaces():  # account consoles have no model registry
         try:
-            settings = DatabricksSettings(host=host, auth="config-profile", config_profile=section)
+            settings = DatabricksSettings(
+                host=entry.host, auth="config-profile", config_profile=entry.name
+            )
         except ValidationError as exc:
-            found.notes.append(f"{path} [{section}]: {validation_message(exc)}")
+            found.notes.append(f"{config.path} [{entry.name}]: {validation_message(exc)}")
             continue
         found.candidates.append(
             Candidate(
-                f"~/.databrickscfg [{section}]",
-                Profile(name=f"databricks-{section.lower()}", settings=settings),
+                f"~/.databrickscfg [{entry.name}]",
+                Profile(name=f"databricks-{entry.name.lower()}", settings=settings),
             )
         )
 

@@ -493,7 +493,11 @@ def validation_message(exc: ValidationError) -> str:
     """One line per problem, without pydantic's internals."""
     lines = []
     for error in exc.errors():
-        msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        raised = (error.get("ctx") or {}).get("error")  # a validator's own ValueError
+        if error.get("type") == "value_error" and raised is not None:
+            msg = str(raised)
+        else:
+            msg = str(error.get("msg", "invalid value"))
         loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("settings",))
         for kind in ("mlflow", "local", "databricks-uc", "databricks", "azureml"):
             loc = loc.replace(f"{kind}.", "")

@@ -7,7 +7,6 @@ keyring and the user agreed, stays in this session's memory) and then the profil
 
 from __future__ import annotations
 
-import configparser
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from modelyard.core.databrickscfg import read_config
 from modelyard.core.diagnose import Diagnosis, test_connection
 from modelyard.core.errors import ModelyardError
 from modelyard.core.importers import Candidate, discover
@@ -142,14 +142,9 @@ def _browse(edit: QLineEdit, mode: str) -> None:
 
 
 def databrickscfg_sections() -> list[str]:
-    """Profile names in ~/.databrickscfg (for the picker)."""
-    path = Path.home() / ".databrickscfg"
-    parser = configparser.ConfigParser(default_section="__none__")
-    try:
-        parser.read(path, encoding="utf-8")
-    except configparser.Error:
-        return []
-    return [s for s in parser.sections() if parser[s].get("host")]
+    """Workspace profiles of the Databricks CLI's file (DATABRICKS_CONFIG_FILE or
+    ~/.databrickscfg), for the picker."""
+    return [p.name for p in read_config().workspaces()]
 
 
 class KindPage(QWizardPage):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from modelyard.core.connectors._imports import IMPORT_LOCK
@@ -118,9 +119,11 @@ UC_REGISTRY_STORE = Seam(
     attributes=("_get_response_from_method", "_get_endpoint_from_method"),
 )
 UC_CREDENTIALS_MESSAGE = Seam(
-    "mlflow.protos.unity_catalog_messages_pb2",
+    "mlflow.protos.databricks_uc_registry_messages_pb2",
     "TemporaryCredentials",
-    "the scoped storage credentials Unity Catalog hands out, as MLflow's protobuf",
+    "the scoped storage credentials Databricks Unity Catalog hands out, as the protobuf "
+    "get_artifact_repo_from_storage_info takes for Databricks (is_oss=False); the message of "
+    "the same name in unity_catalog_messages_pb2 is open-source Unity Catalog's (MLflow ≥ 3.15)",
 )
 UC_STORAGE_REPOSITORY = Seam(
     "mlflow.utils._unity_catalog_utils",
@@ -154,6 +157,12 @@ SQL_TRACKING_STORE = Seam(
     "a local sqlite registry's runs and metrics",
     params=("db_uri", "default_artifact_root"),
 )
+DB_MIGRATIONS = Seam(
+    "mlflow.store.db_migrations",
+    "__file__",
+    "the schema revisions the installed MLflow knows (its alembic scripts, beside this file): a "
+    "demo archive built by a newer MLflow is seeded here instead of unpacked",
+)
 ENTITY_TAGS = Seam(
     "mlflow.entities.model_registry",
     "RegisteredModel",
@@ -177,6 +186,7 @@ SEAMS: tuple[Seam, ...] = (
     LOCAL_ARTIFACT_REPOSITORY,
     SQL_REGISTRY_STORE,
     SQL_TRACKING_STORE,
+    DB_MIGRATIONS,
     ENTITY_TAGS,
 )
 
@@ -217,6 +227,14 @@ def resolve(seam: Seam) -> Any:
     for part in seam.name.split("."):
         found = getattr(found, part)
     return found
+
+
+def schema_revisions() -> set[str]:
+    """Every sqlite schema revision the installed MLflow can open (and migrate from)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(Path(resolve(DB_MIGRATIONS)).parent))
+    return {script.revision for script in scripts.walk_revisions()}
 
 
 def entity_tags(entity: Any) -> Mapping[str, str]:

@@ -34,6 +34,7 @@ from modelyard.core.connectors._run_files import WorkspaceRunFiles
 from modelyard.core.connectors._seams import HOST_CREDS, UC_REGISTRY_STORE, resolve
 from modelyard.core.connectors._uc_files import UnityCatalogArtifacts
 from modelyard.core.connectors._uc_publish import UnityCatalogWrites
+from modelyard.core.databrickscfg import profile_problem
 from modelyard.core.domain import (
     Access,
     Capabilities,
@@ -102,6 +103,12 @@ class DatabricksAuth:
         # desktop app says "unreachable" within seconds instead.
         limits: dict[str, Any] = {"http_timeout_seconds": 15, "retry_timeout_seconds": 8}
         if s.auth == "config-profile":
+            problem = profile_problem(s.config_profile or "")
+            if problem:  # said plainly, before the SDK reads the file
+                raise RegistryError(
+                    f"The Databricks CLI profile {s.config_profile!r} cannot be used: {problem}.",
+                    ErrorKind.INVALID,
+                )
             extra: dict[str, Any] = {"host": s.host} if s.host else {}
             return Config(profile=s.config_profile, **extra, **limits)
         kwargs: dict[str, Any] = {"host": s.host, "auth_type": SDK_AUTH_TYPE[s.auth]}
@@ -118,6 +125,8 @@ class DatabricksAuth:
             if self._config is None:
                 try:
                     self._config = self._build()
+                except RegistryError:
+                    raise
                 except Exception as exc:
                     raise self._explain(exc) from None
             return self._config
@@ -151,14 +160,6 @@ class DatabricksAuth:
         if described.kind is not ErrorKind.UNKNOWN:
             return RegistryError(described.message, described.kind)
         text = str(described).split(": ", 1)[-1]
-        if "config file" in text.lower() or (
-            "has no" in text.lower() and "profile" in text.lower()
-        ):
-            return RegistryError(
-                f"The ~/.databrickscfg profile {self._settings.config_profile!r} cannot be "
-                f"used: {text}",
-                ErrorKind.INVALID,
-            )
         return RegistryError(
             f"Databricks sign-in for {self._where} failed ({self._settings.auth}): {text}",
             ErrorKind.AUTH,
