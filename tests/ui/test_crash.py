@@ -94,3 +94,23 @@ def test_no_display_is_said_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None
     assert code == 1
     assert err.count("\n") == 1 and "no display found" in err
     assert "modelyard demo --no-gui" in err and "QT_QPA_PLATFORM=offscreen" in err
+
+
+def test_the_last_runs_fault_is_offered_without_blocking_the_window(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from modelyard.ui.crash import offer_last_fault
+
+    create_app()
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    box = offer_last_fault("Fatal Python error: Segmentation fault\n\nCurrent thread 0x1:", window)
+    qtbot.addWidget(box)
+    qtbot.waitUntil(box.isVisible, timeout=5_000)
+    assert box.windowTitle() == "Modelyard stopped unexpectedly last time"
+    assert not box.isModal()  # the window behind stays usable
+    detail = box.detailedText()
+    assert "Segmentation fault" in detail and "Python " in detail and "Qt " in detail
+    box.grab().save(str(save_artifact("last-fault-dialog.png")))
+    box.close()

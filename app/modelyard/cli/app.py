@@ -28,7 +28,10 @@ from modelyard.core.secrets import SecretStore
 @click.option("--demo", is_flag=True, help="Open the GUI on the embedded demo registry.")
 @click.option("--reset", is_flag=True, help="With --demo: rebuild the demo registry first.")
 @click.option(
-    "--debug", is_flag=True, help="Log everything (redacted) to the log file and to stderr."
+    "--debug",
+    is_flag=True,
+    help="Log everything (redacted) to the log file and to stderr; MODELYARD_DEBUG=net,state,"
+    "ui,copy,keyring logs only those concerns.",
 )
 @click.version_option(__version__, prog_name="modelyard")
 @click.pass_context
@@ -44,10 +47,12 @@ def cli(ctx: click.Context, demo: bool, reset: bool, debug: bool) -> None:
     ctx.with_resource(reporting_waits(WaitLines()))  # for the sub-command's calls
     if ctx.invoked_subcommand is None:
         _gui(demo=demo, reset=reset, debug=debug)
-    elif debug:
-        from modelyard.core.logs import setup_logging
+    elif debug or os.environ.get("MODELYARD_DEBUG"):
+        from modelyard.core.logs import setup_logging, watch_faults
 
-        setup_logging(debug=True)
+        log_file = setup_logging(debug=debug)
+        if log_file is not None:
+            watch_faults(log_file.parent)
 
 
 def no_display_reason(environ: dict[str, str] | None = None) -> str | None:

@@ -14,6 +14,7 @@ down), what is left is tagged ``modelyard.copy.state=incomplete`` and the messag
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from modelyard.core.history import visible_tags
 from modelyard.core.profiles import DatabricksUCSettings, Profile
 from modelyard.core.promote import PromotionResult, Target
 from modelyard.core.registry import Publishing, Registry
+
+log = logging.getLogger("modelyard.copy")
 
 COPIED_FROM = "modelyard.copied_from"  # in words, shown under Lineage
 SOURCE_TAG = "modelyard.copy.source"  # <registry location>#<model>/<version>: finds re-copies
@@ -384,6 +387,7 @@ def _register(
     made.run_id, made.artifact_uri = writer.create_copy_run(
         f"copy of {v.model} v{v.version}", run_tags
     )
+    log.info("%s v%s → %s: run %s made", v.model, v.version, plan.target_model, made.run_id)
     if plan.run is not None:
         writer.log_run_data(made.run_id, dict(plan.run.params), plan.metric_points)
     done = 0
@@ -399,6 +403,7 @@ def _register(
                 raise Cancelled()
 
         made.uploading = True
+        log.debug("upload %s", path)
         writer.upload_file(made.artifact_uri, f"{MODEL_DIR}/{path}", folder / path, on_bytes)
     check()
     if not writer.model_exists(plan.target_model):
@@ -413,6 +418,7 @@ def _register(
         tags,
     )
     made.version = version.version
+    log.info("%s v%s → %s v%s registered", v.model, v.version, plan.target_model, version.version)
     writer.set_run_tag(made.run_id, STATE_TAG, "complete")
     writer.finish_run(made.run_id)
     return version

@@ -8,6 +8,7 @@ plaintext fallback. A session-only memory store can be switched on explicitly by
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Literal
 
@@ -16,6 +17,8 @@ import keyring.errors
 
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.logs import remember_secret
+
+log = logging.getLogger("modelyard.keyring")
 
 SERVICE = "modelyard"
 SecretField = Literal["password", "token", "client_secret"]
@@ -74,7 +77,9 @@ class SecretStore:
         try:
             value = keyring.get_password(SERVICE, key)
         except keyring.errors.KeyringError as exc:
+            log.warning("get %s: %s", key, type(exc).__name__)
             raise _explain(exc) from None
+        log.debug("get %s: %s", key, "none stored" if value is None else "found")
         if value is None:
             return None
         remember_secret(str(value))  # never in a log line, report or message from now on
@@ -91,7 +96,9 @@ class SecretStore:
         try:
             keyring.set_password(SERVICE, key, value)
         except keyring.errors.KeyringError as exc:
+            log.warning("set %s: %s", key, type(exc).__name__)
             raise _explain(exc) from None
+        log.debug("set %s", key)
 
     def remember(self, profile_id: str, field: SecretField, value: str) -> None:
         """Keep the secret in this object's memory only (for this session; never written)."""

@@ -12,6 +12,7 @@ so subscribers are told on the thread that draws; the CLI merges on its own thre
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from datetime import UTC, datetime
 
 from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_sort_key
 from modelyard.core.errors import ErrorKind, ModelyardError
+
+log = logging.getLogger("modelyard.state")
 
 SHORT_STAGE = {Stage.PRODUCTION: "Prod", Stage.STAGING: "Stg"}
 
@@ -70,8 +73,21 @@ class RegistryState:
     def _tell(self, model: str | None, changes: Changes) -> Changes:
         if changes:
             event = StateEvent(model, changes)
-            for callback in list(self._subscribers):
-                callback(event)
+            subscribers = list(self._subscribers)
+            log.debug(
+                "%s%s: %d added, %d changed, %d removed; telling %d",
+                self.profile_id,
+                f" {model}" if model else "",
+                len(changes.added),
+                len(changes.changed),
+                len(changes.removed),
+                len(subscribers),
+            )
+            for callback in subscribers:
+                try:
+                    callback(event)
+                except Exception:  # one view's bug must not keep the others out of step
+                    log.exception("a subscriber of %s failed on %s", self.profile_id, event)
         return changes
 
     # --- reads merged in ---------------------------------------------------------------------

@@ -112,18 +112,23 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 def run_gui(demo: bool = False, reset_demo: bool = False, debug: bool = False) -> int:
     """Run the app until its window closes; returns the exit code."""
-    from modelyard.core.logs import setup_logging
+    from modelyard.core.logs import last_fault, setup_logging, versions, watch_faults
 
     log_file = setup_logging(debug=debug)
+    fault = last_fault()  # before this run's faults go to the same file
+    if log_file is not None:
+        watch_faults(log_file.parent)
     app = create_app()
     from modelyard.ui import crash
 
     handler = crash.install(app)
-    logging.getLogger("modelyard").info("started; log file %s", log_file)
+    logging.getLogger("modelyard.ui").info("started; log file %s; %s", log_file, versions())
     from modelyard.ui.main_window import MainWindow
 
     window = MainWindow()
     window.show()
+    if fault:
+        crash.offer_last_fault(fault, window)
     if demo:
         window.prepare_demo(reset=reset_demo)
     screenshot = os.environ.get(SELFTEST_ENV)

@@ -117,6 +117,32 @@ def crash_dialog(report: str, parent: QWidget | None = None) -> QMessageBox:
     return box
 
 
+def offer_last_fault(fault: str, parent: QWidget | None = None) -> QMessageBox:
+    """The last run ended in a fatal fault (faulthandler wrote it): say so once, with the
+    report to copy. Not modal: the window is usable at once."""
+    from modelyard import __version__
+    from modelyard.core.logs import versions
+
+    report = f"Modelyard {__version__}\n{versions()}\n\n{fault}"
+    box = QMessageBox(parent)
+    box.setObjectName("lastFault")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Modelyard stopped unexpectedly last time")
+    box.setText(
+        "The last time Modelyard ran, it stopped without closing (a fatal error inside Qt or "
+        "Python). What each thread was doing was kept; nothing was sent anywhere."
+    )
+    box.setInformativeText("Copy the report into a bug report, or close this.")
+    box.setDetailedText(report)
+    copy = box.addButton("Copy report", QMessageBox.ButtonRole.ActionRole)
+    copy.clicked.disconnect()
+    copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(report))
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.setModal(False)
+    box.show()
+    return box
+
+
 def open_log_folder() -> None:
     """Show the log folder in the desktop's file manager."""
     folder = log_dir()

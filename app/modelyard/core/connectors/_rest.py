@@ -16,6 +16,8 @@ REGISTRY_CALL_ENDPOINT and TRACKING_CALL_ENDPOINT in :mod:`._seams`.)
 from __future__ import annotations
 
 import json
+import logging
+import time
 from contextlib import nullcontext
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +34,8 @@ from modelyard.core.connectors._seams import (
 from modelyard.core.errors import HttpStatusError, NotJsonError
 from modelyard.core.http import Timeouts, authorization_header, check_resolves, make_session
 from modelyard.core.waiting import watched
+
+log = logging.getLogger("modelyard.net")
 
 RestException = resolve(REST_EXCEPTION)
 RegistryRestStore = resolve(REGISTRY_REST_STORE)
@@ -106,6 +110,7 @@ class Transport:
         # A read fails fast at the first-byte limit (a hung server is named within seconds); a
         # write waits up to the write limit, reported as a wait once past the first-byte limit.
         write = method != "GET"
+        started = time.monotonic()
         with watched(host.netloc, self.timeouts.read) if write else nullcontext():
             response = self.session.request(
                 method,
@@ -120,6 +125,14 @@ class Transport:
                     self.timeouts.write if write else self.timeouts.read,
                 ),
             )
+        log.debug(
+            "%s %s%s → %s in %.2f s",
+            method,
+            host.netloc,
+            endpoint,
+            response.status_code,
+            time.monotonic() - started,
+        )
         with response:
             raise_for_answer(response)
             if response.status_code == 204 or not response.content:
