@@ -119,6 +119,26 @@ def test_no_module_reaches_mlflow_internals_but_the_seams() -> None:
     assert not strays, "MLflow internals imported outside _seams.py:\n" + "\n".join(strays)
 
 
+# Where MLflow may be imported at all (its public API included): the connectors and the demo.
+MLFLOW_ALLOWED = (
+    "modelyard/core/connectors/",
+    "modelyard/core/demo.py",
+    "modelyard/core/demo_pack.py",
+)
+
+
+def test_only_the_connectors_and_the_demo_import_mlflow() -> None:
+    """The rest of the app (the model, the actions, the ui, the cli) reaches MLflow only
+    through the Registry protocol (import-linter checks the indirect rules in pyproject)."""
+    strays = [
+        f"{path.relative_to(APP.parent).as_posix()}:{line}: {name}"
+        for path in sorted(APP.rglob("*.py"))
+        if not path.relative_to(APP.parent).as_posix().startswith(MLFLOW_ALLOWED)
+        for line, name in _mlflow_imports(path)
+    ]
+    assert not strays, "MLflow imported outside the connectors and the demo:\n" + "\n".join(strays)
+
+
 def test_a_broken_seam_is_named_with_what_broke() -> None:
     """The check itself: a seam whose parameter MLflow dropped fails with its name."""
     broken = Seam("mlflow.utils.proto_json_utils", "parse_dict", "test", params=("no_such",))

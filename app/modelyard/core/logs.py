@@ -207,16 +207,15 @@ def last_fault(folder: Path | None = None) -> str | None:
     return redact(text.strip())
 
 
-def versions(packages: Iterable[str] = ("PySide6", "mlflow", "databricks-sdk", "keyring")) -> str:
+def versions(
+    packages: Iterable[str] = ("PySide6-Essentials", "mlflow", "databricks-sdk", "keyring"),
+) -> str:
     """Python, OS and the versions of what the app stands on (read from the installed
-    metadata: nothing is imported), in one line."""
+    metadata: nothing is imported; Qt's own version when Qt is loaded), in one line."""
     parts = [f"Python {platform.python_version()}", platform.platform()]
-    try:
-        from PySide6 import QtCore  # already imported in the GUI; cheap in the CLI
-
-        parts.append(f"Qt {QtCore.qVersion()}")
-    except ImportError:
-        pass
+    qt = sys.modules.get("PySide6.QtCore")  # loaded in the GUI; never imported from core
+    if qt is not None:
+        parts.append(f"Qt {qt.qVersion()}")
     for name in packages:
         try:
             parts.append(f"{name} {metadata.version(name)}")
