@@ -93,8 +93,10 @@ def test_contract_can_edit_user_requests_by_dropping(
         asked.append(ask)
         return PromotionChoice(False, "beats v1 on the holdout")
 
-    window.details.confirm_transition = confirm
-    window.details.confirm_promotion = lambda *a: (_ for _ in ()).throw(AssertionError(a))
+    window.details.promotions.confirm_transition = confirm
+    window.details.promotions.confirm_promotion = lambda *a: (_ for _ in ()).throw(
+        AssertionError(a)
+    )
     with qtbot.waitSignal(window.details.loaded, timeout=60_000):
         drop(board.stage_lanes["Production"], tree_mime(window, "2"))
     assert [(a.action, a.version, a.stage) for a in asked] == [("request", "2", Stage.PRODUCTION)]
@@ -155,7 +157,7 @@ def test_contract_manager_approves_from_the_card_and_rejects_from_the_menu(
             return PromotionChoice(True, "ship it")
         return PromotionChoice(False, "canary is busy this week")
 
-    window.details.confirm_transition = confirm
+    window.details.promotions.confirm_transition = confirm
     with qtbot.waitSignal(window.details.loaded, timeout=60_000):
         click_card_button(none_lane, "3", "approve")
     admin = admin_store(mlflow_server)
@@ -236,7 +238,7 @@ def test_contract_unity_catalog_board_has_alias_lanes_only(
     assert board.hint.text() == "This registry has aliases only: drag a version onto an alias."
     assert lane_versions(board.alias_lanes["champion"]) == ["1"]
     assert [a.text() for a in board.menu_for("2").actions()] == ["Set alias"]
-    window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+    window.details.promotions.confirm_promotion = lambda *a: PromotionChoice(False, "")
     with qtbot.waitSignal(window.details.loaded, timeout=60_000):
         drop(board.alias_lanes["champion"], tree_mime(window, "2"))
     assert admin_store(mlflow_server).get_registered_model(name).aliases == {"champion": "2"}

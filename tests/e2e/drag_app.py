@@ -26,7 +26,7 @@ def main() -> int:
     window.resize(1360, 840)
     window.move(0, 0)
     window.show()
-    window.details.confirm_promotion = lambda *args: PromotionChoice(False, "real drag")
+    window.details.promotions.confirm_promotion = lambda *args: PromotionChoice(False, "real drag")
     state = {"step": 0, "ticks": 0}
     tm = window.tree_model
 

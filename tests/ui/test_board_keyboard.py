@@ -68,7 +68,7 @@ def test_board_arrows_menu_key_and_enter_promote(
     assert board.menu is not None and board.menu.isVisible()
     board.menu.close()
     asked: list[tuple[str, str]] = []
-    window.details.confirm_promotion = lambda model, version, target, *a: (
+    window.details.promotions.confirm_promotion = lambda model, version, target, *a: (
         asked.append((version, target.describe())) and None
     )
     qtbot.keyClick(none_lane, Qt.Key.Key_Return)
@@ -116,7 +116,7 @@ def test_a_dragged_card_lights_up_what_a_drop_would_do(
     champion.dragLeaveEvent(QDragLeaveEvent())
     assert board.alias_titles["champion"].text() == "@champion"
     # A drop on a refused lane changes nothing and asks nothing.
-    window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+    window.details.promotions.confirm_promotion = lambda *a: PromotionChoice(False, "")
     board.refuse("PERMISSION_DENIED: read only (127.0.0.1)")
     archived = board.stage_lanes["Archived"]
     drag_enter(

@@ -109,7 +109,7 @@ def test_a_promotion_that_fails_changes_nothing_and_says_why(
     select_model(qtbot, window, "gf", MODEL)
     window.details.model_view.tabs.setCurrentWidget(window.details.model_view.board)
     board = window.details.model_view.board
-    window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+    window.details.promotions.confirm_promotion = lambda *a: PromotionChoice(False, "")
     proxy.set(fault, when="POST /api/2.0/mlflow/model-versions/transition-stage")
     drop(board.stage_lanes["Staging"], tree_mime(window, "2"))
     view = window.details.model_view
@@ -137,7 +137,7 @@ def test_a_slow_promotion_is_waited_for_visibly_and_succeeds(
         select_model(qtbot, window, "slow", "gui-slow-model")
         view = window.details.model_view
         view.tabs.setCurrentWidget(view.board)
-        window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+        window.details.promotions.confirm_promotion = lambda *a: PromotionChoice(False, "")
         slow.set("delay", when="POST /api/2.0/mlflow/model-versions/transition-stage")
         drop(view.board.stage_lanes["Staging"], tree_mime(window, "1"))
         indicator = window.wait_indicator

@@ -141,13 +141,13 @@ def test_a_promotion_in_the_window_updates_the_tree_from_the_servers_answer(
     window = open_window(qtbot, store)
     select_model(qtbot, window, "p", MODEL)
     model_index = _model_index(window, "p", MODEL)
-    window.details.confirm_promotion = lambda *args: PromotionChoice(
+    window.details.promotions.confirm_promotion = lambda *args: PromotionChoice(
         archive_existing=True, comment=""
     )
     removed: list[int] = []
     window.tree_model.rowsRemoved.connect(lambda *_args: removed.append(1))
     with qtbot.waitSignal(window.details.loaded, timeout=60_000):
-        window.details.promote("2", Target("stage", "Production"))
+        window.details.promotions.promote("2", Target("stage", "Production"))
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     assert model_index.siblingAtColumn(Column.STAGE).data() == "Prod v2"
     assert [(name, stage) for name, stage, _a in _rows(window, model_index)] == [
@@ -188,8 +188,8 @@ def test_offline_keeps_the_rows_refuses_writes_and_comes_back(
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     seen = len(proxy.requests_seen)
     asked: list[object] = []
-    window.details.confirm_promotion = lambda *args: asked.append(args)  # type: ignore[assignment]
-    window.details.promote("3", Target("stage", "Staging"))
+    window.details.promotions.confirm_promotion = lambda *args: asked.append(args)  # type: ignore[assignment]
+    window.details.promotions.promote("3", Target("stage", "Staging"))
     banner = window.details.model_view.banner
     assert "Cannot promote while the registry is offline" in banner.label.text()
     assert not asked and len(proxy.requests_seen) == seen, "nothing was asked or sent"

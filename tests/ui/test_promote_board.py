@@ -80,7 +80,7 @@ def test_drag_from_the_tree_promotes_and_archives(
         asked.append(plan_lines(snapshot, version, target, True))
         return PromotionChoice(archive_existing=True, comment="canary passed")
 
-    window.details.confirm_promotion = confirm
+    window.details.promotions.confirm_promotion = confirm
     with qtbot.waitSignal(window.details.loaded, timeout=60_000):
         drop(board.stage_lanes["Production"], tree_mime(window, "3"))
     assert asked == [["v3 (None) → Production", "v1 (Production) → Archived"]]
@@ -104,7 +104,7 @@ def test_alias_move_from_the_context_menu(
     add_server_profile(store, secrets, mlflow_server, "srv")
     window = open_board(qtbot, store, "srv", "board-b")
     board = window.details.model_view.board
-    window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+    window.details.promotions.confirm_promotion = lambda *a: PromotionChoice(False, "")
     menu = board.menu_for("2")
     set_alias = next(a for a in menu.actions() if a.text() == "Set alias").menu()
     with qtbot.waitSignal(window.details.loaded, timeout=60_000):
@@ -139,7 +139,7 @@ def test_a_change_made_meanwhile_is_shown_and_asked_again(
             dialog.close()
         return PromotionChoice(False, "")
 
-    window.details.confirm_promotion = confirm
+    window.details.promotions.confirm_promotion = confirm
     drop(board.stage_lanes["Production"], tree_mime(window, "1"))
     qtbot.waitUntil(lambda: len(calls) == 2, timeout=60_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
@@ -159,7 +159,7 @@ def test_read_only_user_is_refused_and_the_board_stays_true(
     add_server_profile(store, secrets, auth_server, "ro", "reader", "reader-password-123")
     window = open_board(qtbot, store, "ro", "board-secure")
     board = window.details.model_view.board
-    window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+    window.details.promotions.confirm_promotion = lambda *a: PromotionChoice(False, "")
     drop(board.stage_lanes["Staging"], tree_mime(window, "2"))
     qtbot.waitUntil(lambda: not board.editable, timeout=60_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
@@ -180,7 +180,9 @@ def test_double_drop_applies_once(
     window = open_board(qtbot, store, "srv", "board-d")
     board = window.details.model_view.board
     asked = []
-    window.details.confirm_promotion = lambda *a: asked.append(a) or PromotionChoice(False, "")
+    window.details.promotions.confirm_promotion = lambda *a: (
+        asked.append(a) or PromotionChoice(False, "")
+    )
     mime = tree_mime(window, "2")
     drop(board.stage_lanes["Staging"], mime)
     drop(board.stage_lanes["Staging"], mime)  # the second lands while the first is in flight
@@ -200,7 +202,7 @@ def test_a_result_that_lands_after_another_model_is_selected_stays_with_its_mode
     add_server_profile(store, secrets, mlflow_server, "srv")
     window = open_board(qtbot, store, "srv", "board-e1")
     board = window.details.model_view.board
-    window.details.confirm_promotion = lambda *a: PromotionChoice(False, "")
+    window.details.promotions.confirm_promotion = lambda *a: PromotionChoice(False, "")
     drop(board.stage_lanes["Staging"], tree_mime(window, "2"))
     # Before the worker can answer (its result needs this event loop), the user moves on.
     tm = window.tree_model
@@ -344,7 +346,7 @@ def test_an_alias_left_on_an_archived_version_is_one_click_from_moving(
         asked.append((version, target.kind, target.value))
         return PromotionChoice(archive_existing=True, comment="")
 
-    window.details.confirm_promotion = confirm
+    window.details.promotions.confirm_promotion = confirm
     with qtbot.waitSignal(window.details.loaded, timeout=60_000):
         drop(board.stage_lanes["Production"], tree_mime(window, "2"))
     banner = window.details.model_view.banner

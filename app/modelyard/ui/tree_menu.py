@@ -151,7 +151,7 @@ class TreeMenus(QObject):
         """Promote, alias, request; URIs, snippet, download, compare, copy, web UI, reload."""
         window = self.window
         version: VersionSummary = node.payload
-        rules = window.details.rules_for(node)
+        rules = window.details.promotions.rules_for(node)
         menu = QMenu(window)
         if rules.stages:
             moves = menu.addMenu("Promote to")
@@ -268,6 +268,6 @@ class TreeMenus(QObject):
             return
         self.window.select_node(model)  # shown already: nothing happens; else it loads
         # Confirmed or not, the selection goes back to the version the menu was opened on.
-        self.window.details.ask_on_board(
+        self.window.details.promotions.ask_on_board(
             model, node.payload.version, target, then=lambda: self.window.select_node(node)
         )

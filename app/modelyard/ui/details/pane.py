@@ -12,7 +12,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
@@ -27,10 +27,6 @@ from modelyard.core.domain import (
 )
 from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import Profile
-from modelyard.core.promote import (
-    Snapshot,
-    Target,
-)
 from modelyard.core.registry import Registry
 from modelyard.core.session import Connections
 from modelyard.core.snippet import load_snippet
@@ -38,19 +34,19 @@ from modelyard.core.state import RegistryState, StateEvent
 from modelyard.core.weburl import web_ui_url
 from modelyard.ui.compare_view import VersionCompareDialog
 from modelyard.ui.details.artifact_jobs import ArtifactJobs
-from modelyard.ui.details.board_actions import BoardActions
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.profile_view import ProfileView
+from modelyard.ui.details.promotions import (
+    PromotionController,
+)
 from modelyard.ui.details.version_view import VersionView
 from modelyard.ui.details.widgets import Sticky
 from modelyard.ui.promote_board import BoardContext
-from modelyard.ui.promote_dialog import PromotionChoice, TransitionAsk, ask_transition
-from modelyard.ui.promote_dialog import ask as ask_promotion
 from modelyard.ui.tree_model import Node, NodeKind
 from modelyard.ui.workers import CancelToken, Job, WorkerPool
 
 
-class DetailsPane(QStackedWidget, BoardActions):
+class DetailsPane(QStackedWidget):
     """Shows the selected profile, model or version.
 
     Signals:
@@ -108,20 +104,14 @@ class DetailsPane(QStackedWidget, BoardActions):
         mv.versionActivated.connect(self._activate_version)
         mv.compareRequested.connect(self.compare_versions)
         self.compare_dialogs: list[VersionCompareDialog] = []
-        mv.board.promoteRequested.connect(self.promote)
+        self.promotions = PromotionController(self, connections, workers, self)
+        self.promotions.notice.connect(self.notice)
+        mv.board.promoteRequested.connect(self.promotions.promote)
         mv.board.refused.connect(
             lambda why: mv.banner.show_message(f"Not possible: {why}", "error")
         )
-        # asked from the tree's menu: (model row, version, target, then)
-        self._queued: tuple[Node, str, Target, Callable[[], None] | None] | None = None
-        self.confirm_promotion: Callable[
-            [str, str, Target, Snapshot, list[str]], PromotionChoice | None
-        ] = lambda *args: ask_promotion(*args, parent=self)
-        mv.board.transitionRequested.connect(self.request_transition)
-        mv.board.requestAction.connect(self.decide_request)
-        self.confirm_transition: Callable[[TransitionAsk], PromotionChoice | None] = lambda ask: (
-            ask_transition(ask, self)
-        )
+        mv.board.transitionRequested.connect(self.promotions.request_transition)
+        mv.board.requestAction.connect(self.promotions.decide_request)
         vv.saveDescription.connect(self._save_version_description)
         vv.setTag.connect(self._set_version_tag)
         vv.deleteTag.connect(self._delete_version_tag)
@@ -306,8 +296,18 @@ class DetailsPane(QStackedWidget, BoardActions):
             self.model_view.banner.show_message(*self._sticky)
             self._sticky = None
         self.loaded.emit()
-        if self._queued is not None and self._queued[0] is node:
-            QTimer.singleShot(0, self._ask_queued)  # after this load's handlers have run
+        self.promotions.shown(node)
+
+    # --- what the promotion controller reads of the pane (PaneHost) ----------------------
+    def is_loading(self) -> bool:
+        return self._job is not None
+
+    def capabilities(self, profile_id: str) -> Capabilities | None:
+        return self._capabilities.get(profile_id)
+
+    def keep_message(self, sticky: Sticky) -> None:
+        self._sticky = sticky
+        self.model_view.banner.show_message(*sticky)
 
     def copy_snippet_of(self, node: Node) -> None:
         """Put the load snippet of a version row on the clipboard."""
@@ -475,7 +475,7 @@ class DetailsPane(QStackedWidget, BoardActions):
         node = self.current
         if node is None or node.kind not in (NodeKind.MODEL, NodeKind.VERSION):
             return
-        if self._refused_offline(node, "save changes", view.banner):
+        if self.promotions.refused_offline(node, "save changes", view.banner):
             return
         profile = node.profile
         model = node.payload.name if node.kind is NodeKind.MODEL else node.payload.model

@@ -1,12 +1,20 @@
-"""The details pane's changes to a model's stages and aliases: promotions asked from the board
-(drops, card menus) or the tree's menu, transition requests and their decisions. Each is
+"""Changes to a model's stages and aliases, for the details pane: promotions asked from the
+board (drops, card menus) or the tree's menu, transition requests and their decisions. Each is
 confirmed, checked against what changed meanwhile, written off the GUI thread, and the server's
-answer goes into the profile's one registry state; a 403 makes the board read-only."""
+answer goes into the profile's one registry state; a 403 makes the board read-only.
+
+A controller by composition: it is given the pane as a small :class:`PaneHost` (what is shown,
+the state, reload) and owns its own state (the change queued from the tree's menu, the
+confirmation hooks); the pane forwards its board's signals here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from modelyard.core import transitions
 from modelyard.core.domain import Access, Capabilities, Stage, TransitionRequest
@@ -24,34 +32,85 @@ from modelyard.core.registry import Registry
 from modelyard.core.session import Connections
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.widgets import Banner, Sticky
-from modelyard.ui.promote_dialog import PromotionChoice, TransitionAsk
+from modelyard.ui.promote_dialog import PromotionChoice, TransitionAsk, ask_transition
+from modelyard.ui.promote_dialog import ask as ask_promotion
 from modelyard.ui.tree_model import Node, NodeKind
-from modelyard.ui.workers import Job, WorkerPool
+from modelyard.ui.workers import WorkerPool
 
 if TYPE_CHECKING:
     from modelyard.core.state import RegistryState
 
+ConfirmPromotion = Callable[[str, str, Target, Snapshot, list[str]], PromotionChoice | None]
+ConfirmTransition = Callable[[TransitionAsk], PromotionChoice | None]
 
-class BoardActions:
-    """Mixed into DetailsPane (after its Qt base): the promotion side of the pane."""
 
-    current: Node | None
-    model_view: ModelView
-    connections: Connections
-    workers: WorkerPool
-    notice: Any  # the pane's Signal(str)
-    _job: Job[Any] | None
-    _capabilities: dict[str, Capabilities]
-    _sticky: Sticky | None
-    _queued: tuple[Node, str, Target, Callable[[], None] | None] | None
-    confirm_promotion: Callable[[str, str, Target, Snapshot, list[str]], PromotionChoice | None]
-    confirm_transition: Callable[[TransitionAsk], PromotionChoice | None]
+class PaneHost(Protocol):
+    """What the controller needs of the pane that shows the board."""
 
-    if TYPE_CHECKING:
+    @property
+    def current(self) -> Node | None: ...
 
-        def state(self, profile_id: str) -> RegistryState: ...
+    @property
+    def model_view(self) -> ModelView: ...
 
-        def reload(self) -> None: ...
+    def state(self, profile_id: str) -> RegistryState: ...
+
+    def reload(self) -> None: ...
+
+    def is_loading(self) -> bool: ...
+
+    def capabilities(self, profile_id: str) -> Capabilities | None: ...
+
+    def keep_message(self, sticky: Sticky) -> None:
+        """Show it now and again after the next reload."""
+
+
+class PromotionController(QObject):
+    """Promotions, alias moves and transition requests of the model the pane shows.
+
+    Signals:
+        notice(str): the outcome of a change made on a model no longer shown (status bar).
+    """
+
+    notice = Signal(str)
+
+    def __init__(
+        self,
+        host: PaneHost,
+        connections: Connections,
+        workers: WorkerPool,
+        dialog_parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(dialog_parent)
+        self.host = host
+        self.connections = connections
+        self.workers = workers
+        # asked from the tree's menu: (model row, version, target, then)
+        self._queued: tuple[Node, str, Target, Callable[[], None] | None] | None = None
+        self.confirm_promotion: ConfirmPromotion = lambda *args: ask_promotion(
+            *args, parent=dialog_parent
+        )
+        self.confirm_transition: ConfirmTransition = lambda ask: ask_transition(ask, dialog_parent)
+
+    @property
+    def current(self) -> Node | None:
+        return self.host.current
+
+    @property
+    def model_view(self) -> ModelView:
+        return self.host.model_view
+
+    def state(self, profile_id: str) -> RegistryState:
+        return self.host.state(profile_id)
+
+    def reload(self) -> None:
+        self.host.reload()
+
+    def shown(self, node: Node) -> None:
+        """The pane finished loading ``node``'s board: a change queued for it is asked now
+        (after this load's handlers have run)."""
+        if self._queued is not None and self._queued[0] is node:
+            QTimer.singleShot(0, self._ask_queued)
 
     # --- changes asked from the tree's menu --------------------------------------------------
     def ask_on_board(
@@ -67,7 +126,8 @@ class BoardActions:
         row it was opened on)."""
         self._queued = (node, version, target, then)
         board = self.model_view.board
-        if self.current is node and self._job is None and board.model == node.payload.name:
+        loading = self.host.is_loading()
+        if self.current is node and not loading and board.model == node.payload.name:
             self._ask_queued()
 
     def _ask_queued(self) -> None:
@@ -85,9 +145,10 @@ class BoardActions:
         rules when it shows that model, else the registry kind's (the board checks again)."""
         board = self.model_view.board
         name = node.payload.name if node.kind is NodeKind.MODEL else node.payload.model
-        if (board.profile_id, board.model) == (node.profile.id, name) and self._job is None:
+        shows_it = (board.profile_id, board.model) == (node.profile.id, name)
+        if shows_it and not self.host.is_loading():
             return board.rules()
-        capabilities = self._capabilities.get(node.profile.id)
+        capabilities = self.host.capabilities(node.profile.id)
         if capabilities is not None:
             return Rules.of(capabilities, Access())
         return Rules(
@@ -110,7 +171,7 @@ class BoardActions:
         if node is None or node.kind is not NodeKind.MODEL or view.model is None:
             return
         assert isinstance(target, Target)
-        if self._refused_offline(node, "promote", view.banner):
+        if self.refused_offline(node, "promote", view.banner):
             return
         model = view.model.name
         snapshot = shown or Snapshot(
@@ -196,8 +257,7 @@ class BoardActions:
                 def on_action(alias: str = alias, moved: str = moved) -> None:
                     self.ask_on_board(node, moved, Target("alias", alias))
 
-            self._sticky = (text, kind, action, on_action)
-            view.banner.show_message(*self._sticky)
+            self.host.keep_message((text, kind, action, on_action))
             self.reload()
 
         def failed(error: ModelyardError) -> None:
@@ -210,14 +270,13 @@ class BoardActions:
                     view.model or node.payload,
                     list(error.fresh.versions.values()),
                     profile.id,
-                    self._capabilities.get(profile.id),
+                    self.host.capabilities(profile.id),
                 )
                 again(error.fresh, error.differences)
                 return
             if error.kind is ErrorKind.PERMISSION:
                 view.board.refuse(error.message)
-            self._sticky = (f"{failure}: {error.message}", "error", "", None)
-            view.banner.show_message(*self._sticky)
+            self.host.keep_message((f"{failure}: {error.message}", "error", "", None))
             self.reload()  # show the server's truth
 
         what = success.removeprefix("Done: ").rstrip(".")
@@ -229,7 +288,7 @@ class BoardActions:
             talks_to=profile.id,
         )
 
-    def _refused_offline(self, node: Node, action: str, banner: Banner) -> bool:
+    def refused_offline(self, node: Node, action: str, banner: Banner) -> bool:
         """A write while the registry is offline is refused, with the reason (nothing sent)."""
         try:
             self.state(node.profile.id).check_writable(action)
@@ -256,7 +315,7 @@ class BoardActions:
         snapshot = shown or self._shown_snapshot()
         if node is None or node.kind is not NodeKind.MODEL or snapshot is None:
             return
-        if self._refused_offline(node, "request a transition", self.model_view.banner):
+        if self.refused_offline(node, "request a transition", self.model_view.banner):
             return
         model, stage = node.payload.name, Stage.parse(stage_name)
         choice = self.confirm_transition(
@@ -285,7 +344,7 @@ class BoardActions:
         if node is None or node.kind is not NodeKind.MODEL or snapshot is None:
             return
         assert isinstance(request, TransitionRequest)
-        if self._refused_offline(node, f"{action} a request", self.model_view.banner):
+        if self.refused_offline(node, f"{action} a request", self.model_view.banner):
             return
         choice = self.confirm_transition(
             TransitionAsk(
@@ -322,6 +381,5 @@ class BoardActions:
         )
 
     def _show_after_conflict(self, differences: list[str]) -> None:
-        self._sticky = ("Not done: " + "; ".join(differences) + ".", "error", "", None)
-        self.model_view.banner.show_message(*self._sticky)
+        self.host.keep_message(("Not done: " + "; ".join(differences) + ".", "error", "", None))
         self.reload()
