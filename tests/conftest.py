@@ -20,6 +20,21 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 
 ARTIFACTS = Path(__file__).parent / "_artifacts"
+TESTS = Path(__file__).parent
+SERVER_FIXTURES = {"mlflow_server", "auth_server", "tls_server", "contract"}
+NOT_FAST_FIXTURES = SERVER_FIXTURES | {"qtbot", "qapp", "seeded_demo"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Markers from what a test uses: ``server`` for a real MLflow server, ``fast`` for the
+    unit tests that need no server, no Qt and no linter run (``pytest -m fast``)."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & SERVER_FIXTURES:
+            item.add_marker(pytest.mark.server)
+        in_unit = (TESTS / "unit") in Path(str(item.path)).parents
+        if in_unit and not names & NOT_FAST_FIXTURES and not item.get_closest_marker("tool"):
+            item.add_marker(pytest.mark.fast)
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +49,7 @@ def isolated_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[M
     for var in list(os.environ):
         if var.startswith(("MLFLOW_TRACKING_", "DATABRICKS_", "AZURE_", "ARM_")) or var in (
             "PYTHON_KEYRING_BACKEND",
+            "MODELYARD_DEBUG",
             "REQUESTS_CA_BUNDLE",
             "CURL_CA_BUNDLE",
         ):

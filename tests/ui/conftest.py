@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from modelyard.core.profiles import ProfileStore
 from modelyard.core.session import Connections
 from modelyard.ui.workers import WorkerPool
+from tests.support.memory_keyring import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +31,16 @@ def no_leftover_background_work(qapp: QApplication) -> Iterator[None]:
         if timer.isActive()
     ]
     assert not running, f"the test left timers running: {running}"
+
+
+@pytest.fixture(autouse=True)
+def keyring_off_the_gui_thread(isolated_user: MemoryKeyring) -> Iterator[MemoryKeyring]:
+    """The app's keyring calls must be off the GUI thread (a real keyring can block for
+    seconds): here the in-memory keyring refuses any made there by ui code."""
+    isolated_user.refuse_gui_thread = True
+    yield isolated_user
+    isolated_user.refuse_gui_thread = False
+    assert not isolated_user.gui_thread_calls, isolated_user.gui_thread_calls
 
 
 @pytest.fixture()

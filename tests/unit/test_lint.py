@@ -6,8 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parents[2]
 BIN = Path(sys.executable).parent
+
+
+pytestmark = pytest.mark.tool  # minutes, not seconds: not in the fast tier
 
 
 def run(*cmd: str) -> subprocess.CompletedProcess[str]:
