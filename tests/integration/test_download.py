@@ -266,13 +266,19 @@ def test_a_cancelled_model_download_leaves_none_of_its_files(
     dest = tmp_path / "dest"
     seen: list[str] = []
 
-    def cancel_on_weights() -> bool:
-        return "weights.bin" in seen
+    def cancel_once_a_file_is_in_place() -> bool:
+        # (not "when weights.bin is reported": progress is reported at most every so often, and
+        # on a fast loopback the whole file can arrive between two reports)
+        return dest.is_dir() and any(p.is_file() for p in dest.iterdir())  # not the staging
 
     with pytest.raises(Cancelled) as info:
         run_download(
-            registry, plan, dest, lambda p: seen.append(p.current), cancelled=cancel_on_weights
+            registry,
+            plan,
+            dest,
+            lambda p: seen.append(p.current),
+            cancelled=cancel_once_a_file_is_in_place,
         )
-    assert len(set(seen)) > 1  # other files had finished before the weights began
+    assert seen  # a file had finished (and was in place) before the cancel
     assert [p for p in dest.rglob("*")] == [], list(dest.rglob("*"))
     assert "removed again" in info.value.message and "nothing of it" in info.value.message
