@@ -64,3 +64,24 @@ def test_a_snapshot_round_trips(tmp_path: Path) -> None:
     assert back.models == state.models and back.versions == state.versions
     assert back.models_read_at == state.models_read_at
     assert load_snapshot("other", tmp_path) is None
+
+
+def test_a_removed_model_leaves_nothing_behind_and_a_read_does_not_say_online() -> None:
+    """A model gone from a complete listing takes its versions and its "read live" mark with
+    it (a model of the same name made later is not "read live" from the start); a complete
+    read marks the state live but leaves the registry's offline status to whoever reached it
+    (a read in the comparison window said the tree's registry was online)."""
+    state = RegistryState("p1")
+    state.merge_models([ModelSummary("m"), ModelSummary("n")], complete=True)
+    state.merge_versions("m", [VersionSummary("m", "1", Stage.NONE)], complete=True)
+    state.retain_versions("m", ["1"])
+    assert "m" in state.live_versions
+    state.set_offline("refused")
+    state.retain_models(["n"])
+    assert "m" not in state.models and "m" not in state.versions
+    assert "m" not in state.live_versions and "m" not in state.versions_read_at
+    assert state.live and state.offline == "refused"
+    state.merge_models([ModelSummary("n")], complete=True)
+    state.merge_models([ModelSummary("m")], complete=False)
+    assert "m" not in state.live_versions
+    assert "m" not in state.live_view().versions_read_at

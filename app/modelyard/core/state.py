@@ -112,9 +112,7 @@ class RegistryState:
                 self.models[item.name] = item
             removed = [n for n in self.models if n not in seen] if complete else []
             for name in removed:
-                del self.models[name]
-                self.versions.pop(name, None)
-                self.versions_read_at.pop(name, None)
+                self._forget(name)
             if complete:
                 self.models_read_at = read_at or datetime.now(tz=UTC)
         return self._tell(None, Changes(tuple(added), tuple(changed), tuple(removed)))
@@ -148,18 +146,24 @@ class RegistryState:
         removed_keys = tuple(f"{model}/{v}" for v in removed)
         return self._tell(model, Changes(tuple(added), tuple(changed), removed_keys))
 
+    def _forget(self, name: str) -> None:
+        """A model that is gone: everything known of it (its versions, when and whether they
+        were read live), under the lock."""
+        del self.models[name]
+        self.versions.pop(name, None)
+        self.versions_read_at.pop(name, None)
+        self.live_versions.discard(name)
+
     def retain_models(self, names: Iterable[str], *, read_at: datetime | None = None) -> Changes:
         """A complete listing was read page by page: models not in ``names`` are gone."""
         with self._lock:
             keep = set(names)
             removed = [n for n in self.models if n not in keep]
             for name in removed:
-                del self.models[name]
-                self.versions.pop(name, None)
-                self.versions_read_at.pop(name, None)
+                self._forget(name)
             self.models_read_at = read_at or datetime.now(tz=UTC)
-            self.live = True
-            self.offline = None
+            self.live = True  # read live (whether the registry is online is set by whoever
+            # reached it: set_offline — a read in another window says nothing about the tree)
         return self._tell(None, Changes(removed=tuple(removed)))
 
     def retain_versions(
