@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu, QWidget
 
 from modelyard.ui.app import create_app
 from modelyard.ui.main_window import MainWindow
-from modelyard.ui.profile_wizard import ProfileWizard
+from modelyard.ui.profiles.wizard import ProfileWizard
 from modelyard.ui.tree_model import Node, NodeKind
 
 

@@ -22,13 +22,8 @@ from modelyard.core.profiles import (
 )
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.main_window import MainWindow
-from modelyard.ui.profile_wizard import (
-    PAGE_AUTH,
-    PAGE_CONNECTION,
-    PAGE_FINISH,
-    PAGE_TEST,
-    ProfileWizard,
-)
+from modelyard.ui.profiles.fields import PAGE_AUTH, PAGE_CONNECTION, PAGE_FINISH, PAGE_TEST
+from modelyard.ui.profiles.wizard import ProfileWizard
 from modelyard.ui.workers import WorkerPool
 from tests.conftest import save_artifact
 from tests.support.contract_server import contract_server

@@ -44,8 +44,8 @@ from modelyard.ui.copy_dialog import CopyDialog, Revealer
 from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
 from modelyard.ui.plain import plain_label, plain_tooltip
-from modelyard.ui.profile_actions import ProfileActions
-from modelyard.ui.profile_wizard import ProfileWizard
+from modelyard.ui.profiles.actions import ProfileActions
+from modelyard.ui.profiles.wizard import ProfileWizard
 from modelyard.ui.screen_fit import fit_size
 from modelyard.ui.serving import ServeDialog
 from modelyard.ui.theme import set_tone

@@ -15,7 +15,7 @@ from modelyard.core.errors import ModelyardError
 from modelyard.core.paths import write_atomic
 from modelyard.core.profile_service import remove_profile
 from modelyard.core.profiles import Profile
-from modelyard.ui.profile_wizard import ProfileWizard
+from modelyard.ui.profiles.wizard import ProfileWizard
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -1,0 +1,1 @@
+"""Profiles in the window: the setup wizard and the profile actions (edit, remove, test)."""

@@ -1,0 +1,394 @@
+"""The wizard's first pages: what kind of registry, where it is, how to sign in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QRadioButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from modelyard.core.importers import Candidate
+from modelyard.core.profiles import (
+    AZURE_AUTH_LABELS,
+    AZURE_CLOUDS,
+    DATABRICKS_AUTH_LABELS,
+    KIND_LABELS,
+    AzureMLSettings,
+)
+from modelyard.ui.profiles.fields import (
+    KIND_TITLES,
+    MLFLOW_AUTH_LABELS,
+    _line,
+    databrickscfg_sections,
+)
+from modelyard.ui.theme import set_tone
+
+if TYPE_CHECKING:
+    from modelyard.ui.profiles.wizard import ProfileWizard
+
+
+class KindPage(QWizardPage):
+    """Choose what kind of registry, or pick one this machine already has."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("What do you want to connect to?")
+        self.setSubTitle("Each kind of registry signs in its own way; you can add more later.")
+        layout = QVBoxLayout(self)
+        self.group = QButtonGroup(self)
+        self.buttons: dict[str, QRadioButton] = {}
+        for kind, text in KIND_LABELS.items():
+            button = QRadioButton(KIND_TITLES[kind])
+            button.setObjectName(f"kind-{kind}")
+            hint = QLabel(text)
+            hint.setObjectName("hint")
+            hint.setContentsMargins(24, 0, 0, 6)
+            self.group.addButton(button)
+            self.buttons[kind] = button
+            layout.addWidget(button)
+            layout.addWidget(hint)
+        self.buttons["mlflow"].setChecked(True)
+        self.found_label = QLabel("Found on this machine (double-click to use):")
+        self.found = QListWidget()
+        self.found.setObjectName("discovered")
+        self.found.setMaximumHeight(110)
+        layout.addSpacing(8)
+        layout.addWidget(self.found_label)
+        layout.addWidget(self.found)
+        layout.addStretch(1)
+
+    def kind(self) -> str:
+        for kind, button in self.buttons.items():
+            if button.isChecked():
+                return kind
+        return "mlflow"
+
+    def show_candidates(self, candidates: list[Candidate]) -> None:
+        self.found.clear()
+        for candidate in candidates:
+            p = candidate.profile
+            item = QListWidgetItem(
+                f"{KIND_TITLES[p.kind]} — {p.settings.describe()}   (from {candidate.source})"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, candidate)
+            self.found.addItem(item)
+        self.found_label.setVisible(bool(candidates))
+        self.found.setVisible(bool(candidates))
+
+
+class ConnectionPage(QWizardPage):
+    """Where the registry is; checked as you type."""
+
+    def __init__(self, wizard: ProfileWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Where is the registry?")
+        layout = QVBoxLayout(self)
+        self.stack = QStackedWidget()
+        self.forms: dict[str, QWidget] = {}
+        f = wizard.fields
+        # mlflow
+        f["url"] = _line("https://mlflow.example.com")
+        f["ca_bundle"] = _line(
+            "optional: CA bundle (PEM) for a private certificate authority", browse="open"
+        )
+        f["client_cert"] = _line("optional: client certificate (PEM)", browse="open")
+        f["insecure_tls"] = QCheckBox("Do not verify the TLS certificate (test servers only)")
+        self._form(
+            "mlflow",
+            [
+                ("Server URL", "url"),
+                ("CA bundle", "ca_bundle"),
+                ("Client certificate", "client_cert"),
+                ("", "insecure_tls"),
+            ],
+        )
+        # databricks
+        f["host"] = _line("https://adb-1234567890123456.7.azuredatabricks.net")
+        self._form("databricks", [("Workspace URL", "host")])
+        f["uc_host"] = _line("https://dbc-1234abcd-5678.cloud.databricks.com")
+        f["catalog"] = _line("optional, e.g. main")
+        f["schema"] = _line("optional, e.g. ml")
+        self._form(
+            "databricks-uc",
+            [
+                ("Workspace URL", "uc_host"),
+                ("Default catalog", "catalog"),
+                ("Default schema", "schema"),
+            ],
+        )
+        # azureml
+        f["tracking_uri"] = _line(
+            "paste azureml://<region>.api.azureml.ms/mlflow/v1.0/… or fill in"
+        )
+        f["subscription"] = _line("00000000-0000-0000-0000-000000000000")
+        f["resource_group"] = _line("e.g. rg-ml")
+        f["workspace"] = _line("e.g. ml-prod")
+        f["region"] = _line("e.g. westeurope")
+        cloud = QComboBox()
+        for name, azure_cloud in AZURE_CLOUDS.items():
+            cloud.addItem(azure_cloud.label, name)
+        cloud.setToolTip(
+            "Sovereign clouds sign in at their own authority (login.microsoftonline.us, "
+            "login.chinacloudapi.cn) and have their own API hosts."
+        )
+        f["cloud"] = cloud
+        f["api_host"] = _line("optional: the workspace API host (private link)")
+        f["authority_host"] = _line("optional: a sign-in authority host to use instead")
+        self._form(
+            "azureml",
+            [
+                ("Tracking URI", "tracking_uri"),
+                ("Subscription id", "subscription"),
+                ("Resource group", "resource_group"),
+                ("Workspace", "workspace"),
+                ("Region", "region"),
+                ("Cloud", "cloud"),
+                ("API host", "api_host"),
+                ("Sign-in authority", "authority_host"),
+            ],
+        )
+        # local
+        f["path"] = _line("~/models/registry.db (created when missing)", browse="save")
+        self._form("local", [("Registry file", "path")])
+        layout.addWidget(self.stack)
+        self.problem = QLabel()
+        self.problem.setObjectName("fieldProblem")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        layout.addStretch(1)
+        f["tracking_uri"].textChanged.connect(self._parse_tracking_uri)
+
+    def _form(self, kind: str, rows: list[tuple[str, str]]) -> None:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        for label, key in rows:
+            widget = self.w.fields[key]
+            widget.setObjectName(f"field-{key}")
+            form.addRow(label, widget)
+            if isinstance(widget, QLineEdit):
+                widget.textChanged.connect(self._changed)
+                widget.editingFinished.connect(self._judge)
+            elif isinstance(widget, QComboBox):
+                widget.currentIndexChanged.connect(self._changed)
+            else:
+                widget.toggled.connect(self._changed)
+        self.forms[kind] = page
+        self.stack.addWidget(page)
+
+    def _parse_tracking_uri(self, text: str) -> None:
+        if not text.strip():
+            return
+        try:
+            parsed = AzureMLSettings.from_tracking_uri(text)
+        except ValueError:
+            return
+        for key, value in (
+            ("subscription", parsed.subscription_id),
+            ("resource_group", parsed.resource_group),
+            ("workspace", parsed.workspace),
+            ("region", parsed.region),
+            ("api_host", parsed.api_host or ""),
+        ):
+            self.w.fields[key].setText(value)
+        self.w.set_cloud(parsed.cloud)
+
+    def initializePage(self) -> None:  # overrides QWizardPage.initializePage
+        kind = self.w.kind()
+        self.stack.setCurrentWidget(self.forms[kind])
+        # The stack is as tall as the shown form, not the tallest: the problem line sits right
+        # under the fields it is about (it was ~230 px below an MLflow server's URL).
+        for form_kind, form in self.forms.items():
+            policy = (
+                QSizePolicy.Policy.Preferred if form_kind == kind else QSizePolicy.Policy.Ignored
+            )
+            form.setSizePolicy(policy, policy)
+        self.stack.adjustSize()
+        self.setSubTitle(KIND_LABELS[kind])
+        self.judged = self.w.editing is not None  # an edited profile is judged at once
+        self._changed()
+
+    judged = False  # a problem is shown once a field was left, not while the page is fresh
+
+    def _judge(self) -> None:
+        self.judged = True
+        self._changed()
+
+    def _changed(self, *_: object) -> None:
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # overrides QWizardPage.isComplete
+        """Next needs valid fields; what is wrong is said right under them as soon as there is
+        something typed (not only after the field is left), and a profile for the same place
+        is named (not blocking)."""
+        error = self.w.connection_problem()
+        typed = any(
+            isinstance(w, QLineEdit)
+            and w.text().strip()
+            and self.forms[self.w.kind()].isAncestorOf(w)
+            for w in self.w.fields.values()
+        )
+        if error and (self.judged or typed):
+            self.problem.setText(f"⚠ {error[0].upper()}{error[1:]}")
+            set_tone(self.problem, "error")
+        elif error is None and (same := self.w.same_place()):
+            names = ", ".join(f"“{n}”" for n in same)
+            self.problem.setText(
+                f"A profile for this place exists already: {names}. You can add another one "
+                "(e.g. to sign in as someone else)."
+            )
+            set_tone(self.problem, "muted")
+        else:
+            self.problem.setText("")
+        return error is None
+
+
+class AuthPage(QWizardPage):
+    """How to sign in; secrets are typed here and go to the OS keyring on Finish."""
+
+    def __init__(self, wizard: ProfileWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("How do you sign in?")
+        self.setSubTitle(
+            "Passwords, tokens and client secrets go to the OS keyring, never to a file."
+        )
+        f = wizard.fields
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.method = QComboBox()
+        self.method.setObjectName("auth-method")
+        form.addRow("Method", self.method)
+        f["username"] = _line("user name")
+        f["password"] = _line("stored in the OS keyring", secret=True)
+        f["token"] = _line("stored in the OS keyring", secret=True)
+        f["client_id"] = _line("application (client) id")
+        f["client_secret"] = _line("stored in the OS keyring", secret=True)
+        f["tenant_id"] = _line("00000000-0000-0000-0000-000000000000")
+        config_profile = QComboBox()
+        config_profile.setEditable(True)
+        f["config_profile"] = config_profile
+        self.rows: dict[str, tuple[QLabel, QWidget]] = {}
+        for key, label in (
+            ("username", "Username"),
+            ("password", "Password"),
+            ("token", "Token"),
+            ("tenant_id", "Tenant id"),
+            ("client_id", "Client id"),
+            ("client_secret", "Client secret"),
+            ("config_profile", "~/.databrickscfg profile"),
+        ):
+            widget = f[key]
+            widget.setObjectName(f"field-{key}")
+            caption = QLabel(label)
+            form.addRow(caption, widget)
+            self.rows[key] = (caption, widget)
+            if isinstance(widget, QLineEdit):
+                widget.textChanged.connect(lambda *_: self.completeChanged.emit())
+            else:
+                widget.currentTextChanged.connect(lambda *_: self.completeChanged.emit())
+        layout.addLayout(form)
+        self.keep_note = QLabel()
+        self.keep_note.setObjectName("hint")
+        self.keep_note.setWordWrap(True)
+        layout.addWidget(self.keep_note)
+        self.keyring_warning = QLabel(
+            "No OS keyring is available on this computer, so the secret cannot be stored "
+            "safely. Modelyard never writes secrets to a file."
+        )
+        self.keyring_warning.setObjectName("warning")
+        self.keyring_warning.setWordWrap(True)
+        self.session_only = QCheckBox("Keep the secret for this session only (forgotten on quit)")
+        self.session_only.setObjectName("session-only")
+        self.session_only.toggled.connect(lambda *_: self.completeChanged.emit())
+        layout.addWidget(self.keyring_warning)
+        layout.addWidget(self.session_only)
+        self.problem = QLabel()
+        self.problem.setObjectName("fieldProblem")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        layout.addStretch(1)
+        self.method.currentIndexChanged.connect(self._method_changed)
+        self.no_keyring = False
+
+    def initializePage(self) -> None:  # overrides QWizardPage.initializePage
+        kind = self.w.kind()
+        labels = (
+            MLFLOW_AUTH_LABELS
+            if kind == "mlflow"
+            else AZURE_AUTH_LABELS
+            if kind == "azureml"
+            else DATABRICKS_AUTH_LABELS
+        )
+        wanted = self.w.preset_auth or self.method.currentData()
+        self.method.blockSignals(True)
+        self.method.clear()
+        for key, text in labels.items():
+            self.method.addItem(text, key)
+        index = self.method.findData(wanted)
+        self.method.setCurrentIndex(max(index, 0))
+        self.method.blockSignals(False)
+        combo = self.w.fields["config_profile"]
+        assert isinstance(combo, QComboBox)
+        current = combo.currentText()
+        combo.clear()
+        combo.addItems(databrickscfg_sections())
+        if current:
+            combo.setCurrentText(current)
+        self.show_keyring_state()
+
+    def show_keyring_state(self) -> None:
+        """Show what the keyring probe found (no keyring: the session-only choice)."""
+        no_keyring = self.w.keyring_ok is False
+        self.no_keyring = no_keyring
+        self.keyring_warning.setVisible(no_keyring)
+        self.session_only.setVisible(no_keyring)
+        self._method_changed()
+
+    def _method_changed(self, *_: object) -> None:
+        kind, auth = self.w.kind(), self.auth()
+        shown = {
+            ("mlflow", "basic"): {"username", "password"},
+            ("mlflow", "token"): {"token"},
+            ("databricks", "pat"): {"token"},
+            ("databricks", "oauth-m2m"): {"client_id", "client_secret"},
+            ("databricks", "config-profile"): {"config_profile"},
+            ("azureml", "service-principal"): {"tenant_id", "client_id", "client_secret"},
+            ("azureml", "azure-cli"): {"tenant_id"},
+            ("azureml", "browser"): {"tenant_id"},
+        }.get((kind.replace("databricks-uc", "databricks"), auth), set())
+        for key, (caption, widget) in self.rows.items():
+            caption.setVisible(key in shown)
+            widget.setVisible(key in shown)
+        editing = self.w.editing is not None and bool(self.w.stored_secret_fields)
+        self.keep_note.setText(
+            "A secret is stored in the keyring for this profile: leave the field empty to keep it."
+            if editing
+            else ""
+        )
+        self.keep_note.setVisible(editing)
+        self.completeChanged.emit()
+
+    def auth(self) -> str:
+        return str(self.method.currentData() or "")
+
+    def isComplete(self) -> bool:  # overrides QWizardPage.isComplete
+        error = self.w.auth_problem()
+        self.problem.setText(f"⚠ {error}" if error else "")
+        return error is None
