@@ -15,7 +15,7 @@ from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import AzureMLSettings, Profile
 from modelyard.core.secrets import SecretStore
 from modelyard.core.serve import servable
-from tests.integration.helpers import UPLOADED, admin_store, ensure_model, new_version
+from tests.helpers.registry import UPLOADED, admin_store, ensure_model, new_version
 from tests.support.contract_server import Contract, contract_server
 from tests.support.servers import MlflowServer
 from tests.support.tls import make_server_cert

@@ -14,8 +14,8 @@ from tests.contract.test_contract_transition_requests import (
     databricks_profile,
     seeded_model,
 )
-from tests.e2e.test_cli import run
-from tests.integration.helpers import admin_store
+from tests.helpers.cli import run
+from tests.helpers.registry import admin_store
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
 

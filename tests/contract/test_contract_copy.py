@@ -15,8 +15,8 @@ from modelyard.core.secrets import SecretStore
 from tests.contract.test_contract_azureml import _profile as azureml_profile
 from tests.contract.test_contract_azureml import azure  # noqa: F401 - the fixture
 from tests.contract.test_contract_copy_into_unity_catalog import uc_profile
-from tests.integration.helpers import add_server_profile, new_version
-from tests.integration.test_download import tree_files, uploaded
+from tests.helpers.files import tree_files, uploaded
+from tests.helpers.registry import add_server_profile, new_version
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
 

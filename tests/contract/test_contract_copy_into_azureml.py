@@ -26,13 +26,13 @@ from modelyard.core.profiles import ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.contract.test_contract_azureml import _profile as azureml_profile
 from tests.contract.test_contract_azureml import azure  # noqa: F401 - the fixture
-from tests.integration.helpers import (
+from tests.helpers.files import tree_files, uploaded
+from tests.helpers.registry import (
     add_server_profile,
     admin_store,
     cancel_while_writing,
     new_version,
 )
-from tests.integration.test_download import tree_files, uploaded
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
 

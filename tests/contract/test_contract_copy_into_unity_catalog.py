@@ -17,8 +17,8 @@ from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import DatabricksUCSettings, Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import add_server_profile, new_version
-from tests.integration.test_download import tree_files, uploaded
+from tests.helpers.files import tree_files, uploaded
+from tests.helpers.registry import add_server_profile, new_version
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
 
@@ -90,7 +90,7 @@ def test_contract_a_refused_upload_into_unity_catalog_leaves_no_version_and_no_m
     assert not contract.uc_pending and not contract.uc_finalized
     from mlflow.exceptions import MlflowException
 
-    from tests.integration.helpers import admin_store
+    from tests.helpers.registry import admin_store
 
     with pytest.raises(MlflowException, match="not found"):
         admin_store(mlflow_server).get_registered_model(target)
@@ -102,7 +102,7 @@ def test_contract_unity_catalog_names_and_signatures_are_checked_before_anything
     store: ProfileStore,
     secrets: SecretStore,
 ) -> None:
-    from tests.integration.helpers import create_version
+    from tests.helpers.registry import create_version
 
     name = f"dev-{uuid.uuid4().hex[:6]}"
     signed = new_version(mlflow_server, name)

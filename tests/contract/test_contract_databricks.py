@@ -12,7 +12,7 @@ from modelyard.core.domain import Stage
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles import DatabricksSettings, DatabricksUCSettings, Profile
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import admin_store, create_version, ensure_model
+from tests.helpers.registry import admin_store, create_version, ensure_model
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
 

@@ -18,7 +18,7 @@ from modelyard.core.profiles import DatabricksUCSettings, Profile
 from modelyard.core.secrets import SecretStore
 from modelyard.core.serve import servable
 from tests.contract.test_contract_transition_requests import ANA, databricks_profile
-from tests.integration.helpers import UPLOADED, new_version
+from tests.helpers.registry import UPLOADED, new_version
 from tests.support.contract_server import LIST_ARTIFACTS, Contract
 from tests.support.servers import MlflowServer
 

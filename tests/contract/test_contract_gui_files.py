@@ -12,11 +12,11 @@ from pytestqt.qtbot import QtBot
 from modelyard.core.profiles import DatabricksUCSettings, Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.conftest import save_artifact
-from tests.integration.helpers import UPLOADED, admin_store, new_version
+from tests.helpers.registry import UPLOADED, admin_store, new_version
+from tests.helpers.window import open_window, select_model, select_version
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
 from tests.ui.test_artifacts import artifact_names, files_in
-from tests.ui.test_details_pane import open_window, select_model, select_version
 
 
 def test_contract_unity_catalog_artifacts_tab_browses_and_downloads(

@@ -14,7 +14,7 @@ import pytest
 from modelyard.core.domain import VersionSummary
 from modelyard.core.profiles import DatabricksSettings, DatabricksUCSettings, Profile
 from modelyard.core.snippet import load_snippet
-from tests.integration.helpers import new_version
+from tests.helpers.registry import new_version
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
 

@@ -25,11 +25,11 @@ from tests.contract.test_contract_transition_requests import (
     databricks_profile,
     seeded_model,
 )
-from tests.integration.helpers import admin_store
+from tests.helpers.board import drop, lane_versions, tree_mime
+from tests.helpers.registry import admin_store
+from tests.helpers.window import open_window, select_model
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
-from tests.ui.test_details_pane import open_window, select_model
-from tests.ui.test_promote_board import drop, lane_versions, tree_mime
 
 
 def board_as(
@@ -215,7 +215,7 @@ def test_contract_unity_catalog_board_has_alias_lanes_only(
     import uuid
 
     from modelyard.core.profiles import DatabricksUCSettings, Profile
-    from tests.integration.helpers import create_version, ensure_model
+    from tests.helpers.registry import create_version, ensure_model
 
     catalog = f"uc{uuid.uuid4().hex[:6]}"
     name = f"{catalog}.ml.ranker"

@@ -26,7 +26,7 @@ from modelyard.core.transitions import (
     request_transition,
     withdraw,
 )
-from tests.integration.helpers import admin_store, create_version, ensure_model
+from tests.helpers.registry import admin_store, create_version, ensure_model
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
 

@@ -10,39 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from modelyard.cli import cli
 from modelyard.core.profiles import ProfileStore
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import admin_store, ensure_model
+from tests.helpers.cli import add_admin_profile, run
+from tests.helpers.registry import admin_store, ensure_model
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, free_port
-
-
-def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def add_admin_profile(
-    server: MlflowServer, name: str = "secured", password: str = ADMIN_PASSWORD
-) -> tuple[int, str, str]:
-    """`modelyard profiles add` for the basic-auth server's admin, password on stdin."""
-    return run(
-        "profiles",
-        "add",
-        "--name",
-        name,
-        "--kind",
-        "mlflow",
-        "--url",
-        server.url,
-        "--username",
-        ADMIN_USER,
-        "--password-stdin",
-        stdin=password + "\n",
-    )
 
 
 def test_profiles_add_list_remove_with_secret_in_keyring(
@@ -192,7 +166,7 @@ def test_demo_no_gui_then_ls_in_real_processes(tmp_path: Path) -> None:
 
 
 def test_download_uri_and_snippet_commands(mlflow_server: MlflowServer, tmp_path: Path) -> None:
-    from tests.integration.helpers import new_version
+    from tests.helpers.registry import new_version
 
     version = new_version(mlflow_server, "cli-dl")
     run("profiles", "add", "--name", "srv", "--kind", "mlflow", "--url", mlflow_server.url)
@@ -211,7 +185,7 @@ def test_download_uri_and_snippet_commands(mlflow_server: MlflowServer, tmp_path
 
 
 def test_promote_command(mlflow_server: MlflowServer) -> None:
-    from tests.integration.helpers import create_version
+    from tests.helpers.registry import create_version
 
     ensure_model(admin_store(mlflow_server), "cli-promo")
     for _ in range(2 - len(admin_store(mlflow_server).search_model_versions("name='cli-promo'"))):
@@ -252,7 +226,7 @@ def test_promote_command(mlflow_server: MlflowServer) -> None:
 
 def test_cli_requests_on_a_registry_without_them(mlflow_server: MlflowServer) -> None:
     from tests.contract.test_contract_transition_requests import seeded_model
-    from tests.integration.helpers import add_server_profile
+    from tests.helpers.registry import add_server_profile
 
     add_server_profile(ProfileStore(), SecretStore(), mlflow_server, "plain-srv")
     name = seeded_model(mlflow_server, 1)

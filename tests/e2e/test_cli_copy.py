@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from tests.e2e.test_cli import add_admin_profile, run
-from tests.integration.helpers import admin_store, new_version
+from tests.helpers.cli import add_admin_profile, run
+from tests.helpers.registry import admin_store, new_version
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.servers import MlflowServer
 

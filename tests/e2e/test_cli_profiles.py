@@ -12,7 +12,7 @@ import pytest
 
 from modelyard.core.profiles import DatabricksUCSettings, ProfileStore
 from modelyard.core.secrets import SecretStore
-from tests.e2e.test_cli import add_admin_profile, run
+from tests.helpers.cli import add_admin_profile, run
 from tests.support.contract_server import Contract, contract_server
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.servers import ADMIN_PASSWORD, MlflowServer, free_port

@@ -11,8 +11,8 @@ import pytest
 from mlflow.entities.model_registry import RegisteredModelTag
 
 from modelyard.core.text import printable
-from tests.e2e.test_cli import run
-from tests.integration.helpers import admin_store, create_version
+from tests.helpers.cli import run
+from tests.helpers.registry import admin_store, create_version
 from tests.support.servers import MlflowServer
 
 # Clear screen, set the window title, write the clipboard (OSC 52), CSI from C1, bell, bidi.

@@ -24,8 +24,8 @@ from modelyard.core.logs import (
     stop_logging,
 )
 from modelyard.core.state import RegistryState, StateEvent
-from tests.e2e.test_cli import add_admin_profile, run
-from tests.integration.helpers import admin_store, ensure_model
+from tests.helpers.cli import add_admin_profile, run
+from tests.helpers.registry import admin_store, ensure_model
 from tests.support.servers import MlflowServer
 
 

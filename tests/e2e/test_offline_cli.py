@@ -13,8 +13,8 @@ import pytest
 
 from modelyard.core.profiles import ProfileStore
 from modelyard.core.snapshot import snapshot_path
-from tests.e2e.test_cli import add_admin_profile, run
-from tests.integration.helpers import admin_store, create_version, ensure_model
+from tests.helpers.cli import add_admin_profile, run
+from tests.helpers.registry import admin_store, create_version, ensure_model
 from tests.support.servers import ADMIN_PASSWORD, MlflowServer, start_server
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from modelyard.core.logs import crash_report, log_dir, setup_logging, stop_logging
 from modelyard.core.profiles import ProfileStore
-from tests.e2e.test_cli import add_admin_profile, run
-from tests.integration.helpers import new_version
+from tests.helpers.cli import add_admin_profile, run
+from tests.helpers.registry import new_version
 from tests.support.contract_server import Contract, contract_server
 from tests.support.servers import ADMIN_PASSWORD, MlflowServer
 

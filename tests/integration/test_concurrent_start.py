@@ -14,7 +14,7 @@ from pathlib import Path
 from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.conftest import demo_copy
-from tests.integration.helpers import add_server_profile
+from tests.helpers.registry import add_server_profile
 from tests.support.servers import MlflowServer
 
 HERE = Path(__file__).parent

@@ -29,14 +29,14 @@ from modelyard.core.history import version_history
 from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import (
+from tests.helpers.files import tree_files, uploaded
+from tests.helpers.registry import (
     add_server_profile,
     admin_store,
     admin_tracking_store,
     cancel_while_writing,
     new_version,
 )
-from tests.integration.test_download import tree_files, uploaded
 from tests.support.fault_proxy import fault_proxy
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
 
@@ -240,7 +240,7 @@ def test_many_params_and_a_long_metric_history_cross_in_mlflows_batches(
     entries), all of them arrive."""
     from mlflow.entities import Metric, Param
 
-    from tests.integration.helpers import admin_tracking_store
+    from tests.helpers.registry import admin_tracking_store
 
     name = f"batches-{uuid.uuid4().hex[:6]}"
     version = new_version(mlflow_server, name)

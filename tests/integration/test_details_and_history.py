@@ -13,7 +13,7 @@ from modelyard.core.profiles import ProfileStore
 from modelyard.core.promote import promote_stage, remove_alias, set_alias
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import (
+from tests.helpers.registry import (
     add_server_profile,
     admin_store,
     admin_tracking_store,

@@ -19,24 +19,11 @@ from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 from modelyard.core.serve import LocalServer, servable, wait_until_serving
 from modelyard.core.snippet import load_snippet, model_uris
-from tests.integration.helpers import UPLOADED, add_server_profile, admin_store, new_version
+from tests.helpers.files import tree_files, uploaded
+from tests.helpers.registry import add_server_profile, admin_store, new_version
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, start_server
 
 BIG = os.urandom(24 * 1024 * 1024)  # big enough that a cancel lands mid-file
-
-
-def uploaded(registry: Registry, model: str, version: str) -> dict[str, bytes]:
-    run_id = registry.get_version(model, version).run_id
-    return {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
-
-
-def tree_files(folder: Path) -> dict[str, bytes]:
-    """The downloaded files (the download's own manifest left out)."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in folder.rglob("*")
-        if p.is_file() and p.name != MANIFEST
-    }
 
 
 @pytest.fixture()
@@ -235,7 +222,7 @@ def test_a_version_registered_from_a_runs_uri_is_read_through_its_run(
     mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore, tmp_path: Path
 ) -> None:
     """#24.13: create_model_version(source="runs:/<run>/model"), as MLflow documents it."""
-    from tests.integration.helpers import create_run_with_model, ensure_model
+    from tests.helpers.registry import create_run_with_model, ensure_model
 
     admin = admin_store(mlflow_server)
     ensure_model(admin, "runs-uri-model")

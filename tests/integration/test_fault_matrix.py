@@ -23,8 +23,8 @@ from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.core.promote import ANSWER_LOST, PromotionResult, Target, promote
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
-from tests.e2e.test_cli import run
-from tests.integration.helpers import admin_store, new_version
+from tests.helpers.cli import run
+from tests.helpers.registry import admin_store, new_version
 from tests.support.fault_proxy import FaultProxy, fault_proxy
 from tests.support.servers import MlflowServer
 

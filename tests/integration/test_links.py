@@ -18,7 +18,7 @@ from modelyard.core.errors import ModelyardError
 from modelyard.core.profiles import Profile
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
-from tests.e2e.test_cli import run
+from tests.helpers.cli import run
 
 SECRET = b"-----BEGIN OPENSSH PRIVATE KEY----- not to be copied"
 

@@ -14,7 +14,7 @@ from modelyard.core.errors import ErrorKind, RegistryError
 from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import (
+from tests.helpers.registry import (
     add_server_profile,
     admin_store,
     create_version,

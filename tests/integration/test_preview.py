@@ -19,8 +19,8 @@ from modelyard.core.profiles import ProfileStore
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 from modelyard.core.session import open_registry
-from tests.integration.helpers import add_server_profile, new_version
-from tests.integration.test_download import uploaded
+from tests.helpers.files import uploaded
+from tests.helpers.registry import add_server_profile, new_version
 from tests.support.servers import MlflowServer
 
 

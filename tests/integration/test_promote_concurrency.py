@@ -13,7 +13,7 @@ from modelyard.core.profiles import ProfileStore
 from modelyard.core.promote import PromotionResult, Target, promote, promote_stage
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import add_server_profile, admin_store, create_version, ensure_model
+from tests.helpers.registry import add_server_profile, admin_store, create_version, ensure_model
 from tests.support.servers import MlflowServer
 
 ROUNDS = 6

@@ -13,7 +13,7 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
 from modelyard.core.quick_list import first_models_page
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import add_server_profile, admin_store, create_version, ensure_model
+from tests.helpers.registry import add_server_profile, admin_store, create_version, ensure_model
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
 
 

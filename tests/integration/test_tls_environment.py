@@ -15,7 +15,7 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import new_version
+from tests.helpers.registry import new_version
 from tests.support.servers import MlflowServer
 
 

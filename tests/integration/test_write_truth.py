@@ -29,7 +29,7 @@ from modelyard.core.promote import PromotionResult, Target, promote
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 from modelyard.core.waiting import reporting_waits
-from tests.integration.helpers import admin_store, create_version, ensure_model, new_version
+from tests.helpers.registry import admin_store, create_version, ensure_model, new_version
 from tests.support.fault_proxy import FaultProxy, fault_proxy
 from tests.support.servers import MlflowServer
 

@@ -14,10 +14,10 @@ from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.main_window import MainWindow
 from tests.conftest import save_artifact
-from tests.integration.helpers import UPLOADED, add_server_profile, admin_store, new_version
+from tests.helpers.registry import UPLOADED, add_server_profile, admin_store, new_version
+from tests.helpers.window import open_window, select_model, select_version
 from tests.support.servers import MlflowServer
 from tests.support.slow_proxy import slow_proxy
-from tests.ui.test_details_pane import open_window, select_model, select_version
 
 BIG = os.urandom(20 * 1024 * 1024)
 

@@ -12,7 +12,7 @@ from modelyard.ui.lanes import Lane
 from modelyard.ui.promote_board import PromoteBoard
 from modelyard.ui.promote_dialog import PromotionChoice
 from tests.conftest import save_artifact
-from tests.ui.test_promote_board import open_board
+from tests.helpers.board import open_board
 
 
 def drag_enter(lane: Lane, mime: object) -> None:

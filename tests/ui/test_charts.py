@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from modelyard.core.profiles import Profile, ProfileStore
 from tests.conftest import save_artifact
-from tests.ui.test_details_pane import open_window, select_model, select_version
+from tests.helpers.window import open_window, select_model, select_version
 
 
 def series_of(plot: object) -> list[QLineSeries]:

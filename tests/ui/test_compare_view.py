@@ -15,7 +15,7 @@ from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.compare_view import RegistryCompareDialog, VersionCompareDialog
 from tests.conftest import save_artifact
-from tests.ui.test_details_pane import open_window, select_model
+from tests.helpers.window import open_window, select_model
 
 
 def test_compare_registries_filter_export_and_drill_down(

@@ -13,9 +13,9 @@ from modelyard.core.profiles import ProfileStore
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.tree_node import NodeKind
 from tests.conftest import save_artifact
-from tests.integration.helpers import add_server_profile, admin_store, new_version
+from tests.helpers.registry import add_server_profile, admin_store, new_version
+from tests.helpers.window import open_window, select_model
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
-from tests.ui.test_details_pane import open_window, select_model
 
 
 def test_drag_a_version_onto_another_registry_copies_and_selects_it(

@@ -16,7 +16,7 @@ from modelyard.ui.app import create_app
 from modelyard.ui.crash import CrashHandler
 from modelyard.ui.workers import WorkerPool
 from tests.conftest import save_artifact
-from tests.e2e.test_cli import run
+from tests.helpers.cli import run
 
 SECRET = "s3cr3t-token-value-42"
 

@@ -12,57 +12,17 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.domain import EventSource
 from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
-from modelyard.ui.app import create_app
-from modelyard.ui.main_window import MainWindow
 from modelyard.ui.tree_model import NodeKind
 from tests.conftest import save_artifact
-from tests.integration.helpers import (
+from tests.helpers.registry import (
     add_server_profile,
     admin_store,
     create_version,
     ensure_model,
     new_version,
 )
+from tests.helpers.window import open_window, select_model, select_version
 from tests.support.servers import MlflowServer
-
-
-def open_window(qtbot: QtBot, store: ProfileStore) -> MainWindow:
-    create_app()
-    window = MainWindow(store)
-    window.resize(1400, 860)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.profiles_loaded, timeout=30_000)  # read on a worker
-    return window
-
-
-def select_model(qtbot: QtBot, window: MainWindow, profile: str, model: str) -> None:
-    window.open_profile(profile)
-    tm = window.tree_model
-    root = tm.profile_index(profile)
-    qtbot.waitUntil(lambda: tm.node(root).all_fetched, timeout=60_000)
-    row = next(r for r in range(tm.rowCount(root)) if tm.index(r, 0, root).data() == model)
-    index = window.proxy.mapFromSource(tm.index(row, 0, root))
-    window.tree.setCurrentIndex(index)
-    window.tree.expand(index)
-    qtbot.waitUntil(lambda: tm.node(tm.index(row, 0, root)).all_fetched, timeout=60_000)
-    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
-
-
-def select_version(qtbot: QtBot, window: MainWindow, version: str, wait: bool = True) -> None:
-    model_index = window.tree.currentIndex()
-    if window.details.current is not None and window.details.current.kind is NodeKind.VERSION:
-        model_index = model_index.parent()
-    proxy = window.proxy
-    row = next(
-        r
-        for r in range(proxy.rowCount(model_index))
-        if proxy.index(r, 0, model_index).data() == f"v{version}"
-    )
-    window.tree.setCurrentIndex(proxy.index(row, 0, model_index))
-    if wait:
-        qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
 
 
 def test_version_pane_shows_run_chart_signature_and_history(

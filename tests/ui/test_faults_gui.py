@@ -13,11 +13,11 @@ from pytestqt.qtbot import QtBot
 from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.ui.promote_dialog import PromotionChoice
 from tests.conftest import save_artifact
-from tests.integration.helpers import admin_store, create_version, ensure_model
+from tests.helpers.board import drop, lane_versions, tree_mime
+from tests.helpers.registry import admin_store, create_version, ensure_model
+from tests.helpers.window import open_window, select_model, select_version
 from tests.support.fault_proxy import FaultProxy, fault_proxy
 from tests.support.servers import MlflowServer
-from tests.ui.test_details_pane import open_window, select_model, select_version
-from tests.ui.test_promote_board import drop, lane_versions, tree_mime
 
 MODEL = "gui-fault-model"
 TIMEOUT_S = 2.0

@@ -17,15 +17,15 @@ from pytestqt.qtbot import QtBot
 
 from modelyard.core.profiles import ProfileStore
 from modelyard.core.secrets import SecretStore
-from tests.integration.helpers import (
+from tests.helpers.registry import (
     add_server_profile,
     admin_store,
     admin_tracking_store,
     create_version,
     new_version,
 )
+from tests.helpers.window import open_window, select_model, select_version
 from tests.support.servers import MlflowServer
-from tests.ui.test_details_pane import open_window, select_model, select_version
 
 NAME = '<b>bold<\\b> o\'brien "q" \x1b[2J\x07 модель'  # MLflow refuses '/' and ':'
 WILD = "\x1b[2J<img src='x'>\u202e" + "long " * 2000

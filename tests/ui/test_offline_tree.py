@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
 from modelyard.core.snapshot import load_snapshot
 from tests.conftest import save_artifact
-from tests.integration.helpers import admin_store, create_version, ensure_model
+from tests.helpers.registry import admin_store, create_version, ensure_model
+from tests.helpers.window import open_window, select_model
 from tests.support.servers import MlflowServer, start_server
-from tests.ui.test_details_pane import open_window, select_model
 
 
 @pytest.fixture()

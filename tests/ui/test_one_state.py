@@ -24,11 +24,11 @@ from modelyard.ui.main_window import MainWindow
 from modelyard.ui.promote_dialog import PromotionChoice
 from modelyard.ui.tree_model import Column
 from tests.conftest import save_artifact
-from tests.integration.helpers import admin_store, create_version, ensure_model
+from tests.helpers.board import lane_versions
+from tests.helpers.registry import admin_store, create_version, ensure_model
+from tests.helpers.window import open_window, select_model
 from tests.support.fault_proxy import FaultProxy, fault_proxy
 from tests.support.servers import MlflowServer, start_server
-from tests.ui.test_details_pane import open_window, select_model
-from tests.ui.test_promote_board import lane_versions
 
 MODEL = "one-state"
 

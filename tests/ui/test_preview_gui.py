@@ -15,10 +15,10 @@ from modelyard.core.profiles import ProfileStore
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.details.artifacts import ArtifactsPanel
 from tests.conftest import save_artifact
-from tests.integration.helpers import UPLOADED, add_server_profile, admin_store, new_version
+from tests.helpers.registry import UPLOADED, add_server_profile, admin_store, new_version
+from tests.helpers.window import open_window, select_model, select_version
 from tests.integration.test_preview import CSV, WEIGHTS, png
 from tests.support.servers import MlflowServer
-from tests.ui.test_details_pane import open_window, select_model, select_version
 
 
 def item_named(qtbot: QtBot, panel: ArtifactsPanel, *names: str) -> QTreeWidgetItem:

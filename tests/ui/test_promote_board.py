@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
@@ -12,54 +10,11 @@ from modelyard.core.history import recorded_events
 from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.promote import Snapshot, Target
 from modelyard.core.secrets import SecretStore
-from modelyard.ui.main_window import MainWindow
-from modelyard.ui.promote_board import Lane
 from modelyard.ui.promote_dialog import PromoteDialog, PromotionChoice
 from tests.conftest import save_artifact
-from tests.integration.helpers import add_server_profile, admin_store, create_version, ensure_model
+from tests.helpers.board import drop, fresh_model, lane_versions, open_board, tree_mime
+from tests.helpers.registry import add_server_profile, admin_store
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, create_user
-from tests.ui.test_details_pane import open_window, select_model
-
-
-def fresh_model(server: MlflowServer, name: str, versions: int = 3) -> None:
-    ensure_model(admin_store(server), name)
-    for _ in range(versions - len(admin_store(server).search_model_versions(f"name='{name}'"))):
-        create_version(server, name)
-
-
-def drop(lane: Lane, mime: object) -> None:
-    """A synthetic drop (offscreen Qt ignores real drags): the same handler a real one calls."""
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    lane.dropEvent(event)
-
-
-def tree_mime(window: MainWindow, version: str) -> object:
-    model_index = window.tree.currentIndex()
-    proxy = window.proxy
-    row = next(
-        r
-        for r in range(proxy.rowCount(model_index))
-        if proxy.index(r, 0, model_index).data() == f"v{version}"
-    )
-    source = proxy.mapToSource(proxy.index(row, 0, model_index))
-    return window.tree_model.mimeData([source])
-
-
-def lane_versions(lane: Lane) -> list[str]:
-    return [str(lane.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(lane.count())]
-
-
-def open_board(qtbot: QtBot, store: ProfileStore, profile: str, model: str) -> MainWindow:
-    window = open_window(qtbot, store)
-    select_model(qtbot, window, profile, model)
-    window.details.model_view.tabs.setCurrentWidget(window.details.model_view.board)
-    return window
 
 
 def test_drag_from_the_tree_promotes_and_archives(

@@ -14,7 +14,7 @@ from modelyard.core.secrets import SecretStore
 from modelyard.ui.cards import CARD_ROLE
 from modelyard.ui.compare_view import RegistryCompareDialog
 from tests.conftest import save_artifact
-from tests.ui.test_details_pane import open_window, select_model, select_version
+from tests.helpers.window import open_window, select_model, select_version
 from tests.ui.test_tree_menu import grab_with_popups, open_menu_by_key
 
 SIZES = [(1600, 1000), (1024, 700)]

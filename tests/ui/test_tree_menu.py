@@ -13,10 +13,10 @@ from modelyard.core.secrets import SecretStore
 from modelyard.ui.main_window import MainWindow
 from modelyard.ui.promote_dialog import PromoteDialog
 from tests.conftest import save_artifact
-from tests.integration.helpers import add_server_profile, admin_store
+from tests.helpers.board import fresh_model
+from tests.helpers.registry import add_server_profile, admin_store
+from tests.helpers.window import open_window, select_model, select_version
 from tests.support.servers import MlflowServer
-from tests.ui.test_details_pane import open_window, select_model, select_version
-from tests.ui.test_promote_board import fresh_model
 
 
 def key_to(qtbot: QtBot, menu: QMenu, text: str) -> None:

@@ -14,7 +14,7 @@ from modelyard.core.session import Connections
 from modelyard.ui import tree_model as tm
 from modelyard.ui.tree_model import NODE_ROLE, Column, NodeKind, RegistryTreeModel
 from modelyard.ui.workers import WorkerPool
-from tests.integration.helpers import add_server_profile, admin_store, ensure_model
+from tests.helpers.registry import add_server_profile, admin_store, ensure_model
 from tests.support.servers import MlflowServer
 
 

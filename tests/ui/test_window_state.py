@@ -15,8 +15,8 @@ from modelyard.ui.cards import card_colors
 from modelyard.ui.main_window import MainWindow
 from modelyard.ui.theme import apply_theme, is_dark
 from tests.conftest import save_artifact
-from tests.ui.test_details_pane import open_window, select_model, select_version
-from tests.ui.test_promote_board import open_board
+from tests.helpers.board import open_board
+from tests.helpers.window import open_window, select_model, select_version
 
 
 def test_settings_of_one_test_a() -> None:
