@@ -13,7 +13,9 @@ under the one import gate (:mod:`._imports`).
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,8 +162,9 @@ SQL_TRACKING_STORE = Seam(
 DB_MIGRATIONS = Seam(
     "mlflow.store.db_migrations",
     "__file__",
-    "the schema revisions the installed MLflow knows (its alembic scripts, beside this file): a "
-    "demo archive built by a newer MLflow is seeded here instead of unpacked",
+    "the schema revisions the installed MLflow knows: its alembic scripts in versions/ beside "
+    "this file, each with a module-level revision = '…' (read as text by schema_revisions, "
+    "without importing MLflow); a demo archive built by a newer MLflow is trained here instead",
 )
 ENTITY_TAGS = Seam(
     "mlflow.entities.model_registry",
@@ -229,12 +232,31 @@ def resolve(seam: Seam) -> Any:
     return found
 
 
-def schema_revisions() -> set[str]:
-    """Every sqlite schema revision the installed MLflow can open (and migrate from)."""
-    from alembic.script import ScriptDirectory
+def migrations_folder() -> Path:
+    """MLflow's alembic scripts (``mlflow/store/db_migrations/versions``), found without
+    importing MLflow (that takes seconds; the demo's first rows wait for this)."""
+    spec = importlib.util.find_spec("mlflow")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("mlflow is not installed")
+    return (
+        Path(next(iter(spec.submodule_search_locations))) / "store" / "db_migrations" / "versions"
+    )
 
-    scripts = ScriptDirectory(str(Path(resolve(DB_MIGRATIONS)).parent))
-    return {script.revision for script in scripts.walk_revisions()}
+
+def schema_revisions() -> set[str]:
+    """Every sqlite schema revision the installed MLflow can open (and migrate from): the
+    ``revision = "…"`` of each of its alembic scripts, read as Python (not run)."""
+    found: set[str] = set()
+    for script in migrations_folder().glob("*.py"):
+        for node in ast.parse(script.read_text(encoding="utf-8")).body:
+            if (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "revision" for t in node.targets)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                found.add(node.value.value)
+    return found
 
 
 def entity_tags(entity: Any) -> Mapping[str, str]:
