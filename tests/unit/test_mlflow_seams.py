@@ -72,6 +72,18 @@ def test_each_seam_holds_in_the_installed_mlflow(seam: Seam) -> None:
     assert not missing_attributes, f"{where}: no attribute {missing_attributes} any more"
 
 
+def test_a_listed_model_keeps_its_tags_in_the_dict_we_read() -> None:
+    """ENTITY_TAGS: the tags live in the instance's ``_tags`` dict (set in the constructor,
+    so the class-level check above cannot see it)."""
+    from mlflow.entities.model_registry import RegisteredModel, RegisteredModelTag
+
+    model = RegisteredModel("m", tags=[RegisteredModelTag("k", "v")])
+    assert getattr(model, "_tags", None) == {"k": "v"}, (
+        f"MLflow {_mlflow_version()}: RegisteredModel keeps no _tags dict any more"
+    )
+    assert _seams.entity_tags(model) == {"k": "v"}
+
+
 def test_the_tables_our_sql_touches_have_their_columns() -> None:
     from sqlalchemy.orm import DeclarativeMeta  # noqa: F401  (MLflow's ORM is SQLAlchemy)
 

@@ -25,7 +25,6 @@ class CfgProfile:
 
     name: str
     host: str | None
-    keys: frozenset[str]
 
     @property
     def is_account(self) -> bool:
@@ -74,11 +73,7 @@ def read_config(environ: Mapping[str, str] | None = None, home: Path | None = No
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
         return CfgFile(path, exists=True, problem=f"{type(exc).__name__}: {exc}")
     profiles = tuple(
-        CfgProfile(
-            name=section,
-            host=(parser[section].get("host") or None),
-            keys=frozenset(parser[section].keys()),
-        )
+        CfgProfile(name=section, host=parser[section].get("host") or None)
         for section in parser.sections()
     )
     skipped = tuple(p.name for p in profiles if p.is_account)
@@ -90,7 +85,8 @@ def profile_problem(name: str, environ: Mapping[str, str] | None = None) -> str 
     found = read_config(environ)
     where = str(found.path)
     if not found.exists:
-        hint = f" (set by {ENV_VAR})" if (environ or os.environ).get(ENV_VAR) else ""
+        named = (os.environ if environ is None else environ).get(ENV_VAR)
+        hint = f" (set by {ENV_VAR})" if named else ""
         return f"{where}{hint} does not exist; create it with `databricks configure`"
     if found.problem:
         return f"{where} cannot be read: {found.problem}"

@@ -186,16 +186,15 @@ def watch_faults(folder: Path | None = None) -> None:
 
 
 def last_fault(folder: Path | None = None) -> str | None:
-    """What faulthandler wrote during an earlier run (redacted), once: the file is moved
-    aside (``faults.log.seen``) so the next start does not ask again. None when there was
-    none."""
+    """What faulthandler wrote during an earlier run (redacted), once: it is copied to
+    ``faults.log.seen`` and the file emptied, so the next start does not ask again. None when
+    there was none."""
     path = (folder or log_dir()) / FAULT_FILE
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    mine = "Current thread" in text or "Thread 0x" in text or "Fatal Python error" in text
-    if not text.strip() or not mine:
+    if not text.strip():  # only faulthandler writes this file
         return None
     try:
         seen = path.with_name(FAULT_FILE + ".seen")

@@ -170,17 +170,6 @@ class TreePanel(QWidget):
         node = index.siblingAtColumn(0).data(NODE_ROLE)
         return node if isinstance(node, Node) else None
 
-    def current_node(self) -> Node | None:
-        return self.node_at(self.tree.currentIndex())
-
-    def show_source(self, source: QModelIndex, expand: bool = False) -> None:
-        """Make a source row current (scrolled to; expanded when asked)."""
-        index = self.proxy.mapFromSource(source)
-        if expand:
-            self.tree.expand(index)
-        self.tree.scrollTo(index)
-        self.tree.setCurrentIndex(index)
-
     @Slot(QModelIndex)
     def _expanded(self, index: QModelIndex) -> None:
         """A profile or model expanded for the first time shows its rows and reads them."""

@@ -174,9 +174,9 @@ class PromotionController(QObject):
         if self.refused_offline(node, "promote", view.banner):
             return
         model = view.model.name
-        snapshot = shown or Snapshot(
-            {v.version: v for v in view.versions}, dict(view.model.aliases)
-        )
+        snapshot = shown or self._shown_snapshot()
+        if snapshot is None:
+            return
         idle = nothing_to_do(snapshot, version, target)
         if idle:
             view.banner.show_message(f"Nothing to do: {idle}", "notice")
