@@ -129,3 +129,16 @@ def test_a_subscriber_that_raises_does_not_keep_the_others_out_of_step(
         state.merge_models([ModelSummary("m")], complete=True)
     assert len(seen) == 1 and seen[0].changes.added == ("m",)
     assert any("a subscriber of p1 failed" in r.getMessage() for r in caplog.records)
+
+
+def test_registry_text_reaches_the_terminal_as_text(
+    capsys: pytest.CaptureFixture[str], logging_off: None
+) -> None:
+    """A model named with terminal escapes, logged (stderr with --debug, and the file): the
+    escape arrives as the characters backslash-x-1-b, never as ESC."""
+    setup_logging(debug=True)
+    logging.getLogger("modelyard.copy").info("%s v1 registered", "evil\x1b[2J\x07name")
+    err = capsys.readouterr().err
+    assert "evil\\x1b[2J\\x07name v1 registered" in err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "\x1b" not in (log_dir() / "modelyard.log").read_text()

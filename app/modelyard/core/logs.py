@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import IO
 
 from modelyard.core.errors import scrub
-from modelyard.core.text import redact_url
+from modelyard.core.text import printable, redact_url
 
 LOG_FILE = "modelyard.log"
 FAULT_FILE = "faults.log"  # faulthandler's: a fatal fault of the last run, if any
@@ -70,13 +70,16 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Formats each record's message once, redacted (arguments included)."""
+    """Formats each record's message once, redacted (arguments included) and with control
+    characters escaped: registry text (a model named ``\x1b[2J``) reaches the terminal and
+    the log file as text, never as a terminal command."""
 
     def filter(self, record: logging.LogRecord) -> bool:  # overrides logging.Filter.filter
-        record.msg = redact(record.getMessage())
+        record.msg = printable(redact(record.getMessage()), keep_newlines=True)
         record.args = None
         if record.exc_info:
-            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
+            report = "".join(traceback.format_exception(*record.exc_info))
+            record.exc_text = printable(redact(report), keep_newlines=True)
             record.exc_info = None
         return True
 
