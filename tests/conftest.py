@@ -21,7 +21,7 @@ os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 
 ARTIFACTS = Path(__file__).parent / "_artifacts"
 TESTS = Path(__file__).parent
-SERVER_FIXTURES = {"mlflow_server", "auth_server", "tls_server", "contract"}
+SERVER_FIXTURES = {"mlflow_server", "auth_server", "tls_server", "contract", "old_server"}
 NOT_FAST_FIXTURES = SERVER_FIXTURES | {"qtbot", "qapp", "seeded_demo"}
 
 
@@ -47,7 +47,9 @@ def isolated_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[M
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     for var in list(os.environ):
-        if var.startswith(("MLFLOW_TRACKING_", "DATABRICKS_", "AZURE_", "ARM_")) or var in (
+        if var.startswith(
+            ("MLFLOW_TRACKING_", "MLFLOW_S3_", "DATABRICKS_", "AZURE_", "ARM_", "AWS_")
+        ) or var in (
             "PYTHON_KEYRING_BACKEND",
             "MODELYARD_DEBUG",
             "REQUESTS_CA_BUNDLE",

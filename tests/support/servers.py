@@ -69,15 +69,25 @@ def machine_scale() -> float:
     return max(1.0, min(load, 4.0))
 
 
-def start_server(root: Path, auth: bool = False, tls: ServerCert | None = None) -> MlflowServer:
+def start_server(
+    root: Path,
+    auth: bool = False,
+    tls: ServerCert | None = None,
+    mlflow_bin: Path | None = None,
+    direct_artifacts: tuple[str, dict[str, str]] | None = None,
+) -> MlflowServer:
     """Start ``mlflow server`` (sqlite, proxied artifacts); with ``tls``, uvicorn serves HTTPS
-    with that certificate. A server that does not come up is started once more (on a new
-    port) before the fixture fails: one slow start must not turn into dozens of errors."""
+    with that certificate; ``mlflow_bin`` another release's ``mlflow`` (default: this venv's);
+    ``direct_artifacts`` (root URI, the server's environment for it): ``--no-serve-artifacts``
+    with that artifact root, which clients then reach themselves.
+    A server that does not come up is started once more (on a new port) before the fixture
+    fails: one slow start must not turn into dozens of errors."""
+    binary = mlflow_bin or Path(sys.executable).parent / "mlflow"
     try:
-        return _start_server(root, auth, tls)
+        return _start_server(root, auth, tls, binary, direct_artifacts)
     except RuntimeError as first:
         try:
-            return _start_server(root, auth, tls)
+            return _start_server(root, auth, tls, binary, direct_artifacts)
         except RuntimeError as second:
             raise RuntimeError(f"{second}\n(first try: {first})") from second
 
@@ -88,18 +98,30 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _start_server(root: Path, auth: bool, tls: ServerCert | None) -> MlflowServer:
+def _start_server(
+    root: Path,
+    auth: bool,
+    tls: ServerCert | None,
+    mlflow_bin: Path,
+    direct_artifacts: tuple[str, dict[str, str]] | None = None,
+) -> MlflowServer:
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = clean_env()
-    mlflow_bin = Path(sys.executable).parent / "mlflow"
+    # Its own venv first on PATH: MLflow 2.2 starts ``gunicorn`` by name.
+    env["PATH"] = f"{mlflow_bin.parent}{os.pathsep}{env.get('PATH', '')}"
+    if direct_artifacts is not None:
+        env.update(direct_artifacts[1])
     cmd = [
         str(mlflow_bin),
         "server",
         "--backend-store-uri",
         f"sqlite:///{root / 'mlflow.db'}",
-        "--artifacts-destination",
-        str(root / "artifacts"),
+        *(
+            ["--artifacts-destination", str(root / "artifacts")]
+            if direct_artifacts is None
+            else ["--no-serve-artifacts", "--default-artifact-root", direct_artifacts[0]]
+        ),
         "--host",
         "127.0.0.1",
         "--port",

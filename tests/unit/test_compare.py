@@ -121,6 +121,37 @@ def test_versions_field_by_field_with_metric_deltas() -> None:
     assert {f["field"] for f in fields["fields"]} >= {"C", "auc", "flavors"}
 
 
+def test_a_logged_models_metrics_are_their_own_section_never_over_the_runs() -> None:
+    """MLflow 3 logs a version's logged model with the step-0 value of the run's metrics: the
+    run's latest value is what the comparison (like the version pane) shows as Metrics."""
+    from dataclasses import replace
+
+    a = replace(
+        detail("1", metrics={"accuracy": 0.64}),
+        model_metrics=MappingProxyType({"accuracy": 0.6}),
+    )
+    b = detail("2", metrics={"accuracy": 0.7})
+    rows = {(r.section, r.name): r for r in compare_versions(a, b)}
+    assert (rows[("Metrics", "accuracy")].left, rows[("Metrics", "accuracy")].right) == (
+        "0.64",
+        "0.7",
+    )
+    logged = rows[("Logged model metrics", "accuracy")]
+    assert (logged.left, logged.right) == ("0.6", "—")
+    plain = {r.section for r in compare_versions(b, b)}
+    assert "Logged model metrics" not in plain
+
+
+def test_stages_or_aliases_one_side_lacks_are_not_differences() -> None:
+    from modelyard.core.compare import Compared
+
+    left = [model("m", aliases=MappingProxyType({"champion": "1"}), latest_versions=("1",))]
+    right = [model("m", latest_versions=("1",))]
+    assert compare_models(left, right)[0].differences == ("@champion: v1 ≠ none",)
+    row = compare_models(left, right, Compared(aliases=False))[0]
+    assert row.status is Status.SAME and row.differences == ()
+
+
 def test_value_differences_give_both_sides_in_full() -> None:
     from modelyard.core.compare import ModelRow, Status, value_differences
     from modelyard.core.domain import ModelSummary

@@ -54,7 +54,8 @@ def compare(
                 if not only_differences or r.status is not Status.SAME
             ]
             text = _table(rows, ["MODEL", "STATUS", left.upper(), right.upper(), "DIFFERENCES"])
-            text = f"{text}\n\n{result.summary()}\n" if rows else f"{result.summary()}\n"
+            summary = "\n".join([result.summary(), *result.notes])
+            text = f"{text}\n\n{summary}\n" if rows else f"{summary}\n"
         else:
             text = export_registries(result, fmt, only_differences)
         _emit(text, output, fmt)

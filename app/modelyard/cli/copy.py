@@ -48,7 +48,13 @@ def copy_command(
     """Copy VERSION of MODEL from the SOURCE profile's registry into TARGET's: its files, its
     run's params and metrics, description, tags and lineage; then optionally set a stage or an
     alias there ("promote to prod"). Re-copying finds the version already there."""
-    from modelyard.core.copy import Endpoint, plan_copy, promote_across, suggested_name
+    from modelyard.core.copy import (
+        Endpoint,
+        plan_copy,
+        promote_across,
+        suggested_name,
+        then_problem,
+    )
     from modelyard.core.download import human_bytes
     from modelyard.core.promote import Target
 
@@ -71,6 +77,9 @@ def copy_command(
         src = stack.enter_context(_registry(source))
         dst = stack.enter_context(_registry(target))
         origin, into = Endpoint(src, source), Endpoint(dst, target)
+        problem = then_problem(into, then)
+        if problem:
+            _fail(problem)
         name = target_name or suggested_name(store.get(target), model)
         plan = plan_copy(origin, model, version, into, name)
         if plan.earlier is not None:

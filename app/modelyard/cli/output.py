@@ -201,6 +201,9 @@ def _print_version_head(v: VersionSummary) -> None:
     _echo(f"URI: {_p(v.uri)}   status: {_p(v.status)}   created: {_when(v.created)}")
     if v.description:
         _echo(markdown_to_plain(v.description))
+    tags = visible_tags(v.tags)
+    if tags:
+        _echo("Tags: " + ", ".join(f"{_p(k)}={_p(val)}" for k, val in sorted(tags.items())))
 
 
 OFFLINE_OPTION = click.option(

@@ -30,6 +30,7 @@ from modelyard.core.profiles import (
     validation_message,
 )
 from modelyard.core.secrets import SecretField, SecretStore
+from modelyard.core.stores import S3Store
 
 
 @cli.group()
@@ -87,6 +88,22 @@ def _read_secret_stdin(kind: str) -> str:
 @click.option(
     "--authority-host", help="azureml: the Microsoft Entra sign-in authority host to use instead."
 )
+@click.option(
+    "--s3-endpoint-url",
+    help="mlflow: the S3-compatible store (MinIO…) where the server keeps the files it does not "
+    "serve itself (--no-serve-artifacts with an s3:// root).",
+)
+@click.option("--s3-region", help="mlflow: that S3 store's region.")
+@click.option("--s3-access-key-id", help="mlflow: the access key for that S3 store.")
+@click.option(
+    "--s3-secret-stdin", is_flag=True, help="mlflow: read that access key's secret from stdin."
+)
+@click.option(
+    "--s3-session-token-stdin",
+    is_flag=True,
+    help="mlflow: also read a session token for that key from stdin (after the secret).",
+)
+@click.option("--aws-profile", help="mlflow: or an AWS profile of this machine, by name.")
 @click.option("--label", help="An environment label such as dev, staging or prod.")
 @click.option("--color", help="A colour for the tree, e.g. #d9534f.")
 @click.option(
@@ -100,9 +117,10 @@ def profiles_add(
     """Add a profile (secrets are read from stdin and go to the OS keyring)."""
     with _reported():
         settings = _settings_from_options(kind, o)
-        secret: tuple[SecretField, str] | None = None
-        for field in secret_fields(settings)[:1]:
-            secret = (field, _read_secret_stdin(field.replace("_", "-")))
+        # One line of stdin per secret, in this order: password or token, S3 secret, S3 token.
+        typed: dict[SecretField, str] = {}
+        for field in secret_fields(settings):
+            typed[field] = _read_secret_stdin(STDIN_OPTION.get(field, field.replace("_", "-")))
         from modelyard.core.profile_service import save_profile
 
         store = ProfileStore()
@@ -111,7 +129,6 @@ def profiles_add(
         profile = Profile(name=name, settings=settings, label=label, color=color)
         if timeout is not None:
             profile = profile.model_copy(update={"read_timeout_s": timeout})
-        typed = dict([secret]) if secret is not None else {}
         save_profile(store, SecretStore(), profile, typed)  # both or neither
         _notes(store)
         _echo(f"Added profile {profile.name!r} ({profile.kind}: {settings.describe()}).")
@@ -132,6 +149,34 @@ def _only(kind: str, o: dict[str, Any], allowed: set[str]) -> None:
         )
 
 
+S3_OPTIONS = (
+    "s3_endpoint_url",
+    "s3_region",
+    "s3_access_key_id",
+    "s3_secret_stdin",
+    "s3_session_token_stdin",
+    "aws_profile",
+)
+STDIN_OPTION = {"s3_secret": "s3-secret", "s3_session_token": "s3-session-token"}
+
+
+def _s3_store(o: dict[str, Any]) -> S3Store | None:
+    """The profile's own S3 store from the --s3-* options (None: none given)."""
+    if not any(o[k] for k in S3_OPTIONS):
+        return None
+    if o["s3_access_key_id"] and not o["s3_secret_stdin"]:
+        _fail("--s3-access-key-id needs --s3-secret-stdin (secrets are never taken as arguments)")
+    if o["s3_secret_stdin"] and not o["s3_access_key_id"]:
+        _fail("--s3-secret-stdin needs --s3-access-key-id")
+    return S3Store(
+        endpoint_url=o["s3_endpoint_url"],
+        region=o["s3_region"],
+        access_key_id=o["s3_access_key_id"],
+        session_token=bool(o["s3_session_token_stdin"]),
+        aws_profile=o["aws_profile"],
+    )
+
+
 def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
     """Profile settings (validated) from CLI options."""
     if kind == "mlflow":
@@ -146,6 +191,7 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
                 "insecure_tls",
                 "ca_bundle",
                 "client_cert",
+                *S3_OPTIONS,
             },
         )
         if not o["url"]:
@@ -164,6 +210,7 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
             insecure_tls=o["insecure_tls"],
             ca_bundle=o["ca_bundle"],
             client_cert=o["client_cert"],
+            store=_s3_store(o),
         )
         return mlflow
     if kind == "local":

@@ -82,16 +82,33 @@ class ModelRow:
         return f"{text}; {held}" if held else text
 
 
-def version_pairs(left: ModelSummary, right: ModelSummary) -> list[tuple[str, str, str]]:
+@dataclass(frozen=True, slots=True)
+class Compared:
+    """What two registries can both hold, and so what is compared: stages and aliases are
+    left out where one side has none (a Unity Catalog registry has no stages, an MLflow 2.2
+    server no aliases) — "@champion: v1 ≠ none" would be no difference of theirs."""
+
+    stages: bool = True
+    aliases: bool = True
+
+
+BOTH = Compared()
+
+
+def version_pairs(
+    left: ModelSummary, right: ModelSummary, compared: Compared = BOTH
+) -> list[tuple[str, str, str]]:
     """(what, left version, right version) of the latest version, each stage's holder and each
     alias, where the two sides name different versions ("" where a side has none)."""
     out: list[tuple[str, str, str]] = []
     if _latest(left) != _latest(right):
         out.append(("latest version", _latest(left), _latest(right)))
-    for stage in (Stage.PRODUCTION, Stage.STAGING):
+    for stage in (Stage.PRODUCTION, Stage.STAGING) if compared.stages else ():
         a, b = left.latest_by_stage.get(stage.value), right.latest_by_stage.get(stage.value)
         if a != b:
             out.append((stage.value, a or "", b or ""))
+    if not compared.aliases:
+        return out
     for alias in sorted(set(left.aliases) | set(right.aliases)):
         a, b = left.aliases.get(alias), right.aliases.get(alias)
         if a != b:
@@ -100,12 +117,15 @@ def version_pairs(left: ModelSummary, right: ModelSummary) -> list[tuple[str, st
 
 
 def _model_differences(
-    left: ModelSummary, right: ModelSummary, copies: frozenset[tuple[str, str]] = frozenset()
+    left: ModelSummary,
+    right: ModelSummary,
+    copies: frozenset[tuple[str, str]] = frozenset(),
+    compared: Compared = BOTH,
 ) -> list[str]:
     """What differs; a pair of versions in ``copies`` (left, right) is one version copied, not
     a difference."""
     out: list[str] = []
-    for what, a, b in version_pairs(left, right):
+    for what, a, b in version_pairs(left, right, compared):
         if (a, b) in copies:
             continue
         sep = " " if what == "latest version" else ": "
@@ -134,7 +154,9 @@ def value_differences(row: ModelRow) -> list[tuple[str, str, str]]:
     return out
 
 
-def compare_models(left: Iterable[ModelSummary], right: Iterable[ModelSummary]) -> list[ModelRow]:
+def compare_models(
+    left: Iterable[ModelSummary], right: Iterable[ModelSummary], compared: Compared = BOTH
+) -> list[ModelRow]:
     """Every model of either side, by name: only on one side, the same, or what differs."""
     lefts = {m.name: m for m in left}
     rights = {m.name: m for m in right}
@@ -146,7 +168,7 @@ def compare_models(left: Iterable[ModelSummary], right: Iterable[ModelSummary]) 
         elif b is None:
             rows.append(ModelRow(name, Status.ONLY_LEFT, a, None))
         else:
-            diff = _model_differences(a, b)
+            diff = _model_differences(a, b, compared=compared)
             status = Status.DIFFERENT if diff else Status.SAME
             rows.append(ModelRow(name, status, a, b, tuple(diff)))
     return rows
@@ -174,6 +196,7 @@ class RegistryComparison:
     left_name: str
     right_name: str
     rows: list[ModelRow] = field(default_factory=list)
+    notes: tuple[str, ...] = ()  # what was not compared, and why
 
     def counts(self) -> dict[Status, int]:
         """How many models have each status."""
@@ -205,23 +228,41 @@ def compare_registries(
         lefts = pool.submit(all_models, left, check)
         rights = pool.submit(all_models, right, check)
         a, b = lefts.result(), rights.result()
-        rows = compare_models(a, b)
+        compared, notes = _comparable(left, right)
+        rows = compare_models(a, b, compared)
         asked = 0
         for index, row in enumerate(rows):
             if row.status is not Status.DIFFERENT or row.left is None or row.right is None:
                 continue
-            pairs = {(x, y) for _what, x, y in version_pairs(row.left, row.right) if x and y}
+            pairs = {
+                (x, y) for _what, x, y in version_pairs(row.left, row.right, compared) if x and y
+            }
             if not pairs or asked + len(pairs) > MAX_COPY_CHECKS:
                 continue
             asked += len(pairs)
             check()
             same = frozenset(p for p in pairs if _copies(pool, (left, right), row.name, p))
             if same:
-                diff = _model_differences(row.left, row.right, same)
+                diff = _model_differences(row.left, row.right, same, compared)
                 copied = tuple(f"v{y} is a copy of v{x}" for x, y in sorted(same))
                 status = Status.DIFFERENT if diff else Status.SAME
                 rows[index] = ModelRow(row.name, status, row.left, row.right, tuple(diff), copied)
-    return RegistryComparison(left.name, right.name, rows)
+    return RegistryComparison(left.name, right.name, rows, notes)
+
+
+def _comparable(left: Reading, right: Reading) -> tuple[Compared, tuple[str, ...]]:
+    """What both sides hold, and a note for each side that lacks stages or aliases."""
+    caps = [(side.name, side.capabilities()) for side in (left, right)]
+    notes = []
+    for what in ("stages", "aliases"):
+        for name, cap in caps:
+            if not getattr(cap, what):
+                runs = f" (it runs {cap.server})" if cap.server else ""
+                notes.append(f"{what.capitalize()} are not compared: {name} has none{runs}.")
+    compared = Compared(
+        stages=all(c.stages for _n, c in caps), aliases=all(c.aliases for _n, c in caps)
+    )
+    return compared, tuple(notes)
 
 
 def _copies(
@@ -316,9 +357,11 @@ def compare_versions(left: VersionDetail, right: VersionDetail) -> list[FieldRow
     ]
     ra, rb = left.run, right.run
     rows += _keyed("Params", ra.params if ra else None, rb.params if rb else None)
-    metrics_a = {**(ra.metrics if ra else {}), **left.model_metrics}
-    metrics_b = {**(rb.metrics if rb else {}), **right.model_metrics}
-    rows += _keyed("Metrics", metrics_a, metrics_b)
+    # The run's latest values; an MLflow 3 logged model's own metrics (often step 0 of the
+    # same names) are a section of their own, as in the version pane, never merged over them.
+    rows += _keyed("Metrics", ra.metrics if ra else None, rb.metrics if rb else None)
+    if left.model_metrics or right.model_metrics:
+        rows += _keyed("Logged model metrics", left.model_metrics, right.model_metrics)
     rows += _keyed("Tags", visible_tags(a.tags), visible_tags(b.tags))
     fa, fb = left.model_file, right.model_file
 
@@ -360,6 +403,7 @@ def export_registries(comparison: RegistryComparison, fmt: str, only_differences
                 "left": left,
                 "right": right,
                 "summary": {s.value: n for s, n in comparison.counts().items()},
+                "notes": list(comparison.notes),
                 "models": [
                     {
                         "name": r.name,

@@ -20,7 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelyard.core.domain import EventKind, MetricPoint, RunDetail, StageEvent, VersionSummary
+from modelyard.core.domain import (
+    Access,
+    EventKind,
+    MetricPoint,
+    RunDetail,
+    Stage,
+    StageEvent,
+    VersionSummary,
+)
 from modelyard.core.download import (
     DownloadPlan,
     DownloadProgress,
@@ -506,6 +514,20 @@ class Across:
         return self.copied is None
 
 
+def then_problem(target: Endpoint, then: Target | None) -> str:
+    """Why ``then`` cannot be set in the target at all ("" when it can be tried): said before
+    anything is copied, never after."""
+    if then is None or (then.kind == "stage" and then.value.lower() == "none"):
+        return ""
+    from modelyard.core.permissions import Rules
+
+    rules = Rules.of(target.registry.capabilities(), Access())
+    if not (rules.stages if then.kind == "stage" else rules.aliases):
+        why = rules.why_not(Stage.NONE, then.kind, then.value)
+        return f"{target.profile}: {why} Nothing was copied."
+    return ""
+
+
 def promote_across(
     source: Endpoint,
     target: Endpoint,
@@ -517,9 +539,14 @@ def promote_across(
     record_history: bool = True,
 ) -> Across:
     """Copy (or reuse the identical version already in the target), then set the stage or
-    alias ``then`` in the target — "promote to prod" as one action."""
+    alias ``then`` in the target — "promote to prod" as one action. A target that cannot
+    take ``then`` is refused before the copy; a promotion that fails after it says what was
+    copied."""
     from modelyard.core.promote import promote
 
+    problem = then_problem(target, then)
+    if problem:
+        raise RegistryError(problem, ErrorKind.INVALID)
     copied: CopyResult | None = None
     try:
         copied = copy_version(source, target, plan, progress, cancelled)
@@ -528,12 +555,21 @@ def promote_across(
         version = exc.version
     promotion = None
     if then is not None:
-        promotion = promote(
-            target.registry,
-            version.model,
-            version.version,
-            then,
-            record_history=record_history,
-        )
+        try:
+            promotion = promote(
+                target.registry,
+                version.model,
+                version.version,
+                then,
+                record_history=record_history,
+            )
+        except ModelyardError as exc:
+            what = f"stage {then.value}" if then.kind == "stage" else f"alias @{then.value}"
+            done = "Copied" if copied is not None else "Found already there"
+            raise RegistryError(
+                f"{done} in {target.profile}: {version.model} v{version.version}; setting "
+                f"{what} there failed: {exc.message}",
+                exc.kind,
+            ) from exc
         version = promotion.version
     return Across(version, copied, promotion)

@@ -40,6 +40,8 @@ class Diagnosis:
     identity: str = ""
     first_models: tuple[str, ...] = ()
     seconds: float = 0.0
+    server: str = ""  # "MLflow 2.9.2" when the server says
+    lacks: tuple[str, ...] = ()
 
     def text(self) -> str:
         """Headline and explanation, for a terminal or a label."""
@@ -56,6 +58,7 @@ def test_connection(profile: Profile, secrets: SecretStore) -> Diagnosis:
         try:
             page = registry.list_models(page_size=5)
             identity = registry.identity()
+            capabilities = registry.capabilities()
         finally:
             registry.close()
     except Exception as exc:  # every failure becomes a diagnosis
@@ -76,13 +79,17 @@ def test_connection(profile: Profile, secrets: SecretStore) -> Diagnosis:
     seen = (
         f"First models: {', '.join(names)}{more}." if names else "The registry has no models yet."
     )
+    runs = f"The server runs {capabilities.server}." if capabilities.server else ""
+    words = [who_words(profile, identity), runs, *capabilities.lacks, seen]
     return Diagnosis(
         ok=True,
         headline="Connected",
-        message=f"{who_words(profile, identity)} {seen}",
+        message=" ".join(w for w in words if w),
         identity=identity,
         first_models=names,
         seconds=time.monotonic() - start,
+        server=capabilities.server,
+        lacks=capabilities.lacks,
     )
 
 

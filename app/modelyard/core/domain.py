@@ -62,6 +62,8 @@ class Capabilities:
     transition_requests: bool = False
     comments: bool = False
     can_edit: bool | None = None  # None: the registry does not tell
+    server: str = ""  # what runs the registry, when it says ("MLflow 2.9.2")
+    lacks: tuple[str, ...] = ()  # what that server does not have, in sentences
 
 
 @dataclass(frozen=True, slots=True)

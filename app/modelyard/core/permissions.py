@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from modelyard.core.domain import Access, Capabilities, Stage
+from modelyard.core.server_version import ALIASES
 
 
 class Mode(Enum):
@@ -39,6 +40,7 @@ class Rules:
     aliases: bool = True
     requests: bool = False  # the registry has transition requests
     refusal: str = ""
+    server: str = ""  # what runs the registry, when it says ("MLflow 2.2.2")
 
     @classmethod
     def of(cls, capabilities: Capabilities, access: Access, refusal: str = "") -> Rules:
@@ -49,6 +51,7 @@ class Rules:
             capabilities.aliases,
             capabilities.transition_requests,
             refusal,
+            capabilities.server,
         )
 
     def may_request(self) -> bool:
@@ -88,6 +91,8 @@ class Rules:
         if kind == "stage" and not self.stages:
             return "This registry has no stages (it uses aliases)."
         if kind != "stage" and not self.aliases:
+            if self.server:
+                return f"This server runs {self.server}, which has {ALIASES.words}."
             return "This registry has no aliases."
         if kind == "stage" and from_stage is Stage.parse(value):
             return f"It is already in {from_stage.value}."

@@ -32,6 +32,7 @@ from pydantic import (
 from modelyard.core.errors import ProfileError
 from modelyard.core.http import Timeouts
 from modelyard.core.paths import config_dir
+from modelyard.core.stores import ArtifactStore
 from modelyard.core.text import redact_url
 
 if TYPE_CHECKING:
@@ -59,6 +60,10 @@ class MlflowServerSettings(_Frozen):
     insecure_tls: bool = False
     ca_bundle: str | None = None
     client_cert: str | None = None
+    # Where the client reaches the files itself when the server does not serve them
+    # (``--no-serve-artifacts``); None: as the server says (proxied, or the machine's own
+    # credentials for the storage).
+    store: ArtifactStore | None = None
 
     @field_validator("url")
     @classmethod
@@ -378,7 +383,11 @@ def secret_fields(settings: AnySettings) -> tuple[SecretField, ...]:
     """Which secrets this profile keeps in the keyring."""
     if isinstance(settings, MlflowServerSettings):
         by_auth: dict[str, tuple[SecretField, ...]] = {"basic": ("password",), "token": ("token",)}
-        return by_auth.get(settings.auth, ())
+        store = settings.store
+        kept: tuple[SecretField, ...] = ()
+        if store is not None and store.access_key_id:
+            kept = ("s3_secret", "s3_session_token") if store.session_token else ("s3_secret",)
+        return by_auth.get(settings.auth, ()) + kept
     if isinstance(settings, DatabricksSettings):
         by_auth = {"pat": ("token",), "oauth-m2m": ("client_secret",)}
         return by_auth.get(settings.auth, ())

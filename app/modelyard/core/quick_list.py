@@ -25,6 +25,7 @@ from modelyard.core.domain import (
 from modelyard.core.http import authorization_header, make_session
 from modelyard.core.profiles import LocalSettings, MlflowServerSettings, Profile
 from modelyard.core.secrets import SecretStore
+from modelyard.core.server_version import PROMPT_FILTER, parse_version_answer
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +55,17 @@ def first_models_page(
             verify=False if settings.insecure_tls else (settings.ca_bundle or True),
             client_cert=settings.client_cert,
         )
-        params: dict[str, str | int] = {
-            "filter": NOT_PROMPT_FILTER,
-            "max_results": page_size,
-            "order_by": "name ASC",
-        }
+        base = settings.url.rstrip("/")
+        timeout = (profile.connect_timeout_s, profile.read_timeout_s)
+        params: dict[str, str | int] = {"max_results": page_size, "order_by": "name ASC"}
         try:
+            # Only a server known to take the prompt filter is sent it (before MLflow 2.21
+            # the filtered answer is empty): see server_version.
+            answer = session.get(f"{base}/version", timeout=timeout)
+            if parse_version_answer(answer.status_code, answer.text).has(PROMPT_FILTER):
+                params["filter"] = NOT_PROMPT_FILTER
             response = session.get(
-                f"{settings.url.rstrip('/')}/api/2.0/mlflow/registered-models/search",
-                params=params,
-                timeout=(profile.connect_timeout_s, profile.read_timeout_s),
+                f"{base}/api/2.0/mlflow/registered-models/search", params=params, timeout=timeout
             )
         finally:
             session.close()

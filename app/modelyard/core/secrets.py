@@ -21,8 +21,14 @@ from modelyard.core.logs import remember_secret
 log = logging.getLogger("modelyard.keyring")
 
 SERVICE = "modelyard"
-SecretField = Literal["password", "token", "client_secret"]
-SECRET_FIELDS: tuple[SecretField, ...] = ("password", "token", "client_secret")
+SecretField = Literal["password", "token", "client_secret", "s3_secret", "s3_session_token"]
+SECRET_FIELDS: tuple[SecretField, ...] = (
+    "password",
+    "token",
+    "client_secret",
+    "s3_secret",
+    "s3_session_token",
+)
 
 
 class KeyringUnavailable(ModelyardError):

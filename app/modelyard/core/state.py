@@ -18,7 +18,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_sort_key
+from modelyard.core.domain import (
+    Capabilities,
+    ModelSummary,
+    Stage,
+    VersionSummary,
+    version_sort_key,
+)
 from modelyard.core.errors import ErrorKind, ModelyardError
 
 log = logging.getLogger("modelyard.state")
@@ -60,6 +66,8 @@ class RegistryState:
     live: bool = False
     offline: str | None = None
     live_versions: set[str] = field(default_factory=set)  # models whose versions were read live
+    # What the registry said it can do (its server's version, what it lacks), once it was read.
+    capabilities: Capabilities | None = None
     _subscribers: list[Callable[[StateEvent], None]] = field(default_factory=list, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -217,6 +225,11 @@ class RegistryState:
             m: t for m, t in view.versions_read_at.items() if m in self.live_versions
         }
         return view
+
+    def learn_capabilities(self, capabilities: Capabilities) -> None:
+        """Record what the registry said it can do (read with a listing or a model)."""
+        with self._lock:
+            self.capabilities = capabilities
 
     def set_offline(self, reason: str | None) -> None:
         """Record that the registry cannot be reached now (None: it answered again)."""

@@ -359,7 +359,7 @@ class RegistryCompareDialog(_CompareWindow):
             self.table.setCurrentItem(first)
         self._refilter()
         self.export_button.setEnabled(True)
-        self._idle(result.summary() + ".")
+        self._idle(" ".join([result.summary() + ".", *result.notes]))
 
     def _describe(self, item: QTreeWidgetItem | None) -> None:
         """The selected model in full below the table (the columns are cut to fit)."""

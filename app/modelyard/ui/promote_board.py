@@ -30,6 +30,7 @@ from modelyard.core.board import digits_to_tell_apart, metric_choices
 from modelyard.core.domain import Access, Stage, TransitionRequest, VersionSummary, version_sort_key
 from modelyard.core.permissions import Rules
 from modelyard.core.promote import Target
+from modelyard.core.server_version import ALIASES
 from modelyard.ui.cards import CARD_ROLE, Card, CardDelegate
 from modelyard.ui.lanes import VERSION_ROLE, AliasNameDialog, Lane
 from modelyard.ui.plain import plain_tooltip
@@ -77,6 +78,7 @@ class PromoteBoard(QWidget):
         self.aliases: dict[str, str] = {}
         self.stages_supported = True
         self.aliases_supported = True
+        self.server = ""  # "MLflow 2.2.2" when the server says
         self.context = BoardContext()
         self.key_metric = ""
         self.metric_digits = 3
@@ -144,8 +146,9 @@ class PromoteBoard(QWidget):
         stages: bool = True,
         *,
         aliases_supported: bool = True,
+        server: str = "",
     ) -> None:
-        """Show the server's truth for ``model``."""
+        """Show the server's truth for ``model`` (``server``: what runs it, when it says)."""
         if (profile_id, model) != (self.profile_id, self.model):
             self.context = BoardContext()  # permissions, requests, metrics are per model
             self.editable, self.readonly_reason, self.refusal = True, "", ""
@@ -155,6 +158,7 @@ class PromoteBoard(QWidget):
         self.aliases = dict(aliases)
         self.stages_supported = stages
         self.aliases_supported = aliases_supported
+        self.server = server
         for stage, lane in self.stage_lanes.items():
             lane.setVisible(stages)
             self.stage_titles[stage].setVisible(stages)
@@ -429,9 +433,14 @@ class PromoteBoard(QWidget):
                 "you confirm before anything changes."
             )
         elif self.stages_supported:
+            why = (
+                f"This server runs {self.server}, which has {ALIASES.words}."
+                if self.server
+                else "This registry has no aliases."
+            )
             self.hint.setText(
                 "Drag a version card onto a stage (or use the Menu key): you confirm before "
-                "anything changes. This registry has no aliases."
+                f"anything changes. {why}"
             )
         else:
             self.hint.setText("This registry has aliases only: drag a version onto an alias.")

@@ -41,7 +41,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from modelyard.core.domain import Page, VersionSummary
+from modelyard.core.domain import Capabilities, Page, VersionSummary
 from modelyard.core.errors import UNREACHABLE, ModelyardError
 from modelyard.core.history import humanize_age
 from modelyard.core.profiles import Profile
@@ -293,7 +293,8 @@ class RegistryTreeModel(QStandardItemModel):
                         token.report(quick)
                         if quick.next_page_token is None:
                             with suppress(ModelyardError):  # opened now, for what comes next
-                                connections.get(profile)  # (its failure is said when used)
+                                opened = connections.get(profile)  # (its failure: when used)
+                                token.report(opened.capabilities())  # its server's version
                             return
                         page_token, size = quick.next_page_token, MODEL_PAGE_MORE
                         if page_token == FROM_THE_START:
@@ -303,6 +304,8 @@ class RegistryTreeModel(QStandardItemModel):
                     token.raise_if_cancelled()
                     page = registry.list_models(page_token, size)
                     token.report(page)
+                    if page_token is None:  # learnt with the first page (its server's version)
+                        token.report(registry.capabilities())
                     page_token, size = page.next_page_token, MODEL_PAGE_MORE
                     if page_token is None:
                         return
@@ -340,6 +343,10 @@ class RegistryTreeModel(QStandardItemModel):
         if isinstance(value, RegistryState):
             if state.adopt(value):
                 self._baselines[state.profile_id] = value
+            self._node_changed(node)
+            return
+        if isinstance(value, Capabilities):
+            state.learn_capabilities(value)
             self._node_changed(node)
             return
         assert isinstance(value, Page)

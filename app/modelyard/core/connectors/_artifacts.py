@@ -4,7 +4,9 @@
 * ``mlflow-artifacts:`` locations (a tracking server's proxied artifacts) through the server's
   ``/api/2.0/mlflow-artifacts/artifacts`` API with this profile's session — MLflow's own
   HttpArtifactRepository would use process-wide environment credentials instead;
-* anything else (s3, gs, wasbs, …) through MLflow's artifact repositories, which use those
+* ``s3:`` locations with this profile's own S3 store settings (``_s3``): its endpoint and
+  keys, never the process environment's;
+* anything else (gs, wasbs, …) through MLflow's artifact repositories, which use those
   services' own credential chains, when their SDKs are installed.
 """
 
@@ -20,6 +22,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
+from modelyard.core.connectors._s3 import S3Files, S3Settings
 from modelyard.core.connectors._seams import ARTIFACT_REPOSITORY, resolve
 from modelyard.core.domain import ArtifactEntry, ArtifactStream
 from modelyard.core.errors import (
@@ -45,6 +48,11 @@ def safe_relative(path: str) -> str:
     if clean == ".." or clean.startswith("../"):  # "..data" is a legitimate name
         raise RegistryError(f"Refusing an unsafe artifact path: {path!r}", ErrorKind.INVALID)
     return clean
+
+
+def is_s3(location: str) -> bool:
+    """An S3 location (``s3://bucket/…``), read and written with the profile's S3 store."""
+    return urlsplit(location).scheme in ("s3", "s3a")
 
 
 def local_path(location: str) -> Path | None:
@@ -88,10 +96,14 @@ class ArtifactAccess:
         host: str | None = None,
         session: requests.Session | None = None,
         timeout: tuple[float, float] = TIMEOUT,
+        s3: S3Settings | None = None,
     ) -> None:
         self.host = host.rstrip("/") if host else None
         self.session = session
         self.timeout = timeout  # connect, and the longest wait between two bytes
+        # ``s3:`` files with this profile's store (none given: boto3's chain of this machine,
+        # the endpoint of MLFLOW_S3_ENDPOINT_URL if it is set — read, never written).
+        self.s3 = S3Files(s3 or S3Settings.from_machine(), timeout)
 
     # --- listing -----------------------------------------------------------------------------
     def list_dir(self, location: str, path: str = "") -> list[ArtifactEntry]:
@@ -102,6 +114,8 @@ class ArtifactAccess:
             entries = self._list_local(base, path)
         elif urlsplit(location).scheme == "mlflow-artifacts":
             entries = self._list_proxied(location, path)
+        elif is_s3(location):
+            entries = self.s3.list_dir(location, path)
         else:
             entries = self._list_repository(location, path)
         return sorted(entries, key=lambda e: (not e.is_dir, e.path))
@@ -212,6 +226,8 @@ class ArtifactAccess:
             root = self._proxied_root(location)
             url = f"{host}{PROXY_API}/" + quote("/".join(p for p in (root, path) if p))
             return _streamed(session.get(url, stream=True, timeout=self.timeout), url)
+        if is_s3(location):
+            return self.s3.open(location, path)
         return self._open_repository(location, path)
 
     @staticmethod

@@ -6,6 +6,7 @@ callable, so several registries with different credentials coexist in one proces
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -37,6 +38,9 @@ from modelyard.core.domain import (
 from modelyard.core.errors import ErrorKind, RegistryError, describe_exception
 from modelyard.core.model_file import parse_model_file
 from modelyard.core.registry import DEFAULT_MODEL_PAGE, DEFAULT_VERSION_PAGE
+from modelyard.core.server_version import ALIASES, PROMPT_FILTER, ServerVersion
+
+log = logging.getLogger("modelyard.net")
 
 R = TypeVar("R")
 
@@ -114,6 +118,16 @@ def _model_id_from_source(source: str | None) -> str:
     return ""
 
 
+def no_aliases(location: str, capabilities: Capabilities) -> str:
+    """Why aliases cannot be set at ``location``, in words."""
+    if capabilities.server:
+        return (
+            f"The server at {location} runs {capabilities.server}, which has "
+            f"{ALIASES.words}: use a stage instead."
+        )
+    return f"{location} has no aliases, only stages."
+
+
 def version_filter(model: str) -> tuple[str, bool]:
     """The ``search_model_versions`` filter for one model's versions, and whether the server's
     answer is exactly that model's (else the caller keeps only the rows named ``model``).
@@ -147,6 +161,7 @@ class MlflowStoreRegistry:
         secrets: Iterable[str | None] = (),
         server_side_prompt_filter: bool = True,
         server_side_order: bool = True,
+        server_version: Callable[[], ServerVersion] | None = None,
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self._name = name
@@ -162,6 +177,10 @@ class MlflowStoreRegistry:
         self._server_order = server_side_order
         self._on_close = on_close
         self._close_lock = threading.Lock()
+        # What the server can do, learnt from its version at the first call that needs it.
+        self._ask_version = server_version
+        self._learned: Capabilities | None = None if server_version else capabilities
+        self._learn_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -180,16 +199,43 @@ class MlflowStoreRegistry:
             raise describe_exception(exc, self._location, self._secrets) from None
 
     def capabilities(self) -> Capabilities:
-        """What this registry supports."""
-        return self._capabilities
+        """What this registry supports: for a server that reports its version, narrowed to
+        what that version has (asked once; while the server cannot be asked, the kind's own)."""
+        try:
+            return self._capabilities_now()
+        except Exception as exc:  # the next call that needs the server says why it failed
+            log.debug("%s: version not read (%s)", self._location, type(exc).__name__)
+            return self._capabilities
+
+    def _capabilities_now(self) -> Capabilities:
+        """As capabilities(), raising what asking the server raised (the caller's listing
+        then fails with it, instead of asking a dead host twice)."""
+        learned = self._learned
+        if learned is not None or self._ask_version is None:
+            return learned or self._capabilities
+        with self._learn_lock:
+            if self._learned is None:
+                version = self._ask_version()
+                self._learned = version.capabilities(self._capabilities)
+                self._prompt_filter = self._prompt_filter and version.has(PROMPT_FILTER) is True
+                log.debug("%s: server %s", self._location, version.text or "(did not say)")
+            return self._learned
+
+    def _prompt_filter_now(self) -> bool:
+        """Whether a listing may send the prompt filter: only to a server known to have it."""
+        if self._ask_version is None:
+            return self._prompt_filter
+        return self._learned is not None and self._prompt_filter
 
     def list_models(
         self, page_token: str | None = None, page_size: int = DEFAULT_MODEL_PAGE
     ) -> Page[ModelSummary]:
         """One page of registered models, prompts excluded, ordered by name."""
+        self._call(self._capabilities_now)  # learns whether the server takes the prompt filter
+        prompt_filter = self._prompt_filter_now()
         result = self._call(
             lambda: self._store.search_registered_models(
-                filter_string=NOT_PROMPT_FILTER if self._prompt_filter else None,
+                filter_string=NOT_PROMPT_FILTER if prompt_filter else None,
                 max_results=page_size,
                 order_by=["name ASC"] if self._server_order else None,
                 page_token=page_token,
@@ -209,7 +255,7 @@ class MlflowStoreRegistry:
     ) -> Page[VersionSummary]:
         """One page of versions, newest first; aliases come from the registered model."""
         aliases_by_version: dict[str, list[str]] = {}
-        if self._capabilities.aliases:
+        if self._call(self._capabilities_now).aliases:
             registered = self._call(lambda: self._store.get_registered_model(model))
             for alias, version in _aliases_of(registered).items():
                 aliases_by_version.setdefault(version, []).append(alias)
@@ -419,7 +465,7 @@ class MlflowStoreRegistry:
         self, model: str, version: str, stage: Stage, archive_existing: bool = False
     ) -> VersionSummary:
         """Move a version to ``stage`` (optionally archiving the versions there now)."""
-        if not self._capabilities.stages:
+        if not self._call(self._capabilities_now).stages:
             raise RegistryError(f"{self._location} has no stages, only aliases.", ErrorKind.INVALID)
         entity = self._call(
             lambda: self._store.transition_model_version_stage(
@@ -430,12 +476,16 @@ class MlflowStoreRegistry:
 
     def set_alias(self, model: str, alias: str, version: str) -> None:
         """Point ``alias`` at ``version`` (moving it from any other version)."""
-        if not self._capabilities.aliases:
-            raise RegistryError(f"{self._location} has no aliases, only stages.", ErrorKind.INVALID)
+        capabilities = self._call(self._capabilities_now)
+        if not capabilities.aliases:
+            raise RegistryError(no_aliases(self._location, capabilities), ErrorKind.INVALID)
         self._call(lambda: self._store.set_registered_model_alias(model, alias, str(version)))
 
     def delete_alias(self, model: str, alias: str) -> None:
         """Remove ``alias`` from the model."""
+        capabilities = self._call(self._capabilities_now)
+        if not capabilities.aliases:
+            raise RegistryError(no_aliases(self._location, capabilities), ErrorKind.INVALID)
         self._call(lambda: self._store.delete_registered_model_alias(model, alias))
 
     def server_history(self, model: str, version: str) -> tuple[StageEvent, ...]:

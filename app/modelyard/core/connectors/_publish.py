@@ -22,6 +22,7 @@ from modelyard.core.connectors._artifacts import (
     FileBody,
     _check,
     _sdk_needed,
+    is_s3,
     local_path,
     safe_relative,
 )
@@ -152,6 +153,9 @@ class PublishingStore:
                 body.close()
             _check(response)
             return
+        if is_s3(artifact_uri):
+            self._artifacts.s3.write(artifact_uri, relative, source, on_bytes)
+            return
         get_artifact_repository = resolve(ARTIFACT_REPOSITORY)
 
         with _sdk_needed(artifact_uri):
@@ -165,6 +169,9 @@ class PublishingStore:
         folder = local_path(artifact_uri)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+            return
+        if is_s3(artifact_uri):
+            self._artifacts.s3.remove_below(artifact_uri)
             return
         if urlsplit(artifact_uri).scheme == "mlflow-artifacts":
             host, session = self._artifacts._require_session()

@@ -11,6 +11,7 @@ integration tests.)
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -19,13 +20,21 @@ from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.connectors._publish import PublishingRegistry
 from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
+from modelyard.core.connectors._s3 import S3Settings
 from modelyard.core.connectors._seams import HOST_CREDS, resolve
 from modelyard.core.domain import Access, Capabilities
 from modelyard.core.errors import ProfileError
-from modelyard.core.http import TIMEOUT, authorization_header, make_session
+from modelyard.core.http import (
+    TIMEOUT,
+    Timeouts,
+    authorization_header,
+    check_resolves,
+    make_session,
+)
 from modelyard.core.paths import local_user
 from modelyard.core.profiles import MlflowServerSettings, Profile
 from modelyard.core.secrets import SecretStore
+from modelyard.core.server_version import ServerVersion, parse_version_answer
 
 
 def host_creds(settings: MlflowServerSettings, password: str | None, token: str | None) -> Any:
@@ -71,6 +80,39 @@ def basic_auth_permission(
     return Access(edit=any(g in EDITING for g in grants), level=best)
 
 
+def server_version(session: requests.Session, url: str, timeouts: Timeouts) -> ServerVersion:
+    """The version the server reports at ``GET /version`` (every MLflow release since 1.x
+    answers it); connection failures raise, anything but a version says nothing."""
+    check_resolves(urlsplit(url).hostname, timeouts.connect)
+    response = session.get(f"{url.rstrip('/')}/version", timeout=(timeouts.connect, timeouts.read))
+    with response:
+        return parse_version_answer(response.status_code, response.text)
+
+
+def s3_settings(profile: Profile, secrets: SecretStore) -> S3Settings | None:
+    """The profile's own S3 store with its secrets from the keyring (None: it has none)."""
+    settings = profile.settings
+    store = settings.store if isinstance(settings, MlflowServerSettings) else None
+    if store is None:
+        return None
+    secret = secrets.get(profile.id, "s3_secret") if store.access_key_id else None
+    if store.access_key_id and not secret:
+        raise ProfileError(
+            f"Profile {profile.name!r} reaches its files with the S3 access key "
+            f"{store.access_key_id}, but no secret key for it is in the keyring. Set it again "
+            "in the profile editor (File ▸ Edit profile…), or add the profile again with "
+            "`modelyard profiles add … --s3-secret-stdin`."
+        )
+    return S3Settings(
+        endpoint_url=store.endpoint_url,
+        region=store.region,
+        access_key_id=store.access_key_id,
+        secret_access_key=secret,
+        session_token=secrets.get(profile.id, "s3_session_token") if store.session_token else None,
+        aws_profile=store.aws_profile,
+    )
+
+
 def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
     """A Registry for an MLflow server profile, with the profile's own credentials."""
     settings = profile.settings
@@ -92,6 +134,7 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
 
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     creds = host_creds(settings, password, token)
+    s3 = s3_settings(profile, secrets)
     session = make_session(
         authorization=authorization_header(creds.username, creds.password, creds.token),
         verify=settings.ca_bundle or not settings.insecure_tls,
@@ -111,10 +154,11 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         tracking_store=ProfileTrackingStore(lambda: creds, transport),
         capabilities=Capabilities(stages=True, aliases=True),
         identity=(settings.username if settings.auth == "basic" else None) or local_user(),
-        artifacts=ArtifactAccess(settings.url, session, profile.timeouts.transfer),
+        artifacts=ArtifactAccess(settings.url, session, profile.timeouts.transfer, s3=s3),
+        server_version=lambda: server_version(session, settings.url, profile.timeouts),
         model_permission=lambda model: basic_auth_permission(
             session, settings.url, model, (profile.timeouts.connect, profile.timeouts.read)
         ),
-        secrets=(password, token),
+        secrets=(password, token, *((s3.secret_access_key, s3.session_token) if s3 else ())),
         on_close=close,
     )

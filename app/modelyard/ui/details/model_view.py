@@ -179,6 +179,7 @@ class ModelView(QWidget):
             aliases,
             caps.stages,
             aliases_supported=caps.aliases,
+            server=caps.server,
         )
         self.table.setColumnHidden(1, not caps.stages)  # Unity Catalog has no stages
         self.header.set(model.name, "Registered model")

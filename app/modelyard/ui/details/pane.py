@@ -79,7 +79,6 @@ class DetailsPane(QStackedWidget):
         self._sticky: Sticky | None = None  # a message that outlives the next reload
         self._unsubscribe: Callable[[], None] | None = None  # from the shown profile's state
         self._metric_cache: dict[tuple[str, str], tuple[MetricPoint, ...]] = {}
-        self._capabilities: dict[str, Capabilities] = {}  # per profile, from its last load
         # Per profile: run id → metrics of ended runs (cards' key metric; never change).
         self._run_metrics: dict[str, dict[str, Mapping[str, float]]] = {}
 
@@ -161,7 +160,7 @@ class DetailsPane(QStackedWidget):
                     self._model_from_state(state, name, self.model_view.model),
                     state.sorted_versions(name) or self.model_view.versions,
                     node.profile.id,
-                    self._capabilities.get(node.profile.id),
+                    self.capabilities(node.profile.id),
                 )
             return
         summary: VersionSummary = node.payload
@@ -182,7 +181,7 @@ class DetailsPane(QStackedWidget):
         self.current = node
         self._follow(node.profile.id)
         if node.kind is NodeKind.PROFILE:
-            self.profile_view.show_profile(node.payload, node)
+            self.profile_view.show_profile(node.payload, node, self.capabilities(node.profile.id))
             self.setCurrentWidget(self.profile_view)
         elif node.kind is NodeKind.MODEL:
             if not same:
@@ -191,7 +190,7 @@ class DetailsPane(QStackedWidget):
                     node.payload,
                     self._child_versions(node),
                     node.profile.id,
-                    self._capabilities.get(node.profile.id),
+                    self.capabilities(node.profile.id),
                 )
             self.setCurrentWidget(self.model_view)
             self.reload()
@@ -207,7 +206,9 @@ class DetailsPane(QStackedWidget):
     def refresh_profile_state(self) -> None:
         """The tree state of the shown profile changed (loading, error, count)."""
         if self.current is not None and self.current.kind is NodeKind.PROFILE:
-            self.profile_view.show_profile(self.current.payload, self.current)
+            self.profile_view.show_profile(
+                self.current.payload, self.current, self.capabilities(self.current.profile.id)
+            )
 
     @staticmethod
     def _child_versions(node: Node) -> list[VersionSummary]:
@@ -267,8 +268,8 @@ class DetailsPane(QStackedWidget):
         if job is not self._job:
             return
         self._job = None
-        self._capabilities[node.profile.id] = data.capabilities
         state = self.state(node.profile.id)
+        state.learn_capabilities(data.capabilities)
         name = data.model.name
         state.merge_models([data.model], complete=False)
         state.merge_versions(name, data.versions, complete=False)
@@ -303,7 +304,7 @@ class DetailsPane(QStackedWidget):
         return self._job is not None
 
     def capabilities(self, profile_id: str) -> Capabilities | None:
-        return self._capabilities.get(profile_id)
+        return self.state(profile_id).capabilities
 
     def keep_message(self, sticky: Sticky) -> None:
         self._sticky = sticky

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from modelyard.core.domain import Capabilities
 from modelyard.core.errors import UNREACHABLE, ErrorKind
 from modelyard.core.profiles import KIND_LABELS, Profile
 from modelyard.ui.details.version_view import Header
@@ -50,8 +51,10 @@ class ProfileView(QWidget):
         elif self.node.news:
             self.newsDismissed.emit(self.node)
 
-    def show_profile(self, profile: Profile, node: Node) -> None:
-        """Fill from the profile and its tree node."""
+    def show_profile(
+        self, profile: Profile, node: Node, capabilities: Capabilities | None = None
+    ) -> None:
+        """Fill from the profile, its tree node and what its registry said it can do."""
         self.node = node
         self.header.set(
             profile.name,
@@ -71,16 +74,21 @@ class ProfileView(QWidget):
             state = f"{len(node.children)}{'' if node.all_fetched else '+'} models loaded"
         else:
             state = "not loaded yet (expand it)"
-        self.fields.set_rows(
-            [
-                ("Kind", KIND_LABELS.get(profile.kind, profile.kind)),
-                ("Location", profile.settings.describe()),
-                ("State", state),
-                ("History recording", "on" if profile.record_history else "off"),
-            ]
-        )
+        rows = [
+            ("Kind", KIND_LABELS.get(profile.kind, profile.kind)),
+            ("Location", profile.settings.describe()),
+        ]
+        if capabilities is not None and capabilities.server:
+            rows.append(("Server", capabilities.server))
+        if capabilities is not None and capabilities.lacks:
+            rows.append(("Lacks", " ".join(capabilities.lacks)))
+        rows += [
+            ("State", state),
+            ("History recording", "on" if profile.record_history else "off"),
+        ]
+        self.fields.set_rows(rows)
         self.header.setToolTip(f"Profile id {profile.id} (its secrets are keyed by it)")
-        self.next_steps.setText(next_steps(profile))
+        self.next_steps.setText(next_steps(profile, capabilities))
         if node.error:
             self.banner.show_message(
                 f"{node.error}\n{error_advice(node.error_kind)}", "error", "Retry now"
@@ -131,12 +139,13 @@ def error_advice(kind: ErrorKind | None) -> str:
     )
 
 
-def next_steps(profile: Profile) -> str:
-    """What a newcomer can do from here, in a few lines."""
-    promote = (
-        "drag versions between aliases"
-        if not profile.has_stages
-        else "drag versions between stages and aliases"
+def next_steps(profile: Profile, capabilities: Capabilities | None = None) -> str:
+    """What a newcomer can do from here, in a few lines (``capabilities``: what the registry
+    said it can do, once it was read)."""
+    stages = capabilities.stages if capabilities is not None else profile.has_stages
+    aliases = capabilities.aliases if capabilities is not None else profile.has_aliases
+    promote = "drag versions between " + " and ".join(
+        what for what, has in (("stages", stages), ("aliases", aliases)) if has
     )
     steps = [
         "Expand a model in the tree (→ or double-click) to see its versions; select one for "

@@ -1,0 +1,64 @@
+"""The artifact store a profile reaches itself, when its MLflow server does not serve the files
+(``mlflow server --no-serve-artifacts`` with an ``s3://`` artifact root).
+
+Kept in the profile file without its secrets: the S3 secret key and session token live in the
+keyring under the profile's id (fields ``s3_secret`` and ``s3_session_token``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+
+class S3Store(BaseModel):
+    """S3 or an S3-compatible store (MinIO, Ceph, R2): where, and as whom."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["s3"] = "s3"
+    endpoint_url: str | None = None  # an S3-compatible store; none: AWS S3 itself
+    region: str | None = None
+    access_key_id: str | None = None  # its secret key in the keyring
+    session_token: bool = False  # a session token is kept in the keyring too
+    aws_profile: str | None = None  # or a profile of this machine's ~/.aws files, by name
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _check_endpoint(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("the S3 endpoint is a URL such as https://minio.example.com:9000")
+        return value.strip().rstrip("/")
+
+    @field_validator("region", "access_key_id", "aws_profile")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _one_identity(self) -> S3Store:
+        if self.access_key_id and self.aws_profile:
+            raise ValueError("give either an S3 access key or an AWS profile, not both")
+        if self.session_token and not self.access_key_id:
+            raise ValueError("a session token goes with an access key")
+        return self
+
+    def describe(self) -> str:
+        """For people: "S3 at http://127.0.0.1:9000 (key AKIA…)"."""
+        where = self.endpoint_url or "AWS S3" + (f" ({self.region})" if self.region else "")
+        who = (
+            f"key {self.access_key_id}"
+            if self.access_key_id
+            else f"AWS profile {self.aws_profile}"
+            if self.aws_profile
+            else "this machine's AWS credentials"
+        )
+        return f"S3 at {where} ({who})" if self.endpoint_url else f"{where} ({who})"
+
+
+ArtifactStore = S3Store
