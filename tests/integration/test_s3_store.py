@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.profiles import ProfileStore
+from modelyard.core.profiles import MlflowServerSettings, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.support.s3_server import S3Key, S3Server, start_s3
@@ -172,3 +173,138 @@ def test_a_store_that_is_down_is_named_not_the_tracking_server(
     problem = next(line for line in out.splitlines() if line.startswith("! "))
     assert f"the S3 store at {nobody} does not answer (the tracking server does" in problem
     assert a.mlflow.url not in problem
+
+
+def test_a_cancelled_copy_into_a_store_removes_what_it_wrote_there(
+    sides: tuple[Side, Side], store: ProfileStore, secrets: SecretStore
+) -> None:
+    """Before, "Removed again: the run … and its files" while ~33 MB stayed in the bucket."""
+    from modelyard.core.copy import CopyProgress, Endpoint, copy_version, plan_copy
+    from modelyard.core.errors import Cancelled
+
+    a, b = sides
+    _add("a", a)
+    _add("b", b)
+    before = set(b.s3.objects(b.key, b.bucket))
+    ra, rb = open_registry(store.get("a"), secrets), open_registry(store.get("b"), secrets)
+    try:
+        source, target = Endpoint(ra, "a"), Endpoint(rb, "b")
+        plan = plan_copy(source, "churn", "3", target, "cancelled-churn")
+        during: set[str] = set()
+
+        def progress(p: CopyProgress) -> None:  # cancel once a first file is in the bucket
+            if p.phase == "write" and not during:
+                during.update(set(b.s3.objects(b.key, b.bucket)) - before)
+
+        with pytest.raises(Cancelled) as cancelled:
+            copy_version(source, target, plan, progress, lambda: bool(during))
+    finally:
+        ra.close()
+        rb.close()
+    assert during, "nothing was written before the cancel: the test proves nothing"
+    message = str(cancelled.value)
+    assert "Removed again: the run" in message and "and its files" in message
+    assert set(b.s3.objects(b.key, b.bucket)) == before
+
+
+def test_the_connection_test_reads_one_versions_files(
+    sides: tuple[Side, Side], store: ProfileStore, secrets: SecretStore
+) -> None:
+    """ "OK: Connected" with every version's files failing was day one on such a server."""
+    a, _b = sides
+    _add("good", a)
+    _add("bad", a, secret="not-the-secret")
+    code, out, err = run("profiles", "test", "good")
+    assert code == 0, out + err
+    code, out, err = run("profiles", "test", "bad")
+    assert code == 1
+    text = out + err
+    assert "Connected, but the version files cannot be read" in text
+    assert f"refused the access key {a.key.access_key_id}" in text
+
+
+def test_the_wizard_sets_the_store_tests_it_and_editing_keeps_it(
+    sides: tuple[Side, Side], store: ProfileStore, secrets: SecretStore, qtbot: QtBot
+) -> None:
+    from PySide6.QtWidgets import QDialog, QGroupBox, QLineEdit
+
+    from modelyard.core.stores import S3Store
+    from modelyard.ui.app import create_app
+    from modelyard.ui.profiles.fields import PAGE_AUTH, PAGE_TEST
+    from modelyard.ui.profiles.wizard import ProfileWizard
+    from modelyard.ui.workers import WorkerPool
+    from tests.conftest import save_artifact
+
+    a, _b = sides
+    create_app()
+    pool = WorkerPool()
+
+    def type_into(wizard: ProfileWizard, key: str, text: str) -> None:
+        widget = wizard.fields[key]
+        assert isinstance(widget, QLineEdit)
+        widget.setText(text)
+
+    def tested(wizard: ProfileWizard) -> Any:
+        wizard.next()
+        assert wizard.currentId() == PAGE_TEST
+        qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
+        return wizard.test_page.result
+
+    try:
+        wizard = ProfileWizard(store, secrets, pool)
+        qtbot.addWidget(wizard)
+        wizard.show()
+        qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)
+        wizard.next()
+        type_into(wizard, "url", a.mlflow.url)
+        wizard.next()
+        assert wizard.currentId() == PAGE_AUTH
+        box = wizard.fields["s3_store"]
+        assert isinstance(box, QGroupBox) and box.isVisible() and not box.isChecked()
+        result = tested(wizard)  # no store: the files cannot be read, and it says what to set
+        assert not result.ok and "No S3 credentials" in result.message
+        assert "fill in the S3 store on the sign-in page" in wizard.test_page.message.text()
+        assert box.isChecked()  # asked for where it is filled in
+        wizard.back()
+        type_into(wizard, "s3_endpoint_url", a.s3.url)
+        type_into(wizard, "s3_access_key_id", a.key.access_key_id)
+        assert "S3 secret key" in wizard.auth_page.problem.text()  # asked for, not guessed
+        type_into(wizard, "s3_secret", "not-the-secret")
+        result = tested(wizard)
+        assert result.headline == "Connected, but the version files cannot be read"
+        assert f"refused the access key {a.key.access_key_id}" in result.message
+        wizard.back()
+        type_into(wizard, "s3_secret", a.key.secret_access_key)
+        wizard.auth_page.grab().save(str(save_artifact("wizard-s3-store.png")))
+        result = tested(wizard)
+        assert result.ok, result.text()
+        wizard.next()
+        wizard.finish_page.name.setText("on-s3")
+        wizard.accept()
+        qtbot.waitUntil(lambda: wizard.result() == QDialog.DialogCode.Accepted, timeout=30_000)
+        saved = store.get("on-s3")
+        assert isinstance(saved.settings, MlflowServerSettings)
+        assert saved.settings.store == S3Store(
+            endpoint_url=a.s3.url, access_key_id=a.key.access_key_id
+        )
+        assert secrets.get(saved.id, "s3_secret") == a.key.secret_access_key
+        # Editing: the store is shown as kept, the secret stays unless retyped.
+        edit = ProfileWizard(store, secrets, pool, editing=saved)
+        qtbot.addWidget(edit)
+        edit.show()
+        qtbot.waitUntil(lambda: edit.probed, timeout=30_000)
+        edit.next()
+        assert edit.fields["s3_store"].isChecked()
+        assert edit.fields["s3_access_key_id"].text() == a.key.access_key_id
+        assert edit.fields["s3_secret"].text() == ""
+        assert edit.auth_page.problem.text() == ""
+        assert tested(edit).ok
+        edit.next()
+        edit.accept()
+        qtbot.waitUntil(lambda: edit.result() == QDialog.DialogCode.Accepted, timeout=30_000)
+        again = store.get("on-s3")
+        assert isinstance(again.settings, MlflowServerSettings)
+        assert again.settings.store == saved.settings.store
+        assert secrets.get(saved.id, "s3_secret") == a.key.secret_access_key
+    finally:
+        pool.shutdown()

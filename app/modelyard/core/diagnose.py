@@ -6,10 +6,13 @@ The wizard and ``modelyard profiles test`` both print what :func:`test_connectio
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from modelyard.core.domain import ModelSummary
 from modelyard.core.errors import ErrorKind, ModelyardError, describe_exception
 from modelyard.core.profiles import LocalSettings, MlflowServerSettings, Profile
+from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 
 HEADLINES: dict[ErrorKind, str] = {
@@ -42,6 +45,7 @@ class Diagnosis:
     seconds: float = 0.0
     server: str = ""  # "MLflow 2.9.2" when the server says
     lacks: tuple[str, ...] = ()
+    files_at: str = ""  # where the version files that could not be read are
 
     def text(self) -> str:
         """Headline and explanation, for a terminal or a label."""
@@ -59,6 +63,7 @@ def test_connection(profile: Profile, secrets: SecretStore) -> Diagnosis:
             page = registry.list_models(page_size=5)
             identity = registry.identity()
             capabilities = registry.capabilities()
+            files, files_at = files_problem(profile, registry, page.items)
         finally:
             registry.close()
     except Exception as exc:  # every failure becomes a diagnosis
@@ -81,6 +86,19 @@ def test_connection(profile: Profile, secrets: SecretStore) -> Diagnosis:
     )
     runs = f"The server runs {capabilities.server}." if capabilities.server else ""
     words = [who_words(profile, identity), runs, *capabilities.lacks, seen]
+    if files is not None:
+        return Diagnosis(
+            ok=False,
+            headline="Connected, but the version files cannot be read",
+            message=" ".join([*words, files.message]),
+            kind=files.kind,
+            identity=identity,
+            first_models=names,
+            seconds=time.monotonic() - start,
+            server=capabilities.server,
+            lacks=capabilities.lacks,
+            files_at=files_at,
+        )
     return Diagnosis(
         ok=True,
         headline="Connected",
@@ -91,6 +109,31 @@ def test_connection(profile: Profile, secrets: SecretStore) -> Diagnosis:
         server=capabilities.server,
         lacks=capabilities.lacks,
     )
+
+
+def files_problem(
+    profile: Profile, registry: Registry, models: Iterable[ModelSummary]
+) -> tuple[ModelyardError | None, str]:
+    """Why the newest version of the first model with versions has unreadable files (None:
+    they list, or there is none), and where they are. An MLflow server that does not serve
+    its files leaves them to the client: a wrong or missing store is found here, not at the
+    first download."""
+    if not isinstance(profile.settings, MlflowServerSettings):
+        return None, ""
+    model = next((m for m in models if m.latest_versions), None)
+    if model is None:
+        return None, ""
+    version = model.latest_versions[0]
+    location = ""
+    try:
+        location = registry.artifact_location(model.name, version)
+        registry.list_artifacts(location)
+    except ModelyardError as exc:
+        if exc.kind is ErrorKind.NOT_FOUND:
+            return None, ""  # that version's files are gone: no fault of the store or profile
+        message = f"The files of {model.name} v{version}: {exc.message}"
+        return ModelyardError(message, exc.kind), location
+    return None, ""
 
 
 def who_words(profile: Profile, identity: str) -> str:

@@ -36,7 +36,13 @@ COLOR_NAMES = {
 }
 COLORS = list(COLOR_NAMES)
 LABEL_COLORS = {"dev": "#16a34a", "staging": "#d97706", "prod": "#dc2626"}
-SECRET_TITLES = {"password": "Password", "token": "Token", "client_secret": "Client secret"}
+SECRET_TITLES = {
+    "password": "Password",
+    "token": "Token",
+    "client_secret": "Client secret",
+    "s3_secret": "S3 secret key",
+    "s3_session_token": "S3 session token",
+}
 NEUTRAL_AUTH = {
     "mlflow": "none",
     "databricks": "azure-cli",

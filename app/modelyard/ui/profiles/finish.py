@@ -100,10 +100,15 @@ class TestPage(QWizardPage):
         self.headline.setText(f"{mark}  {result.headline}")
         self.headline.setProperty("state", "ok" if result.ok else "error")
         self._restyle()
-        self.message.setText(
-            result.message
-            + ("" if result.ok else "\n\nYou can go back and change the settings, or save anyway.")
-        )
+        advice = "" if result.ok else "\n\nYou can go back and change the settings, or save anyway."
+        store = self.w.fields.get("s3_store")
+        if not result.ok and result.files_at.startswith("s3:") and store is not None:
+            store.setChecked(True)  # the sign-in page now asks for the store
+            advice = (
+                f"\n\nThe files are at {result.files_at}, in S3 that this computer reaches "
+                "itself: go Back and fill in the S3 store on the sign-in page."
+            )
+        self.message.setText(result.message + advice)
         self.tested.emit(result)
         self.completeChanged.emit()
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -304,6 +305,7 @@ class AuthPage(QWizardPage):
             else:
                 widget.currentTextChanged.connect(lambda *_: self.completeChanged.emit())
         layout.addLayout(form)
+        layout.addWidget(self._store_box(f))
         self.keep_note = QLabel()
         self.keep_note.setObjectName("hint")
         self.keep_note.setWordWrap(True)
@@ -327,8 +329,41 @@ class AuthPage(QWizardPage):
         self.method.currentIndexChanged.connect(self._method_changed)
         self.no_keyring = False
 
+    def _store_box(self, f: dict[str, object]) -> QGroupBox:
+        """The S3 store this computer reaches itself (a server with --no-serve-artifacts)."""
+        box = QGroupBox("Its files are in S3 that this computer reaches itself")
+        box.setObjectName("field-s3_store")
+        box.setCheckable(True)
+        box.setChecked(False)
+        box.setToolTip(
+            "For an MLflow server started with --no-serve-artifacts and an s3:// artifact "
+            "root: the files are read and written here with these settings (not the "
+            "environment's)."
+        )
+        form = QFormLayout(box)
+        f["s3_store"] = box
+        for key, label, widget in (
+            (
+                "s3_endpoint_url",
+                "Endpoint URL",
+                _line("https://minio.example.com:9000 (empty: AWS)"),
+            ),
+            ("s3_region", "Region", _line("us-east-1")),
+            ("s3_access_key_id", "Access key id", _line("empty: this computer's AWS profile")),
+            ("s3_secret", "Secret key", _line("stored in the OS keyring", secret=True)),
+            ("aws_profile", "AWS profile", _line("a profile of ~/.aws, instead of a key")),
+        ):
+            widget.setObjectName(f"field-{key}")
+            widget.textChanged.connect(lambda *_: self.completeChanged.emit())
+            f[key] = widget
+            form.addRow(label, widget)
+        box.toggled.connect(lambda *_: self.completeChanged.emit())
+        self.store_box = box
+        return box
+
     def initializePage(self) -> None:  # overrides QWizardPage.initializePage
         kind = self.w.kind()
+        self.store_box.setVisible(kind == "mlflow")
         labels = (
             MLFLOW_AUTH_LABELS
             if kind == "mlflow"

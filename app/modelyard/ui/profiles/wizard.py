@@ -38,6 +38,7 @@ from modelyard.core.profiles import (
     validation_message,
 )
 from modelyard.core.secrets import SecretField, SecretStore
+from modelyard.core.stores import S3Store
 from modelyard.ui import icons
 from modelyard.ui.profiles.fields import (
     NEUTRAL_AUTH,
@@ -180,6 +181,7 @@ class ProfileWizard(QWizard):
                 insecure_tls=self._check("insecure_tls"),
                 ca_bundle=t("ca_bundle") or None,
                 client_cert=t("client_cert") or None,
+                store=self._store() if self._check("s3_store") else None,
             )
         if kind == "local":
             return LocalSettings(path=t("path"))
@@ -210,6 +212,21 @@ class ProfileWizard(QWizard):
                 "tenant_id": t("tenant_id") or None,
                 "client_id": t("client_id") if sp else None,
             }
+        )
+
+    def _store(self) -> S3Store:
+        """The S3 store as typed (a session token given on the command line is kept while the
+        access key stays the same)."""
+        t = self._text
+        loaded = self.editing.settings if self.editing is not None else None
+        kept = loaded.store if isinstance(loaded, MlflowServerSettings) else None
+        key = t("s3_access_key_id") or None
+        return S3Store(
+            endpoint_url=t("s3_endpoint_url") or None,
+            region=t("s3_region") or None,
+            access_key_id=key,
+            session_token=kept is not None and kept.session_token and kept.access_key_id == key,
+            aws_profile=t("aws_profile") or None,
         )
 
     def _problem(self, auth: str | None = None) -> str | None:
@@ -248,7 +265,9 @@ class ProfileWizard(QWizard):
             return problem
         for field in secret_fields(self.settings()):
             if not self._text(field) and field not in self.stored_secret_fields:
-                return f"Enter the {SECRET_TITLES[field].lower()}."
+                title = SECRET_TITLES[field]
+                name = title if title.startswith("S3") else title.lower()  # S3 stays S3
+                return f"Enter the {name}."
         session = self.auth_page.session_only
         if self.auth_page.no_keyring and secret_fields(self.settings()) and not session.isChecked():
             return "Without a keyring, tick “this session only” to use a secret."
@@ -316,6 +335,12 @@ class ProfileWizard(QWizard):
             put["client_cert"].setText(s.client_cert or "")
             self.fields["insecure_tls"].setChecked(s.insecure_tls)
             put["username"].setText(s.username or "")
+            self.fields["s3_store"].setChecked(s.store is not None)
+            if s.store is not None:
+                put["s3_endpoint_url"].setText(s.store.endpoint_url or "")
+                put["s3_region"].setText(s.store.region or "")
+                put["s3_access_key_id"].setText(s.store.access_key_id or "")
+                put["aws_profile"].setText(s.store.aws_profile or "")
         elif isinstance(s, LocalSettings):
             put["path"].setText(s.path)
         elif isinstance(s, DatabricksSettings):
