@@ -7,6 +7,7 @@ nothing taken from or put into the process environment.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -308,3 +309,21 @@ def test_the_wizard_sets_the_store_tests_it_and_editing_keeps_it(
         assert secrets.get(saved.id, "s3_secret") == a.key.secret_access_key
     finally:
         pool.shutdown()
+
+
+def test_the_cli_lists_and_previews_a_versions_files(
+    sides: tuple[Side, Side], store: ProfileStore, secrets: SecretStore
+) -> None:
+    a, _b = sides
+    _add("a", a)
+    code, out, err = run("files", "a", "churn", "2", "--json")
+    assert code == 0, err
+    listed = {e["path"]: e["size"] for e in json.loads(out)}
+    assert sorted(listed) == ["MLmodel", "model.bin", "requirements.txt"]
+    assert (listed["model.bin"], listed["requirements.txt"]) == (32 * 4096, 20)
+    code, out, err = run("files", "a", "churn", "2", "MLmodel", "--head")
+    assert code == 0 and "flavors:" in out and "python_function" in out, err
+    code, out, err = run("files", "a", "churn", "2", "model.bin", "--head")
+    assert code == 0 and out == "" and "Binary file (131.1 kB): no preview" in err
+    code, _out, err = run("files", "a", "churn", "2", "nope", "--head")
+    assert code == 1 and "has no file 'nope'" in err

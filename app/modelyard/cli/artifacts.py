@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from modelyard.cli.app import _registry, _with_model_aliases, cli
-from modelyard.cli.output import _echo, _p, _reported
+from modelyard.cli.output import _echo, _fail, _p, _reported
 from modelyard.core.domain import (
     ModelFile,
 )
@@ -85,3 +85,75 @@ def snippet(profile: str, model: str, version: str) -> None:
         except ModelyardError:
             model_file = None
         _echo(load_snippet(ProfileStore().get(profile), summary, model_file), nl=False)
+
+
+@cli.command("files")
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+@click.argument("path", required=False, default="")
+@click.option(
+    "--head", is_flag=True, help="Show the first lines of the file PATH (only its head is read)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def files_command(
+    profile: str, model: str, version: str, path: str, head: bool, as_json: bool
+) -> None:
+    """List the files of VERSION (below PATH), or with --head preview the file PATH: text and
+    tables as their first lines, anything else named."""
+    import json
+
+    from modelyard.cli.output import _echo_exact, _table
+    from modelyard.core.download import human_bytes
+    from modelyard.core.preview import read_preview
+
+    with _reported(), _registry(profile) as registry:
+        location = registry.artifact_location(model, version)
+        if head:
+            if not path:
+                raise click.UsageError("--head needs the PATH of a file")
+            import posixpath
+
+            clean = path.strip("/")
+            listed = registry.list_artifacts(location, posixpath.dirname(clean))
+            entry = next((e for e in listed if e.path == clean), None)
+            if entry is None:
+                _fail(f"{model} v{version} has no file {clean!r} (modelyard files lists them)")
+            if entry.is_dir:
+                _fail(f"{clean!r} is a folder: list it without --head")
+            shown = read_preview(registry, location, entry)
+            if as_json:
+                _echo_exact(
+                    json.dumps(
+                        {
+                            "path": shown.path,
+                            "kind": shown.kind,
+                            "size": shown.size,
+                            "text": shown.text,
+                            "rows": [list(r) for r in shown.rows],
+                            "truncated": shown.truncated,
+                            "note": shown.note,
+                        }
+                    )
+                )
+                return
+            if shown.kind == "text":
+                _echo(shown.text, nl=not shown.text.endswith("\n"))
+            elif shown.kind == "table":
+                _echo(_table([list(r) for r in shown.rows[1:]], list(shown.rows[0])))
+            elif shown.kind == "image":
+                _echo(f"An image ({human_bytes(shown.size or len(shown.data))}): download it.")
+            if shown.note:
+                _echo(f"({shown.note})" if shown.kind != "none" else shown.note, err=True)
+            return
+        entries = registry.list_artifacts(location, path)
+        if as_json:
+            _echo_exact(
+                json.dumps([{"path": e.path, "dir": e.is_dir, "size": e.size} for e in entries])
+            )
+            return
+        rows = [
+            [_p(e.path) + ("/" if e.is_dir else ""), "" if e.is_dir else human_bytes(e.size or 0)]
+            for e in entries
+        ]
+        _echo(_table(rows, ["PATH", "SIZE"]) if rows else "No files here.")

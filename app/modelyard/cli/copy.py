@@ -58,15 +58,17 @@ def copy_command(
     from modelyard.core.download import human_bytes
     from modelyard.core.promote import Target
 
-    if stage and alias:
-        _fail("give at most one of --stage and --alias")
     if alias:
         from modelyard.core.aliases import alias_problem
 
         problem = alias_problem(alias)
         if problem:
             _fail(problem)
-    then = Target("stage", stage) if stage else Target("alias", alias) if alias else None
+    # Both may be given: the stage is set first, then the alias (as the board would).
+    then = [
+        *([Target("stage", stage)] if stage else []),
+        *([Target("alias", alias)] if alias else []),
+    ]
 
     def say(text: str) -> None:
         """A line for people: on stdout, or on stderr when stdout is the JSON."""
@@ -87,7 +89,7 @@ def copy_command(
                 f"{_p(target)} already has {_p(model)} v{_p(version)} as "
                 f"{_p(plan.earlier.model)} v{plan.earlier.version}."
             )
-            if then is None:
+            if not then:
                 say("Nothing to copy. Add --stage or --alias to promote it there.")
                 if as_json:
                     _print_json(plan.earlier.model, plan.earlier.version, None, True)
@@ -95,8 +97,10 @@ def copy_command(
         else:
             for line in plan.lines():
                 say(_p(line))
-        if then is not None:
-            what = f"stage {then.value}" if then.kind == "stage" else f"alias @{then.value}"
+        if then:
+            what = " and ".join(
+                f"stage {t.value}" if t.kind == "stage" else f"alias @{t.value}" for t in then
+            )
             say(f"Then in {_p(target)}: set {_p(what)}.")
         _confirm(yes, "copy")
         record = store.get(target).record_history
@@ -121,12 +125,13 @@ def copy_command(
                 _echo(f"modelyard: warning: {result.copied.note}", err=True)
         else:
             say(f"{_p(target)} had it already: {_p(v.model)} v{v.version}.")
-        if result.promotion is not None:
+        if result.promotions:
             say(f"Now: v{v.version} {v.stage.value} {' '.join('@' + a for a in v.aliases)}")
         if as_json:
             checksum = result.copied.checksum if result.copied else None
             _print_json(v.model, v.version, checksum, result.reused)
-        _report_outcome(result.promotion)
+        for promotion in result.promotions:
+            _report_outcome(promotion)
 
 
 def _print_json(model: str, version: str, checksum: str | None, reused: bool) -> None:

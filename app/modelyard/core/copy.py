@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -506,7 +506,12 @@ class Across:
 
     version: VersionSummary
     copied: CopyResult | None  # None: the target had it already (``reused``)
-    promotion: PromotionResult | None
+    promotions: tuple[PromotionResult, ...] = ()  # one per target asked for, in order
+
+    @property
+    def promotion(self) -> PromotionResult | None:
+        """The last promotion (None: none was asked for)."""
+        return self.promotions[-1] if self.promotions else None
 
     @property
     def reused(self) -> bool:
@@ -514,17 +519,24 @@ class Across:
         return self.copied is None
 
 
-def then_problem(target: Endpoint, then: Target | None) -> str:
-    """Why ``then`` cannot be set in the target at all ("" when it can be tried): said before
-    anything is copied, never after."""
-    if then is None or (then.kind == "stage" and then.value.lower() == "none"):
-        return ""
+def _targets(then: Target | Sequence[Target] | None) -> tuple[Target, ...]:
+    if then is None:
+        return ()
+    return (then,) if isinstance(then, Target) else tuple(then)
+
+
+def then_problem(target: Endpoint, then: Target | Sequence[Target] | None) -> str:
+    """Why ``then`` (a stage, an alias, or both) cannot be set in the target at all ("" when
+    it can be tried): said before anything is copied, never after."""
     from modelyard.core.permissions import Rules
 
-    rules = Rules.of(target.registry.capabilities(), Access())
-    if not (rules.stages if then.kind == "stage" else rules.aliases):
-        why = rules.why_not(Stage.NONE, then.kind, then.value)
-        return f"{target.profile}: {why} Nothing was copied."
+    for one in _targets(then):
+        if one.kind == "stage" and one.value.lower() == "none":
+            continue
+        rules = Rules.of(target.registry.capabilities(), Access())
+        if not (rules.stages if one.kind == "stage" else rules.aliases):
+            why = rules.why_not(Stage.NONE, one.kind, one.value)
+            return f"{target.profile}: {why} Nothing was copied."
     return ""
 
 
@@ -532,16 +544,16 @@ def promote_across(
     source: Endpoint,
     target: Endpoint,
     plan: CopyPlan,
-    then: Target | None,
+    then: Target | Sequence[Target] | None,
     *,
     progress: Callable[[CopyProgress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     record_history: bool = True,
 ) -> Across:
-    """Copy (or reuse the identical version already in the target), then set the stage or
-    alias ``then`` in the target — "promote to prod" as one action. A target that cannot
-    take ``then`` is refused before the copy; a promotion that fails after it says what was
-    copied."""
+    """Copy (or reuse the identical version already in the target), then set the stage and/or
+    alias ``then`` in the target, in order — "promote to prod" as one action. A target that
+    cannot take ``then`` is refused before the copy; a promotion that fails after it says
+    what was copied and what was set."""
     from modelyard.core.promote import promote
 
     problem = then_problem(target, then)
@@ -553,23 +565,28 @@ def promote_across(
         version = copied.version
     except AlreadyCopied as exc:
         version = exc.version
-    promotion = None
-    if then is not None:
+    promotions: list[PromotionResult] = []
+    for one in _targets(then):
         try:
             promotion = promote(
                 target.registry,
                 version.model,
                 version.version,
-                then,
+                one,
                 record_history=record_history,
             )
         except ModelyardError as exc:
-            what = f"stage {then.value}" if then.kind == "stage" else f"alias @{then.value}"
             done = "Copied" if copied is not None else "Found already there"
+            was_set = "".join(f", set {_what(p)}" for p in _targets(then)[: len(promotions)])
             raise RegistryError(
-                f"{done} in {target.profile}: {version.model} v{version.version}; setting "
-                f"{what} there failed: {exc.message}",
+                f"{done} in {target.profile}: {version.model} v{version.version}{was_set}; "
+                f"setting {_what(one)} there failed: {exc.message}",
                 exc.kind,
             ) from exc
+        promotions.append(promotion)
         version = promotion.version
-    return Across(version, copied, promotion)
+    return Across(version, copied, tuple(promotions))
+
+
+def _what(target: Target) -> str:
+    return f"stage {target.value}" if target.kind == "stage" else f"alias @{target.value}"
