@@ -164,3 +164,23 @@ def test_the_model_level_uri_is_one_that_loads() -> None:
     assert model_uri(prod) == "models:/m/Production"
     assert model_uri(ModelSummary("m", latest_versions=("9", "10"))) == "models:/m/10"
     assert model_uri(ModelSummary("m")) is None
+
+
+def test_a_server_whose_files_are_in_s3_names_the_stores_variables_never_the_secret() -> None:
+    from modelyard.core.stores import S3Store
+
+    store = S3Store(endpoint_url="http://minio.lan:9000", region="eu-1", access_key_id="AKIA1")
+    profile = Profile(
+        name="srv",
+        settings=MlflowServerSettings(url="https://mlflow.example.com", store=store),
+    )
+    code = load_snippet(profile, VersionSummary("m", "1"), None)
+    ast.parse(code)
+    for line in (
+        "MLFLOW_S3_ENDPOINT_URL=http://minio.lan:9000",
+        "AWS_DEFAULT_REGION=eu-1",
+        "AWS_ACCESS_KEY_ID=AKIA1",
+        "AWS_SECRET_ACCESS_KEY=<S3 secret key>",
+        "pip install boto3",
+    ):
+        assert line in code, code

@@ -130,6 +130,22 @@ def credential_lines(profile: Profile) -> list[str]:
             env.append(("MLFLOW_TRACKING_SERVER_CERT_PATH", shlex.quote(settings.ca_bundle)))
         if settings.client_cert:
             env.append(("MLFLOW_TRACKING_CLIENT_CERT_PATH", shlex.quote(settings.client_cert)))
+        store = settings.store
+        if store is not None:  # the files are read from S3 by the loading process itself
+            notes.append("boto3 for the files in S3: pip install boto3")
+            if store.endpoint_url:
+                env.append(("MLFLOW_S3_ENDPOINT_URL", shlex.quote(store.endpoint_url)))
+            if store.region:
+                env.append(("AWS_DEFAULT_REGION", shlex.quote(store.region)))
+            if store.aws_profile:
+                env.append(("AWS_PROFILE", shlex.quote(store.aws_profile)))
+            if store.access_key_id:
+                env += [
+                    ("AWS_ACCESS_KEY_ID", shlex.quote(store.access_key_id)),
+                    ("AWS_SECRET_ACCESS_KEY", "<S3 secret key>"),
+                ]
+            if store.session_token:
+                env.append(("AWS_SESSION_TOKEN", "<S3 session token>"))
     elif isinstance(settings, DatabricksSettings):
         if settings.auth == "config-profile":
             notes.append(f"the [{settings.config_profile}] profile of ~/.databrickscfg")

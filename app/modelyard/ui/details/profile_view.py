@@ -78,6 +78,9 @@ class ProfileView(QWidget):
             ("Kind", KIND_LABELS.get(profile.kind, profile.kind)),
             ("Location", profile.settings.describe()),
         ]
+        store = getattr(profile.settings, "store", None)
+        if store is not None:
+            rows.append(("Files", f"{store.describe()}, reached from this computer"))
         if capabilities is not None and capabilities.server:
             rows.append(("Server", capabilities.server))
         if capabilities is not None and capabilities.lacks:
