@@ -25,7 +25,7 @@ from modelyard.core.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.support.s3_server import S3Key, S3Server, start_s3
 from tests.support.server_versions import seed
-from tests.support.servers import MlflowServer, free_port, start_server
+from tests.support.servers import MlflowServer, Storage, free_port, start_server
 
 
 @dataclass
@@ -40,9 +40,8 @@ class Side:
 def _side(root: Path, user: str, bucket: str, seeded: bool) -> Side:
     s3 = start_s3(root / "s3", {user: bucket})
     key = s3.keys[user]
-    mlflow = start_server(
-        root / "mlflow", direct_artifacts=(f"s3://{bucket}/mlflow", s3.env_for(key))
-    )
+    storage = Storage(direct=f"s3://{bucket}/mlflow", env=tuple(s3.env_for(key).items()))
+    mlflow = start_server(root / "mlflow", storage=storage)
     made = seed(None, mlflow, env=s3.env_for(key)) if seeded else {}
     return Side(s3, key, bucket, mlflow, made)
 

@@ -69,25 +69,44 @@ def machine_scale() -> float:
     return max(1.0, min(load, 4.0))
 
 
+@dataclass(frozen=True)
+class Storage:
+    """Where a server keeps its data: the backend store (None: sqlite in its folder), and
+    its files — proxied to ``destination`` (None: a folder of its own), or, with ``direct``,
+    not served (``--no-serve-artifacts``) under that artifact root, which clients reach
+    themselves; ``env`` is the server process's environment for that storage."""
+
+    backend: str | None = None
+    destination: str | None = None
+    direct: str | None = None
+    env: tuple[tuple[str, str], ...] = ()
+
+    def arguments(self, root: Path) -> list[str]:
+        backend = self.backend or f"sqlite:///{root / 'mlflow.db'}"
+        if self.direct is not None:
+            files = ["--no-serve-artifacts", "--default-artifact-root", self.direct]
+        else:
+            files = ["--artifacts-destination", self.destination or str(root / "artifacts")]
+        return ["--backend-store-uri", backend, *files]
+
+
 def start_server(
     root: Path,
     auth: bool = False,
     tls: ServerCert | None = None,
     mlflow_bin: Path | None = None,
-    direct_artifacts: tuple[str, dict[str, str]] | None = None,
+    storage: Storage = Storage(),
 ) -> MlflowServer:
-    """Start ``mlflow server`` (sqlite, proxied artifacts); with ``tls``, uvicorn serves HTTPS
-    with that certificate; ``mlflow_bin`` another release's ``mlflow`` (default: this venv's);
-    ``direct_artifacts`` (root URI, the server's environment for it): ``--no-serve-artifacts``
-    with that artifact root, which clients then reach themselves.
-    A server that does not come up is started once more (on a new port) before the fixture
-    fails: one slow start must not turn into dozens of errors."""
+    """Start ``mlflow server`` (sqlite, proxied artifacts, unless ``storage`` says otherwise);
+    with ``tls``, uvicorn serves HTTPS with that certificate; ``mlflow_bin`` another release's
+    ``mlflow`` (default: this venv's). A server that does not come up is started once more (on
+    a new port) before the fixture fails: one slow start must not turn into dozens of errors."""
     binary = mlflow_bin or Path(sys.executable).parent / "mlflow"
     try:
-        return _start_server(root, auth, tls, binary, direct_artifacts)
+        return _start_server(root, auth, tls, binary, storage)
     except RuntimeError as first:
         try:
-            return _start_server(root, auth, tls, binary, direct_artifacts)
+            return _start_server(root, auth, tls, binary, storage)
         except RuntimeError as second:
             raise RuntimeError(f"{second}\n(first try: {first})") from second
 
@@ -103,25 +122,18 @@ def _start_server(
     auth: bool,
     tls: ServerCert | None,
     mlflow_bin: Path,
-    direct_artifacts: tuple[str, dict[str, str]] | None = None,
+    storage: Storage,
 ) -> MlflowServer:
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = clean_env()
     # Its own venv first on PATH: MLflow 2.2 starts ``gunicorn`` by name.
     env["PATH"] = f"{mlflow_bin.parent}{os.pathsep}{env.get('PATH', '')}"
-    if direct_artifacts is not None:
-        env.update(direct_artifacts[1])
+    env.update(storage.env)
     cmd = [
         str(mlflow_bin),
         "server",
-        "--backend-store-uri",
-        f"sqlite:///{root / 'mlflow.db'}",
-        *(
-            ["--artifacts-destination", str(root / "artifacts")]
-            if direct_artifacts is None
-            else ["--no-serve-artifacts", "--default-artifact-root", direct_artifacts[0]]
-        ),
+        *storage.arguments(root),
         "--host",
         "127.0.0.1",
         "--port",
