@@ -262,7 +262,7 @@ def test_saving_a_new_profile_keeps_the_tree_as_it_was(
     added = store.add(
         Profile(name="later", settings=MlflowServerSettings(url="http://127.0.0.1:9"))
     )
-    window._profile_saved(added)
+    window.profiles.profile_saved(added)
     qtbot.waitUntil(lambda: tm.profile_index("later").isValid(), timeout=30_000)
     qtbot.waitUntil(lambda: expanded("demo") and expanded("churn-classifier"), timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)

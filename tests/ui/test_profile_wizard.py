@@ -297,11 +297,11 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     window = MainWindow(store)
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.profiles_loaded, timeout=30_000)
-    window.show_dialogs = False
+    window.profiles.show_dialogs = False
     window.tree.setCurrentIndex(
         window.proxy.mapFromSource(window.tree_model.profile_index("shared"))
     )
-    wizard = window.edit_profile()
+    wizard = window.profiles.edit_profile()
     assert wizard is not None and wizard.currentId() == PAGE_CONNECTION
     qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)
     wizard.next()
@@ -318,7 +318,7 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     window.tree.setCurrentIndex(
         window.proxy.mapFromSource(window.tree_model.profile_index("shared"))
     )
-    copy = window.duplicate_profile()
+    copy = window.profiles.duplicate_profile()
     assert copy is not None and copy.finish_page.name.text() == "shared copy"
     qtbot.waitUntil(lambda: copy.probed, timeout=30_000)
     copy.next()
@@ -332,16 +332,16 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     window.tree.setCurrentIndex(
         window.proxy.mapFromSource(window.tree_model.profile_index("shared copy"))
     )
-    window.delete_profile(confirm=False)  # the keyring work runs on a worker
+    window.profiles.delete_profile(confirm=False)  # the keyring work runs on a worker
     qtbot.waitUntil(lambda: store.find("shared copy") is None, timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     assert store.find("shared copy") is None and secrets.get(duplicate.id, "password") is None
     assert [p.name for p in window.tree_model.profiles()] == ["shared"]
-    window.export_profiles(str(tmp_path / "out.json"))
+    window.profiles.export_profiles(str(tmp_path / "out.json"))
     assert ADMIN_PASSWORD not in (tmp_path / "out.json").read_text()
-    window.test_profile()
-    qtbot.waitUntil(lambda: window.last_diagnosis is not None, timeout=60_000)
-    assert window.last_diagnosis is not None and window.last_diagnosis.ok
+    window.profiles.test_profile()
+    qtbot.waitUntil(lambda: window.profiles.last_diagnosis is not None, timeout=60_000)
+    assert window.profiles.last_diagnosis is not None and window.profiles.last_diagnosis.ok
     window.workers.shutdown()
 
 
@@ -383,11 +383,11 @@ def test_the_wizard_never_touches_the_keyring_on_the_gui_thread(
     window = MainWindow(store)
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.profiles_loaded, timeout=30_000)
-    window.show_dialogs = False
+    window.profiles.show_dialogs = False
     window.tree.setCurrentIndex(
         window.proxy.mapFromSource(window.tree_model.profile_index("watched"))
     )
-    wizard = window.edit_profile()
+    wizard = window.profiles.edit_profile()
     assert wizard is not None
     qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)
     assert wizard.stored_secret_fields == ("password",)
@@ -397,7 +397,7 @@ def test_the_wizard_never_touches_the_keyring_on_the_gui_thread(
     assert wizard.test_page.result is not None and wizard.test_page.result.ok
     wizard.next()
     finish(wizard, qtbot)
-    window.delete_profile(confirm=False)
+    window.profiles.delete_profile(confirm=False)
     qtbot.waitUntil(lambda: store.find("watched") is None, timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     assert watching.on_gui_thread == []

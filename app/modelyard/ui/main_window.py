@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from modelyard import APP_NAME, __version__
 from modelyard.core.copy import Across
 from modelyard.core.demo import ensure_demo
-from modelyard.core.diagnose import Diagnosis
 from modelyard.core.domain import VersionSummary
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import UNREACHABLE, ErrorKind, ModelyardError
@@ -45,7 +44,6 @@ from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads import DownloadManager, DownloadsDialog
 from modelyard.ui.plain import plain_label, plain_tooltip
 from modelyard.ui.profiles.actions import ProfileActions
-from modelyard.ui.profiles.wizard import ProfileWizard
 from modelyard.ui.screen_fit import fit_size
 from modelyard.ui.serving import ServeDialog
 from modelyard.ui.theme import set_tone
@@ -62,7 +60,7 @@ from modelyard.ui.workers import CancelToken, WorkerPool
 PROFILE_WATCH_DELAY_MS = 200  # a save writes a temp file, then replaces: one reload for both
 
 
-class MainWindow(ProfileActions, QMainWindow):
+class MainWindow(QMainWindow):
     """Modelyard's main window."""
 
     def __init__(
@@ -104,6 +102,7 @@ class MainWindow(ProfileActions, QMainWindow):
         self.splitter = splitter
         self.setCentralWidget(splitter)
 
+        self.profiles = ProfileActions(self, self)  # new, edit, delete, test, export, import
         self._build_actions()
         self.connection_label = QLabel()
         self.connection_label.setObjectName("connectionState")
@@ -133,10 +132,7 @@ class MainWindow(ProfileActions, QMainWindow):
         self.details.profile_view.retryRequested.connect(self.retry_profile)
         self.tree_model.rowsInserted.connect(self._rows_arrived)
         self._pending_version: tuple[str, str] | None = None
-        self.wizard: ProfileWizard | None = None
         self.copy_dialog: CopyDialog | None = None
-        self.last_diagnosis: Diagnosis | None = None
-        self.show_dialogs = True  # tests switch message boxes off
         self.profiles_loaded = False  # the profile file is read on a worker
         self._pending_profile: str | None = None  # asked to open before the profiles arrived
         self._watch_profile_file()
@@ -170,21 +166,27 @@ class MainWindow(ProfileActions, QMainWindow):
         self.new_profile_action = QAction(icons.icon("add"), "&New profile…", self)
         self.new_profile_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_profile_action.setToolTip("Connect to another registry (Ctrl+N)")
-        self.new_profile_action.triggered.connect(self.new_profile)
+        # Called without arguments: triggered(checked) must not reach confirm= or path=.
+        profiles = self.profiles
+        self.new_profile_action.triggered.connect(lambda _checked=False: profiles.new_profile())
         self.edit_profile_action = QAction("&Edit profile…", self)
         self.edit_profile_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.edit_profile_action.triggered.connect(self.edit_profile)
+        self.edit_profile_action.triggered.connect(lambda _checked=False: profiles.edit_profile())
         self.duplicate_profile_action = QAction("D&uplicate profile…", self)
-        self.duplicate_profile_action.triggered.connect(self.duplicate_profile)
+        self.duplicate_profile_action.triggered.connect(
+            lambda _checked=False: profiles.duplicate_profile()
+        )
         self.delete_profile_action = QAction("De&lete profile…", self)
-        self.delete_profile_action.triggered.connect(self.delete_profile)
+        self.delete_profile_action.triggered.connect(
+            lambda _checked=False: profiles.delete_profile()
+        )
         self.test_profile_action = QAction("&Test connection", self)
         self.test_profile_action.setShortcut(QKeySequence("Ctrl+T"))
-        self.test_profile_action.triggered.connect(self.test_profile)
+        self.test_profile_action.triggered.connect(lambda _checked=False: profiles.test_profile())
         export_action = QAction("E&xport profiles…", self)
-        export_action.triggered.connect(self.export_profiles)
+        export_action.triggered.connect(lambda _checked=False: profiles.export_profiles())
         import_action = QAction("&Import profiles…", self)
-        import_action.triggered.connect(self.import_profiles)
+        import_action.triggered.connect(lambda _checked=False: profiles.import_profiles())
         for action in (
             self.new_profile_action,
             self.edit_profile_action,
@@ -589,6 +591,18 @@ class MainWindow(ProfileActions, QMainWindow):
     def show_error(self, message: str) -> None:
         """Show an error in the status bar (it stays until the next message)."""
         self.statusBar().showMessage("⚠ " + message)
+
+    def say(self, message: str, timeout_ms: int = 0) -> None:
+        """A message in the status bar (for ``timeout_ms``; 0: until the next one)."""
+        self.statusBar().showMessage(message, timeout_ms)
+
+    def selected_profile(self) -> Profile | None:
+        """The profile of the selected tree row (or the only profile)."""
+        node = self._node(self.tree.currentIndex())
+        if node is not None and node.profile is not None:
+            return node.profile
+        profiles = self.tree_model.profiles()
+        return profiles[0] if len(profiles) == 1 else None
 
     @Slot(str, str)
     def _load_failed(self, profile: str, message: str) -> None:

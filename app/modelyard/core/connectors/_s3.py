@@ -32,6 +32,9 @@ REFUSED_KEY = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "Invalid
 EXPIRED = frozenset({"ExpiredToken", "TokenRefreshRequired", "RequestExpired"})
 DENIED = frozenset({"AccessDenied", "AllAccessDisabled", "AccountProblem"})
 MISSING_KEY = frozenset({"NoSuchKey", "404", "NotFound"})
+WRONG_REGION = frozenset(
+    {"PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,13 @@ class S3Files:
                     f"{where} has no bucket {bucket!r} (the registry names it for this "
                     "version's files): check the profile's store endpoint.",
                     ErrorKind.NOT_FOUND,
+                )
+            if code in WRONG_REGION or status == 301:
+                return RegistryError(
+                    f"{where}: bucket {bucket!r} is in another region than the profile's "
+                    f"({self.settings.region or 'none set'}; {code}): set the profile's S3 "
+                    "region to the bucket's.",
+                    ErrorKind.INVALID,
                 )
             if code in REFUSED_KEY:
                 return RegistryError(
