@@ -267,3 +267,39 @@ def test_saving_a_new_profile_keeps_the_tree_as_it_was(
     qtbot.waitUntil(lambda: expanded("demo") and expanded("churn-classifier"), timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()
+
+
+def test_the_file_menu_asks_before_deleting_and_its_export_writes(
+    qtbot: QtBot,
+    demo_profile: Profile,
+    store: ProfileStore,
+    tmp_path: object,
+    monkeypatch: object,
+) -> None:
+    """The menu's actions were connected to methods with defaults: Qt's triggered(checked)
+    came in as confirm=False (Delete profile… deleted without asking) and as path=False
+    (Export and Import did nothing)."""
+    from pathlib import Path
+
+    import pytest
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch) and isinstance(tmp_path, Path)
+    window = open_window(qtbot, store)
+    asked: list[str] = []
+
+    def question(_parent: object, title: str, text: str, *args: object) -> object:
+        asked.append(title)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    window.tree.setCurrentIndex(window.proxy.mapFromSource(window.tree_model.profile_index("demo")))
+    window.delete_profile_action.trigger()
+    assert asked == ["Delete profile"]
+    assert store.find("demo") is not None  # "No": nothing deleted
+    out = tmp_path / "exported.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    export = next(a for a in window.menuBar().actions()[0].menu().actions() if "xport" in a.text())
+    export.trigger()
+    assert '"demo"' in out.read_text()
+    window.close()
