@@ -216,8 +216,10 @@ class MlflowStoreRegistry:
         with self._learn_lock:
             if self._learned is None:
                 version = self._ask_version()
-                self._learned = version.capabilities(self._capabilities)
+                # the filter's answer before the capabilities: a listing on another thread that
+                # sees them learnt must see the filter's too
                 self._prompt_filter = self._prompt_filter and version.has(PROMPT_FILTER) is True
+                self._learned = version.capabilities(self._capabilities)
                 log.debug("%s: server %s", self._location, version.text or "(did not say)")
             return self._learned
 

@@ -120,7 +120,8 @@ class S3Files:
             connect_timeout=self.timeout[0],
             read_timeout=self.timeout[1],
             retries={"max_attempts": 2, "mode": "standard"},
-            s3={"addressing_style": "path" if s.path_style else "auto"},
+            # the bucket in the path for S3-compatible stores; AWS itself chooses
+            s3={"addressing_style": "path" if s.path_style and s.endpoint_url else "auto"},
             signature_version="s3v4",
         )
         return session.client("s3", endpoint_url=s.endpoint_url or None, config=config)
@@ -131,7 +132,14 @@ class S3Files:
         from botocore import exceptions as bx
 
         where = f"the S3 store at {self.settings.where()}"
-        who = self.settings.access_key_id or self.settings.aws_profile or "this machine's"
+        s = self.settings
+        who = (
+            f"the access key {s.access_key_id}"
+            if s.access_key_id
+            else f"the keys of AWS profile {s.aws_profile}"
+            if s.aws_profile
+            else "this machine's AWS credentials"
+        )
         if isinstance(exc, bx.ClientError):
             error = exc.response.get("Error", {})
             code = str(error.get("Code", ""))
@@ -153,18 +161,18 @@ class S3Files:
                 )
             if code in REFUSED_KEY:
                 return RegistryError(
-                    f"{where} refused the access key {who} ({code}): check the profile's "
-                    "S3 access key and secret.",
+                    f"{where} refused {who} ({code}): check the profile's S3 access key "
+                    "and secret.",
                     ErrorKind.AUTH,
                 )
             if code in EXPIRED:
                 return RegistryError(
-                    f"{where}: the session token of the access key {who} has expired ({code}).",
+                    f"{where}: the session token of {who} has expired ({code}).",
                     ErrorKind.AUTH,
                 )
             if code in DENIED or status == 403:
                 return RegistryError(
-                    f"{where} denied the access key {who} access to bucket {bucket!r} ({code}).",
+                    f"{where} denied {who} access to bucket {bucket!r} ({code}).",
                     ErrorKind.PERMISSION,
                 )
             if status >= 500:
