@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.profiles_loaded = False  # the profile file is read on a worker
         self._pending_profile: str | None = None  # asked to open before the profiles arrived
         self._watch_profile_file()
-        window_state.restore_layout(self)
+        window_state.restore_layout(self, self._splitters())
         self._selection_to_restore = window_state.saved_selection()
         self._restoring: Revealer | None = None  # the last selection, being shown again
         self._state_saved = False
@@ -232,7 +232,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.compare_action)
         self.addToolBar(toolbar)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.tree_menus = TreeMenus(self)
+        self.tree_menus = TreeMenus(self, self)
 
     def _stopped_waiting(self) -> None:
         """A slow write was given up on: it may still be applied, so read again what is shown."""
@@ -592,6 +592,15 @@ class MainWindow(QMainWindow):
         """Show an error in the status bar (it stays until the next message)."""
         self.statusBar().showMessage("⚠ " + message)
 
+    def _splitters(self) -> dict[str, QSplitter]:
+        """The splitters whose positions are kept across restarts (window_state's keys)."""
+        view = self.details.version_view
+        return {
+            window_state.SPLITTER: self.splitter,
+            window_state.ARTIFACT_SPLIT: view.artifacts.split,
+            window_state.METRIC_SPLIT: view.metric_split,
+        }
+
     def say(self, message: str, timeout_ms: int = 0) -> None:
         """A message in the status bar (for ``timeout_ms``; 0: until the next one)."""
         self.statusBar().showMessage(message, timeout_ms)
@@ -679,7 +688,7 @@ class MainWindow(QMainWindow):
         """Stop timers and workers and close registries; safe to call twice."""
         if not self._state_saved:
             self._state_saved = True
-            window_state.save(self)
+            window_state.save(self, self._splitters(), self.node_at(self.tree.currentIndex()))
         self.tree_model.stop()
         self.details.show_placeholder()  # stops following the registry state
         self.panel.shutdown()

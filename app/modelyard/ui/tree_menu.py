@@ -11,11 +11,11 @@ is confirmed and checked exactly as a drop is.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 from modelyard.core.domain import ModelSummary, Stage, VersionSummary, version_sort_key
 from modelyard.core.permissions import Mode
@@ -27,7 +27,46 @@ from modelyard.ui.promote_board import NEW_ALIAS
 from modelyard.ui.tree_model import Node, NodeKind
 
 if TYPE_CHECKING:
-    from modelyard.ui.main_window import MainWindow
+    from PySide6.QtCore import QModelIndex
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QTreeView
+
+    from modelyard.core.profiles import Profile
+    from modelyard.core.session import Connections
+    from modelyard.ui.details.pane import DetailsPane
+    from modelyard.ui.tree_model import RegistryTreeModel
+
+
+class MenuHost(Protocol):
+    """What the tree's menus use of the window they belong to."""
+
+    tree: QTreeView
+    tree_model: RegistryTreeModel
+    connections: Connections
+    details: DetailsPane
+    refresh_action: QAction
+    new_profile_action: QAction
+    edit_profile_action: QAction
+    duplicate_profile_action: QAction
+    delete_profile_action: QAction
+    test_profile_action: QAction
+
+    def node_at(self, index: QModelIndex) -> Node | None: ...
+
+    def select_node(self, node: Node) -> None: ...
+
+    def retry_profile(self, node: Node) -> None: ...
+
+    def start_download(self, profile: Profile, model: str, version: str, paths: object) -> None: ...
+
+    def copy_version(
+        self, source: Profile, model: str, version: str, target: Profile
+    ) -> Any: ...  # the dialog
+
+    def compare_registries(
+        self, left: Profile | None = None, right: Profile | None = None
+    ) -> Any: ...
+
 
 MAX_COMPARE = 12  # "Compare with ▸" lists the newest other versions
 
@@ -41,9 +80,10 @@ def literal(text: str) -> str:
 class TreeMenus(QObject):
     """Builds and opens the menu of the row under the mouse or of the current row."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: MenuHost, parent: QWidget) -> None:
+        super().__init__(parent)
         self.window = window
+        self.owner = parent  # the widget the menus belong to
         self.menu: QMenu | None = None  # the menu last opened (tests read it)
         self.node: Node | None = None  # the row it was opened for
         window.tree.customContextMenuRequested.connect(self.open_at)
@@ -103,7 +143,7 @@ class TreeMenus(QObject):
     def profile_menu(self, node: Node) -> QMenu:
         """Retry, test, edit, duplicate, delete, compare, new."""
         window = self.window
-        menu = QMenu(window)
+        menu = QMenu(self.owner)
         if node.error or node.offline:
             retry = menu.addAction("Retry now")
             retry.triggered.connect(lambda _=False, n=node: window.retry_profile(n))
@@ -133,7 +173,7 @@ class TreeMenus(QObject):
         """Open the board, copy a URI, open the web UI, reload."""
         window = self.window
         model: ModelSummary = node.payload
-        menu = QMenu(window)
+        menu = QMenu(self.owner)
         board = menu.addAction("Open promotion board")
         board.triggered.connect(lambda: self._show_board(node))
         uris = menu.addMenu("Copy URI")
@@ -152,7 +192,7 @@ class TreeMenus(QObject):
         window = self.window
         version: VersionSummary = node.payload
         rules = window.details.promotions.rules_for(node)
-        menu = QMenu(window)
+        menu = QMenu(self.owner)
         if rules.stages:
             moves = menu.addMenu("Promote to")
             asks = QMenu("Request transition to", menu)

@@ -6,16 +6,13 @@ read (the rows load as they would when opened by hand).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import QSplitter
+from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from modelyard.ui.screen_fit import keep_on_screen
-from modelyard.ui.tree_model import NodeKind
-
-if TYPE_CHECKING:
-    from modelyard.ui.main_window import MainWindow
+from modelyard.ui.tree_model import Node, NodeKind
 
 GEOMETRY, STATE, SPLITTER, SELECTION = (
     "window/geometry",
@@ -26,23 +23,14 @@ GEOMETRY, STATE, SPLITTER, SELECTION = (
 ARTIFACT_SPLIT, METRIC_SPLIT = "window/artifactSplit", "window/metricSplit"
 
 
-def _splitters(window: MainWindow) -> dict[str, QSplitter]:
-    view = window.details.version_view
-    return {
-        SPLITTER: window.splitter,
-        ARTIFACT_SPLIT: view.artifacts.split,
-        METRIC_SPLIT: view.metric_split,
-    }
-
-
-def save(window: MainWindow) -> None:
-    """Remember geometry, splitter positions and the selected row."""
+def save(window: QMainWindow, splitters: Mapping[str, QSplitter], node: Node | None) -> None:
+    """Remember geometry, the splitters' positions (by key: SPLITTER, ARTIFACT_SPLIT,
+    METRIC_SPLIT) and the selected row ``node``."""
     settings = QSettings()
     settings.setValue(GEOMETRY, window.saveGeometry())
     settings.setValue(STATE, window.saveState())
-    for key, splitter in _splitters(window).items():
+    for key, splitter in splitters.items():
         settings.setValue(key, splitter.saveState())
-    node = window.node_at(window.tree.currentIndex())
     if node is None or node.kind is NodeKind.ROOT:
         settings.remove(SELECTION)
         return
@@ -54,7 +42,7 @@ def save(window: MainWindow) -> None:
     settings.setValue(SELECTION, where)
 
 
-def restore_layout(window: MainWindow) -> None:
+def restore_layout(window: QMainWindow, splitters: Mapping[str, QSplitter]) -> None:
     """Geometry and splitter positions as they were (nothing saved: the defaults stay)."""
     settings = QSettings()
     geometry = settings.value(GEOMETRY)
@@ -64,7 +52,7 @@ def restore_layout(window: MainWindow) -> None:
     state = settings.value(STATE)
     if isinstance(state, QByteArray) and not state.isEmpty():
         window.restoreState(state)
-    for key, splitter in _splitters(window).items():
+    for key, splitter in splitters.items():
         saved = settings.value(key)
         if isinstance(saved, QByteArray) and not saved.isEmpty():
             splitter.restoreState(saved)
