@@ -137,11 +137,45 @@ def seed(
     return data
 
 
+# npm packages of test servers, each installed into a cached folder of its own.
+NPM_TOOLS: dict[str, str] = {
+    "azurite": "azurite@3.37.0",  # Microsoft's Azure Storage emulator (Blob)
+}
+
+
+def npm_tool(name: str) -> Path:
+    """The cached folder holding the npm package ``name`` (its bins in node_modules/.bin)."""
+    folder = CACHE / f"npm-{name}"
+    marker = folder / "modelyard-built"
+    wanted = NPM_TOOLS[name]
+    if marker.is_file() and marker.read_text() == wanted:
+        return folder
+    with _locked(CACHE / f"npm-{name}.lock"):
+        if marker.is_file() and marker.read_text() == wanted:
+            return folder
+        folder.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder),
+             wanted],
+            timeout=BUILD_TIMEOUT_S,
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"npm install {wanted} failed:\n{done.stderr[-3000:]}")
+        marker.write_text(wanted)
+    return folder
+
+
 def build_all() -> None:
     """Build every venv of the tier and the tools (two at a time: downloads and unpacking
     overlap)."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        built = [*pool.map(tool_venv, TOOLS), *pool.map(server_venv, TIER)]
+        built = [
+            *pool.map(npm_tool, NPM_TOOLS),
+            *pool.map(tool_venv, TOOLS),
+            *pool.map(server_venv, TIER),
+        ]
         for folder in built:
             print(f"ready: {folder}", flush=True)
 

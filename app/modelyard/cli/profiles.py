@@ -30,7 +30,7 @@ from modelyard.core.profiles import (
     validation_message,
 )
 from modelyard.core.secrets import SecretField, SecretStore
-from modelyard.core.stores import S3Store
+from modelyard.core.stores import AzureBlobStore, S3Store
 
 
 @cli.group()
@@ -104,6 +104,16 @@ def _read_secret_stdin(kind: str) -> str:
     help="mlflow: also read a session token for that key from stdin (after the secret).",
 )
 @click.option("--aws-profile", help="mlflow: or an AWS profile of this machine, by name.")
+@click.option(
+    "--azure-account-url",
+    help="mlflow: the Azure Blob endpoint of the storage account where the server keeps the "
+    "files it does not serve (wasbs:// root), e.g. for an emulator or a private endpoint.",
+)
+@click.option("--azure-key-stdin", is_flag=True, help="mlflow: read that account's key from stdin.")
+@click.option("--azure-sas-stdin", is_flag=True, help="mlflow: or a SAS token, from stdin.")
+@click.option(
+    "--azure-connection-string-stdin", is_flag=True, help="mlflow: or a connection string."
+)
 @click.option("--label", help="An environment label such as dev, staging or prod.")
 @click.option("--color", help="A colour for the tree, e.g. #d9534f.")
 @click.option(
@@ -120,7 +130,11 @@ def profiles_add(
         # One line of stdin per secret, in this order: password or token, S3 secret, S3 token.
         typed: dict[SecretField, str] = {}
         for field in secret_fields(settings):
-            typed[field] = _read_secret_stdin(STDIN_OPTION.get(field, field.replace("_", "-")))
+            option = STDIN_OPTION.get(field, field.replace("_", "-"))
+            if field == "azure_storage_secret":
+                option = next(k for k in AZURE_STDIN if o[k]).removesuffix("_stdin")
+                option = option.replace("_", "-")
+            typed[field] = _read_secret_stdin(option)
         from modelyard.core.profile_service import save_profile
 
         store = ProfileStore()
@@ -157,13 +171,40 @@ S3_OPTIONS = (
     "s3_session_token_stdin",
     "aws_profile",
 )
+AZURE_OPTIONS = (
+    "azure_account_url",
+    "azure_key_stdin",
+    "azure_sas_stdin",
+    "azure_connection_string_stdin",
+)
 STDIN_OPTION = {"s3_secret": "s3-secret", "s3_session_token": "s3-session-token"}
+AZURE_STDIN = {
+    "azure_key_stdin": "key",
+    "azure_sas_stdin": "sas",
+    "azure_connection_string_stdin": "connection-string",
+}
 
 
-def _s3_store(o: dict[str, Any]) -> S3Store | None:
-    """The profile's own S3 store from the --s3-* options (None: none given)."""
-    if not any(o[k] for k in S3_OPTIONS):
-        return None
+def _store(o: dict[str, Any]) -> S3Store | AzureBlobStore | None:
+    """The profile's own artifact store from the --s3-* or --azure-* options (None: none)."""
+    s3, azure = any(o[k] for k in S3_OPTIONS), any(o[k] for k in AZURE_OPTIONS)
+    if s3 and azure:
+        _fail("give the options of one artifact store: --s3-… or --azure-…, not both")
+    if azure:
+        chosen = [auth for option, auth in AZURE_STDIN.items() if o[option]]
+        if len(chosen) != 1:
+            _fail(
+                "an Azure Blob store needs exactly one of --azure-key-stdin, --azure-sas-stdin "
+                "and --azure-connection-string-stdin (secrets are never taken as arguments)"
+            )
+        return AzureBlobStore.model_validate(
+            {"account_url": o["azure_account_url"], "auth": chosen[0]}
+        )
+    return _s3_store(o) if s3 else None
+
+
+def _s3_store(o: dict[str, Any]) -> S3Store:
+    """The profile's own S3 store from the --s3-* options."""
     if o["s3_access_key_id"] and not o["s3_secret_stdin"]:
         _fail("--s3-access-key-id needs --s3-secret-stdin (secrets are never taken as arguments)")
     if o["s3_secret_stdin"] and not o["s3_access_key_id"]:
@@ -192,6 +233,7 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
                 "ca_bundle",
                 "client_cert",
                 *S3_OPTIONS,
+                *AZURE_OPTIONS,
             },
         )
         if not o["url"]:
@@ -210,7 +252,7 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
             insecure_tls=o["insecure_tls"],
             ca_bundle=o["ca_bundle"],
             client_cert=o["client_cert"],
-            store=_s3_store(o),
+            store=_store(o),
         )
         return mlflow
     if kind == "local":

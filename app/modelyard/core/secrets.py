@@ -21,13 +21,16 @@ from modelyard.core.logs import remember_secret
 log = logging.getLogger("modelyard.keyring")
 
 SERVICE = "modelyard"
-SecretField = Literal["password", "token", "client_secret", "s3_secret", "s3_session_token"]
+SecretField = Literal[
+    "password", "token", "client_secret", "s3_secret", "s3_session_token", "azure_storage_secret"
+]
 SECRET_FIELDS: tuple[SecretField, ...] = (
     "password",
     "token",
     "client_secret",
     "s3_secret",
     "s3_session_token",
+    "azure_storage_secret",
 )
 
 

@@ -19,6 +19,7 @@ from modelyard.core.profiles import (
     MlflowServerSettings,
     Profile,
 )
+from modelyard.core.stores import AzureBlobStore
 from modelyard.core.text import printable
 
 # MLflow flavors whose module has load_model(); anything else loads as pyfunc.
@@ -131,7 +132,13 @@ def credential_lines(profile: Profile) -> list[str]:
         if settings.client_cert:
             env.append(("MLFLOW_TRACKING_CLIENT_CERT_PATH", shlex.quote(settings.client_cert)))
         store = settings.store
-        if store is not None:  # the files are read from S3 by the loading process itself
+        if isinstance(store, AzureBlobStore):  # read by the loading process itself
+            notes.append("azure-storage-blob for the files: pip install azure-storage-blob")
+            if store.auth == "connection-string" or store.account_url:
+                env.append(("AZURE_STORAGE_CONNECTION_STRING", "<connection string>"))
+            else:
+                env.append(("AZURE_STORAGE_ACCESS_KEY", "<account key>"))
+        elif store is not None:  # the files are read from S3 by the loading process itself
             notes.append("boto3 for the files in S3: pip install boto3")
             if store.endpoint_url:
                 env.append(("MLFLOW_S3_ENDPOINT_URL", shlex.quote(store.endpoint_url)))

@@ -1,16 +1,17 @@
 """The artifact store a profile reaches itself, when its MLflow server does not serve the files
 (``mlflow server --no-serve-artifacts`` with an ``s3://`` artifact root).
 
-Kept in the profile file without its secrets: the S3 secret key and session token live in the
-keyring under the profile's id (fields ``s3_secret`` and ``s3_session_token``).
+Kept in the profile file without its secrets: the S3 secret key and session token, or the
+Azure account key, SAS token or connection string, live in the keyring under the profile's id
+(fields ``s3_secret``, ``s3_session_token``, ``azure_storage_secret``).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class S3Store(BaseModel):
@@ -61,4 +62,38 @@ class S3Store(BaseModel):
         return f"S3 at {where} ({who})" if self.endpoint_url else f"{where} ({who})"
 
 
-ArtifactStore = S3Store
+AZURE_AUTH_WORDS = {
+    "key": "the account key",
+    "sas": "a SAS token",
+    "connection-string": "a connection string",
+}
+
+
+class AzureBlobStore(BaseModel):
+    """Azure Blob Storage: the account's blob endpoint (None: Azure's own for the account the
+    location names) and which secret the keyring holds for it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["azure-blob"] = "azure-blob"
+    account_url: str | None = None  # an emulator, a private endpoint or another cloud
+    auth: Literal["key", "sas", "connection-string"] = "key"
+
+    @field_validator("account_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                "the account URL is a URL such as https://myaccount.blob.core.windows.net"
+            )
+        return value.strip().rstrip("/")
+
+    def describe(self) -> str:
+        """For people: "Azure Blob at … (the account key)"."""
+        return f"Azure Blob at {self.account_url or 'Azure'} ({AZURE_AUTH_WORDS[self.auth]})"
+
+
+ArtifactStore = Annotated[S3Store | AzureBlobStore, Field(discriminator="kind")]

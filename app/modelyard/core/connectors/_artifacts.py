@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
+from modelyard.core.connectors._azure_blob import AzureBlobFiles, AzureBlobSettings, is_azure_blob
 from modelyard.core.connectors._s3 import S3Files, S3Settings
 from modelyard.core.connectors._seams import ARTIFACT_REPOSITORY, resolve
 from modelyard.core.domain import ArtifactEntry, ArtifactStream
@@ -97,6 +98,7 @@ class ArtifactAccess:
         session: requests.Session | None = None,
         timeout: tuple[float, float] = TIMEOUT,
         s3: S3Settings | None = None,
+        azure: AzureBlobSettings | None = None,
     ) -> None:
         self.host = host.rstrip("/") if host else None
         self.session = session
@@ -104,6 +106,9 @@ class ArtifactAccess:
         # ``s3:`` files with this profile's store (none given: boto3's chain of this machine,
         # the endpoint of MLFLOW_S3_ENDPOINT_URL if it is set — read, never written).
         self.s3 = S3Files(s3 or S3Settings.from_machine(), timeout)
+        # ``wasbs:`` files with this profile's Azure Blob store (none: MLflow's repository, with
+        # the machine's own Azure credentials, as before).
+        self.azure = AzureBlobFiles(azure, timeout) if azure is not None else None
 
     # --- listing -----------------------------------------------------------------------------
     def list_dir(self, location: str, path: str = "") -> list[ArtifactEntry]:
@@ -116,6 +121,8 @@ class ArtifactAccess:
             entries = self._list_proxied(location, path)
         elif is_s3(location):
             entries = self.s3.list_dir(location, path)
+        elif self.azure is not None and is_azure_blob(location):
+            entries = self.azure.list_dir(location, path)
         else:
             entries = self._list_repository(location, path)
         return sorted(entries, key=lambda e: (not e.is_dir, e.path))
@@ -228,6 +235,8 @@ class ArtifactAccess:
             return _streamed(session.get(url, stream=True, timeout=self.timeout), url)
         if is_s3(location):
             return self.s3.open(location, path)
+        if self.azure is not None and is_azure_blob(location):
+            return self.azure.open(location, path)
         return self._open_repository(location, path)
 
     @staticmethod

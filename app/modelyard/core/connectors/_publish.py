@@ -26,6 +26,7 @@ from modelyard.core.connectors._artifacts import (
     local_path,
     safe_relative,
 )
+from modelyard.core.connectors._azure_blob import is_azure_blob
 from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._seams import ARTIFACT_REPOSITORY, resolve
@@ -156,6 +157,10 @@ class PublishingStore:
         if is_s3(artifact_uri):
             self._artifacts.s3.write(artifact_uri, relative, source, on_bytes)
             return
+        azure = self._artifacts.azure
+        if azure is not None and is_azure_blob(artifact_uri):
+            azure.write(artifact_uri, relative, source, on_bytes)
+            return
         get_artifact_repository = resolve(ARTIFACT_REPOSITORY)
 
         with _sdk_needed(artifact_uri):
@@ -172,6 +177,10 @@ class PublishingStore:
             return
         if is_s3(artifact_uri):
             self._artifacts.s3.remove_below(artifact_uri)
+            return
+        azure = self._artifacts.azure
+        if azure is not None and is_azure_blob(artifact_uri):
+            azure.remove_below(artifact_uri)
             return
         if urlsplit(artifact_uri).scheme == "mlflow-artifacts":
             host, session = self._artifacts._require_session()

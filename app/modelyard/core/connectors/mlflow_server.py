@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
+from modelyard.core.connectors._azure_blob import AzureBlobSettings
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.connectors._publish import PublishingRegistry
@@ -35,6 +36,7 @@ from modelyard.core.paths import local_user
 from modelyard.core.profiles import MlflowServerSettings, Profile
 from modelyard.core.secrets import SecretStore
 from modelyard.core.server_version import ServerVersion, parse_version_answer
+from modelyard.core.stores import AZURE_AUTH_WORDS, AzureBlobStore, S3Store
 
 
 def host_creds(settings: MlflowServerSettings, password: str | None, token: str | None) -> Any:
@@ -93,7 +95,7 @@ def s3_settings(profile: Profile, secrets: SecretStore) -> S3Settings | None:
     """The profile's own S3 store with its secrets from the keyring (None: it has none)."""
     settings = profile.settings
     store = settings.store if isinstance(settings, MlflowServerSettings) else None
-    if store is None:
+    if not isinstance(store, S3Store):
         return None
     secret = secrets.get(profile.id, "s3_secret") if store.access_key_id else None
     if store.access_key_id and not secret:
@@ -111,6 +113,23 @@ def s3_settings(profile: Profile, secrets: SecretStore) -> S3Settings | None:
         session_token=secrets.get(profile.id, "s3_session_token") if store.session_token else None,
         aws_profile=store.aws_profile,
     )
+
+
+def azure_settings(profile: Profile, secrets: SecretStore) -> AzureBlobSettings | None:
+    """The profile's own Azure Blob store with its secret from the keyring (None: none)."""
+    settings = profile.settings
+    store = settings.store if isinstance(settings, MlflowServerSettings) else None
+    if not isinstance(store, AzureBlobStore):
+        return None
+    secret = secrets.get(profile.id, "azure_storage_secret")
+    if not secret:
+        raise ProfileError(
+            f"Profile {profile.name!r} reaches its files in Azure Blob Storage with "
+            f"{AZURE_AUTH_WORDS[store.auth]}, but none is in the keyring. Set it again in the "
+            "profile editor, or add the profile again with `modelyard profiles add … "
+            "--azure-key-stdin` (or --azure-sas-stdin, --azure-connection-string-stdin)."
+        )
+    return AzureBlobSettings(account_url=store.account_url, auth=store.auth, secret=secret)
 
 
 def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
@@ -135,6 +154,7 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     creds = host_creds(settings, password, token)
     s3 = s3_settings(profile, secrets)
+    azure = azure_settings(profile, secrets)
     session = make_session(
         authorization=authorization_header(creds.username, creds.password, creds.token),
         verify=settings.ca_bundle or not settings.insecure_tls,
@@ -154,11 +174,18 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         tracking_store=ProfileTrackingStore(lambda: creds, transport),
         capabilities=Capabilities(stages=True, aliases=True),
         identity=(settings.username if settings.auth == "basic" else None) or local_user(),
-        artifacts=ArtifactAccess(settings.url, session, profile.timeouts.transfer, s3=s3),
+        artifacts=ArtifactAccess(
+            settings.url, session, profile.timeouts.transfer, s3=s3, azure=azure
+        ),
         server_version=lambda: server_version(session, settings.url, profile.timeouts),
         model_permission=lambda model: basic_auth_permission(
             session, settings.url, model, (profile.timeouts.connect, profile.timeouts.read)
         ),
-        secrets=(password, token, *((s3.secret_access_key, s3.session_token) if s3 else ())),
+        secrets=(
+            password,
+            token,
+            *((s3.secret_access_key, s3.session_token) if s3 else ()),
+            azure.secret if azure else None,
+        ),
         on_close=close,
     )

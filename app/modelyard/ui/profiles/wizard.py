@@ -38,7 +38,7 @@ from modelyard.core.profiles import (
     validation_message,
 )
 from modelyard.core.secrets import SecretField, SecretStore
-from modelyard.core.stores import S3Store
+from modelyard.core.stores import AzureBlobStore, S3Store
 from modelyard.ui import icons
 from modelyard.ui.profiles.fields import (
     NEUTRAL_AUTH,
@@ -181,7 +181,7 @@ class ProfileWizard(QWizard):
                 insecure_tls=self._check("insecure_tls"),
                 ca_bundle=t("ca_bundle") or None,
                 client_cert=t("client_cert") or None,
-                store=self._store() if self._check("s3_store") else None,
+                store=self._store() if self._check("s3_store") else self._kept_store(),
             )
         if kind == "local":
             return LocalSettings(path=t("path"))
@@ -214,12 +214,20 @@ class ProfileWizard(QWizard):
             }
         )
 
+    def _kept_store(self) -> AzureBlobStore | None:
+        """A store the wizard has no fields for yet (Azure Blob, set on the command line):
+        kept as it was when the profile is edited."""
+        loaded = self.editing.settings if self.editing is not None else None
+        store = loaded.store if isinstance(loaded, MlflowServerSettings) else None
+        return store if isinstance(store, AzureBlobStore) else None
+
     def _store(self) -> S3Store:
         """The S3 store as typed (a session token given on the command line is kept while the
         access key stays the same)."""
         t = self._text
         loaded = self.editing.settings if self.editing is not None else None
         kept = loaded.store if isinstance(loaded, MlflowServerSettings) else None
+        kept = kept if isinstance(kept, S3Store) else None
         key = t("s3_access_key_id") or None
         return S3Store(
             endpoint_url=t("s3_endpoint_url") or None,
@@ -335,8 +343,8 @@ class ProfileWizard(QWizard):
             put["client_cert"].setText(s.client_cert or "")
             self.fields["insecure_tls"].setChecked(s.insecure_tls)
             put["username"].setText(s.username or "")
-            self.fields["s3_store"].setChecked(s.store is not None)
-            if s.store is not None:
+            self.fields["s3_store"].setChecked(isinstance(s.store, S3Store))
+            if isinstance(s.store, S3Store):
                 put["s3_endpoint_url"].setText(s.store.endpoint_url or "")
                 put["s3_region"].setText(s.store.region or "")
                 put["s3_access_key_id"].setText(s.store.access_key_id or "")

@@ -1,0 +1,93 @@
+"""A real Azure Blob Storage endpoint on loopback: Azurite (Microsoft's emulator, from npm, in a
+cached folder), with its well-known development account and a container per test module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.server_versions import npm_tool
+from tests.support.servers import free_port, machine_scale
+
+ACCOUNT = "devstoreaccount1"
+# Azurite's published development key (the same in every Azurite; not a secret).
+KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+@dataclass
+class Azurite:
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def account_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/{ACCOUNT}"
+
+    @property
+    def connection_string(self) -> str:
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
+            f"BlobEndpoint={self.account_url};"
+        )
+
+    def root(self, container: str, path: str) -> str:
+        """The wasbs:// URI MLflow takes for an artifact root in ``container``."""
+        return f"wasbs://{container}@{ACCOUNT}.blob.core.windows.net/{path}"
+
+    def blobs(self, container: str, prefix: str = "") -> list[str]:
+        from azure.storage.blob import ContainerClient
+
+        client = ContainerClient.from_connection_string(self.connection_string, container)
+        return [b.name for b in client.list_blobs(name_starts_with=prefix or None)]
+
+    def make_container(self, container: str) -> None:
+        from azure.storage.blob import ContainerClient
+
+        ContainerClient.from_connection_string(self.connection_string, container).create_container()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=15)
+
+
+def start_azurite(root: Path) -> Azurite:
+    """Azurite's Blob service on a free port, its data in ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    binary = npm_tool("azurite") / "node_modules" / ".bin" / "azurite-blob"
+    port = free_port()
+    log = root / "azurite.log"
+    process = subprocess.Popen(
+        [str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
+         str(root / "data"), "--skipApiVersionCheck", "--loose", "--silent"],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    server = Azurite(port, process, log)
+    deadline = time.monotonic() + 60 * machine_scale()
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"azurite exited:\n{log.read_text()[-3000:]}")
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return server
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"azurite did not start:\n{log.read_text()[-3000:]}")
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.2)
