@@ -41,3 +41,33 @@ def test_a_store_that_cannot_work_is_refused_in_words(
     with pytest.raises(ValidationError) as info:
         S3Store.model_validate(values)
     assert words in str(info.value)
+
+
+def test_an_azure_blob_store_keeps_which_secret_it_has_and_survives_the_file() -> None:
+    from modelyard.core.stores import AzureBlobStore
+
+    store = AzureBlobStore(account_url="http://127.0.0.1:10000/devstoreaccount1/", auth="sas")
+    assert store.account_url == "http://127.0.0.1:10000/devstoreaccount1"
+    settings = MlflowServerSettings(url="http://x:5000", store=store)
+    again = MlflowServerSettings.model_validate_json(settings.model_dump_json())
+    assert again.store == store and isinstance(again.store, AzureBlobStore)
+    assert secret_fields(settings) == ("azure_storage_secret",)
+    assert store.describe() == "Azure Blob at http://127.0.0.1:10000/devstoreaccount1 (a SAS token)"
+    with pytest.raises(ValidationError, match="the account URL is a URL"):
+        AzureBlobStore(account_url="myaccount")
+    with pytest.raises(ValidationError):
+        AzureBlobStore.model_validate({"auth": "password"})
+
+
+def test_the_location_of_a_version_in_azure_blob_is_parsed_or_refused() -> None:
+    from modelyard.core.connectors._azure_blob import split_location
+    from modelyard.core.errors import RegistryError
+
+    assert split_location("wasbs://models@acct.blob.core.windows.net/mlflow/1/abc/artifacts") == (
+        "models",
+        "acct",
+        "core.windows.net",
+        "mlflow/1/abc/artifacts",
+    )
+    with pytest.raises(RegistryError, match="Not an Azure Blob location"):
+        split_location("wasbs://acct.blob.core.windows.net/x")
