@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.errors import ErrorKind, RegistryError
@@ -154,3 +155,79 @@ def test_a_copy_into_it_and_a_cancelled_one_that_leaves_nothing(
     assert during, "nothing was written before the cancel: the test proves nothing"
     assert "and its files" in str(cancelled.value)
     assert set(blob.azurite.blobs("models")) == before
+
+
+def test_the_wizard_sets_an_azure_blob_store_and_editing_keeps_it(
+    blob: Blob, store: ProfileStore, secrets: SecretStore, qtbot: QtBot
+) -> None:
+    from PySide6.QtWidgets import QComboBox, QDialog, QGroupBox, QLineEdit
+
+    from modelyard.core.profiles import MlflowServerSettings
+    from modelyard.core.stores import AzureBlobStore
+    from modelyard.ui.app import create_app
+    from modelyard.ui.profiles.fields import PAGE_AUTH, PAGE_TEST
+    from modelyard.ui.profiles.wizard import ProfileWizard
+    from modelyard.ui.workers import WorkerPool
+
+    create_app()
+    pool = WorkerPool()
+
+    def type_into(wizard: ProfileWizard, key: str, text: str) -> None:
+        widget = wizard.fields[key]
+        assert isinstance(widget, QLineEdit)
+        widget.setText(text)
+
+    def tested(wizard: ProfileWizard) -> Any:
+        wizard.next()
+        assert wizard.currentId() == PAGE_TEST
+        qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
+        return wizard.test_page.result
+
+    try:
+        wizard = ProfileWizard(store, secrets, pool)
+        qtbot.addWidget(wizard)
+        wizard.show()
+        qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)
+        wizard.next()
+        type_into(wizard, "url", blob.mlflow.url)
+        wizard.next()
+        assert wizard.currentId() == PAGE_AUTH
+        azure, s3 = wizard.fields["azure_store"], wizard.fields["s3_store"]
+        assert isinstance(azure, QGroupBox) and isinstance(s3, QGroupBox)
+        s3.setChecked(True)
+        azure.setChecked(True)
+        assert not s3.isChecked()  # one store or the other
+        type_into(wizard, "azure_account_url", blob.azurite.account_url)
+        how = wizard.fields["azure_auth"]
+        assert isinstance(how, QComboBox)
+        how.setCurrentIndex(how.findData("key"))
+        assert "Azure storage secret" in wizard.auth_page.problem.text()
+        type_into(wizard, "azure_storage_secret", KEY)
+        result = tested(wizard)
+        assert result.ok, result.text()
+        wizard.next()
+        wizard.finish_page.name.setText("on-blob")
+        wizard.accept()
+        qtbot.waitUntil(lambda: wizard.result() == QDialog.DialogCode.Accepted, timeout=30_000)
+        saved = store.get("on-blob")
+        assert isinstance(saved.settings, MlflowServerSettings)
+        assert saved.settings.store == AzureBlobStore(account_url=blob.azurite.account_url)
+        assert secrets.get(saved.id, "azure_storage_secret") == KEY
+        edit = ProfileWizard(store, secrets, pool, editing=saved)
+        qtbot.addWidget(edit)
+        edit.show()
+        qtbot.waitUntil(lambda: edit.probed, timeout=30_000)
+        edit.next()
+        assert edit.fields["azure_store"].isChecked()
+        assert edit.fields["azure_account_url"].text() == blob.azurite.account_url
+        assert edit.auth_page.problem.text() == ""  # the stored secret is kept
+        assert tested(edit).ok
+        edit.next()
+        edit.accept()
+        qtbot.waitUntil(lambda: edit.result() == QDialog.DialogCode.Accepted, timeout=30_000)
+        again = store.get("on-blob")
+        assert isinstance(again.settings, MlflowServerSettings)
+        assert again.settings.store == saved.settings.store
+        assert secrets.get(saved.id, "azure_storage_secret") == KEY
+    finally:
+        pool.shutdown()

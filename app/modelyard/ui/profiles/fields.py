@@ -42,6 +42,7 @@ SECRET_TITLES = {
     "client_secret": "Client secret",
     "s3_secret": "S3 secret key",
     "s3_session_token": "S3 session token",
+    "azure_storage_secret": "Azure storage secret",
 }
 NEUTRAL_AUTH = {
     "mlflow": "none",

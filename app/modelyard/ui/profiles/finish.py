@@ -101,12 +101,19 @@ class TestPage(QWizardPage):
         self.headline.setProperty("state", "ok" if result.ok else "error")
         self._restyle()
         advice = "" if result.ok else "\n\nYou can go back and change the settings, or save anyway."
-        store = self.w.fields.get("s3_store")
-        if not result.ok and result.files_at.startswith("s3:") and store is not None:
-            store.setChecked(True)  # the sign-in page now asks for the store
+        where = result.files_at.split(":", 1)[0]
+        box, store = {
+            "s3": ("s3_store", "S3"),
+            "wasbs": ("azure_store", "Azure Blob"),
+            "abfss": ("azure_store", "Azure Blob"),
+        }.get(where, ("", ""))
+        found = self.w.fields.get(box)
+        if not result.ok and found is not None:
+            found.setChecked(True)  # the sign-in page now asks for the store
             advice = (
-                f"\n\nThe files are at {result.files_at}, in S3 that this computer reaches "
-                "itself: go Back and fill in the S3 store on the sign-in page."
+                f"\n\nThe files are at {result.files_at}, in {store} storage that this "
+                f"computer reaches itself: go Back and fill in the {store} store on the sign-in "
+                "page."
             )
         self.message.setText(result.message + advice)
         self.tested.emit(result)

@@ -31,6 +31,7 @@ from modelyard.core.profiles import (
     KIND_LABELS,
     AzureMLSettings,
 )
+from modelyard.core.stores import AZURE_AUTH_WORDS
 from modelyard.ui.profiles.fields import (
     KIND_TITLES,
     MLFLOW_AUTH_LABELS,
@@ -260,6 +261,19 @@ class ConnectionPage(QWizardPage):
         return error is None
 
 
+def _folding_form(box: QGroupBox) -> QFormLayout:
+    """A form inside a checkable box, shown only while the box is ticked."""
+    body = QWidget(box)
+    outer = QVBoxLayout(box)
+    outer.setContentsMargins(8, 4, 8, 4)
+    outer.addWidget(body)
+    form = QFormLayout(body)
+    form.setContentsMargins(0, 0, 0, 0)
+    box.toggled.connect(body.setVisible)
+    body.setVisible(box.isChecked())
+    return form
+
+
 class AuthPage(QWizardPage):
     """How to sign in; secrets are typed here and go to the OS keyring on Finish."""
 
@@ -306,6 +320,7 @@ class AuthPage(QWizardPage):
                 widget.currentTextChanged.connect(lambda *_: self.completeChanged.emit())
         layout.addLayout(form)
         layout.addWidget(self._store_box(f))
+        layout.addWidget(self._azure_box(f))
         self.keep_note = QLabel()
         self.keep_note.setObjectName("hint")
         self.keep_note.setWordWrap(True)
@@ -340,7 +355,7 @@ class AuthPage(QWizardPage):
             "root: the files are read and written here with these settings (not the "
             "environment's)."
         )
-        form = QFormLayout(box)
+        form = _folding_form(box)
         f["s3_store"] = box
         for key, label, widget in (
             (
@@ -361,9 +376,53 @@ class AuthPage(QWizardPage):
         self.store_box = box
         return box
 
+    def _azure_box(self, f: dict[str, object]) -> QGroupBox:
+        """The Azure Blob store this computer reaches itself (a wasbs:// artifact root)."""
+        box = QGroupBox("Its files are in Azure Blob Storage that this computer reaches itself")
+        box.setObjectName("field-azure_store")
+        box.setCheckable(True)
+        box.setChecked(False)
+        box.setToolTip(
+            "For an MLflow server started with --no-serve-artifacts and a wasbs:// artifact "
+            "root: the files are read and written here with these settings (not the "
+            "environment's)."
+        )
+        form = _folding_form(box)
+        f["azure_store"] = box
+        url = _line("empty: Azure's own endpoint of the account")
+        how = QComboBox()
+        for auth, words in AZURE_AUTH_WORDS.items():
+            how.addItem(words[0].upper() + words[1:], auth)
+        secret = _line("stored in the OS keyring", secret=True)
+        for key, label, widget in (
+            ("azure_account_url", "Account URL", url),
+            ("azure_auth", "Credential", how),
+            ("azure_storage_secret", "Secret", secret),
+        ):
+            widget.setObjectName(f"field-{key}")
+            f[key] = widget
+            form.addRow(label, widget)
+        url.textChanged.connect(lambda *_: self.completeChanged.emit())
+        secret.textChanged.connect(lambda *_: self.completeChanged.emit())
+        how.currentIndexChanged.connect(lambda *_: self.completeChanged.emit())
+        # one store or the other
+        box.toggled.connect(lambda on: self._only_one(box, on))
+        self.store_box.toggled.connect(lambda on: self._only_one(self.store_box, on))
+        box.toggled.connect(lambda *_: self.completeChanged.emit())
+        self.azure_box = box
+        return box
+
+    def _only_one(self, ticked: QGroupBox, on: bool) -> None:
+        """One artifact store at most: ticking one unticks the other."""
+        if on:
+            for box in (self.store_box, self.azure_box):
+                if box is not ticked:
+                    box.setChecked(False)
+
     def initializePage(self) -> None:  # overrides QWizardPage.initializePage
         kind = self.w.kind()
         self.store_box.setVisible(kind == "mlflow")
+        self.azure_box.setVisible(kind == "mlflow")
         labels = (
             MLFLOW_AUTH_LABELS
             if kind == "mlflow"

@@ -181,7 +181,11 @@ class ProfileWizard(QWizard):
                 insecure_tls=self._check("insecure_tls"),
                 ca_bundle=t("ca_bundle") or None,
                 client_cert=t("client_cert") or None,
-                store=self._store() if self._check("s3_store") else self._kept_store(),
+                store=self._store()
+                if self._check("s3_store")
+                else self._azure_store()
+                if self._check("azure_store")
+                else None,
             )
         if kind == "local":
             return LocalSettings(path=t("path"))
@@ -214,12 +218,14 @@ class ProfileWizard(QWizard):
             }
         )
 
-    def _kept_store(self) -> AzureBlobStore | None:
-        """A store the wizard has no fields for yet (Azure Blob, set on the command line):
-        kept as it was when the profile is edited."""
-        loaded = self.editing.settings if self.editing is not None else None
-        store = loaded.store if isinstance(loaded, MlflowServerSettings) else None
-        return store if isinstance(store, AzureBlobStore) else None
+    def _azure_store(self) -> AzureBlobStore:
+        """The Azure Blob store as typed."""
+        return AzureBlobStore.model_validate(
+            {
+                "account_url": self._text("azure_account_url") or None,
+                "auth": self.fields["azure_auth"].currentData() or "key",
+            }
+        )
 
     def _store(self) -> S3Store:
         """The S3 store as typed (a session token given on the command line is kept while the
@@ -274,7 +280,7 @@ class ProfileWizard(QWizard):
         for field in secret_fields(self.settings()):
             if not self._text(field) and field not in self.stored_secret_fields:
                 title = SECRET_TITLES[field]
-                name = title if title.startswith("S3") else title.lower()  # S3 stays S3
+                name = title if title.startswith(("S3", "Azure")) else title.lower()
                 return f"Enter the {name}."
         session = self.auth_page.session_only
         if self.auth_page.no_keyring and secret_fields(self.settings()) and not session.isChecked():
@@ -344,6 +350,11 @@ class ProfileWizard(QWizard):
             self.fields["insecure_tls"].setChecked(s.insecure_tls)
             put["username"].setText(s.username or "")
             self.fields["s3_store"].setChecked(isinstance(s.store, S3Store))
+            self.fields["azure_store"].setChecked(isinstance(s.store, AzureBlobStore))
+            if isinstance(s.store, AzureBlobStore):
+                put["azure_account_url"].setText(s.store.account_url or "")
+                how = self.fields["azure_auth"]
+                how.setCurrentIndex(max(how.findData(s.store.auth), 0))
             if isinstance(s.store, S3Store):
                 put["s3_endpoint_url"].setText(s.store.endpoint_url or "")
                 put["s3_region"].setText(s.store.region or "")
