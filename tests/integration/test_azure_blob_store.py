@@ -160,34 +160,17 @@ def test_a_copy_into_it_and_a_cancelled_one_that_leaves_nothing(
 def test_the_wizard_sets_an_azure_blob_store_and_editing_keeps_it(
     blob: Blob, store: ProfileStore, secrets: SecretStore, qtbot: QtBot
 ) -> None:
-    from PySide6.QtWidgets import QComboBox, QDialog, QGroupBox, QLineEdit
+    from PySide6.QtWidgets import QComboBox, QGroupBox
 
     from modelyard.core.profiles import MlflowServerSettings
     from modelyard.core.stores import AzureBlobStore
-    from modelyard.ui.app import create_app
-    from modelyard.ui.profiles.fields import PAGE_AUTH, PAGE_TEST
-    from modelyard.ui.profiles.wizard import ProfileWizard
-    from modelyard.ui.workers import WorkerPool
+    from modelyard.ui.profiles.fields import PAGE_AUTH
+    from tests.helpers.wizard import open_wizard, save, tested, type_into, wizard_pool
 
-    create_app()
-    pool = WorkerPool()
-
-    def type_into(wizard: ProfileWizard, key: str, text: str) -> None:
-        widget = wizard.fields[key]
-        assert isinstance(widget, QLineEdit)
-        widget.setText(text)
-
-    def tested(wizard: ProfileWizard) -> Any:
-        wizard.next()
-        assert wizard.currentId() == PAGE_TEST
-        qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
-        return wizard.test_page.result
+    pool = wizard_pool()
 
     try:
-        wizard = ProfileWizard(store, secrets, pool)
-        qtbot.addWidget(wizard)
-        wizard.show()
-        qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)
+        wizard = open_wizard(qtbot, store, secrets, pool)
         wizard.next()
         type_into(wizard, "url", blob.mlflow.url)
         wizard.next()
@@ -203,28 +186,23 @@ def test_the_wizard_sets_an_azure_blob_store_and_editing_keeps_it(
         how.setCurrentIndex(how.findData("key"))
         assert "Azure storage secret" in wizard.auth_page.problem.text()
         type_into(wizard, "azure_storage_secret", KEY)
-        result = tested(wizard)
+        result = tested(wizard, qtbot)
         assert result.ok, result.text()
         wizard.next()
         wizard.finish_page.name.setText("on-blob")
-        wizard.accept()
-        qtbot.waitUntil(lambda: wizard.result() == QDialog.DialogCode.Accepted, timeout=30_000)
+        save(wizard, qtbot)
         saved = store.get("on-blob")
         assert isinstance(saved.settings, MlflowServerSettings)
         assert saved.settings.store == AzureBlobStore(account_url=blob.azurite.account_url)
         assert secrets.get(saved.id, "azure_storage_secret") == KEY
-        edit = ProfileWizard(store, secrets, pool, editing=saved)
-        qtbot.addWidget(edit)
-        edit.show()
-        qtbot.waitUntil(lambda: edit.probed, timeout=30_000)
+        edit = open_wizard(qtbot, store, secrets, pool, saved)
         edit.next()
         assert edit.fields["azure_store"].isChecked()
         assert edit.fields["azure_account_url"].text() == blob.azurite.account_url
         assert edit.auth_page.problem.text() == ""  # the stored secret is kept
-        assert tested(edit).ok
+        assert tested(edit, qtbot).ok
         edit.next()
-        edit.accept()
-        qtbot.waitUntil(lambda: edit.result() == QDialog.DialogCode.Accepted, timeout=30_000)
+        save(edit, qtbot)
         again = store.get("on-blob")
         assert isinstance(again.settings, MlflowServerSettings)
         assert again.settings.store == saved.settings.store

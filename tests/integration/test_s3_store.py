@@ -226,42 +226,27 @@ def test_the_connection_test_reads_one_versions_files(
 def test_the_wizard_sets_the_store_tests_it_and_editing_keeps_it(
     sides: tuple[Side, Side], store: ProfileStore, secrets: SecretStore, qtbot: QtBot
 ) -> None:
-    from PySide6.QtWidgets import QDialog, QGroupBox, QLineEdit
+    from PySide6.QtWidgets import QGroupBox
 
     from modelyard.core.stores import S3Store
-    from modelyard.ui.app import create_app
-    from modelyard.ui.profiles.fields import PAGE_AUTH, PAGE_TEST
-    from modelyard.ui.profiles.wizard import ProfileWizard
-    from modelyard.ui.workers import WorkerPool
+    from modelyard.ui.profiles.fields import PAGE_AUTH
     from tests.conftest import save_artifact
+    from tests.helpers.wizard import open_wizard, save, tested, type_into, wizard_pool
 
     a, _b = sides
-    create_app()
-    pool = WorkerPool()
-
-    def type_into(wizard: ProfileWizard, key: str, text: str) -> None:
-        widget = wizard.fields[key]
-        assert isinstance(widget, QLineEdit)
-        widget.setText(text)
-
-    def tested(wizard: ProfileWizard) -> Any:
-        wizard.next()
-        assert wizard.currentId() == PAGE_TEST
-        qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
-        return wizard.test_page.result
+    pool = wizard_pool()
 
     try:
-        wizard = ProfileWizard(store, secrets, pool)
-        qtbot.addWidget(wizard)
-        wizard.show()
-        qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)
+        wizard = open_wizard(qtbot, store, secrets, pool)
         wizard.next()
         type_into(wizard, "url", a.mlflow.url)
         wizard.next()
         assert wizard.currentId() == PAGE_AUTH
         box = wizard.fields["s3_store"]
         assert isinstance(box, QGroupBox) and box.isVisible() and not box.isChecked()
-        result = tested(wizard)  # no store: the files cannot be read, and it says what to set
+        result = tested(
+            wizard, qtbot
+        )  # no store: the files cannot be read, and it says what to set
         assert not result.ok and "No S3 credentials" in result.message
         assert "fill in the S3 store on the sign-in page" in wizard.test_page.message.text()
         assert box.isChecked()  # asked for where it is filled in
@@ -270,18 +255,17 @@ def test_the_wizard_sets_the_store_tests_it_and_editing_keeps_it(
         type_into(wizard, "s3_access_key_id", a.key.access_key_id)
         assert "S3 secret key" in wizard.auth_page.problem.text()  # asked for, not guessed
         type_into(wizard, "s3_secret", "not-the-secret")
-        result = tested(wizard)
+        result = tested(wizard, qtbot)
         assert result.headline == "Connected, but the version files cannot be read"
         assert f"refused the access key {a.key.access_key_id}" in result.message
         wizard.back()
         type_into(wizard, "s3_secret", a.key.secret_access_key)
         wizard.auth_page.grab().save(str(save_artifact("wizard-s3-store.png")))
-        result = tested(wizard)
+        result = tested(wizard, qtbot)
         assert result.ok, result.text()
         wizard.next()
         wizard.finish_page.name.setText("on-s3")
-        wizard.accept()
-        qtbot.waitUntil(lambda: wizard.result() == QDialog.DialogCode.Accepted, timeout=30_000)
+        save(wizard, qtbot)
         saved = store.get("on-s3")
         assert isinstance(saved.settings, MlflowServerSettings)
         assert saved.settings.store == S3Store(
@@ -289,19 +273,15 @@ def test_the_wizard_sets_the_store_tests_it_and_editing_keeps_it(
         )
         assert secrets.get(saved.id, "s3_secret") == a.key.secret_access_key
         # Editing: the store is shown as kept, the secret stays unless retyped.
-        edit = ProfileWizard(store, secrets, pool, editing=saved)
-        qtbot.addWidget(edit)
-        edit.show()
-        qtbot.waitUntil(lambda: edit.probed, timeout=30_000)
+        edit = open_wizard(qtbot, store, secrets, pool, saved)
         edit.next()
         assert edit.fields["s3_store"].isChecked()
         assert edit.fields["s3_access_key_id"].text() == a.key.access_key_id
         assert edit.fields["s3_secret"].text() == ""
         assert edit.auth_page.problem.text() == ""
-        assert tested(edit).ok
+        assert tested(edit, qtbot).ok
         edit.next()
-        edit.accept()
-        qtbot.waitUntil(lambda: edit.result() == QDialog.DialogCode.Accepted, timeout=30_000)
+        save(edit, qtbot)
         again = store.get("on-s3")
         assert isinstance(again.settings, MlflowServerSettings)
         assert again.settings.store == saved.settings.store

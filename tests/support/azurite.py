@@ -5,8 +5,6 @@ cached folder), with its well-known development account and a container per test
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -14,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.server_versions import npm_tool
-from tests.support.servers import free_port, machine_scale
+from tests.support.servers import free_port, machine_scale, stop_group
 
 ACCOUNT = "devstoreaccount1"
 # Azurite's published development key (the same in every Azurite; not a secret).
@@ -54,14 +52,7 @@ class Azurite:
         ContainerClient.from_connection_string(self.connection_string, container).create_container()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=15)
+        stop_group(self.process)
 
 
 def start_azurite(root: Path) -> Azurite:
