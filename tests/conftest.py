@@ -48,8 +48,11 @@ def isolated_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[M
     monkeypatch.setenv("HOME", str(home))
     for var in list(os.environ):
         if var.startswith(
-            ("MLFLOW_TRACKING_", "MLFLOW_S3_", "DATABRICKS_", "AZURE_", "ARM_", "AWS_")
+            ("MLFLOW_TRACKING_", "MLFLOW_S3_", "DATABRICKS_", "AZURE_", "ARM_", "AWS_", "GOOGLE_")
         ) or var in (
+            "STORAGE_EMULATOR_HOST",
+            "CLOUDSDK_CONFIG",
+            "GCE_METADATA_HOST",
             "PYTHON_KEYRING_BACKEND",
             "MODELYARD_DEBUG",
             "REQUESTS_CA_BUNDLE",

@@ -28,6 +28,11 @@ from open-source MLflow, checks the bearer token on every API call, and forwards
   refuses a bearer token); a Microsoft Entra ID tenant
   (``/<tenant>/v2.0/.well-known/openid-configuration`` and ``/<tenant>/oauth2/v2.0/token``) for
   service-principal sign-in (HTTPS only, like azure-identity requires).
+* Google Cloud: the OAuth 2.0 token endpoint of service accounts (``/google/token``: a JWT
+  bearer assertion, RS256-signed with the account's key, ``aud`` Google's token URI;
+  ``invalid_grant`` otherwise, as Google documents it), and the GCS JSON API
+  (``/storage/v1``, ``/download/…``, ``/upload/…``) checked for a bearer token it issued (401
+  in GCS's error shape) and then relayed to a real GCS emulator behind it (``gcs_backend``).
 
 Permission rules are written from the services' documentation (the Databricks model-ACL
 table), never imported or copied from Modelyard. Tests that use it are named ``test_contract_*``.
@@ -54,6 +59,9 @@ import requests
 from tests.support.tls import ServerCert
 
 WORKSPACE_ID = "1234567890123456"
+# The audience Google documents for a service account's assertion, wherever the token URI is.
+GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+GCS_APIS = ("/storage/v1/", "/download/storage/v1/", "/upload/storage/v1/")
 AZURE_HISTORY = re.compile(
     r"^/history/v1\.0/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
     r"/providers/Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)"
@@ -152,6 +160,9 @@ class Contract:
     uc_storage: str = "DEFAULT_STORAGE"
     files_api: list[str] = field(default_factory=list)  # paths a proxy in front answers 404 for
     signing_key: str = field(default_factory=lambda: secrets.token_hex(16))
+    # Google: service accounts' public keys (client_email → PEM) and the GCS emulator behind.
+    google_keys: dict[str, bytes] = field(default_factory=dict)
+    gcs_backend: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, who: str, lifetime: int | None = None) -> str:
@@ -185,6 +196,10 @@ class Contract:
         import hmac
 
         return hmac.new(self.signing_key.encode(), path.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _versions_uc(version: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
@@ -266,6 +281,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith(SIGNED_PREFIX):
             self._signed_storage(method, path, body)
             return
+        if self.contract.gcs_backend and path.startswith(GCS_APIS):
+            self._gcs(method, path, query, body)
+            return
         if path.startswith(SAS_BLOB):
             self._sas_blob(method, path, query, body)
             return
@@ -301,9 +319,70 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         self._handle("PUT")
 
+    # --- Google: service-account tokens and GCS ------------------------------------------------
+    def _google_token(self, body: bytes) -> None:
+        """Google's token endpoint for a service account's signed JWT (RFC 7523)."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        refused = {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+        if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            self._send(400, {"error": "unsupported_grant_type"})
+            return
+        try:
+            header, claims_part, signature = str(form.get("assertion", "")).split(".")
+            claims = json.loads(_unb64(claims_part))
+            pem = self.contract.google_keys[str(claims["iss"])]
+            key = serialization.load_pem_public_key(pem)
+            key.verify(  # type: ignore[union-attr, call-arg]
+                _unb64(signature),
+                f"{header}.{claims_part}".encode(),
+                padding.PKCS1v15(),  # type: ignore[arg-type]
+                hashes.SHA256(),  # type: ignore[arg-type]
+            )
+        except (ValueError, KeyError, InvalidSignature):
+            self._send(400, refused)
+            return
+        if (
+            claims.get("aud") != GOOGLE_TOKEN_AUDIENCE
+            or int(claims.get("exp", 0)) < time.time()
+            or "devstorage" not in str(claims.get("scope", ""))
+        ):
+            self._send(400, {"error": "invalid_grant", "error_description": "Invalid JWT."})
+            return
+        lifetime = self.contract.token_lifetime
+        token = self.contract.issue(str(claims["iss"]), lifetime)
+        self._send(200, {"access_token": token, "expires_in": lifetime, "token_type": "Bearer"})
+
+    def _gcs(self, method: str, path: str, query: str, body: bytes) -> None:
+        """The GCS JSON API: a token this stand-in issued, then the emulator's answer."""
+        if self.contract.who(self.headers.get("Authorization")) is None:
+            message = "Anonymous caller does not have storage.objects.list access."
+            self._send(401, {"error": {"code": 401, "message": message}})
+            return
+        headers = {
+            k: v
+            for k, v in ((k, self.headers.get(k)) for k in ("Range", "Content-Type"))
+            if v is not None
+        }
+        url = self.contract.gcs_backend + path + (f"?{query}" if query else "")
+        answer = requests.request(method, url, data=body or None, headers=headers, timeout=30)
+        self.send_response(answer.status_code)
+        for name in ("Content-Type", "Content-Range"):
+            if name in answer.headers:
+                self.send_header(name, answer.headers[name])
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
     # --- sign-in: Databricks OIDC and Entra ID -------------------------------------------------
     def _discovery(self, method: str, path: str, body: bytes) -> bool:
         base = self.contract.url
+        if path == "/google/token" and method == "POST":
+            self._google_token(body)
+            return True
         if path == "/.well-known/databricks-config":
             self._send(200, {"oidc_endpoint": f"{base}/oidc", "workspace_id": WORKSPACE_ID})
             return True

@@ -78,6 +78,7 @@ def server_venv(version: str) -> Path:
 # their dependencies are not the product's).
 TOOLS: dict[str, tuple[str, ...]] = {
     "moto": ("moto[server]==5.2.5",),  # a loopback S3 (and IAM) server
+    "gcs-emulator": ("gcp-storage-emulator==2026.7.19",),  # GCS's JSON API on loopback
 }
 
 

@@ -184,3 +184,22 @@ def test_a_server_whose_files_are_in_s3_names_the_stores_variables_never_the_sec
         "pip install boto3",
     ):
         assert line in code, code
+
+
+def test_a_server_whose_files_are_in_gcs_names_the_key_file_for_the_loading_process() -> None:
+    from modelyard.core.stores import GcsStore
+
+    for store, wanted, unwanted in (
+        (GcsStore(key_file="/keys/sa it.json"), "GOOGLE_APPLICATION_CREDENTIALS='/keys/sa it.json'",
+         "STORAGE_EMULATOR_HOST"),
+        (GcsStore(endpoint_url="http://127.0.0.1:9023", anonymous=True),
+         "STORAGE_EMULATOR_HOST=http://127.0.0.1:9023", "GOOGLE_APPLICATION_CREDENTIALS"),
+        (GcsStore(), "gcloud auth application-default login", "STORAGE_EMULATOR_HOST"),
+    ):  # fmt: skip
+        profile = Profile(
+            name="srv", settings=MlflowServerSettings(url="https://mlflow.example.com", store=store)
+        )
+        code = load_snippet(profile, VersionSummary("m", "1"), None)
+        ast.parse(code)
+        assert wanted in code and "pip install google-cloud-storage" in code, code
+        assert unwanted not in code, code

@@ -71,3 +71,76 @@ def test_the_location_of_a_version_in_azure_blob_is_parsed_or_refused() -> None:
     )
     with pytest.raises(RegistryError, match="Not an Azure Blob location"):
         split_location("wasbs://acct.blob.core.windows.net/x")
+
+
+def test_a_gcs_store_names_its_key_file_and_keeps_no_secret() -> None:
+    from modelyard.core.stores import GcsStore
+
+    store = GcsStore(endpoint_url="http://127.0.0.1:9023/", key_file=" /keys/sa.json ")
+    assert (store.endpoint_url, store.key_file) == ("http://127.0.0.1:9023", "/keys/sa.json")
+    settings = MlflowServerSettings(url="http://x:5000", store=store)
+    again = MlflowServerSettings.model_validate_json(settings.model_dump_json())
+    assert again.store == store and isinstance(again.store, GcsStore)
+    assert secret_fields(settings) == ()  # the key stays in the user's own file
+    assert store.describe() == "GCS at http://127.0.0.1:9023 (key file /keys/sa.json)"
+    assert GcsStore().describe() == "GCS at Google Cloud Storage (application default credentials)"
+    with pytest.raises(ValidationError, match="the GCS endpoint is a URL"):
+        GcsStore(endpoint_url="storage.googleapis.com")
+    with pytest.raises(ValidationError, match="not both"):
+        GcsStore(key_file="/k.json", anonymous=True)
+
+
+def test_the_location_of_a_version_in_gcs_is_parsed_or_refused() -> None:
+    from modelyard.core.connectors._gcs import is_gcs, split_location
+    from modelyard.core.errors import RegistryError
+
+    assert split_location("gs://models/mlflow/1/abc/artifacts/") == (
+        "models",
+        "mlflow/1/abc/artifacts",
+    )
+    assert is_gcs("gs://b/x") and not is_gcs("s3://b/x")
+    with pytest.raises(RegistryError, match="Not a GCS location"):
+        split_location("gs:///x")
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--gcs-key-file", "/k.json", "--gcs-anonymous"], "not both"),
+        (["--gcs-anonymous", "--s3-region", "eu-1"], "the options of one artifact store"),
+        (["--gcs-anonymous", "--azure-key-stdin"], "the options of one artifact store"),
+        (["--s3-access-key-id", "AKIA1"], "needs --s3-secret-stdin"),
+    ],
+)
+def test_store_options_that_cannot_work_are_refused_before_anything_is_saved(
+    options: list[str], words: str, store: object
+) -> None:
+    from tests.helpers.cli import run
+
+    code, _out, err = run(
+        "profiles", "add", "--kind", "mlflow", "--name", "p", "--url", "http://x:5000", *options,
+        stdin="secret\n",
+    )  # fmt: skip
+    assert code != 0 and words in err
+    code, out, _err = run("profiles", "list", "--json")
+    assert code == 0 and '"p"' not in out
+
+
+def test_a_gcs_key_file_is_kept_as_an_absolute_path(
+    store: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    from modelyard.core.profiles import ProfileStore
+    from tests.helpers.cli import run
+
+    assert isinstance(tmp_path, Path)
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = run(
+        "profiles", "add", "--kind", "mlflow", "--name", "p", "--url", "http://x:5000",
+        "--gcs-key-file", "keys/sa.json",
+    )  # fmt: skip
+    assert code == 0, err
+    settings = ProfileStore().get("p").settings
+    assert isinstance(settings, MlflowServerSettings) and settings.store is not None
+    assert settings.store.model_dump()["key_file"] == str(tmp_path / "keys" / "sa.json")

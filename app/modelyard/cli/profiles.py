@@ -30,7 +30,7 @@ from modelyard.core.profiles import (
     validation_message,
 )
 from modelyard.core.secrets import SecretField, SecretStore
-from modelyard.core.stores import AzureBlobStore, S3Store
+from modelyard.core.stores import AzureBlobStore, GcsStore, S3Store
 
 
 @cli.group()
@@ -114,6 +114,20 @@ def _read_secret_stdin(kind: str) -> str:
 @click.option(
     "--azure-connection-string-stdin", is_flag=True, help="mlflow: or a connection string."
 )
+@click.option(
+    "--gcs-endpoint-url",
+    help="mlflow: the GCS JSON API endpoint where the server keeps the files it does not serve "
+    "(gs:// root), for an emulator or a private endpoint (default Google's).",
+)
+@click.option(
+    "--gcs-key-file",
+    type=click.Path(dir_okay=False),
+    help="mlflow: a service-account key file (JSON) for that GCS store (default: this "
+    "machine's application default credentials).",
+)
+@click.option(
+    "--gcs-anonymous", is_flag=True, help="mlflow: reach that GCS store with no credentials."
+)
 @click.option("--label", help="An environment label such as dev, staging or prod.")
 @click.option("--color", help="A colour for the tree, e.g. #d9534f.")
 @click.option(
@@ -177,6 +191,7 @@ AZURE_OPTIONS = (
     "azure_sas_stdin",
     "azure_connection_string_stdin",
 )
+GCS_OPTIONS = ("gcs_endpoint_url", "gcs_key_file", "gcs_anonymous")
 STDIN_OPTION = {"s3_secret": "s3-secret", "s3_session_token": "s3-session-token"}
 AZURE_STDIN = {
     "azure_key_stdin": "key",
@@ -185,11 +200,22 @@ AZURE_STDIN = {
 }
 
 
-def _store(o: dict[str, Any]) -> S3Store | AzureBlobStore | None:
-    """The profile's own artifact store from the --s3-* or --azure-* options (None: none)."""
+def _store(o: dict[str, Any]) -> S3Store | AzureBlobStore | GcsStore | None:
+    """The profile's own artifact store from the --s3-*, --azure-* or --gcs-* options (None:
+    none)."""
     s3, azure = any(o[k] for k in S3_OPTIONS), any(o[k] for k in AZURE_OPTIONS)
-    if s3 and azure:
-        _fail("give the options of one artifact store: --s3-… or --azure-…, not both")
+    gcs = any(o[k] for k in GCS_OPTIONS)
+    if s3 + azure + gcs > 1:
+        _fail("give the options of one artifact store: --s3-…, --azure-… or --gcs-…")
+    if gcs:
+        if o["gcs_key_file"] and o["gcs_anonymous"]:
+            _fail("give --gcs-key-file or --gcs-anonymous, not both")
+        key_file = o["gcs_key_file"]
+        return GcsStore(
+            endpoint_url=o["gcs_endpoint_url"],
+            key_file=str(Path(key_file).expanduser().resolve()) if key_file else None,
+            anonymous=bool(o["gcs_anonymous"]),
+        )
     if azure:
         chosen = [auth for option, auth in AZURE_STDIN.items() if o[option]]
         if len(chosen) != 1:
@@ -233,6 +259,7 @@ def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
                 "ca_bundle",
                 "client_cert",
                 *S3_OPTIONS,
+                *GCS_OPTIONS,
                 *AZURE_OPTIONS,
             },
         )

@@ -32,7 +32,7 @@ from pydantic import (
 from modelyard.core.errors import ProfileError
 from modelyard.core.http import Timeouts
 from modelyard.core.paths import config_dir
-from modelyard.core.stores import ArtifactStore, AzureBlobStore
+from modelyard.core.stores import ArtifactStore, AzureBlobStore, S3Store
 from modelyard.core.text import redact_url
 
 if TYPE_CHECKING:
@@ -387,7 +387,7 @@ def secret_fields(settings: AnySettings) -> tuple[SecretField, ...]:
         kept: tuple[SecretField, ...] = ()
         if isinstance(store, AzureBlobStore):
             kept = ("azure_storage_secret",)
-        elif store is not None and store.access_key_id:
+        elif isinstance(store, S3Store) and store.access_key_id:
             kept = ("s3_secret", "s3_session_token") if store.session_token else ("s3_secret",)
         return by_auth.get(settings.auth, ()) + kept
     if isinstance(settings, DatabricksSettings):

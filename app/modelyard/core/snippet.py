@@ -19,7 +19,7 @@ from modelyard.core.profiles import (
     MlflowServerSettings,
     Profile,
 )
-from modelyard.core.stores import AzureBlobStore
+from modelyard.core.stores import AzureBlobStore, GcsStore
 from modelyard.core.text import printable
 
 # MLflow flavors whose module has load_model(); anything else loads as pyfunc.
@@ -138,6 +138,16 @@ def credential_lines(profile: Profile) -> list[str]:
                 env.append(("AZURE_STORAGE_CONNECTION_STRING", "<connection string>"))
             else:
                 env.append(("AZURE_STORAGE_ACCESS_KEY", "<account key>"))
+        elif isinstance(store, GcsStore):
+            notes.append("google-cloud-storage for the files: pip install google-cloud-storage")
+            if store.key_file:
+                env.append(("GOOGLE_APPLICATION_CREDENTIALS", shlex.quote(store.key_file)))
+            elif not store.anonymous:
+                notes.append("`gcloud auth application-default login` (or a service-account key)")
+            if store.endpoint_url and store.anonymous:  # an emulator, as google-cloud-storage
+                env.append(("STORAGE_EMULATOR_HOST", shlex.quote(store.endpoint_url)))
+            elif store.endpoint_url:
+                notes.append(f"google-cloud-storage pointed at {store.endpoint_url}")
         elif store is not None:  # the files are read from S3 by the loading process itself
             notes.append("boto3 for the files in S3: pip install boto3")
             if store.endpoint_url:

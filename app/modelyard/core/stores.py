@@ -1,9 +1,10 @@
 """The artifact store a profile reaches itself, when its MLflow server does not serve the files
-(``mlflow server --no-serve-artifacts`` with an ``s3://`` artifact root).
+(``mlflow server --no-serve-artifacts`` with an ``s3://``, ``wasbs://`` or ``gs://`` root).
 
 Kept in the profile file without its secrets: the S3 secret key and session token, or the
 Azure account key, SAS token or connection string, live in the keyring under the profile's id
-(fields ``s3_secret``, ``s3_session_token``, ``azure_storage_secret``).
+(fields ``s3_secret``, ``s3_session_token``, ``azure_storage_secret``); a GCS store names its
+service-account key file by path.
 """
 
 from __future__ import annotations
@@ -96,4 +97,49 @@ class AzureBlobStore(BaseModel):
         return f"Azure Blob at {self.account_url or 'Azure'} ({AZURE_AUTH_WORDS[self.auth]})"
 
 
-ArtifactStore = Annotated[S3Store | AzureBlobStore, Field(discriminator="kind")]
+class GcsStore(BaseModel):
+    """Google Cloud Storage: the JSON API's endpoint (None: Google's own) and the credentials,
+    a service-account key file (a path: the key stays where the user keeps it), this
+    machine's application default credentials, or none at all (an emulator)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["gcs"] = "gcs"
+    endpoint_url: str | None = None  # an emulator or a private endpoint
+    key_file: str | None = None  # a service-account key (JSON); none: application defaults
+    anonymous: bool = False
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _check_endpoint(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("the GCS endpoint is a URL such as https://storage.googleapis.com")
+        return value.strip().rstrip("/")
+
+    @field_validator("key_file")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _one_identity(self) -> GcsStore:
+        if self.key_file and self.anonymous:
+            raise ValueError("give either a service-account key file or no credentials, not both")
+        return self
+
+    def describe(self) -> str:
+        """For people: "GCS at … (key file ~/keys/sa.json)"."""
+        who = (
+            "no credentials"
+            if self.anonymous
+            else f"key file {self.key_file}"
+            if self.key_file
+            else "application default credentials"
+        )
+        return f"GCS at {self.endpoint_url or 'Google Cloud Storage'} ({who})"
+
+
+ArtifactStore = Annotated[S3Store | AzureBlobStore | GcsStore, Field(discriminator="kind")]

@@ -6,8 +6,10 @@
   HttpArtifactRepository would use process-wide environment credentials instead;
 * ``s3:`` locations with this profile's own S3 store settings (``_s3``): its endpoint and
   keys, never the process environment's;
-* anything else (gs, wasbs, …) through MLflow's artifact repositories, which use those
-  services' own credential chains, when their SDKs are installed.
+* ``wasbs:`` and ``gs:`` locations with this profile's Azure Blob or GCS store (``_azure_blob``,
+  ``_gcs``); ``gs:`` without one with this machine's application default credentials;
+* anything else through MLflow's artifact repositories, which use those services' own
+  credential chains, when their SDKs are installed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from urllib.parse import quote, unquote, urlsplit
 import requests
 
 from modelyard.core.connectors._azure_blob import AzureBlobFiles, AzureBlobSettings, is_azure_blob
+from modelyard.core.connectors._gcs import GcsFiles, GcsSettings, is_gcs
 from modelyard.core.connectors._s3 import S3Files, S3Settings
 from modelyard.core.connectors._seams import ARTIFACT_REPOSITORY, resolve
 from modelyard.core.domain import ArtifactEntry, ArtifactStream
@@ -97,8 +100,10 @@ class ArtifactAccess:
         host: str | None = None,
         session: requests.Session | None = None,
         timeout: tuple[float, float] = TIMEOUT,
+        *,
         s3: S3Settings | None = None,
         azure: AzureBlobSettings | None = None,
+        gcs: GcsSettings | None = None,
     ) -> None:
         self.host = host.rstrip("/") if host else None
         self.session = session
@@ -109,6 +114,8 @@ class ArtifactAccess:
         # ``wasbs:`` files with this profile's Azure Blob store (none: MLflow's repository, with
         # the machine's own Azure credentials, as before).
         self.azure = AzureBlobFiles(azure, timeout) if azure is not None else None
+        # ``gs:`` files with this profile's GCS store (none: application default credentials).
+        self.gcs = GcsFiles(gcs or GcsSettings(), timeout)
 
     # --- listing -----------------------------------------------------------------------------
     def list_dir(self, location: str, path: str = "") -> list[ArtifactEntry]:
@@ -123,6 +130,8 @@ class ArtifactAccess:
             entries = self.s3.list_dir(location, path)
         elif self.azure is not None and is_azure_blob(location):
             entries = self.azure.list_dir(location, path)
+        elif is_gcs(location):
+            entries = self.gcs.list_dir(location, path)
         else:
             entries = self._list_repository(location, path)
         return sorted(entries, key=lambda e: (not e.is_dir, e.path))
@@ -237,6 +246,8 @@ class ArtifactAccess:
             return self.s3.open(location, path)
         if self.azure is not None and is_azure_blob(location):
             return self.azure.open(location, path)
+        if is_gcs(location):
+            return self.gcs.open(location, path)
         return self._open_repository(location, path)
 
     @staticmethod
@@ -508,26 +519,3 @@ def _error_code(response: requests.Response) -> str:
         return str(response.json().get("error_code") or "")
     except (ValueError, AttributeError):
         return ""
-
-
-class FileBody:
-    """A file for an HTTP body: known length (so it is not chunked) and progress per read."""
-
-    def __init__(self, path: Path, on_bytes: Callable[[int], None]) -> None:
-        self._handle = path.open("rb")
-        self._size = path.stat().st_size
-        self._on_bytes = on_bytes
-
-    def __len__(self) -> int:
-        return self._size
-
-    def read(self, size: int = -1) -> bytes:
-        """The next block: at least CHUNK bytes (http.client asks for 8 KiB at a time, which
-        would mean 25,000 progress callbacks for a 200 MB file)."""
-        data = self._handle.read(max(size, CHUNK))
-        if data:
-            self._on_bytes(len(data))
-        return data
-
-    def close(self) -> None:
-        self._handle.close()

@@ -19,7 +19,6 @@ from modelyard.core.connectors._artifacts import (
     CHUNK,
     PROXY_API,
     ArtifactAccess,
-    FileBody,
     _check,
     _sdk_needed,
     is_s3,
@@ -27,6 +26,8 @@ from modelyard.core.connectors._artifacts import (
     safe_relative,
 )
 from modelyard.core.connectors._azure_blob import is_azure_blob
+from modelyard.core.connectors._body import FileBody
+from modelyard.core.connectors._gcs import is_gcs
 from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._seams import ARTIFACT_REPOSITORY, resolve
@@ -161,6 +162,9 @@ class PublishingStore:
         if azure is not None and is_azure_blob(artifact_uri):
             azure.write(artifact_uri, relative, source, on_bytes)
             return
+        if is_gcs(artifact_uri):
+            self._artifacts.gcs.write(artifact_uri, relative, source, on_bytes)
+            return
         get_artifact_repository = resolve(ARTIFACT_REPOSITORY)
 
         with _sdk_needed(artifact_uri):
@@ -181,6 +185,9 @@ class PublishingStore:
         azure = self._artifacts.azure
         if azure is not None and is_azure_blob(artifact_uri):
             azure.remove_below(artifact_uri)
+            return
+        if is_gcs(artifact_uri):
+            self._artifacts.gcs.remove_below(artifact_uri)
             return
         if urlsplit(artifact_uri).scheme == "mlflow-artifacts":
             host, session = self._artifacts._require_session()

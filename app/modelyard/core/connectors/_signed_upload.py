@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from modelyard.core.connectors._artifacts import FileBody, _json, check_api
+from modelyard.core.connectors._artifacts import _json, check_api
 from modelyard.core.connectors._blob import BLOCK, put_blob
+from modelyard.core.connectors._body import FileBody
 from modelyard.core.errors import ErrorKind, RegistryError, describe_exception
 from modelyard.core.http import TIMEOUT
 

@@ -17,6 +17,7 @@ import requests
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
 from modelyard.core.connectors._azure_blob import AzureBlobSettings
+from modelyard.core.connectors._gcs import GcsSettings
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.connectors._publish import PublishingRegistry
@@ -36,7 +37,7 @@ from modelyard.core.paths import local_user
 from modelyard.core.profiles import MlflowServerSettings, Profile
 from modelyard.core.secrets import SecretStore
 from modelyard.core.server_version import ServerVersion, parse_version_answer
-from modelyard.core.stores import AZURE_AUTH_WORDS, AzureBlobStore, S3Store
+from modelyard.core.stores import AZURE_AUTH_WORDS, AzureBlobStore, GcsStore, S3Store
 
 
 def host_creds(settings: MlflowServerSettings, password: str | None, token: str | None) -> Any:
@@ -132,6 +133,17 @@ def azure_settings(profile: Profile, secrets: SecretStore) -> AzureBlobSettings 
     return AzureBlobSettings(account_url=store.account_url, auth=store.auth, secret=secret)
 
 
+def gcs_settings(profile: Profile) -> GcsSettings | None:
+    """The profile's own GCS store (None: none; then application default credentials)."""
+    settings = profile.settings
+    store = settings.store if isinstance(settings, MlflowServerSettings) else None
+    if not isinstance(store, GcsStore):
+        return None
+    return GcsSettings(
+        endpoint_url=store.endpoint_url, key_file=store.key_file, anonymous=store.anonymous
+    )
+
+
 def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
     """A Registry for an MLflow server profile, with the profile's own credentials."""
     settings = profile.settings
@@ -175,7 +187,12 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         capabilities=Capabilities(stages=True, aliases=True),
         identity=(settings.username if settings.auth == "basic" else None) or local_user(),
         artifacts=ArtifactAccess(
-            settings.url, session, profile.timeouts.transfer, s3=s3, azure=azure
+            settings.url,
+            session,
+            profile.timeouts.transfer,
+            s3=s3,
+            azure=azure,
+            gcs=gcs_settings(profile),
         ),
         server_version=lambda: server_version(session, settings.url, profile.timeouts),
         model_permission=lambda model: basic_auth_permission(

@@ -106,6 +106,7 @@ class TestPage(QWizardPage):
             "s3": ("s3_store", "S3"),
             "wasbs": ("azure_store", "Azure Blob"),
             "abfss": ("azure_store", "Azure Blob"),
+            "gs": ("gcs_store", "Google Cloud"),
         }.get(where, ("", ""))
         found = self.w.fields.get(box)
         if not result.ok and found is not None:

@@ -321,6 +321,7 @@ class AuthPage(QWizardPage):
         layout.addLayout(form)
         layout.addWidget(self._store_box(f))
         layout.addWidget(self._azure_box(f))
+        layout.addWidget(self._gcs_box(f))
         self.keep_note = QLabel()
         self.keep_note.setObjectName("hint")
         self.keep_note.setWordWrap(True)
@@ -405,17 +406,51 @@ class AuthPage(QWizardPage):
         url.textChanged.connect(lambda *_: self.completeChanged.emit())
         secret.textChanged.connect(lambda *_: self.completeChanged.emit())
         how.currentIndexChanged.connect(lambda *_: self.completeChanged.emit())
-        # one store or the other
-        box.toggled.connect(lambda on: self._only_one(box, on))
-        self.store_box.toggled.connect(lambda on: self._only_one(self.store_box, on))
         box.toggled.connect(lambda *_: self.completeChanged.emit())
         self.azure_box = box
         return box
 
+    def _gcs_box(self, f: dict[str, object]) -> QGroupBox:
+        """The GCS store this computer reaches itself (a gs:// artifact root)."""
+        box = QGroupBox("Its files are in Google Cloud Storage that this computer reaches itself")
+        box.setObjectName("field-gcs_store")
+        box.setCheckable(True)
+        box.setChecked(False)
+        box.setToolTip(
+            "For an MLflow server started with --no-serve-artifacts and a gs:// artifact "
+            "root: the files are read and written here with these settings (not the "
+            "environment's)."
+        )
+        form = _folding_form(box)
+        f["gcs_store"] = box
+        endpoint = _line("empty: Google's own (https://storage.googleapis.com)")
+        key_file = _line(
+            "service-account key (JSON); empty: application default credentials", browse="open"
+        )
+        anonymous = QCheckBox("No credentials (an emulator, or a public bucket)")
+        anonymous.toggled.connect(lambda on: key_file.setEnabled(not on))
+        for key, label, widget in (
+            ("gcs_endpoint_url", "Endpoint URL", endpoint),
+            ("gcs_key_file", "Key file", key_file),
+            ("gcs_anonymous", "", anonymous),
+        ):
+            widget.setObjectName(f"field-{key}")
+            f[key] = widget
+            form.addRow(label, widget)
+        endpoint.textChanged.connect(lambda *_: self.completeChanged.emit())
+        key_file.textChanged.connect(lambda *_: self.completeChanged.emit())
+        anonymous.toggled.connect(lambda *_: self.completeChanged.emit())
+        # one store at most
+        for each in (self.store_box, self.azure_box, box):
+            each.toggled.connect(lambda on, ticked=each: self._only_one(ticked, on))
+        box.toggled.connect(lambda *_: self.completeChanged.emit())
+        self.gcs_box = box
+        return box
+
     def _only_one(self, ticked: QGroupBox, on: bool) -> None:
-        """One artifact store at most: ticking one unticks the other."""
+        """One artifact store at most: ticking one unticks the others."""
         if on:
-            for box in (self.store_box, self.azure_box):
+            for box in (self.store_box, self.azure_box, self.gcs_box):
                 if box is not ticked:
                     box.setChecked(False)
 
@@ -423,6 +458,7 @@ class AuthPage(QWizardPage):
         kind = self.w.kind()
         self.store_box.setVisible(kind == "mlflow")
         self.azure_box.setVisible(kind == "mlflow")
+        self.gcs_box.setVisible(kind == "mlflow")
         labels = (
             MLFLOW_AUTH_LABELS
             if kind == "mlflow"

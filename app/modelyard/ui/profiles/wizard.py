@@ -38,7 +38,7 @@ from modelyard.core.profiles import (
     validation_message,
 )
 from modelyard.core.secrets import SecretField, SecretStore
-from modelyard.core.stores import AzureBlobStore, S3Store
+from modelyard.core.stores import AzureBlobStore, GcsStore, S3Store
 from modelyard.ui import icons
 from modelyard.ui.profiles.fields import (
     NEUTRAL_AUTH,
@@ -185,6 +185,8 @@ class ProfileWizard(QWizard):
                 if self._check("s3_store")
                 else self._azure_store()
                 if self._check("azure_store")
+                else self._gcs_store()
+                if self._check("gcs_store")
                 else None,
             )
         if kind == "local":
@@ -225,6 +227,15 @@ class ProfileWizard(QWizard):
                 "account_url": self._text("azure_account_url") or None,
                 "auth": self.fields["azure_auth"].currentData() or "key",
             }
+        )
+
+    def _gcs_store(self) -> GcsStore:
+        """The GCS store as typed."""
+        anonymous = self._check("gcs_anonymous")
+        return GcsStore(
+            endpoint_url=self._text("gcs_endpoint_url") or None,
+            key_file=None if anonymous else self._text("gcs_key_file") or None,
+            anonymous=anonymous,
         )
 
     def _store(self) -> S3Store:
@@ -355,6 +366,11 @@ class ProfileWizard(QWizard):
                 put["azure_account_url"].setText(s.store.account_url or "")
                 how = self.fields["azure_auth"]
                 how.setCurrentIndex(max(how.findData(s.store.auth), 0))
+            self.fields["gcs_store"].setChecked(isinstance(s.store, GcsStore))
+            if isinstance(s.store, GcsStore):
+                put["gcs_endpoint_url"].setText(s.store.endpoint_url or "")
+                put["gcs_key_file"].setText(s.store.key_file or "")
+                self.fields["gcs_anonymous"].setChecked(s.store.anonymous)
             if isinstance(s.store, S3Store):
                 put["s3_endpoint_url"].setText(s.store.endpoint_url or "")
                 put["s3_region"].setText(s.store.region or "")
