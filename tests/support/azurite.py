@@ -1,5 +1,7 @@
 """A real Azure Blob Storage endpoint on loopback: Azurite (Microsoft's emulator, from npm, in a
-cached folder), with its well-known development account and a container per test module.
+cached folder), with its well-known development account and a container per test module; with
+``tls``, over HTTPS and taking Microsoft Entra ID bearer tokens too (``--oauth basic``: it
+checks a token's issuer, audience and lifetime, not its signature).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from tests.support.server_versions import npm_tool
 from tests.support.servers import free_port, machine_scale, stop_group
+from tests.support.tls import ServerCert
 
 ACCOUNT = "devstoreaccount1"
 # Azurite's published development key (the same in every Azurite; not a secret).
@@ -24,15 +27,18 @@ class Azurite:
     port: int
     process: subprocess.Popen[bytes]
     log: Path
+    tls: ServerCert | None = None
 
     @property
     def account_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/{ACCOUNT}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/{ACCOUNT}"
 
     @property
     def connection_string(self) -> str:
+        scheme = "https" if self.tls else "http"
         return (
-            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
+            f"DefaultEndpointsProtocol={scheme};AccountName={ACCOUNT};AccountKey={KEY};"
             f"BlobEndpoint={self.account_url};"
         )
 
@@ -43,32 +49,40 @@ class Azurite:
     def blobs(self, container: str, prefix: str = "") -> list[str]:
         from azure.storage.blob import ContainerClient
 
-        client = ContainerClient.from_connection_string(self.connection_string, container)
+        client = ContainerClient.from_connection_string(
+            self.connection_string, container, **self._verify()
+        )
         return [b.name for b in client.list_blobs(name_starts_with=prefix or None)]
 
     def make_container(self, container: str) -> None:
         from azure.storage.blob import ContainerClient
 
-        ContainerClient.from_connection_string(self.connection_string, container).create_container()
+        ContainerClient.from_connection_string(
+            self.connection_string, container, **self._verify()
+        ).create_container()
+
+    def _verify(self) -> dict[str, str]:
+        return {"connection_verify": str(self.tls.ca)} if self.tls else {}
 
     def stop(self) -> None:
         stop_group(self.process)
 
 
-def start_azurite(root: Path) -> Azurite:
-    """Azurite's Blob service on a free port, its data in ``root``."""
+def start_azurite(root: Path, tls: ServerCert | None = None) -> Azurite:
+    """Azurite's Blob service on a free port, its data in ``root``; HTTPS with ``tls``."""
     root.mkdir(parents=True, exist_ok=True)
     binary = npm_tool("azurite") / "node_modules" / ".bin" / "azurite-blob"
     port = free_port()
     log = root / "azurite.log"
     process = subprocess.Popen(
         [str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
-         str(root / "data"), "--skipApiVersionCheck", "--loose", "--silent"],
+         str(root / "data"), "--skipApiVersionCheck", "--loose", "--silent",
+         *(["--cert", str(tls.cert), "--key", str(tls.key), "--oauth", "basic"] if tls else [])],
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
-    server = Azurite(port, process, log)
+    server = Azurite(port, process, log, tls)
     deadline = time.monotonic() + 60 * machine_scale()
     while True:
         if process.poll() is not None:

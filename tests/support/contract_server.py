@@ -165,9 +165,15 @@ class Contract:
     gcs_backend: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def issue(self, who: str, lifetime: int | None = None) -> str:
-        """A fresh bearer token for ``who``."""
-        claims = {"upn": who, "exp": int(time.time() + (lifetime or self.token_lifetime))}
+    def issue(
+        self, who: str, lifetime: int | None = None, claims: dict[str, Any] | None = None
+    ) -> str:
+        """A fresh bearer token for ``who`` (with ``claims`` besides, as Entra ID's carry)."""
+        claims = {
+            **(claims or {}),
+            "upn": who,
+            "exp": int(time.time() + (lifetime or self.token_lifetime)),
+        }
         body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
         token = f"eyJhbGciOiJub25lIn0.{body}.{secrets.token_hex(8)}"
         with self.lock:
@@ -429,7 +435,28 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 )
                 return True
-            token = self.contract.issue(known[1])
+            # Entra ID's access tokens name the tenant that issued them and the resource of the
+            # scope asked for (``https://storage.azure.com/.default`` → that audience).
+            entra = (
+                {
+                    "iss": f"https://sts.windows.net/{tenant.group(1)}/",
+                    "tid": tenant.group(1),
+                    "aud": next(
+                        (
+                            scope.removesuffix("/.default")
+                            for scope in str(form.get("scope", "")).split()
+                            if scope.endswith("/.default")
+                        ),
+                        "",
+                    ),
+                    "iat": int(time.time()),
+                    "nbf": int(time.time()) - 60,
+                    "appid": client_id,
+                }
+                if tenant
+                else None
+            )
+            token = self.contract.issue(known[1], claims=entra)
             self._send(
                 200,
                 {

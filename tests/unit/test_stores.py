@@ -110,6 +110,8 @@ def test_the_location_of_a_version_in_gcs_is_parsed_or_refused() -> None:
         (["--gcs-anonymous", "--s3-region", "eu-1"], "the options of one artifact store"),
         (["--gcs-anonymous", "--azure-key-stdin"], "the options of one artifact store"),
         (["--s3-access-key-id", "AKIA1"], "needs --s3-secret-stdin"),
+        (["--azure-key-stdin", "--azure-cli"], "exactly one of"),
+        (["--azure-client-secret-stdin", "--azure-client-id", "c1"], "tenant id and client id"),
     ],
 )
 def test_store_options_that_cannot_work_are_refused_before_anything_is_saved(
@@ -144,3 +146,32 @@ def test_a_gcs_key_file_is_kept_as_an_absolute_path(
     settings = ProfileStore().get("p").settings
     assert isinstance(settings, MlflowServerSettings) and settings.store is not None
     assert settings.store.model_dump()["key_file"] == str(tmp_path / "keys" / "sa.json")
+
+
+def test_an_azure_blob_store_signed_in_with_microsoft_entra_keeps_only_a_client_secret() -> None:
+    from modelyard.core.stores import AzureBlobStore
+
+    principal = AzureBlobStore(auth="service-principal", tenant_id=" t1 ", client_id="c1")
+    assert (principal.tenant_id, principal.client_id) == ("t1", "c1")
+    assert secret_fields(MlflowServerSettings(url="http://x", store=principal)) == (
+        "azure_storage_secret",
+    )
+    assert principal.describe() == "Azure Blob at Azure (service principal c1 of tenant t1)"
+    cli = AzureBlobStore(auth="azure-cli", tenant_id="t1")
+    assert secret_fields(MlflowServerSettings(url="http://x", store=cli)) == ()
+    with pytest.raises(ValidationError, match="needs its tenant id and client id"):
+        AzureBlobStore(auth="service-principal", client_id="c1")
+    with pytest.raises(ValidationError, match="goes with Microsoft Entra sign-in"):
+        AzureBlobStore(auth="key", tenant_id="t1")
+
+
+def test_the_snippet_of_an_entra_store_names_the_principal_never_its_secret() -> None:
+    from modelyard.core.domain import VersionSummary
+    from modelyard.core.snippet import load_snippet
+    from modelyard.core.stores import AzureBlobStore
+
+    store = AzureBlobStore(auth="service-principal", tenant_id="t1", client_id="c1")
+    profile = Profile(name="p", settings=MlflowServerSettings(url="http://x", store=store))
+    code = load_snippet(profile, VersionSummary("m", "1"), None)
+    assert "AZURE_TENANT_ID=t1" in code and "AZURE_CLIENT_ID=c1" in code
+    assert "AZURE_CLIENT_SECRET=<client secret>" in code

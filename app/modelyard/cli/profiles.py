@@ -115,6 +115,21 @@ def _read_secret_stdin(kind: str) -> str:
     "--azure-connection-string-stdin", is_flag=True, help="mlflow: or a connection string."
 )
 @click.option(
+    "--azure-client-secret-stdin",
+    is_flag=True,
+    help="mlflow: or sign in to that store as a Microsoft Entra service principal "
+    "(--azure-tenant-id, --azure-client-id), its client secret from stdin.",
+)
+@click.option(
+    "--azure-cli", is_flag=True, help="mlflow: or with this machine's Azure CLI sign-in (az login)."
+)
+@click.option("--azure-tenant-id", help="mlflow: the Microsoft Entra tenant of that sign-in.")
+@click.option("--azure-client-id", help="mlflow: the service principal's client id.")
+@click.option(
+    "--azure-authority-host",
+    help="mlflow: the Microsoft Entra sign-in authority to use (sovereign or private clouds).",
+)
+@click.option(
     "--gcs-endpoint-url",
     help="mlflow: the GCS JSON API endpoint where the server keeps the files it does not serve "
     "(gs:// root), for an emulator or a private endpoint (default Google's).",
@@ -190,6 +205,11 @@ AZURE_OPTIONS = (
     "azure_key_stdin",
     "azure_sas_stdin",
     "azure_connection_string_stdin",
+    "azure_client_secret_stdin",
+    "azure_cli",
+    "azure_tenant_id",
+    "azure_client_id",
+    "azure_authority_host",
 )
 GCS_OPTIONS = ("gcs_endpoint_url", "gcs_key_file", "gcs_anonymous")
 STDIN_OPTION = {"s3_secret": "s3-secret", "s3_session_token": "s3-session-token"}
@@ -197,6 +217,7 @@ AZURE_STDIN = {
     "azure_key_stdin": "key",
     "azure_sas_stdin": "sas",
     "azure_connection_string_stdin": "connection-string",
+    "azure_client_secret_stdin": "service-principal",
 }
 
 
@@ -218,13 +239,21 @@ def _store(o: dict[str, Any]) -> S3Store | AzureBlobStore | GcsStore | None:
         )
     if azure:
         chosen = [auth for option, auth in AZURE_STDIN.items() if o[option]]
+        chosen += ["azure-cli"] if o["azure_cli"] else []
         if len(chosen) != 1:
             _fail(
-                "an Azure Blob store needs exactly one of --azure-key-stdin, --azure-sas-stdin "
-                "and --azure-connection-string-stdin (secrets are never taken as arguments)"
+                "an Azure Blob store needs exactly one of --azure-key-stdin, --azure-sas-stdin, "
+                "--azure-connection-string-stdin, --azure-client-secret-stdin and --azure-cli "
+                "(secrets are never taken as arguments)"
             )
         return AzureBlobStore.model_validate(
-            {"account_url": o["azure_account_url"], "auth": chosen[0]}
+            {
+                "account_url": o["azure_account_url"],
+                "auth": chosen[0],
+                "tenant_id": o["azure_tenant_id"],
+                "client_id": o["azure_client_id"],
+                "authority_host": o["azure_authority_host"],
+            }
         )
     return _s3_store(o) if s3 else None
 

@@ -386,7 +386,7 @@ def secret_fields(settings: AnySettings) -> tuple[SecretField, ...]:
         store = settings.store
         kept: tuple[SecretField, ...] = ()
         if isinstance(store, AzureBlobStore):
-            kept = ("azure_storage_secret",)
+            kept = ("azure_storage_secret",) if store.keeps_secret else ()
         elif isinstance(store, S3Store) and store.access_key_id:
             kept = ("s3_secret", "s3_session_token") if store.session_token else ("s3_secret",)
         return by_auth.get(settings.auth, ()) + kept

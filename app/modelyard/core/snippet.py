@@ -134,7 +134,16 @@ def credential_lines(profile: Profile) -> list[str]:
         store = settings.store
         if isinstance(store, AzureBlobStore):  # read by the loading process itself
             notes.append("azure-storage-blob for the files: pip install azure-storage-blob")
-            if store.auth == "connection-string" or store.account_url:
+            if store.auth == "service-principal":  # MLflow's repository: DefaultAzureCredential
+                notes.append("azure-identity for the sign-in: pip install azure-identity")
+                env += [
+                    ("AZURE_TENANT_ID", shlex.quote(str(store.tenant_id))),
+                    ("AZURE_CLIENT_ID", shlex.quote(str(store.client_id))),
+                    ("AZURE_CLIENT_SECRET", "<client secret>"),
+                ]
+            elif store.auth == "azure-cli":
+                notes.append("azure-identity for the sign-in, and `az login`")
+            elif store.auth == "connection-string" or store.account_url:
                 env.append(("AZURE_STORAGE_CONNECTION_STRING", "<connection string>"))
             else:
                 env.append(("AZURE_STORAGE_ACCESS_KEY", "<account key>"))

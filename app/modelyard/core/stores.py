@@ -67,18 +67,45 @@ AZURE_AUTH_WORDS = {
     "key": "the account key",
     "sas": "a SAS token",
     "connection-string": "a connection string",
+    "service-principal": "a service principal (Microsoft Entra ID)",
+    "azure-cli": "the Azure CLI sign-in (az login)",
 }
+AzureBlobAuth = Literal["key", "sas", "connection-string", "service-principal", "azure-cli"]
 
 
 class AzureBlobStore(BaseModel):
     """Azure Blob Storage: the account's blob endpoint (None: Azure's own for the account the
-    location names) and which secret the keyring holds for it."""
+    location names) and how the profile signs in — a key, SAS or connection string in the
+    keyring, or Microsoft Entra ID: a service principal (its client secret in the keyring) or
+    this machine's Azure CLI sign-in."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["azure-blob"] = "azure-blob"
     account_url: str | None = None  # an emulator, a private endpoint or another cloud
-    auth: Literal["key", "sas", "connection-string"] = "key"
+    auth: AzureBlobAuth = "key"
+    tenant_id: str | None = None  # Microsoft Entra ID: the tenant (service principal, az)
+    client_id: str | None = None  # the service principal's application (client) id
+    authority_host: str | None = None  # a sovereign cloud's or a private sign-in authority
+
+    @field_validator("tenant_id", "client_id", "authority_host")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @model_validator(mode="after")
+    def _entra_needs(self) -> AzureBlobStore:
+        entra = self.auth in ("service-principal", "azure-cli")
+        if self.auth == "service-principal" and not (self.tenant_id and self.client_id):
+            raise ValueError("a service principal needs its tenant id and client id")
+        if not entra and (self.tenant_id or self.client_id or self.authority_host):
+            raise ValueError("a tenant, client id or authority goes with Microsoft Entra sign-in")
+        return self
+
+    @property
+    def keeps_secret(self) -> bool:
+        """Whether the keyring holds a secret for it (not for the Azure CLI's sign-in)."""
+        return self.auth != "azure-cli"
 
     @field_validator("account_url")
     @classmethod
@@ -94,7 +121,10 @@ class AzureBlobStore(BaseModel):
 
     def describe(self) -> str:
         """For people: "Azure Blob at … (the account key)"."""
-        return f"Azure Blob at {self.account_url or 'Azure'} ({AZURE_AUTH_WORDS[self.auth]})"
+        who = AZURE_AUTH_WORDS[self.auth]
+        if self.auth == "service-principal":
+            who = f"service principal {self.client_id} of tenant {self.tenant_id}"
+        return f"Azure Blob at {self.account_url or 'Azure'} ({who})"
 
 
 class GcsStore(BaseModel):

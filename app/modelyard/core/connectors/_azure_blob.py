@@ -33,8 +33,21 @@ class AzureBlobSettings:
     """Where and as whom one profile reaches its Azure Blob store."""
 
     account_url: str | None = None  # e.g. http://127.0.0.1:10000/devstoreaccount1; None: Azure's
-    auth: str = "key"  # key, sas, connection-string
-    secret: str | None = None  # the key, the SAS token or the connection string
+    auth: str = "key"  # key, sas, connection-string, service-principal, azure-cli
+    secret: str | None = None  # the key, the SAS token, the connection string, a client secret
+    tenant_id: str | None = None  # Microsoft Entra ID
+    client_id: str | None = None
+    authority_host: str | None = None
+
+    @property
+    def entra(self) -> bool:
+        return self.auth in ("service-principal", "azure-cli")
+
+    def sign_in(self) -> str:
+        """Microsoft Entra's sign-in step in words, naming its host (not the store's)."""
+        if self.auth == "azure-cli":
+            return "the Azure CLI sign-in (az)"
+        return f"the sign-in authority {self.authority_host or 'login.microsoftonline.com'}"
 
     def where(self, account: str) -> str:
         return (self.account_url or f"https://{account}.blob.core.windows.net").rstrip("/")
@@ -56,6 +69,62 @@ def split_location(location: str) -> tuple[str, str, str, str]:
 def is_azure_blob(location: str) -> bool:
     """A ``wasbs://`` (or ADLS ``abfss://``) location, read with the profile's Azure store."""
     return urlsplit(location).scheme in ("wasbs", "wasb", "abfss", "abfs")
+
+
+class _EntraCredential:
+    """A Microsoft Entra ID token credential (azure-identity) for one profile's store, whose
+    sign-in failures are named as the sign-in's (its authority), not the store's."""
+
+    def __init__(self, settings: AzureBlobSettings, where: str) -> None:
+        with IMPORT_LOCK:
+            from azure import identity
+
+        self._settings = settings
+        self._where = where
+        if settings.auth == "azure-cli":
+            self._credential: Any = identity.AzureCliCredential(
+                tenant_id=settings.tenant_id or "", process_timeout=30
+            )
+        else:
+            authority: dict[str, Any] = {}
+            if settings.authority_host:  # an explicit authority (private, sovereign): no discovery
+                authority = {
+                    "authority": settings.authority_host,
+                    "disable_instance_discovery": True,
+                }
+            self._credential = identity.ClientSecretCredential(
+                tenant_id=str(settings.tenant_id),
+                client_id=str(settings.client_id),
+                client_secret=str(settings.secret or ""),
+                **authority,
+            )
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core import exceptions as ax
+
+        try:
+            return self._credential.get_token(*scopes, **kwargs)
+        except ax.ClientAuthenticationError as exc:  # CredentialUnavailableError is one too
+            s = self._settings
+            if type(exc).__name__ == "CredentialUnavailableError":
+                raise RegistryError(
+                    f"No Azure CLI sign-in for {self._where}: run `az login` (the Azure CLI "
+                    "must be installed), or give the profile a service principal.",
+                    ErrorKind.AUTH,
+                ) from None
+            raise RegistryError(
+                f"{s.sign_in()} refused the service principal {s.client_id} of tenant "
+                f"{s.tenant_id} (for {self._where}): check its client id and secret.",
+                ErrorKind.AUTH,
+            ) from None
+        except ax.ServiceRequestError:
+            raise RegistryError(
+                f"{self._settings.sign_in()} does not answer (signing in for {self._where}).",
+                ErrorKind.REFUSED,
+            ) from None
+
+    def close(self) -> None:
+        self._credential.close()
 
 
 def _join(*parts: str) -> str:
@@ -93,6 +162,16 @@ class AzureBlobFiles:
                 "azure-storage-blob (pip install azure-storage-blob).",
                 ErrorKind.INVALID,
             ) from None
+        if s.entra:
+            entra = _EntraCredential(s, where)
+            url = s.account_url or f"https://{account}.blob.core.{suffix}"
+            if not url.startswith("https://"):
+                raise RegistryError(
+                    f"{where}: Microsoft Entra sign-in works over HTTPS only; the account URL "
+                    "is plain HTTP.",
+                    ErrorKind.INVALID,
+                )
+            return ContainerClient(url, container, credential=entra, **self._options())
         if not s.secret:
             raise RegistryError(
                 f"No credentials for {where}: set the profile's Azure Blob store (an account "
@@ -100,10 +179,7 @@ class AzureBlobFiles:
                 "`modelyard profiles add … --azure-account-url URL --azure-key-stdin`.",
                 ErrorKind.INVALID,
             )
-        options: dict[str, Any] = {
-            "connection_timeout": self.timeout[0],
-            "read_timeout": self.timeout[1],
-        }
+        options = self._options()
         if s.auth == "connection-string":
             try:
                 return ContainerClient.from_connection_string(s.secret, container, **options)
@@ -119,12 +195,19 @@ class AzureBlobFiles:
             credential = {"account_name": account, "account_key": s.secret}
         return ContainerClient(url, container, credential=credential, **options)
 
+    def _options(self) -> dict[str, Any]:
+        return {"connection_timeout": self.timeout[0], "read_timeout": self.timeout[1]}
+
     def _failure(self, exc: Exception, where: str, container: str, path: str = "") -> Exception:
         from azure.core import exceptions as ax
 
-        what = {"key": "the account key", "sas": "the SAS token"}.get(
-            self.settings.auth, "the connection string's key"
-        )
+        what = {
+            "key": "the account key",
+            "sas": "the SAS token",
+            "connection-string": "the connection string's key",
+            "service-principal": f"the service principal {self.settings.client_id}",
+            "azure-cli": "the Azure CLI's account",
+        }[self.settings.auth]
         raw = getattr(exc, "error_code", "") or ""
         code = str(getattr(raw, "value", raw))  # a StorageErrorCode, or the header's text
         status = int(getattr(getattr(exc, "response", None), "status_code", 0) or 0)
@@ -137,7 +220,8 @@ class AzureBlobFiles:
                 )
             return FileNotFoundError(f"{container}/{path}")
         # An account key may do anything: a 403 to it is the key refused (Azure says
-        # AuthenticationFailed, its emulator AuthorizationFailure); to a SAS, its permissions.
+        # AuthenticationFailed, its emulator AuthorizationFailure); to a SAS or a Microsoft
+        # Entra identity, its permissions (a role such as Storage Blob Data Reader).
         keyed = self.settings.auth in ("key", "connection-string")
         if (
             isinstance(exc, ax.ClientAuthenticationError)

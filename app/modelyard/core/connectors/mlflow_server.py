@@ -122,15 +122,23 @@ def azure_settings(profile: Profile, secrets: SecretStore) -> AzureBlobSettings 
     store = settings.store if isinstance(settings, MlflowServerSettings) else None
     if not isinstance(store, AzureBlobStore):
         return None
-    secret = secrets.get(profile.id, "azure_storage_secret")
-    if not secret:
+    secret = secrets.get(profile.id, "azure_storage_secret") if store.keeps_secret else None
+    if store.keeps_secret and not secret:
         raise ProfileError(
             f"Profile {profile.name!r} reaches its files in Azure Blob Storage with "
-            f"{AZURE_AUTH_WORDS[store.auth]}, but none is in the keyring. Set it again in the "
+            f"{AZURE_AUTH_WORDS[store.auth]}, but its secret is not in the keyring. Set it in the "
             "profile editor, or add the profile again with `modelyard profiles add … "
-            "--azure-key-stdin` (or --azure-sas-stdin, --azure-connection-string-stdin)."
+            "--azure-key-stdin` (or --azure-sas-stdin, --azure-connection-string-stdin, "
+            "--azure-client-secret-stdin)."
         )
-    return AzureBlobSettings(account_url=store.account_url, auth=store.auth, secret=secret)
+    return AzureBlobSettings(
+        account_url=store.account_url,
+        auth=store.auth,
+        secret=secret,
+        tenant_id=store.tenant_id,
+        client_id=store.client_id,
+        authority_host=store.authority_host,
+    )
 
 
 def gcs_settings(profile: Profile) -> GcsSettings | None:

@@ -395,16 +395,39 @@ class AuthPage(QWizardPage):
         for auth, words in AZURE_AUTH_WORDS.items():
             how.addItem(words[0].upper() + words[1:], auth)
         secret = _line("stored in the OS keyring", secret=True)
+        tenant = _line("Microsoft Entra tenant id (a GUID or domain)")
+        client = _line("the service principal's application (client) id")
+        rows: dict[str, QWidget] = {}
         for key, label, widget in (
             ("azure_account_url", "Account URL", url),
             ("azure_auth", "Credential", how),
+            ("azure_tenant_id", "Tenant id", tenant),
+            ("azure_client_id", "Client id", client),
             ("azure_storage_secret", "Secret", secret),
         ):
             widget.setObjectName(f"field-{key}")
             f[key] = widget
             form.addRow(label, widget)
-        url.textChanged.connect(lambda *_: self.completeChanged.emit())
-        secret.textChanged.connect(lambda *_: self.completeChanged.emit())
+            rows[key] = widget
+
+        def shown(*_: object) -> None:
+            """The fields of the chosen credential only (a tenant for Entra, a client id and
+            a client secret for a service principal, no secret for the Azure CLI)."""
+            auth = how.currentData()
+            for key, visible in (
+                ("azure_tenant_id", auth in ("service-principal", "azure-cli")),
+                ("azure_client_id", auth == "service-principal"),
+                ("azure_storage_secret", auth != "azure-cli"),
+            ):
+                form.setRowVisible(rows[key], visible)
+            label = form.labelForField(secret)
+            if isinstance(label, QLabel):
+                label.setText("Client secret" if auth == "service-principal" else "Secret")
+
+        shown()
+        for line in (url, secret, tenant, client):
+            line.textChanged.connect(lambda *_: self.completeChanged.emit())
+        how.currentIndexChanged.connect(shown)
         how.currentIndexChanged.connect(lambda *_: self.completeChanged.emit())
         box.toggled.connect(lambda *_: self.completeChanged.emit())
         self.azure_box = box
@@ -520,5 +543,5 @@ class AuthPage(QWizardPage):
 
     def isComplete(self) -> bool:  # overrides QWizardPage.isComplete
         error = self.w.auth_problem()
-        self.problem.setText(f"⚠ {error}" if error else "")
+        self.problem.setText(f"⚠ {error[0].upper()}{error[1:]}" if error else "")
         return error is None

@@ -222,10 +222,21 @@ class ProfileWizard(QWizard):
 
     def _azure_store(self) -> AzureBlobStore:
         """The Azure Blob store as typed."""
+        auth = self.fields["azure_auth"].currentData() or "key"
+        entra = auth in ("service-principal", "azure-cli")
+        loaded = self.editing.settings if self.editing is not None else None
+        kept = loaded.store if isinstance(loaded, MlflowServerSettings) else None
+        # a sign-in authority set on the command line is kept while the sign-in is Entra's
+        authority = kept.authority_host if isinstance(kept, AzureBlobStore) and entra else None
         return AzureBlobStore.model_validate(
             {
                 "account_url": self._text("azure_account_url") or None,
-                "auth": self.fields["azure_auth"].currentData() or "key",
+                "auth": auth,
+                "tenant_id": self._text("azure_tenant_id") or None if entra else None,
+                "client_id": self._text("azure_client_id") or None
+                if auth == "service-principal"
+                else None,
+                "authority_host": authority,
             }
         )
 
@@ -366,6 +377,8 @@ class ProfileWizard(QWizard):
                 put["azure_account_url"].setText(s.store.account_url or "")
                 how = self.fields["azure_auth"]
                 how.setCurrentIndex(max(how.findData(s.store.auth), 0))
+                put["azure_tenant_id"].setText(s.store.tenant_id or "")
+                put["azure_client_id"].setText(s.store.client_id or "")
             self.fields["gcs_store"].setChecked(isinstance(s.store, GcsStore))
             if isinstance(s.store, GcsStore):
                 put["gcs_endpoint_url"].setText(s.store.endpoint_url or "")
