@@ -209,3 +209,23 @@ def test_the_wizard_sets_an_azure_blob_store_and_editing_keeps_it(
         assert secrets.get(saved.id, "azure_storage_secret") == KEY
     finally:
         pool.shutdown()
+
+
+def test_without_a_store_the_machines_credentials_are_asked_once_and_said_in_words(
+    blob: Blob, store: ProfileStore, secrets: SecretStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: DefaultAzureCredential's ~15-line failure printed ~8 times, the last cut off.
+    Now one message with what to set; and MLflow's own variable, when a user has it, works."""
+    code, _out, err = run("profiles", "add", "--kind", "mlflow", "--name", "bare",
+                          "--url", blob.mlflow.url)  # fmt: skip
+    assert code == 0, err
+    started = time.monotonic()
+    code, _out, err = run("files", "bare", "churn", "1")
+    assert time.monotonic() - started < 10
+    assert code == 1
+    where = "the Azure Blob store at https://devstoreaccount1.blob.core.windows.net"
+    assert f"No credentials for {where}" in err.replace("\n", " ")
+    assert err.count("No credentials") == 1 and "DefaultAzureCredential" not in err
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", blob.azurite.connection_string)
+    code, out, err = run("files", "bare", "churn", "1")
+    assert code == 0 and "MLmodel" in out, err

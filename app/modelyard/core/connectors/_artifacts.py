@@ -7,7 +7,8 @@
 * ``s3:`` locations with this profile's own S3 store settings (``_s3``): its endpoint and
   keys, never the process environment's;
 * ``wasbs:`` and ``gs:`` locations with this profile's Azure Blob or GCS store (``_azure_blob``,
-  ``_gcs``); ``gs:`` without one with this machine's application default credentials;
+  ``_gcs``); without one, with this machine's own Azure or Google credentials, asked once and
+  a failure said once;
 * anything else through MLflow's artifact repositories, which use those services' own
   credential chains, when their SDKs are installed.
 """
@@ -111,9 +112,9 @@ class ArtifactAccess:
         # ``s3:`` files with this profile's store (none given: boto3's chain of this machine,
         # the endpoint of MLFLOW_S3_ENDPOINT_URL if it is set — read, never written).
         self.s3 = S3Files(s3 or S3Settings.from_machine(), timeout)
-        # ``wasbs:`` files with this profile's Azure Blob store (none: MLflow's repository, with
-        # the machine's own Azure credentials, as before).
-        self.azure = AzureBlobFiles(azure, timeout) if azure is not None else None
+        # ``wasbs:`` files with this profile's Azure Blob store (none: MLflow's AZURE_STORAGE_*
+        # variables if set — read, never written — else this machine's Azure sign-in).
+        self.azure = AzureBlobFiles(azure or AzureBlobSettings.from_machine(), timeout)
         # ``gs:`` files with this profile's GCS store (none: application default credentials).
         self.gcs = GcsFiles(gcs or GcsSettings(), timeout)
 
@@ -128,7 +129,7 @@ class ArtifactAccess:
             entries = self._list_proxied(location, path)
         elif is_s3(location):
             entries = self.s3.list_dir(location, path)
-        elif self.azure is not None and is_azure_blob(location):
+        elif is_azure_blob(location):
             entries = self.azure.list_dir(location, path)
         elif is_gcs(location):
             entries = self.gcs.list_dir(location, path)
@@ -244,7 +245,7 @@ class ArtifactAccess:
             return _streamed(session.get(url, stream=True, timeout=self.timeout), url)
         if is_s3(location):
             return self.s3.open(location, path)
-        if self.azure is not None and is_azure_blob(location):
+        if is_azure_blob(location):
             return self.azure.open(location, path)
         if is_gcs(location):
             return self.gcs.open(location, path)

@@ -11,6 +11,7 @@ Azure's error code.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -39,9 +40,25 @@ class AzureBlobSettings:
     client_id: str | None = None
     authority_host: str | None = None
 
+    @classmethod
+    def from_machine(cls) -> AzureBlobSettings:
+        """A profile without a store of its own: the connection string or account key of
+        MLflow's own variables when they are set (read here, never written), else this
+        machine's Azure credentials (environment, managed identity, Azure CLI)."""
+        import os
+
+        if os.environ.get("AZURE_STORAGE_CONNECTION_STRING"):
+            return cls(
+                auth="connection-string", secret=os.environ["AZURE_STORAGE_CONNECTION_STRING"]
+            )
+        if os.environ.get("AZURE_STORAGE_ACCESS_KEY"):
+            return cls(auth="key", secret=os.environ["AZURE_STORAGE_ACCESS_KEY"])
+        return cls(auth="default")
+
     @property
     def entra(self) -> bool:
-        return self.auth in ("service-principal", "azure-cli")
+        """Signed in with Microsoft Entra ID (a bearer token), not with a key."""
+        return self.auth in ("service-principal", "azure-cli", "default")
 
     def sign_in(self) -> str:
         """Microsoft Entra's sign-in step in words, naming its host (not the store's)."""
@@ -85,6 +102,13 @@ class _EntraCredential:
             self._credential: Any = identity.AzureCliCredential(
                 tenant_id=settings.tenant_id or "", process_timeout=30
             )
+        elif settings.auth == "default":
+            # The machine's chain, tried once; its per-credential warnings are not printed
+            # (the failure is said once, in words, below).
+            logging.getLogger("azure.identity").setLevel(logging.ERROR)
+            self._credential = identity.DefaultAzureCredential(
+                exclude_interactive_browser_credential=True
+            )
         else:
             authority: dict[str, Any] = {}
             if settings.authority_host:  # an explicit authority (private, sovereign): no discovery
@@ -106,6 +130,16 @@ class _EntraCredential:
             return self._credential.get_token(*scopes, **kwargs)
         except ax.ClientAuthenticationError as exc:  # CredentialUnavailableError is one too
             s = self._settings
+            if s.auth == "default":
+                raise RegistryError(
+                    f"No credentials for {self._where}: this profile has no Azure Blob store "
+                    "of its own, and this machine no Azure sign-in (no AZURE_STORAGE_* "
+                    "variables, managed identity or `az login`). Set the profile's Azure Blob "
+                    "store (an account key, a SAS token, a connection string or a service "
+                    "principal) in the profile editor or with `modelyard profiles add … "
+                    "--azure-key-stdin`.",
+                    ErrorKind.INVALID,
+                ) from None
             if type(exc).__name__ == "CredentialUnavailableError":
                 raise RegistryError(
                     f"No Azure CLI sign-in for {self._where}: run `az login` (the Azure CLI "

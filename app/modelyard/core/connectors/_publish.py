@@ -158,9 +158,8 @@ class PublishingStore:
         if is_s3(artifact_uri):
             self._artifacts.s3.write(artifact_uri, relative, source, on_bytes)
             return
-        azure = self._artifacts.azure
-        if azure is not None and is_azure_blob(artifact_uri):
-            azure.write(artifact_uri, relative, source, on_bytes)
+        if is_azure_blob(artifact_uri):
+            self._artifacts.azure.write(artifact_uri, relative, source, on_bytes)
             return
         if is_gcs(artifact_uri):
             self._artifacts.gcs.write(artifact_uri, relative, source, on_bytes)
@@ -182,9 +181,8 @@ class PublishingStore:
         if is_s3(artifact_uri):
             self._artifacts.s3.remove_below(artifact_uri)
             return
-        azure = self._artifacts.azure
-        if azure is not None and is_azure_blob(artifact_uri):
-            azure.remove_below(artifact_uri)
+        if is_azure_blob(artifact_uri):
+            self._artifacts.azure.remove_below(artifact_uri)
             return
         if is_gcs(artifact_uri):
             self._artifacts.gcs.remove_below(artifact_uri)
