@@ -4,7 +4,7 @@ Every failure ends with a one-line reason on stderr and a non-zero exit code. Th
 by area (profiles, browse, promote, artifacts, compare) and share one output module.
 """
 
-from modelyard.cli import artifacts, browse, compare, copy, profiles, promote
+from modelyard.cli import artifacts, browse, compare, copy, profiles, promote, sync
 from modelyard.cli.app import cli, main, no_display_reason
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "no_display_reason",
     "profiles",
     "promote",
+    "sync",
 ]

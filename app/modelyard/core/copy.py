@@ -325,9 +325,14 @@ def copy_version(
     plan: CopyPlan,
     progress: Callable[[CopyProgress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    *,
+    steps: Callable[[str, str], None] | None = None,
 ) -> CopyResult:
     """Copy the planned version (blocking). Raises AlreadyCopied, Cancelled or a
-    ModelyardError saying what failed and what was removed again."""
+    ModelyardError saying what failed and what was removed again. ``steps`` hears of each
+    thing made in the target as it is made — ("run", run id), ("files", where its files go),
+    then ("version", number) — so
+    that a journal can find them again after the process was killed."""
     if plan.earlier is not None:
         raise AlreadyCopied(target.profile, plan.earlier, "this version")
     writer = publishing(target.registry, target.profile)
@@ -358,6 +363,7 @@ def copy_version(
                 made=made,
                 report=report,
                 is_cancelled=is_cancelled,
+                steps=steps or (lambda _what, _value: None),
             )
         except BaseException as exc:
             undone = _undo(target.registry, writer, made)
@@ -383,6 +389,7 @@ def _register(
     made: _Made,
     report: Callable[[CopyProgress], None],
     is_cancelled: Callable[[], bool],
+    steps: Callable[[str, str], None],
 ) -> VersionSummary:
     def check() -> None:
         if is_cancelled():
@@ -395,6 +402,8 @@ def _register(
     made.run_id, made.artifact_uri = writer.create_copy_run(
         f"copy of {v.model} v{v.version}", run_tags
     )
+    steps("run", made.run_id)
+    steps("files", made.artifact_uri)
     log.info("%s v%s → %s: run %s made", v.model, v.version, plan.target_model, made.run_id)
     if plan.run is not None:
         writer.log_run_data(made.run_id, dict(plan.run.params), plan.metric_points)
@@ -426,6 +435,7 @@ def _register(
         tags,
     )
     made.version = version.version
+    steps("version", version.version)
     log.info("%s v%s → %s v%s registered", v.model, v.version, plan.target_model, version.version)
     writer.set_run_tag(made.run_id, STATE_TAG, "complete")
     writer.finish_run(made.run_id)

@@ -10,6 +10,7 @@ MLflow's repository for the storage (its SDK, that storage's own credentials).
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._seams import ARTIFACT_REPOSITORY, resolve
 from modelyard.core.domain import MetricPoint, VersionSummary
 
+_EXPERIMENT_LOCK = threading.Lock()  # one find-or-create of the copies' experiment at a time
 PARAMS_PER_BATCH = 100  # MLflow's log_batch limits
 METRICS_PER_BATCH = 1000
 COPY_EXPERIMENT = "Modelyard copies"
@@ -53,18 +55,31 @@ class PublishingStore:
     unity_catalog = False  # Unity Catalog: three-part names, a signature required
 
     # --- a run ---------------------------------------------------------------------------------
+    def _copy_experiment_id(self) -> str:
+        """The copies' experiment, made when missing — once, even when several copies (a
+        sync's parallel lanes, another person's copy) ask at the same moment: a create that
+        loses the race reads the winner's."""
+        with IMPORT_LOCK:
+            from mlflow.exceptions import MlflowException
+        with _EXPERIMENT_LOCK:
+            found = self._tracking.get_experiment_by_name(self.copy_experiment)
+            if found is not None:
+                return str(found.experiment_id)
+            try:
+                return str(self._tracking.create_experiment(self.copy_experiment))
+            except MlflowException:
+                again = self._tracking.get_experiment_by_name(self.copy_experiment)
+                if again is None:
+                    raise
+                return str(again.experiment_id)
+
     def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
         """A run in the "Modelyard copies" experiment; (run id, artifact URI)."""
         with IMPORT_LOCK:
             from mlflow.entities import RunTag
 
         def make() -> tuple[str, str]:
-            found = self._tracking.get_experiment_by_name(self.copy_experiment)
-            experiment = (
-                found.experiment_id
-                if found is not None
-                else self._tracking.create_experiment(self.copy_experiment)
-            )
+            experiment = self._copy_experiment_id()
             import time
 
             run = self._tracking.create_run(
