@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,17 +176,29 @@ def publishing(registry: Registry, profile: str) -> Publishing:
     return registry
 
 
-def find_copy(registry: Registry, model: str, key: str, value: str) -> VersionSummary | None:
-    """A version of ``model`` whose tag ``key`` is ``value``."""
+def versions_with_tags(registry: Registry, model: str) -> Iterator[VersionSummary]:
+    """Every version of ``model``, page by page, with its tags — read one by one (8 at a
+    time) where the registry's listings carry none (Unity Catalog's search results)."""
+    listed = registry.capabilities().listed_version_tags
     token: str | None = None
     while True:
         page = registry.list_versions(model, token)
-        for version in page.items:
-            if version.tags.get(key) == value:
-                return version
+        if listed:
+            yield from page.items
+        else:
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                yield from pool.map(lambda v: registry.get_version(model, v.version), page.items)
         token = page.next_page_token
         if not token:
-            return None
+            return
+
+
+def find_copy(registry: Registry, model: str, key: str, value: str) -> VersionSummary | None:
+    """A version of ``model`` whose tag ``key`` is ``value``."""
+    for version in versions_with_tags(registry, model):
+        if version.tags.get(key) == value:
+            return version
+    return None
 
 
 def plan_copy(

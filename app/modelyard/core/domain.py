@@ -64,6 +64,7 @@ class Capabilities:
     can_edit: bool | None = None  # None: the registry does not tell
     server: str = ""  # what runs the registry, when it says ("MLflow 2.9.2")
     lacks: tuple[str, ...] = ()  # what that server does not have, in sentences
+    listed_version_tags: bool = True  # listings carry versions' tags (Unity Catalog's do not)
 
 
 @dataclass(frozen=True, slots=True)

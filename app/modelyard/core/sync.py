@@ -39,6 +39,7 @@ from modelyard.core.copy import (
     copy_version,
     plan_copy,
     publishing,
+    versions_with_tags,
 )
 from modelyard.core.domain import Stage, VersionSummary, version_sort_key
 from modelyard.core.errors import Cancelled, ErrorKind, ModelyardError, RegistryError
@@ -238,7 +239,7 @@ def _copies_in(
     prefix = f"{source_location}#{model}/"
     found: dict[str, VersionSummary] = {}
     try:
-        for v in _all_versions(target, name):
+        for v in versions_with_tags(target.registry, name):
             origin = v.tags.get(SOURCE_TAG, "")
             if origin.startswith(prefix) and v.tags.get(STATE_TAG) != "incomplete":
                 found.setdefault(origin[len(prefix) :], v)

@@ -489,7 +489,7 @@ def _open(
             scope=scope,
             files=UnityCatalogArtifacts(host, session, profile.timeouts.transfer),
             registry_store=store,
-            capabilities=Capabilities(stages=False, aliases=True),
+            capabilities=Capabilities(stages=False, aliases=True, listed_version_tags=False),
             server_side_prompt_filter=False,
             server_side_order=False,
             **common,
