@@ -46,6 +46,7 @@ from modelyard.ui.plain import plain_label, plain_tooltip
 from modelyard.ui.profiles.actions import ProfileActions
 from modelyard.ui.screen_fit import fit_size
 from modelyard.ui.serving import ServeDialog
+from modelyard.ui.sync_dialog import SyncDialog
 from modelyard.ui.theme import set_tone
 from modelyard.ui.tree_menu import TreeMenus
 from modelyard.ui.tree_model import (
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         self.tree_model.rowsInserted.connect(self._rows_arrived)
         self._pending_version: tuple[str, str] | None = None
         self.copy_dialog: CopyDialog | None = None
+        self.sync_dialog: SyncDialog | None = None
         self.profiles_loaded = False  # the profile file is read on a worker
         self._pending_profile: str | None = None  # asked to open before the profiles arrived
         self._watch_profile_file()
@@ -291,6 +293,26 @@ class MainWindow(QMainWindow):
         self.copy_dialog = dialog
         dialog.show()
         return dialog
+
+    def sync_models(
+        self, source: Profile, target: Profile, models: tuple[str, ...] = ()
+    ) -> SyncDialog:
+        """Plan, then sync models (none: all) into another registry; its listing is read
+        again afterwards."""
+        dialog = SyncDialog(
+            self.connections, self.workers, source=source, target=target, models=models,
+            parent=self,
+        )  # fmt: skip
+        dialog.synced.connect(lambda _report: self._reread(target))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.sync_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _reread(self, profile: Profile) -> None:
+        index = self.tree_model.profile_index(profile.id)
+        if index.isValid():
+            self.tree_model.refresh(index)
 
     def _copied(self, target: Profile, result: Across) -> None:
         """Show the copy in the target's tree: re-read its listing, open the model, select."""

@@ -1,11 +1,11 @@
 """Context menus of the registry tree's rows: by mouse, the Menu key or Shift+F10.
 
-A registry row offers retry, test, edit, duplicate, delete and compare; a model row opens its
-board, copies a URI, opens the web UI or reloads; a version row promotes (Promote to ▸, Set
-alias ▸, Remove alias ▸, Request transition to ▸ where the registry has requests), copies a URI
-or the load snippet, downloads, compares, copies to another registry, opens the web UI. What
-is offered follows the core's permission rules; a change is asked on the model's board, so it
-is confirmed and checked exactly as a drop is.
+A registry row offers retry, test, edit, duplicate, delete, compare and sync; a model row
+opens its board, copies a URI, opens the web UI, syncs or reloads; a version row promotes
+(Promote to ▸, Set alias ▸, Remove alias ▸, Request transition to ▸ where the registry has
+requests), copies a URI or the load snippet, downloads, compares, copies to another registry,
+opens the web UI. What is offered follows the core's permission rules; a change is asked on the
+model's board, so it is confirmed and checked exactly as a drop is.
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ class MenuHost(Protocol):
     def compare_registries(
         self, left: Profile | None = None, right: Profile | None = None
     ) -> Any: ...
+
+    def sync_models(
+        self, source: Profile, target: Profile, models: tuple[str, ...] = ()
+    ) -> Any: ...  # the dialog
 
 
 MAX_COMPARE = 12  # "Compare with ▸" lists the newest other versions
@@ -163,10 +167,23 @@ class TreeMenus(QObject):
                 action.triggered.connect(
                     lambda _=False, a=node.profile, b=other: window.compare_registries(a, b)
                 )
+            self._sync_items(menu, node.profile, others, ())
         menu.addSeparator()
         menu.addAction(window.refresh_action)
         menu.addAction(window.new_profile_action)
         return menu
+
+    def _sync_items(
+        self, menu: QMenu, source: Profile, others: list[Profile], models: tuple[str, ...]
+    ) -> None:
+        """ "Sync to ▸ <registry>": the models (none: all of them) into another registry."""
+        sync = menu.addMenu("Sync to")
+        sync.setEnabled(bool(others))
+        for other in others:
+            action = sync.addAction(literal(other.name))
+            action.triggered.connect(
+                lambda _=False, t=other: self.window.sync_models(source, t, models)
+            )
 
     # --- model rows ----------------------------------------------------------------------------
     def model_menu(self, node: Node) -> QMenu:
@@ -182,6 +199,8 @@ class TreeMenus(QObject):
         choices += [(f"By alias @{a}", f"models:/{model.name}@{a}") for a in sorted(aliases)]
         self._uri_items(uris, [(label, uri) for label, uri in choices if uri])
         self._web_item(menu, web_ui_url(node.profile, model.name))
+        others = [p for p in window.tree_model.profiles() if p.id != node.profile.id]
+        self._sync_items(menu, node.profile, others, (model.name,))
         menu.addSeparator()
         menu.addAction(window.refresh_action)
         return menu

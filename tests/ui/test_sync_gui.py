@@ -1,0 +1,77 @@
+"""Sync from the tree: a model row's "Sync to ▸ prod", the plan as a table whose rows can be
+unticked, the sync with its progress, the report, and the plan again (two real servers; the
+target with basic auth)."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.copy import SOURCE_TAG
+from modelyard.core.profiles import ProfileStore
+from modelyard.core.secrets import SecretStore
+from modelyard.ui.sync_dialog import SyncDialog
+from tests.conftest import save_artifact
+from tests.helpers.registry import add_server_profile, admin_store, new_version
+from tests.helpers.window import open_window, select_model
+from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
+
+
+def test_sync_a_model_from_its_menu_with_a_row_unticked(
+    qtbot: QtBot,
+    mlflow_server: MlflowServer,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    name = f"gui-sync-{uuid.uuid4().hex[:6]}"
+    for _ in range(3):
+        new_version(mlflow_server, name)
+    admin_store(mlflow_server).transition_model_version_stage(name, "3", "Production", False)
+    add_server_profile(store, secrets, mlflow_server, "dev")
+    add_server_profile(store, secrets, auth_server, "prod", ADMIN_USER, ADMIN_PASSWORD)
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "dev", name)
+    menu = window.tree_menus.open_current()
+    assert menu is not None
+    sync = next(a.menu() for a in menu.actions() if a.text() == "Sync to")
+    assert sync is not None and [a.text() for a in sync.actions()] == ["prod"]
+    sync.actions()[0].trigger()
+    menu.close()
+    dialog = window.sync_dialog
+    assert isinstance(dialog, SyncDialog)
+    qtbot.waitUntil(lambda: dialog.state == "ready", timeout=60_000)
+    rows = dialog.rows()
+    assert [r.text(0) for r in rows] == [f"{name} v1", f"{name} v2", f"{name} v3"]
+    assert all(r.checkState(0) == Qt.CheckState.Checked for r in rows)
+    dialog.mirror_stages.setChecked(True)  # planned again, with the stage to set
+    qtbot.waitUntil(
+        lambda: dialog.state == "ready" and bool(dialog.rows()[2].text(3)), timeout=60_000
+    )
+    assert dialog.rows()[2].text(3) == "Production"
+    dialog.rows()[0].setCheckState(0, Qt.CheckState.Unchecked)  # not v1
+    assert dialog.go.text() == "Sync 2 version(s)" and dialog.go.isEnabled()
+    assert "Ticked: 2 to copy and 1 stage" in dialog.summary.text()
+    assert not dialog.retry.isVisible()  # only after a sync where something failed
+    dialog.grab().save(str(save_artifact("sync-dialog.png")))
+    dialog.go.click()
+    qtbot.waitUntil(lambda: dialog.state in ("done", "failed"), timeout=120_000)
+    assert dialog.state == "done", dialog.status.text()
+    assert "Copied 2" in dialog.status.text() and not dialog.retry.isVisible()
+    assert [r.text(2) for r in dialog.rows()] == ["Left out", "Copied", "Copied"]
+    assert dialog.mirror_stages.isChecked() and dialog.mirror_stages.isEnabled()
+    dialog.grab().save(str(save_artifact("sync-dialog-done.png")))
+    copies = admin_store(auth_server).search_model_versions(f"name='{name}'")
+    by_source = {v.tags[SOURCE_TAG].rsplit("/", 1)[1]: v for v in copies}
+    assert set(by_source) == {"2", "3"} and by_source["3"].current_stage == "Production"
+    dialog.reject()
+    # The same again: v2 and v3 are there; only v1 is left to copy.
+    again = window.sync_models(store.get("dev"), store.get("prod"), (name,))
+    qtbot.waitUntil(lambda: again.state == "ready", timeout=60_000)
+    assert [r.text(2) for r in again.rows()] == ["Copy", "There already", "There already"]
+    assert again.go.text() == "Sync 1 version(s)"
+    again.reject()
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()
