@@ -100,3 +100,38 @@ def test_contract_a_cancelled_copy_into_azureml_registers_nothing_and_says_what_
 
     with pytest.raises(MlflowException, match="not found"):  # no model was left behind
         admin_store(mlflow_server).get_registered_model(f"{name}-central")
+
+
+def test_contract_sync_from_an_mlflow_server_into_azureml_then_a_rerun_finds_every_copy(
+    azure: Contract,  # noqa: F811 - the fixture
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    """The seed's consolidation as one sync: every version of two models into the central
+    AzureML workspace (mirroring stages), in the source's order; the rerun copies nothing."""
+    from modelyard.core.sync import NameMap, Selection, plan_sync, run_sync
+
+    prefix = f"sync-aml-{uuid.uuid4().hex[:6]}"
+    for m in range(2):
+        for _ in range(2):
+            new_version(mlflow_server, f"{prefix}-{m}", {"data/w.bin": os.urandom(50_000)})
+    admin_store(mlflow_server).transition_model_version_stage(f"{prefix}-1", "2", "Staging", False)
+    a = open_registry(add_server_profile(store, secrets, mlflow_server, "dev"), secrets)
+    b = open_registry(azureml_profile(azure, secrets, "app-secret-value"), secrets)
+    try:
+        source, target = Endpoint(a, "dev"), Endpoint(b, "central")
+        selection = Selection((f"{prefix}-0", f"{prefix}-1"))
+        names = NameMap(suffix="-central")  # the stand-in keeps both sides in one backend
+        plan = plan_sync(source, target, selection, names, mirror_stages=True)
+        assert plan.count("copy") == 4 and plan.writes == 5
+        report = run_sync(source, target, plan, jobs=2)
+        assert report.ok and report.count("copied") == 4, report.outcomes
+        copied = b.get_version(f"{prefix}-1-central", "2")
+        assert copied.stage.value == "Staging"
+        assert copied.tags[SOURCE_TAG] == f"{mlflow_server.url}#{prefix}-1/2"
+        again = plan_sync(source, target, selection, names, mirror_stages=True)
+        assert again.count("there") == 4 and again.writes == 0
+    finally:
+        a.close()
+        b.close()

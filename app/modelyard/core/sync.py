@@ -136,7 +136,8 @@ class SyncItem:
 
     @property
     def key(self) -> str:
-        return f"{self.model}/{self.version}"
+        """The journal's key: this source version into this target model."""
+        return f"{self.model}/{self.version} → {self.target_model}"
 
 
 @dataclass(frozen=True)
