@@ -1,8 +1,8 @@
 """Sync whole models between two registries: plan first, copy in parallel, survive a kill,
 cost nothing when run again.
 
-Planning reads one listing of the source's models, one listing of each selected model's
-versions on both sides, and no file. A version is "there already" when a target version's
+Planning reads one listing of each side's models, the versions of each selected model (in the
+target only where it is there already), eight models at a time, and no file. A version is "there already" when a target version's
 lineage tag (``modelyard.copy.source``, which every copy writes) names it — so a rerun finds
 what earlier runs, single copies and killed runs made, without trusting any local state.
 
@@ -49,6 +49,7 @@ from modelyard.core.promote import Target, promote
 log = logging.getLogger("modelyard.sync")
 
 Action = Literal["copy", "there", "skip"]
+PLAN_READERS = 8  # models whose versions are read at the same time while planning
 
 
 # --- what to sync -----------------------------------------------------------------------------
@@ -180,6 +181,7 @@ def plan_sync(
         mirror_aliases = False
     same = source.registry.location == target.registry.location
     items: list[SyncItem] = []
+    wanted: list[tuple[str, str]] = []
     for model in _all_models(source):
         if not selection.wants_model(model):
             continue
@@ -187,9 +189,23 @@ def plan_sync(
         if same and name == model:
             notes.append(f"{model}: the target is the same model in the same registry.")
             continue
-        refusal = _name_problem(writer, name)
+        wanted.append((model, name))
+    in_target = set(_all_models(target))  # one listing: no version reads for new models
+
+    def read(pair: tuple[str, str]) -> tuple[list[VersionSummary], dict[str, VersionSummary]]:
+        model, name = pair
         picked = selection.pick(list(_all_versions(source, model)))
-        there = _copies_in(target, name, source.registry.location, model) if picked else {}
+        held = (
+            _copies_in(target, name, source.registry.location, model)
+            if picked and name in in_target
+            else {}
+        )
+        return picked, held
+
+    with ThreadPoolExecutor(max_workers=PLAN_READERS) as pool:
+        read_all = list(pool.map(read, wanted))  # each model's versions, 8 models at a time
+    for (model, name), (picked, there) in zip(wanted, read_all, strict=True):
+        refusal = _name_problem(writer, name)
         for v in picked:
             if refusal:
                 items.append(SyncItem(model, v.version, name, "skip", refusal))
