@@ -189,7 +189,8 @@ def _kill_half_then_finish(a: str, b: str, jobs: int, total: int) -> dict[str, f
             entries = json.loads(journal.read_text())["items"]
         except (OSError, ValueError, KeyError):
             entries = {}
-        if sum(1 for e in entries.values() if e.get("state") == "done") >= total // 2:
+        done = [k for k, e in entries.items() if "→ killed-" in k and e.get("state") == "done"]
+        if len(done) >= total // 2:
             child.send_signal(signal.SIGKILL)
             break
         with contextlib.suppress(subprocess.TimeoutExpired):
