@@ -2,9 +2,10 @@
 cost nothing when run again.
 
 Planning reads one listing of each side's models, the versions of each selected model (in the
-target only where it is there already), eight models at a time, and no file. A version is "there already" when a target version's
-lineage tag (``modelyard.copy.source``, which every copy writes) names it — so a rerun finds
-what earlier runs, single copies and killed runs made, without trusting any local state.
+target only where it is there already), eight models at a time, and no file. A version is
+"there already" when a target version's lineage tag (``modelyard.copy.source``, which every
+copy writes) names it — so a rerun finds what earlier runs, single copies and killed runs
+made, without trusting any local state.
 
 Running copies each planned version with the copy machinery (nothing half-registered; a failed
 copy removes what it made). Models go in parallel (``jobs`` at once), the versions of one model
