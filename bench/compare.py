@@ -29,7 +29,8 @@ def main() -> None:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
         from modelyard.core.compare import compare_registries
         from modelyard.core.connectors import open_registry
-        from modelyard.core.profiles import MlflowServerSettings, Profile
+        from modelyard.core.kinds import MlflowServerSettings
+        from modelyard.core.profiles import Profile
         from modelyard.core.secrets import SecretStore
 
         names = model_names(args.models)

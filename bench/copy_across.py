@@ -83,7 +83,8 @@ def _child(kind: str, a_url: str, b_url: str, model: str, version: str) -> None:
     else:
         from modelyard.core.connectors import open_registry
         from modelyard.core.copy import Endpoint, copy_version, plan_copy
-        from modelyard.core.profiles import MlflowServerSettings, Profile
+        from modelyard.core.kinds import MlflowServerSettings
+        from modelyard.core.profiles import Profile
         from modelyard.core.secrets import SecretStore
 
         secrets = SecretStore()

@@ -80,7 +80,8 @@ def _child(kind: str, url: str, version: str, destination: str, store: str) -> N
 
         from modelyard.core.connectors import open_registry
         from modelyard.core.download import plan_download, run_download
-        from modelyard.core.profiles import MlflowServerSettings, Profile
+        from modelyard.core.kinds import MlflowServerSettings
+        from modelyard.core.profiles import Profile
         from modelyard.core.secrets import SecretStore
         from modelyard.core.stores import S3Store
 

@@ -35,7 +35,8 @@ def main() -> None:
         from PySide6.QtWidgets import QApplication
 
         from modelyard.core.connectors import open_registry
-        from modelyard.core.profiles import MlflowServerSettings, Profile
+        from modelyard.core.kinds import MlflowServerSettings
+        from modelyard.core.profiles import Profile
         from modelyard.core.secrets import SecretStore
         from modelyard.core.session import Connections
         from modelyard.core.snapshot import clear_snapshots

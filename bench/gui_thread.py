@@ -34,7 +34,8 @@ def main() -> None:
         os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
         from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
-        from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+        from modelyard.core.kinds import MlflowServerSettings
+        from modelyard.core.profiles import Profile, ProfileStore
         from modelyard.ui.app import create_app
         from modelyard.ui.main_window import MainWindow
 

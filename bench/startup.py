@@ -90,7 +90,8 @@ def main() -> None:
         server, raw = seeded_server(Path(tmp) / "server", model_names(args.models))
         try:
             os.environ.update({k: env[k] for k in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME")})
-            from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+            from modelyard.core.kinds import MlflowServerSettings
+            from modelyard.core.profiles import Profile, ProfileStore
             from modelyard.core.snapshot import clear_snapshots
 
             profile = ProfileStore().add(

@@ -82,7 +82,8 @@ def _child_sync(source: str, target: str, password: str, prefix: str, jobs: str)
 
     from modelyard.core.connectors import open_registry
     from modelyard.core.copy import Endpoint
-    from modelyard.core.profiles import MlflowServerSettings, Profile
+    from modelyard.core.kinds import MlflowServerSettings
+    from modelyard.core.profiles import Profile
     from modelyard.core.secrets import SecretStore
     from modelyard.core.sync import NameMap, Selection, plan_sync, run_sync
 

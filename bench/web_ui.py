@@ -38,7 +38,8 @@ def main() -> None:
         from PySide6.QtCore import QEventLoop
         from PySide6.QtWidgets import QApplication
 
-        from modelyard.core.profiles import MlflowServerSettings, Profile
+        from modelyard.core.kinds import MlflowServerSettings
+        from modelyard.core.profiles import Profile
         from modelyard.core.secrets import SecretStore
         from modelyard.core.session import Connections
         from modelyard.core.snapshot import clear_snapshots

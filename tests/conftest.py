@@ -10,7 +10,8 @@ from pathlib import Path
 import keyring
 import pytest
 
-from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
+from modelyard.core.kinds import LocalSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.servers import MlflowServer, start_server

@@ -177,7 +177,7 @@ def test_contract_the_wizard_shows_the_entra_fields_and_editing_keeps_the_sign_i
 ) -> None:
     from PySide6.QtWidgets import QComboBox, QFormLayout
 
-    from modelyard.core.profiles import MlflowServerSettings
+    from modelyard.core.kinds import MlflowServerSettings
     from tests.helpers.wizard import open_wizard, save, tested, wizard_pool
 
     _add("entra", entra, tenant, SECRET)

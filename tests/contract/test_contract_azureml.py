@@ -12,7 +12,8 @@ import pytest
 from modelyard.core.connectors import open_registry
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.profiles import AzureMLSettings, Profile
+from modelyard.core.kinds import AzureMLSettings
+from modelyard.core.profiles import Profile
 from modelyard.core.secrets import SecretStore
 from modelyard.core.serve import servable
 from tests.helpers.registry import UPLOADED, admin_store, ensure_model, new_version

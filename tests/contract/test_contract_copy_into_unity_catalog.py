@@ -15,7 +15,8 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.copy import SOURCE_TAG, Endpoint, copy_version, plan_copy
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ModelyardError
-from modelyard.core.profiles import DatabricksUCSettings, Profile, ProfileStore
+from modelyard.core.kinds import DatabricksUCSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.helpers.files import tree_files, uploaded
 from tests.helpers.registry import add_server_profile, new_version

@@ -10,7 +10,8 @@ import pytest
 from modelyard.core.connectors import open_registry
 from modelyard.core.domain import Stage
 from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.profiles import DatabricksSettings, DatabricksUCSettings, Profile
+from modelyard.core.kinds import DatabricksSettings, DatabricksUCSettings
+from modelyard.core.profiles import Profile
 from modelyard.core.secrets import SecretStore
 from tests.helpers.registry import admin_store, create_version, ensure_model
 from tests.support.contract_server import Contract

@@ -14,7 +14,8 @@ import pytest
 from modelyard.core.connectors import open_registry
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.profiles import DatabricksUCSettings, Profile
+from modelyard.core.kinds import DatabricksUCSettings
+from modelyard.core.profiles import Profile
 from modelyard.core.secrets import SecretStore
 from modelyard.core.serve import servable
 from tests.contract.test_contract_transition_requests import ANA, databricks_profile

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import DatabricksUCSettings, Profile, ProfileStore
+from modelyard.core.kinds import DatabricksUCSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.conftest import save_artifact
 from tests.helpers.registry import UPLOADED, admin_store, new_version

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from modelyard.core.domain import VersionSummary
-from modelyard.core.profiles import DatabricksSettings, DatabricksUCSettings, Profile
+from modelyard.core.kinds import DatabricksSettings, DatabricksUCSettings
+from modelyard.core.profiles import Profile
 from modelyard.core.snippet import load_snippet
 from tests.helpers.registry import new_version
 from tests.support.contract_server import Contract

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from modelyard.core.profiles import DatabricksUCSettings, Profile, ProfileStore
+from modelyard.core.kinds import DatabricksUCSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.helpers.registry import add_server_profile, admin_store, new_version

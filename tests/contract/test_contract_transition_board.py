@@ -214,7 +214,8 @@ def test_contract_unity_catalog_board_has_alias_lanes_only(
 ) -> None:
     import uuid
 
-    from modelyard.core.profiles import DatabricksUCSettings, Profile
+    from modelyard.core.kinds import DatabricksUCSettings
+    from modelyard.core.profiles import Profile
     from tests.helpers.registry import create_version, ensure_model
 
     catalog = f"uc{uuid.uuid4().hex[:6]}"

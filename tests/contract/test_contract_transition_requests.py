@@ -14,7 +14,8 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.domain import EventKind, Stage
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.history import recorded_events
-from modelyard.core.profiles import DatabricksSettings, Profile
+from modelyard.core.kinds import DatabricksSettings
+from modelyard.core.profiles import Profile
 from modelyard.core.promote import PromotionConflict, Snapshot
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore

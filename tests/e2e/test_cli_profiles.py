@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.profiles import DatabricksUCSettings, ProfileStore
+from modelyard.core.kinds import DatabricksUCSettings
+from modelyard.core.profiles import ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.helpers.cli import add_admin_profile, run
 from tests.support.contract_server import Contract, contract_server

@@ -8,7 +8,8 @@ from mlflow.entities.model_registry import RegisteredModelTag
 from mlflow.store.model_registry.rest_store import RestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
 
-from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
 

@@ -162,7 +162,7 @@ def test_the_wizard_sets_an_azure_blob_store_and_editing_keeps_it(
 ) -> None:
     from PySide6.QtWidgets import QComboBox, QGroupBox
 
-    from modelyard.core.profiles import MlflowServerSettings
+    from modelyard.core.kinds import MlflowServerSettings
     from modelyard.core.stores import AzureBlobStore
     from modelyard.ui.profiles.fields import PAGE_AUTH
     from tests.helpers.wizard import open_wizard, save, tested, type_into, wizard_pool

@@ -26,7 +26,8 @@ from modelyard.core.domain import EventKind
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.history import version_history
-from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 from tests.helpers.files import tree_files, uploaded

@@ -23,7 +23,8 @@ from modelyard.core.demo_pack import (
     summary,
 )
 from modelyard.core.history import recorded_events
-from modelyard.core.profiles import LocalSettings, Profile
+from modelyard.core.kinds import LocalSettings
+from modelyard.core.profiles import Profile
 from modelyard.core.secrets import SecretStore
 
 DAY_MS = 24 * 3600 * 1000

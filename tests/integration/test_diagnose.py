@@ -10,7 +10,8 @@ import pytest
 
 from modelyard.core.diagnose import test_connection as diagnose
 from modelyard.core.errors import ErrorKind
-from modelyard.core.profiles import MlflowServerSettings, Profile
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile
 from modelyard.core.secrets import SecretStore
 from tests.support.contract_server import contract_server
 from tests.support.html_server import html_server, status_server

@@ -12,7 +12,8 @@ import pytest
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 
 SLOW = "registry.slow-dns.example"

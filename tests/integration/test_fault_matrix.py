@@ -19,7 +19,8 @@ from modelyard.core.domain import Stage
 from modelyard.core.download import plan_download, run_download
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.history import recorded_events
-from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.promote import ANSWER_LOST, PromotionResult, Target, promote
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore

@@ -168,7 +168,7 @@ def test_the_wizard_ticks_the_gcs_store_and_saves_it(
     emulator's endpoint and no credentials the test passes and the store is saved."""
     from PySide6.QtWidgets import QCheckBox, QGroupBox
 
-    from modelyard.core.profiles import MlflowServerSettings
+    from modelyard.core.kinds import MlflowServerSettings
     from modelyard.core.stores import GcsStore
     from modelyard.ui.profiles.fields import PAGE_AUTH
     from tests.conftest import save_artifact

@@ -10,7 +10,8 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.demo import DEMO_MODELS, ensure_demo, is_seeded
 from modelyard.core.domain import Stage
 from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
+from modelyard.core.kinds import LocalSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 
 

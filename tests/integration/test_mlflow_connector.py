@@ -11,7 +11,8 @@ import pytest
 from modelyard.core.connectors import open_registry
 from modelyard.core.domain import Stage
 from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 from tests.helpers.registry import (

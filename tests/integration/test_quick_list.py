@@ -10,7 +10,8 @@ import sys
 from mlflow.entities.model_registry import RegisteredModelTag
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
+from modelyard.core.kinds import LocalSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.quick_list import first_models_page
 from modelyard.core.secrets import SecretStore
 from tests.helpers.registry import add_server_profile, admin_store, create_version, ensure_model

@@ -13,7 +13,8 @@ import pytest
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.support.fault_proxy import fault_proxy
 from tests.support.servers import MlflowServer

@@ -20,7 +20,8 @@ from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.profiles import MlflowServerSettings, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.support.s3_server import S3Key, S3Server, start_s3

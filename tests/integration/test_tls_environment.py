@@ -13,7 +13,8 @@ import pytest
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.download import plan_download, run_download
-from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from tests.helpers.registry import new_version
 from tests.support.servers import MlflowServer

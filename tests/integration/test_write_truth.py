@@ -24,7 +24,8 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.domain import EventKind, Stage, StageEvent
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.history import recorded_events, version_history
-from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.promote import PromotionResult, Target, promote
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore

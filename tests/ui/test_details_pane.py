@@ -10,7 +10,8 @@ from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.domain import EventSource
-from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
+from modelyard.core.kinds import LocalSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.tree_model import NodeKind
 from tests.conftest import save_artifact

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.ui.promote_dialog import PromotionChoice
 from tests.conftest import save_artifact
 from tests.helpers.board import drop, lane_versions, tree_mime

@@ -243,7 +243,7 @@ def test_the_registry_pane_says_what_a_newcomer_can_do_next(
 def test_saving_a_new_profile_keeps_the_tree_as_it_was(
     qtbot: QtBot, demo_profile: Profile, store: ProfileStore
 ) -> None:
-    from modelyard.core.profiles import MlflowServerSettings
+    from modelyard.core.kinds import MlflowServerSettings
     from tests.ui.test_details_pane import open_window, select_model
 
     window = open_window(qtbot, store)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.snapshot import load_snapshot
 from tests.conftest import save_artifact
 from tests.helpers.registry import admin_store, create_version, ensure_model

@@ -13,13 +13,8 @@ from PySide6.QtWidgets import QDialog, QLineEdit, QWizard
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.errors import ErrorKind
-from modelyard.core.profiles import (
-    AzureMLSettings,
-    DatabricksSettings,
-    MlflowServerSettings,
-    Profile,
-    ProfileStore,
-)
+from modelyard.core.kinds import AzureMLSettings, DatabricksSettings, MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.main_window import MainWindow
 from modelyard.ui.profiles.fields import PAGE_AUTH, PAGE_CONNECTION, PAGE_FINISH, PAGE_TEST
@@ -481,3 +476,56 @@ def test_a_url_without_scheme_says_why_right_under_it_and_a_second_profile_is_na
     type_into(wizard, "url", "http://127.0.0.1:5078")
     assert next_enabled(wizard)
     assert "exists already" in page.problem.text() and "local-srv" in page.problem.text()
+
+
+def test_a_local_registry_file_has_no_sign_in_page_and_saves(
+    make_wizard: Callable[..., ProfileWizard], store: ProfileStore, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A local file needs no sign-in: the wizard used to show the Databricks methods there.
+    The kind says it has none, so Next goes from where straight to the test."""
+    from modelyard.core.connectors.local import open_local
+    from modelyard.core.kinds import LocalSettings
+
+    path = tmp_path / "reg.db"
+    open_local(Profile(name="x", settings=LocalSettings(path=str(path))), create=True).close()
+    wizard = make_wizard()
+    wizard.kind_page.buttons["local"].setChecked(True)
+    wizard.next()
+    assert wizard.currentId() == PAGE_CONNECTION
+    assert wizard.connection_page.subTitle().startswith("A registry in a local sqlite file")
+    type_into(wizard, "path", str(path))
+    assert next_enabled(wizard), wizard.connection_page.problem.text()
+    wizard.next()
+    assert wizard.currentId() == PAGE_TEST
+    qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
+    wizard.next()
+    assert wizard.currentId() == PAGE_FINISH
+    assert wizard.finish_page.name.text() == "reg"  # the kind's short name: the file's stem
+    finish(wizard, qtbot)
+    (saved,) = store.list()
+    assert saved.settings == LocalSettings(path=str(path))
+
+
+def test_editing_a_unity_catalog_profile_fills_its_own_form(
+    make_wizard: Callable[..., ProfileWizard], store: ProfileStore
+) -> None:
+    """The connection fields come from the kind: Unity Catalog's host has a widget of its own
+    (the workspace registry's form has a host too), and what is shown is what is saved."""
+    from modelyard.core.kinds import DatabricksUCSettings
+
+    settings = DatabricksUCSettings(
+        host="https://dbc-1.cloud.databricks.com",
+        auth="azure-cli",
+        default_catalog="main",
+        default_schema="ml",
+    )
+    profile = store.add(Profile(name="uc", settings=settings))
+    wizard = make_wizard(editing=profile)
+    assert wizard.kind() == "databricks-uc"
+    assert wizard.fields["uc_host"].text() == "https://dbc-1.cloud.databricks.com"
+    assert wizard.fields["host"].text() == ""  # the workspace registry's form is untouched
+    assert (wizard.fields["catalog"].text(), wizard.fields["schema"].text()) == ("main", "ml")
+    wizard.next()
+    assert wizard.currentId() == PAGE_AUTH
+    assert wizard.auth_page.auth() == "azure-cli"
+    assert wizard.settings() == settings

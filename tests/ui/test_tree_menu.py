@@ -167,7 +167,7 @@ def test_model_and_registry_rows_have_menus_and_uris_are_copied(
 def test_profile_names_with_an_ampersand_read_as_written_in_menus(
     qtbot: QtBot, demo_profile: Profile, store: ProfileStore
 ) -> None:
-    from modelyard.core.profiles import LocalSettings
+    from modelyard.core.kinds import LocalSettings
 
     store.add(Profile(name="R&D", settings=LocalSettings(path=str(demo_profile.settings.path))))
     window = open_window(qtbot, store)

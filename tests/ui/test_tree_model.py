@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import QModelIndex
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import LocalSettings, MlflowServerSettings, Profile, ProfileStore
+from modelyard.core.kinds import LocalSettings, MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore
 from modelyard.core.session import Connections
 from modelyard.ui import tree_model as tm
 from modelyard.ui.tree_model import NODE_ROLE, Column, NodeKind, RegistryTreeModel

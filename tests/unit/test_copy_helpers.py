@@ -8,7 +8,8 @@ from pathlib import Path
 
 def test_a_unity_catalog_target_suggests_its_default_catalog_and_schema() -> None:
     from modelyard.core.copy import suggested_name
-    from modelyard.core.profiles import DatabricksUCSettings, MlflowServerSettings, Profile
+    from modelyard.core.kinds import DatabricksUCSettings, MlflowServerSettings
+    from modelyard.core.profiles import Profile
 
     scoped = Profile(
         name="uc",

@@ -12,7 +12,8 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.databrickscfg import config_path, profile_problem, read_config
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.importers import discover
-from modelyard.core.profiles import DatabricksSettings, Profile
+from modelyard.core.kinds import DatabricksSettings
+from modelyard.core.profiles import Profile
 from modelyard.core.secrets import SecretStore
 
 CFG = """[DEFAULT]

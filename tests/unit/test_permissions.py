@@ -60,12 +60,8 @@ def test_kinds_without_stages_or_aliases_and_a_refusal_win() -> None:
 
 
 def test_what_each_profile_kind_offers_before_anything_is_read() -> None:
-    from modelyard.core.profiles import (
-        DatabricksSettings,
-        DatabricksUCSettings,
-        MlflowServerSettings,
-        Profile,
-    )
+    from modelyard.core.kinds import DatabricksSettings, DatabricksUCSettings, MlflowServerSettings
+    from modelyard.core.profiles import Profile
 
     host = "https://dbc.example.com"
     workspace = Profile(name="ws", settings=DatabricksSettings(host=host))

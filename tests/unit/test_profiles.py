@@ -9,14 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from modelyard.core.errors import ProfileError
+from modelyard.core.kinds import LocalSettings, MlflowServerSettings
 from modelyard.core.paths import config_dir
-from modelyard.core.profiles import (
-    LocalSettings,
-    MlflowServerSettings,
-    Profile,
-    ProfileStore,
-    validation_message,
-)
+from modelyard.core.profiles import Profile, ProfileStore, validation_message
 
 
 def server_profile(name: str = "prod", **kw: object) -> Profile:

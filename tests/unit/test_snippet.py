@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from modelyard.core.domain import ModelFile, VersionSummary
-from modelyard.core.profiles import (
+from modelyard.core.kinds import (
     AzureMLSettings,
     DatabricksSettings,
     DatabricksUCSettings,
     LocalSettings,
     MlflowServerSettings,
-    Profile,
 )
+from modelyard.core.profiles import Profile
 from modelyard.core.snippet import load_snippet
 
 HOSTILE_NAMES = [

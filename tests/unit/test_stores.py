@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from modelyard.core.profiles import MlflowServerSettings, Profile, secret_fields
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles import Profile, secret_fields
 from modelyard.core.stores import S3Store
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from modelyard.core.profiles import (
+from modelyard.core.kinds import (
     AzureMLSettings,
     DatabricksSettings,
     DatabricksUCSettings,
     LocalSettings,
     MlflowServerSettings,
-    Profile,
 )
+from modelyard.core.profiles import Profile
 from modelyard.core.weburl import web_ui_url
 
 SUB = "0b4f5f0e-1111-2222-3333-444455556666"

@@ -81,7 +81,7 @@ QUICK_LIMIT = 10_000  # more models than this: the registry's own paged listing
 def _quick_models(prof: Profile) -> list[ModelSummary] | None:
     """Every model of a local registry file straight from its schema (what its connector
     lists, tested to be equal), or None: another kind, too many, or a schema it does not know."""
-    from modelyard.core.profiles import LocalSettings
+    from modelyard.core.kinds import LocalSettings
     from modelyard.core.quick_list import first_models_page
     from modelyard.core.secrets import SecretStore
 

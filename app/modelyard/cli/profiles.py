@@ -13,23 +13,18 @@ from pydantic import ValidationError
 from modelyard.cli.app import cli
 from modelyard.cli.output import _echo, _echo_exact, _fail, _reported, _table
 from modelyard.core.errors import ProfileError
-from modelyard.core.profiles import (
-    AZURE_AUTH_LABELS,
-    DATABRICKS_AUTH_LABELS,
-    KIND_LABELS,
+from modelyard.core.kinds import (
+    KINDS,
     AnySettings,
-    AuthKind,
-    AzureMLSettings,
-    DatabricksSettings,
-    DatabricksUCSettings,
-    LocalSettings,
-    MlflowServerSettings,
+)
+from modelyard.core.kinds.base import Kind, SignIn
+from modelyard.core.profiles import (
     Profile,
     ProfileStore,
     secret_fields,
     validation_message,
 )
-from modelyard.core.secrets import SecretField, SecretStore
+from modelyard.core.secrets import SECRET_FIELDS, SecretField, SecretStore
 from modelyard.core.stores import AzureBlobStore, GcsStore, S3Store
 
 
@@ -49,7 +44,7 @@ def _read_secret_stdin(kind: str) -> str:
 
 @profiles.command("add")
 @click.option("--name", required=True, help="A name for people, e.g. prod-registry.")
-@click.option("--kind", type=click.Choice(list(KIND_LABELS)), required=True)
+@click.option("--kind", type=click.Choice(list(KINDS)), required=True)
 @click.option("--url", help="mlflow: the tracking server's base URL.")
 @click.option("--username", help="mlflow: user for username+password authentication.")
 @click.option("--password-stdin", is_flag=True, help="mlflow: read the password from stdin.")
@@ -273,140 +268,67 @@ def _s3_store(o: dict[str, Any]) -> S3Store:
     )
 
 
-def _settings_from_options(kind: str, o: dict[str, Any]) -> AnySettings:
-    """Profile settings (validated) from CLI options."""
-    if kind == "mlflow":
-        _only(
-            kind,
-            o,
-            {
-                "url",
-                "username",
-                "password_stdin",
-                "token_stdin",
-                "insecure_tls",
-                "ca_bundle",
-                "client_cert",
-                *S3_OPTIONS,
-                *GCS_OPTIONS,
-                *AZURE_OPTIONS,
-            },
-        )
-        if not o["url"]:
-            _fail("--kind mlflow needs --url")
-        if o["password_stdin"] and o["token_stdin"]:
-            _fail("give either --password-stdin or --token-stdin, not both")
-        if o["password_stdin"] and not o["username"]:
-            _fail("--password-stdin needs --username")
-        if o["username"] and not o["password_stdin"]:
-            _fail("--username needs --password-stdin (secrets are never taken as arguments)")
-        auth: AuthKind = "basic" if o["password_stdin"] else "token" if o["token_stdin"] else "none"
-        mlflow = MlflowServerSettings(
-            url=o["url"],
-            auth=auth,
-            username=o["username"],
-            insecure_tls=o["insecure_tls"],
-            ca_bundle=o["ca_bundle"],
-            client_cert=o["client_cert"],
-            store=_store(o),
-        )
-        return mlflow
-    if kind == "local":
-        _only(kind, o, {"path"})
-        if not o["path"]:
-            _fail("--kind local needs --path")
-        return LocalSettings(path=o["path"])
-    if kind in ("databricks", "databricks-uc"):
-        allowed = {
-            "host",
-            "auth",
-            "client_id",
-            "client_secret_stdin",
-            "token_stdin",
-            "config_profile",
-        }
-        if kind == "databricks-uc":
-            allowed |= {"catalog", "schema"}
-        _only(kind, o, allowed)
-        auth_kind = o["auth"] or ("config-profile" if o["config_profile"] else "pat")
-        if auth_kind not in DATABRICKS_AUTH_LABELS:
-            _fail(f"--auth for Databricks is one of: {', '.join(DATABRICKS_AUTH_LABELS)}")
-        if auth_kind == "pat" and not o["token_stdin"]:
-            _fail("--auth pat needs --token-stdin (secrets are never taken as arguments)")
-        if auth_kind == "oauth-m2m" and not o["client_secret_stdin"]:
-            _fail("--auth oauth-m2m needs --client-id and --client-secret-stdin")
-        fields = {
-            "host": o["host"],
-            "auth": auth_kind,
-            "client_id": o["client_id"],
-            "config_profile": o["config_profile"],
-        }
-        dbx: AnySettings
-        if kind == "databricks-uc":
-            dbx = DatabricksUCSettings.model_validate(
-                {**fields, "default_catalog": o["catalog"], "default_schema": o["schema"]}
-            )
-        else:
-            dbx = DatabricksSettings.model_validate(fields)
-        return dbx
-    _only(
-        kind,
-        o,
-        {
-            "tracking_uri",
-            "subscription",
-            "resource_group",
-            "workspace",
-            "region",
-            "auth",
-            "tenant_id",
-            "client_id",
-            "client_secret_stdin",
-            "cloud",
-            "api_host",
-            "authority_host",
-        },
-    )
-    auth_kind = o["auth"] or "default"
-    if auth_kind not in AZURE_AUTH_LABELS:
-        _fail(f"--auth for AzureML is one of: {', '.join(AZURE_AUTH_LABELS)}")
-    extra: dict[str, object] = {
-        "auth": auth_kind,
-        "tenant_id": o["tenant_id"],
-        "client_id": o["client_id"],
-        "authority_host": o["authority_host"],
-    }
-    if o["cloud"]:
-        extra["cloud"] = o["cloud"]
-    if o["api_host"]:
-        extra["api_host"] = o["api_host"]
-    if o["tracking_uri"]:
-        try:
-            azure = AzureMLSettings.from_tracking_uri(o["tracking_uri"], **extra)
-        except ValidationError as exc:
-            raise ProfileError(validation_message(exc)) from None
-        except ValueError as exc:
-            raise ProfileError(str(exc)) from None
-    else:
-        missing = [
-            f"--{k.replace('_', '-')}"
-            for k in ("subscription", "resource_group", "workspace", "region")
-            if not o[k]
-        ]
+def _option(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _sign_in(kind: Kind[Any], o: dict[str, Any]) -> SignIn | None:
+    """The sign-in the options choose: --auth, else the one its options imply (--password-
+    stdin: basic), else the kind's default."""
+    if not kind.sign_ins:
+        return None
+    by_key = {s.key: s for s in kind.sign_ins}
+    if o["auth"]:
+        if o["auth"] not in by_key:
+            _fail(f"--auth for {kind.title} is one of: {', '.join(by_key)}")
+        return by_key[o["auth"]]
+    implied = [s for s in kind.sign_ins if s.implied_by and all(o[k] for k in s.implied_by)]
+    if len(implied) > 1:
+        given = " or ".join(_option(k) for s in implied for k in s.implied_by)
+        _fail(f"give either {given}, not both")
+    return implied[0] if implied else by_key.get(str(kind.default_auth))
+
+
+def _settings_from_options(name: str, o: dict[str, Any]) -> AnySettings:
+    """Profile settings (validated) from CLI options: the kind says which options it takes,
+    which it needs and how its sign-ins are chosen."""
+    kind = KINDS[name]
+    keys = {f.key for f in kind.connection}
+    signing = set().union(*(s.fields for s in kind.sign_ins))
+    secrets = {f for f in signing if f in SECRET_FIELDS}
+    allowed = keys | (signing - secrets) | {f"{f}_stdin" for f in secrets}
+    allowed |= {"auth"} if kind.sign_ins else set()
+    allowed |= {*S3_OPTIONS, *GCS_OPTIONS, *AZURE_OPTIONS} if kind.artifact_stores else set()
+    _only(name, o, allowed)
+    if not any(o[f.key] for f in kind.connection if f.fills):
+        missing = [_option(f.key) for f in kind.connection if f.required and not o[f.key]]
         if missing:
-            _fail("--kind azureml needs --tracking-uri, or " + ", ".join(missing))
-        azure = AzureMLSettings.model_validate(
-            {
-                "subscription_id": o["subscription"],
-                "resource_group": o["resource_group"],
-                "workspace": o["workspace"],
-                "region": o["region"],
-                **extra,
-            }
-        )
-    if auth_kind == "service-principal" and not o["client_secret_stdin"]:
-        _fail("--auth service-principal needs --client-secret-stdin")
-    return azure
+            fills = [_option(f.key) for f in kind.connection if f.fills]
+            _fail(f"--kind {name} needs " + ", or ".join([*fills, ", ".join(missing)]))
+    sign_in = _sign_in(kind, o)
+    for key in sorted(signing - secrets):
+        if o[key] and (sign_in is None or key not in sign_in.fields):
+            users = " or ".join(
+                f"--auth {s.key}" + "".join(f" ({_option(k)})" for k in s.implied_by)
+                for s in kind.sign_ins
+                if key in s.fields
+            )
+            _fail(f"{_option(key)} goes with {users}")
+    for secret in sorted(secrets & (sign_in.fields if sign_in else frozenset())):
+        if not o[f"{secret}_stdin"]:
+            how = f"--auth {sign_in.key}" if sign_in else ""
+            _fail(f"{how} needs {_option(secret)}-stdin (secrets are never taken as arguments)")
+    values: dict[str, Any] = {k: o[k] for k in keys | (signing - secrets)}
+    values["auth"] = sign_in.key if sign_in else None
+    if kind.artifact_stores:
+        values["store"] = _store(o)
+    try:
+        settings: AnySettings = kind.settings_from(values)
+    except ValidationError as exc:
+        raise ProfileError(validation_message(exc)) from None
+    except ValueError as exc:
+        raise ProfileError(str(exc)) from None
+    return settings
 
 
 @profiles.command("list")

@@ -40,7 +40,8 @@ from modelyard.core.download import (
 )
 from modelyard.core.errors import Cancelled, ErrorKind, ModelyardError, RegistryError
 from modelyard.core.history import visible_tags
-from modelyard.core.profiles import DatabricksUCSettings, Profile
+from modelyard.core.kinds import kind_of
+from modelyard.core.profiles import Profile
 from modelyard.core.promote import PromotionResult, Target
 from modelyard.core.registry import Publishing, Registry
 
@@ -279,13 +280,7 @@ def _check_target_rules(
 def suggested_name(target: Profile, model: str) -> str:
     """The model's name in the target by default: the same, or for Unity Catalog the
     profile's default catalog and schema before the model's own last part."""
-    settings = target.settings
-    if not isinstance(settings, DatabricksUCSettings) or len(model.split(".")) == 3:
-        return model
-    if settings.default_catalog and settings.default_schema:
-        last = model.rsplit(".", maxsplit=1)[-1]
-        return f"{settings.default_catalog}.{settings.default_schema}.{last}"
-    return model
+    return kind_of(target.settings).model_name(target.settings, model)
 
 
 def files_checksum(folder: Path, paths: list[str], known: dict[str, str] | None = None) -> str:

@@ -21,8 +21,9 @@ from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.domain import EventKind, StageEvent
 from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.history import event_tag
+from modelyard.core.kinds import LocalSettings
 from modelyard.core.paths import data_dir
-from modelyard.core.profiles import LocalSettings, Profile, ProfileStore
+from modelyard.core.profiles import Profile, ProfileStore
 
 log = logging.getLogger("modelyard.demo")
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from modelyard.core.domain import ModelSummary
 from modelyard.core.errors import ErrorKind, ModelyardError, describe_exception
-from modelyard.core.profiles import LocalSettings, MlflowServerSettings, Profile
+from modelyard.core.kinds import kind_of
+from modelyard.core.profiles import Profile
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 
@@ -118,7 +119,7 @@ def files_problem(
     they list, or there is none), and where they are. An MLflow server that does not serve
     its files leaves them to the client: a wrong or missing store is found here, not at the
     first download."""
-    if not isinstance(profile.settings, MlflowServerSettings):
+    if not kind_of(profile.settings).artifact_stores:
         return None, ""
     model = next((m for m in models if m.latest_versions), None)
     if model is None:
@@ -138,14 +139,4 @@ def files_problem(
 
 def who_words(profile: Profile, identity: str) -> str:
     """Who the registry sees, in words: only a profile that signs in is "signed in"."""
-    settings = profile.settings
-    if isinstance(settings, LocalSettings):
-        return f"A registry file on this computer (history is recorded as {identity})."
-    if isinstance(settings, MlflowServerSettings) and settings.auth == "none":
-        return (
-            "No sign-in: the server does not ask for one (history is recorded as "
-            f"{identity}, your login on this computer)."
-        )
-    if isinstance(settings, MlflowServerSettings) and settings.auth == "token":
-        return "Signed in with a token."
-    return f"Signed in as {identity}."
+    return kind_of(profile.settings).who(profile.settings, identity)

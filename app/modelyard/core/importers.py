@@ -21,14 +21,8 @@ from pydantic import ValidationError
 
 from modelyard.core.databrickscfg import read_config
 from modelyard.core.errors import ProfileError
-from modelyard.core.profiles import (
-    AzureMLSettings,
-    DatabricksSettings,
-    MlflowServerSettings,
-    Profile,
-    ProfileStore,
-    validation_message,
-)
+from modelyard.core.kinds import AzureMLSettings, DatabricksSettings, MlflowServerSettings
+from modelyard.core.profiles import Profile, ProfileStore, validation_message
 from modelyard.core.secrets import SecretField, SecretStore
 from modelyard.core.text import redact_url
 

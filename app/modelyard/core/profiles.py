@@ -9,31 +9,25 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from modelyard.core.errors import ProfileError
 from modelyard.core.http import Timeouts
+from modelyard.core.kinds import KINDS, AnySettings, Settings, kind_of
+from modelyard.core.kinds.base import Frozen
 from modelyard.core.paths import config_dir
-from modelyard.core.stores import ArtifactStore, AzureBlobStore, S3Store
-from modelyard.core.text import redact_url
 
 if TYPE_CHECKING:
     from modelyard.core.secrets import SecretField
@@ -43,362 +37,13 @@ _ID_NAMESPACE = uuid.UUID("5b0c7f7e-2f6a-4d1c-9a43-6d6f64656c79")  # ids for ent
 PROFILE_FILE = "profiles.json"
 MAX_PROFILE_FILE = 16 * 1024 * 1024  # far beyond thousands of profiles: larger is not one
 
-AuthKind = Literal["none", "basic", "token"]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class MlflowServerSettings(_Frozen):
-    """An MLflow tracking server reached over HTTP(S)."""
-
-    kind: Literal["mlflow"] = "mlflow"
-    url: str
-    auth: AuthKind = "none"
-    username: str | None = None
-    insecure_tls: bool = False
-    ca_bundle: str | None = None
-    client_cert: str | None = None
-    # Where the client reaches the files itself when the server does not serve them
-    # (``--no-serve-artifacts``); None: as the server says (proxied, or the machine's own
-    # credentials for the storage).
-    store: ArtifactStore | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, value: str) -> str:
-        return normalise_url(value)
-
-    @field_validator("ca_bundle", "client_cert")
-    @classmethod
-    def _check_file(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None or value == "":
-            return None
-        if isinstance(info.context, dict) and info.context.get("from_file"):
-            return value  # checked when entered and when connecting, not when loading
-        path = Path(value).expanduser()
-        if not path.is_file():
-            raise ValueError(f"no such file: {path}")
-        return str(path.resolve())
-
-    @model_validator(mode="after")
-    def _check_combination(self) -> MlflowServerSettings:
-        if self.auth == "basic" and not self.username:
-            raise ValueError("enter the username to sign in with (it needs a username)")
-        if self.insecure_tls and self.ca_bundle:
-            raise ValueError("choose either a CA bundle or insecure TLS, not both")
-        return self
-
-    def describe(self) -> str:
-        """Where this profile points, for people."""
-        return self.url
-
-
-class LocalSettings(_Frozen):
-    """A registry kept in a local sqlite file (artifacts in a folder beside it)."""
-
-    kind: Literal["local"] = "local"
-    path: str
-    artifacts: str | None = None
-
-    @field_validator("path")
-    @classmethod
-    def _check_path(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("enter the registry file, e.g. ~/models/registry.db")
-        return str(Path(value).expanduser().resolve())
-
-    @property
-    def artifact_dir(self) -> Path:
-        """Folder of the artifacts of runs created through this registry."""
-        if self.artifacts:
-            return Path(self.artifacts)
-        db = Path(self.path)
-        return db.with_name(db.stem + "-artifacts")
-
-    def describe(self) -> str:
-        """Where this profile points, for people."""
-        return self.path
-
-
-DatabricksAuth = Literal["pat", "oauth-m2m", "oauth-u2m", "azure-cli", "config-profile"]
-DATABRICKS_AUTH_LABELS: dict[str, str] = {
-    "pat": "Personal access token",
-    "oauth-m2m": "OAuth machine-to-machine (service principal client id + secret)",
-    "oauth-u2m": "OAuth user-to-machine (log in with the browser)",
-    "azure-cli": "Azure CLI (az login)",
-    "config-profile": "A profile from ~/.databrickscfg",
-}
-
-
-def normalise_databricks_host(value: str) -> str:
-    """A workspace URL: https://… without a path; a bare host name gets https://."""
-    value = value.strip()
-    if value and "://" not in value:
-        value = "https://" + value
-    value = normalise_url(value)
-    parts = urlsplit(value)
-    if parts.path not in ("", "/"):
-        raise ValueError(
-            "the workspace URL is the address without a path, e.g. "
-            "https://adb-1234567890123456.7.azuredatabricks.net"
-        )
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-class DatabricksSettings(_Frozen):
-    """The workspace model registry of a Databricks workspace (stages, transition requests)."""
-
-    kind: Literal["databricks"] = "databricks"
-    host: str | None = None  # may come from the ~/.databrickscfg profile
-    auth: DatabricksAuth = "pat"
-    client_id: str | None = None  # oauth-m2m
-    config_profile: str | None = None  # config-profile
-
-    @field_validator("host")
-    @classmethod
-    def _check_host(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        return normalise_databricks_host(value)
-
-    @model_validator(mode="after")
-    def _check_combination(self) -> DatabricksSettings:
-        if self.auth == "config-profile":
-            if not self.config_profile:
-                raise ValueError("name the ~/.databrickscfg profile to use")
-        elif not self.host:
-            raise ValueError("the workspace URL is needed")
-        if self.auth == "oauth-m2m" and not self.client_id:
-            raise ValueError("OAuth machine-to-machine needs the service principal's client id")
-        return self
-
-    def describe(self) -> str:
-        """Where this profile points, for people."""
-        if self.auth == "config-profile" and not self.host:
-            return f"~/.databrickscfg [{self.config_profile}]"
-        return str(self.host)
-
-
-class DatabricksUCSettings(DatabricksSettings):
-    """Models in Unity Catalog (catalog.schema.model; aliases, no stages)."""
-
-    kind: Literal["databricks-uc"] = "databricks-uc"  # type: ignore[assignment]
-    default_catalog: str | None = None
-    default_schema: str | None = None
-
-    @field_validator("default_catalog", "default_schema")
-    @classmethod
-    def _check_part(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        value = value.strip()
-        if "." in value or "/" in value or " " in value:
-            raise ValueError(f"{value!r} is not a catalog or schema name (no dots or spaces)")
-        return value
-
-    @model_validator(mode="after")
-    def _check_scope(self) -> DatabricksUCSettings:
-        if self.default_schema and not self.default_catalog:
-            raise ValueError("a default schema needs a default catalog")
-        return self
-
-    def describe(self) -> str:
-        """Where this profile points, for people."""
-        scope = ".".join(p for p in (self.default_catalog, self.default_schema) if p)
-        return super().describe() + (f" ({scope})" if scope else "")
-
-
-AzureAuth = Literal["service-principal", "azure-cli", "browser", "default"]
-AZURE_AUTH_LABELS: dict[str, str] = {
-    "service-principal": "Service principal (tenant, client id, client secret)",
-    "azure-cli": "Azure CLI (az login)",
-    "browser": "Log in with the browser",
-    "default": "DefaultAzureCredential (environment, managed identity, CLI …)",
-}
-
-
-class AzureCloud(NamedTuple):
-    """One Azure cloud: its Microsoft Entra sign-in authority, the AzureML API host suffix
-    (``<region>.<suffix>``) and the token scope of its resource manager."""
-
-    label: str
-    authority: str
-    api_suffix: str
-    scope: str
-
-
-AzureCloudName = Literal["public", "usgov", "china"]
-AZURE_CLOUDS: dict[str, AzureCloud] = {
-    "public": AzureCloud(
-        "Azure (public)",
-        "login.microsoftonline.com",
-        "api.azureml.ms",
-        "https://management.azure.com/.default",
-    ),
-    "usgov": AzureCloud(
-        "Azure Government",
-        "login.microsoftonline.us",
-        "api.ml.azure.us",
-        "https://management.usgovcloudapi.net/.default",
-    ),
-    "china": AzureCloud(
-        "Azure China (21Vianet)",
-        "login.chinacloudapi.cn",
-        "api.ml.azure.cn",
-        "https://management.chinacloudapi.cn/.default",
-    ),
-}
-AZURE_API_PATH = (
-    "mlflow/v2.0/subscriptions/{subscription}/resourceGroups/{group}"
-    "/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
-)
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_AZURE_URI = re.compile(
-    r"^(?:azureml|https)://(?P<host>[^/]+)/mlflow/v\d\.\d/subscriptions/(?P<sub>[^/]+)"
-    r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.MachineLearningServices"
-    r"/workspaces/(?P<ws>[^/?#]+)/?$",
-    re.IGNORECASE,
-)
-
-
-class AzureMLSettings(_Frozen):
-    """An Azure Machine Learning workspace's MLflow-compatible registry."""
-
-    kind: Literal["azureml"] = "azureml"
-    subscription_id: str
-    resource_group: str
-    workspace: str
-    region: str  # e.g. westeurope; the API host is <region>.api.azureml.ms
-    cloud: AzureCloudName = "public"  # sets the default sign-in authority, API host and scope
-    api_host: str | None = None  # overrides <region>.<cloud's API suffix> (e.g. private link)
-    auth: AzureAuth = "default"
-    tenant_id: str | None = None
-    client_id: str | None = None
-    authority_host: str | None = None  # e.g. login.microsoftonline.us for sovereign clouds
-
-    @field_validator("subscription_id", "tenant_id")
-    @classmethod
-    def _check_guid(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        value = value.strip()
-        if not _GUID.match(value):
-            raise ValueError(f"{value!r} is not an id like 00000000-0000-0000-0000-000000000000")
-        return value.lower()
-
-    @field_validator("resource_group", "workspace", "region")
-    @classmethod
-    def _check_word(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("this field is empty")
-        if "/" in value or " " in value:
-            raise ValueError(f"{value!r} must not contain slashes or spaces")
-        return value
-
-    @model_validator(mode="after")
-    def _check_combination(self) -> AzureMLSettings:
-        if self.auth == "service-principal" and not (self.tenant_id and self.client_id):
-            raise ValueError("a service principal needs the tenant id and the client id")
-        return self
-
-    @classmethod
-    def from_tracking_uri(cls, uri: str, **extra: object) -> AzureMLSettings:
-        """Settings from the workspace's MLflow tracking URI (azureml://… as the portal shows)."""
-        match = _AZURE_URI.match(uri.strip())
-        if not match:
-            raise ValueError(
-                "this is not an AzureML MLflow tracking URI (azureml://<region>.api.azureml.ms/"
-                "mlflow/v1.0/subscriptions/…/resourceGroups/…/providers/"
-                "Microsoft.MachineLearningServices/workspaces/…)"
-            )
-        host = match["host"]
-        region, _, suffix = host.lower().partition(".")
-        cloud = next((n for n, c in AZURE_CLOUDS.items() if c.api_suffix == suffix), None)
-        values: dict[str, object] = {
-            "subscription_id": match["sub"],
-            "resource_group": match["rg"],
-            "workspace": match["ws"],
-            "region": region,
-            "api_host": None if cloud else host,
-            **extra,
-        }
-        if cloud:
-            values["cloud"] = cloud
-        return cls.model_validate(values)
-
-    @property
-    def base_url(self) -> str:
-        """The URL MLflow's REST paths (/api/2.0/mlflow/…) are appended to."""
-        host = self.api_host or f"{self.region}.{AZURE_CLOUDS[self.cloud].api_suffix}"
-        scheme = "" if "://" in host else "https://"
-        path = AZURE_API_PATH.format(
-            subscription=self.subscription_id, group=self.resource_group, workspace=self.workspace
-        )
-        return f"{scheme}{host}/{path}"
-
-    @property
-    def authority(self) -> str:
-        """The Microsoft Entra sign-in authority host (explicit, or the cloud's)."""
-        return self.authority_host or AZURE_CLOUDS[self.cloud].authority
-
-    @property
-    def token_scope(self) -> str:
-        """The scope tokens for the workspace's API are asked with (the cloud's manager)."""
-        return AZURE_CLOUDS[self.cloud].scope
-
-    def describe(self) -> str:
-        """Where this profile points, for people."""
-        cloud = "" if self.cloud == "public" else f", {AZURE_CLOUDS[self.cloud].label}"
-        return f"{self.workspace} ({self.resource_group}, {self.region}{cloud})"
-
-
-Settings = Annotated[
-    MlflowServerSettings
-    | LocalSettings
-    | DatabricksSettings
-    | DatabricksUCSettings
-    | AzureMLSettings,
-    Field(discriminator="kind"),
-]
-AnySettings = (
-    MlflowServerSettings
-    | LocalSettings
-    | DatabricksSettings
-    | DatabricksUCSettings
-    | AzureMLSettings
-)
-KIND_LABELS: dict[str, str] = {
-    "mlflow": "An MLflow tracking server you run (self-hosted, http or https).",
-    "databricks": "The workspace model registry of Databricks (stages, transition requests).",
-    "databricks-uc": "Models in Databricks Unity Catalog (catalog.schema.model, aliases).",
-    "azureml": "An Azure Machine Learning workspace (MLflow-compatible registry).",
-    "local": "A registry in a local sqlite file (no server, e.g. for experiments).",
-}
-
 
 def secret_fields(settings: AnySettings) -> tuple[SecretField, ...]:
-    """Which secrets this profile keeps in the keyring."""
-    if isinstance(settings, MlflowServerSettings):
-        by_auth: dict[str, tuple[SecretField, ...]] = {"basic": ("password",), "token": ("token",)}
-        store = settings.store
-        kept: tuple[SecretField, ...] = ()
-        if isinstance(store, AzureBlobStore):
-            kept = ("azure_storage_secret",) if store.keeps_secret else ()
-        elif isinstance(store, S3Store) and store.access_key_id:
-            kept = ("s3_secret", "s3_session_token") if store.session_token else ("s3_secret",)
-        return by_auth.get(settings.auth, ()) + kept
-    if isinstance(settings, DatabricksSettings):
-        by_auth = {"pat": ("token",), "oauth-m2m": ("client_secret",)}
-        return by_auth.get(settings.auth, ())
-    if isinstance(settings, AzureMLSettings):
-        return ("client_secret",) if settings.auth == "service-principal" else ()
-    return ()
+    """Which secrets this profile keeps in the keyring (as its kind says)."""
+    return kind_of(settings).secret_fields(settings)
 
 
-class Profile(_Frozen):
+class Profile(Frozen):
     """A named way to reach one registry. Identified by ``id``; ``name`` is for people."""
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()))
@@ -431,17 +76,17 @@ class Profile(_Frozen):
     @property
     def has_stages(self) -> bool:
         """Whether the registry has stages (Unity Catalog has aliases only)."""
-        return not isinstance(self.settings, DatabricksUCSettings)
+        return kind_of(self.settings).stages
 
     @property
     def has_aliases(self) -> bool:
         """Whether the registry has aliases (the Databricks workspace registry has none)."""
-        return self.settings.kind != "databricks"  # Unity Catalog's kind is "databricks-uc"
+        return kind_of(self.settings).aliases
 
     @property
     def has_requests(self) -> bool:
         """Whether the registry has transition requests (the Databricks workspace registry)."""
-        return self.settings.kind == "databricks"
+        return kind_of(self.settings).requests
 
     @property
     def timeouts(self) -> Timeouts:
@@ -451,40 +96,6 @@ class Profile(_Frozen):
             self.read_timeout_s,
             max(self.write_timeout_s, self.read_timeout_s),
         )
-
-
-def normalise_url(value: str) -> str:
-    """Check an MLflow server URL and return it without a trailing slash.
-
-    Credentials inside the URL are refused: MLflow would echo them in error messages. No
-    message here repeats a password typed into the URL.
-    """
-    value = value.strip()
-    shown = redact_url(value)
-    parts = urlsplit(value)
-    if not value:
-        raise ValueError("enter the server's address, e.g. https://mlflow.example.com")
-    if "://" not in value:
-        raise ValueError(
-            f"the address must start with http:// or https:// — did you mean "
-            f"http://{shown} (or https://{shown})?"
-        )
-    if parts.scheme not in ("http", "https"):
-        raise ValueError(f"the address must start with http:// or https:// (you typed {shown!r})")
-    if parts.username or parts.password or "@" in parts.netloc:
-        raise ValueError(
-            "put the username and password in their own fields, not in the URL "
-            "(a URL with credentials ends up in logs and error messages)"
-        )
-    if not parts.hostname:
-        raise ValueError(f"the URL has no host name: {shown!r}")
-    if parts.query or parts.fragment:
-        raise ValueError("the URL must not have a query (?…) or fragment (#…)")
-    try:
-        _ = parts.port
-    except ValueError:
-        raise ValueError(f"the port in {shown!r} is not a number from 1 to 65535") from None
-    return value.rstrip("/")
 
 
 # Field names as the wizard and the CLI's options present them.
@@ -510,7 +121,7 @@ def validation_message(exc: ValidationError) -> str:
         else:
             msg = str(error.get("msg", "invalid value"))
         loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("settings",))
-        for kind in ("mlflow", "local", "databricks-uc", "databricks", "azureml"):
+        for kind in sorted(KINDS, key=len, reverse=True):  # "databricks-uc" before "databricks"
             loc = loc.replace(f"{kind}.", "")
         loc = FIELD_WORDS.get(loc, loc)
         lines.append(f"{loc}: {msg}" if loc else msg)

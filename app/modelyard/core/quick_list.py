@@ -23,7 +23,8 @@ from modelyard.core.domain import (
     version_sort_key,
 )
 from modelyard.core.http import authorization_header, make_session
-from modelyard.core.profiles import LocalSettings, MlflowServerSettings, Profile
+from modelyard.core.kinds import LocalSettings, MlflowServerSettings
+from modelyard.core.profiles import Profile
 from modelyard.core.secrets import SecretStore
 from modelyard.core.server_version import PROMPT_FILTER, parse_version_answer
 

@@ -6,6 +6,7 @@ freely, it imports the connector only when called, through the one import gate (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from modelyard.core.errors import ProfileError
@@ -17,28 +18,20 @@ if TYPE_CHECKING:
 
 
 def open_registry(profile: Profile, secrets: SecretStore) -> Registry:
-    """Build the Registry for ``profile``; reads its secrets from ``secrets``. Blocking."""
-    from modelyard.core.connectors._imports import KIND_MODULES, load
+    """Build the Registry for ``profile``; reads its secrets from ``secrets``. Blocking.
+
+    The profile's kind names its connector (``Kind.opener``) and what it needs imported; the
+    import happens once, under the one lock (lanes open registries at once).
+    """
+    from modelyard.core.connectors._imports import load
     from modelyard.core.connectors._policy import apply_process_policy
+    from modelyard.core.kinds import KINDS
 
     apply_process_policy()  # before the first MLflow import: its log level is read then
-    kind = profile.settings.kind
-    if kind in KIND_MODULES:
-        load(*KIND_MODULES[kind])  # once, under one lock: lanes open registries at once
-    if kind == "mlflow":
-        from modelyard.core.connectors.mlflow_server import open_mlflow_server
-
-        return open_mlflow_server(profile, secrets)
-    if kind in ("databricks", "databricks-uc"):
-        from modelyard.core.connectors.databricks import open_databricks
-
-        return open_databricks(profile, secrets)
-    if kind == "azureml":
-        from modelyard.core.connectors.azureml import open_azureml
-
-        return open_azureml(profile, secrets)
-    if kind == "local":
-        from modelyard.core.connectors.local import open_local
-
-        return open_local(profile)
-    raise ProfileError(f"Profiles of kind {kind!r} are not supported yet.")
+    kind = KINDS.get(profile.settings.kind)
+    if kind is None:
+        raise ProfileError(f"Profiles of kind {profile.settings.kind!r} are not supported yet.")
+    module_name, _, function = kind.opener.partition(":")
+    module = load(module_name, *kind.imports)[0]
+    opener: Callable[[Profile, SecretStore], Registry] = getattr(module, function)
+    return opener(profile, secrets)

@@ -21,7 +21,6 @@ from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._publish import PublishingStore
 from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
 from modelyard.core.connectors._seams import HOST_CREDS, resolve
-from modelyard.core.domain import Capabilities
 from modelyard.core.errors import (
     ErrorKind,
     ModelyardError,
@@ -30,7 +29,9 @@ from modelyard.core.errors import (
     describe_exception,
 )
 from modelyard.core.http import make_session
-from modelyard.core.profiles import AzureMLSettings, Profile
+from modelyard.core.kinds import AzureMLSettings
+from modelyard.core.kinds.azureml import AZUREML
+from modelyard.core.profiles import Profile
 from modelyard.core.secrets import SecretStore
 
 SCOPE = "https://management.azure.com/.default"
@@ -207,7 +208,7 @@ def open_azureml(profile: Profile, secrets: SecretStore) -> MlflowStoreRegistry:
         location=base,
         registry_store=ProfileRegistryStore(creds, transport),
         tracking_store=ProfileTrackingStore(creds, transport),
-        capabilities=Capabilities(stages=True, aliases=True),
+        capabilities=AZUREML.capabilities(),
         identity=identity,
         files=AzureMLArtifacts(history_url(base), session, profile.timeouts.transfer),
         secrets=(client_secret,),

@@ -37,7 +37,6 @@ from modelyard.core.connectors._uc_publish import UnityCatalogWrites
 from modelyard.core.databrickscfg import profile_problem
 from modelyard.core.domain import (
     Access,
-    Capabilities,
     EventKind,
     EventSource,
     ModelSummary,
@@ -56,12 +55,9 @@ from modelyard.core.errors import (
     describe_exception,
 )
 from modelyard.core.http import make_session
-from modelyard.core.profiles import (
-    DatabricksSettings,
-    DatabricksUCSettings,
-    Profile,
-    secret_fields,
-)
+from modelyard.core.kinds import DatabricksSettings, DatabricksUCSettings
+from modelyard.core.kinds.databricks import DATABRICKS, UNITY_CATALOG
+from modelyard.core.profiles import Profile, secret_fields
 from modelyard.core.registry import DEFAULT_MODEL_PAGE
 from modelyard.core.secrets import SecretStore
 from modelyard.core.waiting import watched
@@ -489,7 +485,7 @@ def _open(
             scope=scope,
             files=UnityCatalogArtifacts(host, session, profile.timeouts.transfer),
             registry_store=store,
-            capabilities=Capabilities(stages=False, aliases=True, listed_version_tags=False),
+            capabilities=UNITY_CATALOG.capabilities(),
             server_side_prompt_filter=False,
             server_side_order=False,
             **common,
@@ -503,11 +499,7 @@ def _open(
         write_client=write_client,
         first_byte_s=profile.timeouts.read,
         registry_store=ProfileRegistryStore(creds, transport),
-        # The workspace registry has stages and transition requests; aliases are a Unity
-        # Catalog feature (its REST API has no alias endpoints).
-        capabilities=Capabilities(
-            stages=True, aliases=False, transition_requests=True, comments=True
-        ),
+        capabilities=DATABRICKS.capabilities(),  # stages and requests; no aliases
         model_permission=permission,
         # Like MLflow's own client (prompt/registry_utils.py): the legacy workspace registry
         # is not sent the prompt filter; prompts are hidden on this side.

@@ -14,15 +14,11 @@ from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.connectors._publish import PublishingRegistry
 from modelyard.core.connectors._seams import SQL_REGISTRY_STORE, SQL_TRACKING_STORE, resolve
-from modelyard.core.domain import Capabilities
 from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
+from modelyard.core.kinds.local import LOCAL, LocalSettings, sqlite_uri
 from modelyard.core.paths import local_user
-from modelyard.core.profiles import LocalSettings, Profile
-
-
-def sqlite_uri(path: Path) -> str:
-    """SQLAlchemy URI of a sqlite file (absolute path, so four slashes on POSIX)."""
-    return "sqlite:///" + path.resolve().as_posix()
+from modelyard.core.profiles import Profile
+from modelyard.core.secrets import SecretStore
 
 
 def _dispose(store: Any) -> None:
@@ -41,8 +37,10 @@ def tracking_store(path: Path, artifacts: Path) -> Any:
     return resolve(SQL_TRACKING_STORE)(sqlite_uri(path), artifacts.resolve().as_uri())
 
 
-def open_local(profile: Profile, create: bool = False) -> MlflowStoreRegistry:
-    """A Registry for a local sqlite registry file."""
+def open_local(
+    profile: Profile, secrets: SecretStore | None = None, *, create: bool = False
+) -> MlflowStoreRegistry:
+    """A Registry for a local sqlite registry file (it keeps no secrets)."""
     settings = profile.settings
     if not isinstance(settings, LocalSettings):
         raise ProfileError(f"Profile {profile.name!r} is not a local registry profile.")
@@ -70,7 +68,7 @@ def open_local(profile: Profile, create: bool = False) -> MlflowStoreRegistry:
         location=str(path),
         registry_store=store,
         tracking_store=tracking,
-        capabilities=Capabilities(stages=True, aliases=True, can_edit=True),
+        capabilities=LOCAL.capabilities(can_edit=True),
         identity=local_user(),
         artifacts=ArtifactAccess(),
         on_close=close,

@@ -24,7 +24,7 @@ from modelyard.core.connectors._publish import PublishingRegistry
 from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
 from modelyard.core.connectors._s3 import S3Settings
 from modelyard.core.connectors._seams import HOST_CREDS, resolve
-from modelyard.core.domain import Access, Capabilities
+from modelyard.core.domain import Access
 from modelyard.core.errors import ProfileError
 from modelyard.core.http import (
     TIMEOUT,
@@ -33,8 +33,10 @@ from modelyard.core.http import (
     check_resolves,
     make_session,
 )
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.kinds.mlflow import MLFLOW
 from modelyard.core.paths import local_user
-from modelyard.core.profiles import MlflowServerSettings, Profile
+from modelyard.core.profiles import Profile
 from modelyard.core.secrets import SecretStore
 from modelyard.core.server_version import ServerVersion, parse_version_answer
 from modelyard.core.stores import AZURE_AUTH_WORDS, AzureBlobStore, GcsStore, S3Store
@@ -192,7 +194,7 @@ def open_mlflow_server(profile: Profile, secrets: SecretStore) -> MlflowStoreReg
         location=settings.url,
         registry_store=ProfileRegistryStore(lambda: creds, transport),
         tracking_store=ProfileTrackingStore(lambda: creds, transport),
-        capabilities=Capabilities(stages=True, aliases=True),
+        capabilities=MLFLOW.capabilities(),
         identity=(settings.username if settings.auth == "basic" else None) or local_user(),
         artifacts=ArtifactAccess(
             settings.url,

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from modelyard.core.domain import Capabilities
 from modelyard.core.errors import UNREACHABLE, ErrorKind
-from modelyard.core.profiles import KIND_LABELS, Profile
+from modelyard.core.kinds import KINDS
+from modelyard.core.profiles import Profile
 from modelyard.ui.details.version_view import Header
 from modelyard.ui.details.widgets import Banner, FieldForm
 from modelyard.ui.tree_model import Node
@@ -75,7 +76,7 @@ class ProfileView(QWidget):
         else:
             state = "not loaded yet (expand it)"
         rows = [
-            ("Kind", KIND_LABELS.get(profile.kind, profile.kind)),
+            ("Kind", KINDS[profile.kind].description),
             ("Location", profile.settings.describe()),
         ]
         store = getattr(profile.settings, "store", None)

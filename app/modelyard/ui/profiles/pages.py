@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -24,17 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard.core.importers import Candidate
-from modelyard.core.profiles import (
-    AZURE_AUTH_LABELS,
-    AZURE_CLOUDS,
-    DATABRICKS_AUTH_LABELS,
-    KIND_LABELS,
-    AzureMLSettings,
-)
+from modelyard.core.kinds import KINDS, FormField, Kind
 from modelyard.core.stores import AZURE_AUTH_WORDS
 from modelyard.ui.profiles.fields import (
-    KIND_TITLES,
-    MLFLOW_AUTH_LABELS,
     _line,
     databrickscfg_sections,
 )
@@ -54,10 +46,10 @@ class KindPage(QWizardPage):
         layout = QVBoxLayout(self)
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QRadioButton] = {}
-        for kind, text in KIND_LABELS.items():
-            button = QRadioButton(KIND_TITLES[kind])
+        for kind, registry_kind in KINDS.items():
+            button = QRadioButton(registry_kind.title)
             button.setObjectName(f"kind-{kind}")
-            hint = QLabel(text)
+            hint = QLabel(registry_kind.description)
             hint.setObjectName("hint")
             hint.setContentsMargins(24, 0, 0, 6)
             self.group.addButton(button)
@@ -85,7 +77,7 @@ class KindPage(QWizardPage):
         for candidate in candidates:
             p = candidate.profile
             item = QListWidgetItem(
-                f"{KIND_TITLES[p.kind]} — {p.settings.describe()}   (from {candidate.source})"
+                f"{KINDS[p.kind].title} — {p.settings.describe()}   (from {candidate.source})"
             )
             item.setData(Qt.ItemDataRole.UserRole, candidate)
             self.found.addItem(item)
@@ -103,78 +95,22 @@ class ConnectionPage(QWizardPage):
         layout = QVBoxLayout(self)
         self.stack = QStackedWidget()
         self.forms: dict[str, QWidget] = {}
-        f = wizard.fields
-        # mlflow
-        f["url"] = _line("https://mlflow.example.com")
-        f["ca_bundle"] = _line(
-            "optional: CA bundle (PEM) for a private certificate authority", browse="open"
-        )
-        f["client_cert"] = _line("optional: client certificate (PEM)", browse="open")
-        f["insecure_tls"] = QCheckBox("Do not verify the TLS certificate (test servers only)")
-        self._form(
-            "mlflow",
-            [
-                ("Server URL", "url"),
-                ("CA bundle", "ca_bundle"),
-                ("Client certificate", "client_cert"),
-                ("", "insecure_tls"),
-            ],
-        )
-        # databricks
-        f["host"] = _line("https://adb-1234567890123456.7.azuredatabricks.net")
-        self._form("databricks", [("Workspace URL", "host")])
-        f["uc_host"] = _line("https://dbc-1234abcd-5678.cloud.databricks.com")
-        f["catalog"] = _line("optional, e.g. main")
-        f["schema"] = _line("optional, e.g. ml")
-        self._form(
-            "databricks-uc",
-            [
-                ("Workspace URL", "uc_host"),
-                ("Default catalog", "catalog"),
-                ("Default schema", "schema"),
-            ],
-        )
-        # azureml
-        f["tracking_uri"] = _line(
-            "paste azureml://<region>.api.azureml.ms/mlflow/v1.0/… or fill in"
-        )
-        f["subscription"] = _line("00000000-0000-0000-0000-000000000000")
-        f["resource_group"] = _line("e.g. rg-ml")
-        f["workspace"] = _line("e.g. ml-prod")
-        f["region"] = _line("e.g. westeurope")
-        cloud = QComboBox()
-        for name, azure_cloud in AZURE_CLOUDS.items():
-            cloud.addItem(azure_cloud.label, name)
-        cloud.setToolTip(
-            "Sovereign clouds sign in at their own authority (login.microsoftonline.us, "
-            "login.chinacloudapi.cn) and have their own API hosts."
-        )
-        f["cloud"] = cloud
-        f["api_host"] = _line("optional: the workspace API host (private link)")
-        f["authority_host"] = _line("optional: a sign-in authority host to use instead")
-        self._form(
-            "azureml",
-            [
-                ("Tracking URI", "tracking_uri"),
-                ("Subscription id", "subscription"),
-                ("Resource group", "resource_group"),
-                ("Workspace", "workspace"),
-                ("Region", "region"),
-                ("Cloud", "cloud"),
-                ("API host", "api_host"),
-                ("Sign-in authority", "authority_host"),
-            ],
-        )
-        # local
-        f["path"] = _line("~/models/registry.db (created when missing)", browse="save")
-        self._form("local", [("Registry file", "path")])
+        for kind in KINDS.values():
+            for field in kind.connection:
+                wizard.fields[field.name] = _field_widget(field)
+            self._form(kind.name, [("" if f.check else f.label, f.name) for f in kind.connection])
+            for field in kind.connection:
+                widget = wizard.fields[field.name]
+                if isinstance(widget, QLineEdit):
+                    widget.textChanged.connect(
+                        lambda text, k=kind, key=field.key: self._pasted(k, key, text)
+                    )
         layout.addWidget(self.stack)
         self.problem = QLabel()
         self.problem.setObjectName("fieldProblem")
         self.problem.setWordWrap(True)
         layout.addWidget(self.problem)
         layout.addStretch(1)
-        f["tracking_uri"].textChanged.connect(self._parse_tracking_uri)
 
     def _form(self, kind: str, rows: list[tuple[str, str]]) -> None:
         page = QWidget()
@@ -194,22 +130,12 @@ class ConnectionPage(QWizardPage):
         self.forms[kind] = page
         self.stack.addWidget(page)
 
-    def _parse_tracking_uri(self, text: str) -> None:
-        if not text.strip():
-            return
-        try:
-            parsed = AzureMLSettings.from_tracking_uri(text)
-        except ValueError:
-            return
-        for key, value in (
-            ("subscription", parsed.subscription_id),
-            ("resource_group", parsed.resource_group),
-            ("workspace", parsed.workspace),
-            ("region", parsed.region),
-            ("api_host", parsed.api_host or ""),
-        ):
-            self.w.fields[key].setText(value)
-        self.w.set_cloud(parsed.cloud)
+    def _pasted(self, kind: Kind[Any], key: str, text: str) -> None:
+        """Fill in what a pasted value says (an AzureML tracking URI: the workspace)."""
+        filled = kind.pasted(key, text) or {}
+        for field in kind.connection:
+            if field.key in filled:
+                self.w.put(field.name, filled[field.key])
 
     def initializePage(self) -> None:  # overrides QWizardPage.initializePage
         kind = self.w.kind()
@@ -222,7 +148,7 @@ class ConnectionPage(QWizardPage):
             )
             form.setSizePolicy(policy, policy)
         self.stack.adjustSize()
-        self.setSubTitle(KIND_LABELS[kind])
+        self.setSubTitle(KINDS[kind].description)
         self.judged = self.w.editing is not None  # an edited profile is judged at once
         self._changed()
 
@@ -259,6 +185,23 @@ class ConnectionPage(QWizardPage):
         else:
             self.problem.setText("")
         return error is None
+
+
+def _field_widget(field: FormField) -> QWidget:
+    """The widget for one of a kind's connection fields."""
+    widget: QWidget
+    if field.check:
+        widget = QCheckBox(field.label)
+    elif field.choices:
+        combo = QComboBox()
+        for value, label in field.choices:
+            combo.addItem(label, value)
+        widget = combo
+    else:
+        widget = _line(field.placeholder, browse=field.browse)
+    if field.tooltip:
+        widget.setToolTip(field.tooltip)
+    return widget
 
 
 def _folding_form(box: QGroupBox) -> QFormLayout:
@@ -478,17 +421,10 @@ class AuthPage(QWizardPage):
                     box.setChecked(False)
 
     def initializePage(self) -> None:  # overrides QWizardPage.initializePage
-        kind = self.w.kind()
-        self.store_box.setVisible(kind == "mlflow")
-        self.azure_box.setVisible(kind == "mlflow")
-        self.gcs_box.setVisible(kind == "mlflow")
-        labels = (
-            MLFLOW_AUTH_LABELS
-            if kind == "mlflow"
-            else AZURE_AUTH_LABELS
-            if kind == "azureml"
-            else DATABRICKS_AUTH_LABELS
-        )
+        kind = KINDS[self.w.kind()]
+        for box in (self.store_box, self.azure_box, self.gcs_box):
+            box.setVisible(kind.artifact_stores)
+        labels = {sign_in.key: sign_in.label for sign_in in kind.sign_ins}
         wanted = self.w.preset_auth or self.method.currentData()
         self.method.blockSignals(True)
         self.method.clear()
@@ -515,17 +451,10 @@ class AuthPage(QWizardPage):
         self._method_changed()
 
     def _method_changed(self, *_: object) -> None:
-        kind, auth = self.w.kind(), self.auth()
-        shown = {
-            ("mlflow", "basic"): {"username", "password"},
-            ("mlflow", "token"): {"token"},
-            ("databricks", "pat"): {"token"},
-            ("databricks", "oauth-m2m"): {"client_id", "client_secret"},
-            ("databricks", "config-profile"): {"config_profile"},
-            ("azureml", "service-principal"): {"tenant_id", "client_id", "client_secret"},
-            ("azureml", "azure-cli"): {"tenant_id"},
-            ("azureml", "browser"): {"tenant_id"},
-        }.get((kind.replace("databricks-uc", "databricks"), auth), set())
+        auth = self.auth()
+        shown: frozenset[str] = next(
+            (s.fields for s in KINDS[self.w.kind()].sign_ins if s.key == auth), frozenset()
+        )
         for key, (caption, widget) in self.rows.items():
             caption.setVisible(key in shown)
             widget.setVisible(key in shown)

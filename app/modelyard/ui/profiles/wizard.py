@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QLineEdit,
     QListWidgetItem,
@@ -24,25 +24,15 @@ from PySide6.QtWidgets import (
 
 from modelyard.core.errors import ModelyardError
 from modelyard.core.importers import Candidate, discover
+from modelyard.core.kinds import KINDS, AnySettings, kind_of
 from modelyard.core.profile_service import save_profile
-from modelyard.core.profiles import (
-    AnySettings,
-    AzureMLSettings,
-    DatabricksSettings,
-    DatabricksUCSettings,
-    LocalSettings,
-    MlflowServerSettings,
-    Profile,
-    ProfileStore,
-    secret_fields,
-    validation_message,
-)
+from modelyard.core.profiles import Profile, ProfileStore, secret_fields, validation_message
 from modelyard.core.secrets import SecretField, SecretStore
 from modelyard.core.stores import AzureBlobStore, GcsStore, S3Store
 from modelyard.ui import icons
 from modelyard.ui.profiles.fields import (
-    NEUTRAL_AUTH,
     PAGE_CONNECTION,
+    PAGE_TEST,
     SECRET_TITLES,
 )
 from modelyard.ui.profiles.finish import (
@@ -168,64 +158,54 @@ class ProfileWizard(QWizard):
     def _check(self, key: str) -> bool:
         return bool(self.fields[key].isChecked())
 
+    def _value(self, key: str) -> object:
+        """What a field holds: a tick, a drop-down's value, or the text typed."""
+        widget = self.fields[key]
+        if isinstance(widget, QCheckBox):
+            return widget.isChecked()
+        if isinstance(widget, QComboBox) and widget.currentData() is not None:
+            return widget.currentData()
+        return self._text(key)
+
+    def put(self, key: str, value: object) -> None:
+        """Show ``value`` in a field (a tick, a drop-down's entry, or text)."""
+        widget = self.fields[key]
+        if isinstance(widget, QCheckBox):
+            widget.setChecked(bool(value))
+        elif isinstance(widget, QComboBox) and not widget.isEditable():
+            widget.setCurrentIndex(max(0, widget.findData(value)))
+        elif isinstance(widget, QComboBox):
+            widget.setCurrentText(str(value or ""))
+        else:
+            widget.setText(str(value or ""))
+
     def settings(self, auth_override: str | None = None) -> AnySettings:
         """The settings as typed (raises ValidationError/ValueError); ``auth_override`` checks
         the connection fields alone, with a sign-in method that needs no other field."""
-        kind, t = self.kind(), self._text
-        auth = auth_override or self.auth_page.auth() or None
-        if kind == "mlflow":
-            return MlflowServerSettings(
-                url=t("url"),
-                auth=auth or "none",  # type: ignore[arg-type]
-                username=t("username") if auth == "basic" else None,
-                insecure_tls=self._check("insecure_tls"),
-                ca_bundle=t("ca_bundle") or None,
-                client_cert=t("client_cert") or None,
-                store=self._store()
+        kind = KINDS[self.kind()]
+        values: dict[str, object] = {f.key: self._value(f.name) for f in kind.connection}
+        for sign_in in kind.sign_ins:
+            values.update({key: self._text(key) for key in sign_in.fields})
+        values["auth"] = auth_override or self.auth_page.auth() or None
+        if kind.artifact_stores:
+            values["store"] = (
+                self._store()
                 if self._check("s3_store")
                 else self._azure_store()
                 if self._check("azure_store")
                 else self._gcs_store()
                 if self._check("gcs_store")
-                else None,
+                else None
             )
-        if kind == "local":
-            return LocalSettings(path=t("path"))
-        if kind in ("databricks", "databricks-uc"):
-            host = t("host") if kind == "databricks" else t("uc_host")
-            values = {
-                "host": host or None,
-                "auth": auth or "pat",
-                "client_id": t("client_id") if auth == "oauth-m2m" else None,
-                "config_profile": t("config_profile") if auth == "config-profile" else None,
-            }
-            if kind == "databricks":
-                return DatabricksSettings.model_validate(values)
-            return DatabricksUCSettings.model_validate(
-                {**values, "default_catalog": t("catalog"), "default_schema": t("schema")}
-            )
-        sp = auth == "service-principal"
-        return AzureMLSettings.model_validate(
-            {
-                "subscription_id": t("subscription"),
-                "resource_group": t("resource_group"),
-                "workspace": t("workspace"),
-                "region": t("region"),
-                "cloud": self.fields["cloud"].currentData() or "public",
-                "api_host": t("api_host") or None,
-                "authority_host": t("authority_host") or None,
-                "auth": auth or "default",
-                "tenant_id": t("tenant_id") or None,
-                "client_id": t("client_id") if sp else None,
-            }
-        )
+        settings: AnySettings = kind.settings_from(values)
+        return settings
 
     def _azure_store(self) -> AzureBlobStore:
         """The Azure Blob store as typed."""
         auth = self.fields["azure_auth"].currentData() or "key"
         entra = auth in ("service-principal", "azure-cli")
         loaded = self.editing.settings if self.editing is not None else None
-        kept = loaded.store if isinstance(loaded, MlflowServerSettings) else None
+        kept = getattr(loaded, "store", None)
         # a sign-in authority set on the command line is kept while the sign-in is Entra's
         authority = kept.authority_host if isinstance(kept, AzureBlobStore) and entra else None
         return AzureBlobStore.model_validate(
@@ -254,7 +234,7 @@ class ProfileWizard(QWizard):
         access key stays the same)."""
         t = self._text
         loaded = self.editing.settings if self.editing is not None else None
-        kept = loaded.store if isinstance(loaded, MlflowServerSettings) else None
+        kept = getattr(loaded, "store", None)
         kept = kept if isinstance(kept, S3Store) else None
         key = t("s3_access_key_id") or None
         return S3Store(
@@ -278,7 +258,7 @@ class ProfileWizard(QWizard):
         """Names of other profiles for the very place typed (a second profile for it may be
         meant, e.g. another user, but is worth a word)."""
         try:
-            here = self.settings(NEUTRAL_AUTH.get(self.kind())).describe()
+            here = self.settings(KINDS[self.kind()].neutral_auth).describe()
         except (ValidationError, ValueError):
             return []
         return [
@@ -287,12 +267,11 @@ class ProfileWizard(QWizard):
 
     def connection_problem(self) -> str | None:
         """What is wrong with the connection fields (None when fine so far)."""
-        kind = self.kind()
-        if kind in ("databricks", "databricks-uc") and not self._text(
-            "host" if kind == "databricks" else "uc_host"
-        ):
+        kind = KINDS[self.kind()]
+        host = next((f.name for f in kind.connection if f.key == "host"), None)
+        if kind.optional_host and host is not None and not self._text(host):
             return None  # may come from a ~/.databrickscfg profile, chosen on the next page
-        return self._problem(NEUTRAL_AUTH.get(kind))
+        return self._problem(kind.neutral_auth)
 
     def auth_problem(self) -> str | None:
         """What is wrong with the sign-in fields."""
@@ -351,66 +330,49 @@ class ProfileWizard(QWizard):
             settings = self.settings()
         except (ValidationError, ValueError):
             return ""
-        base = {
-            "mlflow": lambda: settings.describe().split("://", 1)[-1].split("/")[0],
-            "local": lambda: Path(settings.describe()).stem,
-        }.get(self.kind(), lambda: settings.describe().split("://", 1)[-1].split(".")[0])()
+        base = kind_of(settings).short_name(settings)
         name, n = base[:60] or "registry", 2
         while self.store.find(name) is not None:
             name, n = f"{base[:60]}-{n}", n + 1
         return name
 
+    def _load_store(self, store: object) -> None:
+        """Tick and fill the box of the profile's own artifact store, if it has one."""
+        put = {k: w for k, w in self.fields.items() if isinstance(w, QLineEdit)}
+        self.fields["s3_store"].setChecked(isinstance(store, S3Store))
+        self.fields["azure_store"].setChecked(isinstance(store, AzureBlobStore))
+        self.fields["gcs_store"].setChecked(isinstance(store, GcsStore))
+        if isinstance(store, AzureBlobStore):
+            put["azure_account_url"].setText(store.account_url or "")
+            how = self.fields["azure_auth"]
+            how.setCurrentIndex(max(how.findData(store.auth), 0))
+            put["azure_tenant_id"].setText(store.tenant_id or "")
+            put["azure_client_id"].setText(store.client_id or "")
+        elif isinstance(store, GcsStore):
+            put["gcs_endpoint_url"].setText(store.endpoint_url or "")
+            put["gcs_key_file"].setText(store.key_file or "")
+            self.fields["gcs_anonymous"].setChecked(store.anonymous)
+        elif isinstance(store, S3Store):
+            put["s3_endpoint_url"].setText(store.endpoint_url or "")
+            put["s3_region"].setText(store.region or "")
+            put["s3_access_key_id"].setText(store.access_key_id or "")
+            put["aws_profile"].setText(store.aws_profile or "")
+
+    def nextId(self) -> int:  # overrides QWizard.nextId
+        """A kind with no way to sign in (a local file) goes from where to the test."""
+        if self.currentId() == PAGE_CONNECTION and not KINDS[self.kind()].sign_ins:
+            return PAGE_TEST
+        return super().nextId()
+
     def load(self, profile: Profile) -> None:
         """Fill the form from an existing profile."""
         s = profile.settings
+        kind = kind_of(s)
         self.kind_page.buttons[profile.kind].setChecked(True)
-        put = {k: w for k, w in self.fields.items() if isinstance(w, QLineEdit)}
-        if isinstance(s, MlflowServerSettings):
-            put["url"].setText(s.url)
-            put["ca_bundle"].setText(s.ca_bundle or "")
-            put["client_cert"].setText(s.client_cert or "")
-            self.fields["insecure_tls"].setChecked(s.insecure_tls)
-            put["username"].setText(s.username or "")
-            self.fields["s3_store"].setChecked(isinstance(s.store, S3Store))
-            self.fields["azure_store"].setChecked(isinstance(s.store, AzureBlobStore))
-            if isinstance(s.store, AzureBlobStore):
-                put["azure_account_url"].setText(s.store.account_url or "")
-                how = self.fields["azure_auth"]
-                how.setCurrentIndex(max(how.findData(s.store.auth), 0))
-                put["azure_tenant_id"].setText(s.store.tenant_id or "")
-                put["azure_client_id"].setText(s.store.client_id or "")
-            self.fields["gcs_store"].setChecked(isinstance(s.store, GcsStore))
-            if isinstance(s.store, GcsStore):
-                put["gcs_endpoint_url"].setText(s.store.endpoint_url or "")
-                put["gcs_key_file"].setText(s.store.key_file or "")
-                self.fields["gcs_anonymous"].setChecked(s.store.anonymous)
-            if isinstance(s.store, S3Store):
-                put["s3_endpoint_url"].setText(s.store.endpoint_url or "")
-                put["s3_region"].setText(s.store.region or "")
-                put["s3_access_key_id"].setText(s.store.access_key_id or "")
-                put["aws_profile"].setText(s.store.aws_profile or "")
-        elif isinstance(s, LocalSettings):
-            put["path"].setText(s.path)
-        elif isinstance(s, DatabricksSettings):
-            put["uc_host" if isinstance(s, DatabricksUCSettings) else "host"].setText(s.host or "")
-            put["client_id"].setText(s.client_id or "")
-            self.fields["config_profile"].setCurrentText(s.config_profile or "")
-            if isinstance(s, DatabricksUCSettings):
-                put["catalog"].setText(s.default_catalog or "")
-                put["schema"].setText(s.default_schema or "")
-        elif isinstance(s, AzureMLSettings):
-            for key, value in (
-                ("subscription", s.subscription_id),
-                ("resource_group", s.resource_group),
-                ("workspace", s.workspace),
-                ("region", s.region),
-                ("tenant_id", s.tenant_id),
-                ("client_id", s.client_id),
-                ("api_host", s.api_host),
-                ("authority_host", s.authority_host),
-            ):
-                put[key].setText(value or "")
-            self.set_cloud(s.cloud)
+        names = {f.key: f.name for f in kind.connection}
+        for key, value in kind.form_values(s).items():
+            self.put(names.get(key, key), value)
+        self._load_store(getattr(s, "store", None))
         self.preset_auth = getattr(s, "auth", None)
         self.finish_page.name.setText(profile.name)
         self.finish_page.label.setCurrentText(profile.label or "")
