@@ -16,7 +16,7 @@ from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.history import recorded_events
 from modelyard.core.kinds import DatabricksSettings
 from modelyard.core.profiles import Profile
-from modelyard.core.promote import PromotionConflict, Snapshot
+from modelyard.core.promote import PromotionConflict, ShownModel
 from modelyard.core.registry import Registry
 from modelyard.core.secrets import SecretStore
 from modelyard.core.transitions import (
@@ -100,7 +100,7 @@ def test_contract_request_then_approve_with_archive(
     name = seeded_model(mlflow_server, 2)
     admin_store(mlflow_server).transition_model_version_stage(name, "1", "Production", False)
     with signed_in(team, secrets, BOB) as bob:
-        shown = Snapshot.read(bob, name)
+        shown = ShownModel.read(bob, name)
         made = request_transition(
             bob, name, "2", Stage.PRODUCTION, comment="beats v1 on AUC", shown=shown
         )
@@ -112,7 +112,7 @@ def test_contract_request_then_approve_with_archive(
         assert refused.value.kind is ErrorKind.PERMISSION
         assert bob.get_version(name, "2").stage is Stage.NONE
     with signed_in(team, secrets, ANA) as ana:
-        listed = open_requests(ana, name, Snapshot.read(ana, name).versions.values())
+        listed = open_requests(ana, name, ShownModel.read(ana, name).versions.values())
         assert list(listed) == ["2"]
         (request,) = listed["2"]
         assert (request.requester, request.comment) == (BOB, "beats v1 on AUC")
@@ -183,7 +183,7 @@ def test_contract_a_stage_changed_since_shown_is_a_conflict(
 ) -> None:
     name = seeded_model(mlflow_server, 1)
     with signed_in(team, secrets, BOB) as bob:
-        shown = Snapshot.read(bob, name)
+        shown = ShownModel.read(bob, name)
         admin_store(mlflow_server).transition_model_version_stage(name, "1", "Staging", False)
         with pytest.raises(PromotionConflict) as conflict:
             request_transition(bob, name, "1", Stage.PRODUCTION, shown=shown)
@@ -218,7 +218,7 @@ def test_contract_an_approval_slower_than_the_first_byte_limit_is_waited_for(
 
     name = seeded_model(mlflow_server, 1)
     with signed_in(team, secrets, BOB) as bob:
-        made = request_transition(bob, name, "1", Stage.STAGING, shown=Snapshot.read(bob, name))
+        made = request_transition(bob, name, "1", Stage.STAGING, shown=ShownModel.read(bob, name))
     with fault_proxy(team.url, max_stall_s=30.0, delay_s=1.6) as slow:
         profile = Profile(
             name=f"dbx-slow-{uuid.uuid4().hex[:4]}",

@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from modelyard.core.domain import Stage
 from modelyard.core.history import recorded_events
 from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.promote import Snapshot, Target
+from modelyard.core.promote import ShownModel, Target
 from modelyard.core.secrets import SecretStore
 from modelyard.ui.promote_dialog import PromoteDialog, PromotionChoice
 from tests.conftest import save_artifact
@@ -177,7 +177,7 @@ def test_a_result_that_lands_after_another_model_is_selected_stays_with_its_mode
 
 
 def test_snapshot_and_target_helpers() -> None:
-    snapshot = Snapshot({}, {})
+    snapshot = ShownModel({}, {})
     assert Target("alias", "x").describe() == "@x" and snapshot.aliases == {}
     assert Stage.parse("production") is Stage.PRODUCTION
 

@@ -207,9 +207,9 @@ def test_a_keyboard_context_menu_event_acts_on_the_current_row_not_its_position(
 
 
 def test_the_confirmation_is_titled_by_what_it_does(qtbot: QtBot) -> None:
-    from modelyard.core.promote import Snapshot, Target
+    from modelyard.core.promote import ShownModel, Target
 
-    snapshot = Snapshot({}, {"champion": "4"})
+    snapshot = ShownModel({}, {"champion": "4"})
     for target, title, ok in (
         (Target("stage", "Production"), "Promote m v5", "Promote"),
         (Target("alias", "champion"), "Set @champion — m v5", "Set alias"),

@@ -55,7 +55,7 @@ def promote(
     yes: bool,
 ) -> None:
     """Move VERSION to a stage, or set/remove an alias; recorded in the stage history."""
-    from modelyard.core.promote import Snapshot, nothing_to_do, plan_lines
+    from modelyard.core.promote import ShownModel, nothing_to_do, plan_lines
     from modelyard.core.promote import promote as do_promote
 
     if alias:
@@ -83,7 +83,7 @@ def promote(
     )
     with _reported(), _registry(profile) as registry:
         prof = ProfileStore().get(profile)
-        shown = Snapshot.read(registry, model)
+        shown = ShownModel.read(registry, model)
         if version not in shown.versions:
             _fail(f"{model} has no version {version}")
         if target.kind == "remove-alias" and shown.aliases.get(target.value) != version:
@@ -184,12 +184,12 @@ def _confirm(yes: bool, what: str) -> None:
 def _request(
     profile: str, model: str, version: str, stage_name: str, comment: str, yes: bool
 ) -> None:
-    from modelyard.core.promote import Snapshot
+    from modelyard.core.promote import ShownModel
     from modelyard.core.transitions import request_transition
 
     stage = Stage.parse(stage_name)
     with _reported(), _registry(profile) as registry:
-        shown = Snapshot.read(registry, model)
+        shown = ShownModel.read(registry, model)
         current = shown.versions.get(version)
         if current is None:
             _fail(f"{model} has no version {version}")

@@ -320,14 +320,14 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class ShownModel:
     """The state of one model as a view showed it (to detect changes made meanwhile)."""
 
     versions: Mapping[str, VersionSummary]
     aliases: Mapping[str, str]  # alias -> version
 
     @classmethod
-    def read(cls, registry: Registry, model: str) -> Snapshot:
+    def read(cls, registry: Registry, model: str) -> ShownModel:
         """The model's state now, fresh from the registry."""
         from modelyard.core.details import all_versions
 
@@ -340,14 +340,14 @@ class PromotionConflict(ModelyardError):
 
     kind = ErrorKind.CONFLICT
 
-    def __init__(self, differences: list[str], fresh: Snapshot) -> None:
+    def __init__(self, differences: list[str], fresh: ShownModel) -> None:
         super().__init__("The registry changed since it was shown: " + "; ".join(differences) + ".")
         self.differences = differences
         self.fresh = fresh
 
 
 def plan_lines(
-    snapshot: Snapshot, version: str, target: Target, archive_existing: bool
+    snapshot: ShownModel, version: str, target: Target, archive_existing: bool
 ) -> list[str]:
     """Exactly what the promotion will change, one line each (for the confirmation)."""
     current = snapshot.versions.get(version)
@@ -371,7 +371,7 @@ def plan_lines(
     return [f"v{holder or version} loses @{target.value}"]
 
 
-def nothing_to_do(snapshot: Snapshot, version: str, target: Target) -> str | None:
+def nothing_to_do(snapshot: ShownModel, version: str, target: Target) -> str | None:
     """Why the promotion would change nothing, or None."""
     current = snapshot.versions.get(version)
     if target.kind == "stage" and current and current.stage is Stage.parse(target.value):
@@ -384,7 +384,7 @@ def nothing_to_do(snapshot: Snapshot, version: str, target: Target) -> str | Non
 
 
 def differences(
-    shown: Snapshot, fresh: Snapshot, version: str, target: Target, archive_existing: bool
+    shown: ShownModel, fresh: ShownModel, version: str, target: Target, archive_existing: bool
 ) -> list[str]:
     """What changed, among the things this promotion depends on."""
     out: list[str] = []
@@ -412,14 +412,14 @@ def promote(
     version: str,
     target: Target,
     *,
-    shown: Snapshot | None = None,
+    shown: ShownModel | None = None,
     archive_existing: bool = False,
     comment: str = "",
     record_history: bool = True,
 ) -> PromotionResult:
     """Check that nothing changed since ``shown``, then make the change and re-read it."""
     if shown is not None:
-        fresh = Snapshot.read(registry, model)
+        fresh = ShownModel.read(registry, model)
         changed = differences(shown, fresh, version, target, archive_existing)
         if changed:
             raise PromotionConflict(changed, fresh)

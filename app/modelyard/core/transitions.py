@@ -23,7 +23,7 @@ from modelyard.core.errors import ErrorKind, ModelyardError, RegistryError
 from modelyard.core.promote import (
     PromotionConflict,
     PromotionResult,
-    Snapshot,
+    ShownModel,
     promote_stage,
     record,
     utc_now,
@@ -83,7 +83,7 @@ def request_transition(
     stage: Stage,
     *,
     comment: str = "",
-    shown: Snapshot | None = None,
+    shown: ShownModel | None = None,
 ) -> TransitionRequest:
     """Ask for ``version`` to go to ``stage``; refuses a duplicate of one's own open request
     and reports a stage changed since ``shown``."""
@@ -92,7 +92,7 @@ def request_transition(
     if before is not None and before.stage is not fresh.stage:
         raise PromotionConflict(
             [f"v{version} is now in {fresh.stage.value} (was {before.stage.value})"],
-            Snapshot.read(registry, model),
+            ShownModel.read(registry, model),
         )
     if fresh.stage is stage:
         raise RegistryError(f"v{version} is already in {stage.value}.", ErrorKind.INVALID)
@@ -120,7 +120,7 @@ def _still_open(registry: Registry, request: TransitionRequest) -> None:
                 f"{request.to_stage.value} is no longer open (approved, rejected or withdrawn "
                 "meanwhile)"
             ],
-            Snapshot.read(registry, request.model),
+            ShownModel.read(registry, request.model),
         )
 
 

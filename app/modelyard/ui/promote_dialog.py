@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard.core.domain import Stage, TransitionRequest
-from modelyard.core.promote import Snapshot, Target, plan_lines
+from modelyard.core.promote import ShownModel, Target, plan_lines
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class TransitionAsk:
     model: str
     version: str
     stage: Stage
-    snapshot: Snapshot
+    snapshot: ShownModel
     request: TransitionRequest | None = None
     changed: tuple[str, ...] = ()
 
@@ -117,7 +117,7 @@ class PromoteDialog(QDialog):
         model: str,
         version: str,
         target: Target,
-        snapshot: Snapshot,
+        snapshot: ShownModel,
         changed: list[str],
         *,
         parent: QWidget | None = None,
@@ -214,7 +214,7 @@ def ask(
     model: str,
     version: str,
     target: Target,
-    snapshot: Snapshot,
+    snapshot: ShownModel,
     changed: list[str],
     *,
     parent: QWidget | None = None,

@@ -23,7 +23,7 @@ from modelyard.core.permissions import Rules
 from modelyard.core.promote import (
     PromotionConflict,
     PromotionResult,
-    Snapshot,
+    ShownModel,
     Target,
     nothing_to_do,
 )
@@ -40,7 +40,7 @@ from modelyard.ui.workers import WorkerPool
 if TYPE_CHECKING:
     from modelyard.core.state import RegistryState
 
-ConfirmPromotion = Callable[[str, str, Target, Snapshot, list[str]], PromotionChoice | None]
+ConfirmPromotion = Callable[[str, str, Target, ShownModel, list[str]], PromotionChoice | None]
 ConfirmTransition = Callable[[TransitionAsk], PromotionChoice | None]
 
 
@@ -162,7 +162,7 @@ class PromotionController(QObject):
         self,
         version: str,
         target: object,
-        shown: Snapshot | None = None,
+        shown: ShownModel | None = None,
         changed: list[str] | None = None,
     ) -> None:
         """Confirm, check for changes made meanwhile, write, re-read (board stays true)."""
@@ -212,7 +212,7 @@ class PromotionController(QObject):
         work: Callable[[Registry], PromotionResult | None],
         success: str,
         failure: str,
-        again: Callable[[Snapshot, list[str]], None],
+        again: Callable[[ShownModel, list[str]], None],
     ) -> None:
         """Run one confirmed change off the GUI thread; afterwards show the server's truth.
         A conflict shows the fresh state and asks again; a 403 makes the board read-only."""
@@ -297,17 +297,17 @@ class PromotionController(QObject):
             return True
         return False
 
-    def _shown_snapshot(self) -> Snapshot | None:
+    def _shown_snapshot(self) -> ShownModel | None:
         view = self.model_view
         if view.model is None:
             return None
-        return Snapshot({v.version: v for v in view.versions}, dict(view.model.aliases))
+        return ShownModel({v.version: v for v in view.versions}, dict(view.model.aliases))
 
     def request_transition(
         self,
         version: str,
         stage_name: str,
-        shown: Snapshot | None = None,
+        shown: ShownModel | None = None,
         changed: list[str] | None = None,
     ) -> None:
         """Ask for a stage transition someone else approves (Databricks workspace registry)."""
