@@ -7,14 +7,20 @@ goes in through :meth:`RegistryState.apply_version`, so every view that reads th
 with the server after a change. The tree, the details pane, the board and the CLI read it.
 
 In the desktop app every merge happens on the GUI thread (workers read, the GUI thread merges),
-so subscribers are told on the thread that draws; the CLI merges on its own thread.
+so subscribers are told on the thread that draws; the CLI merges on its own thread. A state
+whose owner is set (``States.bind_owner``) refuses changes from any other thread.
+
+Changes made together go in one named transaction (``with state.transaction("read churn"):``,
+or the named writes below): subscribers are told once, after it, with what it changed as a
+whole — never in the middle of it, so a subscriber that reads the state sees it complete.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -43,6 +49,35 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
+    def __add__(self, later: Changes) -> Changes:
+        """These changes, then ``later``, as one: what was added and removed again is not
+        told; what was removed and came back is "changed"; added or removed is not also
+        "changed"."""
+        added = dict.fromkeys(self.added)
+        changed = dict.fromkeys(self.changed)
+        removed = dict.fromkeys(self.removed)
+        for key in later.added:
+            if key in removed:  # gone, then back
+                del removed[key]
+                changed[key] = None
+            else:
+                added[key] = None
+        for key in later.changed:
+            if key not in added:
+                changed[key] = None
+        for key in later.removed:
+            if key in added:  # new in these changes and gone again: nothing to tell
+                del added[key]
+            else:
+                changed.pop(key, None)
+                removed[key] = None
+        return Changes(tuple(added), tuple(changed), tuple(removed))
+
+
+class WrongThread(RuntimeError):
+    """A state was changed from a thread other than its owner's (a worker merged instead of
+    handing its result to the thread that draws)."""
+
 
 @dataclass(frozen=True, slots=True)
 class StateEvent:
@@ -70,6 +105,33 @@ class RegistryState:
     capabilities: Capabilities | None = None
     _subscribers: list[Callable[[StateEvent], None]] = field(default_factory=list, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    owner: int | None = field(default=None, repr=False)  # the one thread that may change it
+    _open: list[str] = field(default_factory=list, repr=False)  # names of open transactions
+    _pending: dict[str | None, Changes] = field(default_factory=dict, repr=False)
+
+    # --- transactions ------------------------------------------------------------------------
+    def _check_owner(self, action: str) -> None:
+        if self.owner is not None and threading.get_ident() != self.owner:
+            raise WrongThread(
+                f"{action} on the state of {self.profile_id} from thread "
+                f"{threading.current_thread().name}: only its owner thread changes it"
+            )
+
+    @contextmanager
+    def transaction(self, name: str) -> Iterator[None]:
+        """Changes made inside are told once, after it (one event per part: the model list,
+        each model), in the order the parts first changed; nested ones join the outer one."""
+        self._check_owner(name)
+        self._open.append(name)
+        try:
+            yield
+        finally:
+            self._open.pop()
+            if not self._open:
+                pending, self._pending = self._pending, {}
+                log.debug("%s: %s done, %d parts changed", self.profile_id, name, len(pending))
+                for model, changes in pending.items():
+                    self._deliver(model, changes)
 
     # --- subscribing -------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[StateEvent], None]) -> Callable[[], None]:
@@ -79,6 +141,13 @@ class RegistryState:
         return lambda: self._subscribers.remove(callback)
 
     def _tell(self, model: str | None, changes: Changes) -> Changes:
+        if changes and self._open:
+            self._pending[model] = self._pending.get(model, Changes()) + changes
+        elif changes:
+            self._deliver(model, changes)
+        return changes
+
+    def _deliver(self, model: str | None, changes: Changes) -> None:
         if changes:
             event = StateEvent(model, changes)
             subscribers = list(self._subscribers)
@@ -96,13 +165,13 @@ class RegistryState:
                     callback(event)
                 except Exception:  # one view's bug must not keep the others out of step
                     log.exception("a subscriber of %s failed on %s", self.profile_id, event)
-        return changes
 
     # --- reads merged in ---------------------------------------------------------------------
     def merge_models(
         self, items: Iterable[ModelSummary], *, complete: bool, read_at: datetime | None = None
     ) -> Changes:
         """Merge a listing of models; with ``complete``, models not in it are removed."""
+        self._check_owner("merge_models")
         with self._lock:
             added, changed = [], []
             seen = set()
@@ -134,6 +203,7 @@ class RegistryState:
         read_at: datetime | None = None,
     ) -> Changes:
         """Merge a listing of one model's versions; with ``complete``, the others go."""
+        self._check_owner("merge_versions")
         with self._lock:
             known = self.versions.setdefault(model, {})
             added, changed = [], []
@@ -164,6 +234,7 @@ class RegistryState:
 
     def retain_models(self, names: Iterable[str], *, read_at: datetime | None = None) -> Changes:
         """A complete listing was read page by page: models not in ``names`` are gone."""
+        self._check_owner("retain_models")
         with self._lock:
             keep = set(names)
             removed = [n for n in self.models if n not in keep]
@@ -178,6 +249,7 @@ class RegistryState:
         self, model: str, versions: Iterable[str], *, read_at: datetime | None = None
     ) -> Changes:
         """A complete listing of ``model``'s versions was read: the others are gone."""
+        self._check_owner("retain_versions")
         with self._lock:
             keep = set(versions)
             known = self.versions.setdefault(model, {})
@@ -194,14 +266,15 @@ class RegistryState:
         with self._lock:
             if self.models or cached.profile_id != self.profile_id:
                 return False
-        self.merge_models(cached.models.values(), complete=True, read_at=cached.models_read_at)
-        for model, versions in cached.versions.items():
-            self.merge_versions(
-                model,
-                versions.values(),
-                complete=True,
-                read_at=cached.versions_read_at.get(model),
-            )
+        with self.transaction("adopt the snapshot"):
+            self.merge_models(cached.models.values(), complete=True, read_at=cached.models_read_at)
+            for model, versions in cached.versions.items():
+                self.merge_versions(
+                    model,
+                    versions.values(),
+                    complete=True,
+                    read_at=cached.versions_read_at.get(model),
+                )
         return True
 
     def copy(self) -> RegistryState:
@@ -228,11 +301,13 @@ class RegistryState:
 
     def learn_capabilities(self, capabilities: Capabilities) -> None:
         """Record what the registry said it can do (read with a listing or a model)."""
+        self._check_owner("learn_capabilities")
         with self._lock:
             self.capabilities = capabilities
 
     def set_offline(self, reason: str | None) -> None:
         """Record that the registry cannot be reached now (None: it answered again)."""
+        self._check_owner("set_offline")
         with self._lock:
             self.offline = reason
 
@@ -249,6 +324,28 @@ class RegistryState:
     def apply_version(self, version: VersionSummary) -> Changes:
         """A version as the server answered a write (or a fresh read of it)."""
         return self.merge_versions(version.model, [version], complete=False)
+
+    # --- named transactions: the write rules the views share ---------------------------------
+    def read_model(
+        self, model: ModelSummary, versions: Iterable[VersionSummary]
+    ) -> tuple[Changes, Changes]:
+        """A complete live read of one model and all its versions, told as one change."""
+        versions = list(versions)
+        with self.transaction(f"read {model.name}"):
+            summary = self.merge_models([model], complete=False)
+            merged = self.merge_versions(model.name, versions, complete=False)
+            merged += self.retain_versions(model.name, [v.version for v in versions])
+        return summary, merged
+
+    def read_models(
+        self, models: Iterable[ModelSummary], *, read_at: datetime | None = None
+    ) -> Changes:
+        """A complete live listing of the models, told as one change."""
+        models = list(models)
+        with self.transaction("read the models"):
+            merged = self.merge_models(models, complete=False)
+            merged += self.retain_models([m.name for m in models], read_at=read_at)
+        return merged
 
     # --- derived -----------------------------------------------------------------------------
     def sorted_versions(self, model: str) -> list[VersionSummary]:

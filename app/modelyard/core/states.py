@@ -23,13 +23,22 @@ class States:
         self._lock = threading.Lock()
         self._states: dict[str, RegistryState] = {}
         self._writers: dict[str, threading.Lock] = {}
+        self._owner: int | None = None
+
+    def bind_owner(self) -> None:
+        """The calling thread (the one that draws) owns every state, those made already and
+        those to come: a change from any other thread raises ``WrongThread``."""
+        with self._lock:
+            self._owner = threading.get_ident()
+            for state in self._states.values():
+                state.owner = self._owner
 
     def get(self, profile_id: str) -> RegistryState:
         """The state of a profile (empty until something is merged into it)."""
         with self._lock:
             state = self._states.get(profile_id)
             if state is None:
-                state = self._states[profile_id] = RegistryState(profile_id)
+                state = self._states[profile_id] = RegistryState(profile_id, owner=self._owner)
             return state
 
     def read_cached(self, profile_id: str) -> RegistryState | None:

@@ -329,9 +329,7 @@ class RegistryCompareDialog(_CompareWindow):
             (sides[0], [row.left for row in result.rows if row.left is not None]),
             (sides[1], [row.right for row in result.rows if row.right is not None]),
         ):
-            state = self.connections.states.get(profile.id)
-            state.merge_models(models, complete=False)
-            state.retain_models([model.name for model in models])
+            self.connections.states.get(profile.id).read_models(models)
         self.table.setHeaderLabels(
             ["Model", "Status", result.left_name, result.right_name, "Differences"]
         )

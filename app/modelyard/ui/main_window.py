@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         fit_size(self, QSize(1360, 840))
         self.store = store if store is not None else ProfileStore()
         self.connections = connections if connections is not None else Connections()
+        self.connections.states.bind_owner()  # only this (the GUI) thread changes the states
         self.workers = WorkerPool(self)
 
         self.tree_model = RegistryTreeModel(self.connections, self.workers, self)

@@ -271,9 +271,7 @@ class DetailsPane(QStackedWidget):
         state = self.state(node.profile.id)
         state.learn_capabilities(data.capabilities)
         name = data.model.name
-        state.merge_models([data.model], complete=False)
-        state.merge_versions(name, data.versions, complete=False)
-        state.retain_versions(name, [v.version for v in data.versions])  # a complete live read
+        state.read_model(data.model, data.versions)  # a complete live read
         self.model_view.show_summary(
             self._model_from_state(state, name, data.model),
             state.sorted_versions(name),
