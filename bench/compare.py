@@ -27,11 +27,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="modelyard-bench-") as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
-        from modelyard.core.compare import compare_registries
+        from modelyard.core.actions.compare import compare_registries
         from modelyard.core.connectors import open_registry
         from modelyard.core.kinds import MlflowServerSettings
-        from modelyard.core.profiles import Profile
-        from modelyard.core.secrets import SecretStore
+        from modelyard.core.profiles.profile import Profile
+        from modelyard.core.profiles.secrets import SecretStore
 
         names = model_names(args.models)
         servers, stores = [], []

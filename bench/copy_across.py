@@ -81,11 +81,12 @@ def _child(kind: str, a_url: str, b_url: str, model: str, version: str) -> None:
             b.create_model_version(name, f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
             b.set_terminated(run.info.run_id)
     else:
+        from modelyard.core.actions.copy import copy_version
+        from modelyard.core.actions.copy_plan import Endpoint, plan_copy
         from modelyard.core.connectors import open_registry
-        from modelyard.core.copy import Endpoint, copy_version, plan_copy
         from modelyard.core.kinds import MlflowServerSettings
-        from modelyard.core.profiles import Profile
-        from modelyard.core.secrets import SecretStore
+        from modelyard.core.profiles.profile import Profile
+        from modelyard.core.profiles.secrets import SecretStore
 
         secrets = SecretStore()
         a = open_registry(Profile(name="A", settings=MlflowServerSettings(url=a_url)), secrets)

@@ -79,11 +79,11 @@ def _child(kind: str, url: str, version: str, destination: str, store: str) -> N
         from tests.support.memory_keyring import MemoryKeyring
 
         from modelyard.core.connectors import open_registry
-        from modelyard.core.download import plan_download, run_download
         from modelyard.core.kinds import MlflowServerSettings
-        from modelyard.core.profiles import Profile
-        from modelyard.core.secrets import SecretStore
-        from modelyard.core.stores import S3Store
+        from modelyard.core.profiles.profile import Profile
+        from modelyard.core.profiles.secrets import SecretStore
+        from modelyard.core.profiles.stores import S3Store
+        from modelyard.core.reads.download import plan_download, run_download
 
         keyring.set_keyring(MemoryKeyring())
         secrets = SecretStore()

@@ -36,12 +36,12 @@ def main() -> None:
 
         from modelyard.core.connectors import open_registry
         from modelyard.core.kinds import MlflowServerSettings
-        from modelyard.core.profiles import Profile
-        from modelyard.core.secrets import SecretStore
+        from modelyard.core.model.snapshot import clear_snapshots
+        from modelyard.core.profiles.profile import Profile
+        from modelyard.core.profiles.secrets import SecretStore
         from modelyard.core.session import Connections
-        from modelyard.core.snapshot import clear_snapshots
-        from modelyard.ui import tree_model as tm
-        from modelyard.ui.workers import WorkerPool
+        from modelyard.ui.common.workers import WorkerPool
+        from modelyard.ui.tree import tree_model as tm
 
         server, raw = seeded_server(Path(tmp) / "server", model_names(args.models))
         try:

@@ -35,9 +35,9 @@ def main() -> None:
         from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
         from modelyard.core.kinds import MlflowServerSettings
-        from modelyard.core.profiles import Profile, ProfileStore
-        from modelyard.ui.app import create_app
-        from modelyard.ui.main_window import MainWindow
+        from modelyard.core.profiles.profile import Profile, ProfileStore
+        from modelyard.ui.shell.app import create_app
+        from modelyard.ui.shell.main_window import MainWindow
 
         server, _store = seeded_server(Path(tmp) / "server", model_names(args.models))
         try:

@@ -33,8 +33,8 @@ print(time.perf_counter() - t0)
 MODELYARD = """
 import time; t0 = time.perf_counter()
 import json, sys
-from modelyard.ui.app import create_app
-from modelyard.ui.main_window import MainWindow
+from modelyard.ui.shell.app import create_app
+from modelyard.ui.shell.main_window import MainWindow
 from PySide6.QtCore import QEventLoop
 app = create_app(); w = MainWindow(); w.show(); app.processEvents()
 shown = time.perf_counter() - t0
@@ -91,8 +91,8 @@ def main() -> None:
         try:
             os.environ.update({k: env[k] for k in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME")})
             from modelyard.core.kinds import MlflowServerSettings
-            from modelyard.core.profiles import Profile, ProfileStore
-            from modelyard.core.snapshot import clear_snapshots
+            from modelyard.core.model.snapshot import clear_snapshots
+            from modelyard.core.profiles.profile import Profile, ProfileStore
 
             profile = ProfileStore().add(
                 Profile(name="bench", settings=MlflowServerSettings(url=server.url))

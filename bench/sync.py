@@ -80,12 +80,12 @@ def _child_sync(source: str, target: str, password: str, prefix: str, jobs: str)
     from tests.support.memory_keyring import MemoryKeyring
     from tests.support.servers import ADMIN_USER
 
+    from modelyard.core.actions.copy_plan import Endpoint
+    from modelyard.core.actions.sync import NameMap, Selection, plan_sync, run_sync
     from modelyard.core.connectors import open_registry
-    from modelyard.core.copy import Endpoint
     from modelyard.core.kinds import MlflowServerSettings
-    from modelyard.core.profiles import Profile
-    from modelyard.core.secrets import SecretStore
-    from modelyard.core.sync import NameMap, Selection, plan_sync, run_sync
+    from modelyard.core.profiles.profile import Profile
+    from modelyard.core.profiles.secrets import SecretStore
 
     started = time.perf_counter()
     keyring.set_keyring(MemoryKeyring())
@@ -181,7 +181,7 @@ def _export_import(source: str, target: str, scratch: Path, models: int) -> dict
 
 def _kill_half_then_finish(a: str, b: str, jobs: int, total: int) -> dict[str, float]:
     """A sync into new names killed once half its versions are in, then run again."""
-    from modelyard.core.sync import Journal
+    from modelyard.core.actions.sync_journal import Journal
 
     journal = Journal(a, b).path
     child = _sync(a, b, "killed-", jobs)

@@ -1,7 +1,7 @@
 """Build the shipped demo registry: train the demo models for real (scikit-learn), log them
 through MLflow into a local sqlite registry, and pack it as resources/demo/demo.tar.gz.
 
-Run it when the demo's content (core/demo.py) or the pinned MLflow changes, and commit the
+Run it when the demo's content (core/demo/registry.py) or the pinned MLflow changes, and commit the
 archive; tests/integration/test_demo_pack.py checks that it matches what this script builds.
 
     .venv/bin/python packaging/build_demo.py
@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "app"))
 
-from modelyard.core.demo_pack import pack  # noqa: E402
+from modelyard.core.demo.pack import pack  # noqa: E402
 
 if __name__ == "__main__":
     target = ROOT / "resources" / "demo" / "demo.tar.gz"

@@ -11,8 +11,8 @@ import keyring
 import pytest
 
 from modelyard.core.kinds import LocalSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.servers import MlflowServer, start_server
 from tests.support.tls import make_server_cert
@@ -110,7 +110,7 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServe
 @pytest.fixture(scope="session")
 def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo registry, seeded once per session; tests get their own copy (see demo_profile)."""
-    from modelyard.core.demo import ensure_demo
+    from modelyard.core.demo.registry import ensure_demo
 
     root = tmp_path_factory.mktemp("demo-seed")
     profile_dir = root / "config"

@@ -18,9 +18,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.support.azurite import Azurite, start_azurite
 from tests.support.contract_server import Contract, contract_server

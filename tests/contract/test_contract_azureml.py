@@ -4,57 +4,20 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from modelyard.core.actions.serve import servable
 from modelyard.core.connectors import open_registry
-from modelyard.core.download import plan_download, run_download
-from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.kinds import AzureMLSettings
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
-from modelyard.core.serve import servable
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import plan_download, run_download
+from tests.helpers.contract import SUBSCRIPTION, azureml_profile
 from tests.helpers.registry import UPLOADED, admin_store, ensure_model, new_version
-from tests.support.contract_server import Contract, contract_server
+from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
-from tests.support.tls import make_server_cert
-
-TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-SUBSCRIPTION = "0b4f5f0e-1111-2222-3333-444455556666"
-
-
-@pytest.fixture()
-def azure(
-    mlflow_server: MlflowServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Contract]:
-    """The stand-in over HTTPS (azure-identity only talks to https authorities)."""
-    cert = make_server_cert(tmp_path / "tls")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert.ca))  # trust the test's own CA
-    with contract_server(mlflow_server.url, tls=cert) as running:
-        running.azure_workspace = (SUBSCRIPTION, "rg-ml", "ws-prod")
-        running.add_client("app-client-id", "app-secret-value", "deploy-app")
-        yield running
-
-
-def _profile(
-    azure: Contract, secrets: SecretStore, secret: str, workspace: str = "ws-prod"
-) -> Profile:
-    settings = AzureMLSettings(
-        subscription_id=SUBSCRIPTION,
-        resource_group="rg-ml",
-        workspace=workspace,
-        region="westeurope",
-        api_host=azure.url,
-        auth="service-principal",
-        tenant_id=TENANT,
-        client_id="app-client-id",
-        authority_host=azure.url,
-    )
-    profile = Profile(name=f"aml-{uuid.uuid4().hex[:6]}", settings=settings)
-    secrets.set(profile.id, "client_secret", secret)
-    return profile
 
 
 def test_contract_service_principal_lists_without_prompt_filter(
@@ -64,7 +27,7 @@ def test_contract_service_principal_lists_without_prompt_filter(
     prompt = f"prompt-{uuid.uuid4().hex[:8]}"
     ensure_model(admin_store(mlflow_server), name)
     ensure_model(admin_store(mlflow_server), prompt, tags={"mlflow.prompt.is_prompt": "true"})
-    registry = open_registry(_profile(azure, secrets, "app-secret-value"), secrets)
+    registry = open_registry(azureml_profile(azure, secrets, "app-secret-value"), secrets)
     try:
         assert registry.identity() == "deploy-app"
         names = set()
@@ -90,7 +53,7 @@ def test_contract_token_is_refreshed_before_it_expires(
     def fetched() -> int:
         return sum(r["path"].endswith("/oauth2/v2.0/token") for r in azure.seen)
 
-    registry = open_registry(_profile(azure, secrets, "app-secret-value"), secrets)
+    registry = open_registry(azureml_profile(azure, secrets, "app-secret-value"), secrets)
     try:
         registry.list_models()
         registry.list_models()
@@ -98,7 +61,7 @@ def test_contract_token_is_refreshed_before_it_expires(
     finally:
         registry.close()
     azure.token_lifetime = 200  # inside the 5-minute refresh margin from the start
-    registry = open_registry(_profile(azure, secrets, "app-secret-value"), secrets)
+    registry = open_registry(azureml_profile(azure, secrets, "app-secret-value"), secrets)
     try:
         before = fetched()
         registry.list_models()
@@ -110,7 +73,7 @@ def test_contract_token_is_refreshed_before_it_expires(
 
 def test_contract_wrong_client_secret(azure: Contract, secrets: SecretStore) -> None:
     with pytest.raises(ModelyardError) as failed:
-        open_registry(_profile(azure, secrets, "wrong-secret-xyz"), secrets).list_models()
+        open_registry(azureml_profile(azure, secrets, "wrong-secret-xyz"), secrets).list_models()
     assert failed.value.kind is ErrorKind.AUTH
     assert "wrong-secret-xyz" not in str(failed.value)
 
@@ -118,7 +81,9 @@ def test_contract_wrong_client_secret(azure: Contract, secrets: SecretStore) -> 
 def test_contract_unknown_workspace_is_a_404_in_words(
     azure: Contract, secrets: SecretStore
 ) -> None:
-    registry = open_registry(_profile(azure, secrets, "app-secret-value", "ws-typo"), secrets)
+    registry = open_registry(
+        azureml_profile(azure, secrets, "app-secret-value", "ws-typo"), secrets
+    )
     with pytest.raises(ModelyardError) as failed:
         registry.list_models()
     registry.close()
@@ -134,7 +99,7 @@ def test_contract_version_files_from_the_run_history_with_sas_urls(
     weights = os.urandom(120_000)
     version = new_version(mlflow_server, name, {"data/weights.bin": weights})
     azure.list_page_size = 3  # the run history pages its listing
-    registry = open_registry(_profile(azure, secrets, "app-secret-value"), secrets)
+    registry = open_registry(azureml_profile(azure, secrets, "app-secret-value"), secrets)
     try:
         location = registry.artifact_location(name, version)
         assert location.startswith("azureml://experiments/") and location.endswith("/model")
@@ -170,7 +135,7 @@ def test_contract_a_failed_sign_in_names_the_authority_not_the_workspace(
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         dead = f"https://127.0.0.1:{probe.getsockname()[1]}"
-    profile = _profile(azure, secrets, "app-secret-value")
+    profile = azureml_profile(azure, secrets, "app-secret-value")
     settings = profile.settings.model_copy(update={"authority_host": dead})
     with pytest.raises(ModelyardError) as failed:
         open_registry(profile.model_copy(update={"settings": settings}), secrets)
@@ -208,13 +173,13 @@ def test_sovereign_clouds_set_authority_api_host_and_scope() -> None:
 def test_contract_promote_stage_and_alias_with_history(
     azure: Contract, mlflow_server: MlflowServer, secrets: SecretStore
 ) -> None:
-    from modelyard.core.domain import EventKind, Stage
-    from modelyard.core.history import version_history
-    from modelyard.core.promote import promote_stage, set_alias
+    from modelyard.core.actions.promote import promote_stage, set_alias
+    from modelyard.core.model.domain import EventKind, Stage
+    from modelyard.core.reads.history import version_history
 
     name = f"aml-promote-{uuid.uuid4().hex[:6]}"
     version = new_version(mlflow_server, name)
-    registry = open_registry(_profile(azure, secrets, "app-secret-value"), secrets)
+    registry = open_registry(azureml_profile(azure, secrets, "app-secret-value"), secrets)
     try:
         caps = registry.capabilities()
         assert caps.stages and caps.aliases and not caps.transition_requests

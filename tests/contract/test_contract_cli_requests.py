@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import json
 
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
-from tests.contract.test_contract_transition_requests import (
-    ANA,
-    BOB,
-    CAROL,
-    databricks_profile,
-    seeded_model,
-)
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import run
+from tests.helpers.contract import ANA, BOB, CAROL, databricks_profile, seeded_model
 from tests.helpers.registry import admin_store
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer

@@ -7,14 +7,13 @@ import os
 import uuid
 from pathlib import Path
 
+from modelyard.core.actions.copy import copy_version
+from modelyard.core.actions.copy_plan import SOURCE_TAG, Endpoint, plan_copy
 from modelyard.core.connectors import open_registry
-from modelyard.core.copy import SOURCE_TAG, Endpoint, copy_version, plan_copy
-from modelyard.core.download import plan_download, run_download
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
-from tests.contract.test_contract_azureml import _profile as azureml_profile
-from tests.contract.test_contract_azureml import azure  # noqa: F401 - the fixture
-from tests.contract.test_contract_copy_into_unity_catalog import uc_profile
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import plan_download, run_download
+from tests.helpers.contract import azureml_profile, uc_profile
 from tests.helpers.files import tree_files, uploaded
 from tests.helpers.registry import add_server_profile, new_version
 from tests.support.contract_server import Contract
@@ -51,7 +50,7 @@ def test_contract_copy_from_unity_catalog_into_an_mlflow_server(
 
 
 def test_contract_copy_from_azureml_into_an_mlflow_server(
-    azure: Contract,  # noqa: F811 - the fixture
+    azure: Contract,
     mlflow_server: MlflowServer,
     store: ProfileStore,
     secrets: SecretStore,
@@ -85,7 +84,7 @@ def test_contract_copy_from_the_databricks_workspace_registry(
     store: ProfileStore,
     secrets: SecretStore,
 ) -> None:
-    from tests.contract.test_contract_transition_requests import ANA, databricks_profile
+    from tests.helpers.contract import ANA, databricks_profile
 
     name = f"dbx-copy-{uuid.uuid4().hex[:6]}"
     version = new_version(mlflow_server, name)

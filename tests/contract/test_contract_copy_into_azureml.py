@@ -11,21 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.connectors import open_registry
-from modelyard.core.copy import (
+from modelyard.core.actions.copy import CopyProgress, copy_version
+from modelyard.core.actions.copy_plan import (
     CHECKSUM_TAG,
     SOURCE_TAG,
     STATE_TAG,
-    CopyProgress,
     Endpoint,
-    copy_version,
     plan_copy,
 )
-from modelyard.core.download import plan_download, run_download
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
-from tests.contract.test_contract_azureml import _profile as azureml_profile
-from tests.contract.test_contract_azureml import azure  # noqa: F401 - the fixture
+from modelyard.core.connectors import open_registry
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import plan_download, run_download
+from tests.helpers.contract import azureml_profile
 from tests.helpers.files import tree_files, uploaded
 from tests.helpers.registry import (
     add_server_profile,
@@ -38,7 +36,7 @@ from tests.support.servers import MlflowServer
 
 
 def test_contract_copy_from_an_mlflow_server_into_azureml(
-    azure: Contract,  # noqa: F811 - the fixture
+    azure: Contract,
     mlflow_server: MlflowServer,
     store: ProfileStore,
     secrets: SecretStore,
@@ -77,7 +75,7 @@ def test_contract_copy_from_an_mlflow_server_into_azureml(
 
 
 def test_contract_a_cancelled_copy_into_azureml_registers_nothing_and_says_what_stays(
-    azure: Contract,  # noqa: F811 - the fixture
+    azure: Contract,
     mlflow_server: MlflowServer,
     store: ProfileStore,
     secrets: SecretStore,
@@ -103,14 +101,14 @@ def test_contract_a_cancelled_copy_into_azureml_registers_nothing_and_says_what_
 
 
 def test_contract_sync_from_an_mlflow_server_into_azureml_then_a_rerun_finds_every_copy(
-    azure: Contract,  # noqa: F811 - the fixture
+    azure: Contract,
     mlflow_server: MlflowServer,
     store: ProfileStore,
     secrets: SecretStore,
 ) -> None:
     """The seed's consolidation as one sync: every version of two models into the central
     AzureML workspace (mirroring stages), in the source's order; the rerun copies nothing."""
-    from modelyard.core.sync import NameMap, Selection, plan_sync, run_sync
+    from modelyard.core.actions.sync import NameMap, Selection, plan_sync, run_sync
 
     prefix = f"sync-aml-{uuid.uuid4().hex[:6]}"
     for m in range(2):

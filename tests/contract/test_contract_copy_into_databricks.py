@@ -11,18 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from modelyard.core.actions.copy import copy_version
+from modelyard.core.actions.copy_plan import SOURCE_TAG, STATE_TAG, Endpoint, plan_copy
 from modelyard.core.connectors import open_registry
-from modelyard.core.copy import (
-    SOURCE_TAG,
-    STATE_TAG,
-    Endpoint,
-    copy_version,
-    plan_copy,
-)
-from modelyard.core.download import plan_download, run_download
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
-from tests.contract.test_contract_transition_requests import ANA, databricks_profile
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import plan_download, run_download
+from tests.helpers.contract import ANA, databricks_profile
 from tests.helpers.files import tree_files, uploaded
 from tests.helpers.registry import (
     add_server_profile,

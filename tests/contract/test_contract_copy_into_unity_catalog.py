@@ -11,24 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from modelyard.core.actions.copy import copy_version
+from modelyard.core.actions.copy_plan import SOURCE_TAG, Endpoint, plan_copy
 from modelyard.core.connectors import open_registry
-from modelyard.core.copy import SOURCE_TAG, Endpoint, copy_version, plan_copy
-from modelyard.core.download import plan_download, run_download
-from modelyard.core.errors import ModelyardError
-from modelyard.core.kinds import DatabricksUCSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ModelyardError
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import plan_download, run_download
+from tests.helpers.contract import uc_profile
 from tests.helpers.files import tree_files, uploaded
 from tests.helpers.registry import add_server_profile, new_version
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
-
-
-def uc_profile(contract: Contract, secrets: SecretStore) -> Profile:
-    """A Unity Catalog profile on the stand-in, signed in as ana."""
-    profile = Profile(name="uc", settings=DatabricksUCSettings(host=contract.url))
-    secrets.set(profile.id, "token", contract.issue("ana@example.com"))
-    return profile
 
 
 def test_contract_copy_from_an_mlflow_server_into_unity_catalog(

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.domain import Stage
-from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.kinds import DatabricksSettings, DatabricksUCSettings
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.domain import Stage
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.registry import admin_store, create_version, ensure_model
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
@@ -185,9 +185,9 @@ def test_contract_workspace_registry_lists_without_the_prompt_filter(
 def test_contract_unity_catalog_alias_move_is_recorded_in_history(
     contract: Contract, mlflow_server: MlflowServer, secrets: SecretStore
 ) -> None:
-    from modelyard.core.domain import EventKind
-    from modelyard.core.history import version_history
-    from modelyard.core.promote import set_alias
+    from modelyard.core.actions.promote import set_alias
+    from modelyard.core.model.domain import EventKind
+    from modelyard.core.reads.history import version_history
 
     name = f"cat{uuid.uuid4().hex[:6]}.ml.hist"
     ensure_model(admin_store(mlflow_server), name)

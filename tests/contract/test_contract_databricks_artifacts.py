@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from modelyard.core.actions.serve import servable
 from modelyard.core.connectors import open_registry
-from modelyard.core.download import plan_download, run_download
-from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.kinds import DatabricksUCSettings
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
-from modelyard.core.serve import servable
-from tests.contract.test_contract_transition_requests import ANA, databricks_profile
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import plan_download, run_download
+from tests.helpers.contract import ANA, databricks_profile
 from tests.helpers.registry import UPLOADED, new_version
 from tests.support.contract_server import LIST_ARTIFACTS, Contract
 from tests.support.servers import MlflowServer

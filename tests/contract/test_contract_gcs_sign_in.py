@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.support.contract_server import Contract, contract_server
 from tests.support.gcs_server import GcsRegistry, gcs_registry, service_account_key

@@ -10,14 +10,14 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.kinds import DatabricksUCSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.conftest import save_artifact
+from tests.helpers.files import files_in
 from tests.helpers.registry import UPLOADED, admin_store, new_version
-from tests.helpers.window import open_window, select_model, select_version
+from tests.helpers.window import artifact_names, open_window, select_model, select_version
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
-from tests.ui.test_artifacts import artifact_names, files_in
 
 
 def test_contract_unity_catalog_artifacts_tab_browses_and_downloads(
@@ -57,9 +57,9 @@ def test_contract_unity_catalog_artifacts_tab_browses_and_downloads(
     qtbot.waitUntil(lambda: data.childCount() and data.child(0).text(0) == "weights.bin")
     assert data.child(0).text(1) == "64.0 kB"
     window.grab().save(str(save_artifact("contract-uc-artifacts.png")))
-    window.choose_folder = lambda start: str(tmp_path)
+    window.files.choose_folder = lambda start: str(tmp_path)
     panel.download_all.click()
-    task = window.downloads.tasks[-1]
+    task = window.files.downloads.tasks[-1]
     qtbot.waitUntil(lambda: task.state == "done", timeout=60_000)
     run_id = admin_store(mlflow_server).get_model_version(name, version).run_id
     expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}

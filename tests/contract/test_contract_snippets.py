@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.domain import VersionSummary
 from modelyard.core.kinds import DatabricksSettings, DatabricksUCSettings
-from modelyard.core.profiles import Profile
-from modelyard.core.snippet import load_snippet
+from modelyard.core.model.domain import VersionSummary
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.reads.snippet import load_snippet
 from tests.helpers.registry import new_version
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer

@@ -7,8 +7,8 @@ import json
 import uuid
 
 from modelyard.core.kinds import DatabricksUCSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.helpers.registry import add_server_profile, admin_store, new_version
 from tests.support.contract_server import Contract

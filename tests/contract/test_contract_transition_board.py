@@ -8,24 +8,18 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from modelyard.core.actions.transitions import request_transition
 from modelyard.core.connectors import open_registry
-from modelyard.core.domain import Stage
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.core.transitions import request_transition
-from modelyard.ui.cards import CARD_ROLE, Card
-from modelyard.ui.main_window import MainWindow
-from modelyard.ui.promote_board import Lane
-from modelyard.ui.promote_dialog import PromoteDialog, PromotionChoice, TransitionAsk
+from modelyard.core.model.domain import Stage
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.ui.board.cards import CARD_ROLE, Card
+from modelyard.ui.board.promote_board import Lane
+from modelyard.ui.board.promote_dialog import PromoteDialog, PromotionChoice, TransitionAsk
+from modelyard.ui.shell.main_window import MainWindow
 from tests.conftest import save_artifact
-from tests.contract.test_contract_transition_requests import (
-    ANA,
-    BOB,
-    CAROL,
-    databricks_profile,
-    seeded_model,
-)
 from tests.helpers.board import drop, lane_versions, tree_mime
+from tests.helpers.contract import ANA, BOB, CAROL, databricks_profile, seeded_model
 from tests.helpers.registry import admin_store
 from tests.helpers.window import open_window, select_model
 from tests.support.contract_server import Contract
@@ -215,7 +209,7 @@ def test_contract_unity_catalog_board_has_alias_lanes_only(
     import uuid
 
     from modelyard.core.kinds import DatabricksUCSettings
-    from modelyard.core.profiles import Profile
+    from modelyard.core.profiles.profile import Profile
     from tests.helpers.registry import create_version, ensure_model
 
     catalog = f"uc{uuid.uuid4().hex[:6]}"

@@ -9,17 +9,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from modelyard.core.board import load_board
-from modelyard.core.connectors import open_registry
-from modelyard.core.domain import EventKind, Stage
-from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.history import recorded_events
-from modelyard.core.kinds import DatabricksSettings
-from modelyard.core.profiles import Profile
-from modelyard.core.promote import PromotionConflict, ShownModel
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
-from modelyard.core.transitions import (
+from modelyard.core.actions.board import load_board
+from modelyard.core.actions.promote import PromotionConflict, ShownModel
+from modelyard.core.actions.transitions import (
     approve,
     find_request,
     open_requests,
@@ -27,21 +19,18 @@ from modelyard.core.transitions import (
     request_transition,
     withdraw,
 )
-from tests.helpers.registry import admin_store, create_version, ensure_model
+from modelyard.core.connectors import open_registry
+from modelyard.core.kinds import DatabricksSettings
+from modelyard.core.model.domain import EventKind, Stage
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.history import recorded_events
+from tests.helpers.contract import ANA, BOB, CAROL, databricks_profile, seeded_model
+from tests.helpers.registry import admin_store
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
-
-ANA, BOB, CAROL = "ana@example.com", "bob@example.com", "carol@example.com"
-
-
-def databricks_profile(contract: Contract, secrets: SecretStore, who: str) -> Profile:
-    """A workspace-registry PAT profile signed in as ``who``."""
-    profile = Profile(
-        name=f"dbx-{who.split('@', maxsplit=1)[0]}-{uuid.uuid4().hex[:4]}",
-        settings=DatabricksSettings(host=contract.url, auth="pat"),
-    )
-    secrets.set(profile.id, "token", contract.issue(who))
-    return profile
 
 
 @contextmanager
@@ -51,14 +40,6 @@ def signed_in(contract: Contract, secrets: SecretStore, who: str) -> Iterator[Re
         yield registry
     finally:
         registry.close()
-
-
-def seeded_model(server: MlflowServer, versions: int = 2) -> str:
-    name = f"req-{uuid.uuid4().hex[:8]}"
-    ensure_model(admin_store(server), name)
-    for _ in range(versions):
-        create_version(server, name)
-    return name
 
 
 @pytest.fixture()
@@ -213,7 +194,7 @@ def test_contract_an_approval_slower_than_the_first_byte_limit_is_waited_for(
     """#23.6, approve: the workspace answers the approval 1.6 s late with a 1 s first-byte
     limit (the SDK's own 15 s wait and a 10–15 s delay, scaled down): approved, said to wait,
     recorded once."""
-    from modelyard.core.waiting import reporting_waits
+    from modelyard.core.runtime.waiting import reporting_waits
     from tests.support.fault_proxy import fault_proxy
 
     name = seeded_model(mlflow_server, 1)

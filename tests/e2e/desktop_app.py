@@ -23,10 +23,10 @@ from typing import Any
 from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QWidget
 
-from modelyard.ui.app import create_app
-from modelyard.ui.main_window import MainWindow
 from modelyard.ui.profiles.wizard import ProfileWizard
-from modelyard.ui.tree_model import Node, NodeKind
+from modelyard.ui.shell.app import create_app
+from modelyard.ui.shell.main_window import MainWindow
+from modelyard.ui.tree.tree_model import Node, NodeKind
 
 
 def describe(node: Node | None) -> list[str] | None:
@@ -148,7 +148,7 @@ def main() -> int:
             answer({"saved": request["path"]})
         elif name == "compare":
             profiles = window.tree_model.profiles()
-            dialog = window.compare_registries(profiles[0], profiles[1])
+            dialog = window.across.compare_registries(profiles[0], profiles[1])
             assert dialog is not None
 
             def laid_out() -> bool:

@@ -13,10 +13,10 @@ import sys
 
 from PySide6.QtCore import QTimer
 
-from modelyard.ui.app import create_app
-from modelyard.ui.main_window import MainWindow
-from modelyard.ui.promote_board import VERSION_ROLE
-from modelyard.ui.promote_dialog import PromotionChoice
+from modelyard.ui.board.promote_board import VERSION_ROLE
+from modelyard.ui.board.promote_dialog import PromotionChoice
+from modelyard.ui.shell.app import create_app
+from modelyard.ui.shell.main_window import MainWindow
 
 
 def main() -> int:

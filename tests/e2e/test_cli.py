@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import add_admin_profile, run
 from tests.helpers.registry import admin_store, ensure_model
 from tests.support.memory_keyring import MemoryKeyring
@@ -225,7 +225,7 @@ def test_promote_command(mlflow_server: MlflowServer) -> None:
 
 
 def test_cli_requests_on_a_registry_without_them(mlflow_server: MlflowServer) -> None:
-    from tests.contract.test_contract_transition_requests import seeded_model
+    from tests.helpers.contract import seeded_model
     from tests.helpers.registry import add_server_profile
 
     add_server_profile(ProfileStore(), SecretStore(), mlflow_server, "plain-srv")

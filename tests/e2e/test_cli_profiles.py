@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from modelyard.core.kinds import DatabricksUCSettings
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import add_admin_profile, run
 from tests.support.contract_server import Contract, contract_server
 from tests.support.memory_keyring import MemoryKeyring
@@ -291,7 +291,7 @@ def test_a_password_typed_into_a_bad_url_is_never_printed(url: str) -> None:
 def test_import_takes_credentials_out_of_the_tracking_uri_and_never_prints_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from modelyard.core.importers import discover
+    from modelyard.core.profiles.importers import discover
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://alice:PW-s3cret-42@mlflow.example.com:5000")
     code, out, err = run("profiles", "import", "--dry-run")

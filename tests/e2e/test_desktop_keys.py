@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from modelyard.core.profiles import Profile
+from modelyard.core.profiles.profile import Profile
 from tests.conftest import save_artifact
 from tests.support.desktop import DesktopApp
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from mlflow.entities.model_registry import RegisteredModelTag
 
-from modelyard.core.text import printable
+from modelyard.core.runtime.text import printable
 from tests.helpers.cli import run
 from tests.helpers.registry import admin_store, create_version
 from tests.support.servers import MlflowServer

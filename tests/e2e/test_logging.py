@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.logs import (
+from modelyard.core.model.state import RegistryState, StateEvent
+from modelyard.core.runtime.logs import (
     CONCERNS,
     crash_report,
     debug_concerns,
@@ -23,7 +24,6 @@ from modelyard.core.logs import (
     setup_logging,
     stop_logging,
 )
-from modelyard.core.state import RegistryState, StateEvent
 from tests.helpers.cli import add_admin_profile, run
 from tests.helpers.registry import admin_store, ensure_model
 from tests.support.servers import MlflowServer
@@ -76,7 +76,7 @@ def test_a_fatal_fault_is_offered_at_the_next_start_once(tmp_path: Path) -> None
         [
             sys.executable,
             "-c",
-            "from modelyard.core.logs import setup_logging, watch_faults\n"
+            "from modelyard.core.runtime.logs import setup_logging, watch_faults\n"
             "path = setup_logging()\n"
             "watch_faults(path.parent)\n"
             "import faulthandler; faulthandler._sigsegv()\n",
@@ -115,7 +115,7 @@ def test_a_crash_report_carries_versions_and_the_last_log_lines(logging_off: Non
 def test_a_subscriber_that_raises_does_not_keep_the_others_out_of_step(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from modelyard.core.domain import ModelSummary
+    from modelyard.core.model.domain import ModelSummary
 
     state = RegistryState("p1")
     seen: list[StateEvent] = []

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.snapshot import snapshot_path
+from modelyard.core.model.snapshot import snapshot_path
+from modelyard.core.profiles.profile import ProfileStore
 from tests.helpers.cli import add_admin_profile, run
 from tests.helpers.registry import admin_store, create_version, ensure_model
 from tests.support.servers import ADMIN_PASSWORD, MlflowServer, start_server
@@ -124,7 +124,7 @@ def test_ls_prints_what_it_read_when_the_cache_cannot_be_written(
 ) -> None:
     """A full or read-only cache folder never fails a listing (#24.7): the listing is printed,
     the warning names the file; `changes` and `promote` keep it best-effort too."""
-    from modelyard.core.paths import cache_dir
+    from modelyard.core.runtime.paths import cache_dir
 
     cache = cache_dir()
     cache.parent.mkdir(parents=True, exist_ok=True)

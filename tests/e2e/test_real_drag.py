@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.domain import Stage
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.domain import Stage
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
 from tests.e2e.conftest import desktop_tool
 
 HERE = Path(__file__).parent

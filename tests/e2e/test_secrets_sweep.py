@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.logs import crash_report, log_dir, setup_logging, stop_logging
-from modelyard.core.profiles import ProfileStore
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.runtime.logs import crash_report, log_dir, setup_logging, stop_logging
 from tests.helpers.cli import add_admin_profile, run
 from tests.helpers.registry import new_version
 from tests.support.contract_server import Contract, contract_server

@@ -6,9 +6,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import ProfileStore
-from modelyard.ui.main_window import MainWindow
-from modelyard.ui.promote_board import Lane
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.ui.board.promote_board import Lane
+from modelyard.ui.shell.main_window import MainWindow
 from tests.helpers.registry import admin_store, create_version, ensure_model
 from tests.helpers.window import open_window, select_model
 from tests.support.servers import MlflowServer

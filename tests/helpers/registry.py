@@ -9,8 +9,8 @@ from mlflow.store.model_registry.rest_store import RestStore
 from mlflow.utils.rest_utils import MlflowHostCreds
 
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
 
 
@@ -104,7 +104,7 @@ def create_run_with_model(server: MlflowServer, experiment: str = "modelyard-tes
     import numpy as np
     from mlflow.entities import Metric, Param
 
-    from modelyard.core.demo import _save_model
+    from modelyard.core.demo.registry import _save_model
 
     tracking = admin_tracking_store(server)
     found = tracking.get_experiment_by_name(experiment)
@@ -150,8 +150,8 @@ def cancel_while_writing(source: Any, target: Any, plan: Any) -> str:
     """Copy, cancelling as soon as the first bytes reach the target; the Cancelled message."""
     import pytest
 
-    from modelyard.core.copy import CopyProgress, copy_version
-    from modelyard.core.errors import Cancelled
+    from modelyard.core.actions.copy import CopyProgress, copy_version
+    from modelyard.core.model.errors import Cancelled
 
     stop = False
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import ProfileStore
-from modelyard.ui.app import create_app
-from modelyard.ui.main_window import MainWindow
-from modelyard.ui.tree_model import NodeKind
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.ui.shell.app import create_app
+from modelyard.ui.shell.main_window import MainWindow
+from modelyard.ui.tree.tree_model import NodeKind
 
 
 def open_window(qtbot: QtBot, store: ProfileStore) -> MainWindow:
@@ -47,3 +47,8 @@ def select_version(qtbot: QtBot, window: MainWindow, version: str, wait: bool = 
     window.tree.setCurrentIndex(proxy.index(row, 0, model_index))
     if wait:
         qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+
+
+def artifact_names(window: MainWindow) -> list[str]:
+    tree = window.details.version_view.artifacts.tree
+    return [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]

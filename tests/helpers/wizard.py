@@ -7,12 +7,12 @@ from typing import Any
 from PySide6.QtWidgets import QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.app import create_app
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.ui.common.workers import WorkerPool
 from modelyard.ui.profiles.fields import PAGE_TEST
 from modelyard.ui.profiles.wizard import ProfileWizard
-from modelyard.ui.workers import WorkerPool
+from modelyard.ui.shell.app import create_app
 
 
 def wizard_pool() -> WorkerPool:

@@ -11,8 +11,8 @@ import threading
 import keyring
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.support.memory_keyring import MemoryKeyring
 
 

@@ -9,8 +9,8 @@ import sys
 
 import keyring
 
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.support.memory_keyring import MemoryKeyring
 
 

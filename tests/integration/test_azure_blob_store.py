@@ -17,9 +17,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.support.azurite import KEY, Azurite, start_azurite
 from tests.support.server_versions import seed
@@ -121,8 +121,9 @@ def test_a_connection_string_that_is_none_says_so(
 def test_a_copy_into_it_and_a_cancelled_one_that_leaves_nothing(
     blob: Blob, store: ProfileStore, secrets: SecretStore, mlflow_server: MlflowServer
 ) -> None:
-    from modelyard.core.copy import CopyProgress, Endpoint, copy_version, plan_copy
-    from modelyard.core.errors import Cancelled
+    from modelyard.core.actions.copy import CopyProgress, copy_version
+    from modelyard.core.actions.copy_plan import Endpoint, plan_copy
+    from modelyard.core.model.errors import Cancelled
     from tests.helpers.registry import add_server_profile
 
     _add("blob", blob, "key", KEY)
@@ -163,7 +164,7 @@ def test_the_wizard_sets_an_azure_blob_store_and_editing_keeps_it(
     from PySide6.QtWidgets import QComboBox, QGroupBox
 
     from modelyard.core.kinds import MlflowServerSettings
-    from modelyard.core.stores import AzureBlobStore
+    from modelyard.core.profiles.stores import AzureBlobStore
     from modelyard.ui.profiles.fields import PAGE_AUTH
     from tests.helpers.wizard import open_wizard, save, tested, type_into, wizard_pool
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelyard.core.board import load_board, metric_choices
+from modelyard.core.actions.board import load_board, metric_choices
 from modelyard.core.connectors import open_registry
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
 
 
 class CountingRuns:

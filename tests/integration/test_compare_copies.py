@@ -4,12 +4,13 @@ row's versions are the ones that differ, not always the latest."""
 
 from __future__ import annotations
 
-from modelyard.core.compare import Status, compare_registries
+from modelyard.core.actions.across import promote_across
+from modelyard.core.actions.compare import Status, compare_registries
+from modelyard.core.actions.copy_plan import Endpoint, plan_copy
+from modelyard.core.actions.promote import Target
 from modelyard.core.connectors import open_registry
-from modelyard.core.copy import Endpoint, plan_copy, promote_across
-from modelyard.core.profiles import Profile
-from modelyard.core.promote import Target
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
 
 
 def test_a_copy_the_app_made_is_no_difference(

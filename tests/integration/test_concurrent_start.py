@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.conftest import demo_copy
 from tests.helpers.registry import add_server_profile
 from tests.support.servers import MlflowServer

@@ -10,26 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.connectors import open_registry
-from modelyard.core.copy import (
+from modelyard.core.actions.copy import AlreadyCopied, CopyProgress, copy_version
+from modelyard.core.actions.copy_plan import (
     CHECKSUM_TAG,
     COPIED_FROM,
     SOURCE_TAG,
     STATE_TAG,
-    AlreadyCopied,
-    CopyProgress,
     Endpoint,
-    copy_version,
     plan_copy,
 )
-from modelyard.core.domain import EventKind
-from modelyard.core.download import plan_download, run_download
-from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.history import version_history
+from modelyard.core.connectors import open_registry
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.domain import EventKind
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import plan_download, run_download
+from modelyard.core.reads.history import version_history
 from tests.helpers.files import tree_files, uploaded
 from tests.helpers.registry import (
     add_server_profile,
@@ -192,7 +190,7 @@ def test_target_gone_during_upload_leaves_no_version_and_no_model(
 def test_a_target_that_cannot_take_copies_is_refused_before_anything_starts(
     mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
 ) -> None:
-    from modelyard.core.copy import publishing
+    from modelyard.core.actions.copy_plan import publishing
 
     profile = add_server_profile(store, secrets, mlflow_server, "srv")
     with opened(profile, secrets) as a:
@@ -206,7 +204,7 @@ class _NoCopies:
     location = "https://dbc.example.com"
 
     def capabilities(self) -> object:
-        from modelyard.core.domain import Capabilities
+        from modelyard.core.model.domain import Capabilities
 
         return Capabilities(stages=False)
 

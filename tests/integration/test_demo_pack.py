@@ -13,7 +13,7 @@ import pytest
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.connectors._seams import schema_revisions
-from modelyard.core.demo_pack import (
+from modelyard.core.demo.pack import (
     MANIFEST,
     NewerSchema,
     install,
@@ -22,10 +22,10 @@ from modelyard.core.demo_pack import (
     shipped_archive,
     summary,
 )
-from modelyard.core.history import recorded_events
 from modelyard.core.kinds import LocalSettings
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.history import recorded_events
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -159,8 +159,8 @@ def test_the_demo_is_trained_here_when_this_mlflow_cannot_open_the_archive(
     """An MLflow older than the archive's: the demo is seeded here (real training, ≈10 s) and
     opens with this MLflow."""
     from modelyard.core.connectors import _seams
-    from modelyard.core.demo import ensure_demo
-    from modelyard.core.profiles import ProfileStore
+    from modelyard.core.demo.registry import ensure_demo
+    from modelyard.core.profiles.profile import ProfileStore
 
     monkeypatch.setattr(_seams, "schema_revisions", lambda: {"an-older-mlflow"})
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))

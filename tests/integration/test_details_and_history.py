@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from modelyard.core.actions.promote import promote_stage, remove_alias, set_alias
 from modelyard.core.connectors import open_registry
-from modelyard.core.details import load_version_detail
-from modelyard.core.domain import EventKind, EventSource, Stage
-from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.history import EVENT_TAG_PREFIX, recorded_events
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.promote import promote_stage, remove_alias, set_alias
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.domain import EventKind, EventSource, Stage
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.details import load_version_detail
+from modelyard.core.reads.history import EVENT_TAG_PREFIX, recorded_events
 from tests.helpers.registry import (
     add_server_profile,
     admin_store,

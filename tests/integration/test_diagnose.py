@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.diagnose import test_connection as diagnose
-from modelyard.core.errors import ErrorKind
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ErrorKind
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.diagnose import test_connection as diagnose
 from tests.support.contract_server import contract_server
 from tests.support.html_server import html_server, status_server
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, free_port

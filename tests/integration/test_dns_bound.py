@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.errors import ErrorKind, RegistryError
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 
 SLOW = "registry.slow-dns.example"
 
@@ -66,7 +66,7 @@ def hang(host, *a, **k):
         threading.Event().wait(60)  # a DNS server that never answers
     return real(host, *a, **k)
 socket.getaddrinfo = hang
-from modelyard.core.http import NameLookupTimeout, check_resolves
+from modelyard.core.runtime.http import NameLookupTimeout, check_resolves
 started = time.monotonic()
 try:
     check_resolves(%(slow)r, 1.0)

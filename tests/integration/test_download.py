@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 import requests
 
+from modelyard.core.actions.serve import LocalServer, servable, wait_until_serving
 from modelyard.core.connectors import open_registry
-from modelyard.core.download import MANIFEST, DownloadConflict, plan_download, run_download
-from modelyard.core.errors import Cancelled, ErrorKind, RegistryError
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
-from modelyard.core.serve import LocalServer, servable, wait_until_serving
-from modelyard.core.snippet import load_snippet, model_uris
+from modelyard.core.model.errors import Cancelled, ErrorKind, RegistryError
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import MANIFEST, DownloadConflict, plan_download, run_download
+from modelyard.core.reads.snippet import load_snippet, model_uris
 from tests.helpers.files import tree_files, uploaded
 from tests.helpers.registry import add_server_profile, admin_store, new_version
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, start_server

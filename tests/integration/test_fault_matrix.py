@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from modelyard.core.actions.promote import ANSWER_LOST, PromotionResult, Target, promote
 from modelyard.core.connectors import open_registry
-from modelyard.core.domain import Stage
-from modelyard.core.download import plan_download, run_download
-from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.history import recorded_events
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.promote import ANSWER_LOST, PromotionResult, Target, promote
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.domain import Stage
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import plan_download, run_download
+from modelyard.core.reads.history import recorded_events
 from tests.helpers.cli import run
 from tests.helpers.registry import admin_store, new_version
 from tests.support.fault_proxy import FaultProxy, fault_proxy

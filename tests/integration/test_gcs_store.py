@@ -15,8 +15,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.support.gcs_server import GcsRegistry, gcs_registry
 from tests.support.servers import MlflowServer
@@ -123,8 +123,9 @@ def test_a_store_that_is_down_is_named_not_the_tracking_server(
 def test_a_copy_into_it_and_a_cancelled_one_that_leaves_nothing(
     gcs: GcsRegistry, store: ProfileStore, secrets: SecretStore, mlflow_server: MlflowServer
 ) -> None:
-    from modelyard.core.copy import CopyProgress, Endpoint, copy_version, plan_copy
-    from modelyard.core.errors import Cancelled
+    from modelyard.core.actions.copy import CopyProgress, copy_version
+    from modelyard.core.actions.copy_plan import Endpoint, plan_copy
+    from modelyard.core.model.errors import Cancelled
     from tests.helpers.registry import add_server_profile
 
     _add("gcs", gcs, "--gcs-anonymous")
@@ -169,7 +170,7 @@ def test_the_wizard_ticks_the_gcs_store_and_saves_it(
     from PySide6.QtWidgets import QCheckBox, QGroupBox
 
     from modelyard.core.kinds import MlflowServerSettings
-    from modelyard.core.stores import GcsStore
+    from modelyard.core.profiles.stores import GcsStore
     from modelyard.ui.profiles.fields import PAGE_AUTH
     from tests.conftest import save_artifact
     from tests.helpers.wizard import open_wizard, save, tested, type_into, wizard_pool

@@ -11,13 +11,14 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from modelyard.core.actions.copy import copy_version
+from modelyard.core.actions.copy_plan import Endpoint, plan_copy
 from modelyard.core.connectors import open_registry
-from modelyard.core.copy import Endpoint, copy_version, plan_copy
-from modelyard.core.download import plan_download, run_download
-from modelyard.core.errors import ModelyardError
-from modelyard.core.profiles import Profile
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ModelyardError
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import plan_download, run_download
 from tests.helpers.cli import run
 
 SECRET = b"-----BEGIN OPENSSH PRIVATE KEY----- not to be copied"

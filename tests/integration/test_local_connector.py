@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.demo import DEMO_MODELS, ensure_demo, is_seeded
-from modelyard.core.domain import Stage
-from modelyard.core.errors import ErrorKind, RegistryError
+from modelyard.core.demo.registry import DEMO_MODELS, ensure_demo, is_seeded
 from modelyard.core.kinds import LocalSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.domain import Stage
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 
 
 def test_missing_registry_file_is_not_created(tmp_path: Path, secrets: SecretStore) -> None:
@@ -95,7 +95,7 @@ def test_the_local_registry_snippet_loads_the_model(
     import subprocess
     import sys
 
-    from modelyard.core.snippet import load_snippet
+    from modelyard.core.reads.snippet import load_snippet
 
     registry = open_registry(demo_profile, secrets)
     try:
@@ -123,7 +123,7 @@ def test_the_local_registry_snippet_loads_the_model(
 def test_archiving_says_what_else_changed_and_which_alias_is_left_behind(
     demo_profile: Profile, secrets: SecretStore
 ) -> None:
-    from modelyard.core.promote import promote_stage
+    from modelyard.core.actions.promote import promote_stage
 
     registry = open_registry(demo_profile, secrets)
     try:

@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.domain import Stage
-from modelyard.core.errors import ErrorKind, RegistryError
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.domain import Stage
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.registry import (
     add_server_profile,
     admin_store,

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.helpers.registry import add_server_profile
 from tests.support.postgres import Postgres, start_postgres

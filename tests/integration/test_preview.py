@@ -4,47 +4,29 @@ an app of the system is byte-identical."""
 
 from __future__ import annotations
 
-import os
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from modelyard.core.domain import ArtifactEntry, ArtifactStream
-from modelyard.core.download import human_bytes
-from modelyard.core.preview import CSV_ROWS, TEXT_LIMIT, fetch_for_opening, read_preview, total_size
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.domain import ArtifactEntry, ArtifactStream
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import human_bytes
+from modelyard.core.reads.preview import (
+    CSV_ROWS,
+    TEXT_LIMIT,
+    fetch_for_opening,
+    read_preview,
+    total_size,
+)
 from modelyard.core.session import open_registry
-from tests.helpers.files import uploaded
+from tests.helpers.files import CSV, WEIGHTS, png, uploaded
 from tests.helpers.registry import add_server_profile, new_version
 from tests.support.servers import MlflowServer
 
-
-def png(width: int = 3, height: int = 2) -> bytes:
-    """A real PNG (RGB, no filter) built by hand."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-
-
-CSV = ("id,score,label\n" + "".join(f'{i},{i / 7:.4f},"a, b"\n' for i in range(5000))).encode()
 LONG_TEXT = ("line of a long log\n" * 220_000).encode()  # 4.2 MB
-WEIGHTS = os.urandom(3 * 1024 * 1024)
 
 
 class Counting:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import threading
 
+from modelyard.core.actions.promote import PromotionResult, Target, promote, promote_stage
 from modelyard.core.connectors import open_registry
-from modelyard.core.domain import EventKind, Stage
-from modelyard.core.history import HISTORY_TAG, recorded_events
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.promote import PromotionResult, Target, promote, promote_stage
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.domain import EventKind, Stage
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.history import HISTORY_TAG, recorded_events
 from tests.helpers.registry import add_server_profile, admin_store, create_version, ensure_model
 from tests.support.servers import MlflowServer
 

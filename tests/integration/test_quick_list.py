@@ -11,9 +11,9 @@ from mlflow.entities.model_registry import RegisteredModelTag
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.kinds import LocalSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.quick_list import first_models_page
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.quick_list import first_models_page
 from tests.helpers.registry import add_server_profile, admin_store, create_version, ensure_model
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
 
@@ -62,7 +62,7 @@ def test_credentials_are_the_profiles_and_failures_give_none(
 
 def test_it_does_not_import_mlflow() -> None:
     code = (
-        "import sys; import modelyard.core.quick_list; "
+        "import sys; import modelyard.core.reads.quick_list; "
         "assert not any(m.split('.')[0] == 'mlflow' for m in sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -94,9 +94,9 @@ def runs_without_mlflow(*lines: str) -> None:
 
 def test_a_local_quick_page_imports_no_mlflow(demo_profile: Profile) -> None:
     runs_without_mlflow(
-        "from modelyard.core.profiles import ProfileStore",
-        "from modelyard.core.quick_list import first_models_page",
-        "from modelyard.core.secrets import SecretStore",
+        "from modelyard.core.profiles.profile import ProfileStore",
+        "from modelyard.core.reads.quick_list import first_models_page",
+        "from modelyard.core.profiles.secrets import SecretStore",
         "page = first_models_page(ProfileStore().get('demo'), SecretStore(), 100)",
         "assert page is not None and page.items, page",
     )

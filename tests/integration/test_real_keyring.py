@@ -25,8 +25,8 @@ CHILD = textwrap.dedent(
     import keyring
     from click.testing import CliRunner
     from modelyard.cli import cli
-    from modelyard.core.profiles import ProfileStore
-    from modelyard.core.secrets import SecretStore
+    from modelyard.core.profiles.profile import ProfileStore
+    from modelyard.core.profiles.secrets import SecretStore
 
     backend = keyring.get_keyring()
     secret = "s3cret-in-the-real-keyring"

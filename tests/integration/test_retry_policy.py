@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import pytest
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.errors import ErrorKind, ModelyardError
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.support.fault_proxy import fault_proxy
 from tests.support.servers import MlflowServer
 

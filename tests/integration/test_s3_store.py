@@ -19,10 +19,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.errors import ErrorKind, RegistryError
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.support.s3_server import S3Key, S3Server, start_s3
 from tests.support.server_versions import seed
@@ -180,8 +180,9 @@ def test_a_cancelled_copy_into_a_store_removes_what_it_wrote_there(
     sides: tuple[Side, Side], store: ProfileStore, secrets: SecretStore
 ) -> None:
     """Before, "Removed again: the run … and its files" while ~33 MB stayed in the bucket."""
-    from modelyard.core.copy import CopyProgress, Endpoint, copy_version, plan_copy
-    from modelyard.core.errors import Cancelled
+    from modelyard.core.actions.copy import CopyProgress, copy_version
+    from modelyard.core.actions.copy_plan import Endpoint, plan_copy
+    from modelyard.core.model.errors import Cancelled
 
     a, b = sides
     _add("a", a)
@@ -229,7 +230,7 @@ def test_the_wizard_sets_the_store_tests_it_and_editing_keeps_it(
 ) -> None:
     from PySide6.QtWidgets import QGroupBox
 
-    from modelyard.core.stores import S3Store
+    from modelyard.core.profiles.stores import S3Store
     from modelyard.ui.profiles.fields import PAGE_AUTH
     from tests.conftest import save_artifact
     from tests.helpers.wizard import open_wizard, save, tested, type_into, wizard_pool

@@ -14,12 +14,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from modelyard.core.actions.copy_plan import SOURCE_TAG, STATE_TAG, Endpoint
+from modelyard.core.actions.sync import NameMap, Selection, plan_sync, run_sync
+from modelyard.core.actions.sync_journal import Journal
 from modelyard.core.connectors import open_registry
-from modelyard.core.copy import SOURCE_TAG, STATE_TAG, Endpoint
-from modelyard.core.domain import Stage
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.core.sync import Journal, NameMap, Selection, plan_sync, run_sync
+from modelyard.core.model.domain import Stage
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.helpers.registry import (
     add_server_profile,

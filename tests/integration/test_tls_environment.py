@@ -12,10 +12,10 @@ import certifi
 import pytest
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.download import plan_download, run_download
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import plan_download, run_download
 from tests.helpers.registry import new_version
 from tests.support.servers import MlflowServer
 

@@ -20,16 +20,16 @@ from typing import Any
 
 import pytest
 
+from modelyard.core.actions.promote import PromotionResult, Target, promote
 from modelyard.core.connectors import open_registry
-from modelyard.core.domain import EventKind, Stage, StageEvent
-from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.history import recorded_events, version_history
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.promote import PromotionResult, Target, promote
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
-from modelyard.core.waiting import reporting_waits
+from modelyard.core.model.domain import EventKind, Stage, StageEvent
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.history import recorded_events, version_history
+from modelyard.core.runtime.waiting import reporting_waits
 from tests.helpers.registry import admin_store, create_version, ensure_model, new_version
 from tests.support.fault_proxy import FaultProxy, fault_proxy
 from tests.support.servers import MlflowServer
@@ -235,7 +235,7 @@ def test_a_write_slower_than_the_default_first_byte_limit_succeeds(
 def test_the_cli_says_on_stderr_that_it_waits_for_a_slow_write(
     proxy: FaultProxy, mlflow_server: MlflowServer, store: ProfileStore
 ) -> None:
-    from tests.e2e.test_cli import run
+    from tests.helpers.cli import run
 
     version = new_version(mlflow_server, "slow-cli")
     store.add(
@@ -256,7 +256,8 @@ def test_a_copy_into_a_server_slow_to_answer_writes_succeeds_and_says_it_waits(
     time") when one of the copy's writes took longer than the first-byte limit. Every write
     of the target answered 1.6 s late with a 1 s limit: the copy is made, waits are said,
     its history entry is recorded once."""
-    from modelyard.core.copy import Endpoint, copy_version, plan_copy
+    from modelyard.core.actions.copy import copy_version
+    from modelyard.core.actions.copy_plan import Endpoint, plan_copy
 
     version = new_version(mlflow_server, "slow-copy-source")
     source_profile = store.add(

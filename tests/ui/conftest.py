@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
-from modelyard.core.profiles import ProfileStore
+from modelyard.core.profiles.profile import ProfileStore
 from modelyard.core.session import Connections
-from modelyard.ui.workers import WorkerPool
+from modelyard.ui.common.workers import WorkerPool
 from tests.support.memory_keyring import MemoryKeyring
 
 

@@ -9,32 +9,17 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.download import MANIFEST
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.main_window import MainWindow
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.conftest import save_artifact
+from tests.helpers.files import files_in
 from tests.helpers.registry import UPLOADED, add_server_profile, admin_store, new_version
-from tests.helpers.window import open_window, select_model, select_version
+from tests.helpers.window import artifact_names, open_window, select_model, select_version
 from tests.support.servers import MlflowServer
 from tests.support.slow_proxy import slow_proxy
 
 BIG = os.urandom(20 * 1024 * 1024)
-
-
-def artifact_names(window: MainWindow) -> list[str]:
-    tree = window.details.version_view.artifacts.tree
-    return [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
-
-
-def files_in(folder: Path) -> dict[str, bytes]:
-    """The downloaded files (the download's own manifest left out)."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in folder.rglob("*")
-        if p.is_file() and p.name != MANIFEST
-    }
 
 
 def test_file_tree_download_and_remembered_folder(
@@ -57,16 +42,16 @@ def test_file_tree_download_and_remembered_folder(
     data.setExpanded(True)
     qtbot.waitUntil(lambda: data.child(0).text(0) == "weights.bin", timeout=30_000)
     assert data.child(0).text(1) == "5.0 kB"
-    window.choose_folder = lambda start: str(tmp_path)
+    window.files.choose_folder = lambda start: str(tmp_path)
     panel.download_all.click()
-    task = window.downloads.tasks[-1]
+    task = window.files.downloads.tasks[-1]
     qtbot.waitUntil(lambda: task.state == "done", timeout=60_000)
     target = tmp_path / f"ui-artifacts-v{version}"
     run_id = admin_store(mlflow_server).get_model_version("ui-artifacts", version).run_id
     expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
     assert files_in(target) == expected
     assert QSettings().value(f"downloads/{store.get('srv').id}") == str(tmp_path)
-    row = window.downloads_dialog.rows[task.id]
+    row = window.files.downloads_dialog.rows[task.id]
     assert row.bar.value() == 1000 and row.open_button.isVisible()
     assert "Downloaded" in row.status.text()
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
@@ -90,10 +75,10 @@ def _cancel_in_the_dialog(qtbot: QtBot, store: ProfileStore, tmp_path: Path, ver
     window = open_window(qtbot, store)
     select_model(qtbot, window, "srv", "ui-big")
     select_version(qtbot, window, version)
-    window.choose_folder = lambda start: str(tmp_path)
+    window.files.choose_folder = lambda start: str(tmp_path)
     window.details.version_view.artifacts.download_all.click()
-    task = window.downloads.tasks[-1]
-    row = window.downloads_dialog.rows[task.id]
+    task = window.files.downloads.tasks[-1]
+    row = window.files.downloads_dialog.rows[task.id]
     qtbot.waitUntil(
         lambda: (
             task.progress is not None
@@ -103,7 +88,7 @@ def _cancel_in_the_dialog(qtbot: QtBot, store: ProfileStore, tmp_path: Path, ver
         timeout=60_000,
     )
     assert "of" in row.status.text() and "/s" in row.status.text()
-    window.downloads_dialog.grab().save(str(save_artifact("downloads-dialog.png")))
+    window.files.downloads_dialog.grab().save(str(save_artifact("downloads-dialog.png")))
     row.cancel_button.click()
     qtbot.waitUntil(lambda: task.state == "cancelled", timeout=60_000)
     target = tmp_path / f"ui-big-v{version}"
@@ -116,12 +101,12 @@ def _cancel_in_the_dialog(qtbot: QtBot, store: ProfileStore, tmp_path: Path, ver
     assert row.bar.isEnabled()  # readable words, not the disabled grey on grey
     assert row.retry_button.isVisible() and not row.cancel_button.isVisible()
     row.retry_button.click()
-    again = window.downloads.tasks[-1]
+    again = window.files.downloads.tasks[-1]
     assert again is not task and (again.model, again.destination) == (task.model, task.destination)
-    window.downloads.cancel(again)
+    window.files.downloads.cancel(again)
     qtbot.waitUntil(lambda: again.state == "cancelled", timeout=60_000)
-    window.downloads_dialog.clear_finished()
-    assert window.downloads_dialog.rows == {} and window.downloads.tasks == []
+    window.files.downloads_dialog.clear_finished()
+    assert window.files.downloads_dialog.rows == {} and window.files.downloads.tasks == []
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()
 
@@ -162,11 +147,11 @@ def test_serve_locally_from_the_app_and_stop(
     assert panel.serve.isEnabled()
     panel.serve.click()
     qtbot.waitUntil(
-        lambda: bool(window.serve_dialogs) or "Could not" in panel.serve_status.text(),
+        lambda: bool(window.files.serve_dialogs) or "Could not" in panel.serve_status.text(),
         timeout=40_000,
     )
-    assert window.serve_dialogs, panel.serve_status.text()
-    dialog = window.serve_dialogs[-1]
+    assert window.files.serve_dialogs, panel.serve_status.text()
+    dialog = window.files.serve_dialogs[-1]
     server = dialog.server
     assert server.url in dialog.url.text()
     answer = requests.post(

@@ -7,10 +7,10 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.ui.lanes import Lane
-from modelyard.ui.promote_board import PromoteBoard
-from modelyard.ui.promote_dialog import PromotionChoice
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.ui.board.lanes import Lane
+from modelyard.ui.board.promote_board import PromoteBoard
+from modelyard.ui.board.promote_dialog import PromotionChoice
 from tests.conftest import save_artifact
 from tests.helpers.board import open_board
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QWheelEvent
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import Profile, ProfileStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
 from tests.conftest import save_artifact
 from tests.helpers.window import open_window, select_model, select_version
 
@@ -99,7 +99,7 @@ def test_colours_stay_ticks_stay_nice_after_zoom_and_the_readout_marks_the_point
 ) -> None:
     """#23.10: after zooming, ticks showed raw values crowding each other ("7.00589 9.07892");
     a version's colour changed when other versions were added; the read-out had no marker."""
-    from modelyard.core.domain import MetricPoint
+    from modelyard.core.model.domain import MetricPoint
     from modelyard.ui.details.charts import MetricChart
 
     chart = MetricChart()

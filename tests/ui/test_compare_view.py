@@ -10,10 +10,11 @@ from PySide6.QtCore import QItemSelectionModel
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.domain import Stage
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.compare_view import RegistryCompareDialog, VersionCompareDialog
+from modelyard.core.model.domain import Stage
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.ui.compare.compare_view import RegistryCompareDialog
+from modelyard.ui.compare.version_compare import VersionCompareDialog
 from tests.conftest import save_artifact
 from tests.helpers.window import open_window, select_model
 
@@ -34,7 +35,7 @@ def test_compare_registries_filter_export_and_drill_down(
         prod.close()
     window = open_window(qtbot, store)
     window.compare_action.trigger()
-    dialog = window.compare_dialog
+    dialog = window.across.compare_dialog
     assert isinstance(dialog, RegistryCompareDialog)
     assert (dialog.left.currentText(), dialog.right.currentText()) == ("demo", "prod")
     with qtbot.waitSignal(dialog.finished_loading, timeout=60_000):
@@ -134,7 +135,7 @@ def test_compare_with_from_the_tree_menu_starts_at_once(
     qtbot: QtBot, demo_profile: Profile, prod_profile: Profile, store: ProfileStore
 ) -> None:
     window = open_window(qtbot, store)
-    dialog = window.compare_registries(prod_profile, demo_profile)
+    dialog = window.across.compare_registries(prod_profile, demo_profile)
     assert dialog is not None and dialog.job is not None  # started without a click
     assert (dialog.left.currentText(), dialog.right.currentText()) == ("prod", "demo")
     qtbot.waitUntil(lambda: dialog.job is None, timeout=60_000)
@@ -148,7 +149,7 @@ def test_compare_needs_two_profiles(
 ) -> None:
     window = open_window(qtbot, store)
     window.compare_action.trigger()
-    assert window.compare_dialog is None
+    assert window.across.compare_dialog is None
     assert "needs two registry profiles" in window.statusBar().currentMessage()
     window.close()
 
@@ -167,7 +168,7 @@ def test_copy_a_model_missing_on_one_side_from_the_comparison(
     finally:
         prod.close()
     window = open_window(qtbot, store)
-    dialog = window.compare_registries(demo_profile, prod_profile)
+    dialog = window.across.compare_registries(demo_profile, prod_profile)
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.comparison is not None, timeout=60_000)
     assert "1 only in demo" in dialog.status.text()
@@ -180,7 +181,7 @@ def test_copy_a_model_missing_on_one_side_from_the_comparison(
     assert dialog.copy_right.isEnabled() and not dialog.copy_left.isEnabled()
     assert "to prod" in dialog.copy_right.toolTip()
     dialog.copy_right.click()
-    copy = window.copy_dialog
+    copy = window.across.copy_dialog
     assert copy is not None and copy.target.id == prod_profile.id
     qtbot.waitUntil(lambda: copy.state == "ready", timeout=60_000)
     copy.then.setCurrentIndex(copy.then.findData("alias"))

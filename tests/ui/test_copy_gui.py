@@ -8,10 +8,10 @@ import uuid
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.copy import SOURCE_TAG
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.tree_node import NodeKind
+from modelyard.core.actions.copy_plan import SOURCE_TAG
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.ui.tree.tree_node import NodeKind
 from tests.conftest import save_artifact
 from tests.helpers.registry import add_server_profile, admin_store, new_version
 from tests.helpers.window import open_window, select_model
@@ -40,7 +40,7 @@ def test_drag_a_version_onto_another_registry_copies_and_selects_it(
     assert not tm.canDropMimeData(data, Qt.DropAction.CopyAction, -1, 0, source.parent())
     assert tm.canDropMimeData(data, Qt.DropAction.CopyAction, -1, 0, prod_index)
     tm.dropMimeData(data, Qt.DropAction.CopyAction, -1, 0, prod_index)
-    dialog = window.copy_dialog
+    dialog = window.across.copy_dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.state == "ready", timeout=60_000)
     assert "To prod" in dialog.lines.text() and "new model" in dialog.lines.text()
@@ -69,7 +69,7 @@ def test_drag_a_version_onto_another_registry_copies_and_selects_it(
     window.grab().save(str(save_artifact("copy-selected-in-target.png")))
     # The same version dropped again is found there: nothing to copy unless promoted.
     tm.dropMimeData(data, Qt.DropAction.CopyAction, -1, 0, prod_index)
-    again = window.copy_dialog
+    again = window.across.copy_dialog
     assert again is not None and again is not dialog
     qtbot.waitUntil(lambda: again.state == "ready", timeout=60_000)
     assert "already has this version" in again.lines.text()

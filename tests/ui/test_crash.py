@@ -9,12 +9,12 @@ import threading
 import pytest
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.errors import ModelyardError
-from modelyard.core.logs import log_dir, remember_secret, setup_logging, stop_logging
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.app import create_app
-from modelyard.ui.crash import CrashHandler
-from modelyard.ui.workers import WorkerPool
+from modelyard.core.model.errors import ModelyardError
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.runtime.logs import log_dir, remember_secret, setup_logging, stop_logging
+from modelyard.ui.common.workers import WorkerPool
+from modelyard.ui.shell.app import create_app
+from modelyard.ui.shell.crash import CrashHandler
 from tests.conftest import save_artifact
 from tests.helpers.cli import run
 
@@ -99,7 +99,7 @@ def test_no_display_is_said_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None
 def test_the_last_runs_fault_is_offered_without_blocking_the_window(qtbot: QtBot) -> None:
     from PySide6.QtWidgets import QWidget
 
-    from modelyard.ui.crash import offer_last_fault
+    from modelyard.ui.shell.crash import offer_last_fault
 
     create_app()
     window = QWidget()

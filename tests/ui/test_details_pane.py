@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.domain import EventSource
 from modelyard.core.kinds import LocalSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.tree_model import NodeKind
+from modelyard.core.model.domain import EventSource
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.ui.tree.tree_model import NodeKind
 from tests.conftest import save_artifact
 from tests.helpers.registry import (
     add_server_profile,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelyard.core.errors import ErrorKind
+from modelyard.core.model.errors import ErrorKind
 from modelyard.ui.details.profile_view import error_advice
 
 

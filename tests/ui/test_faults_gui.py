@@ -11,8 +11,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.ui.promote_dialog import PromotionChoice
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.ui.board.promote_dialog import PromotionChoice
 from tests.conftest import save_artifact
 from tests.helpers.board import drop, lane_versions, tree_mime
 from tests.helpers.registry import admin_store, create_version, ensure_model

@@ -15,8 +15,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTextBrowser, QWidget
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.registry import (
     add_server_profile,
     admin_store,
@@ -144,16 +144,16 @@ def test_html_in_every_registry_field_is_shown_as_text_everywhere(
     qtbot.waitUntil(lambda: version_view.detail is not None, timeout=30_000)
     for tab in range(version_view.tabs.count()):
         version_view.tabs.setCurrentIndex(tab)
-    window.choose_folder = lambda start: str(tmp_path)
+    window.files.choose_folder = lambda start: str(tmp_path)
     version_view.artifacts.download_all.click()
-    task = window.downloads.tasks[-1]
+    task = window.files.downloads.tasks[-1]
     qtbot.waitUntil(lambda: task.state in ("done", "failed"), timeout=60_000)
     assert task.state == "done", task.message
     profiles = window.tree_model.profiles()
-    compare = window.compare_registries(profiles[0], profiles[1])
+    compare = window.across.compare_registries(profiles[0], profiles[1])
     assert compare is not None
     qtbot.waitUntil(lambda: compare.comparison is not None, timeout=60_000)
-    leaks = _rich_leaks([window, window.downloads_dialog, compare])
+    leaks = _rich_leaks([window, window.files.downloads_dialog, compare])
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     compare.close()
     window.close()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.ui.app import create_app
-from modelyard.ui.main_window import MainWindow
-from modelyard.ui.tree_model import NODE_ROLE, NodeKind
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.ui.shell.app import create_app
+from modelyard.ui.shell.main_window import MainWindow
+from modelyard.ui.tree.tree_model import NODE_ROLE, NodeKind
 from tests.conftest import save_artifact
 
 
@@ -199,7 +199,7 @@ def test_profiles_added_or_removed_elsewhere_show_without_a_restart(
     qtbot: QtBot, demo_profile: Profile, store: ProfileStore
 ) -> None:
     """#12.7: the CLI (another process, or here in-process) changes the profile file."""
-    from tests.e2e.test_cli import run
+    from tests.helpers.cli import run
 
     window = open_window(qtbot, store)
     assert [p.name for p in window.tree_model.profiles()] == ["demo"]
@@ -219,7 +219,7 @@ def test_profiles_added_or_removed_elsewhere_show_without_a_restart(
 def test_the_registry_pane_says_what_a_newcomer_can_do_next(
     qtbot: QtBot, demo_profile: Profile, store: ProfileStore
 ) -> None:
-    from tests.ui.test_details_pane import open_window
+    from tests.helpers.window import open_window
 
     window = open_window(qtbot, store)
     window.open_profile("demo")
@@ -230,7 +230,7 @@ def test_the_registry_pane_says_what_a_newcomer_can_do_next(
     assert demo_profile.id not in view.fields.values.values()  # no raw uuid on the page
     assert "local sqlite file" in view.fields.values["Kind"]
     # The environment label is a badge by the name, not text in the Stage column.
-    from modelyard.ui.tree_node import LABEL_ROLE
+    from modelyard.ui.tree.tree_node import LABEL_ROLE
 
     row = window.tree_model.profile_index("demo")
     assert row.siblingAtColumn(1).data() in (None, "")
@@ -244,7 +244,7 @@ def test_saving_a_new_profile_keeps_the_tree_as_it_was(
     qtbot: QtBot, demo_profile: Profile, store: ProfileStore
 ) -> None:
     from modelyard.core.kinds import MlflowServerSettings
-    from tests.ui.test_details_pane import open_window, select_model
+    from tests.helpers.window import open_window, select_model
 
     window = open_window(qtbot, store)
     select_model(qtbot, window, "demo", "churn-classifier")

@@ -11,8 +11,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.snapshot import load_snapshot
+from modelyard.core.model.snapshot import load_snapshot
+from modelyard.core.profiles.profile import Profile, ProfileStore
 from tests.conftest import save_artifact
 from tests.helpers.registry import admin_store, create_version, ensure_model
 from tests.helpers.window import open_window, select_model

@@ -15,15 +15,15 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.domain import Stage
+from modelyard.core.actions.promote import Target
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.promote import Target
-from modelyard.core.snapshot import load_snapshot
-from modelyard.ui import tree_model as tm_module
-from modelyard.ui.main_window import MainWindow
-from modelyard.ui.promote_dialog import PromotionChoice
-from modelyard.ui.tree_model import Column
+from modelyard.core.model.domain import Stage
+from modelyard.core.model.snapshot import load_snapshot
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.ui.board.promote_dialog import PromotionChoice
+from modelyard.ui.shell.main_window import MainWindow
+from modelyard.ui.tree import tree_model as tm_module
+from modelyard.ui.tree.tree_model import Column
 from tests.conftest import save_artifact
 from tests.helpers.board import lane_versions
 from tests.helpers.registry import admin_store, create_version, ensure_model

@@ -10,14 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.download import human_bytes
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.download import human_bytes
 from modelyard.ui.details.artifacts import ArtifactsPanel
 from tests.conftest import save_artifact
+from tests.helpers.files import CSV, WEIGHTS, png
 from tests.helpers.registry import UPLOADED, add_server_profile, admin_store, new_version
 from tests.helpers.window import open_window, select_model, select_version
-from tests.integration.test_preview import CSV, WEIGHTS, png
 from tests.support.servers import MlflowServer
 
 

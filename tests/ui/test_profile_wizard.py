@@ -12,14 +12,14 @@ import pytest
 from PySide6.QtWidgets import QDialog, QLineEdit, QWizard
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.errors import ErrorKind
 from modelyard.core.kinds import AzureMLSettings, DatabricksSettings, MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.main_window import MainWindow
+from modelyard.core.model.errors import ErrorKind
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.ui.common.workers import WorkerPool
 from modelyard.ui.profiles.fields import PAGE_AUTH, PAGE_CONNECTION, PAGE_FINISH, PAGE_TEST
 from modelyard.ui.profiles.wizard import ProfileWizard
-from modelyard.ui.workers import WorkerPool
+from modelyard.ui.shell.main_window import MainWindow
 from tests.conftest import save_artifact
 from tests.support.contract_server import contract_server
 from tests.support.html_server import html_server, status_server

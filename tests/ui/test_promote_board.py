@@ -5,12 +5,12 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.domain import Stage
-from modelyard.core.history import recorded_events
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.promote import ShownModel, Target
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.promote_dialog import PromoteDialog, PromotionChoice
+from modelyard.core.actions.promote import ShownModel, Target
+from modelyard.core.model.domain import Stage
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.history import recorded_events
+from modelyard.ui.board.promote_dialog import PromoteDialog, PromotionChoice
 from tests.conftest import save_artifact
 from tests.helpers.board import drop, fresh_model, lane_versions, open_board, tree_mime
 from tests.helpers.registry import add_server_profile, admin_store
@@ -30,7 +30,7 @@ def test_drag_from_the_tree_promotes_and_archives(
     asked: list[list[str]] = []
 
     def confirm(model, version, target, snapshot, changed):
-        from modelyard.core.promote import plan_lines
+        from modelyard.core.actions.promote import plan_lines
 
         asked.append(plan_lines(snapshot, version, target, True))
         return PromotionChoice(archive_existing=True, comment="canary passed")
@@ -240,7 +240,7 @@ def test_admin_may_edit_and_plain_servers_do_not_say(
 def test_demo_cards_show_key_metric_creator_and_switch_metric(
     qtbot: QtBot, demo_profile: Profile, store: ProfileStore
 ) -> None:
-    from modelyard.ui.cards import CARD_ROLE
+    from modelyard.ui.board.cards import CARD_ROLE
 
     window = open_board(qtbot, store, "demo", "demand-forecast")
     board = window.details.model_view.board
@@ -261,7 +261,7 @@ def test_demo_cards_show_key_metric_creator_and_switch_metric(
     board.metric_box.setCurrentText(other)
     assert board.stage_lanes["Production"].item(0).data(CARD_ROLE).metric[0] == other
     # The choice is remembered for this model: another model has its own, coming back keeps it.
-    from tests.ui.test_details_pane import select_model
+    from tests.helpers.window import select_model
 
     select_model(qtbot, window, "demo", "churn-classifier")
     qtbot.waitUntil(

@@ -9,13 +9,13 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.cards import CARD_ROLE
-from modelyard.ui.compare_view import RegistryCompareDialog
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.ui.board.cards import CARD_ROLE
+from modelyard.ui.compare.compare_view import RegistryCompareDialog
 from tests.conftest import save_artifact
+from tests.helpers.menus import grab_with_popups, open_menu_by_key
 from tests.helpers.window import open_window, select_model, select_version
-from tests.ui.test_tree_menu import grab_with_popups, open_menu_by_key
 
 SIZES = [(1600, 1000), (1024, 700)]
 
@@ -90,7 +90,7 @@ def test_screens_at_both_sizes(
     )
     menu.close()
 
-    dialog = window.compare_registries(demo_profile, prod_profile)
+    dialog = window.across.compare_registries(demo_profile, prod_profile)
     assert isinstance(dialog, RegistryCompareDialog)
     dialog.resize(min(width - 80, 1200), min(height - 80, 760))
     qtbot.waitUntil(lambda: dialog.job is None, timeout=60_000)

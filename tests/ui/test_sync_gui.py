@@ -9,10 +9,10 @@ import uuid
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.copy import SOURCE_TAG
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.sync_dialog import SyncDialog
+from modelyard.core.actions.copy_plan import SOURCE_TAG
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.ui.compare.sync_dialog import SyncDialog
 from tests.conftest import save_artifact
 from tests.helpers.registry import add_server_profile, admin_store, new_version
 from tests.helpers.window import open_window, select_model
@@ -40,7 +40,7 @@ def test_sync_a_model_from_its_menu_with_a_row_unticked(
     assert sync is not None and [a.text() for a in sync.actions()] == ["prod"]
     sync.actions()[0].trigger()
     menu.close()
-    dialog = window.sync_dialog
+    dialog = window.across.sync_dialog
     assert isinstance(dialog, SyncDialog)
     qtbot.waitUntil(lambda: dialog.state == "ready", timeout=60_000)
     rows = dialog.rows()
@@ -68,7 +68,7 @@ def test_sync_a_model_from_its_menu_with_a_row_unticked(
     assert set(by_source) == {"2", "3"} and by_source["3"].current_stage == "Production"
     dialog.reject()
     # The same again: v2 and v3 are there; only v1 is left to copy.
-    again = window.sync_models(store.get("dev"), store.get("prod"), (name,))
+    again = window.across.sync_models(store.get("dev"), store.get("prod"), (name,))
     qtbot.waitUntil(lambda: again.state == "ready", timeout=60_000)
     assert [r.text(2) for r in again.rows()] == ["Copy", "There already", "There already"]
     assert again.go.text() == "Sync 1 version(s)"

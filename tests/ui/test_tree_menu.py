@@ -3,17 +3,17 @@ Enter promotes on a real server; what the menus offer follows the permission rul
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QPainter, QPixmap
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.main_window import MainWindow
-from modelyard.ui.promote_dialog import PromoteDialog
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.ui.board.promote_dialog import PromoteDialog
 from tests.conftest import save_artifact
 from tests.helpers.board import fresh_model
+from tests.helpers.menus import grab_with_popups, open_menu_by_key
 from tests.helpers.registry import add_server_profile, admin_store
 from tests.helpers.window import open_window, select_model, select_version
 from tests.support.servers import MlflowServer
@@ -27,26 +27,6 @@ def key_to(qtbot: QtBot, menu: QMenu, text: str) -> None:
             return
         qtbot.keyClick(menu, Qt.Key.Key_Down)
     raise AssertionError(f"{text!r} not in {[a.text() for a in menu.actions()]}")
-
-
-def grab_with_popups(window: MainWindow, *menus: QMenu) -> QPixmap:
-    """The window with its open menus painted where they are (a grab leaves popups out)."""
-    shot = window.grab()
-    painter = QPainter(shot)
-    origin = window.mapToGlobal(QPoint(0, 0))
-    for menu in menus:
-        if menu.isVisible():
-            painter.drawPixmap(menu.pos() - origin, menu.grab())
-    painter.end()
-    return shot
-
-
-def open_menu_by_key(qtbot: QtBot, window: MainWindow) -> QMenu:
-    window.tree.setFocus()
-    qtbot.keyClick(window.tree, Qt.Key.Key_Menu)
-    menu = window.tree_menus.menu
-    assert menu is not None and menu.isVisible()
-    return menu
 
 
 def test_menu_key_promote_to_production_and_enter_promotes(
@@ -207,7 +187,7 @@ def test_a_keyboard_context_menu_event_acts_on_the_current_row_not_its_position(
 
 
 def test_the_confirmation_is_titled_by_what_it_does(qtbot: QtBot) -> None:
-    from modelyard.core.promote import ShownModel, Target
+    from modelyard.core.actions.promote import ShownModel, Target
 
     snapshot = ShownModel({}, {"champion": "4"})
     for target, title, ok in (

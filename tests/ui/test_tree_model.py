@@ -10,11 +10,11 @@ from PySide6.QtCore import QModelIndex
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.kinds import LocalSettings, MlflowServerSettings
-from modelyard.core.profiles import Profile, ProfileStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.session import Connections
-from modelyard.ui import tree_model as tm
-from modelyard.ui.tree_model import NODE_ROLE, Column, NodeKind, RegistryTreeModel
-from modelyard.ui.workers import WorkerPool
+from modelyard.ui.common.workers import WorkerPool
+from modelyard.ui.tree import tree_model as tm
+from modelyard.ui.tree.tree_model import NODE_ROLE, Column, NodeKind, RegistryTreeModel
 from tests.helpers.registry import add_server_profile, admin_store, ensure_model
 from tests.support.servers import MlflowServer
 

@@ -9,11 +9,11 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QCheckBox, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles import Profile, ProfileStore
-from modelyard.ui.app import create_app
-from modelyard.ui.cards import card_colors
-from modelyard.ui.main_window import MainWindow
-from modelyard.ui.theme import apply_theme, is_dark
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.ui.board.cards import card_colors
+from modelyard.ui.common.theme import apply_theme, is_dark
+from modelyard.ui.shell.app import create_app
+from modelyard.ui.shell.main_window import MainWindow
 from tests.conftest import save_artifact
 from tests.helpers.board import open_board
 from tests.helpers.window import open_window, select_model, select_version
@@ -71,7 +71,7 @@ def test_dark_scheme_is_followed(
         assert card_colors()["card"] == "#1e293b"
         from PySide6.QtWidgets import QLabel
 
-        from modelyard.ui.theme import set_tone
+        from modelyard.ui.common.theme import set_tone
 
         label = QLabel("Not copied: …")
         set_tone(label, "error")

@@ -10,7 +10,7 @@ from mlflow.utils.validation import (
     _validate_model_alias_name_reserved,
 )
 
-from modelyard.core.aliases import alias_problem
+from modelyard.core.model.aliases import alias_problem
 
 NAMES = [
     "champion",
@@ -67,7 +67,7 @@ def test_the_cli_refuses_before_sending() -> None:
 
 
 def test_the_dialog_says_what_is_allowed_as_it_is_typed(qapp: object) -> None:
-    from modelyard.ui.promote_board import AliasNameDialog
+    from modelyard.ui.board.promote_board import AliasNameDialog
 
     dialog = AliasNameDialog()
     assert not dialog.ok.isEnabled() and "letters, digits" in dialog.hint.text()

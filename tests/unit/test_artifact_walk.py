@@ -10,8 +10,8 @@ from modelyard.core.connectors._artifacts import (
     ArtifactAccess,
     safe_relative,
 )
-from modelyard.core.domain import ArtifactEntry
-from modelyard.core.errors import RegistryError
+from modelyard.core.model.domain import ArtifactEntry
+from modelyard.core.model.errors import RegistryError
 
 
 class Listing(ArtifactAccess):

@@ -3,15 +3,15 @@ a permission level allows."""
 
 from __future__ import annotations
 
-from modelyard.core.board import (
+from modelyard.core.actions.board import (
     NEWEST_WITH_METRICS,
     format_metric,
     metric_choices,
     versions_with_metrics,
 )
+from modelyard.core.actions.transitions import NEWEST_LISTED, versions_to_scan
 from modelyard.core.connectors.databricks import access_of_level
-from modelyard.core.domain import Access, Stage, VersionSummary
-from modelyard.core.transitions import NEWEST_LISTED, versions_to_scan
+from modelyard.core.model.domain import Access, Stage, VersionSummary
 
 
 def test_metric_choices_prefer_common_then_familiar_names() -> None:
@@ -69,7 +69,7 @@ def test_databricks_levels() -> None:
 
 
 def test_enough_digits_to_tell_the_cards_apart() -> None:
-    from modelyard.core.board import digits_to_tell_apart
+    from modelyard.core.actions.board import digits_to_tell_apart
 
     values = [0.68912, 0.68934, 0.7]
     digits = digits_to_tell_apart(values)

@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 import pytest
 
-from modelyard.core.compare import (
+from modelyard.core.actions.compare import (
     FieldRow,
     RegistryComparison,
     Status,
@@ -18,7 +18,7 @@ from modelyard.core.compare import (
     export_registries,
     export_versions,
 )
-from modelyard.core.domain import (
+from modelyard.core.model.domain import (
     ModelFile,
     ModelSummary,
     RunDetail,
@@ -143,7 +143,7 @@ def test_a_logged_models_metrics_are_their_own_section_never_over_the_runs() -> 
 
 
 def test_stages_or_aliases_one_side_lacks_are_not_differences() -> None:
-    from modelyard.core.compare import Compared
+    from modelyard.core.actions.compare import Compared
 
     left = [model("m", aliases=MappingProxyType({"champion": "1"}), latest_versions=("1",))]
     right = [model("m", latest_versions=("1",))]
@@ -153,8 +153,8 @@ def test_stages_or_aliases_one_side_lacks_are_not_differences() -> None:
 
 
 def test_value_differences_give_both_sides_in_full() -> None:
-    from modelyard.core.compare import ModelRow, Status, value_differences
-    from modelyard.core.domain import ModelSummary
+    from modelyard.core.actions.compare import ModelRow, Status, value_differences
+    from modelyard.core.model.domain import ModelSummary
 
     left = ModelSummary(
         "m", description="Churn model\ntrained weekly", tags={"owner": "growth", "x": "1"}
@@ -173,7 +173,7 @@ def test_value_differences_give_both_sides_in_full() -> None:
 
 
 def test_csv_cells_that_look_like_formulas_are_text_numbers_stay_numbers() -> None:
-    from modelyard.core.compare import csv_cell
+    from modelyard.core.actions.compare import csv_cell
 
     assert csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert csv_cell("@SUM(A1)") == "'@SUM(A1)"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.ui.theme import STAGE_TEXT, TONES
+from modelyard.ui.common.theme import STAGE_TEXT, TONES
 
 RESOURCES = Path(__file__).parents[2] / "resources"
 AA = 4.5

@@ -7,9 +7,9 @@ from pathlib import Path
 
 
 def test_a_unity_catalog_target_suggests_its_default_catalog_and_schema() -> None:
-    from modelyard.core.copy import suggested_name
+    from modelyard.core.actions.copy_plan import suggested_name
     from modelyard.core.kinds import DatabricksUCSettings, MlflowServerSettings
-    from modelyard.core.profiles import Profile
+    from modelyard.core.profiles.profile import Profile
 
     scoped = Profile(
         name="uc",
@@ -28,7 +28,7 @@ def test_a_unity_catalog_target_suggests_its_default_catalog_and_schema() -> Non
 def test_the_checksum_from_the_download_digests_equals_reading_the_files(tmp_path: Path) -> None:
     import hashlib
 
-    from modelyard.core.copy import files_checksum
+    from modelyard.core.actions.copy import files_checksum
 
     files = {"MLmodel": b"flavors: {}\n", "data/w.bin": os.urandom(3000)}
     for path, data in files.items():

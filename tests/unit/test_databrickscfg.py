@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.databrickscfg import config_path, profile_problem, read_config
-from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.importers import discover
 from modelyard.core.kinds import DatabricksSettings
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.profiles.databrickscfg import config_path, profile_problem, read_config
+from modelyard.core.profiles.importers import discover
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
 
 CFG = """[DEFAULT]
 host = https://adb-1.azuredatabricks.net

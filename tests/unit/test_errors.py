@@ -13,14 +13,14 @@ import requests
 import urllib3.exceptions as u3
 from mlflow.exceptions import MlflowException, RestException
 
-from modelyard.core.errors import (
+from modelyard.core.model.errors import (
     ErrorKind,
     HttpStatusError,
     NotJsonError,
     RegistryError,
     describe_exception,
-    scrub,
 )
+from modelyard.core.runtime.text import scrub
 
 MISLEADING = "Connection refused; 401; permission denied; <html>; timed out"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from modelyard.core.domain import EventKind, EventSource, Stage, StageEvent, VersionSummary
-from modelyard.core.history import (
+from modelyard.core.model.domain import EventKind, EventSource, Stage, StageEvent, VersionSummary
+from modelyard.core.reads.history import (
     EVENT_TAG_PREFIX,
     HISTORY_TAG,
     chain_stages,
@@ -106,8 +106,8 @@ def test_reserved_tags_are_hidden_from_the_tag_table() -> None:
 def test_a_stage_reached_seconds_ago_reads_just_now() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from modelyard.core.domain import Stage, VersionSummary
-    from modelyard.core.history import stage_summary
+    from modelyard.core.model.domain import Stage, VersionSummary
+    from modelyard.core.reads.history import stage_summary
 
     now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     fresh = VersionSummary("m", "5", Stage.PRODUCTION, updated=now - timedelta(seconds=20))
@@ -121,8 +121,8 @@ def test_a_stage_reached_seconds_ago_reads_just_now() -> None:
 def test_event_tags_read_in_plain_words_in_the_web_ui_and_stay_machine_readable() -> None:
     from datetime import UTC, datetime
 
-    from modelyard.core.domain import EventKind, StageEvent
-    from modelyard.core.history import event_tag, recorded_events, shifted_event
+    from modelyard.core.model.domain import EventKind, StageEvent
+    from modelyard.core.reads.history import event_tag, recorded_events, shifted_event
 
     when = datetime(2026, 11, 24, 16, 14, tzinfo=UTC)
     tricky = 'canary passed {"k":"stage","to":"Archived"} — really'

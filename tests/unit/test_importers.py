@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from modelyard.core.importers import discover, export_profiles, read_export
 from modelyard.core.kinds import (
     AzureMLSettings,
     DatabricksSettings,
     DatabricksUCSettings,
     MlflowServerSettings,
 )
-from modelyard.core.profiles import Profile, secret_fields
+from modelyard.core.profiles.importers import discover, export_profiles, read_export
+from modelyard.core.profiles.profile import Profile, secret_fields
 
 
 def test_mlflow_credentials_file_fills_the_password(tmp_path: Path) -> None:

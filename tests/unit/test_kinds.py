@@ -22,8 +22,8 @@ from modelyard.core.kinds import (
     MlflowServerSettings,
     kind_of,
 )
-from modelyard.core.registry import TransitionRequests
-from modelyard.core.secrets import SECRET_FIELDS
+from modelyard.core.model.registry import TransitionRequests
+from modelyard.core.profiles.secrets import SECRET_FIELDS
 
 APP = Path(__file__).resolve().parents[2] / "app" / "modelyard"
 GUID = "00000000-0000-0000-0000-0000000000aa"
@@ -53,7 +53,13 @@ SAMPLES: dict[str, Any] = {
 # Where a switch on the kind is the point: the kinds themselves, the connectors they name,
 # the demo (a local registry by definition) and the quick first page (a local file's schema
 # or one raw REST call, per kind), which the CLI's listing asks only of local files.
-ALLOWED = ("core/kinds/", "core/connectors/", "core/demo", "core/quick_list.py", "cli/browse.py")
+ALLOWED = (
+    "core/kinds/",
+    "core/connectors/",
+    "core/demo/",
+    "core/reads/quick_list.py",
+    "cli/browse.py",
+)
 SETTINGS_CLASSES = {type(s).__name__ for s in SAMPLES.values()}
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from modelyard.core.model_file import parse_model_file
+from modelyard.core.reads.model_file import parse_model_file
 
 MLMODEL = """
 artifact_path: model

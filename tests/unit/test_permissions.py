@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from modelyard.core.domain import Access, Capabilities, Stage
-from modelyard.core.permissions import Mode, Rules
+from modelyard.core.actions.permissions import Mode, Rules
+from modelyard.core.model.domain import Access, Capabilities, Stage
 
 STAGING_ONLY = frozenset({Stage.NONE, Stage.STAGING, Stage.ARCHIVED})
 
@@ -61,7 +61,7 @@ def test_kinds_without_stages_or_aliases_and_a_refusal_win() -> None:
 
 def test_what_each_profile_kind_offers_before_anything_is_read() -> None:
     from modelyard.core.kinds import DatabricksSettings, DatabricksUCSettings, MlflowServerSettings
-    from modelyard.core.profiles import Profile
+    from modelyard.core.profiles.profile import Profile
 
     host = "https://dbc.example.com"
     workspace = Profile(name="ws", settings=DatabricksSettings(host=host))

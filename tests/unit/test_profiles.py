@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from modelyard.core.errors import ProfileError
 from modelyard.core.kinds import LocalSettings, MlflowServerSettings
-from modelyard.core.paths import config_dir
-from modelyard.core.profiles import Profile, ProfileStore, validation_message
+from modelyard.core.model.errors import ProfileError
+from modelyard.core.profiles.profile import Profile, ProfileStore, validation_message
+from modelyard.core.runtime.paths import config_dir
 
 
 def server_profile(name: str = "prod", **kw: object) -> Profile:

@@ -6,7 +6,7 @@ import pytest
 from botocore import exceptions as bx
 
 from modelyard.core.connectors._s3 import S3Files, S3Settings
-from modelyard.core.errors import ErrorKind, RegistryError
+from modelyard.core.model.errors import ErrorKind, RegistryError
 
 STORE = S3Files(S3Settings(endpoint_url="http://minio.lan:9000", access_key_id="AKIA1"), (1, 1))
 

@@ -8,8 +8,8 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from modelyard.core.errors import ErrorKind
-from modelyard.core.secrets import SERVICE, KeyringUnavailable, SecretStore
+from modelyard.core.model.errors import ErrorKind
+from modelyard.core.profiles.secrets import SERVICE, KeyringUnavailable, SecretStore
 from tests.support.memory_keyring import MemoryKeyring
 
 
@@ -49,7 +49,7 @@ def test_python_keyring_backend_setting_is_respected() -> None:
     """keyring's own PYTHON_KEYRING_BACKEND chooses the backend (here: the fail backend)."""
     env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
     code = (
-        "from modelyard.core.secrets import SecretStore, KeyringUnavailable\n"
+        "from modelyard.core.profiles.secrets import SecretStore, KeyringUnavailable\n"
         "s = SecretStore()\n"
         "print(s.backend_name())\n"
         "try:\n    s.set('u', 'password', 'x')\nexcept KeyringUnavailable as e:\n"

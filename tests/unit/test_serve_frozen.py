@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.domain import ModelFile
-from modelyard.core.serve import NO_MLFLOW, mlflow_command, servable
+from modelyard.core.actions.serve import NO_MLFLOW, mlflow_command, servable
+from modelyard.core.model.domain import ModelFile
 
 MODEL = ModelFile(flavors=("python_function", "sklearn"))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from modelyard.core.domain import Capabilities
-from modelyard.core.server_version import (
+from modelyard.core.model.domain import Capabilities
+from modelyard.core.reads.server_version import (
     ALIASES,
     PROMPT_FILTER,
     ServerVersion,

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.domain import ModelFile, VersionSummary
 from modelyard.core.kinds import (
     AzureMLSettings,
     DatabricksSettings,
@@ -15,8 +14,9 @@ from modelyard.core.kinds import (
     LocalSettings,
     MlflowServerSettings,
 )
-from modelyard.core.profiles import Profile
-from modelyard.core.snippet import load_snippet
+from modelyard.core.model.domain import ModelFile, VersionSummary
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.reads.snippet import load_snippet
 
 HOSTILE_NAMES = [
     'x"+str(__import__("os").system("id"))+"',
@@ -155,8 +155,8 @@ def test_a_pasted_azureml_tracking_uri_comes_back_as_the_portal_shows_it() -> No
 
 
 def test_the_model_level_uri_is_one_that_loads() -> None:
-    from modelyard.core.domain import ModelSummary
-    from modelyard.core.snippet import model_uri
+    from modelyard.core.model.domain import ModelSummary
+    from modelyard.core.reads.snippet import model_uri
 
     assert model_uri(ModelSummary("m", aliases={"b": "2", "champion": "3"})) == "models:/m@champion"
     assert model_uri(ModelSummary("m", aliases={"b": "2", "a": "1"})) == "models:/m@a"
@@ -167,7 +167,7 @@ def test_the_model_level_uri_is_one_that_loads() -> None:
 
 
 def test_a_server_whose_files_are_in_s3_names_the_stores_variables_never_the_secret() -> None:
-    from modelyard.core.stores import S3Store
+    from modelyard.core.profiles.stores import S3Store
 
     store = S3Store(endpoint_url="http://minio.lan:9000", region="eu-1", access_key_id="AKIA1")
     profile = Profile(
@@ -187,7 +187,7 @@ def test_a_server_whose_files_are_in_s3_names_the_stores_variables_never_the_sec
 
 
 def test_a_server_whose_files_are_in_gcs_names_the_key_file_for_the_loading_process() -> None:
-    from modelyard.core.stores import GcsStore
+    from modelyard.core.profiles.stores import GcsStore
 
     for store, wanted, unwanted in (
         (GcsStore(key_file="/keys/sa it.json"), "GOOGLE_APPLICATION_CREDENTIALS='/keys/sa it.json'",

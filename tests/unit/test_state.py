@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from types import MappingProxyType
 
-from modelyard.core.domain import ModelSummary, Stage, VersionSummary
-from modelyard.core.snapshot import load_snapshot, save_snapshot
-from modelyard.core.state import Changes, RegistryState, StateEvent
+from modelyard.core.model.domain import ModelSummary, Stage, VersionSummary
+from modelyard.core.model.snapshot import load_snapshot, save_snapshot
+from modelyard.core.model.state import Changes, RegistryState, StateEvent
 
 
 def v(version: str, stage: Stage = Stage.NONE) -> VersionSummary:

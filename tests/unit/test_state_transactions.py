@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from modelyard.core.domain import ModelSummary, Stage, VersionSummary
-from modelyard.core.state import Changes, RegistryState, StateEvent, WrongThread
-from modelyard.core.states import States
+from modelyard.core.model.domain import ModelSummary, Stage, VersionSummary
+from modelyard.core.model.state import Changes, RegistryState, StateEvent, WrongThread
+from modelyard.core.model.states import States
 
 
 def v(version: str, stage: Stage = Stage.NONE) -> VersionSummary:

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
-from modelyard.core.errors import ErrorKind, RegistryError
+from modelyard.core.model.errors import ErrorKind, RegistryError
 
 
 def test_missing_storage_sdk_is_named_and_unknown_schemes_are_not_given_wrong_advice(

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles import Profile, secret_fields
-from modelyard.core.stores import S3Store
+from modelyard.core.profiles.profile import Profile, secret_fields
+from modelyard.core.profiles.stores import S3Store
 
 
 def test_the_store_survives_the_profile_file_and_names_its_secrets() -> None:
@@ -45,7 +45,7 @@ def test_a_store_that_cannot_work_is_refused_in_words(
 
 
 def test_an_azure_blob_store_keeps_which_secret_it_has_and_survives_the_file() -> None:
-    from modelyard.core.stores import AzureBlobStore
+    from modelyard.core.profiles.stores import AzureBlobStore
 
     store = AzureBlobStore(account_url="http://127.0.0.1:10000/devstoreaccount1/", auth="sas")
     assert store.account_url == "http://127.0.0.1:10000/devstoreaccount1"
@@ -62,7 +62,7 @@ def test_an_azure_blob_store_keeps_which_secret_it_has_and_survives_the_file() -
 
 def test_the_location_of_a_version_in_azure_blob_is_parsed_or_refused() -> None:
     from modelyard.core.connectors._azure_blob import split_location
-    from modelyard.core.errors import RegistryError
+    from modelyard.core.model.errors import RegistryError
 
     assert split_location("wasbs://models@acct.blob.core.windows.net/mlflow/1/abc/artifacts") == (
         "models",
@@ -75,7 +75,7 @@ def test_the_location_of_a_version_in_azure_blob_is_parsed_or_refused() -> None:
 
 
 def test_a_gcs_store_names_its_key_file_and_keeps_no_secret() -> None:
-    from modelyard.core.stores import GcsStore
+    from modelyard.core.profiles.stores import GcsStore
 
     store = GcsStore(endpoint_url="http://127.0.0.1:9023/", key_file=" /keys/sa.json ")
     assert (store.endpoint_url, store.key_file) == ("http://127.0.0.1:9023", "/keys/sa.json")
@@ -93,7 +93,7 @@ def test_a_gcs_store_names_its_key_file_and_keeps_no_secret() -> None:
 
 def test_the_location_of_a_version_in_gcs_is_parsed_or_refused() -> None:
     from modelyard.core.connectors._gcs import is_gcs, split_location
-    from modelyard.core.errors import RegistryError
+    from modelyard.core.model.errors import RegistryError
 
     assert split_location("gs://models/mlflow/1/abc/artifacts/") == (
         "models",
@@ -134,7 +134,7 @@ def test_a_gcs_key_file_is_kept_as_an_absolute_path(
 ) -> None:
     from pathlib import Path
 
-    from modelyard.core.profiles import ProfileStore
+    from modelyard.core.profiles.profile import ProfileStore
     from tests.helpers.cli import run
 
     assert isinstance(tmp_path, Path)
@@ -150,7 +150,7 @@ def test_a_gcs_key_file_is_kept_as_an_absolute_path(
 
 
 def test_an_azure_blob_store_signed_in_with_microsoft_entra_keeps_only_a_client_secret() -> None:
-    from modelyard.core.stores import AzureBlobStore
+    from modelyard.core.profiles.stores import AzureBlobStore
 
     principal = AzureBlobStore(auth="service-principal", tenant_id=" t1 ", client_id="c1")
     assert (principal.tenant_id, principal.client_id) == ("t1", "c1")
@@ -167,9 +167,9 @@ def test_an_azure_blob_store_signed_in_with_microsoft_entra_keeps_only_a_client_
 
 
 def test_the_snippet_of_an_entra_store_names_the_principal_never_its_secret() -> None:
-    from modelyard.core.domain import VersionSummary
-    from modelyard.core.snippet import load_snippet
-    from modelyard.core.stores import AzureBlobStore
+    from modelyard.core.model.domain import VersionSummary
+    from modelyard.core.profiles.stores import AzureBlobStore
+    from modelyard.core.reads.snippet import load_snippet
 
     store = AzureBlobStore(auth="service-principal", tenant_id="t1", client_id="c1")
     profile = Profile(name="p", settings=MlflowServerSettings(url="http://x", store=store))

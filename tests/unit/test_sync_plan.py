@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from modelyard.core.domain import Stage, VersionSummary
-from modelyard.core.errors import RegistryError
-from modelyard.core.sync import NameMap, Selection, _mirror
+from modelyard.core.actions.sync import NameMap, Selection, _mirror
+from modelyard.core.model.domain import Stage, VersionSummary
+from modelyard.core.model.errors import RegistryError
 
 
 def _versions() -> list[VersionSummary]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelyard.core.text import markdown_to_plain, printable
+from modelyard.core.runtime.text import markdown_to_plain, printable
 
 
 def test_markdown_reads_as_plain_text_on_a_terminal() -> None:

@@ -9,8 +9,8 @@ from modelyard.core.kinds import (
     LocalSettings,
     MlflowServerSettings,
 )
-from modelyard.core.profiles import Profile
-from modelyard.core.weburl import web_ui_url
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.reads.weburl import web_ui_url
 
 SUB = "0b4f5f0e-1111-2222-3333-444455556666"
 

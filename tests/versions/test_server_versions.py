@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.diagnose import test_connection as diagnose
-from modelyard.core.profiles import ProfileStore
-from modelyard.core.secrets import SecretStore
-from modelyard.ui.tree_model import NodeKind
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.diagnose import test_connection as diagnose
+from modelyard.ui.tree.tree_model import NodeKind
 from tests.helpers.cli import run
 from tests.helpers.registry import add_server_profile
 from tests.helpers.window import open_window, select_model, select_version

@@ -13,15 +13,15 @@ import click
 
 from modelyard import __version__
 from modelyard.cli.output import _echo, _fail, _reported
-from modelyard.core.domain import (
+from modelyard.core.model.domain import (
     Page,
     VersionSummary,
 )
-from modelyard.core.profiles import (
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import (
     ProfileStore,
 )
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.secrets import SecretStore
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,14 +41,14 @@ def cli(ctx: click.Context, demo: bool, reset: bool, debug: bool) -> None:
     Without a sub-command, opens the desktop app. The log (secrets redacted) is kept in the
     user log folder; `modelyard --debug` makes it verbose.
     """
-    from modelyard.core.waiting import reporting_waits
+    from modelyard.core.runtime.waiting import reporting_waits
 
     ctx.obj = {"debug": debug}
     ctx.with_resource(reporting_waits(WaitLines()))  # for the sub-command's calls
     if ctx.invoked_subcommand is None:
         _gui(demo=demo, reset=reset, debug=debug)
     elif debug or os.environ.get("MODELYARD_DEBUG"):
-        from modelyard.core.logs import setup_logging, watch_faults
+        from modelyard.core.runtime.logs import setup_logging, watch_faults
 
         log_file = setup_logging(debug=debug)
         if log_file is not None:
@@ -115,7 +115,7 @@ def _gui(demo: bool, reset: bool = False, debug: bool = False) -> None:
     reason = no_display_reason()
     if reason is not None:
         _fail(reason)
-    from modelyard.ui.app import run_gui
+    from modelyard.ui.shell.app import run_gui
 
     sys.exit(run_gui(demo=demo, reset_demo=reset, debug=debug))
 
@@ -129,7 +129,7 @@ def demo(no_gui: bool, reset: bool) -> None:
         debug = bool((click.get_current_context().find_root().obj or {}).get("debug"))
         _gui(demo=True, reset=reset, debug=debug)
         return
-    from modelyard.core.demo import ensure_demo, is_seeded
+    from modelyard.core.demo.registry import ensure_demo, is_seeded
 
     with _reported():
         store = ProfileStore()

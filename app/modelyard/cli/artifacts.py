@@ -9,14 +9,14 @@ import click
 
 from modelyard.cli.app import _registry, _with_model_aliases, cli
 from modelyard.cli.output import _echo, _fail, _p, _reported
-from modelyard.core.domain import (
+from modelyard.core.model.domain import (
     ModelFile,
 )
-from modelyard.core.download import DownloadProgress
-from modelyard.core.errors import ModelyardError
-from modelyard.core.profiles import (
+from modelyard.core.model.errors import ModelyardError
+from modelyard.core.profiles.profile import (
     ProfileStore,
 )
+from modelyard.core.reads.download import DownloadProgress
 
 
 @cli.command()
@@ -35,7 +35,12 @@ def download(
 ) -> None:
     """Download the artifacts of VERSION into DEST (resumes; never leaves partial files; never
     overwrites a file it did not write unless --overwrite)."""
-    from modelyard.core.download import human_bytes, left_out_words, plan_download, run_download
+    from modelyard.core.reads.download import (
+        human_bytes,
+        left_out_words,
+        plan_download,
+        run_download,
+    )
 
     with _reported(), _registry(profile) as registry:
         plan = plan_download(registry, model, version, list(files) or None)
@@ -63,7 +68,7 @@ def download(
 @click.argument("version")
 def uri(profile: str, model: str, version: str) -> None:
     """Print the model URIs of VERSION (by number, alias and stage)."""
-    from modelyard.core.snippet import model_uris
+    from modelyard.core.reads.snippet import model_uris
 
     with _reported(), _registry(profile) as registry:
         for _label, value in model_uris(_with_model_aliases(registry, model, version)):
@@ -76,7 +81,7 @@ def uri(profile: str, model: str, version: str) -> None:
 @click.argument("version")
 def snippet(profile: str, model: str, version: str) -> None:
     """Print Python that loads VERSION from this registry (credentials from the environment)."""
-    from modelyard.core.snippet import load_snippet
+    from modelyard.core.reads.snippet import load_snippet
 
     with _reported(), _registry(profile) as registry:
         summary = _with_model_aliases(registry, model, version)
@@ -104,8 +109,8 @@ def files_command(
     import json
 
     from modelyard.cli.output import _echo_exact, _table
-    from modelyard.core.download import human_bytes
-    from modelyard.core.preview import read_preview
+    from modelyard.core.reads.download import human_bytes
+    from modelyard.core.reads.preview import read_preview
 
     with _reported(), _registry(profile) as registry:
         location = registry.artifact_location(model, version)

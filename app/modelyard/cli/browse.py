@@ -27,18 +27,18 @@ from modelyard.cli.output import (
     _reported,
     _when,
 )
-from modelyard.core.domain import (
+from modelyard.core.model.domain import (
     ModelSummary,
     VersionSummary,
 )
-from modelyard.core.errors import UNREACHABLE, ModelyardError
-from modelyard.core.profiles import (
+from modelyard.core.model.errors import UNREACHABLE, ModelyardError
+from modelyard.core.model.registry import Registry
+from modelyard.core.model.snapshot import version_record
+from modelyard.core.model.state import RegistryState
+from modelyard.core.profiles.profile import (
     Profile,
     ProfileStore,
 )
-from modelyard.core.registry import Registry
-from modelyard.core.snapshot import version_record
-from modelyard.core.state import RegistryState
 
 
 @cli.command("ls")
@@ -48,7 +48,7 @@ from modelyard.core.state import RegistryState
 @OFFLINE_OPTION
 def ls(profile: str, model: str | None, as_json: bool, offline: bool) -> None:
     """List the models of PROFILE, or the versions of MODEL (kept for --offline)."""
-    from modelyard.core.snapshot import keep_snapshot, load_snapshot
+    from modelyard.core.model.snapshot import keep_snapshot, load_snapshot
 
     with _reported():
         prof = ProfileStore().get(profile)
@@ -82,8 +82,8 @@ def _quick_models(prof: Profile) -> list[ModelSummary] | None:
     """Every model of a local registry file straight from its schema (what its connector
     lists, tested to be equal), or None: another kind, too many, or a schema it does not know."""
     from modelyard.core.kinds import LocalSettings
-    from modelyard.core.quick_list import first_models_page
-    from modelyard.core.secrets import SecretStore
+    from modelyard.core.profiles.secrets import SecretStore
+    from modelyard.core.reads.quick_list import first_models_page
 
     if not isinstance(prof.settings, LocalSettings):
         return None
@@ -102,7 +102,7 @@ def _warn_unkept(problem: str | None) -> None:
 def _cached_state(prof: Profile, cached: RegistryState | None, model: str | None) -> RegistryState:
     """The snapshot for --offline, its age said on stderr; a clear failure when it lacks
     what was asked."""
-    from modelyard.core.history import humanize_age
+    from modelyard.core.reads.history import humanize_age
 
     if cached is None or (cached.models_read_at is None and not cached.versions):
         _fail(f"no cached state of {prof.name!r} yet: list it once while it can be reached")
@@ -129,7 +129,7 @@ def _offline_hint(cached: object) -> Iterator[None]:
 
 def _offline_model(profile: str, model: str) -> tuple[ModelSummary, list[VersionSummary]]:
     """A model and its versions from the profile's snapshot (its age said on stderr)."""
-    from modelyard.core.snapshot import load_snapshot
+    from modelyard.core.model.snapshot import load_snapshot
 
     prof = ProfileStore().get(profile)
     state = _cached_state(prof, load_snapshot(prof.id), model)
@@ -159,7 +159,7 @@ def cache() -> None:
 @click.argument("profile", required=False)
 def cache_clear(profile: str | None) -> None:
     """Forget the last-seen state of PROFILE (or of every profile)."""
-    from modelyard.core.snapshot import clear_snapshots
+    from modelyard.core.model.snapshot import clear_snapshots
 
     with _reported():
         profile_id = ProfileStore().get(profile).id if profile else None
@@ -173,7 +173,7 @@ def cache_clear(profile: str | None) -> None:
 def changes(profile: str, as_json: bool) -> None:
     """What changed in PROFILE's registry since you last looked: new and removed models and
     versions, stage moves and alias moves (then the new state is kept)."""
-    from modelyard.core.snapshot import changes_between, keep_snapshot, load_snapshot
+    from modelyard.core.model.snapshot import changes_between, keep_snapshot, load_snapshot
 
     with _reported():
         prof = ProfileStore().get(profile)
@@ -224,7 +224,7 @@ def changes(profile: str, as_json: bool) -> None:
 @OFFLINE_OPTION
 def show(profile: str, model: str, version: str | None, as_json: bool, offline: bool) -> None:
     """Show a registered MODEL, or one VERSION of it with its run and signature."""
-    from modelyard.core.details import all_versions, load_version_detail
+    from modelyard.core.reads.details import all_versions, load_version_detail
 
     if offline:
         with _reported():
@@ -297,8 +297,8 @@ def show(profile: str, model: str, version: str | None, as_json: bool, offline: 
 @OFFLINE_OPTION
 def history(profile: str, model: str, version: str | None, as_json: bool, offline: bool) -> None:
     """Stage and alias history of MODEL (or one VERSION): recorded, server and derived."""
-    from modelyard.core.details import all_versions, model_history
-    from modelyard.core.history import version_history
+    from modelyard.core.reads.details import all_versions, model_history
+    from modelyard.core.reads.history import version_history
 
     with _reported(), ExitStack() as stack:
         if offline:  # what the kept tags say; the server's own transition log is not kept

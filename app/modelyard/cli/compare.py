@@ -14,7 +14,7 @@ from modelyard.cli.output import FORMAT_OPTION, _echo, _echo_exact, _fail, _repo
 def _emit(text: str, output: str | None, fmt: str) -> None:
     """A report to a file (exact), or to stdout: the text table always escaped, CSV/JSON/Markdown
     exact for pipes and escaped only when a terminal shows them."""
-    from modelyard.core.paths import write_atomic
+    from modelyard.core.runtime.paths import write_atomic
 
     if output:
         write_atomic(Path(output), text)
@@ -37,7 +37,12 @@ def compare(
 ) -> None:
     """Compare two registries model by model: only on one side, the same, or what differs
     (latest version, Production/Staging holders, aliases, description, tags)."""
-    from modelyard.core.compare import STATUS_WORDS, Status, compare_registries, export_registries
+    from modelyard.core.actions.compare import (
+        STATUS_WORDS,
+        Status,
+        compare_registries,
+        export_registries,
+    )
 
     with _reported(), _registry(left) as a, _registry(right) as b:
         result = compare_registries(a, b)
@@ -82,8 +87,8 @@ def compare_versions_command(
 ) -> None:
     """Compare two versions field by field (stage, aliases, params, metrics with deltas, tags,
     signature). LEFT and RIGHT are PROFILE:MODEL/VERSION, from the same or two registries."""
-    from modelyard.core.compare import Status, compare_versions, export_versions
-    from modelyard.core.details import load_version_detail
+    from modelyard.core.actions.compare import Status, compare_versions, export_versions
+    from modelyard.core.reads.details import load_version_detail
 
     (lp, lm, lv), (rp, rm, rv) = _version_ref(left), _version_ref(right)
     with _reported(), _registry(lp) as a:

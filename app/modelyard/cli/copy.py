@@ -11,8 +11,8 @@ import click
 from modelyard.cli.app import _registry, cli
 from modelyard.cli.output import _echo, _echo_exact, _fail, _p, _reported
 from modelyard.cli.promote import _confirm, _report_outcome
-from modelyard.core.copy import CopyProgress
-from modelyard.core.profiles import ProfileStore
+from modelyard.core.actions.copy import CopyProgress
+from modelyard.core.profiles.profile import ProfileStore
 
 
 @cli.command("copy")
@@ -48,18 +48,13 @@ def copy_command(
     """Copy VERSION of MODEL from the SOURCE profile's registry into TARGET's: its files, its
     run's params and metrics, description, tags and lineage; then optionally set a stage or an
     alias there ("promote to prod"). Re-copying finds the version already there."""
-    from modelyard.core.copy import (
-        Endpoint,
-        plan_copy,
-        promote_across,
-        suggested_name,
-        then_problem,
-    )
-    from modelyard.core.download import human_bytes
-    from modelyard.core.promote import Target
+    from modelyard.core.actions.across import promote_across, then_problem
+    from modelyard.core.actions.copy_plan import Endpoint, plan_copy, suggested_name
+    from modelyard.core.actions.promote import Target
+    from modelyard.core.reads.download import human_bytes
 
     if alias:
-        from modelyard.core.aliases import alias_problem
+        from modelyard.core.model.aliases import alias_problem
 
         problem = alias_problem(alias)
         if problem:

@@ -12,18 +12,18 @@ from typing import Any, NoReturn
 
 import click
 
-from modelyard.core.domain import (
+from modelyard.core.model.domain import (
     ModelSummary,
     StageEvent,
     VersionSummary,
 )
-from modelyard.core.errors import ModelyardError
-from modelyard.core.history import stage_summary, visible_tags
-from modelyard.core.profiles import (
+from modelyard.core.model.errors import ModelyardError
+from modelyard.core.model.snapshot import model_record, version_record
+from modelyard.core.profiles.profile import (
     validation_message,
 )
-from modelyard.core.snapshot import model_record, version_record
-from modelyard.core.text import markdown_to_plain, printable
+from modelyard.core.reads.history import stage_summary, visible_tags
+from modelyard.core.runtime.text import markdown_to_plain, printable
 
 
 def _echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:

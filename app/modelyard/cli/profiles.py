@@ -12,20 +12,20 @@ from pydantic import ValidationError
 
 from modelyard.cli.app import cli
 from modelyard.cli.output import _echo, _echo_exact, _fail, _reported, _table
-from modelyard.core.errors import ProfileError
 from modelyard.core.kinds import (
     KINDS,
     AnySettings,
 )
 from modelyard.core.kinds.base import Kind, SignIn
-from modelyard.core.profiles import (
+from modelyard.core.model.errors import ProfileError
+from modelyard.core.profiles.profile import (
     Profile,
     ProfileStore,
     secret_fields,
     validation_message,
 )
-from modelyard.core.secrets import SECRET_FIELDS, SecretField, SecretStore
-from modelyard.core.stores import AzureBlobStore, GcsStore, S3Store
+from modelyard.core.profiles.secrets import SECRET_FIELDS, SecretField, SecretStore
+from modelyard.core.profiles.stores import AzureBlobStore, GcsStore, S3Store
 
 
 @cli.group()
@@ -159,7 +159,7 @@ def profiles_add(
                 option = next(k for k in AZURE_STDIN if o[k]).removesuffix("_stdin")
                 option = option.replace("_", "-")
             typed[field] = _read_secret_stdin(option)
-        from modelyard.core.profile_service import save_profile
+        from modelyard.core.profiles.profile_service import save_profile
 
         store = ProfileStore()
         if store.find(name) is not None:
@@ -354,7 +354,7 @@ def profiles_list(as_json: bool) -> None:
 def profiles_remove(name: str) -> None:
     """Remove a profile and its secrets from the keyring."""
     with _reported():
-        from modelyard.core.profile_service import remove_profile
+        from modelyard.core.profiles.profile_service import remove_profile
 
         store = ProfileStore()
         profile = remove_profile(store, SecretStore(), name)
@@ -366,7 +366,7 @@ def profiles_remove(name: str) -> None:
 @click.argument("name")
 def profiles_test(name: str) -> None:
     """Connect for real and list one page; explain any failure (exit 1 on failure)."""
-    from modelyard.core.diagnose import test_connection
+    from modelyard.core.reads.diagnose import test_connection
 
     with _reported():
         profile = ProfileStore().get(name)
@@ -383,7 +383,7 @@ def profiles_test(name: str) -> None:
 @click.option("--profile", "names", multiple=True, help="Only these profiles (repeatable).")
 def profiles_export(file: str, names: tuple[str, ...]) -> None:
     """Write profiles as JSON (no secrets) to FILE, or - for standard output."""
-    from modelyard.core.importers import export_profiles
+    from modelyard.core.profiles.importers import export_profiles
 
     with _reported():
         store = ProfileStore()
@@ -402,7 +402,7 @@ def profiles_export(file: str, names: tuple[str, ...]) -> None:
 def profiles_import(file: str | None, dry_run: bool) -> None:
     """Import profiles from an export FILE, or — without FILE — what this machine already has:
     MLFLOW_TRACKING_* variables, ~/.mlflow/credentials and ~/.databrickscfg."""
-    from modelyard.core.importers import (
+    from modelyard.core.profiles.importers import (
         Candidate,
         already_known,
         discover,

@@ -9,16 +9,16 @@ import click
 
 from modelyard.cli.app import _registry, cli
 from modelyard.cli.output import _echo, _echo_exact, _fail, _reported, _table, _when
-from modelyard.core.domain import (
+from modelyard.core.actions.promote import PromotionResult, Target
+from modelyard.core.model.domain import (
     Stage,
     version_sort_key,
 )
-from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.profiles import (
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import (
     ProfileStore,
 )
-from modelyard.core.promote import PromotionResult, Target
-from modelyard.core.registry import Registry
 
 
 @cli.command()
@@ -55,11 +55,11 @@ def promote(
     yes: bool,
 ) -> None:
     """Move VERSION to a stage, or set/remove an alias; recorded in the stage history."""
-    from modelyard.core.promote import ShownModel, nothing_to_do, plan_lines
-    from modelyard.core.promote import promote as do_promote
+    from modelyard.core.actions.promote import ShownModel, nothing_to_do, plan_lines
+    from modelyard.core.actions.promote import promote as do_promote
 
     if alias:
-        from modelyard.core.aliases import alias_problem
+        from modelyard.core.model.aliases import alias_problem
 
         problem = alias_problem(alias)
         if problem:
@@ -134,7 +134,7 @@ def promote(
 def _check_rules(registry: Registry, model: str, stage: Stage, target: Target) -> None:
     """The same rules as the board and the menus, before anything is sent: a change the
     identity may only ask for says so (add --request); one it may not make says why."""
-    from modelyard.core.permissions import Mode, Rules
+    from modelyard.core.actions.permissions import Mode, Rules
 
     rules = Rules.of(registry.capabilities(), registry.access(model))
     mode = rules.change(stage, target.kind, target.value)
@@ -150,7 +150,7 @@ def _check_rules(registry: Registry, model: str, stage: Stage, target: Target) -
 def _keep_answer(profile_id: str, result: PromotionResult | None) -> None:
     """The server's answer goes into the profile's kept state, so that `ls --offline` and the
     next launch's "since you last looked" start from it (a cache problem never fails a write)."""
-    from modelyard.core.snapshot import keep_snapshot, load_snapshot
+    from modelyard.core.model.snapshot import keep_snapshot, load_snapshot
 
     if result is None:
         return
@@ -184,8 +184,8 @@ def _confirm(yes: bool, what: str) -> None:
 def _request(
     profile: str, model: str, version: str, stage_name: str, comment: str, yes: bool
 ) -> None:
-    from modelyard.core.promote import ShownModel
-    from modelyard.core.transitions import request_transition
+    from modelyard.core.actions.promote import ShownModel
+    from modelyard.core.actions.transitions import request_transition
 
     stage = Stage.parse(stage_name)
     with _reported(), _registry(profile) as registry:
@@ -193,7 +193,7 @@ def _request(
         current = shown.versions.get(version)
         if current is None:
             _fail(f"{model} has no version {version}")
-        from modelyard.core.permissions import Rules
+        from modelyard.core.actions.permissions import Rules
 
         rules = Rules.of(registry.capabilities(), registry.access(model))
         if not rules.requests:
@@ -218,8 +218,8 @@ def requests() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def requests_list(profile: str, model: str, version: str | None, as_json: bool) -> None:
     """Open requests of MODEL (or of one VERSION)."""
-    from modelyard.core.details import all_versions
-    from modelyard.core.transitions import open_requests, requests_of
+    from modelyard.core.actions.transitions import open_requests, requests_of
+    from modelyard.core.reads.details import all_versions
 
     with _reported(), _registry(profile) as registry:
         if not registry.capabilities().transition_requests:
@@ -269,7 +269,7 @@ def _decide(
     yes: bool,
     archive_existing: bool = False,
 ) -> None:
-    from modelyard.core import transitions
+    from modelyard.core.actions import transitions
 
     stage = Stage.parse(stage_name)
     with _reported(), _registry(profile) as registry:

@@ -67,8 +67,8 @@ def sync_command(
     lineage tags every copy writes), each with its files, run, tags and lineage; models in
     parallel, each model's versions in order. A rerun copies only what is new; a run that was
     stopped (even killed) is finished by the next one. Exit code 1 when any version failed."""
-    from modelyard.core.copy import Endpoint
-    from modelyard.core.sync import NameMap, Selection, plan_sync, run_sync
+    from modelyard.core.actions.copy_plan import Endpoint
+    from modelyard.core.actions.sync import NameMap, Selection, plan_sync, run_sync
 
     if uc_schema:
         parts = uc_schema.split(".")

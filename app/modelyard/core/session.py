@@ -6,10 +6,10 @@ import gc
 import threading
 
 from modelyard.core.connectors import open_registry
-from modelyard.core.profiles import Profile
-from modelyard.core.registry import Registry
-from modelyard.core.secrets import SecretStore
-from modelyard.core.states import States
+from modelyard.core.model.registry import Registry
+from modelyard.core.model.states import States
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
 
 
 class Connections:

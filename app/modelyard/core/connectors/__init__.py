@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from modelyard.core.errors import ProfileError
+from modelyard.core.model.errors import ProfileError
 
 if TYPE_CHECKING:
-    from modelyard.core.profiles import Profile
-    from modelyard.core.registry import Registry
-    from modelyard.core.secrets import SecretStore
+    from modelyard.core.model.registry import Registry
+    from modelyard.core.profiles.profile import Profile
+    from modelyard.core.profiles.secrets import SecretStore
 
 
 def open_registry(profile: Profile, secrets: SecretStore) -> Registry:

@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from modelyard.core.connectors._imports import IMPORT_LOCK
-from modelyard.core.domain import ArtifactEntry, ArtifactStream
-from modelyard.core.errors import ErrorKind, RegistryError
+from modelyard.core.model.domain import ArtifactEntry, ArtifactStream
+from modelyard.core.model.errors import ErrorKind, RegistryError
 
 CHUNK = 4 * 1024 * 1024
 DELETE_BATCH = 256  # Blob batch's limit

@@ -28,9 +28,9 @@ from modelyard.core.connectors._artifacts import (
     safe_relative,
 )
 from modelyard.core.connectors._blob import put_blob
-from modelyard.core.domain import ArtifactEntry, ArtifactStream
-from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.http import TIMEOUT
+from modelyard.core.model.domain import ArtifactEntry, ArtifactStream
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.runtime.http import TIMEOUT
 
 RUN_ARTIFACTS = re.compile(
     r"^azureml://(?:.*/)?experiments/(?P<experiment>[^/]+)/runs/(?P<run>[^/]+)"

@@ -15,8 +15,8 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from modelyard.core.errors import ErrorKind, RegistryError, describe_exception
-from modelyard.core.http import TIMEOUT
+from modelyard.core.model.errors import ErrorKind, RegistryError, describe_exception
+from modelyard.core.runtime.http import TIMEOUT
 
 BLOCK = 8 * 1024 * 1024
 SINGLE_PUT_LIMIT = BLOCK

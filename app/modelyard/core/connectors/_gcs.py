@@ -25,9 +25,9 @@ import requests
 
 from modelyard.core.connectors._body import FileBody
 from modelyard.core.connectors._imports import IMPORT_LOCK
-from modelyard.core.domain import ArtifactEntry, ArtifactStream
-from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.http import make_session
+from modelyard.core.model.domain import ArtifactEntry, ArtifactStream
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.runtime.http import make_session
 
 CHUNK = 256 * 1024
 GCS = "https://storage.googleapis.com"

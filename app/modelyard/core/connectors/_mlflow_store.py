@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from modelyard.core.connectors._artifacts import ArtifactAccess
+from modelyard.core.connectors._entities import (
+    aliases_of,
+    is_prompt,
+    model_summary,
+    no_aliases,
+    version_filter,
+    version_summary,
+)
 from modelyard.core.connectors._imports import IMPORT_LOCK
-from modelyard.core.connectors._seams import entity_tags
-from modelyard.core.domain import (
+from modelyard.core.model.domain import (
     NOT_PROMPT_FILTER,
-    PROMPT_TAG,
     Access,
     ArtifactEntry,
     ArtifactStream,
@@ -35,113 +41,14 @@ from modelyard.core.domain import (
     from_millis,
     version_sort_key,
 )
-from modelyard.core.errors import ErrorKind, RegistryError, describe_exception
-from modelyard.core.model_file import parse_model_file
-from modelyard.core.registry import DEFAULT_MODEL_PAGE, DEFAULT_VERSION_PAGE
-from modelyard.core.server_version import ALIASES, PROMPT_FILTER, ServerVersion
+from modelyard.core.model.errors import ErrorKind, RegistryError, describe_exception
+from modelyard.core.model.registry import DEFAULT_MODEL_PAGE, DEFAULT_VERSION_PAGE
+from modelyard.core.reads.model_file import parse_model_file
+from modelyard.core.reads.server_version import PROMPT_FILTER, ServerVersion
 
 log = logging.getLogger("modelyard.net")
 
 R = TypeVar("R")
-
-
-def _field(entity: Any, name: str) -> Any:
-    """An entity attribute; UC search results raise from ``tags``/``aliases`` (not fetched)."""
-    value = getattr(entity, name, None)
-    return None if callable(value) else value
-
-
-def _aliases_of(entity: Any) -> dict[str, str]:
-    raw = _field(entity, "aliases") or {}
-    if isinstance(raw, Mapping):
-        return {str(k): str(v) for k, v in raw.items()}
-    out: dict[str, str] = {}
-    for item in raw:  # list of RegisteredModelAlias
-        out[str(item.alias)] = str(item.version)
-    return out
-
-
-def _is_prompt(entity: Any) -> bool:
-    tags = entity_tags(entity)
-    return str(tags.get(PROMPT_TAG, "")).lower() == "true"
-
-
-def model_summary(entity: Any) -> ModelSummary:
-    """Turn an MLflow RegisteredModel into a ModelSummary."""
-    latest_entities = list(entity.latest_versions or [])
-    latest = tuple(sorted({str(v.version) for v in latest_entities}, key=version_sort_key)[::-1])
-    by_stage = {
-        str(v.current_stage): str(v.version)
-        for v in latest_entities
-        if v.current_stage and str(v.current_stage) not in ("None", "")
-    }
-    return ModelSummary(
-        name=entity.name,
-        description=entity.description or "",
-        tags=MappingProxyType(dict(_field(entity, "tags") or {})),
-        aliases=MappingProxyType(_aliases_of(entity)),
-        created=from_millis(entity.creation_timestamp),
-        updated=from_millis(entity.last_updated_timestamp),
-        latest_versions=latest,
-        latest_by_stage=MappingProxyType(by_stage),
-    )
-
-
-def version_summary(entity: Any, aliases: Iterable[str] = ()) -> VersionSummary:
-    """Turn an MLflow ModelVersion into a VersionSummary."""
-    try:
-        stage = Stage.parse(entity.current_stage)
-    except ValueError:
-        stage = Stage.NONE
-    own_aliases = set(_field(entity, "aliases") or []) | set(aliases)
-    return VersionSummary(
-        model=entity.name,
-        version=str(entity.version),
-        stage=stage,
-        status=str(entity.status or ""),
-        aliases=tuple(sorted(own_aliases)),
-        run_id=entity.run_id or "",
-        source=entity.source or "",
-        description=entity.description or "",
-        tags=MappingProxyType(dict(_field(entity, "tags") or {})),
-        created=from_millis(entity.creation_timestamp),
-        updated=from_millis(entity.last_updated_timestamp),
-        creator=entity.user_id or "",
-        model_id=getattr(entity, "model_id", None) or _model_id_from_source(entity.source),
-    )
-
-
-def _model_id_from_source(source: str | None) -> str:
-    """MLflow 3 registers logged models with source ``models:/m-<id>`` (REST omits model_id)."""
-    if source and source.startswith("models:/m-"):
-        return source.removeprefix("models:/").split("/", 1)[0]
-    return ""
-
-
-def no_aliases(location: str, capabilities: Capabilities) -> str:
-    """Why aliases cannot be set at ``location``, in words."""
-    if capabilities.server:
-        return (
-            f"The server at {location} runs {capabilities.server}, which has "
-            f"{ALIASES.words}: use a stage instead."
-        )
-    return f"{location} has no aliases, only stages."
-
-
-def version_filter(model: str) -> tuple[str, bool]:
-    """The ``search_model_versions`` filter for one model's versions, and whether the server's
-    answer is exactly that model's (else the caller keeps only the rows named ``model``).
-
-    MLflow's filter parser strips one pair of quotes and knows no escapes (a backslash or a
-    doubled quote stays in the value): quote with the character the name does not contain.
-    A name with both quote characters is searched with LIKE, each quote matched by ``_``.
-    """
-    if "'" not in model:
-        return f"name='{model}'", True
-    if '"' not in model:
-        return f'name="{model}"', True
-    pattern = model.replace("'", "_").replace('"', "_")
-    return f"name LIKE '{pattern}'", False
 
 
 class MlflowStoreRegistry:
@@ -243,7 +150,7 @@ class MlflowStoreRegistry:
                 page_token=page_token,
             )
         )
-        items = tuple(model_summary(m) for m in result if not _is_prompt(m))
+        items = tuple(model_summary(m) for m in result if not is_prompt(m))
         if not self._server_order:
             items = tuple(sorted(items, key=lambda m: m.name.lower()))
         return Page(items, result.token or None)
@@ -259,7 +166,7 @@ class MlflowStoreRegistry:
         aliases_by_version: dict[str, list[str]] = {}
         if self._call(self._capabilities_now).aliases:
             registered = self._call(lambda: self._store.get_registered_model(model))
-            for alias, version in _aliases_of(registered).items():
+            for alias, version in aliases_of(registered).items():
                 aliases_by_version.setdefault(version, []).append(alias)
         filter_string, exact = version_filter(model)
         result = self._call(

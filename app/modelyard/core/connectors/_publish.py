@@ -32,7 +32,7 @@ from modelyard.core.connectors._gcs import is_gcs
 from modelyard.core.connectors._imports import IMPORT_LOCK
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._seams import ARTIFACT_REPOSITORY, resolve
-from modelyard.core.domain import MetricPoint, VersionSummary
+from modelyard.core.model.domain import MetricPoint, VersionSummary
 
 _EXPERIMENT_LOCK = threading.Lock()  # one find-or-create of the copies' experiment at a time
 PARAMS_PER_BATCH = 100  # MLflow's log_batch limits
@@ -163,7 +163,7 @@ class PublishingStore:
             try:
                 response = session.put(url, data=body, timeout=self._artifacts.timeout)
             except Exception as exc:
-                from modelyard.core.errors import describe_exception
+                from modelyard.core.model.errors import describe_exception
 
                 raise describe_exception(exc, self._location, self._secrets) from None
             finally:
@@ -215,7 +215,7 @@ class PublishingStore:
         with IMPORT_LOCK:
             from mlflow.exceptions import MlflowException
 
-        from modelyard.core.errors import describe_exception
+        from modelyard.core.model.errors import describe_exception
 
         try:
             self._store.get_registered_model(name)
@@ -245,7 +245,7 @@ class PublishingStore:
         with IMPORT_LOCK:
             from mlflow.entities.model_registry import ModelVersionTag
 
-        from modelyard.core.connectors._mlflow_store import version_summary
+        from modelyard.core.connectors._entities import version_summary
 
         created = self._call(
             lambda: self._store.create_model_version(

@@ -31,9 +31,9 @@ from modelyard.core.connectors._seams import (
     TRACKING_REST_STORE,
     resolve,
 )
-from modelyard.core.errors import HttpStatusError, NotJsonError
-from modelyard.core.http import Timeouts, authorization_header, check_resolves, make_session
-from modelyard.core.waiting import watched
+from modelyard.core.model.errors import HttpStatusError, NotJsonError
+from modelyard.core.runtime.http import Timeouts, authorization_header, check_resolves, make_session
+from modelyard.core.runtime.waiting import watched
 
 log = logging.getLogger("modelyard.net")
 

@@ -11,7 +11,7 @@ import requests
 from modelyard.core.connectors._artifacts import ArtifactAccess, safe_relative
 from modelyard.core.connectors._publish import PublishingStore
 from modelyard.core.connectors._signed_upload import put_signed, write_credentials
-from modelyard.core.errors import ErrorKind, ModelyardError, RegistryError, describe_exception
+from modelyard.core.model.errors import ErrorKind, ModelyardError, RegistryError, describe_exception
 
 
 class WorkspaceRunFiles(PublishingStore):

@@ -194,8 +194,8 @@ SEAMS: tuple[Seam, ...] = (
 )
 
 # --- MLflow's sqlite schema, read and written with our own SQL ----------------------------------
-# core/quick_list.py reads a local registry's first page without importing MLflow; core/demo.py
-# and core/demo_pack.py date the demo's rows and rename its lineage tags.
+# core/reads/quick_list.py reads a local registry's first page without importing MLflow;
+# core/demo/registry.py and core/demo/pack.py date the demo's rows and rename its lineage tags.
 TABLES: tuple[Table, ...] = (
     Table(
         "registered_models",

@@ -21,8 +21,8 @@ import requests
 from modelyard.core.connectors._artifacts import _json, check_api
 from modelyard.core.connectors._blob import BLOCK, put_blob
 from modelyard.core.connectors._body import FileBody
-from modelyard.core.errors import ErrorKind, RegistryError, describe_exception
-from modelyard.core.http import TIMEOUT
+from modelyard.core.model.errors import ErrorKind, RegistryError, describe_exception
+from modelyard.core.runtime.http import TIMEOUT
 
 WRITE_CREDENTIALS = "/api/2.0/mlflow/artifacts/credentials-for-write"
 SINGLE_PUT_MAX = 5 * 1024**3  # S3's limit for one PUT

@@ -15,7 +15,6 @@ from modelyard.core.connectors._artifacts import (
     _streamed,
     check_api,
     downloaded_stream,
-    model_version_of,
     safe_relative,
 )
 from modelyard.core.connectors._seams import (
@@ -24,9 +23,10 @@ from modelyard.core.connectors._seams import (
     UC_STORAGE_REPOSITORY,
     resolve,
 )
-from modelyard.core.domain import ArtifactEntry, ArtifactStream
-from modelyard.core.errors import ErrorKind, RegistryError
-from modelyard.core.http import TIMEOUT
+from modelyard.core.connectors._workspace_files import model_version_of
+from modelyard.core.model.domain import ArtifactEntry, ArtifactStream
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.runtime.http import TIMEOUT
 
 UC_TEMPORARY_CREDENTIALS = (
     "/api/2.0/mlflow/unity-catalog/model-versions/generate-temporary-credentials"

@@ -26,7 +26,7 @@ from modelyard.core.connectors._seams import (
 )
 from modelyard.core.connectors._signed_upload import put_presigned
 from modelyard.core.connectors._uc_files import UC_TEMPORARY_CREDENTIALS, UnityCatalogArtifacts
-from modelyard.core.errors import ErrorKind, RegistryError
+from modelyard.core.model.errors import ErrorKind, RegistryError
 
 UC = "/api/2.0/mlflow/unity-catalog"
 FILES_UPLOAD_URL = "/api/2.0/fs/create-upload-url"

@@ -21,18 +21,18 @@ from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._publish import PublishingStore
 from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
 from modelyard.core.connectors._seams import HOST_CREDS, resolve
-from modelyard.core.errors import (
+from modelyard.core.kinds import AzureMLSettings
+from modelyard.core.kinds.azureml import AZUREML
+from modelyard.core.model.errors import (
     ErrorKind,
     ModelyardError,
     ProfileError,
     RegistryError,
     describe_exception,
 )
-from modelyard.core.http import make_session
-from modelyard.core.kinds import AzureMLSettings
-from modelyard.core.kinds.azureml import AZUREML
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.runtime.http import make_session
 
 SCOPE = "https://management.azure.com/.default"
 REFRESH_MARGIN = 300.0  # seconds before expiry

@@ -10,7 +10,6 @@ goes into this profile's own ``MlflowHostCreds`` for MLflow's REST stores.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,10 +17,11 @@ from typing import Any
 
 import requests
 
-from modelyard.core.connectors._artifacts import (
-    ArtifactAccess,
-    ModelVersionArtifacts,
-    safe_relative,
+from modelyard.core.connectors._artifacts import ArtifactAccess, safe_relative
+from modelyard.core.connectors._databricks_auth import (
+    DatabricksAuth,
+    current_user,
+    secret_for,
 )
 from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._rest import (
@@ -34,8 +34,10 @@ from modelyard.core.connectors._run_files import WorkspaceRunFiles
 from modelyard.core.connectors._seams import HOST_CREDS, UC_REGISTRY_STORE, resolve
 from modelyard.core.connectors._uc_files import UnityCatalogArtifacts
 from modelyard.core.connectors._uc_publish import UnityCatalogWrites
-from modelyard.core.databrickscfg import profile_problem
-from modelyard.core.domain import (
+from modelyard.core.connectors._workspace_files import ModelVersionArtifacts
+from modelyard.core.kinds import DatabricksSettings, DatabricksUCSettings
+from modelyard.core.kinds.databricks import DATABRICKS, UNITY_CATALOG
+from modelyard.core.model.domain import (
     Access,
     EventKind,
     EventSource,
@@ -47,146 +49,24 @@ from modelyard.core.domain import (
     VersionSummary,
     from_millis,
 )
-from modelyard.core.errors import (
-    ErrorKind,
+from modelyard.core.model.errors import (
     ModelyardError,
     ProfileError,
     RegistryError,
     describe_exception,
 )
-from modelyard.core.http import make_session
-from modelyard.core.kinds import DatabricksSettings, DatabricksUCSettings
-from modelyard.core.kinds.databricks import DATABRICKS, UNITY_CATALOG
-from modelyard.core.profiles import Profile, secret_fields
-from modelyard.core.registry import DEFAULT_MODEL_PAGE
-from modelyard.core.secrets import SecretStore
-from modelyard.core.waiting import watched
+from modelyard.core.model.registry import DEFAULT_MODEL_PAGE
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.runtime.http import make_session
+from modelyard.core.runtime.waiting import watched
 
-SDK_AUTH_TYPE = {
-    "pat": "pat",
-    "oauth-m2m": "oauth-m2m",
-    "oauth-u2m": "external-browser",
-    "azure-cli": "azure-cli",
-}
 # Permission levels of the workspace registry that may move versions between stages.
 PROMOTING_LEVELS = {"CAN_MANAGE", "CAN_MANAGE_PRODUCTION_VERSIONS", "CAN_MANAGE_STAGING_VERSIONS"}
 # ...and those that may ask for a transition (Databricks: "Can Edit" and above).
 REQUESTING_LEVELS = PROMOTING_LEVELS | {"CAN_EDIT"}
 STAGING_ONLY = frozenset({Stage.NONE, Stage.STAGING, Stage.ARCHIVED})
 DETAIL_WORKERS = 8
-
-
-class DatabricksAuth:
-    """The SDK's credentials for one profile; thread-safe, refreshes OAuth tokens itself."""
-
-    def __init__(self, settings: DatabricksSettings, secret: str | None, where: str) -> None:
-        self._settings = settings
-        self._secret = secret
-        self._where = where
-        self._config: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def secrets(self) -> tuple[str | None, ...]:
-        """Values to scrub from messages."""
-        return (self._secret,)
-
-    def _build(self) -> Any:
-        from databricks.sdk.config import Config
-
-        s = self._settings
-        # The SDK retries refused connections and timeouts until retry_timeout_seconds: a
-        # desktop app says "unreachable" within seconds instead.
-        limits: dict[str, Any] = {"http_timeout_seconds": 15, "retry_timeout_seconds": 8}
-        if s.auth == "config-profile":
-            problem = profile_problem(s.config_profile or "")
-            if problem:  # said plainly, before the SDK reads the file
-                raise RegistryError(
-                    f"The Databricks CLI profile {s.config_profile!r} cannot be used: {problem}.",
-                    ErrorKind.INVALID,
-                )
-            extra: dict[str, Any] = {"host": s.host} if s.host else {}
-            return Config(profile=s.config_profile, **extra, **limits)
-        kwargs: dict[str, Any] = {"host": s.host, "auth_type": SDK_AUTH_TYPE[s.auth]}
-        if s.auth == "pat":
-            kwargs["token"] = self._secret
-        elif s.auth == "oauth-m2m":
-            kwargs["client_id"] = s.client_id
-            kwargs["client_secret"] = self._secret
-        return Config(**kwargs, **limits)
-
-    def config(self) -> Any:
-        """The SDK Config (built on first use: it may talk to the workspace)."""
-        with self._lock:
-            if self._config is None:
-                try:
-                    self._config = self._build()
-                except RegistryError:
-                    raise
-                except Exception as exc:
-                    raise self._explain(exc) from None
-            return self._config
-
-    @property
-    def host(self) -> str:
-        """The workspace URL (from the profile, or from ~/.databrickscfg)."""
-        return str(self.config().host).rstrip("/")
-
-    def header(self) -> str:
-        """A valid Authorization header (refreshed by the SDK when it has expired)."""
-        try:
-            headers = self.config().authenticate()
-        except RegistryError:
-            raise
-        except Exception as exc:
-            raise self._explain(exc) from None
-        value = headers.get("Authorization")
-        if not value:
-            raise RegistryError(
-                f"Databricks authentication for {self._where} produced no token.", ErrorKind.AUTH
-            )
-        return str(value)
-
-    def token(self) -> str:
-        """The bearer token itself (what MlflowHostCreds wants)."""
-        return self.header().split(" ", 1)[-1]
-
-    def _explain(self, exc: Exception) -> RegistryError:
-        described = describe_exception(exc, self._where, self.secrets)
-        if described.kind is not ErrorKind.UNKNOWN:
-            return RegistryError(described.message, described.kind)
-        text = str(described).split(": ", 1)[-1]
-        return RegistryError(
-            f"Databricks sign-in for {self._where} failed ({self._settings.auth}): {text}",
-            ErrorKind.AUTH,
-        )
-
-
-def _secret_for(profile: Profile, settings: DatabricksSettings, secrets: SecretStore) -> str | None:
-    fields = secret_fields(settings)
-    if not fields:
-        return None
-    field = fields[0]
-    value = secrets.get(profile.id, field)
-    if not value:
-        what = "personal access token" if field == "token" else "client secret"
-        raise ProfileError(
-            f"Profile {profile.name!r} signs in with a {what}, but none is stored in the "
-            "keyring for it. Enter it again in the profile editor."
-        )
-    return value
-
-
-def current_user(client: Any) -> str | None:
-    """The signed-in user or service principal (SCIM ``Me`` through databricks-sdk); None when
-    the workspace does not say (a principal that may not read SCIM)."""
-    from databricks.sdk.errors import NotFound, PermissionDenied
-
-    try:
-        me = client.current_user.me()
-    except (PermissionDenied, NotFound):
-        return None
-    return str(me.user_name or me.display_name or "") or None
 
 
 def access_of_level(level: str) -> Access:
@@ -434,7 +314,7 @@ def _open(
     from modelyard.core.connectors._policy import apply_process_policy
 
     apply_process_policy()
-    secret = _secret_for(profile, settings, secrets)
+    secret = secret_for(profile, settings, secrets)
     where = settings.describe()
     auth = DatabricksAuth(settings, secret, where)
     host = auth.host  # builds the SDK config (may read ~/.databrickscfg or discover OIDC)

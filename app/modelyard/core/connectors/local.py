@@ -14,11 +14,11 @@ from modelyard.core.connectors._mlflow_store import MlflowStoreRegistry
 from modelyard.core.connectors._policy import apply_process_policy
 from modelyard.core.connectors._publish import PublishingRegistry
 from modelyard.core.connectors._seams import SQL_REGISTRY_STORE, SQL_TRACKING_STORE, resolve
-from modelyard.core.errors import ErrorKind, ProfileError, RegistryError, describe_exception
 from modelyard.core.kinds.local import LOCAL, LocalSettings, sqlite_uri
-from modelyard.core.paths import local_user
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
+from modelyard.core.model.errors import ErrorKind, ProfileError, RegistryError, describe_exception
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.runtime.paths import local_user
 
 
 def _dispose(store: Any) -> None:

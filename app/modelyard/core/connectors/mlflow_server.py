@@ -24,22 +24,22 @@ from modelyard.core.connectors._publish import PublishingRegistry
 from modelyard.core.connectors._rest import ProfileRegistryStore, ProfileTrackingStore, Transport
 from modelyard.core.connectors._s3 import S3Settings
 from modelyard.core.connectors._seams import HOST_CREDS, resolve
-from modelyard.core.domain import Access
-from modelyard.core.errors import ProfileError
-from modelyard.core.http import (
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.kinds.mlflow import MLFLOW
+from modelyard.core.model.domain import Access
+from modelyard.core.model.errors import ProfileError
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.profiles.stores import AZURE_AUTH_WORDS, AzureBlobStore, GcsStore, S3Store
+from modelyard.core.reads.server_version import ServerVersion, parse_version_answer
+from modelyard.core.runtime.http import (
     TIMEOUT,
     Timeouts,
     authorization_header,
     check_resolves,
     make_session,
 )
-from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.kinds.mlflow import MLFLOW
-from modelyard.core.paths import local_user
-from modelyard.core.profiles import Profile
-from modelyard.core.secrets import SecretStore
-from modelyard.core.server_version import ServerVersion, parse_version_answer
-from modelyard.core.stores import AZURE_AUTH_WORDS, AzureBlobStore, GcsStore, S3Store
+from modelyard.core.runtime.paths import local_user
 
 
 def host_creds(settings: MlflowServerSettings, password: str | None, token: str | None) -> Any:

@@ -13,7 +13,7 @@ from pydantic import field_validator, model_validator
 from modelyard.core.kinds.base import Env, FormField, Kind, KindSettings, SignIn, text
 
 if TYPE_CHECKING:
-    from modelyard.core.secrets import SecretField
+    from modelyard.core.profiles.secrets import SecretField
 
 AzureAuth = Literal["service-principal", "azure-cli", "browser", "default"]
 SIGN_INS = (

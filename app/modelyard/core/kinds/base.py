@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from modelyard.core.domain import Capabilities
-from modelyard.core.text import redact_url
+from modelyard.core.model.domain import Capabilities
+from modelyard.core.runtime.text import redact_url
 
 if TYPE_CHECKING:
-    from modelyard.core.secrets import SecretField
+    from modelyard.core.profiles.secrets import SecretField
 
 
 class Frozen(BaseModel):

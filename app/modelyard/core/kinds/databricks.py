@@ -21,7 +21,7 @@ from modelyard.core.kinds.base import (
 )
 
 if TYPE_CHECKING:
-    from modelyard.core.secrets import SecretField
+    from modelyard.core.profiles.secrets import SecretField
 
 DatabricksAuth = Literal["pat", "oauth-m2m", "oauth-u2m", "azure-cli", "config-profile"]
 SIGN_INS = (

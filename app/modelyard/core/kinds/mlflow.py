@@ -19,10 +19,10 @@ from modelyard.core.kinds.base import (
     normalise_url,
     text,
 )
-from modelyard.core.stores import ArtifactStore, AzureBlobStore, GcsStore, S3Store
+from modelyard.core.profiles.stores import ArtifactStore, AzureBlobStore, GcsStore, S3Store
 
 if TYPE_CHECKING:
-    from modelyard.core.secrets import SecretField
+    from modelyard.core.profiles.secrets import SecretField
 
 AuthKind = Literal["none", "basic", "token"]
 

@@ -10,14 +10,14 @@ from typing import Any
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
-from modelyard.core.domain import ArtifactEntry, VersionSummary
-from modelyard.core.errors import ModelyardError
-from modelyard.core.preview import Preview, fetch_for_opening, read_preview, total_size
-from modelyard.core.registry import Registry
+from modelyard.core.model.domain import ArtifactEntry
+from modelyard.core.model.errors import ModelyardError
+from modelyard.core.model.registry import Registry
+from modelyard.core.reads.preview import Preview, fetch_for_opening, read_preview, total_size
 from modelyard.core.session import Connections
+from modelyard.ui.common.workers import CancelToken, Job, WorkerPool
 from modelyard.ui.details.artifacts import ArtifactsPanel
-from modelyard.ui.tree_model import Node
-from modelyard.ui.workers import CancelToken, Job, WorkerPool
+from modelyard.ui.tree.tree_model import Node
 
 
 def open_with_app(path: Path) -> None:
@@ -71,7 +71,7 @@ class ArtifactJobs:
     ) -> Job[Any]:
         node = self.node
         assert node is not None
-        summary: VersionSummary = node.payload
+        summary = node.version_summary
         profile, connections = node.profile, self.connections
 
         def run(token: CancelToken) -> Any:
@@ -128,7 +128,7 @@ class ArtifactJobs:
         """Fetch one file into the cache and open it with its app."""
         if self.node is None:
             return
-        summary: VersionSummary = self.node.payload
+        summary = self.node.version_summary
         status = self.panel.serve_status
         status.setText(f"Fetching {path} to open it…")
 

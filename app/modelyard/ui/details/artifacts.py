@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from modelyard.core.domain import ArtifactEntry, VersionSummary
-from modelyard.core.download import human_bytes
-from modelyard.core.snippet import model_uris
+from modelyard.core.model.domain import ArtifactEntry, VersionSummary
+from modelyard.core.reads.download import human_bytes
+from modelyard.core.reads.snippet import model_uris
 from modelyard.ui.details.preview import PreviewView
 
 PATH_ROLE = Qt.ItemDataRole.UserRole

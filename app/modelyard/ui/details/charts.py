@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from modelyard.core.board import format_metric
-from modelyard.core.domain import MetricPoint
-from modelyard.ui.theme import is_dark
+from modelyard.core.actions.board import format_metric
+from modelyard.core.model.domain import MetricPoint
+from modelyard.ui.common.theme import is_dark
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563")
 SEPARATOR = " · "  # the pane names a history "v4 · val_accuracy"

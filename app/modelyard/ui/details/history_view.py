@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from modelyard.core.domain import EventKind, EventSource, StageEvent
+from modelyard.core.model.domain import EventKind, EventSource, StageEvent
+from modelyard.ui.common.plain import plain_tooltip
+from modelyard.ui.common.theme import tone_color
 from modelyard.ui.details.widgets import when
-from modelyard.ui.plain import plain_tooltip
-from modelyard.ui.theme import tone_color
 
 SOURCE_LABEL = {
     EventSource.RECORDED: "recorded",

@@ -21,16 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from modelyard.core.details import model_history
-from modelyard.core.domain import (
+from modelyard.core.model.domain import (
     Capabilities,
     ModelSummary,
     Stage,
     VersionSummary,
     version_sort_key,
 )
-from modelyard.core.history import stage_summary, visible_tags
-from modelyard.core.snippet import model_uri
+from modelyard.core.reads.details import model_history
+from modelyard.core.reads.history import stage_summary, visible_tags
+from modelyard.core.reads.snippet import model_uri
+from modelyard.ui.board.promote_board import PromoteBoard
 from modelyard.ui.details.history_view import HistoryView
 from modelyard.ui.details.version_view import Header, _page, _scrolling
 from modelyard.ui.details.widgets import (
@@ -42,8 +43,7 @@ from modelyard.ui.details.widgets import (
     TagEditor,
     when,
 )
-from modelyard.ui.promote_board import PromoteBoard
-from modelyard.ui.tree_model import STAGE_COLORS
+from modelyard.ui.tree.tree_model import STAGE_COLORS
 
 VERSION_COLUMNS = ["Version", "Stage", "Aliases", "Status", "Created", "Creator", "Source run"]
 

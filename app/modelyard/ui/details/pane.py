@@ -16,23 +16,25 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
-from modelyard.core.board import BoardData, load_board
-from modelyard.core.details import load_version_detail
-from modelyard.core.domain import (
+from modelyard.core.actions.board import BoardData, load_board
+from modelyard.core.model.domain import (
     Capabilities,
     MetricPoint,
     ModelSummary,
     VersionDetail,
     VersionSummary,
 )
-from modelyard.core.errors import ModelyardError
-from modelyard.core.profiles import Profile
-from modelyard.core.registry import Registry
+from modelyard.core.model.errors import ModelyardError
+from modelyard.core.model.registry import Registry
+from modelyard.core.model.state import RegistryState, StateEvent
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.reads.details import load_version_detail
+from modelyard.core.reads.snippet import load_snippet
+from modelyard.core.reads.weburl import web_ui_url
 from modelyard.core.session import Connections
-from modelyard.core.snippet import load_snippet
-from modelyard.core.state import RegistryState, StateEvent
-from modelyard.core.weburl import web_ui_url
-from modelyard.ui.compare_view import VersionCompareDialog
+from modelyard.ui.board.promote_board import BoardContext
+from modelyard.ui.common.workers import CancelToken, Job, WorkerPool
+from modelyard.ui.compare.version_compare import VersionCompareDialog
 from modelyard.ui.details.artifact_jobs import ArtifactJobs
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.profile_view import ProfileView
@@ -41,9 +43,7 @@ from modelyard.ui.details.promotions import (
 )
 from modelyard.ui.details.version_view import VersionView
 from modelyard.ui.details.widgets import Sticky
-from modelyard.ui.promote_board import BoardContext
-from modelyard.ui.tree_model import Node, NodeKind
-from modelyard.ui.workers import CancelToken, Job, WorkerPool
+from modelyard.ui.tree.tree_model import Node, NodeKind
 
 
 class DetailsPane(QStackedWidget):
@@ -152,7 +152,7 @@ class DetailsPane(QStackedWidget):
         if node is None or node.kind is NodeKind.PROFILE or self._job is not None:
             return  # a load in flight shows the state when it lands
         if node.kind is NodeKind.MODEL:
-            name = node.payload.name
+            name = node.model_summary.name
             touched = event.model == name or (event.model is None and name in event.changes.changed)
             if touched and self.model_view.model is not None:
                 state = self.state(node.profile.id)
@@ -163,7 +163,7 @@ class DetailsPane(QStackedWidget):
                     self.capabilities(node.profile.id),
                 )
             return
-        summary: VersionSummary = node.payload
+        summary = node.version_summary
         if event.model != summary.model:
             return
         fresh = self.state(node.profile.id).versions.get(summary.model, {}).get(summary.version)
@@ -181,13 +181,13 @@ class DetailsPane(QStackedWidget):
         self.current = node
         self._follow(node.profile.id)
         if node.kind is NodeKind.PROFILE:
-            self.profile_view.show_profile(node.payload, node, self.capabilities(node.profile.id))
+            self.profile_view.show_profile(node.profile, node, self.capabilities(node.profile.id))
             self.setCurrentWidget(self.profile_view)
         elif node.kind is NodeKind.MODEL:
             if not same:
-                self.model_view.web_url = web_ui_url(node.profile, node.payload.name)
+                self.model_view.web_url = web_ui_url(node.profile, node.model_summary.name)
                 self.model_view.show_summary(
-                    node.payload,
+                    node.model_summary,
                     self._child_versions(node),
                     node.profile.id,
                     self.capabilities(node.profile.id),
@@ -197,7 +197,7 @@ class DetailsPane(QStackedWidget):
         else:
             if not same:
                 siblings = self._child_versions(node.parent) if node.parent else []
-                v = node.payload
+                v = node.version_summary
                 self.version_view.web_url = web_ui_url(node.profile, v.model, v.version)
                 self.version_view.show_summary(v, siblings, node.profile.has_stages)
             self.setCurrentWidget(self.version_view)
@@ -207,12 +207,12 @@ class DetailsPane(QStackedWidget):
         """The tree state of the shown profile changed (loading, error, count)."""
         if self.current is not None and self.current.kind is NodeKind.PROFILE:
             self.profile_view.show_profile(
-                self.current.payload, self.current, self.capabilities(self.current.profile.id)
+                self.current.profile, self.current, self.capabilities(self.current.profile.id)
             )
 
     @staticmethod
     def _child_versions(node: Node) -> list[VersionSummary]:
-        return [c.payload for c in node.children if c.kind is NodeKind.VERSION]
+        return [c.version_summary for c in node.children if c.kind is NodeKind.VERSION]
 
     def _cancel(self) -> None:
         for job in (self._job, self._chart_job):
@@ -233,7 +233,7 @@ class DetailsPane(QStackedWidget):
         profile = node.profile
         connections = self.connections
         if node.kind is NodeKind.MODEL:
-            name = node.payload.name
+            name = node.model_summary.name
             self.model_view.show_loading()
 
             cache = self._run_metrics.setdefault(profile.id, {})
@@ -249,7 +249,7 @@ class DetailsPane(QStackedWidget):
                 talks_to=profile.id,
             )
         else:
-            summary: VersionSummary = node.payload
+            summary = node.version_summary
 
             def load_version(token: CancelToken) -> VersionDetail:
                 registry = connections.get(profile)
@@ -313,7 +313,7 @@ class DetailsPane(QStackedWidget):
         detail = self.version_view.detail
         shown = detail is not None and self.current is node
         text = load_snippet(
-            node.profile, node.payload, detail.model_file if shown and detail else None
+            node.profile, node.version_summary, detail.model_file if shown and detail else None
         )
         QGuiApplication.clipboard().setText(text)
 
@@ -398,13 +398,13 @@ class DetailsPane(QStackedWidget):
     def _request_download(self, paths: object) -> None:
         node = self.current
         if node is not None and node.kind is NodeKind.VERSION:
-            summary: VersionSummary = node.payload
+            summary = node.version_summary
             self.downloadRequested.emit(node.profile, summary.model, summary.version, paths)
 
     def _request_serve(self) -> None:
         node = self.current
         if node is not None and node.kind is NodeKind.VERSION:
-            self.serveRequested.emit(node.profile, node.payload)
+            self.serveRequested.emit(node.profile, node.version_summary)
 
     def _copy_snippet(self) -> None:
         node = self.current
@@ -444,7 +444,7 @@ class DetailsPane(QStackedWidget):
         node = self.current
         if node is None or node.kind is not NodeKind.MODEL:
             return None
-        return self.open_version_compare(node.profile, node.payload.name, left, right)
+        return self.open_version_compare(node.profile, node.model_summary.name, left, right)
 
     def open_version_compare(
         self, profile: Profile, model: str, left: str, right: str
@@ -477,8 +477,8 @@ class DetailsPane(QStackedWidget):
         if self.promotions.refused_offline(node, "save changes", view.banner):
             return
         profile = node.profile
-        model = node.payload.name if node.kind is NodeKind.MODEL else node.payload.model
-        version = node.payload.version if node.kind is NodeKind.VERSION else ""
+        model = node.model_name
+        version = node.version_summary.version if node.kind is NodeKind.VERSION else ""
         connections = self.connections
         view.set_busy(True)
 

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from modelyard.core.download import human_bytes
-from modelyard.core.preview import Preview
-from modelyard.ui.theme import is_dark
+from modelyard.core.reads.download import human_bytes
+from modelyard.core.reads.preview import Preview
+from modelyard.ui.common.theme import is_dark
 
 # (pattern, colour light, colour dark) per language; the first group is coloured when present.
 RULES: dict[str, list[tuple[str, str, str]]] = {

@@ -6,13 +6,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from modelyard.core.domain import Capabilities
-from modelyard.core.errors import UNREACHABLE, ErrorKind
 from modelyard.core.kinds import KINDS
-from modelyard.core.profiles import Profile
+from modelyard.core.model.domain import Capabilities
+from modelyard.core.model.errors import UNREACHABLE, ErrorKind
+from modelyard.core.profiles.profile import Profile
 from modelyard.ui.details.version_view import Header
 from modelyard.ui.details.widgets import Banner, FieldForm
-from modelyard.ui.tree_model import Node
+from modelyard.ui.tree.tree_model import Node
 
 
 class ProfileView(QWidget):

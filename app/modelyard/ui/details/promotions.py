@@ -16,29 +16,29 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from modelyard.core import transitions
-from modelyard.core.domain import Access, Capabilities, Stage, TransitionRequest
-from modelyard.core.errors import ErrorKind, ModelyardError
-from modelyard.core.permissions import Rules
-from modelyard.core.promote import (
+from modelyard.core.actions import transitions
+from modelyard.core.actions.permissions import Rules
+from modelyard.core.actions.promote import (
     PromotionConflict,
     PromotionResult,
     ShownModel,
     Target,
     nothing_to_do,
 )
-from modelyard.core.promote import promote as do_promote
-from modelyard.core.registry import Registry
+from modelyard.core.actions.promote import promote as do_promote
+from modelyard.core.model.domain import Access, Capabilities, Stage, TransitionRequest
+from modelyard.core.model.errors import ErrorKind, ModelyardError
+from modelyard.core.model.registry import Registry
 from modelyard.core.session import Connections
+from modelyard.ui.board.promote_dialog import PromotionChoice, TransitionAsk, ask_transition
+from modelyard.ui.board.promote_dialog import ask as ask_promotion
+from modelyard.ui.common.workers import WorkerPool
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.widgets import Banner, Sticky
-from modelyard.ui.promote_dialog import PromotionChoice, TransitionAsk, ask_transition
-from modelyard.ui.promote_dialog import ask as ask_promotion
-from modelyard.ui.tree_model import Node, NodeKind
-from modelyard.ui.workers import WorkerPool
+from modelyard.ui.tree.tree_model import Node, NodeKind
 
 if TYPE_CHECKING:
-    from modelyard.core.state import RegistryState
+    from modelyard.core.model.state import RegistryState
 
 ConfirmPromotion = Callable[[str, str, Target, ShownModel, list[str]], PromotionChoice | None]
 ConfirmTransition = Callable[[TransitionAsk], PromotionChoice | None]
@@ -127,7 +127,7 @@ class PromotionController(QObject):
         self._queued = (node, version, target, then)
         board = self.model_view.board
         loading = self.host.is_loading()
-        if self.current is node and not loading and board.model == node.payload.name:
+        if self.current is node and not loading and board.model == node.model_name:
             self._ask_queued()
 
     def _ask_queued(self) -> None:
@@ -144,7 +144,7 @@ class PromotionController(QObject):
         """What the identity may do to ``node``'s model, as far as is known now: the board's
         rules when it shows that model, else the registry kind's (the board checks again)."""
         board = self.model_view.board
-        name = node.payload.name if node.kind is NodeKind.MODEL else node.payload.model
+        name = node.model_name
         shows_it = (board.profile_id, board.model) == (node.profile.id, name)
         if shows_it and not self.host.is_loading():
             return board.rules()
@@ -236,7 +236,7 @@ class PromotionController(QObject):
             if result is not None and result.notes:
                 text += " " + " ".join(result.notes)
             if self.current is not node:  # another model is shown: its banner is not ours
-                self.notice.emit(f"{node.payload.name}: {text}")
+                self.notice.emit(f"{node.model_name}: {text}")
                 return
             action, on_action = "", None
             stale = (
@@ -263,11 +263,11 @@ class PromotionController(QObject):
         def failed(error: ModelyardError) -> None:
             view.board.set_busy(False)
             if self.current is not node:  # the failure belongs to a model no longer shown
-                self.notice.emit(f"{node.payload.name}: {failure}: {error.message}")
+                self.notice.emit(f"{node.model_name}: {failure}: {error.message}")
                 return
             if isinstance(error, PromotionConflict):
                 view.show_summary(
-                    view.model or node.payload,
+                    view.model or node.model_summary,
                     list(error.fresh.versions.values()),
                     profile.id,
                     self.host.capabilities(profile.id),
@@ -284,7 +284,7 @@ class PromotionController(QObject):
             lambda _token: work(connections.get(profile)),
             done,
             failed,
-            f"{node.payload.name} {what}",
+            f"{node.model_name} {what}",
             talks_to=profile.id,
         )
 
@@ -317,7 +317,7 @@ class PromotionController(QObject):
             return
         if self.refused_offline(node, "request a transition", self.model_view.banner):
             return
-        model, stage = node.payload.name, Stage.parse(stage_name)
+        model, stage = node.model_name, Stage.parse(stage_name)
         choice = self.confirm_transition(
             TransitionAsk("request", model, version, stage, snapshot, None, tuple(changed or ()))
         )

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from modelyard.core.domain import (
+from modelyard.core.actions.serve import servable
+from modelyard.core.model.domain import (
     ModelFile,
     RunDetail,
     SchemaColumn,
@@ -31,8 +32,7 @@ from modelyard.core.domain import (
     VersionSummary,
     version_sort_key,
 )
-from modelyard.core.history import visible_tags
-from modelyard.core.serve import servable
+from modelyard.core.reads.history import visible_tags
 from modelyard.ui.details.artifacts import ArtifactsPanel
 from modelyard.ui.details.charts import MetricChart
 from modelyard.ui.details.history_view import HistoryView
@@ -45,7 +45,7 @@ from modelyard.ui.details.widgets import (
     TagEditor,
     when,
 )
-from modelyard.ui.tree_model import STAGE_COLORS
+from modelyard.ui.tree.tree_model import STAGE_COLORS
 
 
 def _scrolling(inner: QWidget) -> QScrollArea:

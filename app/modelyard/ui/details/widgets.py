@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from modelyard.ui.plain import plain_tooltip
+from modelyard.ui.common.plain import plain_tooltip
 
 
 def when(value: datetime | None) -> str:

@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from modelyard.core.diagnose import Diagnosis, test_connection
-from modelyard.core.errors import ModelyardError
-from modelyard.core.paths import write_atomic
-from modelyard.core.profile_service import remove_profile
-from modelyard.core.profiles import Profile
+from modelyard.core.model.errors import ModelyardError
+from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.profile_service import remove_profile
+from modelyard.core.reads.diagnose import Diagnosis, test_connection
+from modelyard.core.runtime.paths import write_atomic
 from modelyard.ui.profiles.wizard import ProfileWizard
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from modelyard.core.profiles import ProfileStore
+    from modelyard.core.profiles.profile import ProfileStore
     from modelyard.core.session import Connections
-    from modelyard.ui.workers import WorkerPool
+    from modelyard.ui.common.workers import WorkerPool
 
 
 class ProfileHost(Protocol):
@@ -143,7 +143,7 @@ class ProfileActions:
 
     def export_profiles(self, path: str | None = None) -> None:
         """Write every profile as JSON (no secrets)."""
-        from modelyard.core.importers import export_profiles
+        from modelyard.core.profiles.importers import export_profiles
 
         if path is None:
             path, _filter = QFileDialog.getSaveFileName(
@@ -160,7 +160,12 @@ class ProfileActions:
 
     def import_profiles(self, path: str | None = None) -> None:
         """Add the profiles of an export file (new names where a name is taken)."""
-        from modelyard.core.importers import Candidate, already_known, read_export, save_candidate
+        from modelyard.core.profiles.importers import (
+            Candidate,
+            already_known,
+            read_export,
+            save_candidate,
+        )
 
         if path is None:
             path, _filter = QFileDialog.getOpenFileName(

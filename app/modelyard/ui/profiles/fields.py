@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
 )
 
-from modelyard.core.databrickscfg import read_config
-from modelyard.ui import icons
+from modelyard.core.profiles.databrickscfg import read_config
+from modelyard.ui.common import icons
 
 KIND_TITLES = {
     "mlflow": "MLflow server",

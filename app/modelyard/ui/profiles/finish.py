@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from modelyard.core.diagnose import Diagnosis, test_connection
-from modelyard.core.errors import ModelyardError
-from modelyard.ui import icons
+from modelyard.core.model.errors import ModelyardError
+from modelyard.core.reads.diagnose import Diagnosis, test_connection
+from modelyard.ui.common import icons
 from modelyard.ui.profiles.fields import (
     COLOR_NAMES,
     COLORS,

@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from modelyard.core.importers import Candidate
 from modelyard.core.kinds import KINDS, FormField, Kind
-from modelyard.core.stores import AZURE_AUTH_WORDS
+from modelyard.core.profiles.importers import Candidate
+from modelyard.core.profiles.stores import AZURE_AUTH_WORDS
+from modelyard.ui.common.theme import set_tone
 from modelyard.ui.profiles.fields import (
     _line,
     databrickscfg_sections,
 )
-from modelyard.ui.theme import set_tone
 
 if TYPE_CHECKING:
     from modelyard.ui.profiles.wizard import ProfileWizard

@@ -22,14 +22,15 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from modelyard.core.errors import ModelyardError
-from modelyard.core.importers import Candidate, discover
 from modelyard.core.kinds import KINDS, AnySettings, kind_of
-from modelyard.core.profile_service import save_profile
-from modelyard.core.profiles import Profile, ProfileStore, secret_fields, validation_message
-from modelyard.core.secrets import SecretField, SecretStore
-from modelyard.core.stores import AzureBlobStore, GcsStore, S3Store
-from modelyard.ui import icons
+from modelyard.core.model.errors import ModelyardError
+from modelyard.core.profiles.importers import Candidate, discover
+from modelyard.core.profiles.profile import Profile, ProfileStore, secret_fields, validation_message
+from modelyard.core.profiles.profile_service import save_profile
+from modelyard.core.profiles.secrets import SecretField, SecretStore
+from modelyard.core.profiles.stores import AzureBlobStore, GcsStore, S3Store
+from modelyard.ui.common import icons
+from modelyard.ui.common.workers import WorkerPool
 from modelyard.ui.profiles.fields import (
     PAGE_CONNECTION,
     PAGE_TEST,
@@ -44,7 +45,6 @@ from modelyard.ui.profiles.pages import (
     ConnectionPage,
     KindPage,
 )
-from modelyard.ui.workers import WorkerPool
 
 
 class ProfileWizard(QWizard):

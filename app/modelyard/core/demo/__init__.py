@@ -1,0 +1,1 @@
+"""The embedded demo registry and its prebuilt pack."""

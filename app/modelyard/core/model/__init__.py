@@ -1,0 +1,1 @@
+"""The model: domain types, errors, the Registry protocol, one state per profile."""

@@ -1,0 +1,1 @@
+"""Plumbing every layer shares: HTTP sessions, logging, paths, open registries, waits, text."""

@@ -1,0 +1,1 @@
+"""The promotion board: lanes, cards and the promotion dialog."""

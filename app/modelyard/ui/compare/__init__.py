@@ -1,0 +1,1 @@
+"""Registry comparison, and copying and syncing between registries."""

@@ -1,0 +1,1 @@
+"""Downloads of artifacts and serving a model locally."""

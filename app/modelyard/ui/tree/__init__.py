@@ -1,0 +1,1 @@
+"""The registry tree: its model, rows, panel, context menu and drag data."""
