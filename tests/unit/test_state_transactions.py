@@ -93,3 +93,19 @@ def test_a_state_owned_by_one_thread_refuses_changes_from_another() -> None:
     assert len(failures) == 2
     assert "merge_models" in str(failures[0]) and "a-worker" in str(failures[0])
     assert set(before.models) == {"a"} and not after.models  # nothing half-merged
+
+
+def test_views_read_the_state_but_cannot_write_it() -> None:
+    state = RegistryState("p")
+    state.merge_versions("m", [v("1")], complete=True)
+    state.merge_models([ModelSummary("m")], complete=True)
+    with pytest.raises(TypeError):
+        state.models["n"] = ModelSummary("n")  # type: ignore[index]
+    with pytest.raises(TypeError):
+        state.versions["m"]["2"] = v("2")  # type: ignore[index]
+    with pytest.raises(TypeError):
+        state.versions_read_at["m"] = state.versions_read_at["m"]  # type: ignore[index]
+    assert set(state.models) == {"m"} and set(state.versions["m"]) == {"1"}
+    copy = state.copy()
+    copy.merge_models([ModelSummary("n")], complete=False)
+    assert "n" not in state.models  # a copy is detached

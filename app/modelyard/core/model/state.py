@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from modelyard.core.model.domain import (
     Capabilities,
@@ -74,6 +75,24 @@ class Changes:
         return Changes(tuple(added), tuple(changed), tuple(removed))
 
 
+class _ReadOnlyNested(Mapping[str, Mapping[str, VersionSummary]]):
+    """A read-only view of ``{model: {version: summary}}`` (inner dicts read-only too)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, dict[str, VersionSummary]]) -> None:
+        self._data = data
+
+    def __getitem__(self, model: str) -> Mapping[str, VersionSummary]:
+        return MappingProxyType(self._data[model])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
 class WrongThread(RuntimeError):
     """A state was changed from a thread other than its owner's (a worker merged instead of
     handing its result to the thread that draws)."""
@@ -92,10 +111,12 @@ class RegistryState:
     """Models and versions of one profile's registry as last read."""
 
     profile_id: str
-    models: dict[str, ModelSummary] = field(default_factory=dict)
-    versions: dict[str, dict[str, VersionSummary]] = field(default_factory=dict)
+    # Kept here, changed only by the methods below; views read them through ``models``,
+    # ``versions`` and ``versions_read_at``, which cannot be written to.
+    _models: dict[str, ModelSummary] = field(default_factory=dict)
+    _versions: dict[str, dict[str, VersionSummary]] = field(default_factory=dict)
     models_read_at: datetime | None = None
-    versions_read_at: dict[str, datetime] = field(default_factory=dict)
+    _versions_read_at: dict[str, datetime] = field(default_factory=dict)
     # Whether the model list was read from the registry in this session (not only the cache),
     # and why the registry cannot be reached now (None: it answered last time it was asked).
     live: bool = False
@@ -108,6 +129,22 @@ class RegistryState:
     owner: int | None = field(default=None, repr=False)  # the one thread that may change it
     _open: list[str] = field(default_factory=list, repr=False)  # names of open transactions
     _pending: dict[str | None, Changes] = field(default_factory=dict, repr=False)
+
+    # --- read-only views ---------------------------------------------------------------------
+    @property
+    def models(self) -> Mapping[str, ModelSummary]:
+        """The models as last read, by name (read-only)."""
+        return MappingProxyType(self._models)
+
+    @property
+    def versions(self) -> Mapping[str, Mapping[str, VersionSummary]]:
+        """Each model's versions as last read, by number (read-only)."""
+        return _ReadOnlyNested(self._versions)
+
+    @property
+    def versions_read_at(self) -> Mapping[str, datetime]:
+        """When each model's versions were last read completely (read-only)."""
+        return MappingProxyType(self._versions_read_at)
 
     # --- transactions ------------------------------------------------------------------------
     def _check_owner(self, action: str) -> None:
@@ -177,17 +214,17 @@ class RegistryState:
             seen = set()
             for item in items:
                 seen.add(item.name)
-                old = self.models.get(item.name)
+                old = self._models.get(item.name)
                 if old is None:
                     added.append(item.name)
                 elif old != item:
                     changed.append(item.name)
                     # its versions as known describe the model before this change: until they
                     # are read again, the stage and alias summary come from the listing
-                    self.versions_read_at.pop(item.name, None)
+                    self._versions_read_at.pop(item.name, None)
                     self.live_versions.discard(item.name)
-                self.models[item.name] = item
-            removed = [n for n in self.models if n not in seen] if complete else []
+                self._models[item.name] = item
+            removed = [n for n in self._models if n not in seen] if complete else []
             for name in removed:
                 self._forget(name)
             if complete:
@@ -205,7 +242,7 @@ class RegistryState:
         """Merge a listing of one model's versions; with ``complete``, the others go."""
         self._check_owner("merge_versions")
         with self._lock:
-            known = self.versions.setdefault(model, {})
+            known = self._versions.setdefault(model, {})
             added, changed = [], []
             seen = set()
             for item in items:
@@ -220,16 +257,16 @@ class RegistryState:
             for version in removed:
                 del known[version]
             if complete:
-                self.versions_read_at[model] = read_at or datetime.now(tz=UTC)
+                self._versions_read_at[model] = read_at or datetime.now(tz=UTC)
         removed_keys = tuple(f"{model}/{v}" for v in removed)
         return self._tell(model, Changes(tuple(added), tuple(changed), removed_keys))
 
     def _forget(self, name: str) -> None:
         """A model that is gone: everything known of it (its versions, when and whether they
         were read live), under the lock."""
-        del self.models[name]
-        self.versions.pop(name, None)
-        self.versions_read_at.pop(name, None)
+        del self._models[name]
+        self._versions.pop(name, None)
+        self._versions_read_at.pop(name, None)
         self.live_versions.discard(name)
 
     def retain_models(self, names: Iterable[str], *, read_at: datetime | None = None) -> Changes:
@@ -237,7 +274,7 @@ class RegistryState:
         self._check_owner("retain_models")
         with self._lock:
             keep = set(names)
-            removed = [n for n in self.models if n not in keep]
+            removed = [n for n in self._models if n not in keep]
             for name in removed:
                 self._forget(name)
             self.models_read_at = read_at or datetime.now(tz=UTC)
@@ -252,11 +289,11 @@ class RegistryState:
         self._check_owner("retain_versions")
         with self._lock:
             keep = set(versions)
-            known = self.versions.setdefault(model, {})
+            known = self._versions.setdefault(model, {})
             removed = [v for v in known if v not in keep]
             for version in removed:
                 del known[version]
-            self.versions_read_at[model] = read_at or datetime.now(tz=UTC)
+            self._versions_read_at[model] = read_at or datetime.now(tz=UTC)
             self.live_versions.add(model)
         return self._tell(model, Changes(removed=tuple(f"{model}/{v}" for v in removed)))
 
@@ -264,7 +301,7 @@ class RegistryState:
         """Fill an empty state from a snapshot read from disk (its read times kept); a state
         that already holds models (a live read came first) is left as it is."""
         with self._lock:
-            if self.models or cached.profile_id != self.profile_id:
+            if self._models or cached.profile_id != self.profile_id:
                 return False
         with self.transaction("adopt the snapshot"):
             self.merge_models(cached.models.values(), complete=True, read_at=cached.models_read_at)
@@ -282,10 +319,10 @@ class RegistryState:
         with self._lock:
             return RegistryState(
                 self.profile_id,
-                dict(self.models),
-                {model: dict(versions) for model, versions in self.versions.items()},
+                dict(self._models),
+                {model: dict(versions) for model, versions in self._versions.items()},
                 self.models_read_at,
-                dict(self.versions_read_at),
+                dict(self._versions_read_at),
                 self.live,
                 self.offline,
             )
@@ -294,7 +331,7 @@ class RegistryState:
         """A detached copy that knows only what was read live: versions kept from an earlier
         session count as unknown (for "since you last looked")."""
         view = self.copy()
-        view.versions_read_at = {
+        view._versions_read_at = {
             m: t for m, t in view.versions_read_at.items() if m in self.live_versions
         }
         return view
@@ -351,13 +388,13 @@ class RegistryState:
     def sorted_versions(self, model: str) -> list[VersionSummary]:
         """A model's known versions, newest first."""
         with self._lock:
-            known = list(self.versions.get(model, {}).values())
+            known = list(self._versions.get(model, {}).values())
         return sorted(known, key=lambda v: version_sort_key(v.version), reverse=True)
 
     def _complete_versions(self, model: str) -> dict[str, VersionSummary] | None:
         """The model's versions when a complete listing of them was read (else None: a few
         versions known from single reads do not tell which version holds a stage)."""
-        return self.versions.get(model) if model in self.versions_read_at else None
+        return self._versions.get(model) if model in self._versions_read_at else None
 
     def aliases_of(self, model: str) -> dict[str, str]:
         """alias → version: from the versions when they are known, else from the listing."""
@@ -365,14 +402,14 @@ class RegistryState:
             known = self._complete_versions(model)
             if known is not None:
                 return {a: v.version for v in known.values() for a in v.aliases}
-            summary = self.models.get(model)
+            summary = self._models.get(model)
             return dict(summary.aliases) if summary is not None else {}
 
     def stage_line(self, model: str) -> str:
         """'Prod v5 · Stg v3': from the versions when they are known, else from the listing."""
         with self._lock:
             known = self._complete_versions(model)
-            summary = self.models.get(model)
+            summary = self._models.get(model)
             if known is not None:
                 holders = {
                     stage: [v.version for v in self.sorted_versions(model) if v.stage is stage]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -59,6 +59,7 @@ from modelyard.ui.tree.tree_node import (
     Column,
     Node,
     NodeKind,
+    Payload,
     detach,
     fill_cells,
     placeholder_cell,
@@ -521,7 +522,7 @@ class RegistryTreeModel(QStandardItemModel):
             if node is not None and node.opened and not node.fetching:
                 self._start(node)
 
-    def _apply(self, parent: Node, changes: Changes, items: dict[str, Any]) -> None:
+    def _apply(self, parent: Node, changes: Changes, items: Mapping[str, Payload]) -> None:
         if changes.removed:
             self._remove(parent, changes.removed)
         for key in changes.changed:
@@ -533,7 +534,7 @@ class RegistryTreeModel(QStandardItemModel):
         if added:
             self._insert(parent, added)
 
-    def _insert(self, parent: Node, payloads: Iterable[Any]) -> None:
+    def _insert(self, parent: Node, payloads: Iterable[Payload]) -> None:
         """Insert rows in order: the first CHUNK now, the rest on the next turns of the event
         loop (the window repaints and takes input between chunks)."""
         kind = NodeKind.MODEL if parent.kind is NodeKind.PROFILE else NodeKind.VERSION
