@@ -94,7 +94,7 @@ def main() -> None:
 
             def tree_all() -> object:
                 root = fresh()
-                wait(lambda: model.node(model.index(0, 0)).all_fetched)
+                wait(lambda: model.node(model.index(0, 0)).load.all_fetched)
                 return root
 
             floor = median_seconds(raw_first)

@@ -73,7 +73,7 @@ def main() -> None:
             window.open_profile("big")
             tm = window.tree_model
             root = tm.profile_index("big")
-            while not (tm.node(root).all_fetched and tm.rowCount(root) >= args.models):
+            while not (tm.node(root).load.all_fetched and tm.rowCount(root) >= args.models):
                 app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
             loaded_s = time.perf_counter() - started
             timer.stop()

@@ -55,7 +55,7 @@ def tick():
         marks["rows"] = time.perf_counter() - t0
 def settled():  # the listing is complete and its snapshot written (the next launch reads it)
     root = tm.profile_index("bench")
-    return "live" in marks and tm.node(root).all_fetched and w.workers.is_idle()
+    return "live" in marks and tm.node(root).load.all_fetched and w.workers.is_idle()
 while not settled() and time.perf_counter() - t0 < 60:
     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
     tick()

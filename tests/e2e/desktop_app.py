@@ -90,9 +90,9 @@ def main() -> int:
         tm = window.tree_model
         rows = [tm.node(tm.index(r, 0)) for r in range(tm.rowCount())]
         for node in rows:
-            if not node.opened:
+            if not node.load.opened:
                 window.tree.expand(window.proxy.mapFromSource(tm.index_for(node)))
-        return bool(rows) and all(n.all_fetched and n.children for n in rows)
+        return bool(rows) and all(n.load.all_fetched and n.children for n in rows)
 
     def state() -> dict[str, Any]:
         popup = QApplication.activePopupWidget()

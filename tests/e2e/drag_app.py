@@ -42,7 +42,7 @@ def main() -> int:
         if state["step"] == 0:
             window.open_profile(profile)
             state["step"] = 1
-        elif state["step"] == 1 and tm.node(root).all_fetched:
+        elif state["step"] == 1 and tm.node(root).load.all_fetched:
             row = next(r for r in range(tm.rowCount(root)) if tm.index(r, 0, root).data() == model)
             window.tree.setCurrentIndex(window.proxy.mapFromSource(tm.index(row, 0, root)))
             state["step"] = 2

@@ -25,12 +25,12 @@ def select_model(qtbot: QtBot, window: MainWindow, profile: str, model: str) -> 
     window.open_profile(profile)
     tm = window.tree_model
     root = tm.profile_index(profile)
-    qtbot.waitUntil(lambda: tm.node(root).all_fetched, timeout=60_000)
+    qtbot.waitUntil(lambda: tm.node(root).load.all_fetched, timeout=60_000)
     row = next(r for r in range(tm.rowCount(root)) if tm.index(r, 0, root).data() == model)
     index = window.proxy.mapFromSource(tm.index(row, 0, root))
     window.tree.setCurrentIndex(index)
     window.tree.expand(index)
-    qtbot.waitUntil(lambda: tm.node(tm.index(row, 0, root)).all_fetched, timeout=60_000)
+    qtbot.waitUntil(lambda: tm.node(tm.index(row, 0, root)).load.all_fetched, timeout=60_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
 
 

@@ -59,9 +59,9 @@ def test_a_listing_that_fails_names_the_cause_on_the_registry(
     window = open_window(qtbot, store)
     window.open_profile("gf")
     node = window.tree_model.node(window.tree_model.profile_index("gf"))
-    qtbot.waitUntil(lambda: node.error is not None, timeout=30_000)
-    assert words in (node.error or "")
-    assert "127.0.0.1" in (node.error or "")
+    qtbot.waitUntil(lambda: node.load.error is not None, timeout=30_000)
+    assert words in (node.load.error or "")
+    assert "127.0.0.1" in (node.load.error or "")
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()
 
@@ -170,12 +170,12 @@ def test_one_status_per_profile_follows_the_latest_call_of_any_view(
     proxy.set("refuse")
     window.details.reload()  # a details read, not the tree's
     qtbot.waitUntil(lambda: label.text() == "● gf: offline", timeout=30_000)
-    assert root.offline and "connection refused" in root.offline  # the row says so too
+    assert root.load.offline and "connection refused" in root.load.offline  # the row says so too
     window.grab().save(str(save_artifact("status-offline.png")))
     proxy.set("pass")
     with qtbot.waitSignal(window.details.loaded, timeout=30_000):
         window.details.reload()
     qtbot.waitUntil(lambda: label.text() == "● gf: connected", timeout=30_000)
-    qtbot.waitUntil(lambda: root.offline is None and not root.fetching, timeout=30_000)
+    qtbot.waitUntil(lambda: root.load.offline is None and not root.load.fetching, timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()

@@ -25,7 +25,7 @@ def open_window(qtbot: QtBot, store: ProfileStore) -> MainWindow:
 def expand_and_wait(qtbot: QtBot, window: MainWindow, name: str) -> None:
     window.open_profile(name)
     source = window.tree_model.profile_index(name)
-    qtbot.waitUntil(lambda: window.tree_model.node(source).all_fetched, timeout=60_000)
+    qtbot.waitUntil(lambda: window.tree_model.node(source).load.all_fetched, timeout=60_000)
 
 
 def test_window_browses_the_demo_registry(
@@ -92,7 +92,7 @@ def test_a_version_filter_finds_versions_of_models_never_opened(
     expand_and_wait(qtbot, window, "demo")
     tm, proxy = window.tree_model, window.proxy
     models = {n.key: n for n in tm.node(tm.profile_index("demo")).children}
-    assert not any(n.opened for n in models.values())
+    assert not any(n.load.opened for n in models.values())
     window.search.setFocus()
     qtbot.keyClicks(window.search, "v3")
     demo = proxy.index(0, 0)
@@ -112,7 +112,10 @@ def test_a_version_filter_finds_versions_of_models_never_opened(
     for r in range(proxy.rowCount(demo)):
         assert window.tree.isExpanded(proxy.index(r, 0, demo))  # the matches are in sight
     # newest v2 and v1: nothing to find there, nothing read
-    assert not models["price-elasticity"].opened and not models["image-quality-scorer"].opened
+    assert (
+        not models["price-elasticity"].load.opened
+        and not models["image-quality-scorer"].load.opened
+    )
     assert window.panel.versions_read_for_filter == len(with_v3)
     assert not window.no_matches.isVisible()
     qtbot.keyClick(window.search, Qt.Key.Key_Escape)
@@ -135,7 +138,7 @@ def test_profile_details_and_refresh_shortcut(
     window.tree.setFocus()
     qtbot.keyClick(window.tree, Qt.Key.Key_F5)
     qtbot.waitUntil(
-        lambda: window.tree_model.node(window.tree_model.profile_index("demo")).all_fetched,
+        lambda: window.tree_model.node(window.tree_model.profile_index("demo")).load.all_fetched,
         timeout=60_000,
     )
     assert window.proxy.rowCount(window.proxy.index(0, 0)) == 6

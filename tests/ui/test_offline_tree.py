@@ -59,8 +59,10 @@ def test_a_registry_that_is_down_shows_its_last_seen_rows(
     window.open_profile("p")
     root = tm.profile_index("p")
     node = tm.node(root)
-    qtbot.waitUntil(lambda: node.offline is not None or node.error is not None, timeout=30_000)
-    assert node.error is None, node.error
+    qtbot.waitUntil(
+        lambda: node.load.offline is not None or node.load.error is not None, timeout=30_000
+    )
+    assert node.load.error is None, node.load.error
     assert [tm.index(r, 0, root).data() for r in range(tm.rowCount(root))] == ["kept-a", "kept-b"]
     info = tm.index(root.row(), 3).data()
     assert info.startswith("⚠ 2 models, offline, as seen") and "F5" in info
@@ -68,13 +70,13 @@ def test_a_registry_that_is_down_shows_its_last_seen_rows(
     model_index = tm.index(0, 0, root)
     window.tree.expand(window.proxy.mapFromSource(model_index))
     model_node = tm.node(model_index)
-    qtbot.waitUntil(lambda: model_node.offline is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: model_node.load.offline is not None, timeout=30_000)
     version = tm.index(0, 0, model_index)
     assert (version.data(), version.siblingAtColumn(1).data()) == ("v1", "Production")
     # kept-b's versions were never listed: its expansion says why, without rows.
     other = tm.index(1, 0, root)
     window.tree.expand(window.proxy.mapFromSource(other))
-    qtbot.waitUntil(lambda: tm.node(other).error is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: tm.node(other).load.error is not None, timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.tree.setCurrentIndex(window.proxy.mapFromSource(version))
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
@@ -85,7 +87,9 @@ def test_a_registry_that_is_down_shows_its_last_seen_rows(
     qtbot.waitUntil(banner.button.isVisible, timeout=10_000)
     assert banner.button.text() == "Retry now"
     banner.button.click()
-    assert node.fetching  # read again at once, not at the next automatic retry
-    qtbot.waitUntil(lambda: not node.fetching and node.offline is not None, timeout=30_000)
+    assert node.load.fetching  # read again at once, not at the next automatic retry
+    qtbot.waitUntil(
+        lambda: not node.load.fetching and node.load.offline is not None, timeout=30_000
+    )
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()

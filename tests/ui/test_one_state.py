@@ -179,7 +179,7 @@ def test_offline_keeps_the_rows_refuses_writes_and_comes_back(
     proxy.set("refuse")
     window.tree.setCurrentIndex(window.proxy.mapFromSource(root))
     window.refresh_selected()
-    qtbot.waitUntil(lambda: node.offline is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: node.load.offline is not None, timeout=30_000)
     assert [name for name, _s, _a in _rows(window, root)] == [MODEL, "other-model"]
     assert tm.index(root.row(), Column.INFO).data().startswith("⚠ 2 models, offline, as seen")
     assert window.connection_label.text() == "● p: offline"
@@ -198,8 +198,8 @@ def test_offline_keeps_the_rows_refuses_writes_and_comes_back(
     admin = admin_store(own_server)  # meanwhile, someone changes the registry
     admin.transition_model_version_stage(MODEL, "3", "Staging", False)
     proxy.set("pass")  # back: the automatic retry (with backoff) refreshes it
-    qtbot.waitUntil(lambda: node.offline is None and node.all_fetched, timeout=30_000)
-    qtbot.waitUntil(lambda: not node.fetching, timeout=30_000)
+    qtbot.waitUntil(lambda: node.load.offline is None and node.load.all_fetched, timeout=30_000)
+    qtbot.waitUntil(lambda: not node.load.fetching, timeout=30_000)
     assert tm.state(store.get("p").id).offline is None
     assert tm.index(root.row(), Column.INFO).data() == "2 models"
     model_index = _model_index(window, "p", MODEL)
@@ -233,7 +233,7 @@ def test_a_restart_shows_the_cached_rows_before_the_registry_answers(
     root = tm.profile_index("p")
     qtbot.waitUntil(lambda: tm.rowCount(root) == 2, timeout=10_000)
     node = tm.node(root)
-    assert node.fetching and not node.all_fetched, "cached rows came before the live ones"
+    assert node.load.fetching and not node.load.all_fetched, "cached rows came before the live ones"
     info = tm.index(root.row(), Column.INFO).data()
     assert info.startswith("2 models as seen") and info.endswith("refreshing…")
     model_index = _model_index(window, "p", MODEL)
@@ -243,7 +243,7 @@ def test_a_restart_shows_the_cached_rows_before_the_registry_answers(
     tm.rowsInserted.connect(lambda *_args: inserted.append(1))
     proxy.set("pass")
     window.refresh_selected()
-    qtbot.waitUntil(lambda: node.all_fetched and not node.fetching, timeout=30_000)
+    qtbot.waitUntil(lambda: node.load.all_fetched and not node.load.fetching, timeout=30_000)
     assert not inserted, "the live answer changed nothing: no row was inserted again"
     assert tm.index(root.row(), Column.INFO).data() == "2 models"
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
@@ -292,9 +292,9 @@ def test_a_hung_registry_does_not_delay_another_profiles_rows(
         tm.refresh(hung)
     window.open_profile("live")
     live = tm.profile_index("live")
-    qtbot.waitUntil(lambda: tm.node(live).all_fetched, timeout=10_000)
+    qtbot.waitUntil(lambda: tm.node(live).load.all_fetched, timeout=10_000)
     assert tm.rowCount(live) == 2
-    assert tm.node(hung).fetching, "the hung registry is still being read"
+    assert tm.node(hung).load.fetching, "the hung registry is still being read"
     window.close()
     window.workers.shutdown(wait_ms=1)
 

@@ -33,7 +33,7 @@ def load(qtbot: QtBot, model: RegistryTreeModel, index: QModelIndex) -> None:
 
     def done() -> bool:
         node = model.node(index)
-        return (node.all_fetched and not node.fetching) or node.error is not None
+        return (node.load.all_fetched and not node.load.fetching) or node.load.error is not None
 
     qtbot.waitUntil(done, timeout=60_000)
 
@@ -121,7 +121,7 @@ def test_a_failing_profile_shows_its_error_and_others_still_load(
         model.open(good)
     assert failure.args[0] == "broken" and "does not exist" in failure.args[1]
     assert str(model.data(bad.siblingAtColumn(Column.INFO))).startswith("⚠")
-    assert not model.can_open(bad) and not model.node(bad).fetching, "no retry in a loop"
+    assert not model.can_open(bad) and not model.node(bad).load.fetching, "no retry in a loop"
     qtbot.waitUntil(lambda: model.rowCount(good) == 6, timeout=60_000)
     qtbot.waitUntil(workers.is_idle, timeout=30_000)
 
@@ -132,10 +132,10 @@ def test_refresh_drops_the_stale_page_in_flight(
     model = make_model(connections, workers, [demo_profile])
     root = model.index(0, 0)
     model.open(root)
-    stale_job = model.node(root).job
+    stale_job = model.node(root).load.job
     model.refresh(root)  # cancels the first read and starts a new one
     assert stale_job is not None and stale_job.cancelled
-    qtbot.waitUntil(lambda: not model.node(root).fetching, timeout=60_000)
+    qtbot.waitUntil(lambda: not model.node(root).load.fetching, timeout=60_000)
     qtbot.waitUntil(workers.is_idle, timeout=30_000)
     assert model.rowCount(root) == 6  # once, not twice
 

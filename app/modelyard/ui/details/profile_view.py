@@ -47,7 +47,7 @@ class ProfileView(QWidget):
     def _dismiss(self) -> None:
         if self.node is None:
             return
-        if self.node.error or self.node.offline:
+        if self.node.load.error or self.node.load.offline:
             self.retryRequested.emit(self.node)
         elif self.node.news:
             self.newsDismissed.emit(self.node)
@@ -63,16 +63,16 @@ class ProfileView(QWidget):
             profile.label or "",
             profile.color or "#475569",
         )
-        if node.error:
+        if node.load.error:
             state = "error"
-        elif node.offline:
-            state = f"{len(node.children)} models, {node.offline.split(':', 1)[0]}"
-        elif node.fetching and node.children:
+        elif node.load.offline:
+            state = f"{len(node.children)} models, {node.load.offline.split(':', 1)[0]}"
+        elif node.load.fetching and node.children:
             state = f"{len(node.children)} models shown, reading the registry…"
-        elif node.fetching:
+        elif node.load.fetching:
             state = "loading…"
-        elif node.children or node.all_fetched:
-            state = f"{len(node.children)}{'' if node.all_fetched else '+'} models loaded"
+        elif node.children or node.load.all_fetched:
+            state = f"{len(node.children)}{'' if node.load.all_fetched else '+'} models loaded"
         else:
             state = "not loaded yet (expand it)"
         rows = [
@@ -93,13 +93,13 @@ class ProfileView(QWidget):
         self.fields.set_rows(rows)
         self.header.setToolTip(f"Profile id {profile.id} (its secrets are keyed by it)")
         self.next_steps.setText(next_steps(profile, capabilities))
-        if node.error:
+        if node.load.error:
             self.banner.show_message(
-                f"{node.error}\n{error_advice(node.error_kind)}", "error", "Retry now"
+                f"{node.load.error}\n{error_advice(node.load.error_kind)}", "error", "Retry now"
             )
-        elif node.offline:
+        elif node.load.offline:
             self.banner.show_message(
-                f"{node.offline}\nThe rows are the last-seen state; changes are refused until "
+                f"{node.load.offline}\nThe rows are the last-seen state; changes are refused until "
                 "the registry answers again (tried again automatically, or press F5).",
                 "error",
                 "Retry now",

@@ -63,8 +63,8 @@ class _SelfTest:
             return
         profile = model.index(0, 0)
         node = model.node(profile)
-        if node.error:
-            self._finish(2, f"self-test: {node.error}")
+        if node.load.error:
+            self._finish(2, f"self-test: {node.load.error}")
             return
         if self.rows_after is None and node.children:  # a real model row, not "loading…"
             self.rows_after = time.monotonic() - self.started
@@ -73,7 +73,7 @@ class _SelfTest:
                 f"self-test: first model rows {self.rows_after:.2f} s after the window{total}",
                 file=sys.stderr,
             )
-        if self.step == 0 and model.rowCount(profile) > 0 and node.all_fetched:
+        if self.step == 0 and model.rowCount(profile) > 0 and node.load.all_fetched:
             first = proxy.mapFromSource(model.index(0, 0, profile))
             window.tree.expand(first)
             self.step = 1

@@ -162,7 +162,7 @@ class TreeMenus(QObject):
         """Retry, test, edit, duplicate, delete, compare, new."""
         window = self.window
         menu = QMenu(self.owner)
-        if node.error or node.offline:
+        if node.load.error or node.load.offline:
             retry = menu.addAction("Retry now")
             retry.triggered.connect(lambda _=False, n=node: window.retry_profile(n))
             menu.addSeparator()

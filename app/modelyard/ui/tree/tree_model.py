@@ -114,7 +114,7 @@ class RegistryTreeModel(QStandardItemModel):
         self._connections = connections
         self._workers = workers
         self._root = Node(NodeKind.ROOT, None, None, 0)
-        self._root.all_fetched = True
+        self._root.load.all_fetched = True
         self._stopped = False
         self._backlog: deque[tuple[Node, list[Node]]] = deque()
         self._baselines: dict[str, RegistryState] = {}  # the last session's state, per profile
@@ -142,16 +142,16 @@ class RegistryTreeModel(QStandardItemModel):
         nodes = [Node(NodeKind.PROFILE, p, self._root, row) for row, p in enumerate(profiles)]
         self._add_rows(self._root, 0, nodes)
         for node in nodes:
-            node.unsubscribe = self.state(node.key).subscribe(self._listener(node))
+            node.load.unsubscribe = self.state(node.key).subscribe(self._listener(node))
 
     def _listener(self, profile_node: Node) -> Callable[[StateEvent], None]:
         return lambda event: self._state_changed(profile_node, event)
 
     def _close(self, node: Node) -> None:
         node.cancel()
-        if node.unsubscribe is not None:
-            node.unsubscribe()
-            node.unsubscribe = None
+        if node.load.unsubscribe is not None:
+            node.load.unsubscribe()
+            node.load.unsubscribe = None
         for child in node.children:
             child.cancel()
 
@@ -173,11 +173,11 @@ class RegistryTreeModel(QStandardItemModel):
         if node.kind not in (NodeKind.PROFILE, NodeKind.MODEL):
             return
         node.cancel()
-        node.error = None
-        node.retry_s = 0.0
+        node.load.error = None
+        node.load.retry_s = 0.0
         if node.kind is NodeKind.PROFILE:
             self._connections.forget(node.profile.id)
-        if not node.opened:
+        if not node.load.opened:
             self.open(index)
             return
         self._start(node)
@@ -234,7 +234,7 @@ class RegistryTreeModel(QStandardItemModel):
         stack = list(self._root.children)
         while stack:
             node = stack.pop()
-            if node.fetching:
+            if node.load.fetching:
                 name = node.profile.name
                 names.append(name if node.kind is NodeKind.PROFILE else f"{node.key} ({name})")
             stack.extend(node.children)
@@ -244,14 +244,14 @@ class RegistryTreeModel(QStandardItemModel):
     def can_open(self, index: AnyIndex) -> bool:
         """A profile or model never expanded yet."""
         node = self.node(index)
-        return node.kind in (NodeKind.PROFILE, NodeKind.MODEL) and not node.opened
+        return node.kind in (NodeKind.PROFILE, NodeKind.MODEL) and not node.load.opened
 
     def open(self, index: AnyIndex) -> None:
         """Expanded for the first time: show what the state holds now, read the live listing."""
         if not self.can_open(index):
             return
         node = self.node(index)
-        node.opened = True
+        node.load.opened = True
         self._show_state(node)
         self._start(node)
 
@@ -270,7 +270,7 @@ class RegistryTreeModel(QStandardItemModel):
     def _start(self, node: Node) -> None:
         """Read the live listing of ``node``'s children (all pages) on the profile's lane."""
         node.cancel()
-        node.fetching = True
+        node.load.fetching = True
         profile = node.profile
         connections = self._connections
         work: Callable[[CancelToken], None]
@@ -333,12 +333,12 @@ class RegistryTreeModel(QStandardItemModel):
             on_progress=lambda value: self._part_arrived(node, job, value, seen),
             lane=profile.id,
         )
-        node.job = job
+        node.load.job = job
         self._node_changed(node)
         self.fetchingChanged.emit()
 
     def _part_arrived(self, node: Node, job: Job[Any], value: object, seen: list[str]) -> None:
-        if node.job is not job:
+        if node.load.job is not job:
             return  # stale: the node was refreshed or closed meanwhile
         state = self.state(node.profile.id)
         if isinstance(value, RegistryState):
@@ -360,17 +360,17 @@ class RegistryTreeModel(QStandardItemModel):
         self.loadSucceeded.emit(node.profile.name)
 
     def _listing_done(self, node: Node, job: Job[Any], seen: list[str]) -> None:
-        if node.job is not job:
+        if node.load.job is not job:
             return
         if self._waiting(node):  # rows of this listing are still going in: done after them
             QTimer.singleShot(0, self, lambda: self._listing_done(node, job, seen))
             return
-        node.job = None
-        node.fetching = False
-        node.all_fetched = True
-        node.offline = None
-        node.error = None
-        node.retry_s = 0.0
+        node.load.job = None
+        node.load.fetching = False
+        node.load.all_fetched = True
+        node.load.offline = None
+        node.load.error = None
+        node.load.retry_s = 0.0
         state = self.state(node.profile.id)
         if node.kind is NodeKind.PROFILE:
             state.retain_models(seen)
@@ -422,10 +422,10 @@ class RegistryTreeModel(QStandardItemModel):
         )
 
     def _listing_failed(self, node: Node, job: Job[Any], error: ModelyardError) -> None:
-        if node.job is not job:
+        if node.load.job is not job:
             return
-        node.job = None
-        node.fetching = False
+        node.load.job = None
+        node.load.fetching = False
         state = self.state(node.profile.id)
         unreachable = error.kind in UNREACHABLE
         if unreachable:
@@ -437,13 +437,13 @@ class RegistryTreeModel(QStandardItemModel):
             else:
                 read_at = state.versions_read_at.get(node.key)
             seen = humanize_age(datetime.now(tz=UTC) - read_at) if read_at else "some time"
-            node.offline = f"offline, as seen {seen} ago: {error.message}"
-            node.all_fetched = True
+            node.load.offline = f"offline, as seen {seen} ago: {error.message}"
+            node.load.all_fetched = True
             self._node_changed(node)
-            self.loadFailed.emit(node.profile.name, node.offline)
+            self.loadFailed.emit(node.profile.name, node.load.offline)
         else:
-            node.error = error.message
-            node.error_kind = error.kind
+            node.load.error = error.message
+            node.load.error_kind = error.kind
             self._node_changed(node)
             self.loadFailed.emit(node.profile.name, error.message)
         self.fetchingChanged.emit()
@@ -460,21 +460,31 @@ class RegistryTreeModel(QStandardItemModel):
         if error is None or error.kind not in UNREACHABLE:
             if state.offline:
                 state.set_offline(None)
-            if node is not None and (node.offline or node.error) and not node.fetching:
+            if (
+                node is not None
+                and (node.load.offline or node.load.error)
+                and not node.load.fetching
+            ):
                 self.refresh(self.index_for(node))
             return
         state.set_offline(error.message)
-        if node is None or node.fetching or node.offline or node.error or not node.opened:
+        if (
+            node is None
+            or node.load.fetching
+            or node.load.offline
+            or node.load.error
+            or not node.load.opened
+        ):
             return
         read_at = state.models_read_at
         seen = humanize_age(datetime.now(tz=UTC) - read_at) if read_at else "some time"
-        node.offline = f"offline, as seen {seen} ago: {error.message}"
+        node.load.offline = f"offline, as seen {seen} ago: {error.message}"
         self._node_changed(node)
         self._retry_later(node)
 
     def _retry_later(self, node: Node) -> None:
         """Try an unreachable registry again after 5 s, then twice as long each time."""
-        node.retry_s = min(RETRY_MAX_S, node.retry_s * 2 or RETRY_FIRST_S)
+        node.load.retry_s = min(RETRY_MAX_S, node.load.retry_s * 2 or RETRY_FIRST_S)
 
         def again() -> None:
             if self._stopped or not shiboken6.isValid(self._workers) or self._workers.closed:
@@ -482,20 +492,20 @@ class RegistryTreeModel(QStandardItemModel):
             parent = node.parent
             if parent is None or parent.by_key.get(node.key) is not node:
                 return  # the node left the tree
-            if node.fetching or not (node.offline or node.error):
+            if node.load.fetching or not (node.load.offline or node.load.error):
                 return  # already being read, or it answered meanwhile
-            node.error = None
+            node.load.error = None
             self._start(node)
 
-        QTimer.singleShot(int(node.retry_s * 1000), self, again)
+        QTimer.singleShot(int(node.load.retry_s * 1000), self, again)
 
     # --- the state tells what changed ------------------------------------------------------
     def _state_changed(self, profile_node: Node, event: StateEvent) -> None:
-        if profile_node.parent is None or profile_node.unsubscribe is None:
+        if profile_node.parent is None or profile_node.load.unsubscribe is None:
             return
         state = self.state(profile_node.key)
         if event.model is None:
-            if profile_node.opened:
+            if profile_node.load.opened:
                 self._apply(profile_node, event.changes, state.models)
                 self._reread_changed_versions(profile_node, event.changes.changed)
             self._node_changed(profile_node)
@@ -503,7 +513,7 @@ class RegistryTreeModel(QStandardItemModel):
         model_node = profile_node.by_key.get(event.model)
         if model_node is None:
             return
-        if model_node.opened:
+        if model_node.load.opened:
             found = event.changes
             keys = Changes(  # "model/version" keys → version keys of this model's rows
                 *(
@@ -519,7 +529,7 @@ class RegistryTreeModel(QStandardItemModel):
         shown versions read again, so its rows and its summary never disagree."""
         for name in names:
             node = profile_node.by_key.get(name)
-            if node is not None and node.opened and not node.fetching:
+            if node is not None and node.load.opened and not node.load.fetching:
                 self._start(node)
 
     def _apply(self, parent: Node, changes: Changes, items: Mapping[str, Payload]) -> None:
@@ -603,7 +613,7 @@ class RegistryTreeModel(QStandardItemModel):
             cells[0].setData(node, NODE_ROLE)
             fill_cells(node, cells, self.state(node.profile.id))
             if node.kind is not NodeKind.VERSION:
-                node.placeholder = True
+                node.load.placeholder = True
                 cells[0].setColumnCount(COLUMN_COUNT)
                 cells[0].appendRow([placeholder_cell()])
             rows.append(cells)
@@ -643,8 +653,8 @@ class RegistryTreeModel(QStandardItemModel):
             self.removeRows(first, last - first + 1, parent_index)
 
     def _drop_placeholder(self, node: Node) -> None:
-        if node.placeholder:
-            node.placeholder = False
+        if node.load.placeholder:
+            node.load.placeholder = False
             index = self.index_for(node)
             if index.isValid():
                 self.removeRows(0, 1, index)

@@ -83,6 +83,44 @@ LABEL_ROLE = Qt.ItemDataRole.UserRole + 4  # a registry's environment label and 
 Payload = Profile | ModelSummary | VersionSummary | None  # by level: profile, model, version
 
 
+class Loading:
+    """How a row's children are read: ``opened``: they follow the state (it was expanded);
+    ``all_fetched``: a complete live listing of them arrived (or, offline, the last-seen one is
+    shown); the read in flight (``job``), why the last one failed, when it is tried again."""
+
+    __slots__ = (
+        "all_fetched",
+        "error",
+        "error_kind",
+        "fetching",
+        "job",
+        "offline",
+        "opened",
+        "placeholder",
+        "retry_s",
+        "unsubscribe",
+    )
+
+    def __init__(self, *, all_fetched: bool = False) -> None:
+        self.all_fetched = all_fetched
+        self.opened = False
+        self.fetching = False
+        self.error: str | None = None
+        self.error_kind: ErrorKind | None = None  # why it failed (chooses the advice)
+        self.offline: str | None = None  # rows are the last-seen state: why, and how old
+        self.job: Job[Any] | None = None
+        self.retry_s = 0.0
+        self.unsubscribe: Callable[[], None] | None = None  # from the state (profile rows)
+        self.placeholder = False
+
+    def cancel(self) -> None:
+        """Drop the read in flight (its pages and result are ignored)."""
+        if self.job is not None:
+            self.job.cancel()
+        self.job = None
+        self.fetching = False
+
+
 class Node:
     """A tree row; ``payload`` is a Profile, or the state's ModelSummary / VersionSummary
     (read it through ``profile``, ``model_summary`` and ``version_summary``, which check the
@@ -91,31 +129,20 @@ class Node:
     ``row`` is its row under its parent (-1 while it waits for its chunk); ``children`` mirror
     its child rows (the placeholder of an unopened node is not a child). No Qt object is kept
     here: cells are looked up by row when needed (a kept wrapper of a cell the model deleted
-    would be a dangling pointer). ``opened``: the children follow the state
-    (it was expanded); ``all_fetched``: a complete live listing of them arrived (or, offline, the
-    last-seen one is shown).
+    would be a dangling pointer). How its children are being read is kept apart, in ``load``.
     """
 
     __slots__ = (
-        "all_fetched",
         "by_key",
         "children",
-        "error",
-        "error_kind",
-        "fetching",
-        "job",
         "key",
         "kind",
+        "load",
         "news",
-        "offline",
-        "opened",
         "parent",
         "payload",
-        "placeholder",
-        "retry_s",
         "row",
         "sort_key",
-        "unsubscribe",
     )
 
     def __init__(self, kind: NodeKind, payload: Payload, parent: Node | None, row: int) -> None:
@@ -125,16 +152,7 @@ class Node:
         self.row = row
         self.children: list[Node] = []
         self.by_key: dict[str, Node] = {}
-        self.all_fetched = kind is NodeKind.VERSION
-        self.opened = False
-        self.fetching = False
-        self.error: str | None = None
-        self.error_kind: ErrorKind | None = None  # why it failed (chooses the advice)
-        self.offline: str | None = None  # rows are the last-seen state: why, and how old
-        self.job: Job[Any] | None = None
-        self.retry_s = 0.0
-        self.unsubscribe: Callable[[], None] | None = None
-        self.placeholder = False
+        self.load = Loading(all_fetched=kind is NodeKind.VERSION)  # how its children are read
         self.news: tuple[str, ...] = ()  # what changed here since you last looked
         self.sort_key: str | int | tuple[int, str]
         if isinstance(payload, ModelSummary):
@@ -189,11 +207,8 @@ class Node:
         return ""
 
     def cancel(self) -> None:
-        """Drop the read in flight (its pages and result are ignored)."""
-        if self.job is not None:
-            self.job.cancel()
-        self.job = None
-        self.fetching = False
+        """Drop the read of its children in flight."""
+        self.load.cancel()
 
 
 def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> None:
@@ -222,7 +237,7 @@ def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> 
         latest = f"latest v{model.latest_versions[0]}" if model.latest_versions else ""
         _set(info, state_text(node, state) or latest)
         first_line = model.description.splitlines()[0] if model.description else None
-        tip = node.error or node.offline or first_line
+        tip = node.load.error or node.load.offline or first_line
         if node.news:
             tip = "Since you last looked:\n" + "\n".join(node.news)
         font = name.font()
@@ -244,7 +259,7 @@ def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> 
             font.setBold(True)
             name.setFont(font)
         where = f"{profile.kind}: {profile.settings.describe()}"
-        problem = node.error or node.offline
+        problem = node.load.error or node.load.offline
         tip = f"{where}\n\n{problem}" if problem else where
         search = profile.name
     if node.kind is not NodeKind.VERSION:
@@ -322,21 +337,21 @@ class LabelBadgeDelegate(FullTextTipDelegate):
 
 def state_text(node: Node, state: RegistryState) -> str:
     """What a profile or model row says of its children: counts, loading, offline, news."""
-    if node.error:
-        return "⚠ " + node.error
+    if node.load.error:
+        return "⚠ " + node.load.error
     count = len(node.children)
     what = "model" if node.kind is NodeKind.PROFILE else "version"
     counted = f"{count} {what}{'' if count == 1 else 's'}"
-    if node.offline:
-        return f"⚠ {counted}, {node.offline.split(':', 1)[0]} (F5 retries)"
-    if node.fetching:
+    if node.load.offline:
+        return f"⚠ {counted}, {node.load.offline.split(':', 1)[0]} (F5 retries)"
+    if node.load.fetching:
         if not count:
             return "loading…"
         if node.kind is NodeKind.PROFILE and not state.live and state.models_read_at:
             seen = humanize_age(datetime.now(tz=UTC) - state.models_read_at)
             return f"{counted} as seen {seen} ago · refreshing…"
         return f"{counted} · loading…"
-    if not node.opened:
+    if not node.load.opened:
         return ""
     if node.news:
         many = len(node.news)
@@ -350,7 +365,7 @@ def detach(node: Node) -> None:
     while stack:
         current = stack.pop()
         current.cancel()
-        current.placeholder = False
+        current.load.placeholder = False
         current.row = -1
         stack.extend(current.children)
     node.parent = None
@@ -384,8 +399,8 @@ def placeholder_cell() -> QStandardItem:
 
 
 def _problem_brush(node: Node) -> QBrush | None:
-    if node.error:
+    if node.load.error:
         return QBrush(tone_color("error"))
-    if node.offline:
+    if node.load.offline:
         return QBrush(tone_color("warning"))
     return None

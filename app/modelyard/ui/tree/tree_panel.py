@@ -300,7 +300,7 @@ class TreePanel(QWidget):
             for model_node in list(profile_node.children):
                 if opened >= VERSION_FILTER_READS:
                     return opened
-                closed = model_node.kind is NodeKind.MODEL and not model_node.opened
+                closed = model_node.kind is NodeKind.MODEL and not model_node.load.opened
                 if closed and may_have(model_node, number):
                     self.tree_model.open(self.tree_model.index_for(model_node))
                     opened += 1
