@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 from modelyard.core.actions.board import BoardData, load_board
 from modelyard.core.model.domain import (
     Capabilities,
-    MetricPoint,
     ModelSummary,
     VersionDetail,
     VersionSummary,
@@ -36,6 +35,7 @@ from modelyard.ui.board.promote_board import BoardContext
 from modelyard.ui.common.workers import CancelToken, Job, WorkerPool
 from modelyard.ui.compare.version_compare import VersionCompareDialog
 from modelyard.ui.details.artifact_jobs import ArtifactJobs
+from modelyard.ui.details.chart_jobs import ChartJobs
 from modelyard.ui.details.model_view import ModelView
 from modelyard.ui.details.profile_view import ProfileView
 from modelyard.ui.details.promotions import (
@@ -75,10 +75,9 @@ class DetailsPane(QStackedWidget):
         self.workers = workers
         self.current: Node | None = None
         self._job: Job[Any] | None = None
-        self._chart_job: Job[Any] | None = None
+        self.charts = ChartJobs(connections, workers)  # the version chart's histories
         self._sticky: Sticky | None = None  # a message that outlives the next reload
         self._unsubscribe: Callable[[], None] | None = None  # from the shown profile's state
-        self._metric_cache: dict[tuple[str, str], tuple[MetricPoint, ...]] = {}
         # Per profile: run id → metrics of ended runs (cards' key metric; never change).
         self._run_metrics: dict[str, dict[str, Mapping[str, float]]] = {}
 
@@ -215,11 +214,11 @@ class DetailsPane(QStackedWidget):
         return [c.version_summary for c in node.children if c.kind is NodeKind.VERSION]
 
     def _cancel(self) -> None:
-        for job in (self._job, self._chart_job):
-            if job is not None:
-                job.cancel()
+        if self._job is not None:
+            self._job.cancel()
+        self.charts.cancel()
         self.artifacts.cancel()
-        self._job = self._chart_job = None
+        self._job = None
         self._sticky = None
 
     # --- loading ----------------------------------------------------------------------------
@@ -341,58 +340,8 @@ class DetailsPane(QStackedWidget):
     # --- metric chart -----------------------------------------------------------------------
     def _load_chart(self) -> None:
         node = self.current
-        view = self.version_view
-        detail = view.detail
-        if (
-            node is None
-            or node.kind is not NodeKind.VERSION
-            or detail is None
-            or detail.run is None
-        ):
-            return
-        keys = view.selected_metrics()
-        wanted: list[tuple[str, str, str]] = []  # (label, run id, key)
-        for key in keys:
-            wanted.append((f"v{detail.version.version} · {key}", detail.run.run_id, key))
-            for other in view.compared_versions():
-                wanted.append((f"v{other.version} · {key}", other.run_id, key))
-        if self._chart_job is not None:
-            self._chart_job.cancel()
-        cache = self._metric_cache
-        profile = node.profile
-        connections = self.connections
-
-        def load(token: CancelToken) -> dict[str, tuple[MetricPoint, ...]]:
-            registry = connections.get(profile)
-            out: dict[str, tuple[MetricPoint, ...]] = {}
-            for label, run_id, key in wanted:
-                token.raise_if_cancelled()
-                cached = cache.get((run_id, key))
-                if cached is None:
-                    try:
-                        cached = registry.metric_history(run_id, key)
-                    except ModelyardError:
-                        cached = ()  # that version's run lacks the metric or is gone
-                out[label] = cached
-            return out
-
-        def done(histories: dict[str, tuple[MetricPoint, ...]]) -> None:
-            if job is not self._chart_job:
-                return
-            self._chart_job = None
-            for label, run_id, key in wanted:
-                cache[(run_id, key)] = histories.get(label, ())
-            view.chart.set_histories({k: v for k, v in histories.items() if v})
-
-        def failed(error: ModelyardError) -> None:
-            if job is self._chart_job:
-                self._chart_job = None
-                view.show_error(f"Metric history could not be read: {error.message}")
-
-        job: Job[Any] = self.workers.submit(
-            load, done, failed, "metric history", talks_to=profile.id
-        )
-        self._chart_job = job
+        if node is not None and node.kind is NodeKind.VERSION:
+            self.charts.load(node.profile, self.version_view)
 
     # --- artifacts --------------------------------------------------------------------------
     def _request_download(self, paths: object) -> None:
