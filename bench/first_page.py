@@ -41,6 +41,7 @@ def main() -> None:
         from modelyard.core.profiles.secrets import SecretStore
         from modelyard.core.session import Connections
         from modelyard.ui.common.workers import WorkerPool
+        from modelyard.ui.tree import listing
         from modelyard.ui.tree import tree_model as tm
 
         server, raw = seeded_server(Path(tmp) / "server", model_names(args.models))
@@ -70,7 +71,7 @@ def main() -> None:
             app = QApplication.instance() or QApplication([])
             connections = Connections(SecretStore(session_only=True))
             workers = WorkerPool()
-            tm.MODEL_PAGE = args.page
+            listing.MODEL_PAGE = args.page
             model = tm.RegistryTreeModel(connections, workers)
             connections.get(profile)  # connection set-up is not part of a page read
 

@@ -44,6 +44,7 @@ def main() -> None:
         from modelyard.core.profiles.secrets import SecretStore
         from modelyard.core.session import Connections
         from modelyard.ui.common.workers import WorkerPool
+        from modelyard.ui.tree import listing
         from modelyard.ui.tree import tree_model as tm
 
         server, raw = seeded_server(Path(tmp) / "server", model_names(args.models))
@@ -51,7 +52,7 @@ def main() -> None:
             not_prompt = NOT_PROMPT
 
             def raw_first() -> object:
-                return raw.search_registered_models(not_prompt, max_results=tm.MODEL_PAGE)
+                return raw.search_registered_models(not_prompt, max_results=listing.MODEL_PAGE)
 
             browser_headers = {"Accept-Encoding": "gzip, deflate, br", "Cache-Control": "no-cache"}
 

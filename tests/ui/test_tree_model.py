@@ -13,7 +13,7 @@ from modelyard.core.kinds import LocalSettings, MlflowServerSettings
 from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.session import Connections
 from modelyard.ui.common.workers import WorkerPool
-from modelyard.ui.tree import tree_model as tm
+from modelyard.ui.tree import listing
 from modelyard.ui.tree.tree_model import NODE_ROLE, Column, NodeKind, RegistryTreeModel
 from tests.helpers.registry import add_server_profile, admin_store, ensure_model
 from tests.support.servers import MlflowServer
@@ -85,8 +85,8 @@ def test_paging_in_the_tree_against_a_real_server(
     admin = admin_store(mlflow_server)
     for i in range(12):
         ensure_model(admin, f"tree-{i:02d}")
-    monkeypatch.setattr(tm, "MODEL_PAGE", 5)
-    monkeypatch.setattr(tm, "MODEL_PAGE_MORE", 4)
+    monkeypatch.setattr(listing, "MODEL_PAGE", 5)
+    monkeypatch.setattr(listing, "MODEL_PAGE_MORE", 4)
     profile = add_server_profile(store, connections.secrets, mlflow_server, "server")
     model = make_model(connections, workers, [profile])
     root = model.index(0, 0)

@@ -24,7 +24,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import suppress
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -49,6 +48,7 @@ from modelyard.core.profiles.profile import Profile
 from modelyard.core.reads.history import humanize_age
 from modelyard.core.session import Connections
 from modelyard.ui.common.workers import CancelToken, Job, WorkerPool
+from modelyard.ui.tree.listing import models_listing, versions_listing
 from modelyard.ui.tree.mime import MIME, read_mime, version_mime
 from modelyard.ui.tree.tree_node import (
     COLUMN_COUNT,
@@ -78,9 +78,6 @@ __all__ = [  # the tree's vocabulary, as views import it
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-MODEL_PAGE = 100  # the first page is small: it shows soonest
-MODEL_PAGE_MORE = 1000  # later pages are large (MLflow's cap): fewer round trips
-VERSION_PAGE = 200
 RETRY_FIRST_S = 5.0  # an unreachable registry is tried again after 5 s, 10 s, 20 s … 5 min
 RETRY_MAX_S = 300.0
 CHUNK = 400  # rows inserted per turn of the event loop (~15 ms): a big page never stalls it
@@ -276,54 +273,14 @@ class RegistryTreeModel(QStandardItemModel):
         work: Callable[[CancelToken], None]
         if node.kind is NodeKind.PROFILE:
             state = self.state(profile.id)
-            want_cache = not state.models and not state.live
-            first_connection = not connections.is_open(profile.id)
-
-            def work(token: CancelToken) -> None:
-                if want_cache:  # the last-seen rows first, while the registry is asked
-                    cached = connections.states.read_cached(profile.id)
-                    if cached is not None:
-                        token.report(cached)
-                page_token: str | None = None
-                size = MODEL_PAGE
-                if first_connection:  # live first rows before MLflow is even imported
-                    from modelyard.core.reads.quick_list import FROM_THE_START, first_models_page
-
-                    quick = first_models_page(profile, connections.secrets, MODEL_PAGE)
-                    if quick is not None:
-                        token.report(quick)
-                        if quick.next_page_token is None:
-                            with suppress(ModelyardError):  # opened now, for what comes next
-                                opened = connections.get(profile)  # (its failure: when used)
-                                token.report(opened.capabilities())  # its server's version
-                            return
-                        page_token, size = quick.next_page_token, MODEL_PAGE_MORE
-                        if page_token == FROM_THE_START:
-                            page_token = None
-                registry = connections.get(profile)
-                while True:
-                    token.raise_if_cancelled()
-                    page = registry.list_models(page_token, size)
-                    token.report(page)
-                    if page_token is None:  # learnt with the first page (its server's version)
-                        token.report(registry.capabilities())
-                    page_token, size = page.next_page_token, MODEL_PAGE_MORE
-                    if page_token is None:
-                        return
+            work = models_listing(
+                connections,
+                profile,
+                want_cache=not state.models and not state.live,
+                first_connection=not connections.is_open(profile.id),
+            )
         else:
-            model_name = node.key
-
-            def work(token: CancelToken) -> None:
-                registry = connections.get(profile)
-                page_token: str | None = None
-                while True:
-                    token.raise_if_cancelled()
-                    page = registry.list_versions(model_name, page_token, VERSION_PAGE)
-                    token.report(page)
-                    page_token = page.next_page_token
-                    if page_token is None:
-                        return
-
+            work = versions_listing(connections, profile, node.key)
         seen: list[str] = []
         job: Job[None] = self._workers.submit(
             work,
