@@ -201,7 +201,16 @@ def test_the_wizard_by_keyboard_alone(app: DesktopApp) -> None:
     """Ctrl+N opens the wizard; Enter goes to the connection page, where typing goes into the
     server URL and a URL without a scheme is explained; Tab moves on; Esc cancels."""
     app.key("ctrl+n")
-    state = app.until(lambda s: s["dialog"] == "New profile", timeout=60)
+    # Enter only once the window manager gave the wizard the focus (under load, a key sent
+    # the moment the dialog is mapped went to the main window: seen once in a full run).
+    state = app.until(
+        lambda s: (
+            s["dialog"] == "New profile"
+            and s["focus"] is not None
+            and str(s["focus"][1]).startswith("kind-")
+        ),
+        timeout=60,
+    )
     app.key("Return")  # Next (an MLflow server is chosen)
     state = app.until(lambda s: s["focus"] is not None and s["focus"][1] == "field-url")
     app.type("127.0.0.1:5078")
