@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "app"))
 
-from modelyard.core.demo.pack import pack  # noqa: E402
+from modelyard.core.demo.build import pack  # noqa: E402
 
 if __name__ == "__main__":
     target = ROOT / "resources" / "demo" / "demo.tar.gz"

@@ -13,11 +13,11 @@ import pytest
 
 from modelyard.core.connectors import open_registry
 from modelyard.core.connectors._seams import schema_revisions
+from modelyard.core.demo.build import pack
 from modelyard.core.demo.pack import (
     MANIFEST,
     NewerSchema,
     install,
-    pack,
     schema_revision,
     shipped_archive,
     summary,

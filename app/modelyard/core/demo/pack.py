@@ -1,6 +1,6 @@
 """The demo registry, built once at development time and shipped: first launch in a second.
 
-``packaging/build_demo.py`` trains the demo models for real (``demo._seed``: scikit-learn,
+``packaging/build_demo.py`` trains the demo models for real (``build.pack``: scikit-learn,
 logged through MLflow into a local sqlite registry) and packs the result with a manifest into
 ``resources/demo/demo.tar.gz`` (package data, about 0.2 MB). Installing it unpacks the archive
 next to its final place, rewrites the artifact locations stored in the registry to that place,
@@ -10,7 +10,6 @@ also in recorded history events), and only then moves it into place and writes t
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.assets import resource_path
-from modelyard.core.connectors._imports import IMPORT_LOCK
 
 FORMAT = 1
 MANIFEST = "demo.json"
@@ -47,47 +45,6 @@ TABLES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 def shipped_archive() -> Path:
     """The demo archive inside the package."""
     return resource_path("demo", "demo.tar.gz")
-
-
-def pack(archive: Path) -> dict[str, Any]:
-    """Train and log the demo for real into a temporary folder, then pack it (dev time)."""
-    from modelyard.core.demo.registry import _seed
-
-    with tempfile.TemporaryDirectory(prefix="modelyard-demo-build-") as tmp:
-        folder = Path(tmp)
-        db, artifacts = folder / "registry.db", folder / "artifacts"
-        now = int(time.time() * 1000)
-        _seed(db, artifacts, lambda done, total, text: print(f"{done}/{total} {text}"), now=now)
-        with sqlite3.connect(db) as conn:
-            conn.execute("VACUUM")
-        conn.close()
-        with IMPORT_LOCK:
-            import mlflow
-
-        manifest = {
-            "format": FORMAT,
-            "built_at_ms": now,
-            "artifacts_uri": artifacts.resolve().as_uri(),
-            "mlflow": mlflow.__version__,
-        }
-        archive.parent.mkdir(parents=True, exist_ok=True)
-        partial = archive.with_name(archive.name + ".partial")
-        with tarfile.open(partial, "w:gz") as tar:
-            data = json.dumps(manifest, indent=2).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-            for path in [db, *sorted(artifacts.rglob("*"))]:
-                entry = tar.gettarinfo(str(path), path.relative_to(folder).as_posix())
-                entry.uid = entry.gid = 0
-                entry.uname = entry.gname = ""
-                if entry.isfile():
-                    with path.open("rb") as handle:
-                        tar.addfile(entry, handle)
-                else:
-                    tar.addfile(entry)
-        os.replace(partial, archive)
-    return manifest
 
 
 def _extract(tar: tarfile.TarFile, into: Path) -> None:

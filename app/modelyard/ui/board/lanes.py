@@ -9,7 +9,7 @@ Space, the Menu key and Shift+F10 open the focused card's menu.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QMimeData, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import (
@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QKeyEvent,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
@@ -39,10 +40,28 @@ from modelyard.ui.common.keys import keyboard_menu_event, opens_menu
 from modelyard.ui.common.theme import set_tone
 from modelyard.ui.tree.mime import MIME, read_mime, version_mime
 
-if TYPE_CHECKING:
-    from modelyard.ui.board.promote_board import PromoteBoard
-
 VERSION_ROLE = Qt.ItemDataRole.UserRole
+
+
+class LaneHost(Protocol):
+    """What a lane uses of the board it is on (``promote_board.PromoteBoard``)."""
+
+    profile_id: str
+    model: str
+    busy: bool
+
+    @property
+    def delegate(self) -> QAbstractItemDelegate: ...
+
+    def drop_mode(self, version: str, target: Target) -> str: ...
+
+    def drop_words(self, version: str, target: Target) -> str: ...
+
+    def show_drop_note(self, lane: Lane, words: str) -> None: ...
+
+    def focus_next_lane(self, lane: Lane, step: int) -> None: ...
+
+    def open_menu(self, version: str, lane: Lane, position: QPoint) -> object: ...
 
 
 class Lane(QListWidget):
@@ -54,7 +73,7 @@ class Lane(QListWidget):
 
     dropped = Signal(object, object)
 
-    def __init__(self, target: Target, board: PromoteBoard) -> None:
+    def __init__(self, target: Target, board: LaneHost) -> None:
         super().__init__()
         self.target = target
         self.board = board
