@@ -324,9 +324,16 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     duplicate = store.get("shared copy")
     assert duplicate.id != original.id
     assert secrets.get(duplicate.id, "password") == ADMIN_PASSWORD
+    # The tree shows a saved profile once the profile file is read again (on a worker): the
+    # row is selected when it is there (selecting it earlier selected nothing, and Delete then
+    # had no profile to delete — seen once under load).
+    qtbot.waitUntil(
+        lambda: window.tree_model.profile_index("shared copy").isValid(), timeout=30_000
+    )
     window.tree.setCurrentIndex(
         window.proxy.mapFromSource(window.tree_model.profile_index("shared copy"))
     )
+    assert (selected := window.selected_profile()) is not None and selected.name == "shared copy"
     window.profiles.delete_profile(confirm=False)  # the keyring work runs on a worker
     qtbot.waitUntil(lambda: store.find("shared copy") is None, timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
