@@ -110,9 +110,7 @@ class Kind(Generic[S]):
     def settings_from(self, values: Mapping[str, Any]) -> S:
         """Settings (validated; raises ValidationError/ValueError) from form or CLI values:
         the connection fields' keys, the chosen ``auth``, the sign-in fields, ``store``."""
-        return self.settings.model_validate(
-            {f.key: values.get(f.key) for f in self.connection if values.get(f.key) is not None}
-        )
+        raise NotImplementedError
 
     def form_values(self, settings: S) -> dict[str, Any]:
         """The form's values for ``settings`` (what the wizard shows when editing)."""
