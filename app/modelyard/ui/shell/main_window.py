@@ -16,24 +16,19 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QSplitter,
     QToolBar,
-    QWidget,
 )
 
 from modelyard import APP_NAME, __version__
 from modelyard.core.demo.registry import ensure_demo
-from modelyard.core.model.errors import UNREACHABLE, ErrorKind, ModelyardError
+from modelyard.core.model.errors import ModelyardError
 from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.session import Connections
 from modelyard.ui.common import icons
-from modelyard.ui.common.plain import plain_label, plain_tooltip
 from modelyard.ui.common.screen_fit import fit_size
-from modelyard.ui.common.theme import set_tone
 from modelyard.ui.common.wait_indicator import WaitIndicator
 from modelyard.ui.common.workers import CancelToken, WorkerPool
 from modelyard.ui.compare.across import AcrossRegistries
@@ -42,6 +37,7 @@ from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads.files import Files
 from modelyard.ui.profiles.actions import ProfileActions
 from modelyard.ui.shell import window_state
+from modelyard.ui.shell.status import StatusPanel
 from modelyard.ui.tree.tree_menu import TreeMenus
 from modelyard.ui.tree.tree_model import (
     Node,
@@ -109,27 +105,20 @@ class MainWindow(QMainWindow):
             selected_profile=self.selected_profile,
         )
         self._build_actions()
-        self.connection_label = QLabel()
-        self.connection_label.setObjectName("connectionState")
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
-        self.busy.setVisible(False)
-        self.busy_label = plain_label()
-        self.busy_label.setObjectName("busyText")
-        self.busy_label.setVisible(False)
-        set_tone(self.busy_label, "muted")
-        self.statusBar().addPermanentWidget(self.busy_label)
-        self.statusBar().addPermanentWidget(self.busy)
         self.wait_indicator = WaitIndicator(self.workers)
         self.wait_indicator.given_up.connect(self._stopped_waiting)
-        self.statusBar().addPermanentWidget(self.wait_indicator)
-        self.statusBar().addPermanentWidget(self.connection_label)
+        self.status = StatusPanel(
+            self.statusBar(),
+            names=lambda: {p.id: p.name for p in self.tree_model.profiles()},
+            selected=self._selected_profile_id,
+            before_connection=self.wait_indicator,
+        )
+        self.connection_label, self.busy = self.status.connection, self.status.busy
         self.workers.reached.connect(self._reached)
-        self._status: dict[str, tuple[str, str]] = {}  # profile id -> (state, words)
         self.tree_model.loadFailed.connect(self._load_failed)
-        self.tree_model.loadSucceeded.connect(self._load_succeeded)
-        self.tree_model.fetchingChanged.connect(self._update_busy)
+        self.tree_model.fetchingChanged.connect(
+            lambda: self.status.reading(self.tree_model.fetching_names())
+        )
         self.tree_model.nodeChanged.connect(self._refresh_profile_details)
         self.tree_model.sinceLastLooked.connect(self._since_last_looked)
         self.details.profile_view.newsDismissed.connect(self.tree_model.dismiss_news)
@@ -330,9 +319,7 @@ class MainWindow(QMainWindow):
     def prepare_demo(self, reset: bool = False) -> None:
         """Create/seed the demo registry in the background, then show and open it."""
         self.statusBar().showMessage("Preparing the demo registry…")
-        self.busy.setVisible(True)
-        self.busy_label.setText("Preparing the demo registry…")
-        self.busy_label.setVisible(True)
+        self.status.busy_with("Preparing the demo registry…")
         store = self.store
 
         def work(token: CancelToken) -> Profile:
@@ -346,8 +333,7 @@ class MainWindow(QMainWindow):
 
     def _demo_failed(self, error: ModelyardError) -> None:
         self.demo_error = error.message
-        self.busy.setVisible(False)
-        self.busy_label.setVisible(False)
+        self.status.busy_with(None)
         self.show_error(f"Could not prepare the demo registry: {error.message}")
 
     def open_profile(self, name: str) -> None:
@@ -393,7 +379,7 @@ class MainWindow(QMainWindow):
     @Slot(QItemSelection, QItemSelection)
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
-        self._show_status()
+        self.status.show()
         if not indexes and self.panel.filtering():
             return  # the filter hid the selected row: its details stay shown
         self.details.show_node(self._node(indexes[0]) if indexes else None)
@@ -462,55 +448,15 @@ class MainWindow(QMainWindow):
     def _load_failed(self, profile: str, message: str) -> None:
         self.show_error(message)  # the status itself follows every call's outcome (_reached)
 
-    @Slot(str)
-    def _load_succeeded(self, profile: str) -> None:
-        """A listing's rows arrived (the status follows the job's outcome)."""
-
     def _reached(self, profile_id: str, error: object) -> None:
-        """One status per profile, from the latest outcome of any call to its registry (the
-        tree's, a details pane's, a write's, a download's): "connected" while a version fails
-        to load, or "offline" beside rows that answered again, can no longer be shown."""
+        """The outcome of a call to a registry: the tree's rows and the status follow it."""
         assert error is None or isinstance(error, ModelyardError)
         self.tree_model.reached(profile_id, error)
-        if error is None or error.kind not in (*UNREACHABLE, ErrorKind.AUTH, ErrorKind.TLS):
-            self._status[profile_id] = ("ok", "connected")  # it answered (maybe refusing)
-        elif error.kind in UNREACHABLE:
-            self._status[profile_id] = ("offline", "offline")
-        else:
-            self._status[profile_id] = (
-                "error",
-                "sign-in refused" if error.kind is ErrorKind.AUTH else "TLS check failed",
-            )
-        self._show_status(profile_id)
+        self.status.reached(profile_id, error)
 
-    def _show_status(self, profile_id: str | None = None) -> None:
-        """The status of the selected row's registry (else of the one that last answered)."""
+    def _selected_profile_id(self) -> str | None:
         node = self.node_at(self.tree.currentIndex())
-        shown = node.profile.id if node is not None and node.profile.id in self._status else None
-        shown = shown or profile_id
-        if shown is None or shown not in self._status:
-            return
-        names = {p.id: p.name for p in self.tree_model.profiles()}
-        state, words = self._status[shown]
-        self.connection_label.setText(f"● {names.get(shown, '?')}: {words}")
-        self.connection_label.setProperty("state", state)
-        self._restyle(self.connection_label)
-
-    @Slot()
-    def _update_busy(self) -> None:
-        """The busy bar says what it is busy with (it was an unlabelled bar)."""
-        names = self.tree_model.fetching_names()
-        self.busy.setVisible(bool(names))
-        self.busy_label.setVisible(bool(names))
-        if names:
-            shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
-            self.busy_label.setText(f"Reading {shown}…")
-            self.busy.setToolTip(plain_tooltip("Reading " + ", ".join(names)))
-
-    @staticmethod
-    def _restyle(widget: QWidget) -> None:
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
+        return node.profile.id if node is not None else None
 
     # --- lifetime ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # overrides QWidget.closeEvent
