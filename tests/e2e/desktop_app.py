@@ -151,8 +151,17 @@ def main() -> int:
             dialog = window.across.compare_registries(profiles[0], profiles[1])
             assert dialog is not None
 
+            seen: list[list[int]] = []
+
             def laid_out() -> bool:
-                return dialog.isVisible() and dialog.export_button.isVisible()
+                # Placed by the window manager: shown, active, and at the same place on two
+                # polls in a row (read while openbox was still placing it, it was at (-1, -10)).
+                if not (dialog.isVisible() and dialog.export_button.isVisible()):
+                    return False
+                if not dialog.isActiveWindow():
+                    return False
+                seen.append(rect(dialog))
+                return len(seen) >= 2 and seen[-1] == seen[-2]
 
             def where() -> dict[str, Any]:
                 button = dialog.export_button
