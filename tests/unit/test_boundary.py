@@ -94,3 +94,17 @@ def test_no_test_module_imports_another() -> None:
                 if node.module.startswith("tests.") and last.startswith("test_"):
                     offenders.append(f"{path.relative_to(tests)}:{node.lineno} {node.module}")
     assert offenders == []
+
+
+MAX_LINES = 500
+
+
+def test_no_module_is_over_500_lines() -> None:
+    """A module a newcomer can read in one sitting (#25.5): the longest ones were split by
+    responsibility (tree rows, card menu, board hint …), not cut at line 500."""
+    long = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}, f"over {MAX_LINES} lines: {long}"

@@ -8,7 +8,7 @@ parallel; a run that cannot be read only leaves its card without a metric.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -125,6 +125,12 @@ def load_board(
         tuple(problems),
         registry.identity(),
     )
+
+
+def chosen_metric(choices: Sequence[str], *preferred: str) -> str:
+    """The card metric to show: the first of ``preferred`` (the one shown, the one remembered
+    for the model) that the runs have, else the best default, else none."""
+    return next((m for m in preferred if m and m in choices), choices[0] if choices else "")
 
 
 def metric_choices(metrics: Mapping[str, Mapping[str, float]]) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from modelyard.core.model.domain import Access, Capabilities, Stage
+from modelyard.core.model.domain import Access, Capabilities, Stage, TransitionRequest
 from modelyard.core.reads.server_version import ALIASES
 
 
@@ -108,3 +108,22 @@ class Rules:
         if mode is Mode.REQUEST:
             return f"requests {where}"
         return "not allowed"
+
+
+def request_decisions(
+    rules: Rules, stage: Stage, request: TransitionRequest, identity: str
+) -> tuple[str, ...]:
+    """What ``identity`` may do with an open request on a version now in ``stage``:
+    "approve", "reject" (where the service says so, or where they may make the move
+    themselves) and "withdraw" (their own request)."""
+    actions: list[str] = []
+    if request.actions:  # the service said what this viewer may do
+        if "APPROVE_TRANSITION_REQUEST" in request.actions:
+            actions.append("approve")
+        if "REJECT_TRANSITION_REQUEST" in request.actions:
+            actions.append("reject")
+    elif not rules.refusal and rules.access.may_move(stage, request.to_stage) is True:
+        actions += ["approve", "reject"]
+    if identity and request.requester == identity:
+        actions.append("withdraw")
+    return tuple(actions)

@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QS
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QListView,
+    QListWidgetItem,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
 from modelyard.core.actions.board import format_metric
 from modelyard.core.model.domain import TransitionRequest, VersionSummary
 from modelyard.core.reads.history import humanize_age
+from modelyard.ui.board.lanes import VERSION_ROLE
+from modelyard.ui.common.plain import plain_tooltip
 from modelyard.ui.common.theme import is_dark
 from modelyard.ui.tree.tree_model import STAGE_COLORS
 
@@ -84,6 +87,26 @@ class Card:
         for r in self.requests:
             lines.append(f"requested → {r.to_stage.value} by {r.requester or 'someone'}")
         return "\n".join(line.rstrip() for line in lines)
+
+    def tooltip(self) -> str:
+        """Who made the version, its open requests, and what the user may do with the card."""
+        v = self.version
+        tip = [f"{v.model} v{v.version} — {v.stage.value}", f"created by {v.creator or '—'}"]
+        tip += [
+            f"open request: {r.describe()} — {r.comment or 'no comment'}" for r in self.requests
+        ]
+        tip.append(self.lock_reason or "Drag onto a stage or an alias, or press the Menu key.")
+        return "\n".join(tip)
+
+    def item(self) -> QListWidgetItem:
+        """The card as a lane's row (not draggable when locked)."""
+        item = QListWidgetItem(self.text())
+        item.setData(VERSION_ROLE, self.version.version)
+        item.setData(CARD_ROLE, self)
+        if self.locked:
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
+        item.setToolTip(plain_tooltip(self.tooltip()))
+        return item
 
 
 def _aliases(v: VersionSummary) -> str:

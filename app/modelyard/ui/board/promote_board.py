@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from modelyard.core.actions.board import digits_to_tell_apart, metric_choices
-from modelyard.core.actions.permissions import Rules
+from modelyard.core.actions.board import chosen_metric, digits_to_tell_apart, metric_choices
+from modelyard.core.actions.permissions import Rules, request_decisions
 from modelyard.core.actions.promote import Target
 from modelyard.core.model.domain import (
     Access,
@@ -36,14 +36,13 @@ from modelyard.core.model.domain import (
     VersionSummary,
     version_sort_key,
 )
-from modelyard.core.reads.server_version import ALIASES
-from modelyard.ui.board.cards import CARD_ROLE, Card, CardDelegate
+from modelyard.ui.board.card_menu import NEW_ALIAS, card_menu
+from modelyard.ui.board.cards import Card, CardDelegate
+from modelyard.ui.board.hint import board_hint
 from modelyard.ui.board.lanes import VERSION_ROLE, AliasNameDialog, Lane
-from modelyard.ui.common.plain import plain_tooltip
 from modelyard.ui.tree.tree_model import STAGE_COLORS
 
-__all__ = ["VERSION_ROLE", "AliasNameDialog", "BoardContext", "Lane", "PromoteBoard"]
-NEW_ALIAS = "\u2026new alias"
+__all__ = ["NEW_ALIAS", "VERSION_ROLE", "AliasNameDialog", "BoardContext", "Lane", "PromoteBoard"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class PromoteBoard(QWidget):
         self.key_metric = ""
         self.metric_digits = 3
         self.ask_alias_name = self._ask_alias_name
-        self.delegate = CardDelegate(self._card_action, self)
+        self.delegate = CardDelegate(self.card_action, self)
         self.menu: QMenu | None = None  # the card menu last opened (tests read it)
         self._notes: dict[str, str] = {}  # each stage column's note when nothing is dragged
         self.alias_titles: dict[str, QLabel] = {}
@@ -185,10 +184,7 @@ class PromoteBoard(QWidget):
             self.editable, self.readonly_reason = True, ""
         choices = metric_choices(context.metrics or {})
         remembered = str(QSettings().value(self._metric_key(), "") or "")
-        keep = next(
-            (m for m in (self.key_metric, remembered) if m and m in choices),
-            choices[0] if choices else "",
-        )
+        keep = chosen_metric(choices, self.key_metric, remembered)
         self.metric_box.blockSignals(True)
         self.metric_box.clear()
         self.metric_box.addItems(choices)
@@ -271,47 +267,26 @@ class PromoteBoard(QWidget):
             lanes += self.stage_lanes.values()
         return lanes
 
-    def _decisions(self, v: VersionSummary, request: TransitionRequest) -> tuple[str, ...]:
-        actions: list[str] = []
-        if request.actions:  # the service said what this viewer may do
-            if "APPROVE_TRANSITION_REQUEST" in request.actions:
-                actions.append("approve")
-            if "REJECT_TRANSITION_REQUEST" in request.actions:
-                actions.append("reject")
-        elif self.editable and self.context.access.may_move(v.stage, request.to_stage) is True:
-            actions += ["approve", "reject"]
-        if self.context.identity and request.requester == self.context.identity:
-            actions.append("withdraw")
-        return tuple(actions)
+    def decisions(self, v: VersionSummary, request: TransitionRequest) -> tuple[str, ...]:
+        """What the identity may do with an open request on ``v`` (the core's rule)."""
+        return request_decisions(self.rules(), v.stage, request, self.context.identity)
 
     # --- cards and lanes -------------------------------------------------------------------------
     def _card(self, v: VersionSummary) -> QListWidgetItem:
         metrics = (self.context.metrics or {}).get(v.version, {})
         metric = (self.key_metric, metrics[self.key_metric]) if self.key_metric in metrics else None
-        requests = (self.context.requests or {}).get(v.version, ())
+        requests = self.open_requests(v.version)
         locked, why = self._locked(v)
         card = Card(
             v,
             metric,
             requests,
-            tuple(self._decisions(v, r) for r in requests),
+            tuple(self.decisions(v, r) for r in requests),
             locked,
             why,
             self.metric_digits,
         )
-        item = QListWidgetItem(card.text())
-        item.setData(VERSION_ROLE, v.version)
-        item.setData(CARD_ROLE, card)
-        if locked:
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
-        tip = [
-            f"{v.model} v{v.version} — {v.stage.value}",
-            f"created by {v.creator or '—'}",
-        ]
-        tip += [f"open request: {r.describe()} — {r.comment or 'no comment'}" for r in requests]
-        tip.append(why or "Drag onto a stage or an alias, or press the Menu key.")
-        item.setToolTip(plain_tooltip("\n".join(tip)))
-        return item
+        return card.item()
 
     def _build_alias_lanes(self) -> None:
         for lane in self.alias_lanes.values():
@@ -418,38 +393,18 @@ class PromoteBoard(QWidget):
         self._update_hint()
 
     def _update_hint(self) -> None:
-        access = self.context.access
-        if not self.editable:
-            self.hint.setText(f"Read-only: {self.readonly_reason}")
-        elif self.busy:
-            self.hint.setText("Applying…")
-        elif access.edit is False and self._may_request():
-            self.hint.setText(
-                f"You may request stage transitions ({access.level or 'request only'}): drag a "
-                "version onto a stage to ask for it; someone who manages the model approves."
+        self.hint.setText(
+            board_hint(
+                self.context.access,
+                self._may_request(),
+                editable=self.editable,
+                readonly_reason=self.readonly_reason,
+                busy=self.busy,
+                stages=self.stages_supported,
+                aliases=self.aliases_supported,
+                server=self.server,
             )
-        elif access.stages is not None and self._may_request():
-            self.hint.setText(
-                f"{access.level}: you move versions between None, Staging and Archived; a drop "
-                "on Production becomes a request that someone else approves."
-            )
-        elif self.stages_supported and self.aliases_supported:
-            self.hint.setText(
-                "Drag a version card onto a stage or an alias lane (or use the Menu key): "
-                "you confirm before anything changes."
-            )
-        elif self.stages_supported:
-            why = (
-                f"This server runs {self.server}, which has {ALIASES.words}."
-                if self.server
-                else "This registry has no aliases."
-            )
-            self.hint.setText(
-                "Drag a version card onto a stage (or use the Menu key): you confirm before "
-                f"anything changes. {why}"
-            )
-        else:
-            self.hint.setText("This registry has aliases only: drag a version onto an alias.")
+        )
 
     # --- requests ------------------------------------------------------------------------------
     def _dropped(self, payload: object, target: object) -> None:
@@ -477,7 +432,8 @@ class PromoteBoard(QWidget):
             target = Target("alias", name)
         self.promoteRequested.emit(version, target)
 
-    def _card_action(self, request: TransitionRequest, action: str) -> None:
+    def card_action(self, request: TransitionRequest, action: str) -> None:
+        """Approve, reject or withdraw an open request (unless a change is in flight)."""
         if not self.busy:
             self.requestAction.emit(request, action)
 
@@ -533,56 +489,12 @@ class PromoteBoard(QWidget):
             title.setText(f"{base} — {words}" if words else base)
 
     def menu_for(self, version: str) -> QMenu:
-        """ "Promote to ▸" (or "Request transition to ▸"), "Set alias ▸", "Remove alias ▸",
-        and the open requests of one version."""
-        menu = QMenu(self)
-        current = next((v for v in self.versions if v.version == version), None)
-        if self.stages_supported:
-            moves = menu.addMenu("Promote to")
-            asks = QMenu("Request transition to", menu)
-            for stage in Stage:
-                target = Target("stage", stage.value)
-                mode = self.drop_mode(version, target)
-                action = moves.addAction(stage.value)
-                action.setEnabled(mode == "move")
-                action.triggered.connect(lambda _=False, t=target: self.request(version, t))
-                ask = asks.addAction(stage.value)
-                ask.setEnabled(mode == "request")
-                ask.triggered.connect(lambda _=False, t=target: self.request(version, t))
-            if any(a.isEnabled() for a in asks.actions()):
-                menu.addMenu(asks)
-        if self.aliases_supported:
-            aliases = menu.addMenu("Set alias")
-            for name in sorted(self.aliases):
-                action = aliases.addAction(f"@{name}")
-                action.setEnabled(self.aliases[name] != version)
-                action.triggered.connect(
-                    lambda _=False, n=name: self.request(version, Target("alias", n))
-                )
-            new = aliases.addAction("New alias…")
-            new.triggered.connect(lambda: self.request(version, Target("alias", NEW_ALIAS)))
-            held = [a for a, v in self.aliases.items() if v == version]
-            if held:
-                remove = menu.addMenu("Remove alias")
-                for name in held:
-                    action = remove.addAction(f"@{name}")
-                    action.triggered.connect(
-                        lambda _=False, n=name: self.request(version, Target("remove-alias", n))
-                    )
-            aliases.setEnabled(self.drop_mode(version, Target("alias", NEW_ALIAS)) == "move")
-        requests = (self.context.requests or {}).get(version, ())
-        if requests and current is not None:
-            menu.addSeparator()
-            for r in requests:
-                for action_name in self._decisions(current, r):
-                    label = {
-                        "approve": f"Approve {r.requester or 'the'} request → {r.to_stage.value}",
-                        "reject": f"Reject {r.requester or 'the'} request → {r.to_stage.value}…",
-                        "withdraw": f"Withdraw my request → {r.to_stage.value}",
-                    }[action_name]
-                    action = menu.addAction(label)
-                    action.triggered.connect(
-                        lambda _=False, req=r, a=action_name: self._card_action(req, a)
-                    )
-        menu.setEnabled(self.editable and not self.busy)
-        return menu
+        """The card menu of one version (``card_menu``)."""
+        return card_menu(self, version)
+
+    def menu_parent(self) -> QWidget:
+        return self
+
+    def open_requests(self, version: str) -> tuple[TransitionRequest, ...]:
+        """The open transition requests on ``version``."""
+        return tuple((self.context.requests or {}).get(version, ()))

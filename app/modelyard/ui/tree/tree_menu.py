@@ -22,7 +22,7 @@ from modelyard.core.actions.promote import Target
 from modelyard.core.model.domain import Stage, version_sort_key
 from modelyard.core.reads.snippet import model_uri, model_uris
 from modelyard.core.reads.weburl import web_ui_url
-from modelyard.ui.board.promote_board import NEW_ALIAS
+from modelyard.ui.board.card_menu import NEW_ALIAS
 from modelyard.ui.common.keys import keyboard_menu_event, opens_menu
 from modelyard.ui.tree.tree_model import Node, NodeKind
 

@@ -11,21 +11,14 @@ never collapses the tree or loses the selection. Display and search text are com
 change of an item, never per paint. A registry that cannot be reached keeps its rows, marked
 offline with the reason; it is tried again with backoff.
 
-The rows live in a QStandardItemModel (C++): QTreeView lays out every row again after each
-batch, and the filter proxy visits every row per keystroke; with a Python item model each of those
-visits calls back into Python (index, flags, hasChildren, data: ~4 calls a row), which stalled the
-window for 400 ms at 10,000 models (bench/gui_thread.py). Here those visits stay in C++; Python
-runs only when the state changes. A node not yet opened carries one placeholder child, so it shows
-an expander; expanding it (``open``, from the view's ``expanded`` signal) fills it.
+A node not yet opened carries one placeholder child, so it shows an expander; expanding it
+(``open``, from the view's ``expanded`` signal) fills it. How rows are written: ``tree_rows``.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from operator import attrgetter
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import shiboken6
@@ -38,18 +31,17 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QStandardItemModel
 
 from modelyard.core.model.domain import Capabilities, Page
 from modelyard.core.model.errors import UNREACHABLE, ModelyardError
 from modelyard.core.model.snapshot import Change, changes_between
 from modelyard.core.model.state import Changes, RegistryState, StateEvent
 from modelyard.core.profiles.profile import Profile
-from modelyard.core.reads.history import humanize_age
 from modelyard.core.session import Connections
 from modelyard.ui.common.workers import CancelToken, Job, WorkerPool
 from modelyard.ui.tree.listing import models_listing, versions_listing
-from modelyard.ui.tree.mime import MIME, read_mime, version_mime
+from modelyard.ui.tree.mime import MIME, copy_drop, version_mime
 from modelyard.ui.tree.tree_node import (
     COLUMN_COUNT,
     HEADERS,
@@ -59,12 +51,11 @@ from modelyard.ui.tree.tree_node import (
     Column,
     Node,
     NodeKind,
-    Payload,
     detach,
-    fill_cells,
-    placeholder_cell,
-    prototypes,
+    fetching_names,
+    offline_text,
 )
+from modelyard.ui.tree.tree_rows import TreeRows
 
 __all__ = [  # the tree's vocabulary, as views import it
     "NODE_ROLE",
@@ -80,7 +71,6 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 RETRY_FIRST_S = 5.0  # an unreachable registry is tried again after 5 s, 10 s, 20 s … 5 min
 RETRY_MAX_S = 300.0
-CHUNK = 400  # rows inserted per turn of the event loop (~15 ms): a big page never stalls it
 
 
 class RegistryTreeModel(QStandardItemModel):
@@ -113,9 +103,8 @@ class RegistryTreeModel(QStandardItemModel):
         self._root = Node(NodeKind.ROOT, None, None, 0)
         self._root.load.all_fetched = True
         self._stopped = False
-        self._backlog: deque[tuple[Node, list[Node]]] = deque()
         self._baselines: dict[str, RegistryState] = {}  # the last session's state, per profile
-        self._draining = False
+        self.rows = TreeRows(self, self._root, self.state, lambda: self._stopped)
 
     def stop(self) -> None:
         """The window closes: no read starts any more (retries included)."""
@@ -137,12 +126,11 @@ class RegistryTreeModel(QStandardItemModel):
         self._root.children = []
         self._root.by_key = {}
         nodes = [Node(NodeKind.PROFILE, p, self._root, row) for row, p in enumerate(profiles)]
-        self._add_rows(self._root, 0, nodes)
+        self.rows.add_rows(self._root, 0, nodes)
         for node in nodes:
-            node.load.unsubscribe = self.state(node.key).subscribe(self._listener(node))
-
-    def _listener(self, profile_node: Node) -> Callable[[StateEvent], None]:
-        return lambda event: self._state_changed(profile_node, event)
+            node.load.unsubscribe = self.state(node.key).subscribe(
+                partial(self._state_changed, node)
+            )
 
     def _close(self, node: Node) -> None:
         node.cancel()
@@ -181,28 +169,7 @@ class RegistryTreeModel(QStandardItemModel):
 
     def index_for(self, node: Node) -> QModelIndex:
         """The index of a node (column 0)."""
-        if node is self._root or node.parent is None or node.row < 0:
-            return QModelIndex()
-        if node.parent is self._root:
-            return self.index(node.row, 0)
-        parent = self.index_for(node.parent)
-        return self.index(node.row, 0, parent) if parent.isValid() else QModelIndex()
-
-    def _item(self, node: Node) -> QStandardItem:
-        """The item that holds ``node``'s child rows (a temporary wrapper: never kept)."""
-        if node is self._root:
-            return self.invisibleRootItem()
-        return self.itemFromIndex(self.index_for(node))
-
-    def _cells(self, node: Node) -> list[QStandardItem]:
-        """The row's cells (temporary wrappers: never kept)."""
-        index = self.index_for(node)
-        if not index.isValid():
-            return []
-        parent = self._item(node.parent) if node.parent is not None else None
-        if parent is None:
-            return []
-        return [parent.child(node.row, column) for column in range(COLUMN_COUNT)]
+        return self.rows.index_for(node)
 
     def node(self, index: AnyIndex) -> Node:
         """The node behind ``index`` (the root for an invalid index or a placeholder)."""
@@ -227,15 +194,7 @@ class RegistryTreeModel(QStandardItemModel):
 
     def fetching_names(self) -> list[str]:
         """What is being read now, for people: "demo", "churn-classifier (demo)"."""
-        names: list[str] = []
-        stack = list(self._root.children)
-        while stack:
-            node = stack.pop()
-            if node.load.fetching:
-                name = node.profile.name
-                names.append(name if node.kind is NodeKind.PROFILE else f"{node.key} ({name})")
-            stack.extend(node.children)
-        return names
+        return fetching_names(self._root)
 
     # --- opening ---------------------------------------------------------------------------
     def can_open(self, index: AnyIndex) -> bool:
@@ -261,7 +220,7 @@ class RegistryTreeModel(QStandardItemModel):
             items = state.versions.get(node.key, {}).values()
         else:
             return
-        self._insert(node, list(items))
+        self.rows.insert(node, list(items))
 
     # --- reading ---------------------------------------------------------------------------
     def _start(self, node: Node) -> None:
@@ -319,7 +278,7 @@ class RegistryTreeModel(QStandardItemModel):
     def _listing_done(self, node: Node, job: Job[Any], seen: list[str]) -> None:
         if node.load.job is not job:
             return
-        if self._waiting(node):  # rows of this listing are still going in: done after them
+        if self.rows.waiting(node):  # rows of this listing are still going in: done after them
             QTimer.singleShot(0, self, lambda: self._listing_done(node, job, seen))
             return
         node.load.job = None
@@ -333,7 +292,7 @@ class RegistryTreeModel(QStandardItemModel):
             state.retain_models(seen)
         else:
             state.retain_versions(node.key, seen)
-        self._drop_placeholder(node)
+        self.rows.drop_placeholder(node)
         self._node_changed(node)
         self.loadSucceeded.emit(node.profile.name)
         self.fetchingChanged.emit()
@@ -354,7 +313,7 @@ class RegistryTreeModel(QStandardItemModel):
             child = node.by_key.get(name)
             if child is not None:
                 child.news = tuple(lines)
-                self._retext(child)
+                self.rows.retext(child)
         self._node_changed(node)
         self.sinceLastLooked.emit(node)
 
@@ -363,7 +322,7 @@ class RegistryTreeModel(QStandardItemModel):
         for child in (node, *node.children):
             if child.news:
                 child.news = ()
-                self._retext(child)
+                self.rows.retext(child)
         self.nodeChanged.emit(node)
 
     def _keep_snapshot(self, profile_id: str, state: RegistryState) -> None:
@@ -387,14 +346,13 @@ class RegistryTreeModel(QStandardItemModel):
         unreachable = error.kind in UNREACHABLE
         if unreachable:
             state.set_offline(error.message)
-        self._drop_placeholder(node)
+        self.rows.drop_placeholder(node)
         if unreachable and node.children:
             if node.kind is NodeKind.PROFILE:
                 read_at = state.models_read_at
             else:
                 read_at = state.versions_read_at.get(node.key)
-            seen = humanize_age(datetime.now(tz=UTC) - read_at) if read_at else "some time"
-            node.load.offline = f"offline, as seen {seen} ago: {error.message}"
+            node.load.offline = offline_text(read_at, error.message)
             node.load.all_fetched = True
             self._node_changed(node)
             self.loadFailed.emit(node.profile.name, node.load.offline)
@@ -433,9 +391,7 @@ class RegistryTreeModel(QStandardItemModel):
             or not node.load.opened
         ):
             return
-        read_at = state.models_read_at
-        seen = humanize_age(datetime.now(tz=UTC) - read_at) if read_at else "some time"
-        node.load.offline = f"offline, as seen {seen} ago: {error.message}"
+        node.load.offline = offline_text(state.models_read_at, error.message)
         self._node_changed(node)
         self._retry_later(node)
 
@@ -463,7 +419,7 @@ class RegistryTreeModel(QStandardItemModel):
         state = self.state(profile_node.key)
         if event.model is None:
             if profile_node.load.opened:
-                self._apply(profile_node, event.changes, state.models)
+                self.rows.apply(profile_node, event.changes, state.models)
                 self._reread_changed_versions(profile_node, event.changes.changed)
             self._node_changed(profile_node)
             return
@@ -478,7 +434,7 @@ class RegistryTreeModel(QStandardItemModel):
                     for part in (found.added, found.changed, found.removed)
                 )
             )
-            self._apply(model_node, keys, state.versions.get(event.model, {}))
+            self.rows.apply(model_node, keys, state.versions.get(event.model, {}))
         self._node_changed(model_node)  # its stage and alias summary come from the versions
 
     def _reread_changed_versions(self, profile_node: Node, names: Iterable[str]) -> None:
@@ -489,146 +445,12 @@ class RegistryTreeModel(QStandardItemModel):
             if node is not None and node.load.opened and not node.load.fetching:
                 self._start(node)
 
-    def _apply(self, parent: Node, changes: Changes, items: Mapping[str, Payload]) -> None:
-        if changes.removed:
-            self._remove(parent, changes.removed)
-        for key in changes.changed:
-            child = parent.by_key.get(key)
-            if child is not None and key in items:
-                child.payload = items[key]
-                self._retext(child)
-        added = [items[k] for k in changes.added if k in items and k not in parent.by_key]
-        if added:
-            self._insert(parent, added)
-
-    def _insert(self, parent: Node, payloads: Iterable[Payload]) -> None:
-        """Insert rows in order: the first CHUNK now, the rest on the next turns of the event
-        loop (the window repaints and takes input between chunks)."""
-        kind = NodeKind.MODEL if parent.kind is NodeKind.PROFILE else NodeKind.VERSION
-        new = [Node(kind, p, parent, -1) for p in payloads]
-        new = [n for n in new if n.key not in parent.by_key]
-        if not new:
-            return
-        new.sort(key=attrgetter("sort_key"))
-        for node in new:
-            parent.by_key[node.key] = node  # known now; its row comes with its chunk
-        self._insert_now(parent, new[:CHUNK])
-        if len(new) > CHUNK:
-            self._backlog.extend(
-                (parent, new[i : i + CHUNK]) for i in range(CHUNK, len(new), CHUNK)
-            )
-            if not self._draining:
-                self._draining = True
-                QTimer.singleShot(0, self, self._drain)
-
-    def _drain(self) -> None:
-        """Insert the next chunk of rows waiting."""
-        if self._backlog:
-            parent, nodes = self._backlog.popleft()
-            alive = [n for n in nodes if n.parent is parent and parent.parent is not None]
-            if alive:
-                self._insert_now(parent, alive)
-        if self._backlog and not self._stopped:
-            QTimer.singleShot(0, self, self._drain)
-        else:
-            self._draining = False
-
-    def _waiting(self, parent: Node) -> bool:
-        """Rows of ``parent`` are still waiting for their turn."""
-        return any(p is parent for p, _nodes in self._backlog)
-
-    def _insert_now(self, parent: Node, new: list[Node]) -> None:
-        """Insert sorted ``new`` rows in order, one insertion per contiguous run."""
-        keys = [child.sort_key for child in parent.children]
-        runs: list[tuple[int, list[Node]]] = []
-        for node in new:
-            at = bisect_left(keys, node.sort_key)
-            if runs and runs[-1][0] == at:
-                runs[-1][1].append(node)
-            else:
-                runs.append((at, [node]))
-        self._drop_placeholder(parent)
-        shift = 0
-        for at, nodes in runs:
-            self._add_rows(parent, at + shift, nodes)
-            shift += len(nodes)
-
-    def _add_rows(self, parent: Node, first: int, nodes: list[Node]) -> None:
-        """Put ``nodes`` at row ``first`` of ``parent``: one rowsInserted for the run, then the
-        cells filled with signals held and announced by one dataChanged."""
-        if not nodes:
-            return
-        parent_item = self._item(parent)
-        parent.children[first:first] = nodes
-        for row in range(first, len(parent.children)):
-            parent.children[row].row = row
-        protos = prototypes(nodes[0].kind)
-        rows: list[list[QStandardItem]] = []
-        for node in nodes:
-            parent.by_key[node.key] = node
-            cells = [proto.clone() for proto in protos]
-            cells[0].setData(node, NODE_ROLE)
-            fill_cells(node, cells, self.state(node.profile.id))
-            if node.kind is not NodeKind.VERSION:
-                node.load.placeholder = True
-                cells[0].setColumnCount(COLUMN_COUNT)
-                cells[0].appendRow([placeholder_cell()])
-            rows.append(cells)
-        if parent_item.columnCount() < COLUMN_COUNT:
-            parent_item.setColumnCount(COLUMN_COUNT)
-        parent_item.insertRows(first, len(nodes))
-        blocked = self.blockSignals(True)
-        try:
-            for offset, cells in enumerate(rows):
-                for column, item in enumerate(cells):
-                    parent_item.setChild(first + offset, column, item)
-        finally:
-            self.blockSignals(blocked)
-        top = self.index(first, 0, self.index_for(parent))
-        bottom = self.index(first + len(nodes) - 1, COLUMN_COUNT - 1, self.index_for(parent))
-        self.dataChanged.emit(top, bottom)
-
-    def _remove(self, parent: Node, keys: Iterable[str]) -> None:
-        """Remove rows, one removal per contiguous run."""
-        gone = [parent.by_key[k] for k in keys if k in parent.by_key]
-        for node in gone:
-            if node.row < 0:  # still waiting for its chunk: it never gets a row
-                del parent.by_key[node.key]
-                node.parent = None
-        rows = sorted((n.row for n in gone if n.row >= 0), reverse=True)
-        parent_index = self.index_for(parent)
-        while rows:
-            last = first = rows.pop(0)
-            while rows and rows[0] == first - 1:
-                first = rows.pop(0)
-            for child in parent.children[first : last + 1]:
-                detach(child)
-                del parent.by_key[child.key]
-            del parent.children[first : last + 1]
-            for row in range(first, len(parent.children)):
-                parent.children[row].row = row
-            self.removeRows(first, last - first + 1, parent_index)
-
-    def _drop_placeholder(self, node: Node) -> None:
-        if node.load.placeholder:
-            node.load.placeholder = False
-            index = self.index_for(node)
-            if index.isValid():
-                self.removeRows(0, 1, index)
-
     def _node_changed(self, node: Node) -> None:
         """The node's own row (its counts, its state, its summary) changed."""
         if node.kind is NodeKind.ROOT or node.parent is None or node.row < 0:
             return
-        self._retext(node)
+        self.rows.retext(node)
         self.nodeChanged.emit(node)
-
-    # --- cells -----------------------------------------------------------------------------
-    def _retext(self, node: Node) -> None:
-        """Write a changed row's cells (text computed once per change, never per paint)."""
-        cells = self._cells(node)
-        if cells:
-            fill_cells(node, cells, self.state(node.profile.id))
 
     # --- drag -------------------------------------------------------------------------------
     def mimeTypes(self) -> list[str]:
@@ -652,15 +474,6 @@ class RegistryTreeModel(QStandardItemModel):
         """Override: a version dropped on another registry (or its model) is copied there."""
         return Qt.DropAction.CopyAction
 
-    def _drop_target(self, data: QMimeData, parent: AnyIndex) -> tuple[dict[str, str], Node]:
-        payload = read_mime(data) or {}
-        node = self.node(parent)
-        if node.kind not in (NodeKind.PROFILE, NodeKind.MODEL) or not payload.get("model"):
-            return {}, node
-        if node.profile.id == payload.get("profile"):
-            return {}, node  # the same registry: dropping there is not a copy
-        return payload, node
-
     def canDropMimeData(
         self,
         data: QMimeData,
@@ -670,7 +483,7 @@ class RegistryTreeModel(QStandardItemModel):
         parent: AnyIndex,
     ) -> bool:
         """Override: a version from another registry, onto a registry or one of its models."""
-        return bool(self._drop_target(data, parent)[0])
+        return copy_drop(data, self.node(parent)) is not None
 
     def dropMimeData(
         self,
@@ -681,11 +494,7 @@ class RegistryTreeModel(QStandardItemModel):
         parent: AnyIndex,
     ) -> bool:
         """Override: ask for the copy (the window confirms it); no row is inserted here."""
-        payload, node = self._drop_target(data, parent)
-        if not payload:
-            return False
-        model = node.model_summary.name if node.kind is NodeKind.MODEL else payload["model"]
-        self.copyRequested.emit(
-            payload["profile"], payload["model"], payload["version"], node.profile.id, model
-        )
+        copy = copy_drop(data, self.node(parent))
+        if copy is not None:
+            self.copyRequested.emit(*copy)
         return False

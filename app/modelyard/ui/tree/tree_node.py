@@ -359,6 +359,25 @@ def state_text(node: Node, state: RegistryState) -> str:
     return counted
 
 
+def offline_text(read_at: datetime | None, reason: str) -> str:
+    """How a row that cannot be read now is marked: "offline, as seen 5 min ago: <reason>"."""
+    seen = humanize_age(datetime.now(tz=UTC) - read_at) if read_at else "some time"
+    return f"offline, as seen {seen} ago: {reason}"
+
+
+def fetching_names(root: Node) -> list[str]:
+    """What is being read under ``root`` now, for people: "demo", "churn-classifier (demo)"."""
+    names: list[str] = []
+    stack = list(root.children)
+    while stack:
+        node = stack.pop()
+        if node.load.fetching:
+            name = node.profile.name
+            names.append(name if node.kind is NodeKind.PROFILE else f"{node.key} ({name})")
+        stack.extend(node.children)
+    return names
+
+
 def detach(node: Node) -> None:
     """A node whose rows leave the model: no read for it goes on, its cells are gone."""
     stack = [node]
