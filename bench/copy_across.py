@@ -25,20 +25,24 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from _common import ROOT, emit
+
+if TYPE_CHECKING:
+    from tests.support.servers import MlflowServer
 
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 CHUNK = 8 * 1024 * 1024
 
 
-def _seed(server: object, model: str, megabytes: int, scratch: Path) -> str:
+def _seed(server: MlflowServer, model: str, megabytes: int, scratch: Path) -> str:
     """A version of ``model`` in A whose model folder holds a real model and one big file,
     uploaded streamed from disk through the server's proxied-artifact API."""
     from urllib.parse import quote, urlsplit
 
     import requests
-    from tests.integration.helpers import admin_store, create_run_with_model, ensure_model
+    from tests.helpers.registry import admin_store, create_run_with_model, ensure_model
 
     from modelyard.core.connectors._artifacts import PROXY_API
 
@@ -49,7 +53,7 @@ def _seed(server: object, model: str, megabytes: int, scratch: Path) -> str:
     ensure_model(admin_store(server), model)
     run = create_run_with_model(server)
     root = urlsplit(run.info.artifact_uri).path.strip("/")
-    url = f"{server.url}{PROXY_API}/{quote(root + '/model/data/weights.bin')}"  # type: ignore[attr-defined]
+    url = f"{server.url}{PROXY_API}/{quote(root + '/model/data/weights.bin')}"
     with big.open("rb") as body:
         requests.put(url, data=body, timeout=600).raise_for_status()
     big.unlink()

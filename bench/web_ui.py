@@ -63,13 +63,14 @@ def main() -> None:
                     page.raise_for_status()
                     for asset in re.findall(r'(?:src|href)="\.?/?(static-files/[^"]+)"', page.text):
                         browser.get(f"{server.url}/{asset}", timeout=60).raise_for_status()
-                    listing = browser.get(
+                    query: dict[str, str | int] = {"max_results": UI_PAGE, "filter": not_prompt}
+                    models = browser.get(
                         f"{server.url}/ajax-api/2.0/mlflow/registered-models/search",
-                        params={"max_results": UI_PAGE, "filter": not_prompt},
+                        params=query,
                         timeout=60,
                     )
-                    listing.raise_for_status()
-                    return listing.json()
+                    models.raise_for_status()
+                    return models.json()
 
             app = QApplication.instance() or QApplication([])
             profile = Profile(name="bench", settings=MlflowServerSettings(url=server.url))

@@ -214,5 +214,6 @@ def test_contract_the_wizard_shows_the_entra_fields_and_editing_keeps_the_sign_i
         pool.shutdown()
     again = store.get("entra")
     assert isinstance(again.settings, MlflowServerSettings)
+    assert isinstance(saved.settings, MlflowServerSettings)
     assert again.settings.store == saved.settings.store
     assert secrets.get(saved.id, "azure_storage_secret") == SECRET

@@ -15,6 +15,7 @@ from modelyard.core.profiles.secrets import SecretStore
 from tests.conftest import save_artifact
 from tests.helpers.files import files_in
 from tests.helpers.registry import UPLOADED, admin_store, new_version
+from tests.helpers.values import some
 from tests.helpers.window import artifact_names, open_window, select_model, select_version
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
@@ -52,10 +53,10 @@ def test_contract_unity_catalog_artifacts_tab_browses_and_downloads(
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=30_000)
     names = artifact_names(window)
     assert names[0] == "data" and "MLmodel" in names
-    data = panel.tree.topLevelItem(0)
+    data = some(panel.tree.topLevelItem(0))
     data.setExpanded(True)
-    qtbot.waitUntil(lambda: data.childCount() and data.child(0).text(0) == "weights.bin")
-    assert data.child(0).text(1) == "64.0 kB"
+    qtbot.waitUntil(lambda: data.childCount() > 0 and some(data.child(0)).text(0) == "weights.bin")
+    assert some(data.child(0)).text(1) == "64.0 kB"
     window.grab().save(str(save_artifact("contract-uc-artifacts.png")))
     window.files.choose_folder = lambda start: str(tmp_path)
     panel.download_all.click()

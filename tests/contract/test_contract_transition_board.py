@@ -13,7 +13,7 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.model.domain import Stage
 from modelyard.core.profiles.profile import ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
-from modelyard.ui.board.cards import CARD_ROLE, Card
+from modelyard.ui.board.cards import CARD_ROLE, Card, CardDelegate
 from modelyard.ui.board.promote_board import Lane
 from modelyard.ui.board.promote_dialog import PromoteDialog, PromotionChoice, TransitionAsk
 from modelyard.ui.shell.main_window import MainWindow
@@ -57,7 +57,9 @@ def click_card_button(lane: Lane, version: str, action: str) -> None:
     row = lane_versions(lane).index(version)
     rect = lane.visualItemRect(lane.item(row))
     the_card = card(lane, version)
-    buttons = lane.board.delegate.button_rects(rect.adjusted(2, 2, -2, -2), lane.font(), the_card)
+    delegate = lane.board.delegate
+    assert isinstance(delegate, CardDelegate)
+    buttons = delegate.button_rects(rect.adjusted(2, 2, -2, -2), lane.font(), the_card)
     (button,) = [b for b, _r, a in buttons if a == action]
     point: QPoint = button.center()
     QTest.mouseClick(

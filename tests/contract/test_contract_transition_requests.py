@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol, cast
 
 import pytest
 
@@ -23,7 +24,7 @@ from modelyard.core.connectors import open_registry
 from modelyard.core.kinds import DatabricksSettings
 from modelyard.core.model.domain import EventKind, Stage
 from modelyard.core.model.errors import ErrorKind, ModelyardError
-from modelyard.core.model.registry import Registry
+from modelyard.core.model.registry import Registry, TransitionRequests
 from modelyard.core.profiles.profile import Profile
 from modelyard.core.profiles.secrets import SecretStore
 from modelyard.core.reads.history import recorded_events
@@ -33,11 +34,16 @@ from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
 
 
+class Workspace(Registry, TransitionRequests, Protocol):
+    """A Databricks workspace registry: a registry that takes transition requests."""
+
+
 @contextmanager
-def signed_in(contract: Contract, secrets: SecretStore, who: str) -> Iterator[Registry]:
+def signed_in(contract: Contract, secrets: SecretStore, who: str) -> Iterator[Workspace]:
     registry = open_registry(databricks_profile(contract, secrets, who), secrets)
     try:
-        yield registry
+        assert isinstance(registry, TransitionRequests)
+        yield cast(Workspace, registry)
     finally:
         registry.close()
 

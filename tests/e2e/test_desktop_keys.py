@@ -27,7 +27,7 @@ def app(desktop: str, demo_profile: Profile) -> Iterator[DesktopApp]:
         driven.close()
 
 
-ROWS = [
+ROWS: list[list[str]] = [
     ["demo"],
     ["demo", "churn-classifier"],
     ["demo", "churn-classifier", "5"],
@@ -42,7 +42,10 @@ def test_keyboard_menus_act_on_the_current_row_of_every_kind(
 ) -> None:
     for row in ROWS:
         selected = app.ask(
-            "select", profile=row[0], model=(row[1:] or [None])[0], version=(row[2:] or [None])[0]
+            "select",
+            profile=row[0],
+            model=row[1] if len(row) > 1 else None,
+            version=row[2] if len(row) > 2 else None,
         )
         assert selected["current"] == row, selected
         app.key(*keys)

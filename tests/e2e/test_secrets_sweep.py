@@ -35,6 +35,7 @@ def contract(mlflow_server: MlflowServer) -> Iterator[Contract]:
 @pytest.fixture()
 def logging_on() -> Iterator[Path]:
     path = setup_logging(debug=True)  # everything goes to the log: the hardest case
+    assert path is not None
     yield path
     stop_logging()
 

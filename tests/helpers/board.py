@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.profiles.profile import ProfileStore
-from modelyard.ui.board.promote_board import Lane
+from modelyard.ui.board.lanes import Lane
 from modelyard.ui.shell.main_window import MainWindow
 from tests.helpers.registry import admin_store, create_version, ensure_model
 from tests.helpers.window import open_window, select_model
@@ -20,7 +20,7 @@ def fresh_model(server: MlflowServer, name: str, versions: int = 3) -> None:
         create_version(server, name)
 
 
-def drop(lane: Lane, mime: object) -> None:
+def drop(lane: Lane, mime: QMimeData) -> None:
     """A synthetic drop (offscreen Qt ignores real drags): the same handler a real one calls."""
     event = QDropEvent(
         QPointF(10, 10),
@@ -32,7 +32,7 @@ def drop(lane: Lane, mime: object) -> None:
     lane.dropEvent(event)
 
 
-def tree_mime(window: MainWindow, version: str) -> object:
+def tree_mime(window: MainWindow, version: str) -> QMimeData:
     model_index = window.tree.currentIndex()
     proxy = window.proxy
     row = next(

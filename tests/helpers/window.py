@@ -8,6 +8,7 @@ from modelyard.core.profiles.profile import ProfileStore
 from modelyard.ui.shell.app import create_app
 from modelyard.ui.shell.main_window import MainWindow
 from modelyard.ui.tree.tree_model import NodeKind
+from tests.helpers.values import some
 
 
 def open_window(qtbot: QtBot, store: ProfileStore) -> MainWindow:
@@ -51,4 +52,4 @@ def select_version(qtbot: QtBot, window: MainWindow, version: str, wait: bool = 
 
 def artifact_names(window: MainWindow) -> list[str]:
     tree = window.details.version_view.artifacts.tree
-    return [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+    return [some(tree.topLevelItem(i)).text(0) for i in range(tree.topLevelItemCount())]

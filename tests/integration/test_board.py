@@ -31,17 +31,17 @@ def test_board_reads_each_ended_run_once(demo_profile: Profile, secrets: SecretS
     try:
         spy = CountingRuns(registry)
         cache: dict[str, Any] = {}
-        first = load_board(spy, "churn-classifier", run_metrics=cache)  # type: ignore[arg-type]
+        first = load_board(spy, "churn-classifier", run_metrics=cache)
         assert [v.version for v in first.versions] == ["5", "4", "3", "2", "1"]
         assert first.access.edit is True and first.requests == {}
         assert spy.runs == 5 and len(cache) == 5
         # A familiar quality metric that tells the cards apart (the demo's "accuracy" is 0.7
         # on every run, the complaint of #15.2).
         assert metric_choices(first.metrics)[0] == "val_accuracy"
-        again = load_board(spy, "churn-classifier", run_metrics=cache)  # type: ignore[arg-type]
+        again = load_board(spy, "churn-classifier", run_metrics=cache)
         assert spy.runs == 5  # nothing read again
         assert again.metrics == first.metrics
-        load_board(spy, "churn-classifier")  # type: ignore[arg-type]
+        load_board(spy, "churn-classifier")
         assert spy.runs == 10  # without a cache every run is read
     finally:
         registry.close()

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -194,9 +195,10 @@ def test_a_target_that_cannot_take_copies_is_refused_before_anything_starts(
 
     profile = add_server_profile(store, secrets, mlflow_server, "srv")
     with opened(profile, secrets) as a:
-        assert publishing(a, "srv") is a
+        chosen: object = publishing(a, "srv")
+        assert chosen is a
     with pytest.raises(ModelyardError) as refused:
-        publishing(_NoCopies(), "uc")
+        publishing(cast(Registry, _NoCopies()), "uc")
     assert "cannot take copies" in str(refused.value)
 
 

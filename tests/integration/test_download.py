@@ -17,7 +17,13 @@ from modelyard.core.model.errors import Cancelled, ErrorKind, RegistryError
 from modelyard.core.model.registry import Registry
 from modelyard.core.profiles.profile import ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
-from modelyard.core.reads.download import MANIFEST, DownloadConflict, plan_download, run_download
+from modelyard.core.reads.download import (
+    MANIFEST,
+    DownloadConflict,
+    DownloadProgress,
+    plan_download,
+    run_download,
+)
 from modelyard.core.reads.snippet import load_snippet, model_uris
 from tests.helpers.files import tree_files, uploaded
 from tests.helpers.registry import add_server_profile, admin_store, new_version
@@ -37,7 +43,7 @@ def test_download_is_byte_identical_and_resumes(
     version = new_version(mlflow_server, "dl-model", {"data/weights.bin": os.urandom(300_000)})
     plan = plan_download(registry, "dl-model", version)
     assert {f.path for f in plan.files} >= {"MLmodel", "data/weights.bin"}
-    reports = []
+    reports: list[DownloadProgress] = []
     result = run_download(registry, plan, tmp_path / "out", reports.append)
     assert tree_files(tmp_path / "out") == uploaded(registry, "dl-model", version)
     assert reports[-1].done_bytes == plan.total_bytes == result.bytes
@@ -112,7 +118,7 @@ def test_cancel_half_way_leaves_no_partial_file(
 ) -> None:
     version = new_version(mlflow_server, "big-model", {"weights.bin": BIG})
     plan = plan_download(registry, "big-model", version, ["weights.bin"])
-    progress = []
+    progress: list[DownloadProgress] = []
     dest = tmp_path / "dest"
     with pytest.raises(Cancelled):
         run_download(registry, plan, dest, progress.append, cancelled=lambda: bool(progress))

@@ -53,7 +53,7 @@ def test_demo_registry_is_realistic(demo_profile: Profile, secrets: SecretStore)
 def test_demo_runs_have_params_metric_histories_and_model_files(demo_profile: Profile) -> None:
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-    from modelyard.core.connectors.local import sqlite_uri
+    from modelyard.core.kinds.local import sqlite_uri
 
     assert isinstance(demo_profile.settings, LocalSettings)
     db = Path(demo_profile.settings.path)

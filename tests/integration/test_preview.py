@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from modelyard.core.connectors import open_registry
 from modelyard.core.model.domain import ArtifactEntry, ArtifactStream
 from modelyard.core.model.registry import Registry
 from modelyard.core.profiles.profile import ProfileStore
@@ -21,7 +22,6 @@ from modelyard.core.reads.preview import (
     read_preview,
     total_size,
 )
-from modelyard.core.session import open_registry
 from tests.helpers.files import CSV, WEIGHTS, png, uploaded
 from tests.helpers.registry import add_server_profile, new_version
 from tests.support.servers import MlflowServer

@@ -42,6 +42,7 @@ def test_the_quick_page_is_the_connectors_page(
             assert (quick.next_page_token is None) == (full.next_page_token is None)
     finally:
         registry.close()
+    assert quick is not None
     assert quick.next_page_token is None
     mine = next(m for m in quick.items if m.name == "quick-a")
     assert dict(mine.latest_by_stage) == {"Production": "1", "Staging": "2"}

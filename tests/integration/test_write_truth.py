@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -40,8 +41,9 @@ ROUNDS = 10
 def two_people(
     url: str, store: ProfileStore, secrets: SecretStore, **timeouts: float
 ) -> list[Registry]:
+    settings = MlflowServerSettings(url=url)
     profile = store.add(
-        Profile(name=f"p{len(store.list())}", settings=MlflowServerSettings(url=url), **timeouts)
+        Profile.model_validate({"name": f"p{len(store.list())}", "settings": settings, **timeouts})
     )
     return [open_registry(profile, secrets) for _ in range(2)]
 
@@ -117,8 +119,8 @@ def test_two_moves_of_one_version_at_once_show_the_stage_each_replaced(
     for round_no in range(ROUNDS):
         version = str(create_version(mlflow_server, model).version)
         results = at_once(
-            lambda v=version: promote(people[0], model, v, Target("stage", "Staging")),
-            lambda v=version: promote(people[1], model, v, Target("stage", "Production")),
+            partial(promote, people[0], model, version, Target("stage", "Staging")),
+            partial(promote, people[1], model, version, Target("stage", "Production")),
         )
         assert all(isinstance(r, PromotionResult) for r in results), results
         summary = next(

@@ -50,7 +50,7 @@ class Azurite:
         from azure.storage.blob import ContainerClient
 
         client = ContainerClient.from_connection_string(
-            self.connection_string, container, **self._verify()
+            self.connection_string, container, connection_verify=self._verify()
         )
         return [b.name for b in client.list_blobs(name_starts_with=prefix or None)]
 
@@ -58,11 +58,12 @@ class Azurite:
         from azure.storage.blob import ContainerClient
 
         ContainerClient.from_connection_string(
-            self.connection_string, container, **self._verify()
+            self.connection_string, container, connection_verify=self._verify()
         ).create_container()
 
-    def _verify(self) -> dict[str, str]:
-        return {"connection_verify": str(self.tls.ca)} if self.tls else {}
+    def _verify(self) -> str | bool:
+        """The CA to trust for HTTPS; True (the system's) for plain HTTP, where it is unused."""
+        return str(self.tls.ca) if self.tls else True
 
     def stop(self) -> None:
         stop_group(self.process)

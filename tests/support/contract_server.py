@@ -346,7 +346,7 @@ class _Handler(BaseHTTPRequestHandler):
                 _unb64(signature),
                 f"{header}.{claims_part}".encode(),
                 padding.PKCS1v15(),  # type: ignore[arg-type]
-                hashes.SHA256(),  # type: ignore[arg-type]
+                hashes.SHA256(),
             )
         except (ValueError, KeyError, InvalidSignature):
             self._send(400, refused)
@@ -532,7 +532,7 @@ class _Handler(BaseHTTPRequestHandler):
         if status != 200:
             self._send(404, {"error": {"code": "RunNotFound", "message": f"Run {run} not found"}})
             return None
-        return urlsplit(payload["run"]["info"]["artifact_uri"]).path.strip("/")
+        return str(urlsplit(payload["run"]["info"]["artifact_uri"]).path).strip("/")
 
     def _azure_history(self, match: re.Match[str], query: str) -> None:
         """Run history: ``…/artifacts`` lists a run's files flat (``value``: ``{origin,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import PurePath
+from types import FrameType
 
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
@@ -21,18 +22,18 @@ UI_PACKAGE = ("modelyard", "ui")
 
 def _ui_caller() -> str | None:
     """The innermost modelyard.ui function on this thread's stack, as "file:line", or None."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         parts = PurePath(frame.f_code.co_filename).parts
         for i in range(len(parts) - 1):
             if parts[i : i + 2] == UI_PACKAGE:
                 return f"{'/'.join(parts[i:])}:{frame.f_lineno} ({frame.f_code.co_name})"
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return None
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = -1  # type: ignore[assignment]
+class MemoryKeyring(KeyringBackend):  # type: ignore[misc]  # keyring is untyped
+    priority = -1
 
     def __init__(self) -> None:
         super().__init__()

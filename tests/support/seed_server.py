@@ -32,7 +32,8 @@ run_id: {run_id}
 utc_time_created: '2026-11-20 10:00:00.000000'
 """
 
-PLAN = {
+VersionPlan = tuple[str, list[float], dict[str, str]]
+PLAN: dict[str, tuple[str, dict[str, str], list[VersionPlan], dict[str, str]]] = {
     # model: (description, tags, [(stage, accuracy steps, extra version tag)], aliases)
     "churn": (
         "Predicts churn per account.",

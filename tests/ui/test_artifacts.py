@@ -15,6 +15,7 @@ from modelyard.core.profiles.secrets import SecretStore
 from tests.conftest import save_artifact
 from tests.helpers.files import files_in
 from tests.helpers.registry import UPLOADED, add_server_profile, admin_store, new_version
+from tests.helpers.values import some
 from tests.helpers.window import artifact_names, open_window, select_model, select_version
 from tests.support.servers import MlflowServer
 from tests.support.slow_proxy import slow_proxy
@@ -38,10 +39,10 @@ def test_file_tree_download_and_remembered_folder(
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=30_000)
     names = artifact_names(window)
     assert names[0] == "data" and "MLmodel" in names  # folders first
-    data = panel.tree.topLevelItem(0)
+    data = some(panel.tree.topLevelItem(0))
     data.setExpanded(True)
-    qtbot.waitUntil(lambda: data.child(0).text(0) == "weights.bin", timeout=30_000)
-    assert data.child(0).text(1) == "5.0 kB"
+    qtbot.waitUntil(lambda: some(data.child(0)).text(0) == "weights.bin", timeout=30_000)
+    assert some(data.child(0)).text(1) == "5.0 kB"
     window.files.choose_folder = lambda start: str(tmp_path)
     panel.download_all.click()
     task = window.files.downloads.tasks[-1]
@@ -51,7 +52,7 @@ def test_file_tree_download_and_remembered_folder(
     expected = {k.removeprefix("model/"): v for k, v in UPLOADED[run_id].items()}
     assert files_in(target) == expected
     assert QSettings().value(f"downloads/{store.get('srv').id}") == str(tmp_path)
-    row = window.files.downloads_dialog.rows[task.id]
+    row = some(window.files.downloads_dialog).rows[task.id]
     assert row.bar.value() == 1000 and row.open_button.isVisible()
     assert "Downloaded" in row.status.text()
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
@@ -78,7 +79,7 @@ def _cancel_in_the_dialog(qtbot: QtBot, store: ProfileStore, tmp_path: Path, ver
     window.files.choose_folder = lambda start: str(tmp_path)
     window.details.version_view.artifacts.download_all.click()
     task = window.files.downloads.tasks[-1]
-    row = window.files.downloads_dialog.rows[task.id]
+    row = some(window.files.downloads_dialog).rows[task.id]
     qtbot.waitUntil(
         lambda: (
             task.progress is not None
@@ -88,7 +89,7 @@ def _cancel_in_the_dialog(qtbot: QtBot, store: ProfileStore, tmp_path: Path, ver
         timeout=60_000,
     )
     assert "of" in row.status.text() and "/s" in row.status.text()
-    window.files.downloads_dialog.grab().save(str(save_artifact("downloads-dialog.png")))
+    some(window.files.downloads_dialog).grab().save(str(save_artifact("downloads-dialog.png")))
     row.cancel_button.click()
     qtbot.waitUntil(lambda: task.state == "cancelled", timeout=60_000)
     target = tmp_path / f"ui-big-v{version}"
@@ -105,8 +106,8 @@ def _cancel_in_the_dialog(qtbot: QtBot, store: ProfileStore, tmp_path: Path, ver
     assert again is not task and (again.model, again.destination) == (task.model, task.destination)
     window.files.downloads.cancel(again)
     qtbot.waitUntil(lambda: again.state == "cancelled", timeout=60_000)
-    window.files.downloads_dialog.clear_finished()
-    assert window.files.downloads_dialog.rows == {} and window.files.downloads.tasks == []
+    some(window.files.downloads_dialog).clear_finished()
+    assert some(window.files.downloads_dialog).rows == {} and window.files.downloads.tasks == []
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()
 

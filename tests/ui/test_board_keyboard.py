@@ -3,19 +3,22 @@ lanes, Enter / Menu key open the card's menu, and a lane lights up with what a d
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QMimeData, QPoint, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from modelyard.core.actions.promote import Target
 from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.ui.board.lanes import Lane
 from modelyard.ui.board.promote_board import PromoteBoard
 from modelyard.ui.board.promote_dialog import PromotionChoice
 from tests.conftest import save_artifact
 from tests.helpers.board import open_board
+from tests.helpers.menus import submenu, submenu_of
 
 
-def drag_enter(lane: Lane, mime: object) -> None:
+def drag_enter(lane: Lane, mime: QMimeData) -> None:
     lane.dragEnterEvent(
         QDragEnterEvent(
             QPoint(10, 10),
@@ -46,43 +49,45 @@ def test_board_arrows_menu_key_and_enter_promote(
     assert none_lane.currentRow() == 0  # coming in, a card is current: the ring shows where
     first = none_lane.currentItem().data(Qt.ItemDataRole.UserRole)
     if none_lane.count() > 1:
-        qtbot.keyClick(none_lane, Qt.Key.Key_Down)
+        QTest.keyClick(none_lane, Qt.Key.Key_Down)
         assert none_lane.currentRow() == 1
-    qtbot.keyClick(none_lane, Qt.Key.Key_Right)  # to the next lane that has cards
+    QTest.keyClick(none_lane, Qt.Key.Key_Right)  # to the next lane that has cards
     expected = staging if staging.count() else production
     assert focused_lane(board) is expected
-    qtbot.keyClick(expected, Qt.Key.Key_Left)
+    QTest.keyClick(expected, Qt.Key.Key_Left)
     assert focused_lane(board) is none_lane
     none_lane.setCurrentRow(0)
 
     # The Menu key opens the card's menu; its items come from the core's rules.
-    qtbot.keyClick(none_lane, Qt.Key.Key_Menu)
+    QTest.keyClick(none_lane, Qt.Key.Key_Menu)
     menu = board.menu
     assert menu is not None and menu.isVisible()
-    promote = next(a for a in menu.actions() if a.text() == "Promote to").menu()
+    promote = submenu_of(menu, "Promote to")
     stages = {a.text(): a.isEnabled() for a in promote.actions()}
     assert stages == {"None": False, "Staging": True, "Production": True, "Archived": True}
     menu.close()
     # Shift+F10 and Enter open it too.
-    qtbot.keyClick(none_lane, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClick(none_lane, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
     assert board.menu is not None and board.menu.isVisible()
     board.menu.close()
     asked: list[tuple[str, str]] = []
-    window.details.promotions.confirm_promotion = lambda model, version, target, *a: (
-        asked.append((version, target.describe())) and None
-    )
-    qtbot.keyClick(none_lane, Qt.Key.Key_Return)
+
+    def confirm(model: str, version: str, target: Target, *rest: object) -> None:
+        asked.append((version, target.describe()))  # and choose nothing
+
+    window.details.promotions.confirm_promotion = confirm
+    QTest.keyClick(none_lane, Qt.Key.Key_Return)
     menu = board.menu
     assert menu is not None and menu.isVisible()
     # Keyboard only: down to "Promote to", right into it, down to Production, Enter.
-    qtbot.keyClick(menu, Qt.Key.Key_Down)
+    QTest.keyClick(menu, Qt.Key.Key_Down)
     assert menu.activeAction() is not None and menu.activeAction().text() == "Promote to"
-    qtbot.keyClick(menu, Qt.Key.Key_Right)
-    submenu = menu.activeAction().menu()
-    qtbot.waitUntil(submenu.isVisible)
-    while submenu.activeAction() is None or submenu.activeAction().text() != "Production":
-        qtbot.keyClick(submenu, Qt.Key.Key_Down)
-    qtbot.keyClick(submenu, Qt.Key.Key_Return)
+    QTest.keyClick(menu, Qt.Key.Key_Right)
+    targets = submenu(menu.activeAction())
+    qtbot.waitUntil(targets.isVisible)
+    while targets.activeAction() is None or targets.activeAction().text() != "Production":
+        QTest.keyClick(targets, Qt.Key.Key_Down)
+    QTest.keyClick(targets, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: asked == [(str(first), "Production")])
 
     window.grab().save(str(save_artifact("board-keyboard.png")))

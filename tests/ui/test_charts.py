@@ -5,15 +5,18 @@ mouse wheel and keyboard, Save as PNG."""
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCharts import QLineSeries
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QWheelEvent
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.profiles.profile import Profile, ProfileStore
 from tests.conftest import save_artifact
+from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model, select_version
 
 
@@ -31,9 +34,11 @@ def test_plot_per_metric_readout_zoom_and_save(
     view.tabs.setCurrentIndex(1)
     chart = view.chart
     qtbot.waitUntil(lambda: list(chart.plots) == ["val_accuracy"], timeout=30_000)
-    rows = {view.metric_table.item(r, 0).text(): r for r in range(view.metric_table.rowCount())}
-    view.metric_table.item(rows["train_loss"], 0).setCheckState(Qt.CheckState.Checked)
-    view.compare.item(0).setCheckState(Qt.CheckState.Checked)  # v1
+    rows = {
+        some(view.metric_table.item(r, 0)).text(): r for r in range(view.metric_table.rowCount())
+    }
+    some(view.metric_table.item(rows["train_loss"], 0)).setCheckState(Qt.CheckState.Checked)
+    some(view.compare.item(0)).setCheckState(Qt.CheckState.Checked)  # v1
     qtbot.waitUntil(lambda: len(chart.series_points) == 4, timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     qtbot.waitUntil(lambda: all(p.isVisible() and p.width() > 200 for p in chart.plots.values()))
@@ -75,14 +80,14 @@ def test_plot_per_metric_readout_zoom_and_save(
     assert accuracy.zoomed()
     zoomed = accuracy.x_axis.max() - accuracy.x_axis.min()
     assert zoomed < before[1] - before[0]
-    qtbot.keyClick(accuracy, Qt.Key.Key_Right)
+    QTest.keyClick(accuracy, Qt.Key.Key_Right)
     assert accuracy.x_axis.min() > before[0]
-    qtbot.keyClick(accuracy, Qt.Key.Key_Plus)
+    QTest.keyClick(accuracy, Qt.Key.Key_Plus)
     assert accuracy.x_axis.max() - accuracy.x_axis.min() < zoomed
     chart.reset_button.click()
     assert (accuracy.x_axis.min(), accuracy.x_axis.max()) == before
-    qtbot.keyClick(loss, Qt.Key.Key_Minus)
-    qtbot.keyClick(loss, Qt.Key.Key_Home)
+    QTest.keyClick(loss, Qt.Key.Key_Minus)
+    QTest.keyClick(loss, Qt.Key.Key_Home)
     assert not loss.zoomed()
 
     chart.choose_path = lambda suggested: str(tmp_path / "chart")
@@ -106,7 +111,11 @@ def test_colours_stay_ticks_stay_nice_after_zoom_and_the_readout_marks_the_point
     qtbot.addWidget(chart)
     chart.resize(700, 420)
     chart.show()
-    history = [MetricPoint(step=s, value=0.3 + s / 97, timestamp=s) for s in range(40)]
+    t0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    history = [
+        MetricPoint(step=s, value=0.3 + s / 97, timestamp=t0 + timedelta(seconds=s))
+        for s in range(40)
+    ]
     chart.set_histories({"v4 · acc": history})
     alone = chart.colors["v4"]
     chart.set_histories({"v5 · acc": history, "v4 · acc": history, "v1 · acc": history})

@@ -16,6 +16,7 @@ from modelyard.core.profiles.secrets import SecretStore
 from modelyard.ui.compare.compare_view import RegistryCompareDialog
 from modelyard.ui.compare.version_compare import VersionCompareDialog
 from tests.conftest import save_artifact
+from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model
 
 
@@ -54,7 +55,7 @@ def test_compare_registries_filter_export_and_drill_down(
     assert [r[0] for r in dialog.visible_rows()] == ["demand-forecast"]
     dialog.search.clear()
     dialog.only_differences.setChecked(False)
-    dialog.table.setCurrentItem(dialog.table.topLevelItem(0))
+    dialog.table.setCurrentItem(some(dialog.table.topLevelItem(0)))
     assert "Production: v4 ≠ v5" in dialog.detail.text()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     dialog.grab().save(str(save_artifact("compare-registries.png")))
@@ -111,7 +112,7 @@ def test_compare_two_versions_from_the_versions_table(
     selection = table.selectionModel()
     flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
     for row in range(table.rowCount()):
-        if table.item(row, 0).text() in ("v4", "v5"):
+        if some(table.item(row, 0)).text() in ("v4", "v5"):
             selection.select(table.model().index(row, 0), flags)
     assert view.selected_versions() == ["4", "5"]
     assert view.compare_button.isEnabled()
@@ -173,9 +174,9 @@ def test_copy_a_model_missing_on_one_side_from_the_comparison(
     qtbot.waitUntil(lambda: dialog.comparison is not None, timeout=60_000)
     assert "1 only in demo" in dialog.status.text()
     item = next(
-        dialog.table.topLevelItem(i)
+        some(dialog.table.topLevelItem(i))
         for i in range(dialog.table.topLevelItemCount())
-        if dialog.table.topLevelItem(i).text(0) == missing
+        if some(dialog.table.topLevelItem(i)).text(0) == missing
     )
     dialog.table.setCurrentItem(item)
     assert dialog.copy_right.isEnabled() and not dialog.copy_left.isEnabled()

@@ -62,7 +62,7 @@ def test_drag_a_version_onto_another_registry_copies_and_selects_it(
             node is not None
             and node.kind is NodeKind.VERSION
             and node.profile.name == "prod"
-            and node.payload.model == name
+            and node.version_summary.model == name
         )
 
     qtbot.waitUntil(selected_in_prod, timeout=60_000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -17,12 +18,13 @@ from modelyard.ui.shell.app import create_app
 from modelyard.ui.shell.crash import CrashHandler
 from tests.conftest import save_artifact
 from tests.helpers.cli import run
+from tests.helpers.values import some
 
 SECRET = "s3cr3t-token-value-42"
 
 
 @pytest.fixture()
-def handler(qtbot: QtBot) -> CrashHandler:
+def handler(qtbot: QtBot) -> Iterator[CrashHandler]:
     create_app()
     setup_logging()
     crash = CrashHandler()
@@ -47,11 +49,12 @@ def test_an_uncaught_exception_shows_a_redacted_report_and_logs_it(
     except RuntimeError:
         sys.excepthook(*sys.exc_info())  # what Qt calls for an exception in a slot
     qtbot.waitUntil(lambda: handler.dialog is not None and handler.dialog.isVisible())
-    report = handler.dialog.detailedText()
+    dialog = some(handler.dialog)
+    report = dialog.detailedText()
     assert "RuntimeError" in report and "_raise_with_secret" in report
     assert SECRET not in report and "http://ana:•••@host/x" in report
-    assert "Copy report" in [b.text() for b in handler.dialog.buttons()]
-    handler.dialog.grab().save(str(save_artifact("crash-dialog.png")))
+    assert "Copy report" in [b.text() for b in dialog.buttons()]
+    dialog.grab().save(str(save_artifact("crash-dialog.png")))
     log_text = (log_dir() / "modelyard.log").read_text()
     assert "RuntimeError" in log_text and SECRET not in log_text
 

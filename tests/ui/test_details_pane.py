@@ -22,6 +22,7 @@ from tests.helpers.registry import (
     ensure_model,
     new_version,
 )
+from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model, select_version
 from tests.support.servers import MlflowServer
 
@@ -47,7 +48,7 @@ def test_version_pane_shows_run_chart_signature_and_history(
         "v4 · val_accuracy": [(float(p.step), p.value) for p in expected]
     }
     # overlay another version
-    view.compare.item(0).setCheckState(Qt.CheckState.Checked)  # v1
+    some(view.compare.item(0)).setCheckState(Qt.CheckState.Checked)  # v1
     qtbot.waitUntil(lambda: len(view.chart.series_points) == 2, timeout=30_000)
     assert "v1 · val_accuracy" in view.chart.series_points
     # the versions to overlay sit in rows as tall as a box and its padding, none touching (#23.11)
@@ -56,7 +57,7 @@ def test_version_pane_shows_run_chart_signature_and_history(
     assert all(r.height() >= 22 for r in rects), [r.height() for r in rects]
     assert all(a.bottom() < b.top() for a, b in itertools.pairwise(rects))
     assert view.params.rowCount() == len(detail.run.params)
-    assert view.inputs.rowCount() == 6 and view.inputs.item(0, 0).text() == "f0"
+    assert view.inputs.rowCount() == 6 and some(view.inputs.item(0, 0)).text() == "f0"
     assert "sklearn" in view.flavors.text()
     recorded = [e for e in view.history.events if e.source is EventSource.RECORDED]
     assert [e.to_value for e in recorded][:2] == ["Staging", "Production"]
@@ -79,7 +80,7 @@ def test_model_pane_summary_versions_and_timeline(
     assert "Staging</b>: v8 since" in view.summary.text()
     assert view.table.rowCount() == 8
     view.table.sortItems(0, Qt.SortOrder.AscendingOrder)
-    assert [view.table.item(r, 0).text() for r in range(8)][:3] == ["v1", "v2", "v3"]
+    assert [some(view.table.item(r, 0)).text() for r in range(8)][:3] == ["v1", "v2", "v3"]
     assert view.aliases.rowCount() == 3
     kinds = {e.source for e in view.history.events}
     assert kinds == {EventSource.RECORDED, EventSource.DERIVED}
@@ -95,7 +96,7 @@ def test_model_pane_summary_versions_and_timeline(
         ),
         timeout=10_000,
     )
-    assert window.details.current.payload.version == "1"
+    assert some(window.details.current).version_summary.version == "1"
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
 
@@ -155,13 +156,15 @@ def test_edits_go_to_the_server_and_come_back(
         view.description.save_button.click()
     assert admin.get_model_version("editable", "1").description == "Approved for **canary**."
     assert view.description.text == "Approved for **canary**."
-    assert window.details.current.payload.description == "Approved for **canary**."  # tree too
+    assert (
+        some(window.details.current).version_summary.description == "Approved for **canary**."
+    )  # tree too
     # delete the tag again
     view.tags.table.selectRow(
         next(
             r
             for r in range(view.tags.table.rowCount())
-            if view.tags.table.item(r, 0).text() == "reviewed-by"
+            if some(view.tags.table.item(r, 0)).text() == "reviewed-by"
         )
     )
     view.tags.confirm = lambda _question: True
@@ -182,7 +185,7 @@ def test_failed_load_shows_inline_error_and_retry(
     window = open_window(qtbot, store)
     select_model(qtbot, window, "srv", "vanishing")
     select_version(qtbot, window, "1")
-    run_id = window.details.version_view.detail.version.run_id
+    run_id = some(window.details.version_view.detail).version.run_id
     admin.delete_model_version("vanishing", "1")  # someone else deletes it meanwhile
     window.details.reload()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)

@@ -24,6 +24,7 @@ from tests.helpers.registry import (
     create_version,
     new_version,
 )
+from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model, select_version
 from tests.support.servers import MlflowServer
 
@@ -153,7 +154,7 @@ def test_html_in_every_registry_field_is_shown_as_text_everywhere(
     compare = window.across.compare_registries(profiles[0], profiles[1])
     assert compare is not None
     qtbot.waitUntil(lambda: compare.comparison is not None, timeout=60_000)
-    leaks = _rich_leaks([window, window.files.downloads_dialog, compare])
+    leaks = _rich_leaks([window, some(window.files.downloads_dialog), compare])
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     compare.close()
     window.close()

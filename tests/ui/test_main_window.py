@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.profiles.profile import Profile, ProfileStore
@@ -10,6 +11,7 @@ from modelyard.ui.shell.app import create_app
 from modelyard.ui.shell.main_window import MainWindow
 from modelyard.ui.tree.tree_model import NODE_ROLE, NodeKind
 from tests.conftest import save_artifact
+from tests.helpers.menus import submenu
 
 
 def open_window(qtbot: QtBot, store: ProfileStore) -> MainWindow:
@@ -59,14 +61,14 @@ def test_window_browses_the_demo_registry(
 def test_filter_narrows_the_tree(qtbot: QtBot, demo_profile: Profile, store: ProfileStore) -> None:
     window = open_window(qtbot, store)
     expand_and_wait(qtbot, window, "demo")
-    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.search.hasFocus()
-    qtbot.keyClicks(window.search, "FRAUD")
+    QTest.keyClicks(window.search, "FRAUD")
     demo = window.proxy.index(0, 0)
     qtbot.waitUntil(lambda: window.proxy.rowCount(demo) == 1, timeout=5_000)
     assert window.proxy.index(0, 0, demo).data() == "fraud-detector"
     # Down goes into the results; the details of a row the filter hides stay shown.
-    qtbot.keyClick(window.search, Qt.Key.Key_Down)
+    QTest.keyClick(window.search, Qt.Key.Key_Down)
     assert window.tree.hasFocus()
     assert window.tree.currentIndex().data() == "fraud-detector"
     qtbot.waitUntil(lambda: window.details.current is not None, timeout=5_000)
@@ -76,7 +78,7 @@ def test_filter_narrows_the_tree(qtbot: QtBot, demo_profile: Profile, store: Pro
     qtbot.waitUntil(window.no_matches.isVisible, timeout=5_000)
     assert "no-such-model" in window.no_matches.text()
     assert window.details.current is shown
-    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    QTest.keyClick(window.search, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.proxy.rowCount(demo) == 6, timeout=5_000)
     assert not window.no_matches.isVisible()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
@@ -94,7 +96,7 @@ def test_a_version_filter_finds_versions_of_models_never_opened(
     models = {n.key: n for n in tm.node(tm.profile_index("demo")).children}
     assert not any(n.load.opened for n in models.values())
     window.search.setFocus()
-    qtbot.keyClicks(window.search, "v3")
+    QTest.keyClicks(window.search, "v3")
     demo = proxy.index(0, 0)
 
     def found() -> dict[str, list[str]]:
@@ -118,7 +120,7 @@ def test_a_version_filter_finds_versions_of_models_never_opened(
     )
     assert window.panel.versions_read_for_filter == len(with_v3)
     assert not window.no_matches.isVisible()
-    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    QTest.keyClick(window.search, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: proxy.rowCount(demo) == 6, timeout=5_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
@@ -136,7 +138,7 @@ def test_profile_details_and_refresh_shortcut(
     assert fields["Kind"].startswith("A registry in a local sqlite file")
     assert "6 models" in fields["State"]
     window.tree.setFocus()
-    qtbot.keyClick(window.tree, Qt.Key.Key_F5)
+    QTest.keyClick(window.tree, Qt.Key.Key_F5)
     qtbot.waitUntil(
         lambda: window.tree_model.node(window.tree_model.profile_index("demo")).load.all_fetched,
         timeout=60_000,
@@ -302,7 +304,8 @@ def test_the_file_menu_asks_before_deleting_and_its_export_writes(
     assert store.find("demo") is not None  # "No": nothing deleted
     out = tmp_path / "exported.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
-    export = next(a for a in window.menuBar().actions()[0].menu().actions() if "xport" in a.text())
+    file_menu = submenu(window.menuBar().actions()[0])
+    export = next(a for a in file_menu.actions() if "xport" in a.text())
     export.trigger()
     assert '"demo"' in out.read_text()
     window.close()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -64,7 +64,7 @@ def _add(store: ProfileStore, name: str, url: str, timeout_s: float = 2.0) -> Pr
     )
 
 
-def _rows(window: MainWindow, parent_index: object) -> list[tuple[str, str, str]]:
+def _rows(window: MainWindow, parent_index: QModelIndex) -> list[tuple[str, str, str]]:
     tm = window.tree_model
     return [
         (
@@ -76,7 +76,7 @@ def _rows(window: MainWindow, parent_index: object) -> list[tuple[str, str, str]
     ]
 
 
-def _model_index(window: MainWindow, profile: str, model: str) -> object:
+def _model_index(window: MainWindow, profile: str, model: str) -> QModelIndex:
     tm = window.tree_model
     root = tm.profile_index(profile)
     row = next(r for r in range(tm.rowCount(root)) if tm.index(r, 0, root).data() == model)
@@ -189,7 +189,7 @@ def test_offline_keeps_the_rows_refuses_writes_and_comes_back(
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     seen = len(proxy.requests_seen)
     asked: list[object] = []
-    window.details.promotions.confirm_promotion = lambda *args: asked.append(args)  # type: ignore[assignment]
+    window.details.promotions.confirm_promotion = lambda *args: asked.append(args)
     window.details.promotions.promote("3", Target("stage", "Staging"))
     banner = window.details.model_view.banner
     assert "Cannot promote while the registry is offline" in banner.label.text()

@@ -3,10 +3,12 @@ table, an image, a binary named plainly; the version's total size; Open with app
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
@@ -17,23 +19,28 @@ from modelyard.ui.details.artifacts import ArtifactsPanel
 from tests.conftest import save_artifact
 from tests.helpers.files import CSV, WEIGHTS, png
 from tests.helpers.registry import UPLOADED, add_server_profile, admin_store, new_version
+from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model, select_version
 from tests.support.servers import MlflowServer
 
 
 def item_named(qtbot: QtBot, panel: ArtifactsPanel, *names: str) -> QTreeWidgetItem:
     """Expand folders down to ``names`` (waiting for each listing) and return the item."""
-    items = [panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())]
+    items = [some(panel.tree.topLevelItem(i)) for i in range(panel.tree.topLevelItemCount())]
     found: QTreeWidgetItem | None = None
     for depth, name in enumerate(names):
         found = next(i for i in items if i.text(0) == name)
         if depth < len(names) - 1:
             found.setExpanded(True)
-            parent = found
-            qtbot.waitUntil(lambda p=parent: p.childCount() and p.child(0).text(0) != "loading…")
-            items = [parent.child(i) for i in range(parent.childCount())]
+            qtbot.waitUntil(partial(listed, found))
+            items = [some(found.child(i)) for i in range(found.childCount())]
     assert found is not None
     return found
+
+
+def listed(folder: QTreeWidgetItem) -> bool:
+    """A folder's listing has arrived (its first child is no longer the placeholder)."""
+    return folder.childCount() > 0 and some(folder.child(0)).text(0) != "loading…"
 
 
 def test_previews_total_size_and_open_with_app(
@@ -74,8 +81,8 @@ def test_previews_total_size_and_open_with_app(
     panel.tree.setCurrentItem(item_named(qtbot, panel, "data", "head.csv"))
     qtbot.waitUntil(lambda: preview.shown is not None and preview.shown.path == "data/head.csv")
     assert preview.stack.currentWidget() is preview.table
-    assert preview.table.horizontalHeaderItem(0).text() == "id"
-    assert preview.table.item(0, 2).text() == "a, b"
+    assert some(preview.table.horizontalHeaderItem(0)).text() == "id"
+    assert some(preview.table.item(0, 2)).text() == "a, b"
     assert "First 50 rows shown." in preview.caption.text()
 
     panel.tree.setCurrentItem(item_named(qtbot, panel, "plots", "roc.png"))
@@ -88,7 +95,7 @@ def test_previews_total_size_and_open_with_app(
 
     opened: list[Path] = []
     window.details.artifacts.opener = opened.append
-    qtbot.keyClick(panel.tree, Qt.Key.Key_Return)  # Enter on a file opens it with its app
+    QTest.keyClick(panel.tree, Qt.Key.Key_Return)  # Enter on a file opens it with its app
     qtbot.waitUntil(lambda: bool(opened), timeout=30_000)
     assert opened[0].read_bytes() == WEIGHTS
     assert panel.serve_status.text().startswith("Opened weights.bin")

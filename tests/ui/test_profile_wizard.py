@@ -123,7 +123,8 @@ def test_new_basic_auth_profile_page_by_page(
     wizard.next()
     qtbot.waitUntil(lambda: wizard.test_page.result is not None, timeout=60_000)
     result = wizard.test_page.result
-    assert result is not None and result.ok, result.text()
+    assert result is not None, "no test result"
+    assert result.ok, result.text()
     assert "Signed in as admin" in wizard.test_page.message.text()
     shot(wizard, "wizard-4-test.png")
     assert store.list() == []  # nothing written before Save
@@ -173,7 +174,8 @@ def test_every_failure_is_diagnosed_in_the_wizard(
         wizard = make_wizard()
         go_to_test(wizard, qtbot, "mlflow", {"url": url}, auth, secret)
     result = wizard.test_page.result
-    assert result is not None and result.kind is kind, result.text()
+    assert result is not None, "no test result"
+    assert result.kind is kind, result.text()
     assert wizard.test_page.headline.text() == f"✖  {headline}"
     assert "wrong-password" not in wizard.test_page.message.text()
     if case == "tls":
@@ -238,7 +240,8 @@ def test_contract_databricks_pat_from_the_wizard(
         wizard = make_wizard()
         go_to_test(wizard, qtbot, "databricks", {"host": contract.url}, "pat", {"token": token})
         result = wizard.test_page.result
-        assert result is not None and result.ok, result.text()
+        assert result is not None, "no test result"
+        assert result.ok, result.text()
         assert result.identity == "dana@example.com"
         wizard.next()
         finish(wizard, qtbot)

@@ -13,7 +13,9 @@ from modelyard.core.reads.history import recorded_events
 from modelyard.ui.board.promote_dialog import PromoteDialog, PromotionChoice
 from tests.conftest import save_artifact
 from tests.helpers.board import drop, fresh_model, lane_versions, open_board, tree_mime
+from tests.helpers.menus import submenu_of
 from tests.helpers.registry import add_server_profile, admin_store
+from tests.helpers.values import some
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, create_user
 
 
@@ -29,7 +31,9 @@ def test_drag_from_the_tree_promotes_and_archives(
     assert lane_versions(board.stage_lanes["Production"]) == ["1"]
     asked: list[list[str]] = []
 
-    def confirm(model, version, target, snapshot, changed):
+    def confirm(
+        model: str, version: str, target: Target, snapshot: ShownModel, changed: list[str]
+    ) -> PromotionChoice | None:
         from modelyard.core.actions.promote import plan_lines
 
         asked.append(plan_lines(snapshot, version, target, True))
@@ -61,7 +65,7 @@ def test_alias_move_from_the_context_menu(
     board = window.details.model_view.board
     window.details.promotions.confirm_promotion = lambda *a: PromotionChoice(False, "")
     menu = board.menu_for("2")
-    set_alias = next(a for a in menu.actions() if a.text() == "Set alias").menu()
+    set_alias = submenu_of(menu, "Set alias")
     with qtbot.waitSignal(window.details.loaded, timeout=60_000):
         next(a for a in set_alias.actions() if a.text() == "@champion").trigger()
     assert admin.get_registered_model("board-b").aliases == {"champion": "2"}
@@ -81,7 +85,9 @@ def test_a_change_made_meanwhile_is_shown_and_asked_again(
     admin.transition_model_version_stage("board-c", "2", "Production", False)  # someone else
     calls: list[list[str]] = []
 
-    def confirm(model, version, target, snapshot, changed):
+    def confirm(
+        model: str, version: str, target: Target, snapshot: ShownModel, changed: list[str]
+    ) -> PromotionChoice | None:
         calls.append(changed)
         if changed:  # the real dialog, as the user sees it on the re-ask
             dialog = PromoteDialog.for_promotion(
@@ -90,7 +96,9 @@ def test_a_change_made_meanwhile_is_shown_and_asked_again(
             dialog.show()
             qtbot.waitExposed(dialog)
             dialog.grab().save(str(save_artifact("promote-conflict.png")))
-            assert "Production now holds v2" in dialog.findChild(QLabel, "conflictText").text()
+            assert (
+                "Production now holds v2" in some(dialog.findChild(QLabel, "conflictText")).text()
+            )
             dialog.close()
         return PromotionChoice(False, "")
 
@@ -134,10 +142,13 @@ def test_double_drop_applies_once(
     add_server_profile(store, secrets, mlflow_server, "srv")
     window = open_board(qtbot, store, "srv", "board-d")
     board = window.details.model_view.board
-    asked = []
-    window.details.promotions.confirm_promotion = lambda *a: (
-        asked.append(a) or PromotionChoice(False, "")
-    )
+    asked: list[tuple[object, ...]] = []
+
+    def refuse(*a: object) -> PromotionChoice:
+        asked.append(a)
+        return PromotionChoice(False, "")
+
+    window.details.promotions.confirm_promotion = refuse
     mime = tree_mime(window, "2")
     drop(board.stage_lanes["Staging"], mime)
     drop(board.stage_lanes["Staging"], mime)  # the second lands while the first is in flight
@@ -166,7 +177,7 @@ def test_a_result_that_lands_after_another_model_is_selected_stays_with_its_mode
     window.tree.setCurrentIndex(window.proxy.mapFromSource(tm.index(row, 0, root)))
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     assert window.details.current is not None
-    assert window.details.current.payload.name == "board-e2"
+    assert some(window.details.current).model_summary.name == "board-e2"
     assert admin_store(mlflow_server).get_model_version("board-e1", "2").current_stage == "Staging"
     view = window.details.model_view
     assert "Done: v2" not in view.banner.label.text()
@@ -297,7 +308,9 @@ def test_an_alias_left_on_an_archived_version_is_one_click_from_moving(
     board = window.details.model_view.board
     asked: list[object] = []
 
-    def confirm(model, version, target, snapshot, changed):
+    def confirm(
+        model: str, version: str, target: Target, snapshot: ShownModel, changed: list[str]
+    ) -> PromotionChoice | None:
         asked.append((version, target.kind, target.value))
         return PromotionChoice(archive_existing=True, comment="")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
@@ -14,7 +15,8 @@ from modelyard.core.profiles.secrets import SecretStore
 from modelyard.ui.board.cards import CARD_ROLE
 from modelyard.ui.compare.compare_view import RegistryCompareDialog
 from tests.conftest import save_artifact
-from tests.helpers.menus import grab_with_popups, open_menu_by_key
+from tests.helpers.menus import grab_with_popups, item, open_menu_by_key, submenu
+from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model, select_version
 
 SIZES = [(1600, 1000), (1024, 700)]
@@ -56,10 +58,11 @@ def test_screens_at_both_sizes(
     version = window.details.version_view
     version.tabs.setCurrentIndex(1)
     rows = {
-        version.metric_table.item(r, 0).text(): r for r in range(version.metric_table.rowCount())
+        some(version.metric_table.item(r, 0)).text(): r
+        for r in range(version.metric_table.rowCount())
     }
-    version.metric_table.item(rows["train_loss"], 0).setCheckState(Qt.CheckState.Checked)
-    version.compare.item(0).setCheckState(Qt.CheckState.Checked)
+    some(version.metric_table.item(rows["train_loss"], 0)).setCheckState(Qt.CheckState.Checked)
+    some(version.compare.item(0)).setCheckState(Qt.CheckState.Checked)
     qtbot.waitUntil(lambda: len(version.chart.series_points) == 4, timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     for plot in version.chart.plots.values():
@@ -70,9 +73,9 @@ def test_screens_at_both_sizes(
     panel = version.artifacts
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=30_000)
     mlmodel = next(
-        panel.tree.topLevelItem(i)
+        some(panel.tree.topLevelItem(i))
         for i in range(panel.tree.topLevelItemCount())
-        if panel.tree.topLevelItem(i).text(0) == "MLmodel"
+        if some(panel.tree.topLevelItem(i)).text(0) == "MLmodel"
     )
     panel.tree.setCurrentItem(mlmodel)
     qtbot.waitUntil(lambda: panel.preview.shown is not None, timeout=30_000)
@@ -81,11 +84,11 @@ def test_screens_at_both_sizes(
     window.grab().save(str(save_artifact(f"screen-preview-{size}.png")))
 
     menu = open_menu_by_key(qtbot, window)
-    promote = next(a for a in menu.actions() if a.text() == "Promote to")
+    promote = item(menu, "Promote to")
     menu.setActiveAction(promote)
-    qtbot.keyClick(menu, Qt.Key.Key_Right)
-    qtbot.waitUntil(promote.menu().isVisible)
-    grab_with_popups(window, menu, promote.menu()).save(
+    QTest.keyClick(menu, Qt.Key.Key_Right)
+    qtbot.waitUntil(submenu(promote).isVisible)
+    grab_with_popups(window, menu, submenu(promote)).save(
         str(save_artifact(f"screen-tree-menu-{size}.png"))
     )
     menu.close()
@@ -95,7 +98,7 @@ def test_screens_at_both_sizes(
     dialog.resize(min(width - 80, 1200), min(height - 80, 760))
     qtbot.waitUntil(lambda: dialog.job is None, timeout=60_000)
     dialog.only_differences.setChecked(True)
-    dialog.table.setCurrentItem(dialog.table.topLevelItem(0))
+    dialog.table.setCurrentItem(some(dialog.table.topLevelItem(0)))
     detail = dialog.detail.text()
     assert "Churn model — retrained weekly (prod)." in detail  # both values are shown
     dialog.grab().save(str(save_artifact(f"screen-compare-{size}.png")))

@@ -14,6 +14,7 @@ from modelyard.core.profiles.profile import ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
 from modelyard.ui.compare.sync_dialog import SyncDialog
 from tests.conftest import save_artifact
+from tests.helpers.menus import submenu_of
 from tests.helpers.registry import add_server_profile, admin_store, new_version
 from tests.helpers.window import open_window, select_model
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
@@ -36,7 +37,7 @@ def test_sync_a_model_from_its_menu_with_a_row_unticked(
     select_model(qtbot, window, "dev", name)
     menu = window.tree_menus.open_current()
     assert menu is not None
-    sync = next(a.menu() for a in menu.actions() if a.text() == "Sync to")
+    sync = submenu_of(menu, "Sync to")
     assert sync is not None and [a.text() for a in sync.actions()] == ["prod"]
     sync.actions()[0].trigger()
     menu.close()

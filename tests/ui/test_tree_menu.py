@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent, QGuiApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
@@ -13,7 +14,7 @@ from modelyard.core.profiles.secrets import SecretStore
 from modelyard.ui.board.promote_dialog import PromoteDialog
 from tests.conftest import save_artifact
 from tests.helpers.board import fresh_model
-from tests.helpers.menus import grab_with_popups, open_menu_by_key
+from tests.helpers.menus import grab_with_popups, item, open_menu_by_key, submenu, submenu_of
 from tests.helpers.registry import add_server_profile, admin_store
 from tests.helpers.window import open_window, select_model, select_version
 from tests.support.servers import MlflowServer
@@ -25,7 +26,7 @@ def key_to(qtbot: QtBot, menu: QMenu, text: str) -> None:
         active = menu.activeAction()
         if active is not None and active.text() == text:
             return
-        qtbot.keyClick(menu, Qt.Key.Key_Down)
+        QTest.keyClick(menu, Qt.Key.Key_Down)
     raise AssertionError(f"{text!r} not in {[a.text() for a in menu.actions()]}")
 
 
@@ -53,8 +54,8 @@ def test_menu_key_promote_to_production_and_enter_promotes(
     ):
         assert expected in labels
     key_to(qtbot, menu, "Promote to")
-    qtbot.keyClick(menu, Qt.Key.Key_Right)
-    stages = menu.activeAction().menu()
+    QTest.keyClick(menu, Qt.Key.Key_Right)
+    stages = submenu(menu.activeAction())
     qtbot.waitUntil(stages.isVisible)
     assert {a.text(): a.isEnabled() for a in stages.actions()} == {
         "None": False,  # it is there already
@@ -73,13 +74,13 @@ def test_menu_key_promote_to_production_and_enter_promotes(
             # Typing goes into the comment (#23.12): it has the focus when the dialog opens.
             focused = dialog.focusWidget()
             seen.append("comment focused" if focused is dialog.comment else repr(focused))
-            qtbot.keyClicks(dialog.comment, "canary ok")
-            qtbot.keyClick(dialog.comment, Qt.Key.Key_Return)  # the default button: Promote
+            QTest.keyClicks(dialog.comment, "canary ok")
+            QTest.keyClick(dialog.comment, Qt.Key.Key_Return)  # the default button: Promote
         else:
             QTimer.singleShot(20, press_enter_on_the_dialog)
 
     QTimer.singleShot(0, press_enter_on_the_dialog)
-    qtbot.keyClick(stages, Qt.Key.Key_Return)
+    QTest.keyClick(stages, Qt.Key.Key_Return)
     qtbot.waitUntil(
         lambda: admin.get_model_version("menu-a", "2").current_stage == "Production",
         timeout=60_000,
@@ -111,7 +112,7 @@ def test_model_and_registry_rows_have_menus_and_uris_are_copied(
     menu = open_menu_by_key(qtbot, window)
     labels = [a.text() for a in menu.actions() if a.text()]
     assert labels[:2] == ["Open promotion board", "Copy URI"]
-    uris = next(a for a in menu.actions() if a.text() == "Copy URI").menu()
+    uris = submenu_of(menu, "Copy URI")
     first = uris.actions()[0]
     assert first.text().startswith("models:/churn-classifier@champion")
     first.trigger()
@@ -119,12 +120,12 @@ def test_model_and_registry_rows_have_menus_and_uris_are_copied(
     menu.close()
     select_version(qtbot, window, "4")
     menu = open_menu_by_key(qtbot, window)
-    remove = next(a for a in menu.actions() if a.text() == "Remove alias").menu()
+    remove = submenu_of(menu, "Remove alias")
     assert [a.text() for a in remove.actions()] == ["@champion"]
-    compare_item = next(a for a in menu.actions() if a.text() == "Compare with")
-    compare = compare_item.menu()
+    compare_item = item(menu, "Compare with")
+    compare = submenu(compare_item)
     menu.setActiveAction(compare_item)
-    qtbot.keyClick(menu, Qt.Key.Key_Right)
+    QTest.keyClick(menu, Qt.Key.Key_Right)
     qtbot.waitUntil(compare.isVisible)
     assert [a.text() for a in compare.actions()][:2] == ["v5  (Staging)", "v3"]
     snippet = next(a for a in menu.actions() if a.text() == "Copy load snippet")
@@ -136,11 +137,11 @@ def test_model_and_registry_rows_have_menus_and_uris_are_copied(
     window.tree.setCurrentIndex(
         window.proxy.mapFromSource(window.tree_model.profile_index(demo_profile.id))
     )
-    qtbot.keyClick(window.tree, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
-    menu = window.tree_menus.menu
-    assert menu is not None and menu.isVisible()
-    assert "&Test connection" in [a.text() for a in menu.actions()]
-    menu.close()
+    QTest.keyClick(window.tree, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    registry_menu = window.tree_menus.menu
+    assert registry_menu is not None and registry_menu.isVisible()
+    assert "&Test connection" in [a.text() for a in registry_menu.actions()]
+    registry_menu.close()
     window.close()
 
 
@@ -149,12 +150,13 @@ def test_profile_names_with_an_ampersand_read_as_written_in_menus(
 ) -> None:
     from modelyard.core.kinds import LocalSettings
 
+    assert isinstance(demo_profile.settings, LocalSettings)
     store.add(Profile(name="R&D", settings=LocalSettings(path=str(demo_profile.settings.path))))
     window = open_window(qtbot, store)
     select_model(qtbot, window, "demo", "churn-classifier")
     select_version(qtbot, window, "4")
     menu = open_menu_by_key(qtbot, window)
-    copy_to = next(a for a in menu.actions() if a.text() == "Copy to").menu()
+    copy_to = submenu_of(menu, "Copy to")
     assert [a.text() for a in copy_to.actions()] == ["R&&D"]  # shown as "R&D", no mnemonic
     menu.close()
     window.close()

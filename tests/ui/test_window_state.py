@@ -16,6 +16,7 @@ from modelyard.ui.shell.app import create_app
 from modelyard.ui.shell.main_window import MainWindow
 from tests.conftest import save_artifact
 from tests.helpers.board import open_board
+from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model, select_version
 
 
@@ -50,11 +51,11 @@ def test_geometry_splitters_and_selection_come_back(
         lambda: (
             again.details.current is not None
             and again.details.current.kind.name == "VERSION"
-            and again.details.current.payload.version == "4"
+            and again.details.current.version_summary.version == "4"
         ),
         timeout=60_000,
     )
-    assert again.details.current.payload.model == "churn-classifier"
+    assert some(again.details.current).version_summary.model == "churn-classifier"
     qtbot.waitUntil(again.workers.is_idle, timeout=60_000)
     again.close()
 

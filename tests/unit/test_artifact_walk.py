@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from modelyard.core.connectors._artifacts import (
@@ -17,7 +19,7 @@ from modelyard.core.model.errors import RegistryError
 class Listing(ArtifactAccess):
     """What a server answers, as a function of the folder asked for; counts the requests."""
 
-    def __init__(self, answer) -> None:
+    def __init__(self, answer: Callable[[str], list[ArtifactEntry]]) -> None:
         super().__init__()
         self.answer = answer
         self.requests = 0

@@ -33,7 +33,8 @@ def wrapped(inner: BaseException) -> BaseException:
         try:
             raise MlflowException(f"API request failed with exception {MISLEADING}")
         except MlflowException as outer:
-            return outer
+            made: BaseException = outer
+            return made
     raise AssertionError
 
 
@@ -64,7 +65,7 @@ def cert_error(code: int) -> ssl.SSLCertVerificationError:
 
 def rest(code: str, status: int) -> RestException:
     error = RestException({"error_code": code, "message": MISLEADING})
-    error.http_status = status  # type: ignore[attr-defined]
+    error.http_status = status
     return error
 
 
@@ -118,7 +119,7 @@ CASES = [
         "reset",
     ),
     (
-        requests.ConnectionError(u3.ProtocolError(MISLEADING, http.client.RemoteDisconnected())),
+        requests.ConnectionError(u3.ProtocolError(MISLEADING, http.client.RemoteDisconnected(""))),
         ErrorKind.NETWORK,
         "closed the connection",
     ),

@@ -52,8 +52,10 @@ def test_many_events_at_the_same_millisecond_each_get_their_own_tag() -> None:
 
 def test_legacy_list_tags_are_still_read_gaps_included() -> None:
     old = [stage_event(minutes=i) for i in range(3)]
+    first = old[0].when
+    assert first is not None
     legacy = {
-        HISTORY_TAG: json.dumps([{"k": "stage", "t": int(old[0].when.timestamp() * 1000)}]),
+        HISTORY_TAG: json.dumps([{"k": "stage", "t": int(first.timestamp() * 1000)}]),
         f"{HISTORY_TAG}.3": json.dumps([{"k": "stage", "to": "Staging"}]),
     }
     assert history_keys(legacy) == [HISTORY_TAG, f"{HISTORY_TAG}.3"]

@@ -15,9 +15,8 @@ from modelyard.core.runtime.paths import config_dir
 
 
 def server_profile(name: str = "prod", **kw: object) -> Profile:
-    return Profile(
-        name=name, settings=MlflowServerSettings(url="https://mlflow.example.com/", **kw)
-    )  # type: ignore[arg-type]
+    settings = MlflowServerSettings.model_validate({"url": "https://mlflow.example.com/", **kw})
+    return Profile(name=name, settings=settings)
 
 
 def test_store_lives_under_xdg_config_home(tmp_path: Path) -> None:

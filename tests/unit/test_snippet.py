@@ -112,10 +112,10 @@ def test_any_model_name_stays_a_string_literal(name: str, tmp_path: Path) -> Non
 
 
 def test_each_kind_gets_its_own_uris_and_names_its_credentials(tmp_path: Path) -> None:
-    got = {}
+    got: dict[str, tuple[str, str, str]] = {}
     for profile in _profiles(tmp_path):
         code = load_snippet(profile, VersionSummary("m", "1"), None)
-        calls = dict((c[0], c[1][0]) for c in _calls(code))
+        calls = {c[0]: str(c[1][0]) for c in _calls(code)}
         got[profile.name] = (
             calls["mlflow.set_tracking_uri"],
             calls["mlflow.set_registry_uri"],

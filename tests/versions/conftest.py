@@ -34,11 +34,18 @@ class OldServer:
         return self.release >= (2, 3)
 
 
-@pytest.fixture(
-    scope="module",
-    params=sorted(TIER, key=lambda v: tuple(map(int, v.split(".")))),
-    ids=lambda v: f"mlflow-{v}",
-)
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(map(int, version.split(".")))
+
+
+def _server_id(version: object) -> str:
+    return f"mlflow-{version}"
+
+
+RELEASES: list[str] = sorted(TIER, key=_release)  # oldest first
+
+
+@pytest.fixture(scope="module", params=RELEASES, ids=_server_id)
 def old_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OldServer]:

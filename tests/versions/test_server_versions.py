@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.connectors import open_registry
@@ -137,7 +139,7 @@ def _models(profile: str) -> list[dict[str, object]]:
     return models
 
 
-def _json_compare(left: str, right: str) -> dict[str, object]:
+def _json_compare(left: str, right: str) -> dict[str, Any]:
     code, out, err = run("compare", left, right, "--format", "json")
     assert code in (0, 1), err
     data = json.loads(out)
@@ -164,7 +166,7 @@ def test_the_window_lists_the_models_and_shows_the_server(
         assert NO_ALIASES in board.hint.text()
     select_version(qtbot, window, "1")
     window.tree.setFocus()
-    qtbot.keyClick(window.tree, Qt.Key.Key_Menu)
+    QTest.keyClick(window.tree, Qt.Key.Key_Menu)
     menu = window.tree_menus.menu
     assert menu is not None and menu.isVisible()
     labels = [a.text() for a in menu.actions()]
