@@ -42,7 +42,7 @@ from modelyard.ui.board.hint import board_hint
 from modelyard.ui.board.lanes import VERSION_ROLE, AliasNameDialog, Lane
 from modelyard.ui.tree.tree_model import STAGE_COLORS
 
-__all__ = ["NEW_ALIAS", "VERSION_ROLE", "AliasNameDialog", "BoardContext", "Lane", "PromoteBoard"]
+__all__ = ["VERSION_ROLE", "AliasNameDialog", "BoardContext", "Lane", "PromoteBoard"]
 
 
 @dataclass(frozen=True)
