@@ -155,6 +155,32 @@ def test_cancel_during_upload_leaves_nothing_registered(
     assert list(runs) == []  # the run was deleted again
 
 
+def test_a_files_delete_answered_500_is_asked_again(
+    mlflow_server: MlflowServer,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    # A server still writing the upload a cancel broke off fails to remove the folder (MLflow's
+    # rmtree meets the file being written: 500). The clean-up asks again rather than leave it.
+    name = f"del500-{uuid.uuid4().hex[:6]}"
+    version = new_version(mlflow_server, name, {"data/a.bin": os.urandom(200_000)})
+    dev = add_server_profile(store, secrets, mlflow_server, "dev")
+    deletes = "DELETE /api/2.0/mlflow-artifacts/artifacts/"
+    with fault_proxy(auth_server.url) as proxy:
+        settings = MlflowServerSettings(url=proxy.url, auth="basic", username=ADMIN_USER)
+        prod = store.add(Profile(name="prod", settings=settings))
+        secrets.set(prod.id, "password", ADMIN_PASSWORD)
+        proxy.set("500", deletes, times=1)
+        with opened(dev, secrets) as a, opened(prod, secrets) as b:
+            source, target = Endpoint(a, "dev"), Endpoint(b, "prod")
+            message = cancel_while_writing(source, target, plan_copy(source, name, version, target))
+        asked = [line for line in proxy.requests_seen if line.startswith(deletes)]
+    assert len(asked) == 2, asked  # the 500, then the delete that worked
+    assert "Removed again: the run" in message and "and its files" in message, message
+    assert "Left in the target" not in message
+
+
 def test_target_gone_during_upload_leaves_no_version_and_no_model(
     mlflow_server: MlflowServer,
     auth_server: MlflowServer,

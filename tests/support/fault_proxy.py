@@ -62,6 +62,7 @@ class FaultProxy:
     delay_s: float = 1.0
     fault: str = "pass"
     when: str = ""
+    times: int = 0  # how many requests get the fault before it passes again (0: no limit)
     requests_seen: list[str] = field(default_factory=list)
     seen_at: list[float] = field(default_factory=list)  # monotonic time of each request
     url: str = ""
@@ -70,9 +71,9 @@ class FaultProxy:
     _closed: bool = False
     _thread: threading.Thread | None = None
 
-    def set(self, fault: str, when: str = "") -> None:
+    def set(self, fault: str, when: str = "", times: int = 0) -> None:
         assert fault in FAULTS, fault
-        self.fault, self.when = fault, when
+        self.fault, self.when, self.times = fault, when, times
         if fault == "refuse":
             self._close_listener()
         elif self._closed and not self._stop.is_set():
@@ -90,7 +91,13 @@ class FaultProxy:
         self._thread.start()
 
     def applies(self, line: str) -> bool:
-        return self.fault != "pass" and self.when in line
+        if self.fault == "pass" or self.when not in line:
+            return False
+        if self.times:
+            self.times -= 1
+            if not self.times:
+                self.fault = "pass"  # this request is the last to get it
+        return True
 
     def _close_listener(self) -> None:
         if self._server is not None and not self._closed:
@@ -142,7 +149,8 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
-            fault = proxy.fault if proxy.applies(line) else "pass"
+            fault = proxy.fault
+            fault = fault if proxy.applies(line) else "pass"
             if fault == "reset":
                 _reset(self)
                 return

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ _EXPERIMENT_LOCK = threading.Lock()  # one find-or-create of the copies' experim
 PARAMS_PER_BATCH = 100  # MLflow's log_batch limits
 METRICS_PER_BATCH = 1000
 COPY_EXPERIMENT = "Modelyard copies"
+DELETE_RETRY_WAITS = (0.5, 1.0, 2.0)  # seconds before asking again after a 5xx
 
 
 class PublishingStore:
@@ -206,7 +208,14 @@ class PublishingStore:
             host, session = self._artifacts._require_session()
             root = urlsplit(artifact_uri).path.strip("/")
             url = f"{host}{PROXY_API}/" + quote(root)
-            response = self._call(lambda: session.delete(url, timeout=self._artifacts.timeout))
+            for wait in (*DELETE_RETRY_WAITS, None):
+                response = self._call(lambda: session.delete(url, timeout=self._artifacts.timeout))
+                if response.status_code < 500 or wait is None:
+                    break
+                # A server still writing the upload this copy broke off fails to remove the
+                # folder (500); removing a folder is idempotent, so it is asked again.
+                response.close()
+                time.sleep(wait)
             self._call(lambda: _check(response))
 
     # --- model and version ---------------------------------------------------------------------
