@@ -18,8 +18,11 @@ from modelyard.core.kinds import (
     AzureMLSettings,
     DatabricksSettings,
     DatabricksUCSettings,
+    FormField,
+    Kind,
     LocalSettings,
     MlflowServerSettings,
+    SignIn,
     kind_of,
 )
 from modelyard.core.model.registry import TransitionRequests
@@ -108,6 +111,50 @@ def test_the_cli_has_an_option_for_every_field_a_kind_asks_for(name: str) -> Non
     for sign_in in kind.sign_ins:
         wanted |= {f"{f}_stdin" if f in SECRET_FIELDS else f for f in sign_in.fields}
     assert wanted <= options, sorted(wanted - options)
+
+
+class _Bucket(Kind[Any]):
+    """A kind that is not in Modelyard: one connection field, a sign-in with a secret."""
+
+    name = "bucket-registry"
+    title = "Bucket registry"
+    connection = (FormField("bucket_url", "Bucket URL", "s3://bucket/registry"),)
+    sign_ins = (SignIn("key", "Access key", frozenset({"client_id", "client_secret"})),)
+
+
+def _options_with(monkeypatch: pytest.MonkeyPatch, kind: Kind[Any]) -> dict[str, str]:
+    import click
+
+    from modelyard.cli import profiles as cli_profiles
+
+    monkeypatch.setitem(KINDS, kind.name, kind)  # the one dict the CLI reads
+
+    @click.command()
+    @cli_profiles._kind_options
+    def command(**given: Any) -> None:
+        """A command with the generated options only."""
+
+    return {p.opts[0]: getattr(p, "help", "") or "" for p in command.params}
+
+
+def test_a_new_kinds_fields_reach_the_cli_with_nothing_written_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    options = _options_with(monkeypatch, _Bucket())
+    assert "bucket-registry: Bucket URL" in options["--bucket-url"]
+    assert "bucket-registry" in options["--client-secret-stdin"]  # a secret: from stdin only
+    assert "--client-secret" not in options
+    assert "bucket-registry: key" in options["--auth"]
+
+
+def test_two_kinds_giving_one_field_two_shapes_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Clash(_Bucket):
+        connection = (FormField("url", "URL", check=True),)  # mlflow's url is a line
+
+    with pytest.raises(TypeError, match="'url'"):
+        _options_with(monkeypatch, Clash())
 
 
 def test_sign_ins_name_fields_and_secrets_the_settings_keep() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,7 @@ from pydantic import ValidationError
 
 from modelyard.cli.app import cli
 from modelyard.cli.output import _echo, _echo_exact, _fail, _reported, _table
-from modelyard.core.kinds import (
-    KINDS,
-    AnySettings,
-)
+from modelyard.core.kinds import KINDS, SIGN_IN_FIELDS, AnySettings, FormField
 from modelyard.core.kinds.base import Kind, SignIn
 from modelyard.core.model.errors import ProfileError
 from modelyard.core.profiles.profile import (
@@ -42,47 +40,64 @@ def _read_secret_stdin(kind: str) -> str:
     return value
 
 
+def _option(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def kind_fields() -> dict[str, tuple[FormField, tuple[str, ...]]]:
+    """Every field some kind asks for — its connection form, then its sign-ins' fields — with
+    the kinds that ask for it, in the order of KINDS: the CLI's options, generated, so a new
+    kind's fields reach ``profiles add`` with nothing written here."""
+    found: dict[str, tuple[FormField, list[str]]] = {}
+    for kind in KINDS.values():
+        signing = [SIGN_IN_FIELDS[k] for s in kind.sign_ins for k in sorted(s.fields)]
+        for field in (*kind.connection, *signing):
+            shown, kinds = found.setdefault(field.key, (field, []))
+            if (shown.check, bool(shown.browse), shown.choices) != (
+                field.check,
+                bool(field.browse),
+                field.choices,
+            ):
+                raise TypeError(f"kinds give the field {field.key!r} two shapes")
+            if kind.name not in kinds:
+                kinds.append(kind.name)
+    return {key: (field, tuple(kinds)) for key, (field, kinds) in found.items()}
+
+
+def _kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``profiles add``'s kind options, from ``kind_fields`` and the kinds' sign-ins."""
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = []
+    for key, (field, kinds) in kind_fields().items():
+        who = "/".join(kinds)
+        if key in SECRET_FIELDS:
+            text = f"{who}: read the {field.label.lower()} from stdin."
+            options.append(click.option(_option(key) + "-stdin", is_flag=True, help=text))
+        elif field.check:
+            options.append(click.option(_option(key), is_flag=True, help=f"{who}: {field.label}."))
+        else:
+            hint = f" — {field.placeholder}" if field.placeholder else ""
+            kind_type: click.ParamType[Any] | None = None
+            if field.choices:
+                kind_type = click.Choice([value for value, _ in field.choices])
+            elif field.browse:
+                kind_type = click.Path(dir_okay=False)
+            text = f"{who}: {field.label}{hint}."
+            options.append(click.option(_option(key), type=kind_type, help=text))
+    by_ways: dict[str, list[str]] = {}  # kinds with the same sign-ins are named together
+    for kind in KINDS.values():
+        if kind.sign_ins:
+            by_ways.setdefault(", ".join(s.key for s in kind.sign_ins), []).append(kind.name)
+    ways = "; ".join(f"{'/'.join(kinds)}: {keys}" for keys, kinds in by_ways.items())
+    options.append(click.option("--auth", help=f"How to sign in — {ways}."))
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @profiles.command("add")
 @click.option("--name", required=True, help="A name for people, e.g. prod-registry.")
 @click.option("--kind", type=click.Choice(list(KINDS)), required=True)
-@click.option("--url", help="mlflow: the tracking server's base URL.")
-@click.option("--username", help="mlflow: user for username+password authentication.")
-@click.option("--password-stdin", is_flag=True, help="mlflow: read the password from stdin.")
-@click.option("--token-stdin", is_flag=True, help="mlflow/databricks: read a token from stdin.")
-@click.option("--insecure-tls", is_flag=True, help="mlflow: do not verify TLS certificates.")
-@click.option("--ca-bundle", type=click.Path(dir_okay=False), help="mlflow: CA bundle (PEM).")
-@click.option(
-    "--client-cert", type=click.Path(dir_okay=False), help="mlflow: client certificate (PEM)."
-)
-@click.option("--path", "path", help="local: the registry's sqlite file.")
-@click.option("--host", help="databricks/databricks-uc: the workspace URL.")
-@click.option(
-    "--auth",
-    help="databricks: pat, oauth-m2m, oauth-u2m, azure-cli, config-profile; "
-    "azureml: service-principal, azure-cli, browser, default.",
-)
-@click.option("--client-id", help="OAuth M2M / service principal client id.")
-@click.option(
-    "--client-secret-stdin", is_flag=True, help="OAuth M2M / service principal: secret from stdin."
-)
-@click.option("--config-profile", help="databricks: a profile name from ~/.databrickscfg.")
-@click.option("--catalog", help="databricks-uc: default catalog.")
-@click.option("--schema", help="databricks-uc: default schema.")
-@click.option("--tracking-uri", help="azureml: the workspace's MLflow tracking URI, as is.")
-@click.option("--subscription", help="azureml: subscription id.")
-@click.option("--resource-group", help="azureml: resource group.")
-@click.option("--workspace", help="azureml: workspace name.")
-@click.option("--region", help="azureml: region, e.g. westeurope.")
-@click.option("--tenant-id", help="azureml: Microsoft Entra tenant id.")
-@click.option(
-    "--cloud",
-    type=click.Choice(["public", "usgov", "china"]),
-    help="azureml: the Azure cloud (sets the sign-in authority and API host; default public).",
-)
-@click.option("--api-host", help="azureml: the workspace API host, e.g. for a private link.")
-@click.option(
-    "--authority-host", help="azureml: the Microsoft Entra sign-in authority host to use instead."
-)
+@_kind_options
 @click.option(
     "--s3-endpoint-url",
     help="mlflow: the S3-compatible store (MinIO…) where the server keeps the files it does not "
@@ -266,10 +281,6 @@ def _s3_store(o: dict[str, Any]) -> S3Store:
         session_token=bool(o["s3_session_token_stdin"]),
         aws_profile=o["aws_profile"],
     )
-
-
-def _option(key: str) -> str:
-    return "--" + key.replace("_", "-")
 
 
 def _sign_in(kind: Kind[Any], o: dict[str, Any]) -> SignIn | None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from modelyard.core.kinds.azureml import AZUREML, AzureMLSettings
-from modelyard.core.kinds.base import FormField, Kind, SignIn
+from modelyard.core.kinds.base import SIGN_IN_FIELDS, FormField, Kind, SignIn
 from modelyard.core.kinds.databricks import (
     DATABRICKS,
     UNITY_CATALOG,
@@ -44,6 +44,7 @@ def kind_of(settings: AnySettings) -> Kind[Any]:
 
 __all__ = [
     "KINDS",
+    "SIGN_IN_FIELDS",
     "AnySettings",
     "AzureMLSettings",
     "DatabricksSettings",

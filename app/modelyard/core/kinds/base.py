@@ -77,6 +77,22 @@ class SignIn:
     implied_by: tuple[str, ...] = ()
 
 
+# The fields a sign-in may ask for, whichever kind: the wizard's sign-in page and the CLI's
+# options (a secret's option is ``--<key>-stdin``: secrets are never taken as arguments).
+SIGN_IN_FIELDS: dict[str, FormField] = {
+    f.key: f
+    for f in (
+        FormField("username", "Username", "user name"),
+        FormField("password", "Password", "stored in the OS keyring"),
+        FormField("token", "Token", "stored in the OS keyring"),
+        FormField("tenant_id", "Tenant id", "00000000-0000-0000-0000-000000000000"),
+        FormField("client_id", "Client id", "application (client) id"),
+        FormField("client_secret", "Client secret", "stored in the OS keyring"),
+        FormField("config_profile", "~/.databrickscfg profile", "a profile name"),
+    )
+}
+
+
 class Kind(Generic[S]):
     """A registry kind. One instance per kind, listed in ``modelyard.core.kinds.KINDS``."""
 

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from modelyard.core.kinds import KINDS, FormField, Kind
+from modelyard.core.kinds import KINDS, SIGN_IN_FIELDS, FormField, Kind
 from modelyard.core.profiles.importers import Candidate
+from modelyard.core.profiles.secrets import SECRET_FIELDS
 from modelyard.core.profiles.stores import AZURE_AUTH_WORDS
 from modelyard.ui.common.theme import set_tone
 from modelyard.ui.profiles.fields import (
@@ -233,28 +234,17 @@ class AuthPage(QWizardPage):
         self.method = QComboBox()
         self.method.setObjectName("auth-method")
         form.addRow("Method", self.method)
-        f["username"] = _line("user name")
-        f["password"] = _line("stored in the OS keyring", secret=True)
-        f["token"] = _line("stored in the OS keyring", secret=True)
-        f["client_id"] = _line("application (client) id")
-        f["client_secret"] = _line("stored in the OS keyring", secret=True)
-        f["tenant_id"] = _line("00000000-0000-0000-0000-000000000000")
-        config_profile = QComboBox()
+        for key, field in SIGN_IN_FIELDS.items():
+            if key != "config_profile":
+                f[key] = _line(field.placeholder, secret=key in SECRET_FIELDS)
+        config_profile = QComboBox()  # offers the profiles of ~/.databrickscfg
         config_profile.setEditable(True)
         f["config_profile"] = config_profile
         self.rows: dict[str, tuple[QLabel, QWidget]] = {}
-        for key, label in (
-            ("username", "Username"),
-            ("password", "Password"),
-            ("token", "Token"),
-            ("tenant_id", "Tenant id"),
-            ("client_id", "Client id"),
-            ("client_secret", "Client secret"),
-            ("config_profile", "~/.databrickscfg profile"),
-        ):
+        for key, field in SIGN_IN_FIELDS.items():
             widget = f[key]
             widget.setObjectName(f"field-{key}")
-            caption = QLabel(label)
+            caption = QLabel(field.label)
             form.addRow(caption, widget)
             self.rows[key] = (caption, widget)
             if isinstance(widget, QLineEdit):
