@@ -9,14 +9,17 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from modelyard.core.actions.copy_plan import SOURCE_TAG, STATE_TAG, Endpoint
 from modelyard.core.actions.sync import NameMap, Selection, plan_sync, run_sync
 from modelyard.core.actions.sync_journal import Journal
+from modelyard.core.actions.sync_progress import Pause, SyncProgress
 from modelyard.core.connectors import open_registry
 from modelyard.core.model.domain import Stage
 from modelyard.core.profiles.profile import ProfileStore
@@ -260,3 +263,77 @@ def test_a_target_that_goes_away_mid_run_leaves_nothing_half_made_and_the_next_r
     assert {Stage.parse(v.current_stage) for v in _copies(auth_server, f"{prefix}-0")} == {
         Stage.NONE
     }  # no --mirror-stages: stages are left alone
+
+
+class _Watched(Pause):
+    """A Pause that tells when a lane is held by it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held = threading.Event()
+
+    def hold(self, cancelled: Callable[[], bool]) -> None:
+        if self.paused:
+            self.held.set()
+        super().hold(cancelled)
+
+
+def test_a_paused_sync_starts_no_version_until_resumed_and_a_cancel_while_paused_stops_it(
+    mlflow_server: MlflowServer,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    prefix = f"pause-{uuid.uuid4().hex[:6]}"
+    _source_models(mlflow_server, prefix, versions=3, models=2)
+    _profiles(store, secrets, mlflow_server, auth_server)
+    a = open_registry(store.get("dev"), secrets)
+    b = open_registry(store.get("prod"), secrets)
+    try:
+        source, target = Endpoint(a, "dev"), Endpoint(b, "prod")
+        seen: list[SyncProgress] = []
+
+        def run_paused(model: str, cancel: threading.Event) -> tuple[_Watched, Any]:
+            plan = plan_sync(source, target, Selection((model,)), NameMap())
+            pause = _Watched()
+
+            def progress(p: SyncProgress) -> None:
+                seen.append(p)
+                if p.done == 1:
+                    pause.pause()  # after the first version: the lane waits before the next
+
+            done: list[Any] = []
+            worker = threading.Thread(
+                target=lambda: done.append(
+                    run_sync(
+                        source,
+                        target,
+                        plan,
+                        jobs=1,
+                        progress=progress,
+                        cancelled=cancel.is_set,
+                        pause=pause,
+                    )
+                )
+            )
+            worker.start()
+            assert pause.held.wait(120), "the lane never reached the pause"
+            assert len(_copies(auth_server, model)) == 1  # held: the next has not started
+            return pause, (worker, done)
+
+        pause, (worker, done) = run_paused(f"{prefix}-0", threading.Event())
+        pause.resume()
+        worker.join(120)
+        assert [o.result for o in done[0].outcomes] == ["copied"] * 3
+        assert len(_copies(auth_server, f"{prefix}-0")) == 3
+        assert seen[-1].bytes_done > 60_000 and seen[-1].bytes_per_second > 0
+
+        cancel = threading.Event()
+        pause, (worker, done) = run_paused(f"{prefix}-1", cancel)
+        cancel.set()  # while paused: the held lane lets go and starts nothing more
+        worker.join(120)
+        assert [o.result for o in done[0].outcomes] == ["copied", "not started", "not started"]
+        assert len(_copies(auth_server, f"{prefix}-1")) == 1
+    finally:
+        a.close()
+        b.close()

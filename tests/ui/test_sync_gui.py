@@ -76,3 +76,38 @@ def test_sync_a_model_from_its_menu_with_a_row_unticked(
     again.reject()
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()
+
+
+def test_pause_holds_the_sync_before_its_next_version_and_resume_finishes_it(
+    qtbot: QtBot,
+    mlflow_server: MlflowServer,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    name = f"gui-pause-{uuid.uuid4().hex[:6]}"
+    for _ in range(3):
+        new_version(mlflow_server, name)
+    add_server_profile(store, secrets, mlflow_server, "dev")
+    add_server_profile(store, secrets, auth_server, "prod", ADMIN_USER, ADMIN_PASSWORD)
+    window = open_window(qtbot, store)
+    dialog = window.across.sync_models(store.get("dev"), store.get("prod"), (name,))
+    qtbot.waitUntil(lambda: dialog.state == "ready", timeout=60_000)
+    assert not dialog.pause.isVisible()  # only while syncing
+    dialog.go.click()
+    assert dialog.pause.isVisible() and dialog.pause.text() == "&Pause"
+    dialog.pause.click()  # before the lane starts its first version: it waits for Resume
+    assert dialog.pause.text() == "&Resume"
+    qtbot.waitUntil(lambda: dialog._pause.waiting == 1, timeout=60_000)
+    assert dialog.status.text().startswith("Paused"), dialog.status.text()
+    assert admin_store(auth_server).search_model_versions(f"name='{name}'") == []
+    dialog.grab().save(str(save_artifact("sync-dialog-paused.png")))
+    dialog.pause.click()
+    assert dialog.pause.text() == "&Pause"
+    qtbot.waitUntil(lambda: dialog.state in ("done", "failed"), timeout=120_000)
+    assert dialog.state == "done" and "Copied 3" in dialog.status.text(), dialog.status.text()
+    assert not dialog.pause.isVisible()
+    assert len(admin_store(auth_server).search_model_versions(f"name='{name}'")) == 3
+    dialog.reject()
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()

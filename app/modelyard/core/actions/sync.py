@@ -40,6 +40,7 @@ from modelyard.core.actions.copy_plan import (
 )
 from modelyard.core.actions.promote import Target, promote
 from modelyard.core.actions.sync_journal import Journal
+from modelyard.core.actions.sync_progress import Pause, SyncProgress
 from modelyard.core.model.domain import Stage, VersionSummary, version_sort_key
 from modelyard.core.model.errors import Cancelled, ErrorKind, ModelyardError, RegistryError
 
@@ -290,23 +291,6 @@ def _mirror(
 
 # --- running ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class SyncProgress:
-    done: int  # versions finished (copied, there already, failed)
-    total: int
-    bytes_done: int
-    current: tuple[str, ...]  # the versions being copied now ("model/version")
-    started: float  # time.monotonic() at the start
-
-    @property
-    def seconds_left(self) -> float | None:
-        """Time left at the rate so far (None until one version is done)."""
-        if not self.done:
-            return None
-        spent = time.monotonic() - self.started
-        return spent / self.done * (self.total - self.done)
-
-
-@dataclass(frozen=True)
 class SyncOutcome:
     item: SyncItem
     result: Literal["copied", "there", "skipped", "failed", "not started"]
@@ -339,8 +323,10 @@ def run_sync(
     cancelled: Callable[[], bool] | None = None,
     journal: Journal | None = None,
     record_history: bool = True,
+    pause: Pause | None = None,
 ) -> SyncReport:
-    """Carry out ``plan`` (blocking): models in parallel, each model's versions in order."""
+    """Carry out ``plan`` (blocking): models in parallel, each model's versions in order;
+    ``pause`` holds every lane before its next version while it is paused."""
     started = time.monotonic()
     journal = journal or Journal(plan.source_location, plan.target_location)
     is_cancelled = cancelled or (lambda: False)
@@ -354,7 +340,12 @@ def run_sync(
         if progress is not None:
             with lock:
                 snapshot = SyncProgress(
-                    len(outcomes), len(plan.items), done_bytes[0], tuple(current), started
+                    len(outcomes),
+                    len(plan.items),
+                    done_bytes[0],
+                    tuple(current),
+                    started,
+                    paused=pause is not None and pause.paused,
                 )
             progress(snapshot)
 
@@ -365,6 +356,8 @@ def run_sync(
 
     def one_model(items: list[SyncItem]) -> None:
         for item in items:
+            if pause is not None:
+                pause.hold(is_cancelled)
             if stop.is_set() or is_cancelled():
                 finish(SyncOutcome(item, "not started"))
                 continue

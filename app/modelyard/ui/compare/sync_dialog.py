@@ -1,6 +1,6 @@
 """Sync models into another registry: the plan as a table whose rows can be unticked, then
-progress per version with Cancel, then the report (copied, there already, failed and why) with
-"Retry failed".
+progress per version with Pause/Resume and Cancel, then the report (copied, there already,
+failed and why) with "Retry failed".
 
 Planning and the sync run on workers with each profile's own connection (the core's
 ``plan_sync`` / ``run_sync``: nothing half-registered, a journal so that a stopped sync is
@@ -31,9 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard.core.actions.copy_plan import Endpoint
-from modelyard.core.actions.sync import NameMap, Selection, SyncPlan, SyncProgress, SyncReport
+from modelyard.core.actions.sync import NameMap, Selection, SyncPlan, SyncReport
+from modelyard.core.actions.sync_progress import Pause, SyncProgress
 from modelyard.core.model.errors import ErrorKind, ModelyardError
 from modelyard.core.profiles.profile import Profile
+from modelyard.core.reads.download import human_bytes
 from modelyard.core.session import Connections
 from modelyard.ui.common.theme import set_tone
 from modelyard.ui.common.workers import CancelToken, WorkerPool
@@ -70,8 +72,10 @@ class SyncDialog(QDialog):
         self.source, self.target, self.models = source, target, models
         self.plan: SyncPlan | None = None
         self.report: SyncReport | None = None
+        self._last: SyncProgress | None = None  # the latest progress of the running sync
         self.state = "planning"  # planning → ready → syncing → done | failed
         self._stop = threading.Event()
+        self._pause = Pause()  # held between versions; those in flight finish
         what = ", ".join(models) if models else f"every model of {source.name}"
         self.setWindowTitle(f"Sync to {target.name}")
         self.setMinimumSize(720, 420)
@@ -115,12 +119,18 @@ class SyncDialog(QDialog):
         self.go.setEnabled(False)
         self.retry = QPushButton("Retry failed")
         self.retry.setObjectName("syncRetry")
+        self.pause = QPushButton("&Pause")
+        self.pause.setObjectName("syncPause")
+        self.pause.setToolTip("Start no further version until Resume (those in flight finish)")
         self.cancel = QPushButton("Cancel")
         buttons = QDialogButtonBox()
         buttons.addButton(self.retry, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.pause, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.go, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.cancel, QDialogButtonBox.ButtonRole.RejectRole)
         self.retry.setVisible(False)  # after it joins the box (which shows what it is given)
+        self.pause.setVisible(False)
+        self.pause.clicked.connect(self.toggle_pause)
         self.go.clicked.connect(self.start)
         self.retry.clicked.connect(self.retry_failed)
         self.cancel.clicked.connect(self._cancel_or_close)
@@ -242,6 +252,10 @@ class SyncDialog(QDialog):
             return
         self.state = "syncing"
         self._stop.clear()
+        self._pause.resume()
+        self.pause.setText("&Pause")
+        self.pause.setEnabled(True)
+        self.pause.setVisible(True)
         for widget in (self.go, self.prefix, self.mirror_stages, self.mirror_aliases):
             widget.setEnabled(False)
         self.retry.setVisible(False)
@@ -252,6 +266,7 @@ class SyncDialog(QDialog):
         self.status.setText("Starting…")
         set_tone(self.status, "")
         connections, source, target, stop = self.connections, self.source, self.target, self._stop
+        pause = self._pause
         record = target.record_history
 
         def work(token: CancelToken) -> SyncReport:
@@ -264,6 +279,7 @@ class SyncDialog(QDialog):
                 progress=token.report,
                 cancelled=stop.is_set,
                 record_history=record,
+                pause=pause,
             )
 
         self.workers.submit(
@@ -274,14 +290,42 @@ class SyncDialog(QDialog):
         if not isinstance(value, SyncProgress) or self.state != "syncing":
             return
         self.bar.setValue(value.done)
+        self._last = value
+        self.status.setText(self._progress_text(value))
+
+    def _progress_text(self, value: SyncProgress) -> str:
+        files = ""
+        if value.bytes_done:
+            rate = human_bytes(value.bytes_per_second)
+            files = f" · {human_bytes(value.bytes_done)} at {rate}/s"
+        now = f" · now {', '.join(value.current)}" if value.current else ""
+        if self._pause.paused:
+            waits = " (the versions being copied finish first)" if value.current else ""
+            return f"Paused · {value.done} of {value.total} versions{files}{now}{waits}"
         left = value.seconds_left
         eta = f" · about {left:.0f} s left" if left is not None else ""
-        now = f" · now {', '.join(value.current)}" if value.current else ""
-        self.status.setText(f"{value.done} of {value.total} versions{eta}{now}")
+        return f"{value.done} of {value.total} versions{files}{eta}{now}"
+
+    def toggle_pause(self) -> None:
+        """Pause (no version starts until Resume) or resume the sync."""
+        if self.state != "syncing":
+            return
+        if self._pause.paused:
+            self._pause.resume()
+            self.pause.setText("&Pause")
+        else:
+            self._pause.pause()
+            self.pause.setText("&Resume")
+        last = self._last
+        if last is None:
+            self.status.setText("Paused" if self._pause.paused else "Starting…")
+        else:
+            self.status.setText(self._progress_text(last))
 
     def _done(self, report: SyncReport) -> None:
         self.report = report
         self.state = "done"
+        self._ended()
         self.bar.setValue(self.bar.maximum())
         outcomes = {o.item.key: o for o in report.outcomes}
         for row in self.rows():
@@ -328,8 +372,14 @@ class SyncDialog(QDialog):
         self.mirror_stages.setEnabled(self.target.has_stages)
         self.mirror_aliases.setEnabled(self.target.has_aliases)
 
+    def _ended(self) -> None:
+        self._pause.resume()
+        self.pause.setVisible(False)
+        self._last = None
+
     def _failed(self, error: ModelyardError) -> None:
         self.state = "failed"
+        self._ended()
         self.bar.setVisible(False)
         cancelled = error.kind is ErrorKind.CANCELLED
         self.status.setText(f"{'Cancelled' if cancelled else 'Not synced'}: {error.message}")
@@ -342,6 +392,7 @@ class SyncDialog(QDialog):
     def _cancel_or_close(self) -> None:
         if self.state == "syncing":
             self._stop.set()
+            self.pause.setEnabled(False)
             self.status.setText("Cancelling: the versions being copied are removed again…")
             self.cancel.setEnabled(False)
             return
