@@ -193,3 +193,43 @@ def test_copy_a_model_missing_on_one_side_from_the_comparison(
     qtbot.waitUntil(lambda: "0 only in demo" in dialog.status.text(), timeout=60_000)
     copy.close()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+
+
+def test_sync_the_differences_from_the_comparison_plans_only_the_models_that_differ(
+    qtbot: QtBot,
+    demo_profile: Profile,
+    prod_profile: Profile,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    prod = open_registry(prod_profile, secrets)
+    try:
+        missing = sorted(m.name for m in prod.list_models().items)[0]
+        prod.delete_model(missing)  # type: ignore[attr-defined]
+    finally:
+        prod.close()
+    window = open_window(qtbot, store)
+    dialog = window.across.compare_registries(demo_profile, prod_profile)
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.comparison is not None, timeout=60_000)
+    assert dialog.differences("right") == (missing,), dialog.status.text()
+    assert dialog.sync_right.isEnabled() and not dialog.sync_left.isEnabled()
+    assert "1 model(s)" in dialog.sync_right.toolTip()
+    dialog.grab().save(str(save_artifact("compare-sync-differences.png")))
+    dialog.sync_right.click()
+    sync = window.across.sync_dialog
+    assert sync is not None and sync.models == (missing,)
+    assert (sync.source.id, sync.target.id) == (demo_profile.id, prod_profile.id)
+    qtbot.waitUntil(lambda: sync.state == "ready", timeout=60_000)
+    assert sync.rows() and all(r.text(0).startswith(f"{missing} v") for r in sync.rows())
+    sync.go.click()
+    qtbot.waitUntil(lambda: sync.state in ("done", "failed"), timeout=120_000)
+    assert sync.state == "done", sync.status.text()
+    # The comparison is read again: the model is on both sides now.
+    qtbot.waitUntil(lambda: "0 only in demo" in dialog.status.text(), timeout=60_000)
+    row = next(r for r in some(dialog.comparison).rows if r.name == missing)
+    assert row.left is not None and row.right is not None
+    sync.reject()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    dialog.close()
+    window.close()

@@ -131,6 +131,7 @@ class AcrossRegistries(QObject):
             return None
         dialog = RegistryCompareDialog(profiles, self.connections, self.workers, self.window)
         dialog.copyAsked.connect(self._copy_from_comparison)
+        dialog.syncAsked.connect(self._sync_from_comparison)
         left = left or self.selected_profile()
         if left is not None:
             index = dialog.left.findData(left.id)
@@ -154,3 +155,13 @@ class AcrossRegistries(QObject):
         if compare is not None:
             dialog.copied.connect(lambda _result: compare.start())  # compare again: now equal
         dialog.show()
+
+    def _sync_from_comparison(
+        self, source: Profile, target: Profile, models: tuple[str, ...]
+    ) -> None:
+        compare = self.compare_dialog
+        dialog = self.sync_models(source, target, models)
+        if compare is not None:
+            dialog.setParent(compare, dialog.windowFlags())  # over the comparison
+            dialog.synced.connect(lambda _report: compare.start())  # compare again
+            dialog.show()

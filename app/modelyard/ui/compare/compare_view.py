@@ -55,9 +55,12 @@ class RegistryCompareDialog(CompareWindow):
 
     Signals:
         copyAsked(source Profile, model, version, target Profile): the window asks for it.
+        syncAsked(source Profile, target Profile, models): sync those models (the ones that
+            differ or are only on the source's side) — the window plans it.
     """
 
     copyAsked = Signal(object, str, str, object)
+    syncAsked = Signal(object, object, tuple)
 
     def __init__(
         self,
@@ -110,6 +113,13 @@ class RegistryCompareDialog(CompareWindow):
             button.clicked.connect(lambda _=False, d=direction: self.copy_selected(d))
             self.actions_row.addWidget(button)
         self.table.currentItemChanged.connect(self._copy_buttons)
+        self.sync_left = QPushButton("◂ Sync differences to left…")
+        self.sync_right = QPushButton("Sync differences to right ▸…")
+        for button, direction in ((self.sync_left, "left"), (self.sync_right, "right")):
+            button.setObjectName(f"sync-{direction}")
+            button.setEnabled(False)
+            button.clicked.connect(lambda _=False, d=direction: self.sync_differences(d))
+            self.status_row.addWidget(button)  # beside the summary: for every differing row
 
     def _profile(self, combo: QComboBox) -> Profile | None:
         pid = combo.currentData()
@@ -192,7 +202,37 @@ class RegistryCompareDialog(CompareWindow):
             self.table.setCurrentItem(first)
         self._refilter()
         self.export_button.setEnabled(True)
+        for button, direction in ((self.sync_left, "left"), (self.sync_right, "right")):
+            differing = self.differences(direction)
+            button.setEnabled(bool(differing))
+            target = sides[0 if direction == "left" else 1].name
+            button.setToolTip(
+                plain_tooltip(
+                    f"Plan a sync of the {len(differing)} model(s) that differ or are missing in "
+                    f"{target}: the plan shows each version first."
+                    if differing
+                    else f"Nothing to sync: {target} has every model of the other side."
+                )
+            )
         self._idle(" ".join([result.summary() + ".", *result.notes]))
+
+    def differences(self, direction: str) -> tuple[str, ...]:
+        """The models a sync to ``direction`` would take: those that differ, and those only
+        on the other side."""
+        if self.comparison is None:
+            return ()
+        only = Status.ONLY_LEFT if direction == "right" else Status.ONLY_RIGHT
+        return tuple(
+            row.name for row in self.comparison.rows if row.status in (Status.DIFFERENT, only)
+        )
+
+    def sync_differences(self, direction: str) -> None:
+        """Ask for a sync of the differing models towards ``direction``."""
+        sides, models = self.compared, self.differences(direction)
+        if sides is None or not models:
+            return
+        source, target = sides if direction == "right" else sides[::-1]
+        self.syncAsked.emit(source, target, models)
 
     def _describe(self, item: QTreeWidgetItem | None) -> None:
         """The selected model in full below the table (the columns are cut to fit)."""

@@ -57,6 +57,7 @@ class CompareWindow(QDialog):
         self.controls = QHBoxLayout()
         layout.addLayout(self.controls)
         status_row = QHBoxLayout()
+        self.status_row = status_row  # the summary, and what a subclass offers for all rows
         self.status = plain_label("")
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
@@ -72,6 +73,7 @@ class CompareWindow(QDialog):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter rows…")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(140)
         self.search.textChanged.connect(self._refilter)
         self.export_button = QToolButton()
         self.export_button.setText("Export")
