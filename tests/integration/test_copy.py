@@ -54,6 +54,14 @@ def _b_models(server: MlflowServer) -> set[str]:
     return {m.name for m in admin_store(server).search_registered_models(max_results=1000)}
 
 
+def _prod_through(url: str, store: ProfileStore, secrets: SecretStore) -> Profile:
+    """The ``prod`` profile: the basic-auth server as admin, reached at ``url`` (a proxy)."""
+    settings = MlflowServerSettings(url=url, auth="basic", username=ADMIN_USER)
+    prod = store.add(Profile(name="prod", settings=settings))
+    secrets.set(prod.id, "password", ADMIN_PASSWORD)
+    return prod
+
+
 def test_copy_to_another_server_is_byte_identical_with_run_and_lineage(
     mlflow_server: MlflowServer,
     auth_server: MlflowServer,
@@ -168,9 +176,7 @@ def test_a_files_delete_answered_500_is_asked_again(
     dev = add_server_profile(store, secrets, mlflow_server, "dev")
     deletes = "DELETE /api/2.0/mlflow-artifacts/artifacts/"
     with fault_proxy(auth_server.url) as proxy:
-        settings = MlflowServerSettings(url=proxy.url, auth="basic", username=ADMIN_USER)
-        prod = store.add(Profile(name="prod", settings=settings))
-        secrets.set(prod.id, "password", ADMIN_PASSWORD)
+        prod = _prod_through(proxy.url, store, secrets)
         proxy.set("500", deletes, times=1)
         with opened(dev, secrets) as a, opened(prod, secrets) as b:
             source, target = Endpoint(a, "dev"), Endpoint(b, "prod")
@@ -192,9 +198,7 @@ def test_target_gone_during_upload_leaves_no_version_and_no_model(
     version = new_version(mlflow_server, name, extra)
     dev = add_server_profile(store, secrets, mlflow_server, "dev")
     with fault_proxy(auth_server.url) as proxy:
-        settings = MlflowServerSettings(url=proxy.url, auth="basic", username=ADMIN_USER)
-        prod = store.add(Profile(name="prod", settings=settings))
-        secrets.set(prod.id, "password", ADMIN_PASSWORD)
+        prod = _prod_through(proxy.url, store, secrets)
 
         def progress(p: CopyProgress) -> None:
             if p.phase == "write" and p.done_bytes > 0 and proxy.fault == "pass":

@@ -155,6 +155,17 @@ def test_compare_needs_two_profiles(
     window.close()
 
 
+def _delete_one(profile: Profile, secrets: SecretStore, which: int) -> str:
+    """Delete the model at ``which`` (in name order) from the profile's registry; its name."""
+    registry = open_registry(profile, secrets)
+    try:
+        name = sorted(m.name for m in registry.list_models().items)[which]
+        registry.delete_model(name)  # type: ignore[attr-defined]
+    finally:
+        registry.close()
+    return name
+
+
 def test_copy_a_model_missing_on_one_side_from_the_comparison(
     qtbot: QtBot,
     demo_profile: Profile,
@@ -162,12 +173,7 @@ def test_copy_a_model_missing_on_one_side_from_the_comparison(
     store: ProfileStore,
     secrets: SecretStore,
 ) -> None:
-    prod = open_registry(prod_profile, secrets)
-    try:
-        missing = sorted(m.name for m in prod.list_models().items)[-1]
-        prod.delete_model(missing)  # type: ignore[attr-defined]
-    finally:
-        prod.close()
+    missing = _delete_one(prod_profile, secrets, -1)
     window = open_window(qtbot, store)
     dialog = window.across.compare_registries(demo_profile, prod_profile)
     assert dialog is not None
@@ -202,12 +208,7 @@ def test_sync_the_differences_from_the_comparison_plans_only_the_models_that_dif
     store: ProfileStore,
     secrets: SecretStore,
 ) -> None:
-    prod = open_registry(prod_profile, secrets)
-    try:
-        missing = sorted(m.name for m in prod.list_models().items)[0]
-        prod.delete_model(missing)  # type: ignore[attr-defined]
-    finally:
-        prod.close()
+    missing = _delete_one(prod_profile, secrets, 0)
     window = open_window(qtbot, store)
     dialog = window.across.compare_registries(demo_profile, prod_profile)
     assert dialog is not None

@@ -20,6 +20,22 @@ from tests.helpers.window import open_window, select_model
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer
 
 
+def _three_versions_dev_and_prod(
+    prefix: str,
+    source: MlflowServer,
+    target: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> str:
+    """A new model of three versions on ``source`` (profile dev); ``target`` is prod (admin)."""
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    for _ in range(3):
+        new_version(source, name)
+    add_server_profile(store, secrets, source, "dev")
+    add_server_profile(store, secrets, target, "prod", ADMIN_USER, ADMIN_PASSWORD)
+    return name
+
+
 def test_sync_a_model_from_its_menu_with_a_row_unticked(
     qtbot: QtBot,
     mlflow_server: MlflowServer,
@@ -27,12 +43,8 @@ def test_sync_a_model_from_its_menu_with_a_row_unticked(
     store: ProfileStore,
     secrets: SecretStore,
 ) -> None:
-    name = f"gui-sync-{uuid.uuid4().hex[:6]}"
-    for _ in range(3):
-        new_version(mlflow_server, name)
+    name = _three_versions_dev_and_prod("gui-sync", mlflow_server, auth_server, store, secrets)
     admin_store(mlflow_server).transition_model_version_stage(name, "3", "Production", False)
-    add_server_profile(store, secrets, mlflow_server, "dev")
-    add_server_profile(store, secrets, auth_server, "prod", ADMIN_USER, ADMIN_PASSWORD)
     window = open_window(qtbot, store)
     select_model(qtbot, window, "dev", name)
     menu = window.tree_menus.open_current()
@@ -85,11 +97,7 @@ def test_pause_holds_the_sync_before_its_next_version_and_resume_finishes_it(
     store: ProfileStore,
     secrets: SecretStore,
 ) -> None:
-    name = f"gui-pause-{uuid.uuid4().hex[:6]}"
-    for _ in range(3):
-        new_version(mlflow_server, name)
-    add_server_profile(store, secrets, mlflow_server, "dev")
-    add_server_profile(store, secrets, auth_server, "prod", ADMIN_USER, ADMIN_PASSWORD)
+    name = _three_versions_dev_and_prod("gui-pause", mlflow_server, auth_server, store, secrets)
     window = open_window(qtbot, store)
     dialog = window.across.sync_models(store.get("dev"), store.get("prod"), (name,))
     qtbot.waitUntil(lambda: dialog.state == "ready", timeout=60_000)
