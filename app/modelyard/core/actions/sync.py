@@ -340,12 +340,7 @@ def run_sync(
         if progress is not None:
             with lock:
                 snapshot = SyncProgress(
-                    len(outcomes),
-                    len(plan.items),
-                    done_bytes[0],
-                    tuple(current),
-                    started,
-                    paused=pause is not None and pause.paused,
+                    len(outcomes), len(plan.items), done_bytes[0], tuple(current), started
                 )
             progress(snapshot)
 

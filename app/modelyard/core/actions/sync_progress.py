@@ -50,7 +50,6 @@ class SyncProgress:
     bytes_done: int  # the files of the versions copied so far
     current: tuple[str, ...]  # the versions being copied now ("model/version")
     started: float  # time.monotonic() at the start
-    paused: bool = False
 
     @property
     def seconds_left(self) -> float | None:
