@@ -89,7 +89,6 @@ class RegistryCompareDialog(CompareWindow):
         swap.setToolTip("Swap left and right")
         swap.clicked.connect(self.swap)
         self.compare_button = QPushButton("Compare")
-        self.compare_button.setDefault(True)
         self.compare_button.clicked.connect(self.start)
         self.controls.addWidget(QLabel("Left:"))
         self.controls.addWidget(self.left, 1)
@@ -97,6 +96,7 @@ class RegistryCompareDialog(CompareWindow):
         self.controls.addWidget(QLabel("Right:"))
         self.controls.addWidget(self.right, 1)
         self.controls.addWidget(self.compare_button)
+        self.compare_button.setDefault(True)  # once in the dialog: Return compares
         self.status.setText(
             "Pick two registries and press Compare: every model of either side, with what "
             "differs (latest version, Production/Staging, aliases, description, tags). "

@@ -36,6 +36,7 @@ from modelyard.core.session import Connections
 from modelyard.ui.common.theme import set_tone
 from modelyard.ui.common.workers import CancelToken, WorkerPool
 from modelyard.ui.tree.tree_model import RegistryTreeModel
+from modelyard.ui.tree.tree_panel import choose_row
 
 NOTHING = "nothing"
 REVEAL_FOR_MS = 60_000
@@ -106,7 +107,6 @@ class CopyDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.go = QPushButton("Copy")
         self.go.setObjectName("copyGo")
-        self.go.setDefault(True)
         self.go.setEnabled(False)
         widest = max(
             self.go.fontMetrics().horizontalAdvance(t)
@@ -126,6 +126,7 @@ class CopyDialog(QDialog):
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
+        self.go.setDefault(True)  # once in the dialog (before, the dialog chose its own)
         self.heading.setText(f"Copy {model} v{version} from {source.name} to {target.name}")
         self.then.currentIndexChanged.connect(self._then_changed)
         self.alias.textChanged.connect(self._check)
@@ -345,7 +346,7 @@ class Revealer(QObject):
         index = self._find()
         if index.isValid():
             self._tree.scrollTo(index)
-            self._tree.setCurrentIndex(index)
+            choose_row(self._tree, index)
         if index.isValid() or self._left <= 0:
             self._timer.stop()
             self.deleteLater()

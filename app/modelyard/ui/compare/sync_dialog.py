@@ -115,7 +115,6 @@ class SyncDialog(QDialog):
         self.status.setWordWrap(True)
         self.go = QPushButton("Sync")
         self.go.setObjectName("syncGo")
-        self.go.setDefault(True)
         self.go.setEnabled(False)
         self.retry = QPushButton("Retry failed")
         self.retry.setObjectName("syncRetry")
@@ -147,6 +146,7 @@ class SyncDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
+        self.go.setDefault(True)  # once in the dialog (before, the dialog chose its own)
         self._planned_prefix = ""
         self._plan()
 
