@@ -3,11 +3,13 @@ manager (Xvfb + openbox, xcb platform), it answers one JSON line on stdout for e
 test writes on stdin. The test presses real keys with xdotool and asks here what happened.
 
 Commands (``{"cmd": NAME, ...}``):
-- ``ready``: answered once the profile file is read and every registry row has its models.
+- ``ready``: answered once the profile file is read and every registry row has read its models
+  (one at least has some).
 - ``select``: ``profile``, ``model`` and optionally ``version``: expands, selects, focuses the
   tree; answered when the row is current.
-- ``state``: the current row, the row the last tree menu was opened for and whether a menu or a
-  dialog is shown, the focus widget, the window's frame and the screen's available area.
+- ``state``: the current row, the selected rows, the row the last tree menu was opened for and
+  whether a menu or a dialog is shown, the focus widget, the window's frame, the screen's
+  available area and the sync dialog's state.
 - ``compare``: the registry comparison of the first two profiles, with where it is.
 - ``shot``: the whole screen saved to ``path``.
 - ``quit``.
@@ -27,6 +29,7 @@ from modelyard.ui.profiles.wizard import ProfileWizard
 from modelyard.ui.shell.app import create_app
 from modelyard.ui.shell.main_window import MainWindow
 from modelyard.ui.tree.tree_model import Node, NodeKind
+from modelyard.ui.tree.tree_panel import choose_row
 
 
 def describe(node: Node | None) -> list[str] | None:
@@ -92,7 +95,7 @@ def main() -> int:
         for node in rows:
             if not node.load.opened:
                 window.tree.expand(window.proxy.mapFromSource(tm.index_for(node)))
-        return bool(rows) and all(n.load.all_fetched and n.children for n in rows)
+        return any(n.children for n in rows) and all(n.load.all_fetched for n in rows)
 
     def state() -> dict[str, Any]:
         popup = QApplication.activePopupWidget()
@@ -102,6 +105,7 @@ def main() -> int:
         menus = window.tree_menus
         return {
             "current": describe(window.node_at(window.tree.currentIndex())),
+            "selected": [describe(n) for n in window.selected_nodes()],
             "menu_for": describe(menus.node) if menus.menu is not None else None,
             "menu_shown": isinstance(popup, QMenu),
             "menu_items": [a.text() for a in popup.actions()] if isinstance(popup, QMenu) else [],
@@ -119,6 +123,22 @@ def main() -> int:
                 modal.connection_page.problem.text() if isinstance(modal, ProfileWizard) else None
             ),
             "expanded": expanded(),
+            "sync": sync_state(),
+        }
+
+    def sync_state() -> dict[str, Any] | None:
+        dialog = window.across.sync_dialog
+        if dialog is None or not dialog.isVisible():
+            return None
+        return {
+            "state": dialog.state,
+            "active": dialog.isActiveWindow(),
+            "rect": rect(dialog),
+            "pause": dialog.pause.text() if dialog.pause.isVisible() else None,
+            "held": dialog._pause.waiting,
+            "done": dialog.bar.value(),
+            "status": dialog.status.text(),
+            "results": [row.text(2) for row in dialog.rows()],
         }
 
     def expanded() -> list[list[str]]:
@@ -188,7 +208,7 @@ def main() -> int:
                     return False
                 index = window.proxy.mapFromSource(window.tree_model.index_for(node))
                 if window.tree.currentIndex() != index:
-                    window.tree.setCurrentIndex(index)
+                    choose_row(window.tree, index)
                     window.tree.scrollTo(index)
                 window.activateWindow()
                 window.tree.setFocus()

@@ -17,6 +17,7 @@ from modelyard.ui.board.promote_board import VERSION_ROLE
 from modelyard.ui.board.promote_dialog import PromotionChoice
 from modelyard.ui.shell.app import create_app
 from modelyard.ui.shell.main_window import MainWindow
+from modelyard.ui.tree.tree_panel import choose_row
 
 
 def main() -> int:
@@ -44,7 +45,7 @@ def main() -> int:
             state["step"] = 1
         elif state["step"] == 1 and tm.node(root).load.all_fetched:
             row = next(r for r in range(tm.rowCount(root)) if tm.index(r, 0, root).data() == model)
-            window.tree.setCurrentIndex(window.proxy.mapFromSource(tm.index(row, 0, root)))
+            choose_row(window.tree, window.proxy.mapFromSource(tm.index(row, 0, root)))
             state["step"] = 2
         elif state["step"] == 2 and window.workers.is_idle() and window.details.model_view.model:
             view = window.details.model_view

@@ -8,6 +8,7 @@ from modelyard.core.profiles.profile import ProfileStore
 from modelyard.ui.shell.app import create_app
 from modelyard.ui.shell.main_window import MainWindow
 from modelyard.ui.tree.tree_model import NodeKind
+from modelyard.ui.tree.tree_panel import choose_row
 from tests.helpers.values import some
 
 
@@ -29,7 +30,7 @@ def select_model(qtbot: QtBot, window: MainWindow, profile: str, model: str) -> 
     qtbot.waitUntil(lambda: tm.node(root).load.all_fetched, timeout=60_000)
     row = next(r for r in range(tm.rowCount(root)) if tm.index(r, 0, root).data() == model)
     index = window.proxy.mapFromSource(tm.index(row, 0, root))
-    window.tree.setCurrentIndex(index)
+    choose_row(window.tree, index)
     window.tree.expand(index)
     qtbot.waitUntil(lambda: tm.node(tm.index(row, 0, root)).load.all_fetched, timeout=60_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
@@ -45,7 +46,7 @@ def select_version(qtbot: QtBot, window: MainWindow, version: str, wait: bool = 
         for r in range(proxy.rowCount(model_index))
         if proxy.index(r, 0, model_index).data() == f"v{version}"
     )
-    window.tree.setCurrentIndex(proxy.index(row, 0, model_index))
+    choose_row(window.tree, proxy.index(row, 0, model_index))
     if wait:
         qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
 

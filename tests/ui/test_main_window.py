@@ -10,6 +10,7 @@ from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.ui.shell.app import create_app
 from modelyard.ui.shell.main_window import MainWindow
 from modelyard.ui.tree.tree_model import NODE_ROLE, NodeKind
+from modelyard.ui.tree.tree_panel import choose_row
 from tests.conftest import save_artifact
 from tests.helpers.menus import submenu
 
@@ -46,7 +47,7 @@ def test_window_browses_the_demo_registry(
     window.tree.expand(churn)
     qtbot.waitUntil(lambda: proxy.rowCount(churn) == 5, timeout=60_000)
     v4 = proxy.index(1, 0, churn)
-    window.tree.setCurrentIndex(v4)
+    choose_row(window.tree, v4)
     assert window.details.current is v4.data(NODE_ROLE)
     fields = window.details.version_view.fields.values
     assert fields["Stage"] == "Production"
@@ -131,7 +132,7 @@ def test_profile_details_and_refresh_shortcut(
 ) -> None:
     window = open_window(qtbot, store)
     expand_and_wait(qtbot, window, "demo")
-    window.tree.setCurrentIndex(window.proxy.index(0, 0))
+    choose_row(window.tree, window.proxy.index(0, 0))
     node = window.details.current
     assert node is not None and node.kind is NodeKind.PROFILE
     fields = window.details.profile_view.fields.values
@@ -298,7 +299,7 @@ def test_the_file_menu_asks_before_deleting_and_its_export_writes(
         return QMessageBox.StandardButton.No
 
     monkeypatch.setattr(QMessageBox, "question", question)
-    window.tree.setCurrentIndex(window.proxy.mapFromSource(window.tree_model.profile_index("demo")))
+    choose_row(window.tree, window.proxy.mapFromSource(window.tree_model.profile_index("demo")))
     window.delete_profile_action.trigger()
     assert asked == ["Delete profile"]
     assert store.find("demo") is not None  # "No": nothing deleted

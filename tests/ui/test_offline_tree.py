@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from modelyard.core.kinds import MlflowServerSettings
 from modelyard.core.model.snapshot import load_snapshot
 from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.ui.tree.tree_panel import choose_row
 from tests.conftest import save_artifact
 from tests.helpers.registry import admin_store, create_version, ensure_model
 from tests.helpers.window import open_window, select_model
@@ -78,11 +79,11 @@ def test_a_registry_that_is_down_shows_its_last_seen_rows(
     window.tree.expand(window.proxy.mapFromSource(other))
     qtbot.waitUntil(lambda: tm.node(other).load.error is not None, timeout=30_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
-    window.tree.setCurrentIndex(window.proxy.mapFromSource(version))
+    choose_row(window.tree, window.proxy.mapFromSource(version))
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.grab().save(str(save_artifact("offline-tree.png")))
     # The registry's pane offers to try again now.
-    window.tree.setCurrentIndex(window.proxy.mapFromSource(root))
+    choose_row(window.tree, window.proxy.mapFromSource(root))
     banner = window.details.profile_view.banner
     qtbot.waitUntil(banner.button.isVisible, timeout=10_000)
     assert banner.button.text() == "Retry now"

@@ -24,6 +24,7 @@ from modelyard.ui.board.promote_dialog import PromotionChoice
 from modelyard.ui.shell.main_window import MainWindow
 from modelyard.ui.tree import tree_model as tm_module
 from modelyard.ui.tree.tree_model import Column
+from modelyard.ui.tree.tree_panel import choose_row
 from tests.conftest import save_artifact
 from tests.helpers.board import lane_versions
 from tests.helpers.registry import admin_store, create_version, ensure_model
@@ -177,14 +178,14 @@ def test_offline_keeps_the_rows_refuses_writes_and_comes_back(
     root = tm.profile_index("p")
     node = tm.node(root)
     proxy.set("refuse")
-    window.tree.setCurrentIndex(window.proxy.mapFromSource(root))
+    choose_row(window.tree, window.proxy.mapFromSource(root))
     window.refresh_selected()
     qtbot.waitUntil(lambda: node.load.offline is not None, timeout=30_000)
     assert [name for name, _s, _a in _rows(window, root)] == [MODEL, "other-model"]
     assert tm.index(root.row(), Column.INFO).data().startswith("⚠ 2 models, offline, as seen")
     assert window.connection_label.text() == "● p: offline"
 
-    window.tree.setCurrentIndex(window.proxy.mapFromSource(_model_index(window, "p", MODEL)))
+    choose_row(window.tree, window.proxy.mapFromSource(_model_index(window, "p", MODEL)))
     qtbot.waitUntil(lambda: window.details.current is not None, timeout=10_000)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     seen = len(proxy.requests_seen)
@@ -288,7 +289,7 @@ def test_a_hung_registry_does_not_delay_another_profiles_rows(
     hung = tm.profile_index("hung")
     for _ in range(4):  # the hung profile is asked again and again (F5 on it)
         window.open_profile("hung")
-        window.tree.setCurrentIndex(window.proxy.mapFromSource(hung))
+        choose_row(window.tree, window.proxy.mapFromSource(hung))
         tm.refresh(hung)
     window.open_profile("live")
     live = tm.profile_index("live")
@@ -334,7 +335,7 @@ def test_what_changed_between_two_launches_is_shown_since_you_last_looked(
     root = tm.profile_index("p")
     assert "3 changes since you last looked" in root.siblingAtColumn(Column.INFO).data()
     assert "since you last looked" in window.statusBar().currentMessage()
-    window.tree.setCurrentIndex(window.proxy.mapFromSource(root))
+    choose_row(window.tree, window.proxy.mapFromSource(root))
     banner = window.details.profile_view.banner
     qtbot.waitUntil(banner.isVisible, timeout=10_000)
     assert f"• {MODEL}: Production v1 → v4" in banner.label.text()

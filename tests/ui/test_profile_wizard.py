@@ -20,6 +20,7 @@ from modelyard.ui.common.workers import WorkerPool
 from modelyard.ui.profiles.fields import PAGE_AUTH, PAGE_CONNECTION, PAGE_FINISH, PAGE_TEST
 from modelyard.ui.profiles.wizard import ProfileWizard
 from modelyard.ui.shell.main_window import MainWindow
+from modelyard.ui.tree.tree_panel import choose_row
 from tests.conftest import save_artifact
 from tests.support.contract_server import contract_server
 from tests.support.html_server import html_server, status_server
@@ -296,9 +297,7 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.profiles_loaded, timeout=30_000)
     window.profiles.show_dialogs = False
-    window.tree.setCurrentIndex(
-        window.proxy.mapFromSource(window.tree_model.profile_index("shared"))
-    )
+    choose_row(window.tree, window.proxy.mapFromSource(window.tree_model.profile_index("shared")))
     wizard = window.profiles.edit_profile()
     assert wizard is not None and wizard.currentId() == PAGE_CONNECTION
     qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)
@@ -313,9 +312,7 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     finish(wizard, qtbot)
     assert store.get("shared").label == "staging" and store.get("shared").id == original.id
     assert secrets.get(original.id, "password") == ADMIN_PASSWORD
-    window.tree.setCurrentIndex(
-        window.proxy.mapFromSource(window.tree_model.profile_index("shared"))
-    )
+    choose_row(window.tree, window.proxy.mapFromSource(window.tree_model.profile_index("shared")))
     copy = window.profiles.duplicate_profile()
     assert copy is not None and copy.finish_page.name.text() == "shared copy"
     qtbot.waitUntil(lambda: copy.probed, timeout=30_000)
@@ -333,8 +330,8 @@ def test_edit_keeps_secret_duplicate_copies_it_delete_removes_it(
     qtbot.waitUntil(
         lambda: window.tree_model.profile_index("shared copy").isValid(), timeout=30_000
     )
-    window.tree.setCurrentIndex(
-        window.proxy.mapFromSource(window.tree_model.profile_index("shared copy"))
+    choose_row(
+        window.tree, window.proxy.mapFromSource(window.tree_model.profile_index("shared copy"))
     )
     assert (selected := window.selected_profile()) is not None and selected.name == "shared copy"
     window.profiles.delete_profile(confirm=False)  # the keyring work runs on a worker
@@ -389,9 +386,7 @@ def test_the_wizard_never_touches_the_keyring_on_the_gui_thread(
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.profiles_loaded, timeout=30_000)
     window.profiles.show_dialogs = False
-    window.tree.setCurrentIndex(
-        window.proxy.mapFromSource(window.tree_model.profile_index("watched"))
-    )
+    choose_row(window.tree, window.proxy.mapFromSource(window.tree_model.profile_index("watched")))
     wizard = window.profiles.edit_profile()
     assert wizard is not None
     qtbot.waitUntil(lambda: wizard.probed, timeout=30_000)

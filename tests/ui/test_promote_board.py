@@ -11,6 +11,7 @@ from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
 from modelyard.core.reads.history import recorded_events
 from modelyard.ui.board.promote_dialog import PromoteDialog, PromotionChoice
+from modelyard.ui.tree.tree_panel import choose_row
 from tests.conftest import save_artifact
 from tests.helpers.board import drop, fresh_model, lane_versions, open_board, tree_mime
 from tests.helpers.menus import submenu_of
@@ -174,7 +175,7 @@ def test_a_result_that_lands_after_another_model_is_selected_stays_with_its_mode
     tm = window.tree_model
     root = tm.profile_index("srv")
     row = next(r for r in range(tm.rowCount(root)) if tm.index(r, 0, root).data() == "board-e2")
-    window.tree.setCurrentIndex(window.proxy.mapFromSource(tm.index(row, 0, root)))
+    choose_row(window.tree, window.proxy.mapFromSource(tm.index(row, 0, root)))
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     assert window.details.current is not None
     assert some(window.details.current).model_summary.name == "board-e2"

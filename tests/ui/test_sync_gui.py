@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.actions.copy_plan import SOURCE_TAG
 from modelyard.core.profiles.profile import ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
 from modelyard.ui.compare.sync_dialog import SyncDialog
+from modelyard.ui.shell.main_window import MainWindow
 from tests.conftest import save_artifact
 from tests.helpers.menus import submenu_of
 from tests.helpers.registry import add_server_profile, admin_store, new_version
@@ -117,5 +119,90 @@ def test_pause_holds_the_sync_before_its_next_version_and_resume_finishes_it(
     assert not dialog.pause.isVisible()
     assert len(admin_store(auth_server).search_model_versions(f"name='{name}'")) == 3
     dialog.reject()
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()
+
+
+def _row_of(window: MainWindow, profile: str, model: str) -> QModelIndex:
+    tm = window.tree_model
+    root = tm.profile_index(profile)
+    row = next(r for r in range(tm.rowCount(root)) if tm.index(r, 0, root).data() == model)
+    return window.proxy.mapFromSource(tm.index(row, 0, root))
+
+
+def _click(window: MainWindow, index: QModelIndex, *, ctrl: bool = False) -> None:
+    window.tree.scrollTo(index)
+    modifier = Qt.KeyboardModifier.ControlModifier if ctrl else Qt.KeyboardModifier.NoModifier
+    at = window.tree.visualRect(index).center()
+    QTest.mouseClick(window.tree.viewport(), Qt.MouseButton.LeftButton, modifier, at)
+
+
+def test_models_chosen_by_ctrl_click_sync_together_from_their_menu_and_by_a_drop(
+    qtbot: QtBot,
+    mlflow_server: MlflowServer,
+    auth_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+) -> None:
+    prefix = f"gui-many-{uuid.uuid4().hex[:6]}"
+    first, second, left_alone = f"{prefix}-a", f"{prefix}-b", f"{prefix}-c"
+    for name, versions in ((first, 2), (second, 1), (left_alone, 1)):
+        for _ in range(versions):
+            new_version(mlflow_server, name)
+    add_server_profile(store, secrets, mlflow_server, "dev")
+    add_server_profile(store, secrets, auth_server, "prod", ADMIN_USER, ADMIN_PASSWORD)
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "dev", left_alone)
+    _click(window, _row_of(window, "dev", first))
+    _click(window, _row_of(window, "dev", second), ctrl=True)
+    assert [n.name for n in window.selected_nodes()] == [first, second]
+    assert window.details.current is not None and window.details.current.name == second
+
+    # The menu of one of the selected rows acts on both.
+    at = window.tree.visualRect(_row_of(window, "dev", second)).center()
+    menu = window.tree_menus.open_at(at)
+    assert menu is not None
+    assert menu.actions()[0].text() == "2 models of dev" and not menu.actions()[0].isEnabled()
+    sync = submenu_of(menu, "Sync 2 models to")
+    assert sync is not None and [a.text() for a in sync.actions()] == ["prod"]
+    sync.actions()[0].trigger()
+    menu.close()
+    dialog = window.across.sync_dialog
+    assert isinstance(dialog, SyncDialog)
+    qtbot.waitUntil(lambda: dialog.state == "ready", timeout=60_000)
+    assert [r.text(0) for r in dialog.rows()] == [f"{first} v1", f"{first} v2", f"{second} v1"]
+    dialog.reject()
+
+    # The menu of a row outside the selection acts on that row alone, selected first.
+    menu = window.tree_menus.open_at(
+        window.tree.visualRect(_row_of(window, "dev", left_alone)).center()
+    )
+    assert menu is not None and [n.name for n in window.selected_nodes()] == [left_alone]
+    assert submenu_of(menu, "Sync to") is not None
+    menu.close()
+
+    # Dragged onto prod's row, the two models are planned for a sync there.
+    _click(window, _row_of(window, "dev", first))
+    _click(window, _row_of(window, "dev", second), ctrl=True)
+    tm, proxy = window.tree_model, window.proxy
+    dragged = [proxy.mapToSource(i) for i in window.tree.selectionModel().selectedIndexes()]
+    data = tm.mimeData(dragged)
+    copy = Qt.DropAction.CopyAction
+    prod, dev = tm.profile_index("prod"), tm.profile_index("dev")
+    assert not tm.canDropMimeData(data, copy, -1, -1, dev)  # its own registry: no sync
+    assert tm.canDropMimeData(data, copy, -1, -1, prod)
+    assert not tm.dropMimeData(data, copy, -1, -1, prod)  # no row inserted
+    dropped = window.across.sync_dialog
+    assert isinstance(dropped, SyncDialog) and dropped is not dialog
+    assert dropped.models == (first, second) and dropped.target.name == "prod"
+    qtbot.waitUntil(lambda: dropped.state == "ready", timeout=60_000)
+    dropped.go.click()
+    qtbot.waitUntil(lambda: dropped.state in ("done", "failed"), timeout=120_000)
+    assert dropped.state == "done" and "Copied 3" in dropped.status.text(), dropped.status.text()
+    there = admin_store(auth_server)
+    assert len(there.search_model_versions(f"name='{first}'")) == 2
+    assert len(there.search_model_versions(f"name='{second}'")) == 1
+    assert there.search_model_versions(f"name='{left_alone}'") == []
+    dropped.reject()
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
     window.close()

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
 from modelyard.ui.board.promote_dialog import PromoteDialog
+from modelyard.ui.tree.tree_panel import choose_row
 from tests.conftest import save_artifact
 from tests.helpers.board import fresh_model
 from tests.helpers.menus import grab_with_popups, item, open_menu_by_key, submenu, submenu_of
@@ -134,8 +135,8 @@ def test_model_and_registry_rows_have_menus_and_uris_are_copied(
     grab_with_popups(window, menu, compare).save(str(save_artifact("tree-menu.png")))
     menu.close()
     # The registry row: Shift+F10 opens its menu too.
-    window.tree.setCurrentIndex(
-        window.proxy.mapFromSource(window.tree_model.profile_index(demo_profile.id))
+    choose_row(
+        window.tree, window.proxy.mapFromSource(window.tree_model.profile_index(demo_profile.id))
     )
     QTest.keyClick(window.tree, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
     registry_menu = window.tree_menus.menu

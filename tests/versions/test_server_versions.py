@@ -20,6 +20,7 @@ from modelyard.core.profiles.profile import ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
 from modelyard.core.reads.diagnose import test_connection as diagnose
 from modelyard.ui.tree.tree_model import NodeKind
+from modelyard.ui.tree.tree_panel import choose_row
 from tests.helpers.cli import run
 from tests.helpers.registry import add_server_profile
 from tests.helpers.window import open_window, select_model, select_version
@@ -173,7 +174,7 @@ def test_the_window_lists_the_models_and_shows_the_server(
     assert "Promote to" in labels
     assert ("Set alias" in labels) is old_server.has_aliases
     menu.close()
-    window.tree.setCurrentIndex(window.proxy.mapFromSource(root))
+    choose_row(window.tree, window.proxy.mapFromSource(root))
     assert window.details.current is not None
     assert window.details.current.kind is NodeKind.PROFILE
     fields = window.details.profile_view.fields.values

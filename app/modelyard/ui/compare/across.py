@@ -44,6 +44,7 @@ class AcrossRegistries(QObject):
         self.sync_dialog: SyncDialog | None = None
         self.compare_dialog: RegistryCompareDialog | None = None
         tree_model.copyRequested.connect(self._copy_requested)
+        tree_model.syncRequested.connect(self._sync_requested)
 
     # --- copies ------------------------------------------------------------------------------
     def _copy_requested(
@@ -93,6 +94,12 @@ class AcrossRegistries(QObject):
         self.say(f"{target.name}: {v.model} v{v.version} is there now.", 8000)
 
     # --- sync --------------------------------------------------------------------------------
+    def _sync_requested(self, source_id: str, models: tuple[str, ...], target_id: str) -> None:
+        """Models dropped on another registry in the tree."""
+        profiles = {p.id: p for p in self.tree_model.profiles()}
+        if source_id in profiles and target_id in profiles and models:
+            self.sync_models(profiles[source_id], profiles[target_id], models)
+
     def sync_models(
         self, source: Profile, target: Profile, models: tuple[str, ...] = ()
     ) -> SyncDialog:

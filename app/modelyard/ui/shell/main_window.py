@@ -44,7 +44,7 @@ from modelyard.ui.tree.tree_model import (
     NodeKind,
     RegistryTreeModel,
 )
-from modelyard.ui.tree.tree_panel import TreePanel
+from modelyard.ui.tree.tree_panel import TreePanel, choose_row
 
 PROFILE_WATCH_DELAY_MS = 200  # a save writes a temp file, then replaces: one reload for both
 
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         source = self.tree_model.index_for(node)
         if source.isValid():
             index = self.proxy.mapFromSource(source)
-            self.tree.setCurrentIndex(index)
+            choose_row(self.tree, index)
             self.tree.scrollTo(index)
 
     @Slot()
@@ -348,7 +348,7 @@ class MainWindow(QMainWindow):
         index = self.proxy.mapFromSource(source)
         restoring = self._restoring is not None and shiboken6.isValid(self._restoring)
         if not restoring:  # the row selected when the app last closed wins over the registry's
-            self.tree.setCurrentIndex(index)
+            choose_row(self.tree, index)
         self.tree.expand(index)
 
     @Slot()
@@ -373,16 +373,24 @@ class MainWindow(QMainWindow):
         """The tree node of a (proxy) index."""
         return self.panel.node_at(index)
 
+    def selected_nodes(self) -> list[Node]:
+        """The selected rows' nodes, top to bottom."""
+        return self.panel.selected_nodes()
+
     def _node(self, index: QModelIndex) -> Node | None:
         return self.panel.node_at(index)
 
     @Slot(QItemSelection, QItemSelection)
-    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
-        indexes = selected.indexes()
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        chosen = self.tree.selectionModel()
+        current = self.tree.currentIndex()
+        rows = chosen.selectedRows(0)
+        shown = current if current.isValid() and chosen.isSelected(current) else None
         self.status.show()
-        if not indexes and self.panel.filtering():
+        if shown is None and not rows and self.panel.filtering():
             return  # the filter hid the selected row: its details stay shown
-        self.details.show_node(self._node(indexes[0]) if indexes else None)
+        # Several rows selected: the details are the current row's (the last one clicked).
+        self.details.show_node(self._node(shown or (rows[0] if rows else QModelIndex())))
 
     def _refresh_profile_details(self, node: object) -> None:
         if node is self.details.current:
@@ -406,7 +414,7 @@ class MainWindow(QMainWindow):
         if source.isValid():
             index = self.proxy.mapFromSource(source)
             self.tree.scrollTo(index)
-            self.tree.setCurrentIndex(index)
+            choose_row(self.tree, index)
             self._pending_version = None
         elif expand:  # its model's versions are not in the tree yet: expand, select when in
             self._pending_version = (model, version)

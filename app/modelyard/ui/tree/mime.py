@@ -1,15 +1,18 @@
-"""The drag format for model versions (tree → promotion board, board → board, tree → another
-registry)."""
+"""The drag formats of the tree: one model version (tree → promotion board, board → board, tree
+→ another registry: a copy) and several models of one registry (tree → another registry: a
+sync)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from PySide6.QtCore import QMimeData
 
 from modelyard.ui.tree.tree_node import Node, NodeKind
 
 MIME = "application/x-modelyard-version"
+MODELS_MIME = "application/x-modelyard-models"
 
 
 def version_mime(profile_id: str, model: str, version: str) -> QMimeData:
@@ -45,3 +48,45 @@ def copy_drop(data: QMimeData, onto: Node) -> CopyDrop | None:
         return None
     model = onto.model_summary.name if onto.kind is NodeKind.MODEL else payload["model"]
     return payload["profile"], payload["model"], payload["version"], onto.profile.id, model
+
+
+SyncDrop = tuple[str, tuple[str, ...], str]  # from profile, models → profile
+
+
+def models_mime(profile_id: str, models: Sequence[str]) -> QMimeData:
+    """Drag payload naming several models of one profile."""
+    data = QMimeData()
+    payload = {"profile": profile_id, "models": list(models)}
+    data.setData(MODELS_MIME, json.dumps(payload).encode())
+    data.setText("\n".join(models))
+    return data
+
+
+def drag_data(nodes: Sequence[Node]) -> QMimeData:
+    """What dragging these rows carries: the first version among them (the board takes one),
+    else the models among them when they all belong to one registry, else nothing."""
+    for node in nodes:
+        if node.kind is NodeKind.VERSION:
+            version = node.version_summary
+            return version_mime(node.profile.id, version.model, version.version)
+    models = [n for n in nodes if n.kind is NodeKind.MODEL]
+    if models and len({n.profile.id for n in models}) == 1:
+        return models_mime(models[0].profile.id, [n.model_summary.name for n in models])
+    return QMimeData()
+
+
+def sync_drop(data: QMimeData, onto: Node) -> SyncDrop | None:
+    """The sync that models dropped ``onto`` another registry's row ask for, or None."""
+    if not data.hasFormat(MODELS_MIME) or onto.kind is not NodeKind.PROFILE:
+        return None
+    try:
+        payload = json.loads(bytes(data.data(MODELS_MIME).data()).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    source, models = payload.get("profile"), payload.get("models")
+    if not isinstance(source, str) or source == onto.profile.id or not isinstance(models, list):
+        return None
+    names = tuple(m for m in models if isinstance(m, str) and m)
+    return (source, names, onto.profile.id) if names else None

@@ -25,6 +25,7 @@ from modelyard.core.reads.weburl import web_ui_url
 from modelyard.ui.board.card_menu import NEW_ALIAS
 from modelyard.ui.common.keys import keyboard_menu_event, opens_menu
 from modelyard.ui.tree.tree_model import Node, NodeKind
+from modelyard.ui.tree.tree_panel import choose_row
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QModelIndex
@@ -62,7 +63,6 @@ class AcrossHost(Protocol):
 class MenuHost(Protocol):
     """What the tree's menus use of the window they belong to."""
 
-    tree: QTreeView
     tree_model: RegistryTreeModel
     connections: Connections
     details: DetailsPane
@@ -73,7 +73,12 @@ class MenuHost(Protocol):
     delete_profile_action: QAction
     test_profile_action: QAction
 
+    @property
+    def tree(self) -> QTreeView: ...
+
     def node_at(self, index: QModelIndex) -> Node | None: ...
+
+    def selected_nodes(self) -> list[Node]: ...
 
     def select_node(self, node: Node) -> None: ...
 
@@ -133,16 +138,24 @@ class TreeMenus(QObject):
         index = tree.currentIndex()
         if not index.isValid():
             return None
-        return self._open(self.window.node_at(index), tree.visualRect(index).center())
+        return self._open(index, tree.visualRect(index).center())
 
     def open_at(self, pos: QPoint) -> QMenu | None:
         """The menu of the row at ``pos`` (viewport coordinates): the mouse's."""
-        return self._open(self.window.node_at(self.window.tree.indexAt(pos)), pos)
+        return self._open(self.window.tree.indexAt(pos), pos)
 
-    def _open(self, node: Node | None, pos: QPoint) -> QMenu | None:
+    def _open(self, index: QModelIndex, pos: QPoint) -> QMenu | None:
+        """The menu acts on what is highlighted: the selection when the row is one of several
+        selected rows, else the row alone (selected first, so it is seen what it acts on)."""
         window = self.window
+        node = window.node_at(index)
         if node is None:
             return None
+        if not window.tree.selectionModel().isSelected(index):
+            choose_row(window.tree, index)
+        chosen = window.selected_nodes()
+        if len(chosen) > 1 and node in chosen:
+            return self._popup(node, selection_menu(self, chosen), pos)
         build: dict[NodeKind, Callable[[Node], QMenu]] = {
             NodeKind.PROFILE: self.profile_menu,
             NodeKind.MODEL: self.model_menu,
@@ -150,12 +163,14 @@ class TreeMenus(QObject):
         }
         if node.kind not in build:
             return None
+        return self._popup(node, build[node.kind](node), pos)
+
+    def _popup(self, node: Node, menu: QMenu, pos: QPoint) -> QMenu:
         if self.menu is not None:
             self.menu.deleteLater()
-        self.node = node
-        self.menu = build[node.kind](node)
-        self.menu.popup(window.tree.viewport().mapToGlobal(pos))
-        return self.menu
+        self.node, self.menu = node, menu
+        menu.popup(self.window.tree.viewport().mapToGlobal(pos))
+        return menu
 
     # --- registry rows -------------------------------------------------------------------------
     def profile_menu(self, node: Node) -> QMenu:
@@ -188,10 +203,15 @@ class TreeMenus(QObject):
         return menu
 
     def _sync_items(
-        self, menu: QMenu, source: Profile, others: list[Profile], models: tuple[str, ...]
+        self,
+        menu: QMenu,
+        source: Profile,
+        others: list[Profile],
+        models: tuple[str, ...],
+        title: str = "Sync to",
     ) -> None:
         """ "Sync to ▸ <registry>": the models (none: all of them) into another registry."""
-        sync = menu.addMenu("Sync to")
+        sync = menu.addMenu(title)
         sync.setEnabled(bool(others))
         for other in others:
             action = sync.addAction(literal(other.name))
@@ -344,3 +364,26 @@ class TreeMenus(QObject):
         self.window.details.promotions.ask_on_board(
             model, node.version_summary.version, target, then=lambda: self.window.select_node(node)
         )
+
+
+def selection_menu(menus: TreeMenus, nodes: list[Node]) -> QMenu:
+    """The menu of several selected rows: what they have in common. Models of one registry
+    sync together ("Sync 3 models to ▸"); other mixes say what would."""
+    menu = QMenu(menus.owner)
+    registries = {n.profile.id for n in nodes}
+    models = [n for n in nodes if n.kind is NodeKind.MODEL]
+    where = nodes[0].profile.name if len(registries) == 1 else f"{len(registries)} registries"
+    kinds = "models" if len(models) == len(nodes) else "rows"
+    heading = menu.addAction(literal(f"{len(nodes)} {kinds} of {where}"))
+    heading.setEnabled(False)
+    if len(models) == len(nodes) and len(registries) == 1:
+        source = nodes[0].profile
+        others = [p for p in menus.window.tree_model.profiles() if p.id != source.id]
+        names = tuple(n.model_summary.name for n in models)
+        menus._sync_items(menu, source, others, names, f"Sync {len(names)} models to")
+    else:
+        hint = menu.addAction("Select models of one registry to sync them together")
+        hint.setEnabled(False)
+    menu.addSeparator()
+    menu.addAction(menus.window.refresh_action)
+    return menu

@@ -41,7 +41,7 @@ from modelyard.core.profiles.profile import Profile
 from modelyard.core.session import Connections
 from modelyard.ui.common.workers import CancelToken, Job, WorkerPool
 from modelyard.ui.tree.listing import models_listing, versions_listing
-from modelyard.ui.tree.mime import MIME, copy_drop, version_mime
+from modelyard.ui.tree.mime import MIME, MODELS_MIME, copy_drop, drag_data, sync_drop
 from modelyard.ui.tree.tree_node import (
     COLUMN_COUNT,
     HEADERS,
@@ -91,6 +91,7 @@ class RegistryTreeModel(QStandardItemModel):
     nodeChanged = Signal(object)
     sinceLastLooked = Signal(object)
     copyRequested = Signal(str, str, str, str, str)  # from profile, model, version → profile, model
+    syncRequested = Signal(str, tuple, str)  # from profile, models → profile
 
     def __init__(
         self, connections: Connections, workers: WorkerPool, parent: QObject | None = None
@@ -455,16 +456,11 @@ class RegistryTreeModel(QStandardItemModel):
     # --- drag -------------------------------------------------------------------------------
     def mimeTypes(self) -> list[str]:
         """Override of QAbstractItemModel.mimeTypes."""
-        return [MIME]
+        return [MIME, MODELS_MIME]
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
-        """Override: the dragged version (the first one, if several)."""
-        for index in indexes:
-            node = self.node(index)
-            if node.kind is NodeKind.VERSION:
-                version = node.version_summary
-                return version_mime(node.profile.id, version.model, version.version)
-        return QMimeData()
+        """Override: the dragged version (the first one, if several), or the dragged models."""
+        return drag_data([self.node(i) for i in indexes if i.column() == 0])
 
     def supportedDragActions(self) -> Qt.DropAction:
         """Override: a drag never moves rows here."""
@@ -482,8 +478,10 @@ class RegistryTreeModel(QStandardItemModel):
         column: int,
         parent: AnyIndex,
     ) -> bool:
-        """Override: a version from another registry, onto a registry or one of its models."""
-        return copy_drop(data, self.node(parent)) is not None
+        """Override: a version from another registry, onto a registry or one of its models;
+        models from another registry, onto a registry."""
+        onto = self.node(parent)
+        return copy_drop(data, onto) is not None or sync_drop(data, onto) is not None
 
     def dropMimeData(
         self,
@@ -493,8 +491,10 @@ class RegistryTreeModel(QStandardItemModel):
         column: int,
         parent: AnyIndex,
     ) -> bool:
-        """Override: ask for the copy (the window confirms it); no row is inserted here."""
-        copy = copy_drop(data, self.node(parent))
+        """Override: ask for the copy or sync (its dialog confirms it); no row is inserted."""
+        copy, sync = copy_drop(data, self.node(parent)), sync_drop(data, self.node(parent))
         if copy is not None:
             self.copyRequested.emit(*copy)
+        if sync is not None:
+            self.syncRequested.emit(*sync)
         return False

@@ -74,6 +74,12 @@ class NodeKind(enum.Enum):
 ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 DRAG_FLAGS = ROW_FLAGS | Qt.ItemFlag.ItemIsDragEnabled
 DROP_FLAGS = ROW_FLAGS | Qt.ItemFlag.ItemIsDropEnabled  # a version dropped here is copied
+ROW_FLAGS_OF = {  # versions drag; models drag (a sync) and take versions; registries take both
+    "version": DRAG_FLAGS,
+    "model": DRAG_FLAGS | DROP_FLAGS,
+    "profile": DROP_FLAGS,
+    "root": DROP_FLAGS,
+}
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMN_COUNT = len(Column)
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3  # what the filter matches: "name @alias @alias"
@@ -402,7 +408,7 @@ def _set(item: QStandardItem, text: str) -> None:
 def prototypes(kind: NodeKind) -> tuple[QStandardItem, ...]:
     """Cells of a row of this kind before its text: flags and fixed icons set once, cloned per
     row (one call instead of several)."""
-    flags = DRAG_FLAGS if kind is NodeKind.VERSION else DROP_FLAGS
+    flags = ROW_FLAGS_OF[kind.value]
     cells = tuple(QStandardItem() for _ in range(COLUMN_COUNT))
     for cell in cells:
         cell.setFlags(flags)

@@ -11,6 +11,7 @@ import re
 
 from PySide6.QtCore import (
     QEvent,
+    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -83,6 +84,25 @@ def may_have(node: Node, number: int) -> bool:
     return not latest or max(latest) >= number
 
 
+def _tree_path(index: QModelIndex) -> list[int]:
+    """Row numbers from the top of the tree down to ``index``: sorts rows as they are shown."""
+    path: list[int] = []
+    while index.isValid():
+        path.append(index.row())
+        index = index.parent()
+    return path[::-1]
+
+
+def choose_row(tree: QAbstractItemView, index: QModelIndex) -> None:
+    """Make ``index`` the current row and the only selected one. A row chosen by the program
+    (a menu, a reveal, a restored selection) is chosen alone: ``setCurrentIndex`` would read
+    the keys held at that moment (Shift of Shift+F10 extends the selection, Ctrl toggles)."""
+    flags = (
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    )
+    tree.selectionModel().setCurrentIndex(index, flags)
+
+
 class TreePanel(QWidget):
     """Filter box, "no match" line and the registry tree over ``tree_model``."""
 
@@ -113,7 +133,8 @@ class TreePanel(QWidget):
         self.tree.setModel(self.proxy)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Ctrl/Shift-click and Shift+arrows select several rows (a sync of several models).
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setAnimated(False)
         self.tree.setDragEnabled(True)
         # Versions drag out (onto the board) and onto another registry (a copy there).
@@ -170,6 +191,12 @@ class TreePanel(QWidget):
             return None
         node = index.siblingAtColumn(0).data(NODE_ROLE)
         return node if isinstance(node, Node) else None
+
+    def selected_nodes(self) -> list[Node]:
+        """The selected rows' nodes, top to bottom."""
+        rows = self.tree.selectionModel().selectedRows(0)
+        nodes = [self.node_at(index) for index in sorted(rows, key=_tree_path)]
+        return [node for node in nodes if node is not None]
 
     @Slot(QModelIndex)
     def _expanded(self, index: QModelIndex) -> None:
@@ -282,7 +309,7 @@ class TreePanel(QWidget):
             keep = chosen if chosen.isValid() else before
             if keep.isValid():
                 index = self.proxy.mapFromSource(keep)
-                self.tree.setCurrentIndex(index)
+                choose_row(self.tree, index)
                 self.tree.scrollTo(index)
         if text:
             for row in range(self.proxy.rowCount()):
@@ -363,5 +390,5 @@ class TreePanel(QWidget):
                     current = self.proxy.index(0, 0, profile)
                     break
         if current.isValid():
-            self.tree.setCurrentIndex(current)
+            choose_row(self.tree, current)
         self.tree.setFocus()
