@@ -11,6 +11,7 @@ Commands (``{"cmd": NAME, ...}``):
   whether a menu or a dialog is shown, the focus widget, the window's frame, the screen's
   available area and the sync dialog's state.
 - ``compare``: the registry comparison of the first two profiles, with where it is.
+- ``row``: ``profile`` and optionally ``model``: the row's centre on the screen (scrolled to it).
 - ``shot``: the whole screen saved to ``path``.
 - ``quit``.
 """
@@ -132,6 +133,7 @@ def main() -> int:
             return None
         return {
             "state": dialog.state,
+            "models": list(dialog.models),
             "active": dialog.isActiveWindow(),
             "rect": rect(dialog),
             "pause": dialog.pause.text() if dialog.pause.isVisible() else None,
@@ -163,6 +165,15 @@ def main() -> int:
             waiting.append((request, all_loaded))
         elif name == "state":
             answer(state())
+        elif name == "row":
+            node = node_of(request["profile"], request.get("model"), None)
+            if node is None:
+                answer({"error": "no such row"})
+                return
+            index = window.proxy.mapFromSource(window.tree_model.index_for(node))
+            window.tree.scrollTo(index)
+            centre = window.tree.viewport().mapToGlobal(window.tree.visualRect(index).center())
+            answer({"at": [centre.x(), centre.y()]})
         elif name == "shot":
             window.screen().grabWindow(0).save(request["path"])
             answer({"saved": request["path"]})

@@ -87,3 +87,27 @@ def test_two_models_sync_by_keyboard_with_a_pause_and_a_resume(
     names = ["churn-classifier", second[1]]
     copies = [v for name in names for v in client.search_model_versions(f"name='{name}'")]
     assert len(copies) == total  # each version once
+
+
+def test_two_models_ctrl_clicked_and_dragged_onto_another_registry_are_planned_for_a_sync(
+    app: DesktopApp,
+) -> None:
+    app.ask("select", profile="demo", model="fraud-detector")
+    x0, y0 = app.ask("row", profile="demo", model="churn-classifier")["at"]
+    x1, y1 = app.ask("row", profile="demo", model="fraud-detector")["at"]
+    x2, y2 = app.ask("row", profile="archive")["at"]
+    app.mouse("mousemove", "--sync", x0, y0)
+    app.mouse("keydown", "ctrl", "click", "1", "keyup", "ctrl")
+    chosen = app.until(lambda s: len(s["selected"]) == 2)
+    assert [row[1] for row in chosen["selected"]] == ["churn-classifier", "fraud-detector"]
+    app.mouse("mousemove", "--sync", x1, y1)  # another row: not a double-click
+    app.mouse("mousedown", "1")  # on a selected row: the drag carries the whole selection
+    for step in range(1, 11):  # past the drag distance, then across in small moves
+        app.mouse("mousemove", "--sync", x1 + (x2 - x1) * step // 10, y1 + (y2 - y1) * step // 10)
+    app.mouse("mouseup", "1")
+    planned = app.until(lambda s: bool(s["sync"]) and s["sync"]["state"] == "ready", 120)
+    assert planned["sync"]["models"] == ["churn-classifier", "fraud-detector"], planned
+    assert planned["dialog"] == "Sync to archive", planned
+    assert len(planned["sync"]["results"]) == 5 + 3  # their versions, nothing else
+    app.key("Escape")
+    app.until(lambda s: s["sync"] is None)

@@ -88,6 +88,10 @@ class DesktopApp:
             [self.xdotool, "key", "--clearmodifiers", *keys], env=self.env, check=True, timeout=30
         )
 
+    def mouse(self, *steps: str | int) -> None:
+        """Move and press the X server's mouse (xdotool's mousemove, mousedown, click …)."""
+        subprocess.run([self.xdotool, *map(str, steps)], env=self.env, check=True, timeout=30)
+
     def type(self, text: str) -> None:
         """Type text with the X server's keyboard."""
         subprocess.run(

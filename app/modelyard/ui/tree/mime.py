@@ -64,12 +64,13 @@ def models_mime(profile_id: str, models: Sequence[str]) -> QMimeData:
 
 def drag_data(nodes: Sequence[Node]) -> QMimeData:
     """What dragging these rows carries: the first version among them (the board takes one),
-    else the models among them when they all belong to one registry, else nothing."""
+    else the models among them when they all belong to one registry (in the tree's order,
+    not the order they were selected in), else nothing."""
     for node in nodes:
         if node.kind is NodeKind.VERSION:
             version = node.version_summary
             return version_mime(node.profile.id, version.model, version.version)
-    models = [n for n in nodes if n.kind is NodeKind.MODEL]
+    models = sorted((n for n in nodes if n.kind is NodeKind.MODEL), key=lambda n: n.row)
     if models and len({n.profile.id for n in models}) == 1:
         return models_mime(models[0].profile.id, [n.model_summary.name for n in models])
     return QMimeData()
