@@ -7,7 +7,6 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -35,17 +34,26 @@ from tests.support.servers import MlflowServer, start_server
 MODEL = "one-state"
 
 
-@pytest.fixture()
-def own_server(tmp_path: Path) -> Iterator[MlflowServer]:
-    server = start_server(tmp_path / "server")
-    admin = admin_store(server)
-    ensure_model(admin, MODEL)
-    ensure_model(admin, "other-model")
-    for _ in range(3):
-        create_version(server, MODEL)
-    admin.transition_model_version_stage(MODEL, "1", "Production", False)
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    server = start_server(tmp_path_factory.mktemp("one-state") / "server")
     yield server
     server.stop()
+
+
+@pytest.fixture()
+def own_server(module_server: MlflowServer) -> MlflowServer:
+    """The module's server with only what each test starts from: MODEL (v1 in Production, v2,
+    v3) and other-model. Emptied and filled again per test (a new server took 10 s)."""
+    admin = admin_store(module_server)
+    for model in admin.search_registered_models():
+        admin.delete_registered_model(model.name)  # its versions go with it; numbers restart
+    ensure_model(admin, MODEL)
+    ensure_model(admin, "other-model")
+    numbers = [create_version(module_server, MODEL).version for _ in range(3)]
+    assert numbers == ["1", "2", "3"], numbers  # what the tests' rows and lanes name
+    admin.transition_model_version_stage(MODEL, "1", "Production", False)
+    return module_server
 
 
 @pytest.fixture()
