@@ -143,12 +143,15 @@ def copy_version(
     cancelled: Callable[[], bool] | None = None,
     *,
     steps: Callable[[str, str], None] | None = None,
+    fresh_plan: bool = False,
 ) -> CopyResult:
     """Copy the planned version (blocking). Raises AlreadyCopied, Cancelled or a
     ModelyardError saying what failed and what was removed again. ``steps`` hears of each
     thing made in the target as it is made — ("run", run id), ("files", where its files go),
     then ("version", number) — so
-    that a journal can find them again after the process was killed."""
+    that a journal can find them again after the process was killed. ``fresh_plan``: the plan
+    was read just now (a sync plans each version right before copying it), so the target's
+    versions it read answer "the same files there already?" without reading them again."""
     if plan.earlier is not None:
         raise AlreadyCopied(target.profile, plan.earlier, "this version")
     writer = publishing(target.registry, target.profile)
@@ -165,7 +168,11 @@ def copy_version(
         paths = [f.path for f in plan.files.files]
         checksum = files_checksum(folder, paths, recorded_digests(folder))
         if plan.target_model_exists:
-            same = find_copy(target.registry, plan.target_model, CHECKSUM_TAG, checksum)
+            same = (
+                plan.by_checksum.get(checksum)
+                if fresh_plan
+                else find_copy(target.registry, plan.target_model, CHECKSUM_TAG, checksum)
+            )
             if same is not None:
                 raise AlreadyCopied(target.profile, same, "the same files")
         made = _Made(model=plan.target_model)
@@ -239,7 +246,9 @@ def _register(
         log.debug("upload %s", path)
         writer.upload_file(made.artifact_uri, f"{MODEL_DIR}/{path}", folder / path, on_bytes)
     check()
-    if not writer.model_exists(plan.target_model):
+    # A model the plan found stays (a deletion meanwhile fails the version's create, which
+    # is undone); one it did not find may have been made meanwhile: asked again.
+    if not plan.target_model_exists and not writer.model_exists(plan.target_model):
         writer.create_model(plan.target_model, plan.model_description, plan.model_tags)
         made.created_model = True
     tags = {**visible_tags(v.tags), **lineage}

@@ -4,9 +4,9 @@ which a copy is found again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from modelyard.core.kinds import kind_of
 from modelyard.core.model.domain import MetricPoint, RunDetail, VersionSummary
@@ -49,6 +49,8 @@ class CopyPlan:
     target_model: str
     target_model_exists: bool
     earlier: VersionSummary | None  # this source version is already in the target
+    # The target model's versions by their checksum tag, from the same read as ``earlier``.
+    by_checksum: Mapping[str, VersionSummary] = field(default_factory=dict)
 
     @property
     def source_identity(self) -> str:
@@ -145,9 +147,16 @@ def plan_copy(
             if exc.kind is not ErrorKind.NOT_FOUND:
                 raise
     files = plan_download(source.registry, model, version)
-    exists = writer.model_exists(name)
     identity = f"{source.registry.location}#{model}/{version}"
-    earlier = find_copy(target.registry, name, SOURCE_TAG, identity) if exists else None
+    earlier: VersionSummary | None = None
+    by_checksum: dict[str, VersionSummary] = {}
+    held_now = _versions_there(target.registry, name)  # one read where the model has some
+    exists = bool(held_now) or writer.model_exists(name)
+    for held in held_now:
+        if held.tags.get(SOURCE_TAG) == identity:
+            earlier = earlier or held
+        if held.tags.get(CHECKSUM_TAG):
+            by_checksum.setdefault(held.tags[CHECKSUM_TAG], held)
     return CopyPlan(
         source_profile=source.profile,
         source_location=source.registry.location,
@@ -163,7 +172,18 @@ def plan_copy(
         target_model=name,
         target_model_exists=exists,
         earlier=earlier,
+        by_checksum=by_checksum,
     )
+
+
+def _versions_there(registry: Registry, name: str) -> list[VersionSummary]:
+    """The target model's versions with their tags; none when it has none or is not there."""
+    try:
+        return list(versions_with_tags(registry, name))
+    except RegistryError as exc:
+        if exc.kind is not ErrorKind.NOT_FOUND:
+            raise
+        return []
 
 
 def _check_target_rules(

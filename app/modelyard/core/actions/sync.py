@@ -424,7 +424,9 @@ def _one(
             journal.note(item.key, **{what: value})
 
         try:
-            copied = copy_version(source, target, plan, None, is_cancelled, steps=steps)
+            copied = copy_version(
+                source, target, plan, None, is_cancelled, steps=steps, fresh_plan=True
+            )
             version, written, result = copied.version.version, copied.bytes, "copied"
         except AlreadyCopied as exc:  # made meanwhile (another sync, a single copy)
             version = exc.version.version

@@ -55,6 +55,7 @@ class PublishingStore:
     _secrets: tuple[str, ...]
     copy_experiment = COPY_EXPERIMENT  # where copies' runs go (a kind may need another name)
     unity_catalog = False  # Unity Catalog: three-part names, a signature required
+    _known_copy_experiment: str | None = None  # its id, once found or made
 
     # --- a run ---------------------------------------------------------------------------------
     def _copy_experiment_id(self) -> str:
@@ -64,33 +65,48 @@ class PublishingStore:
         with IMPORT_LOCK:
             from mlflow.exceptions import MlflowException
         with _EXPERIMENT_LOCK:
+            if self._known_copy_experiment is not None:
+                return self._known_copy_experiment
             found = self._tracking.get_experiment_by_name(self.copy_experiment)
             if found is not None:
-                return str(found.experiment_id)
-            try:
-                return str(self._tracking.create_experiment(self.copy_experiment))
-            except MlflowException:
-                again = self._tracking.get_experiment_by_name(self.copy_experiment)
-                if again is None:
-                    raise
-                return str(again.experiment_id)
+                made = str(found.experiment_id)
+            else:
+                try:
+                    made = str(self._tracking.create_experiment(self.copy_experiment))
+                except MlflowException:
+                    again = self._tracking.get_experiment_by_name(self.copy_experiment)
+                    if again is None:
+                        raise
+                    made = str(again.experiment_id)
+            self._known_copy_experiment = made  # asked once per connection, not per copy
+            return made
 
     def create_copy_run(self, run_name: str, tags: dict[str, str]) -> tuple[str, str]:
         """A run in the "Modelyard copies" experiment; (run id, artifact URI)."""
         with IMPORT_LOCK:
             from mlflow.entities import RunTag
+            from mlflow.exceptions import MlflowException
 
-        def make() -> tuple[str, str]:
-            experiment = self._copy_experiment_id()
+        def create(experiment: str) -> Any:
             import time
 
-            run = self._tracking.create_run(
+            return self._tracking.create_run(
                 experiment,
                 user_id=self._identity,
                 start_time=int(time.time() * 1000),
                 tags=[RunTag(k, v) for k, v in tags.items()],
                 run_name=run_name,
             )
+
+        def make() -> tuple[str, str]:
+            known = self._known_copy_experiment
+            try:
+                run = create(self._copy_experiment_id())
+            except MlflowException:
+                if known is None:
+                    raise
+                self._known_copy_experiment = None  # deleted since it was found: find it again
+                run = create(self._copy_experiment_id())
             return str(run.info.run_id), str(run.info.artifact_uri)
 
         made: tuple[str, str] = self._call(make)
