@@ -183,13 +183,9 @@ def _kill_half_then_finish(a: str, b: str, jobs: int, total: int) -> dict[str, f
     """A sync into new names killed once half its versions are in, then run again."""
     from modelyard.core.actions.sync_journal import Journal
 
-    journal = Journal(a, b).path
     child = _sync(a, b, "killed-", jobs)
     while child.poll() is None:
-        try:
-            entries = json.loads(journal.read_text())["items"]
-        except (OSError, ValueError, KeyError):
-            entries = {}
+        entries = Journal(a, b).entries  # read again: the child appends a line per step
         done = [k for k, e in entries.items() if "→ killed-" in k and e.get("state") == "done"]
         if len(done) >= total // 2:
             child.send_signal(signal.SIGKILL)

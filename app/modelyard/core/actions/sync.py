@@ -389,8 +389,11 @@ def run_sync(
             finish(SyncOutcome(item, "skipped", message=item.reason))
         else:
             by_model.setdefault(item.target_model, []).append(item)
-    with ThreadPoolExecutor(max(1, jobs), thread_name_prefix="modelyard-sync") as pool:
-        list(pool.map(one_model, by_model.values()))
+    try:
+        with ThreadPoolExecutor(max(1, jobs), thread_name_prefix="modelyard-sync") as pool:
+            list(pool.map(one_model, by_model.values()))
+    finally:
+        journal.close()
     ordered = tuple(outcomes[item.key] for item in plan.items)
     return SyncReport(ordered, time.monotonic() - started, journal.path)
 
