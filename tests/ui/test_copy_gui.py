@@ -57,7 +57,7 @@ def test_drag_a_version_onto_another_registry_copies_and_selects_it(
     assert copied[0].tags[SOURCE_TAG].endswith(f"#{name}/{version}")
 
     def selected_in_prod() -> bool:
-        node = window._node(window.tree.currentIndex())
+        node = window.node_at(window.tree.currentIndex())
         return (
             node is not None
             and node.kind is NodeKind.VERSION

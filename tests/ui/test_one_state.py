@@ -304,8 +304,16 @@ def test_a_hung_registry_does_not_delay_another_profiles_rows(
     qtbot.waitUntil(lambda: tm.node(live).load.all_fetched, timeout=10_000)
     assert tm.rowCount(live) == 2
     assert tm.node(hung).load.fetching, "the hung registry is still being read"
-    window.close()
-    window.workers.shutdown(wait_ms=1)
+    waited = window.workers.shutdown
+    shown_while_waiting: list[bool] = []
+
+    def shutdown(wait_ms: int = 30_000) -> bool:
+        shown_while_waiting.append(window.isVisible())
+        return waited(wait_ms=1)
+
+    window.workers.shutdown = shutdown  # type: ignore[method-assign]
+    window.close()  # closing does not wait, shown, for the read that never answers
+    assert shown_while_waiting == [False]
 
 
 def test_what_changed_between_two_launches_is_shown_since_you_last_looked(

@@ -361,7 +361,7 @@ class MainWindow(QMainWindow):
             for row in range(self.tree_model.rowCount()):
                 self.tree_model.refresh(self.tree_model.index(row, 0))
             return
-        node = self._node(index)
+        node = self.node_at(index)
         source = self.proxy.mapToSource(index.siblingAtColumn(0))
         if node is not None and node.kind is NodeKind.VERSION:
             source = source.parent()
@@ -373,12 +373,8 @@ class MainWindow(QMainWindow):
         """The tree node of a (proxy) index."""
         return self.panel.node_at(index)
 
-    def selected_nodes(self) -> list[Node]:
-        """The selected rows' nodes, top to bottom."""
+    def selected_nodes(self) -> list[Node]:  # the selected rows, top to bottom
         return self.panel.selected_nodes()
-
-    def _node(self, index: QModelIndex) -> Node | None:
-        return self.panel.node_at(index)
 
     @Slot(QItemSelection, QItemSelection)
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
@@ -390,7 +386,7 @@ class MainWindow(QMainWindow):
         if shown is None and not rows and self.panel.filtering():
             return  # the filter hid the selected row: its details stay shown
         # Several rows selected: the details are the current row's (the last one clicked).
-        self.details.show_node(self._node(shown or (rows[0] if rows else QModelIndex())))
+        self.details.show_node(self.node_at(shown or (rows[0] if rows else QModelIndex())))
 
     def _refresh_profile_details(self, node: object) -> None:
         if node is self.details.current:
@@ -446,7 +442,7 @@ class MainWindow(QMainWindow):
 
     def selected_profile(self) -> Profile | None:
         """The profile of the selected tree row (or the only profile)."""
-        node = self._node(self.tree.currentIndex())
+        node = self.node_at(self.tree.currentIndex())
         if node is not None and node.profile is not None:
             return node.profile
         profiles = self.tree_model.profiles()
@@ -468,7 +464,10 @@ class MainWindow(QMainWindow):
 
     # --- lifetime ---------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # overrides QWidget.closeEvent
-        """Cancel background work, wait for it, and close connections."""
+        """Cancel background work, wait for it, close connections; hidden first (a read that
+        never answers ends at its timeout: the window stayed 12 s)."""
+        self._save_window_state()
+        self.hide()
         self.shutdown()
         super().closeEvent(event)
 
@@ -483,11 +482,14 @@ class MainWindow(QMainWindow):
                 self.tree, self.proxy, self.tree_model, where, self, reread=False
             )
 
-    def shutdown(self) -> None:
-        """Stop timers and workers and close registries; safe to call twice."""
+    def _save_window_state(self) -> None:
         if not self._state_saved:
             self._state_saved = True
             window_state.save(self, self._splitters(), self.node_at(self.tree.currentIndex()))
+
+    def shutdown(self) -> None:
+        """Stop timers and workers and close registries; safe to call twice."""
+        self._save_window_state()
         self.tree_model.stop()
         self.details.show_placeholder()  # stops following the registry state
         self.panel.shutdown()
