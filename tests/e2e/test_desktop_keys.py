@@ -14,7 +14,7 @@ import pytest
 
 from modelyard.core.profiles.profile import Profile
 from tests.conftest import save_artifact
-from tests.support.desktop import DesktopApp
+from tests.support.desktop import DesktopApp, inside
 
 
 @pytest.fixture()
@@ -57,12 +57,6 @@ def test_keyboard_menus_act_on_the_current_row_of_every_kind(
 
 
 SCREENS = ["1024x700", "1600x1000", "2560x1440@2"]
-
-
-def inside(inner: list[int], outer: list[int]) -> bool:
-    x, y, w, h = inner
-    ox, oy, ow, oh = outer
-    return x >= ox and y >= oy and x + w <= ox + ow and y + h <= oy + oh
 
 
 @pytest.mark.parametrize("desktop", SCREENS, indirect=True)

@@ -14,8 +14,7 @@ from mlflow.tracking import MlflowClient
 from modelyard.core.kinds import LocalSettings
 from modelyard.core.profiles.profile import Profile, ProfileStore
 from tests.conftest import save_artifact
-from tests.e2e.test_desktop_keys import inside
-from tests.support.desktop import DesktopApp
+from tests.support.desktop import DesktopApp, inside
 
 
 @pytest.fixture()

@@ -19,6 +19,13 @@ HERE = Path(__file__).parents[1] / "e2e"
 ANSWER_S = 120.0  # the demo's first read, on a loaded machine
 
 
+def inside(inner: list[int], outer: list[int]) -> bool:
+    """Whether the rectangle ``inner`` (x, y, w, h) lies within ``outer``."""
+    x, y, w, h = inner
+    ox, oy, ow, oh = outer
+    return x >= ox and y >= oy and x + w <= ox + ow and y + h <= oy + oh
+
+
 class DesktopApp:
     """The app on ``display``, with the test's config/data dirs (the environment's XDG_*)."""
 

@@ -309,7 +309,7 @@ def test_a_hung_registry_does_not_delay_another_profiles_rows(
 
     def shutdown(wait_ms: int = 30_000) -> bool:
         shown_while_waiting.append(window.isVisible())
-        return waited(wait_ms=1)
+        return waited(wait_ms)  # the read ends at its timeout; nothing is left running
 
     window.workers.shutdown = shutdown  # type: ignore[method-assign]
     window.close()  # closing does not wait, shown, for the read that never answers

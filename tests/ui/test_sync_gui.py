@@ -8,6 +8,7 @@ import uuid
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.actions.copy_plan import SOURCE_TAG
@@ -38,6 +39,19 @@ def _three_versions_dev_and_prod(
     return name
 
 
+def _sync_to_prod(qtbot: QtBot, window: MainWindow, menu: QMenu | None, item: str) -> SyncDialog:
+    """The menu's "<item> ▸ prod", chosen: its sync dialog, once planned."""
+    assert menu is not None
+    sync = submenu_of(menu, item)
+    assert sync is not None and [a.text() for a in sync.actions()] == ["prod"]
+    sync.actions()[0].trigger()
+    menu.close()
+    dialog = window.across.sync_dialog
+    assert isinstance(dialog, SyncDialog)
+    qtbot.waitUntil(lambda: dialog.state == "ready", timeout=60_000)
+    return dialog
+
+
 def test_sync_a_model_from_its_menu_with_a_row_unticked(
     qtbot: QtBot,
     mlflow_server: MlflowServer,
@@ -49,15 +63,7 @@ def test_sync_a_model_from_its_menu_with_a_row_unticked(
     admin_store(mlflow_server).transition_model_version_stage(name, "3", "Production", False)
     window = open_window(qtbot, store)
     select_model(qtbot, window, "dev", name)
-    menu = window.tree_menus.open_current()
-    assert menu is not None
-    sync = submenu_of(menu, "Sync to")
-    assert sync is not None and [a.text() for a in sync.actions()] == ["prod"]
-    sync.actions()[0].trigger()
-    menu.close()
-    dialog = window.across.sync_dialog
-    assert isinstance(dialog, SyncDialog)
-    qtbot.waitUntil(lambda: dialog.state == "ready", timeout=60_000)
+    dialog = _sync_to_prod(qtbot, window, window.tree_menus.open_current(), "Sync to")
     rows = dialog.rows()
     assert [r.text(0) for r in rows] == [f"{name} v1", f"{name} v2", f"{name} v3"]
     assert all(r.checkState(0) == Qt.CheckState.Checked for r in rows)
@@ -163,13 +169,7 @@ def test_models_chosen_by_ctrl_click_sync_together_from_their_menu_and_by_a_drop
     menu = window.tree_menus.open_at(at)
     assert menu is not None
     assert menu.actions()[0].text() == "2 models of dev" and not menu.actions()[0].isEnabled()
-    sync = submenu_of(menu, "Sync 2 models to")
-    assert sync is not None and [a.text() for a in sync.actions()] == ["prod"]
-    sync.actions()[0].trigger()
-    menu.close()
-    dialog = window.across.sync_dialog
-    assert isinstance(dialog, SyncDialog)
-    qtbot.waitUntil(lambda: dialog.state == "ready", timeout=60_000)
+    dialog = _sync_to_prod(qtbot, window, menu, "Sync 2 models to")
     assert [r.text(0) for r in dialog.rows()] == [f"{first} v1", f"{first} v2", f"{second} v1"]
     dialog.reject()
 
