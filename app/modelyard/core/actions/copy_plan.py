@@ -150,7 +150,7 @@ def plan_copy(
     identity = f"{source.registry.location}#{model}/{version}"
     earlier: VersionSummary | None = None
     by_checksum: dict[str, VersionSummary] = {}
-    held_now = _versions_there(target.registry, name)  # one read where the model has some
+    held_now = versions_there(target.registry, name)  # one read where the model has some
     exists = bool(held_now) or writer.model_exists(name)
     for held in held_now:
         if held.tags.get(SOURCE_TAG) == identity:
@@ -176,7 +176,7 @@ def plan_copy(
     )
 
 
-def _versions_there(registry: Registry, name: str) -> list[VersionSummary]:
+def versions_there(registry: Registry, name: str) -> list[VersionSummary]:
     """The target model's versions with their tags; none when it has none or is not there."""
     try:
         return list(versions_with_tags(registry, name))

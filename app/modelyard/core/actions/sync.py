@@ -36,7 +36,7 @@ from modelyard.core.actions.copy_plan import (
     Endpoint,
     plan_copy,
     publishing,
-    versions_with_tags,
+    versions_there,
 )
 from modelyard.core.actions.promote import Target, promote
 from modelyard.core.actions.sync_journal import Journal
@@ -253,14 +253,10 @@ def _copies_in(
     version number (from their lineage tags); none when the model is not there."""
     prefix = f"{source_location}#{model}/"
     found: dict[str, VersionSummary] = {}
-    try:
-        for v in versions_with_tags(target.registry, name):
-            origin = v.tags.get(SOURCE_TAG, "")
-            if origin.startswith(prefix) and v.tags.get(STATE_TAG) != "incomplete":
-                found.setdefault(origin[len(prefix) :], v)
-    except RegistryError as exc:
-        if exc.kind is not ErrorKind.NOT_FOUND:
-            raise
+    for v in versions_there(target.registry, name):
+        origin = v.tags.get(SOURCE_TAG, "")
+        if origin.startswith(prefix) and v.tags.get(STATE_TAG) != "incomplete":
+            found.setdefault(origin[len(prefix) :], v)
     return found
 
 
