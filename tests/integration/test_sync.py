@@ -26,6 +26,7 @@ from modelyard.core.profiles.profile import ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
 from tests.helpers.cli import run
 from tests.helpers.registry import (
+    TAKES_NAMES,
     add_server_profile,
     admin_store,
     admin_tracking_store,
@@ -104,6 +105,9 @@ def test_sync_copies_what_is_new_mirrors_stages_and_aliases_and_a_rerun_writes_n
         assert "0 to copy, 6 there already" in out and "Nothing to do" in out
         writes = [r for r in proxy.requests_seen if any(w in r.lower() for w in WRITES)]
         assert proxy.requests_seen and writes == []
+        # the two models' versions in one search where the server takes many names at once
+        searches = [r for r in proxy.requests_seen if "model-versions/search" in r]
+        assert len(searches) == (1 if TAKES_NAMES else 2)
 
 
 def test_a_selection_and_a_name_map_decide_what_goes_where(

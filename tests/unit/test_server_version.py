@@ -65,3 +65,14 @@ def test_capabilities_name_the_server_and_what_people_miss() -> None:
     assert (unknown.aliases, unknown.server, unknown.lacks) == (True, "", ())
     # a kind without aliases stays without them, whatever its server says
     assert not ServerVersion("3.1.4").capabilities(Capabilities(aliases=False)).aliases
+
+
+@pytest.mark.parametrize(
+    ("version", "many"),
+    [("3.16.1", False), ("3.17.0", True), ("3.17.2", True), ("4.0.0", True), ("", False)],
+)
+def test_versions_of_many_models_in_one_search_only_where_the_server_says_it_can(
+    version: str, many: bool
+) -> None:
+    # a server that does not say its version would answer 400 if it were older: never sent
+    assert ServerVersion(version).capabilities(Capabilities()).versions_by_names is many

@@ -1,11 +1,12 @@
 """Sync whole models between two registries: plan first, copy in parallel, survive a kill,
 cost nothing when run again.
 
-Planning reads one listing of each side's models, the versions of each selected model (in the
-target only where it is there already), eight models at a time, and no file. A version is
-"there already" when a target version's lineage tag (``modelyard.copy.source``, which every
-copy writes) names it — so a rerun finds what earlier runs, single copies and killed runs
-made, without trusting any local state.
+Planning reads one listing of each side's models, then the versions of the selected models (in
+the target only where they are there already): in a few ``name IN`` searches where the server
+takes them (MLflow 3.17 on), else each model's own, eight models at a time; and no file. A
+version is "there already" when a target version's lineage tag (``modelyard.copy.source``,
+which every copy writes) names it — so a rerun finds what earlier runs, single copies and
+killed runs made, without trusting any local state.
 
 Running copies each planned version with the copy machinery (nothing half-registered; a failed
 copy removes what it made). Models go in parallel (``jobs`` at once), the versions of one model
@@ -36,18 +37,17 @@ from modelyard.core.actions.copy_plan import (
     Endpoint,
     plan_copy,
     publishing,
-    versions_there,
+    versions_of_models,
 )
 from modelyard.core.actions.promote import Target, promote
 from modelyard.core.actions.sync_journal import Journal
 from modelyard.core.actions.sync_progress import Pause, SyncProgress
-from modelyard.core.model.domain import Stage, VersionSummary, version_sort_key
+from modelyard.core.model.domain import ModelSummary, Stage, VersionSummary, version_sort_key
 from modelyard.core.model.errors import Cancelled, ErrorKind, ModelyardError, RegistryError
 
 log = logging.getLogger("modelyard.sync")
 
 Action = Literal["copy", "there", "skip"]
-PLAN_READERS = 8  # models whose versions are read at the same time while planning
 
 
 # --- what to sync -----------------------------------------------------------------------------
@@ -178,42 +178,37 @@ def plan_sync(
         notes.append(f"{target.profile} has no aliases: aliases are not mirrored.")
         mirror_aliases = False
     same = source.registry.location == target.registry.location
-    items: list[SyncItem] = []
-    wanted: list[tuple[str, str]] = []
+    wanted: list[tuple[ModelSummary, str]] = []
     for model in _all_models(source):
-        if not selection.wants_model(model):
+        if not selection.wants_model(model.name):
             continue
-        name = names.target(model)
-        if same and name == model:
-            notes.append(f"{model}: the target is the same model in the same registry.")
+        name = names.target(model.name)
+        if same and name == model.name:
+            notes.append(f"{model.name}: the target is the same model in the same registry.")
             continue
         wanted.append((model, name))
-    in_target = set(_all_models(target))  # one listing: no version reads for new models
-
-    def read(pair: tuple[str, str]) -> tuple[list[VersionSummary], dict[str, VersionSummary]]:
-        model, name = pair
-        picked = selection.pick(list(_all_versions(source, model)))
-        held = (
-            _copies_in(target, name, source.registry.location, model)
-            if picked and name in in_target
-            else {}
-        )
-        return picked, held
-
-    with ThreadPoolExecutor(max_workers=PLAN_READERS) as pool:
-        read_all = list(pool.map(read, wanted))  # each model's versions, 8 models at a time
-    for (model, name), (picked, there) in zip(wanted, read_all, strict=True):
+    in_target = {m.name: m for m in _all_models(target)}  # one listing: no reads for new models
+    listed = versions_of_models(source.registry, [m for m, _ in wanted], tags=False)
+    picked = {m.name: selection.pick(listed.get(m.name, [])) for m, _ in wanted}
+    there = versions_of_models(
+        target.registry, [in_target[n] for m, n in wanted if picked[m.name] and n in in_target]
+    )
+    items: list[SyncItem] = []
+    for model, name in wanted:
         refusal = _name_problem(writer, name)
-        for v in picked:
+        held_by = _copies_among(there.get(name, []), source.registry.location, model.name)
+        for v in picked[model.name]:
             if refusal:
-                items.append(SyncItem(model, v.version, name, "skip", refusal))
+                items.append(SyncItem(model.name, v.version, name, "skip", refusal))
                 continue
-            held = there.get(v.version)
+            held = held_by.get(v.version)
             mirror = _mirror(v, held, mirror_stages, mirror_aliases)
             if held is not None:
-                items.append(SyncItem(model, v.version, name, "there", "", held.version, mirror))
+                items.append(
+                    SyncItem(model.name, v.version, name, "there", "", held.version, mirror)
+                )
             else:
-                items.append(SyncItem(model, v.version, name, "copy", "", "", mirror))
+                items.append(SyncItem(model.name, v.version, name, "copy", "", "", mirror))
     if not items and not notes:
         notes.append(f"No model of {source.profile} matches the selection.")
     return SyncPlan(
@@ -226,34 +221,24 @@ def plan_sync(
     )
 
 
-def _all_models(side: Endpoint) -> Iterator[str]:
+def _all_models(side: Endpoint) -> Iterator[ModelSummary]:
     token: str | None = None
     while True:
         page = side.registry.list_models(token)
-        yield from (m.name for m in page.items)
-        token = page.next_page_token
-        if not token:
-            return
-
-
-def _all_versions(side: Endpoint, model: str) -> Iterator[VersionSummary]:
-    token: str | None = None
-    while True:
-        page = side.registry.list_versions(model, token)
         yield from page.items
         token = page.next_page_token
         if not token:
             return
 
 
-def _copies_in(
-    target: Endpoint, name: str, source_location: str, model: str
+def _copies_among(
+    versions: list[VersionSummary], source_location: str, model: str
 ) -> dict[str, VersionSummary]:
-    """The target versions of ``name`` that are copies of ``model``'s versions, by source
-    version number (from their lineage tags); none when the model is not there."""
+    """Those of a target model's ``versions`` that are copies of ``model``'s versions, by
+    source version number (from their lineage tags)."""
     prefix = f"{source_location}#{model}/"
     found: dict[str, VersionSummary] = {}
-    for v in versions_there(target.registry, name):
+    for v in versions:
         origin = v.tags.get(SOURCE_TAG, "")
         if origin.startswith(prefix) and v.tags.get(STATE_TAG) != "incomplete":
             found.setdefault(origin[len(prefix) :], v)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import quote_plus
 
 from modelyard.core.connectors._seams import entity_tags
 from modelyard.core.model.domain import (
@@ -117,3 +118,36 @@ def version_filter(model: str) -> tuple[str, bool]:
         return f'name="{model}"', True
     pattern = model.replace("'", "_").replace('"', "_")
     return f"name LIKE '{pattern}'", False
+
+
+# A versions search goes as GET: its filter, URL-encoded, must leave the request line short of
+# what a server in front takes (gunicorn's default limit is 4094 bytes).
+NAMES_FILTER_BUDGET = 3000
+
+
+def names_filters(names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """``name IN (…)`` filters that together cover ``names``, each within the budget once
+    URL-encoded, and the names left out of them: a name with a quote or a backslash (MLflow's
+    filter parser reads ``\\'`` as an escape in a list) is read with :func:`version_filter`."""
+    filters: list[str] = []
+    left: list[str] = []
+    chunk: list[str] = []
+    used = 0
+    head = len(quote_plus("name IN ()"))
+    for name in names:
+        if "'" in name or '"' in name or "\\" in name:
+            left.append(name)
+            continue
+        cost = len(quote_plus(f"'{name}', "))
+        if chunk and head + used + cost > NAMES_FILTER_BUDGET:
+            filters.append(_names_in(chunk))
+            chunk, used = [], 0
+        chunk.append(name)
+        used += cost
+    if chunk:
+        filters.append(_names_in(chunk))
+    return filters, left
+
+
+def _names_in(names: list[str]) -> str:
+    return "name IN (" + ", ".join(f"'{n}'" for n in names) + ")"

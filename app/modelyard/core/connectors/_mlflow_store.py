@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from types import MappingProxyType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from modelyard.core.connectors._entities import (
     aliases_of,
     is_prompt,
     model_summary,
+    names_filters,
     no_aliases,
     version_filter,
     version_summary,
@@ -47,6 +49,7 @@ from modelyard.core.reads.model_file import parse_model_file
 from modelyard.core.reads.server_version import PROMPT_FILTER, ServerVersion
 
 log = logging.getLogger("modelyard.net")
+BULK_VERSION_PAGE = 1000  # versions per page of a many-models search
 
 R = TypeVar("R")
 
@@ -185,6 +188,52 @@ class MlflowStoreRegistry:
         if not self._server_order:
             items = tuple(sorted(items, key=lambda v: version_sort_key(v.version), reverse=True))
         return Page(items, result.token or None)
+
+    def versions_of(self, models: Sequence[ModelSummary]) -> dict[str, tuple[VersionSummary, ...]]:
+        """The versions of many listed models, by ``name IN (…)`` searches of as many names as
+        a request line takes (where ``versions_by_names``); aliases from the summaries."""
+        aliases: dict[str, dict[str, list[str]]] = {}
+        for m in models:
+            by_version = aliases.setdefault(m.name, {})
+            for alias, version in m.aliases.items():
+                by_version.setdefault(version, []).append(alias)
+        found: dict[str, list[VersionSummary]] = {name: [] for name in aliases}
+        filters, one_by_one = names_filters(aliases)
+        for filter_string in filters:
+            token: str | None = None
+            while True:
+                result = self._call(partial(self._search_versions, filter_string, token))
+                for v in result:
+                    if v.name in found:
+                        summary = version_summary(v, aliases[v.name].get(str(v.version), ()))
+                        found[v.name].append(summary)
+                token = result.token or None
+                if not token:
+                    break
+        for name in one_by_one:
+            try:
+                found[name] = list(self._all_versions(name))
+            except RegistryError as exc:
+                if exc.kind is not ErrorKind.NOT_FOUND:
+                    raise
+        return {
+            name: tuple(sorted(vs, key=lambda v: version_sort_key(v.version), reverse=True))
+            for name, vs in found.items()
+        }
+
+    def _search_versions(self, filter_string: str, token: str | None) -> Any:
+        return self._store.search_model_versions(
+            filter_string=filter_string, max_results=BULK_VERSION_PAGE, page_token=token
+        )
+
+    def _all_versions(self, model: str) -> Iterable[VersionSummary]:
+        token: str | None = None
+        while True:
+            page = self.list_versions(model, token)
+            yield from page.items
+            token = page.next_page_token
+            if not token:
+                return
 
     def get_version(self, model: str, version: str) -> VersionSummary:
         """One model version, fresh."""

@@ -6,6 +6,7 @@ A missing file is an error here, never silently created: only the demo (and an e
 
 from __future__ import annotations
 
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from modelyard.core.kinds.local import LOCAL, LocalSettings, sqlite_uri
 from modelyard.core.model.errors import ErrorKind, ProfileError, RegistryError, describe_exception
 from modelyard.core.profiles.profile import Profile
 from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.server_version import NAMES_FILTER, ServerVersion
 from modelyard.core.runtime.paths import local_user
 
 
@@ -68,8 +70,13 @@ def open_local(
         location=str(path),
         registry_store=store,
         tracking_store=tracking,
-        capabilities=LOCAL.capabilities(can_edit=True),
+        capabilities=LOCAL.capabilities(can_edit=True, versions_by_names=_names_filter()),
         identity=local_user(),
         artifacts=ArtifactAccess(),
         on_close=close,
     )
+
+
+def _names_filter() -> bool:
+    """Whether the MLflow installed here (which reads the file) takes ``name IN (…)``."""
+    return ServerVersion(metadata.version("mlflow")).has(NAMES_FILTER) is True

@@ -65,6 +65,7 @@ class Capabilities:
     server: str = ""  # what runs the registry, when it says ("MLflow 2.9.2")
     lacks: tuple[str, ...] = ()  # what that server does not have, in sentences
     listed_version_tags: bool = True  # listings carry versions' tags (Unity Catalog's do not)
+    versions_by_names: bool = False  # one search reads many models' versions (MLflow ≥ 3.17)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ never on the GUI thread. Failures raise :class:`modelyard.core.model.errors.Regi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -234,6 +234,17 @@ class Publishing(Protocol):
 
     def delete_model(self, model: str) -> None:
         """Delete a registered model."""
+        ...
+
+
+@runtime_checkable
+class ReadingMany(Protocol):
+    """A registry that can read the versions of many models in one search: used only where
+    its capabilities say so (``versions_by_names``: MLflow servers from 3.17 on)."""
+
+    def versions_of(self, models: Sequence[ModelSummary]) -> dict[str, tuple[VersionSummary, ...]]:
+        """Each of ``models``' versions (as listed: aliases come from the summaries), newest
+        first, with their tags; a model that has gone maps to none."""
         ...
 
 

@@ -4,7 +4,9 @@ Servers differ in what they answer: aliases came with MLflow 2.3; prompts (regis
 tagged ``mlflow.prompt.is_prompt``) with 2.21, and a server before 2.21 evaluates the filter that
 leaves prompts out of a listing so that it drops every model (its answer is empty). A server
 that does not say its version (a proxy in front, a fork) is taken to be current, but is never
-sent the prompt filter (prompts are then left out on this side).
+sent the prompt filter (prompts are then left out on this side). A versions search takes
+``name IN (…)`` from 3.17 on (one request reads many models' versions); it goes only to a server
+that says it is 3.17 or later (an older one answers 400).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ class Feature:
 
 ALIASES = Feature("aliases", (2, 3), "no aliases (they came with MLflow 2.3)")
 PROMPT_FILTER = Feature("prompt filter", (2, 21))
-FEATURES = (ALIASES, PROMPT_FILTER)
+# ``name IN (…)`` in a versions search: the versions of many models in one request
+NAMES_FILTER = Feature("versions of many models in one search", (3, 17))
+FEATURES = (ALIASES, PROMPT_FILTER, NAMES_FILTER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,7 @@ class ServerVersion:
         return replace(
             base,
             aliases=base.aliases and self.has(ALIASES) is not False,
+            versions_by_names=self.has(NAMES_FILTER) is True,  # never guessed: a 400 otherwise
             server=self.label(),
             lacks=self.lacks(),
         )
