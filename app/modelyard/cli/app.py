@@ -41,8 +41,10 @@ def cli(ctx: click.Context, demo: bool, reset: bool, debug: bool) -> None:
     Without a sub-command, opens the desktop app. The log (secrets redacted) is kept in the
     user log folder; `modelyard --debug` makes it verbose.
     """
+    from modelyard.core.runtime.activity import set_tool
     from modelyard.core.runtime.waiting import reporting_waits
 
+    set_tool("cli" if ctx.invoked_subcommand else "gui")
     ctx.obj = {"debug": debug}
     ctx.with_resource(reporting_waits(WaitLines()))  # for the sub-command's calls
     if ctx.invoked_subcommand is None:

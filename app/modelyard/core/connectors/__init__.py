@@ -21,8 +21,10 @@ def open_registry(profile: Profile, secrets: SecretStore) -> Registry:
     """Build the Registry for ``profile``; reads its secrets from ``secrets``. Blocking.
 
     The profile's kind names its connector (``Kind.opener``) and what it needs imported; the
-    import happens once, under the one lock (lanes open registries at once).
+    import happens once, under the one lock (lanes open registries at once). The registry comes
+    behind the guard (``_guard``): the profile's protection, and the journal of every write.
     """
+    from modelyard.core.connectors._guard import guarded
     from modelyard.core.connectors._imports import load
     from modelyard.core.connectors._policy import apply_process_policy
     from modelyard.core.kinds import KINDS
@@ -34,4 +36,4 @@ def open_registry(profile: Profile, secrets: SecretStore) -> Registry:
     module_name, _, function = kind.opener.partition(":")
     module = load(module_name, *kind.imports)[0]
     opener: Callable[[Profile, SecretStore], Registry] = getattr(module, function)
-    return opener(profile, secrets)
+    return guarded(opener(profile, secrets), profile)

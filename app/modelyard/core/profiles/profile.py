@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import (
     Field,
@@ -35,6 +35,13 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 _ID_NAMESPACE = uuid.UUID("5b0c7f7e-2f6a-4d1c-9a43-6d6f64656c79")  # ids for entries without one
 PROFILE_FILE = "profiles.json"
+Protection = Literal["none", "confirm", "read-only"]
+PROTECTIONS: tuple[Protection, ...] = ("none", "confirm", "read-only")
+PROTECTION_WORDS = {
+    "none": "None: writes need only their confirmation",
+    "confirm": "Confirm: each write needs the model's name typed",
+    "read-only": "Read-only: Modelyard sends no write",
+}
 MAX_PROFILE_FILE = 16 * 1024 * 1024  # far beyond thousands of profiles: larger is not one
 
 
@@ -52,6 +59,10 @@ class Profile(Frozen):
     color: str | None = None
     label: str | None = None  # dev / staging / prod
     record_history: bool = True  # write promotion events into the registry (modelyard.* tags)
+    # How writes are guarded (None: "confirm" for a profile labelled prod, else "none"), and
+    # the aliases whose move needs the typed confirmation whatever the level.
+    protection: Protection | None = None
+    protected_aliases: tuple[str, ...] = ()
     # How long an API call waits to connect and for the first byte of a read's answer, and how
     # long a write's answer is waited for (visibly, past the first-byte limit), in seconds.
     connect_timeout_s: float = Field(default=4.0, ge=0.5, le=120)
@@ -67,6 +78,18 @@ class Profile(Frozen):
         if len(value) > 80:
             raise ValueError("the profile name is longer than 80 characters")
         return value
+
+    @property
+    def protection_level(self) -> Protection:
+        """The level in force: the one set, else "confirm" for prod and "none" for others."""
+        if self.protection is not None:
+            return self.protection
+        return "confirm" if (self.label or "").strip().lower() in ("prod", "production") else "none"
+
+    @property
+    def read_only(self) -> bool:
+        """Whether Modelyard sends no write to this registry."""
+        return self.protection_level == "read-only"
 
     @property
     def kind(self) -> str:

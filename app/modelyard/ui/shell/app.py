@@ -112,8 +112,10 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 def run_gui(demo: bool = False, reset_demo: bool = False, debug: bool = False) -> int:
     """Run the app until its window closes; returns the exit code."""
+    from modelyard.core.runtime.activity import set_tool
     from modelyard.core.runtime.logs import last_fault, setup_logging, versions, watch_faults
 
+    set_tool("gui")
     log_file = setup_logging(debug=debug)
     fault = last_fault()  # before this run's faults go to the same file
     if log_file is not None:

@@ -1,0 +1,139 @@
+"""Protection levels and the activity journal, over a real local MLflow registry (sqlite) and
+the CLI: a read-only profile sends no write; every write is journalled, started then ended."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+
+from modelyard.core.connectors import open_registry
+from modelyard.core.kinds.local import LocalSettings
+from modelyard.core.model.errors import ErrorKind, RegistryError
+from modelyard.core.model.registry import Publishing, TransitionRequests
+from modelyard.core.profiles.profile import Profile, ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.runtime.activity import Activity, activity_path
+from tests.helpers.cli import run
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture()
+def registry_file(tmp_path: Path) -> Path:
+    """A local registry with one model ``churn`` of two versions (v1 @champion)."""
+    folder = tmp_path / "reg"
+    folder.mkdir()
+    database = folder / "registry.db"
+    client = MlflowClient(
+        tracking_uri=f"sqlite:///{database}", registry_uri=f"sqlite:///{database}"
+    )
+    client.create_registered_model("churn")
+    for _ in range(2):
+        client.create_model_version("churn", source=str(folder / "files"))
+    client.set_registered_model_alias("churn", "champion", "1")
+    return database
+
+
+def _profile(store: ProfileStore, database: Path, name: str, **extra: object) -> Profile:
+    settings = LocalSettings(path=str(database), artifacts=str(database.parent / "artifacts"))
+    profile = Profile(name=name, settings=settings, **extra)  # type: ignore[arg-type]
+    store.add(profile)
+    return profile
+
+
+def _client(database: Path) -> MlflowClient:
+    return MlflowClient(tracking_uri=f"sqlite:///{database}", registry_uri=f"sqlite:///{database}")
+
+
+def test_a_read_only_profile_sends_no_write_and_says_why(
+    registry_file: Path, store: ProfileStore, secrets: SecretStore
+) -> None:
+    profile = _profile(store, registry_file, "vault", protection="read-only")
+    registry = open_registry(profile, secrets)
+    try:
+        assert [m.name for m in registry.list_models().items] == ["churn"]  # reads go through
+        with pytest.raises(RegistryError) as refused:
+            registry.set_alias("churn", "champion", "2")
+        assert refused.value.kind is ErrorKind.PERMISSION
+        assert "vault is read-only" in str(refused.value)
+        assert "--protection" in str(refused.value)
+        with pytest.raises(RegistryError):
+            registry.set_model_tag("churn", "team", "fraud")
+        # the copy role is still there (the registry can take copies), and refuses too
+        assert isinstance(registry, Publishing) and not isinstance(registry, TransitionRequests)
+        with pytest.raises(RegistryError):
+            registry.create_model("new", "", {})
+    finally:
+        registry.close()
+    model = _client(registry_file).get_registered_model("churn")
+    assert dict(model.aliases) == {"champion": 1} and "team" not in model.tags
+    entries = Activity().entries()
+    assert [(e.change, e.outcome) for e in entries] == [
+        ("@champion → v2", "refused"),
+        ("set tag team='fraud'", "refused"),
+        ("create the model", "refused"),
+    ]
+    assert {e.profile for e in entries} == {"vault"}
+
+
+def test_every_write_is_journalled_with_its_outcome_and_the_servers_answer(
+    registry_file: Path, store: ProfileStore, secrets: SecretStore
+) -> None:
+    profile = _profile(store, registry_file, "dev")
+    registry = open_registry(profile, secrets)
+    try:
+        registry.set_alias("churn", "champion", "2")
+        with pytest.raises(RegistryError):
+            registry.set_alias("churn", "champion", "9")  # no such version
+    finally:
+        registry.close()
+    ok, failed = Activity().entries()
+    assert (ok.profile, ok.model, ok.version, ok.change, ok.outcome) == (
+        "dev",
+        "churn",
+        "2",
+        "@champion → v2",
+        "ok",
+    )
+    assert ok.duration_s is not None and ok.duration_s >= 0
+    assert (failed.outcome, failed.kind) == ("failed", "not-found")
+    assert "9" in failed.answer
+    lines = activity_path().read_text().splitlines()
+    assert len(lines) == 4  # each write: a line when it starts, one when it ends
+    assert all(secret not in "".join(lines) for secret in ("password", "token"))
+
+
+def test_a_write_cut_off_by_a_crash_is_unknown_not_done(tmp_path: Path) -> None:
+    journal = tmp_path / "activity.jsonl"
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from modelyard.core.runtime.activity import Activity\n"
+        "a = Activity(Path(sys.argv[1]))\n"
+        "a.finished(a.started('prod', 'churn', '3', 'stage → Production'), 'ok')\n"
+        "a.started('prod', 'churn', '4', 'stage → Production')\n"
+        "os._exit(9)  # killed before the answer\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "app")}
+    subprocess.run([sys.executable, "-c", script, str(journal)], env=env, check=False)
+    done, cut = Activity(journal).entries()
+    assert (done.version, done.outcome) == ("3", "ok")
+    assert (cut.version, cut.outcome) == ("4", "unknown")
+    journal.write_text(journal.read_text() + '{"id": "torn", "chan')  # a torn last line
+    assert [e.version for e in Activity(journal).entries()] == ["3", "4"]
+
+
+def test_the_cli_honours_read_only_even_with_yes(registry_file: Path, store: ProfileStore) -> None:
+    _profile(store, registry_file, "vault", protection="read-only")
+    code, out, err = run("promote", "vault", "churn", "2", "--alias", "champion", "--yes")
+    assert code != 0
+    assert "vault is read-only" in err + out
+    assert dict(_client(registry_file).get_registered_model("churn").aliases) == {"champion": 1}
+    written = [json.loads(line) for line in activity_path().read_text().splitlines()]
+    assert written[0]["tool"] == "cli" and written[-1]["outcome"] == "refused"
