@@ -135,5 +135,34 @@ def test_the_cli_honours_read_only_even_with_yes(registry_file: Path, store: Pro
     assert code != 0
     assert "vault is read-only" in err + out
     assert dict(_client(registry_file).get_registered_model("churn").aliases) == {"champion": 1}
-    written = [json.loads(line) for line in activity_path().read_text().splitlines()]
-    assert written[0]["tool"] == "cli" and written[-1]["outcome"] == "refused"
+    # refused before the plan is read or shown: nothing was tried, so nothing is journalled
+    assert "→" not in out and not activity_path().exists()
+
+
+def test_profiles_edit_sets_the_level_and_a_sync_plan_says_what_it_will_not_write(
+    registry_file: Path, store: ProfileStore, tmp_path: Path
+) -> None:
+    _profile(store, registry_file, "dev")
+    empty = tmp_path / "vault" / "registry.db"
+    empty.parent.mkdir()
+    _client(empty).search_experiments()  # an empty registry: its schema only
+    _profile(store, empty, "vault", label="prod")
+    code, out, _ = run("profiles", "list")
+    assert code == 0 and out.splitlines()[-1].split()[-1] == "confirm"  # prod starts at confirm
+    code, out, err = run(
+        "profiles", "edit", "vault", "--protection", "read-only", "--protect-alias", "@champion"
+    )
+    assert code == 0, err
+    assert "read-only; @champion protected" in out
+    assert store.get("vault").protected_aliases == ("champion",)
+    code, out, err = run("sync", "dev", "vault", "--dry-run", "--json")
+    assert code == 0, err
+    items = json.loads(out)["items"]
+    assert [(i["action"], i["reason"]) for i in items] == [
+        ("skip", "vault is read-only (its protection level)")
+    ] * 2
+    code, out, err = run("sync", "dev", "vault", "--yes")
+    assert code != 0 and "vault is read-only" in err
+    assert _client(empty).search_registered_models() == []
+    code, out, err = run("profiles", "edit", "vault", "--unprotect-alias", "champion")
+    assert code == 0 and store.get("vault").protected_aliases == ()

@@ -4,7 +4,16 @@ Every failure ends with a one-line reason on stderr and a non-zero exit code. Th
 by area (profiles, browse, promote, artifacts, compare) and share one output module.
 """
 
-from modelyard.cli import artifacts, browse, compare, copy, profiles, promote, sync
+from modelyard.cli import (
+    artifacts,
+    browse,
+    compare,
+    copy,
+    profile_edit,
+    profiles,
+    promote,
+    sync,
+)
 from modelyard.cli.app import cli, main, no_display_reason
 
 __all__ = [
@@ -15,6 +24,7 @@ __all__ = [
     "copy",
     "main",
     "no_display_reason",
+    "profile_edit",
     "profiles",
     "promote",
     "sync",

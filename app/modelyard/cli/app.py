@@ -165,10 +165,16 @@ def _all_pages(fetch: Callable[[str | None], Page[T]]) -> list[T]:
 
 
 @contextmanager
-def _registry(profile: str) -> Iterator[Registry]:
+def _registry(profile: str, *, writing: bool = False) -> Iterator[Registry]:
+    """The registry of ``profile``; for a command that writes, refused at once when the profile
+    is read-only (before any plan is read or shown; ``--yes`` does not change it)."""
     from modelyard.core.connectors import open_registry
+    from modelyard.core.profiles.profile import read_only_refusal
 
-    registry = open_registry(ProfileStore().get(profile), SecretStore())
+    chosen = ProfileStore().get(profile)
+    if writing and chosen.read_only:
+        raise read_only_refusal(chosen)
+    registry = open_registry(chosen, SecretStore())
     try:
         yield registry
     finally:

@@ -72,7 +72,7 @@ def copy_command(
     store = ProfileStore()
     with _reported(), ExitStack() as stack:
         src = stack.enter_context(_registry(source))
-        dst = stack.enter_context(_registry(target))
+        dst = stack.enter_context(_registry(target, writing=True))
         origin, into = Endpoint(src, source), Endpoint(dst, target)
         problem = then_problem(into, then)
         if problem:

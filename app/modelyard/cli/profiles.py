@@ -17,6 +17,7 @@ from modelyard.core.kinds import KINDS, SIGN_IN_FIELDS, AnySettings, FormField
 from modelyard.core.kinds.base import Kind, SignIn
 from modelyard.core.model.errors import ProfileError
 from modelyard.core.profiles.profile import (
+    PROTECTIONS,
     Profile,
     ProfileStore,
     secret_fields,
@@ -156,12 +157,28 @@ def _kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--label", help="An environment label such as dev, staging or prod.")
 @click.option("--color", help="A colour for the tree, e.g. #d9534f.")
 @click.option(
+    "--protection",
+    type=click.Choice(PROTECTIONS),
+    help="none, confirm (each write needs the model's name typed) or read-only (no write is "
+    "sent); default: confirm for a profile labelled prod, else none (see `profiles edit`).",
+)
+@click.option(
+    "--protect-alias", "protect", multiple=True, metavar="ALIAS", help="A protected alias."
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(0.5, 600),
     help="Seconds to wait for the registry's answer (default 8; connecting: 4).",
 )
 def profiles_add(
-    name: str, kind: str, label: str | None, color: str | None, timeout: float | None, **o: Any
+    name: str,
+    kind: str,
+    label: str | None,
+    color: str | None,
+    protection: str | None,
+    protect: tuple[str, ...],
+    timeout: float | None,
+    **o: Any,
 ) -> None:
     """Add a profile (secrets are read from stdin and go to the OS keyring)."""
     with _reported():
@@ -180,6 +197,10 @@ def profiles_add(
         if store.find(name) is not None:
             _fail(f"a profile named {name!r} exists already")
         profile = Profile(name=name, settings=settings, label=label, color=color)
+        aliases = tuple(dict.fromkeys(a.strip().lstrip("@") for a in protect if a.strip()))
+        profile = profile.model_copy(
+            update={"protection": protection, "protected_aliases": aliases}
+        )
         if timeout is not None:
             profile = profile.model_copy(update={"read_timeout_s": timeout})
         save_profile(store, SecretStore(), profile, typed)  # both or neither
@@ -356,8 +377,11 @@ def profiles_list(as_json: bool) -> None:
         if not items:
             _echo("No profiles yet: add one with `modelyard profiles add` or run `modelyard demo`.")
             return
-        rows = [[p.name, p.kind, p.settings.describe(), p.label or ""] for p in items]
-        _echo(_table(rows, ["NAME", "KIND", "WHERE", "LABEL"]))
+        rows = [
+            [p.name, p.kind, p.settings.describe(), p.label or "", p.protection_level]
+            for p in items
+        ]
+        _echo(_table(rows, ["NAME", "KIND", "WHERE", "LABEL", "PROTECTION"]))
 
 
 @profiles.command("remove")

@@ -81,7 +81,7 @@ def promote(
         if alias
         else Target("remove-alias", remove_alias or "")
     )
-    with _reported(), _registry(profile) as registry:
+    with _reported(), _registry(profile, writing=True) as registry:
         prof = ProfileStore().get(profile)
         shown = ShownModel.read(registry, model)
         if version not in shown.versions:
@@ -188,7 +188,7 @@ def _request(
     from modelyard.core.actions.transitions import request_transition
 
     stage = Stage.parse(stage_name)
-    with _reported(), _registry(profile) as registry:
+    with _reported(), _registry(profile, writing=True) as registry:
         shown = ShownModel.read(registry, model)
         current = shown.versions.get(version)
         if current is None:
@@ -272,7 +272,7 @@ def _decide(
     from modelyard.core.actions import transitions
 
     stage = Stage.parse(stage_name)
-    with _reported(), _registry(profile) as registry:
+    with _reported(), _registry(profile, writing=True) as registry:
         me = registry.identity() if action == "withdraw" else requester
         request = transitions.find_request(registry, model, version, stage, me)
         _echo(

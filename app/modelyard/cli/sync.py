@@ -85,7 +85,7 @@ def sync_command(
             names = NameMap(prefix, suffix, NameMap.from_file(map_file).mapping)
         selection = Selection(tuple(models), versions)
         src = stack.enter_context(_registry(source))
-        dst = stack.enter_context(_registry(target))
+        dst = stack.enter_context(_registry(target, writing=not dry_run))
         origin, into = Endpoint(src, source), Endpoint(dst, target)
         plan = plan_sync(
             origin,

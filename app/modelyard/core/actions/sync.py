@@ -194,8 +194,13 @@ def plan_sync(
         target.registry, [in_target[n] for m, n in wanted if picked[m.name] and n in in_target]
     )
     items: list[SyncItem] = []
+    read_only = getattr(target.registry, "read_only", False)  # the guard's: see connectors
     for model, name in wanted:
-        refusal = _name_problem(writer, name)
+        refusal = (
+            f"{target.profile} is read-only (its protection level)"
+            if read_only
+            else _name_problem(writer, name)
+        )
         held_by = _copies_among(there.get(name, []), source.registry.location, model.name)
         for v in picked[model.name]:
             if refusal:

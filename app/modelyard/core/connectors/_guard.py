@@ -13,14 +13,14 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from modelyard.core.model.errors import ErrorKind, ModelyardError, RegistryError
+from modelyard.core.model.errors import ErrorKind, ModelyardError
 from modelyard.core.model.registry import (
     Publishing,
     ReadingMany,
     Registry,
     TransitionRequests,
 )
-from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.profile import Profile, read_only_refusal
 from modelyard.core.runtime.activity import Activity
 
 ROLES: tuple[type, ...] = (Registry, Publishing, TransitionRequests, ReadingMany)
@@ -63,16 +63,6 @@ CHANGES: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-def read_only_refusal(profile: Profile) -> RegistryError:
-    """Why nothing is written to a read-only profile, with where to change it."""
-    return RegistryError(
-        f"{profile.name} is read-only in Modelyard (its protection level): no change is sent "
-        f"to it. To change it: Profiles ▸ Edit, or `modelyard profiles edit {profile.name} "
-        "--protection confirm`.",
-        ErrorKind.PERMISSION,
-    )
-
-
 def _members(role: type) -> dict[str, object]:
     """A protocol's own members (methods and properties), through its protocol bases."""
     out: dict[str, object] = {}
@@ -97,7 +87,12 @@ def guarded(inner: Registry, profile: Profile, activity: Activity | None = None)
 
 
 def _build(roles: tuple[type, ...]) -> type:
-    namespace: dict[str, object] = {"__init__": _init, "inner": property(lambda s: s._inner)}
+    namespace: dict[str, object] = {
+        "__init__": _init,
+        "inner": property(lambda s: s._inner),
+        # the profile's protection, for plans that must say what they will not write
+        "read_only": property(lambda s: s._profile.read_only),
+    }
     for role in roles:
         for name, member in _members(role).items():
             if isinstance(member, property):

@@ -25,7 +25,7 @@ from pydantic import (
 
 from modelyard.core.kinds import KINDS, AnySettings, Settings, kind_of
 from modelyard.core.kinds.base import Frozen
-from modelyard.core.model.errors import ProfileError
+from modelyard.core.model.errors import ErrorKind, ProfileError, RegistryError
 from modelyard.core.runtime.http import Timeouts
 from modelyard.core.runtime.paths import config_dir
 
@@ -119,6 +119,16 @@ class Profile(Frozen):
             self.read_timeout_s,
             max(self.write_timeout_s, self.read_timeout_s),
         )
+
+
+def read_only_refusal(profile: Profile) -> RegistryError:
+    """Why nothing is written to a read-only profile, with where to change it."""
+    return RegistryError(
+        f"{profile.name} is read-only in Modelyard (its protection level): no change is sent "
+        f"to it. To change it: Profiles ▸ Edit, or `modelyard profiles edit {profile.name} "
+        "--protection confirm`.",
+        ErrorKind.PERMISSION,
+    )
 
 
 # Field names as the wizard and the CLI's options present them.
