@@ -12,7 +12,12 @@ import pytest
 from PySide6.QtWidgets import QDialog, QLineEdit, QWizard
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.kinds import AzureMLSettings, DatabricksSettings, MlflowServerSettings
+from modelyard.core.kinds import (
+    AzureMLSettings,
+    DatabricksSettings,
+    LocalSettings,
+    MlflowServerSettings,
+)
 from modelyard.core.model.errors import ErrorKind
 from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
@@ -489,7 +494,6 @@ def test_a_local_registry_file_has_no_sign_in_page_and_saves(
     """A local file needs no sign-in: the wizard used to show the Databricks methods there.
     The kind says it has none, so Next goes from where straight to the test."""
     from modelyard.core.connectors.local import open_local
-    from modelyard.core.kinds import LocalSettings
 
     path = tmp_path / "reg.db"
     open_local(Profile(name="x", settings=LocalSettings(path=str(path))), create=True).close()
@@ -534,3 +538,25 @@ def test_editing_a_unity_catalog_profile_fills_its_own_form(
     assert wizard.currentId() == PAGE_AUTH
     assert wizard.auth_page.auth() == "azure-cli"
     assert wizard.settings() == settings
+
+
+def test_the_wizard_sets_the_protection_and_prod_starts_at_confirm(
+    make_wizard: Callable[..., ProfileWizard], store: ProfileStore, qtbot: QtBot
+) -> None:
+    profile = store.add(Profile(name="arch", settings=LocalSettings(path="/tmp/arch.db")))
+    wizard = make_wizard(editing=profile)
+    page = wizard.finish_page
+    assert page.protection.currentData() == "none"
+    page.label.setCurrentText("prod")  # follows the label while no level was chosen
+    assert page.protection.currentData() == "confirm"
+    page.protection.setCurrentIndex(page.protection.findData("read-only"))
+    page.protection.activated.emit(page.protection.currentIndex())  # as a person's choice
+    page.label.setCurrentText("dev")
+    assert page.protection.currentData() == "read-only"  # a choice is kept
+    page.protected_aliases.setText("@champion, prod ,")
+    finish(wizard, qtbot)
+    saved = store.get("arch")
+    assert (saved.protection, saved.protected_aliases) == ("read-only", ("champion", "prod"))
+    again = make_wizard(editing=saved)
+    assert again.finish_page.protection.currentData() == "read-only"
+    assert again.finish_page.protected_aliases.text() == "champion, prod"

@@ -226,7 +226,14 @@ def _check_target_rules(
     writer: Publishing, name: str, *, profile: str, source: Registry, model: str, version: str
 ) -> None:
     """What the target kind demands of a copy, said before anything is written: Unity
-    Catalog takes three-part names and only models with a signature (as MLflow's client)."""
+    Catalog takes three-part names and only models with a signature (as MLflow's client); a
+    read-only profile takes nothing (its guard says so: see ``connectors._guard``)."""
+    if getattr(writer, "read_only", False):
+        raise RegistryError(
+            f"{profile} is read-only in Modelyard (its protection level): nothing is copied "
+            "into it.",
+            ErrorKind.PERMISSION,
+        )
     if not getattr(writer, "unity_catalog", False):
         return
     if len(name.split(".")) != 3 or not all(name.split(".")):

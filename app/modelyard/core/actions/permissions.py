@@ -88,6 +88,8 @@ class Rules:
             return ""
         if self.refusal:
             return self.refusal
+        if self.access.protected:
+            return self.access.protected
         if kind == "stage" and not self.stages:
             return "This registry has no stages (it uses aliases)."
         if kind != "stage" and not self.aliases:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
+from modelyard.core.model.domain import Access, Capabilities
 from modelyard.core.model.errors import ErrorKind, ModelyardError
 from modelyard.core.model.registry import (
     Publishing,
@@ -20,7 +22,7 @@ from modelyard.core.model.registry import (
     Registry,
     TransitionRequests,
 )
-from modelyard.core.profiles.profile import Profile, read_only_refusal
+from modelyard.core.profiles.profile import Profile, read_only_access, read_only_refusal
 from modelyard.core.runtime.activity import Activity
 
 ROLES: tuple[type, ...] = (Registry, Publishing, TransitionRequests, ReadingMany)
@@ -103,7 +105,28 @@ def _build(roles: tuple[type, ...]) -> type:
                 namespace[name] = _read(name)
     for name in EXTRA:
         namespace[name] = property(_attribute(name, False))
+    namespace.update(access=_access, can_edit_model=_can_edit_model, capabilities=_capabilities)
     return type("Guarded", (), namespace)
+
+
+def _access(self: Any, model: str) -> Access:
+    """What the identity may do to ``model``: nothing at all on a read-only profile."""
+    if self._profile.read_only:
+        return read_only_access(self._profile)
+    access: Access = self._inner.access(model)
+    return access
+
+
+def _can_edit_model(self: Any, model: str) -> bool | None:
+    if self._profile.read_only:
+        return False
+    answer: bool | None = self._inner.can_edit_model(model)
+    return answer
+
+
+def _capabilities(self: Any) -> Capabilities:
+    capabilities: Capabilities = self._inner.capabilities()
+    return replace(capabilities, can_edit=False) if self._profile.read_only else capabilities
 
 
 def _init(self: Any, inner: Registry, profile: Profile, activity: Activity) -> None:

@@ -81,6 +81,7 @@ class Access:
     request: bool = False  # ask for a stage transition that someone else approves
     level: str = ""  # the registry's own word for it (CAN_EDIT, READ…), shown to people
     stages: frozenset[Stage] | None = None
+    protected: str = ""  # why Modelyard itself sends no change (a read-only profile), in words
 
     def may_move(self, from_stage: Stage, to_stage: Stage) -> bool | None:
         """Whether a direct move between two stages is allowed (None: not told)."""
@@ -90,6 +91,8 @@ class Access:
 
     def describe(self) -> str:
         """For people: "CAN_EDIT (may request transitions)"."""
+        if self.protected:
+            return self.protected
         if self.edit and self.stages is not None:
             allowed = ", ".join(s.value for s in Stage if s in self.stages)
             what = f"may move versions between {allowed}"

@@ -25,6 +25,7 @@ from pydantic import (
 
 from modelyard.core.kinds import KINDS, AnySettings, Settings, kind_of
 from modelyard.core.kinds.base import Frozen
+from modelyard.core.model.domain import Access
 from modelyard.core.model.errors import ErrorKind, ProfileError, RegistryError
 from modelyard.core.runtime.http import Timeouts
 from modelyard.core.runtime.paths import config_dir
@@ -82,9 +83,7 @@ class Profile(Frozen):
     @property
     def protection_level(self) -> Protection:
         """The level in force: the one set, else "confirm" for prod and "none" for others."""
-        if self.protection is not None:
-            return self.protection
-        return "confirm" if (self.label or "").strip().lower() in ("prod", "production") else "none"
+        return self.protection if self.protection is not None else default_protection(self.label)
 
     @property
     def read_only(self) -> bool:
@@ -121,6 +120,11 @@ class Profile(Frozen):
         )
 
 
+def default_protection(label: str | None) -> Protection:
+    """The level of a profile that has none set: "confirm" for prod, else "none"."""
+    return "confirm" if (label or "").strip().lower() in ("prod", "production") else "none"
+
+
 def read_only_refusal(profile: Profile) -> RegistryError:
     """Why nothing is written to a read-only profile, with where to change it."""
     return RegistryError(
@@ -129,6 +133,12 @@ def read_only_refusal(profile: Profile) -> RegistryError:
         "--protection confirm`.",
         ErrorKind.PERMISSION,
     )
+
+
+def read_only_access(profile: Profile) -> Access:
+    """What anyone may do through a read-only profile: nothing, and why."""
+    words = f"{profile.name} is read-only in Modelyard (its protection level)."
+    return Access(edit=False, request=False, level="read-only", protected=words)
 
 
 # Field names as the wizard and the CLI's options present them.

@@ -26,7 +26,7 @@ from modelyard.core.model.domain import (
 from modelyard.core.model.errors import ModelyardError
 from modelyard.core.model.registry import Registry
 from modelyard.core.model.state import RegistryState, StateEvent
-from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.profile import Profile, read_only_refusal
 from modelyard.core.reads.details import load_version_detail
 from modelyard.core.reads.snippet import load_snippet
 from modelyard.core.reads.weburl import web_ui_url
@@ -179,6 +179,10 @@ class DetailsPane(QStackedWidget):
         self._cancel()
         self.current = node
         self._follow(node.profile.id)
+        locked = read_only_refusal(node.profile).message if node.profile.read_only else ""
+        for view in (self.model_view, self.version_view):
+            view.description.set_locked(locked)
+            view.tags.set_locked(locked)
         if node.kind is NodeKind.PROFILE:
             self.profile_view.show_profile(node.profile, node, self.capabilities(node.profile.id))
             self.setCurrentWidget(self.profile_view)

@@ -9,10 +9,20 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from modelyard.core.kinds import KINDS
 from modelyard.core.model.domain import Capabilities
 from modelyard.core.model.errors import UNREACHABLE, ErrorKind
-from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.profile import PROTECTION_WORDS, Profile
 from modelyard.ui.details.version_view import Header
 from modelyard.ui.details.widgets import Banner, FieldForm
 from modelyard.ui.tree.tree_model import Node
+
+
+def protection_words(profile: Profile) -> str:
+    """ "Read-only: Modelyard sends no write · @champion protected"."""
+    words = PROTECTION_WORDS[profile.protection_level]
+    if profile.protection is None and profile.protection_level != "none":
+        words += " (as for every prod profile)"
+    if profile.protected_aliases:
+        words += " · " + ", ".join(f"@{a}" for a in profile.protected_aliases) + " protected"
+    return words
 
 
 class ProfileView(QWidget):
@@ -89,6 +99,7 @@ class ProfileView(QWidget):
         rows += [
             ("State", state),
             ("History recording", "on" if profile.record_history else "off"),
+            ("Protection", protection_words(profile)),
         ]
         self.fields.set_rows(rows)
         self.header.setToolTip(f"Profile id {profile.id} (its secrets are keyed by it)")

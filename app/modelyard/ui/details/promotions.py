@@ -29,6 +29,7 @@ from modelyard.core.actions.promote import promote as do_promote
 from modelyard.core.model.domain import Access, Capabilities, Stage, TransitionRequest
 from modelyard.core.model.errors import ErrorKind, ModelyardError
 from modelyard.core.model.registry import Registry
+from modelyard.core.profiles.profile import read_only_access, read_only_refusal
 from modelyard.core.session import Connections
 from modelyard.ui.board.promote_dialog import PromotionChoice, TransitionAsk, ask_transition
 from modelyard.ui.board.promote_dialog import ask as ask_promotion
@@ -145,10 +146,12 @@ class PromotionController(QObject):
         rules when it shows that model, else the registry kind's (the board checks again)."""
         board = self.model_view.board
         name = node.model_name
+        capabilities = self.host.capabilities(node.profile.id)
+        if node.profile.read_only:
+            return Rules.of(capabilities or Capabilities(), read_only_access(node.profile))
         shows_it = (board.profile_id, board.model) == (node.profile.id, name)
         if shows_it and not self.host.is_loading():
             return board.rules()
-        capabilities = self.host.capabilities(node.profile.id)
         if capabilities is not None:
             return Rules.of(capabilities, Access())
         return Rules(
@@ -289,7 +292,11 @@ class PromotionController(QObject):
         )
 
     def refused_offline(self, node: Node, action: str, banner: Banner) -> bool:
-        """A write while the registry is offline is refused, with the reason (nothing sent)."""
+        """A write to a read-only profile, or while the registry is offline, is refused with
+        the reason (nothing sent)."""
+        if node.profile.read_only:
+            banner.show_message(read_only_refusal(node.profile).message, "error")
+            return True
         try:
             self.state(node.profile.id).check_writable(action)
         except ModelyardError as exc:

@@ -205,7 +205,16 @@ class DescriptionEditor(QWidget):
         self.stack.addWidget(self.view)
         self.stack.addWidget(editor_box)
         layout.addWidget(self.stack)
+        self.locked = ""  # why it cannot be changed here ("": it can)
         self.set_text("")
+
+    def set_locked(self, reason: str) -> None:
+        """No editing while ``reason`` (a read-only profile), which the button's tip says."""
+        self.locked = reason
+        self.edit_button.setToolTip(reason or "Edit the description (Markdown)")
+        if reason:
+            self.stop_editing()
+        self.edit_button.setEnabled(not reason and self.stack.currentIndex() == 0)
 
     def set_text(self, text: str) -> None:
         """Show ``text`` (and leave edit mode)."""
@@ -229,7 +238,7 @@ class DescriptionEditor(QWidget):
         """Back to the rendered view."""
         self.stack.setCurrentIndex(0)
         self.stack.setFixedHeight(self.view.height())
-        self.edit_button.setEnabled(True)
+        self.edit_button.setEnabled(not self.locked)
         self.set_busy(False)
 
     def set_busy(self, busy: bool) -> None:
@@ -314,6 +323,15 @@ class TagEditor(QWidget):
         self.delete_button.clicked.connect(self.delete_selected)
         self.ask_text: Callable[[str, str, str], tuple[str, bool]] = self._ask
         self.confirm: Callable[[str], bool] = self._confirm
+        self.locked = ""  # why tags cannot be changed here ("": they can)
+        self._update_buttons()
+
+    def set_locked(self, reason: str) -> None:
+        """No changes while ``reason`` (a read-only profile), which the buttons' tips say."""
+        self.locked = reason
+        for button in (self.add_button, self.edit_button, self.delete_button):
+            button.setToolTip(reason)
+        self.add_button.setEnabled(not reason)
         self._update_buttons()
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
@@ -324,11 +342,11 @@ class TagEditor(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         """Disable editing while a write is in flight."""
-        self.add_button.setEnabled(not busy)
+        self.add_button.setEnabled(not busy and not self.locked)
         self._update_buttons(busy)
 
     def _update_buttons(self, busy: bool = False) -> None:
-        has = self.table.selected_key() is not None
+        has = self.table.selected_key() is not None and not self.locked
         self.edit_button.setEnabled(has and not busy)
         self.delete_button.setEnabled(has and not busy)
 

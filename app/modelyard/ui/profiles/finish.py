@@ -19,6 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from modelyard.core.model.errors import ModelyardError
+from modelyard.core.profiles.profile import (
+    PROTECTION_WORDS,
+    PROTECTIONS,
+    Profile,
+    default_protection,
+)
 from modelyard.core.reads.diagnose import Diagnosis, test_connection
 from modelyard.ui.common import icons
 from modelyard.ui.profiles.fields import (
@@ -151,12 +157,29 @@ class FinishPage(QWizardPage):
         self.color.activated.connect(self._other_color)
         self.record = QCheckBox("Record promotions in the registry (modelyard.history tags)")
         self.record.setChecked(True)
+        self.protection = QComboBox()
+        self.protection.setObjectName("field-protection")
+        for level in PROTECTIONS:
+            self.protection.addItem(PROTECTION_WORDS[level], level)
+        self.protection.setToolTip(
+            "How Modelyard guards writes to this registry (the CLI honours it too). "
+            "A profile labelled prod starts at Confirm."
+        )
+        self.protection_chosen = False  # by the person (else it follows the label)
+        self.protection.activated.connect(self._protection_chosen)
+        self.protected_aliases = _line("e.g. champion, production")
+        self.protected_aliases.setObjectName("field-protected-aliases")
+        self.protected_aliases.setToolTip(
+            "Moving one of these aliases needs the model's name typed, at any level."
+        )
         self.problem = QLabel()
         self.problem.setObjectName("fieldProblem")
         form.addRow("Name", self.name)
         form.addRow("Environment", self.label)
         form.addRow("Colour", self.color)
         form.addRow("", self.record)
+        form.addRow("Protection", self.protection)
+        form.addRow("Protected aliases", self.protected_aliases)
         form.addRow("", self.problem)
         self.name.textChanged.connect(lambda *_: self.completeChanged.emit())
         self.label.currentTextChanged.connect(self._label_changed)
@@ -165,6 +188,26 @@ class FinishPage(QWizardPage):
         color = LABEL_COLORS.get(text.strip().lower())
         if color:
             self.color.setCurrentIndex(max(self.color.findData(color), 0))
+        if not self.protection_chosen:
+            level = default_protection(text)
+            self.protection.setCurrentIndex(self.protection.findData(level))
+
+    def _protection_chosen(self, _index: int) -> None:
+        self.protection_chosen = True
+
+    def set_protection(self, profile: Profile) -> None:
+        """Show ``profile``'s protection (chosen when it was set, else following the label)."""
+        self.protection_chosen = profile.protection is not None
+        self.protection.setCurrentIndex(self.protection.findData(profile.protection_level))
+        self.protected_aliases.setText(", ".join(profile.protected_aliases))
+
+    def chosen_protection(self) -> dict[str, object]:
+        """The profile fields for what the page shows."""
+        aliases = [a.strip().lstrip("@") for a in self.protected_aliases.text().split(",")]
+        return {
+            "protection": self.protection.currentData() if self.protection_chosen else None,
+            "protected_aliases": tuple(dict.fromkeys(a for a in aliases if a)),
+        }
 
     def _other_color(self, index: int) -> None:
         if self.color.itemData(index):

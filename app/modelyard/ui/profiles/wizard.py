@@ -385,6 +385,7 @@ class ProfileWizard(QWizard):
                 index = 0
             self.finish_page.color.setCurrentIndex(index)
         self.finish_page.record.setChecked(profile.record_history)
+        self.finish_page.set_protection(profile)
 
     def _use_candidate(self, item: QListWidgetItem) -> None:
         candidate = item.data(Qt.ItemDataRole.UserRole)
@@ -441,6 +442,7 @@ class ProfileWizard(QWizard):
             label=page.label.currentText().strip() or None,
             color=page.color.currentData() or None,
             record_history=page.record.isChecked(),
+            **page.chosen_protection(),  # type: ignore[arg-type]
         )
         session_only = self.auth_page.no_keyring and self.auth_page.session_only.isChecked()
         typed = self.typed_secrets()

@@ -214,7 +214,8 @@ class TreeMenus(QObject):
         sync = menu.addMenu(title)
         sync.setEnabled(bool(others))
         for other in others:
-            action = sync.addAction(literal(other.name))
+            action = sync.addAction(_target_text(other))
+            action.setEnabled(not other.read_only)
             action.triggered.connect(
                 lambda _=False, t=other: self.window.across.sync_models(source, t, models)
             )
@@ -246,6 +247,8 @@ class TreeMenus(QObject):
         version = node.version_summary
         rules = window.details.promotions.rules_for(node)
         menu = QMenu(self.owner)
+        if rules.access.protected:  # a read-only profile: say so where the changes would be
+            menu.addAction(literal(rules.access.protected)).setEnabled(False)
         if rules.stages:
             moves = menu.addMenu("Promote to")
             asks = QMenu("Request transition to", menu)
@@ -277,7 +280,8 @@ class TreeMenus(QObject):
         copy = menu.addMenu("Copy to")
         copy.setEnabled(bool(others))
         for other in others:
-            action = copy.addAction(literal(other.name))
+            action = copy.addAction(_target_text(other))
+            action.setEnabled(not other.read_only)
             action.triggered.connect(
                 lambda _=False, t=other: window.across.copy_version(
                     node.profile, version.model, version.version, t
@@ -387,3 +391,8 @@ def selection_menu(menus: TreeMenus, nodes: list[Node]) -> QMenu:
     menu.addSeparator()
     menu.addAction(menus.window.refresh_action)
     return menu
+
+
+def _target_text(profile: Profile) -> str:
+    """A registry to copy or sync into, as a menu item: "prod", "vault (read-only)"."""
+    return literal(profile.name + (" (read-only)" if profile.read_only else ""))

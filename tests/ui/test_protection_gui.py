@@ -1,0 +1,61 @@
+"""Protection levels in the window: a read-only profile offers no change and says why (menus,
+board, details), sends nothing; the wizard sets the level (prod starts at Confirm)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.runtime.activity import Activity
+from modelyard.ui.board.promote_dialog import PromotionChoice
+from tests.conftest import save_artifact
+from tests.helpers.board import drop, fresh_model, lane_versions, open_board, tree_mime
+from tests.helpers.menus import grab_with_popups, open_menu_by_key, submenu_of
+from tests.helpers.registry import add_server_profile, admin_store
+from tests.helpers.window import select_version
+from tests.support.servers import MlflowServer
+
+
+def _read_only(store: ProfileStore, name: str) -> None:
+    profile = store.get(name)
+    store.replace(profile.model_copy(update={"protection": "read-only"}))
+
+
+def test_a_read_only_registry_offers_no_change_says_why_and_sends_nothing(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    fresh_model(mlflow_server, "vault-model", 2)
+    add_server_profile(store, secrets, mlflow_server, "vault")
+    _read_only(store, "vault")
+    window = open_board(qtbot, store, "vault", "vault-model")
+    board = window.details.model_view.board
+    qtbot.waitUntil(lambda: not board.editable, timeout=60_000)
+    assert board.hint.text() == (
+        "Read-only: vault is read-only in Modelyard (its protection level)."
+    )
+    window.details.promotions.confirm_promotion = lambda *a: PromotionChoice(True, "")
+    drop(board.stage_lanes["Production"], tree_mime(window, "2"))  # refused by the rules
+    select_version(qtbot, window, "2")
+    menu = open_menu_by_key(qtbot, window)
+    first = menu.actions()[0]
+    assert first.text().startswith("vault is read-only") and not first.isEnabled()
+    stages = submenu_of(menu, "Promote to")
+    assert not any(a.isEnabled() for a in stages.actions())
+    assert not submenu_of(menu, "Set alias").isEnabled()
+    grab_with_popups(window, menu, stages).save(str(save_artifact("read-only-menu.png")))
+    QTest.keyClick(menu, Qt.Key.Key_Escape)
+    # the details offer no editing, and say why; a write asked anyway is refused unsent
+    view = window.details.version_view
+    assert not view.tags.add_button.isEnabled() and not view.description.edit_button.isEnabled()
+    assert "vault is read-only" in view.tags.add_button.toolTip()
+    view.setTag.emit("team", "fraud")  # as the tags editor would
+    assert "vault is read-only in Modelyard" in view.banner.label.text()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    version = admin_store(mlflow_server).get_model_version("vault-model", "2")
+    assert version.current_stage == "None" and "team" not in version.tags
+    assert "2" in lane_versions(board.stage_lanes["None"])
+    assert Activity().entries() == []  # nothing was even tried
+    window.close()
