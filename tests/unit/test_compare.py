@@ -173,7 +173,7 @@ def test_value_differences_give_both_sides_in_full() -> None:
 
 
 def test_csv_cells_that_look_like_formulas_are_text_numbers_stay_numbers() -> None:
-    from modelyard.core.actions.compare import csv_cell
+    from modelyard.core.runtime.text import csv_cell
 
     assert csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert csv_cell("@SUM(A1)") == "'@SUM(A1)"

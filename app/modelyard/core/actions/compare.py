@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from modelyard.core.model.domain import (
 )
 from modelyard.core.model.registry import Reading
 from modelyard.core.reads.history import visible_tags
+from modelyard.core.runtime.text import csv_cell
 
 
 class Status(StrEnum):
@@ -454,19 +454,6 @@ def export_versions(
     table = [[r.section, r.name, r.left, r.right, r.note] for r in chosen]
     headers = ["section", "field", left_title, right_title, "delta"]
     return _tabular(fmt, headers, table, f"{left_title} vs {right_title}")
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
-
-
-def csv_cell(text: str) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula (``=HYPERLINK(…)``,
-    ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe, as OWASP
-    advises; a plain number (``-0.02``) stays a number."""
-    if text.startswith(FORMULA_START) and not NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def _tabular(fmt: str, headers: list[str], table: list[list[str]], title: str) -> str:

@@ -64,6 +64,19 @@ CHANGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "delete_model": lambda a: "delete the model",
 }
 
+# Writes that can be made again from the journal alone (their arguments are short values).
+RETRYABLE = frozenset(
+    {
+        "set_model_tag",
+        "delete_model_tag",
+        "set_version_tag",
+        "delete_version_tag",
+        "transition_stage",
+        "set_alias",
+        "delete_alias",
+    }
+)
+
 
 def _members(role: type) -> dict[str, object]:
     """A protocol's own members (methods and properties), through its protocol bases."""
@@ -160,7 +173,14 @@ def _write(name: str, signature: inspect.Signature) -> Callable[..., Any]:
         model = str(given.get("model", given.get("name", "")) or "")
         version = str(given.get("version", "") or "")
         journal: Activity = self._activity
-        entry = journal.started(self._profile.name, model, version, words(given))
+        again = (
+            tuple((k, str(getattr(v, "value", v))) for k, v in given.items() if k != "self")
+            if name in RETRYABLE
+            else ()
+        )
+        entry = journal.started(
+            self._profile.name, model, version, words(given), op=name if again else "", args=again
+        )
         if self._profile.read_only:
             refusal = read_only_refusal(self._profile)
             journal.finished(entry, "refused", str(refusal), refusal.kind.value)

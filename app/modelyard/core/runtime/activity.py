@@ -45,6 +45,8 @@ class Write:
     kind: str = ""  # the error's kind when it failed (auth, permission, conflict…)
     tool: str = ""  # "gui" or "cli"
     pid: int = 0  # the process that made it (while it runs, a write without an end is going on)
+    op: str = ""  # the Registry method, where the write can be made again from here (Retry)
+    args: tuple[tuple[str, str], ...] = ()  # its arguments, by name (short values only)
 
     @property
     def failed(self) -> bool:
@@ -70,7 +72,16 @@ class Activity:
         self.path = path or activity_path()
         self.tool = tool or _TOOL["name"]
 
-    def started(self, profile: str, model: str, version: str, change: str) -> Write:
+    def started(
+        self,
+        profile: str,
+        model: str,
+        version: str,
+        change: str,
+        *,
+        op: str = "",
+        args: tuple[tuple[str, str], ...] = (),
+    ) -> Write:
         write = Write(
             uuid.uuid4().hex,
             time.time(),
@@ -80,8 +91,12 @@ class Activity:
             change,
             tool=self.tool,
             pid=os.getpid(),
+            op=op,
+            args=args,
         )
-        self._append(asdict(write))
+        line = asdict(write)
+        line["args"] = dict(args)
+        self._append(line)
         return write
 
     def finished(self, write: Write, outcome: Outcome, answer: str = "", kind: str = "") -> Write:
@@ -169,6 +184,8 @@ def merge(lines: Iterable[dict[str, object]]) -> Iterable[Write]:
                     change=str(item.get("change", "")),
                     tool=str(item.get("tool", "")),
                     pid=int(item.get("pid") or 0),  # type: ignore[call-overload]
+                    op=str(item.get("op", "")),
+                    args=_args(item.get("args")),
                 )
             except (TypeError, ValueError):
                 continue
@@ -187,6 +204,12 @@ def merge(lines: Iterable[dict[str, object]]) -> Iterable[Write]:
         yield write if write.outcome != "started" or going_on else replace(write, outcome="unknown")
 
 
+def _args(raw: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        return ()
+    return tuple((str(k), str(v)) for k, v in raw.items())
+
+
 def _running(pid: int) -> bool:
     """Whether the process that started a write still runs (then its answer may yet come)."""
     if pid <= 0:
@@ -198,3 +221,45 @@ def _running(pid: int) -> bool:
     except PermissionError:  # someone else's process of that number: not ours
         return False
     return True
+
+
+EXPORT_FIELDS = (
+    "at",
+    "profile",
+    "model",
+    "version",
+    "change",
+    "outcome",
+    "duration_s",
+    "answer",
+    "kind",
+    "tool",
+)
+
+
+def export_writes(writes: Iterable[Write], path: Path) -> int:
+    """Write ``writes`` to ``path`` as CSV (``.csv``) or JSON (anything else), times in UTC
+    ISO 8601; how many were written. Written whole or not at all."""
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    from modelyard.core.runtime.paths import write_atomic
+    from modelyard.core.runtime.text import csv_cell
+
+    rows = []
+    for write in writes:
+        row: dict[str, object] = {k: getattr(write, k) for k in EXPORT_FIELDS}
+        row["at"] = datetime.fromtimestamp(write.at, tz=UTC).isoformat(timespec="seconds")
+        rows.append(row)
+    if path.suffix.lower() == ".csv":
+        out = io.StringIO()
+        table = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        table.writeheader()
+        for row in rows:  # a cell starting like a formula is text, never a formula
+            table.writerow({k: "" if v is None else csv_cell(str(v)) for k, v in row.items()})
+        text = out.getvalue()
+    else:
+        text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(path, text)
+    return len(rows)

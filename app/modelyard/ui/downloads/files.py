@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
 
 from modelyard.core.actions.serve import LocalServer, serve_dir, wait_until_serving
@@ -39,6 +40,9 @@ class Files(QObject):
         self.serve_status, self.show_error = serve_status, show_error
         self.downloads = DownloadManager(connections, workers, window)
         self.downloads_dialog: DownloadsDialog | None = None
+        self.downloads_action = QAction("&Downloads", window)  # View ▸ Downloads
+        self.downloads_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.downloads_action.triggered.connect(lambda _checked=False: self.show_downloads())
         self.servers: list[LocalServer] = []
         self.serve_dialogs: list[ServeDialog] = []
         self.choose_folder: Callable[[str], str | None] = self._ask_folder

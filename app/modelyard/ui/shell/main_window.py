@@ -27,6 +27,7 @@ from modelyard.core.demo.registry import ensure_demo
 from modelyard.core.model.errors import ModelyardError
 from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.session import Connections
+from modelyard.ui.activity.activity_view import ActivityOpener
 from modelyard.ui.common import icons
 from modelyard.ui.common.screen_fit import fit_size
 from modelyard.ui.common.wait_indicator import WaitIndicator
@@ -199,10 +200,10 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.refresh_action)
         view_menu.addAction(find)
-        downloads = QAction("&Downloads", self)
-        downloads.setShortcut(QKeySequence("Ctrl+Shift+D"))
-        downloads.triggered.connect(self.files.show_downloads)
-        view_menu.addAction(downloads)
+        view_menu.addAction(self.files.downloads_action)
+        listed = self.tree_model.profiles
+        self.activity = ActivityOpener(self, self.connections, self.workers, listed)
+        view_menu.addAction(self.activity.action)
         self.compare_action = QAction(icons.icon("compare"), "&Compare registries…", self)
         self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.compare_action.setToolTip("Compare two registries side by side (Ctrl+Shift+C)")

@@ -1,0 +1,1 @@
+"""View ▸ Activity: the journal of every write."""
