@@ -177,11 +177,9 @@ class PromoteBoard(QWidget):
         access = context.access
         if self.refusal:  # the registry refused a change to this model: believe it
             self.editable, self.readonly_reason = False, self.refusal
-        elif access.protected:  # a read-only profile: Modelyard sends nothing
-            self.editable, self.readonly_reason = False, access.protected
         elif Rules(access, requests=context.requests_supported).read_only():
             self.editable = False
-            self.readonly_reason = f"your permission on this model is {access.describe()}."
+            self.readonly_reason = access.protected or f"your permission: {access.describe()}."
         else:
             self.editable, self.readonly_reason = True, ""
         choices = metric_choices(context.metrics or {})
