@@ -166,3 +166,31 @@ def test_profiles_edit_sets_the_level_and_a_sync_plan_says_what_it_will_not_writ
     assert _client(empty).search_registered_models() == []
     code, out, err = run("profiles", "edit", "vault", "--unprotect-alias", "champion")
     assert code == 0 and store.get("vault").protected_aliases == ()
+
+
+def test_confirm_level_and_protected_aliases_need_the_models_name_typed(
+    registry_file: Path, store: ProfileStore
+) -> None:
+    _profile(store, registry_file, "prod", label="prod")  # prod starts at confirm
+    code, _out, err = run("promote", "prod", "churn", "2", "--alias", "champion", "--yes")
+    assert code != 0 and "add --confirm 'churn'" in err  # --yes is not the typed name
+    code, _out, err = run(
+        "promote", "prod", "churn", "2", "--alias", "champion", "--confirm", "chur"
+    )
+    assert code != 0 and "is not the model's name" in err
+    aliases = _client(registry_file).get_registered_model("churn").aliases
+    assert dict(aliases) == {"champion": 1}  # nothing was sent
+    code, _out, err = run(
+        "promote", "prod", "churn", "2", "--alias", "champion", "--confirm", "churn"
+    )
+    assert code == 0, err
+    assert dict(_client(registry_file).get_registered_model("churn").aliases) == {"champion": 2}
+    # at level none, only the protected aliases ask for it
+    code, _, err = run(
+        "profiles", "edit", "prod", "--protection", "none", "--protect-alias", "champion"
+    )
+    assert code == 0, err
+    code, _out, err = run("promote", "prod", "churn", "1", "--alias", "champion", "--yes")
+    assert code != 0 and "@champion is a protected alias of prod" in err
+    code, _out, err = run("promote", "prod", "churn", "1", "--alias", "canary", "--yes")
+    assert code == 0, err

@@ -59,3 +59,29 @@ def test_a_read_only_registry_offers_no_change_says_why_and_sends_nothing(
     assert "2" in lane_versions(board.stage_lanes["None"])
     assert Activity().entries() == []  # nothing was even tried
     window.close()
+
+
+def test_a_protected_promotion_waits_for_the_models_name_typed(qtbot: QtBot) -> None:
+    from modelyard.core.actions.promote import ShownModel, Target
+    from modelyard.core.model.domain import VersionSummary
+    from modelyard.ui.board.promote_dialog import PromoteDialog
+
+    snapshot = ShownModel({"2": VersionSummary("churn", "2")}, {})
+    why = "prod asks for each write to be confirmed (its protection level)"
+    dialog = PromoteDialog.for_promotion(
+        "churn", "2", Target("alias", "champion"), snapshot, [], typed=("churn", why)
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.focusWidget() is dialog.typed  # typing goes into the name first
+    assert not dialog.ok_button.isEnabled()
+    QTest.keyClicks(dialog.typed, "chur")
+    assert not dialog.ok_button.isEnabled()
+    QTest.keyClick(dialog.typed, Qt.Key.Key_Return)  # Enter does nothing until it matches
+    assert dialog.isVisible()
+    QTest.keyClicks(dialog.typed, "n")
+    assert dialog.ok_button.isEnabled()
+    dialog.grab().save(str(save_artifact("typed-confirmation.png")))
+    QTest.keyClick(dialog.typed, Qt.Key.Key_Return)
+    assert not dialog.isVisible() and dialog.result() == dialog.DialogCode.Accepted

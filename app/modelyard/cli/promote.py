@@ -17,7 +17,10 @@ from modelyard.core.model.domain import (
 from modelyard.core.model.errors import ErrorKind, ModelyardError
 from modelyard.core.model.registry import Registry
 from modelyard.core.profiles.profile import (
+    Profile,
     ProfileStore,
+    confirmation_reason,
+    typed_confirmation,
 )
 
 
@@ -42,6 +45,13 @@ from modelyard.core.profiles.profile import (
 )
 @click.option("--comment", default="", help="Why; kept in the stage history.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--confirm",
+    "typed",
+    metavar="MODEL",
+    help="The model's name, typed: the confirmation a protected profile or alias asks for "
+    "(--yes does not replace it).",
+)
 def promote(
     profile: str,
     model: str,
@@ -53,6 +63,7 @@ def promote(
     as_request: bool,
     comment: str,
     yes: bool,
+    typed: str | None,
 ) -> None:
     """Move VERSION to a stage, or set/remove an alias; recorded in the stage history."""
     from modelyard.core.actions.promote import ShownModel, nothing_to_do, plan_lines
@@ -100,7 +111,9 @@ def promote(
         _echo(f"{model}:")
         for line in plan_lines(shown, version, target, archive_existing):
             _echo(f"  {line}")
-        _confirm(yes, "promote")
+        moved_alias = None if target.kind == "stage" else target.value
+        if not _typed_ok(prof, model, moved_alias, typed):
+            _confirm(yes, "promote")
         try:
             result = do_promote(
                 registry,
@@ -171,6 +184,26 @@ def _report_outcome(result: PromotionResult | None) -> None:
         _echo(f"modelyard: warning: {result.record_problem}", err=True)
     if result is not None and result.outcome_problem:
         _fail(result.outcome_problem)
+
+
+def _typed_ok(prof: Profile, model: str, alias: str | None, typed: str | None) -> bool:
+    """The typed confirmation a protected profile or alias asks for: ``--confirm MODEL``, or
+    the name typed at the prompt (never ``--yes``); True when it was given, False when none
+    is asked (the usual question follows)."""
+    needed = typed_confirmation(prof, model, alias)
+    if not needed:
+        return False
+    why = confirmation_reason(prof, alias)
+    if typed is not None:
+        if typed != needed:
+            _fail(f"not confirmed: {why}, and --confirm {typed!r} is not the model's name")
+        return True
+    if not sys.stdin or not sys.stdin.isatty():
+        _fail(f"not confirmed: {why}; add --confirm {needed!r} (the model's name, typed)")
+    answer = click.prompt(f"{why}. Type the model's name ({needed}) to apply", default="")
+    if answer != needed:
+        _fail("not confirmed: the name typed is not the model's; nothing was changed")
+    return True
 
 
 def _confirm(yes: bool, what: str) -> None:

@@ -135,6 +135,21 @@ def read_only_refusal(profile: Profile) -> RegistryError:
     )
 
 
+def typed_confirmation(profile: Profile, model: str, alias: str | None = None) -> str:
+    """What a person must type before a write to ``model`` through ``profile`` ("": nothing):
+    the model's name at the Confirm level, and for a move of a protected alias at any level."""
+    if profile.protection_level == "confirm" or (alias and alias in profile.protected_aliases):
+        return model
+    return ""
+
+
+def confirmation_reason(profile: Profile, alias: str | None = None) -> str:
+    """Why the typed confirmation is asked, in words."""
+    if alias and alias in profile.protected_aliases:
+        return f"@{alias} is a protected alias of {profile.name}"
+    return f"{profile.name} asks for each write to be confirmed (its protection level)"
+
+
 def read_only_access(profile: Profile) -> Access:
     """What anyone may do through a read-only profile: nothing, and why."""
     words = f"{profile.name} is read-only in Modelyard (its protection level)."

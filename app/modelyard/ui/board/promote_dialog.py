@@ -59,6 +59,7 @@ class PromoteDialog(QDialog):
         note: str = "",
         ok_text: str = "Promote",
         comment_hint: str = "Comment (optional, kept in the stage history)",
+        typed: tuple[str, str] = ("", ""),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -97,6 +98,18 @@ class PromoteDialog(QDialog):
         self.comment = QLineEdit()
         self.comment.setPlaceholderText(comment_hint)
         layout.addWidget(self.comment)
+        self.needed, why = typed  # a protected registry or alias: the model's name, typed
+        self.typed = QLineEdit()
+        self.typed.setObjectName("typedConfirmation")
+        if self.needed:
+            asked = QLabel(f"{escape(why)}. Type <b>{escape(self.needed)}</b> to confirm:")
+            asked.setWordWrap(True)
+            layout.addWidget(asked)
+            self.typed.setPlaceholderText(self.needed)
+            self.typed.textChanged.connect(lambda _text: self._update())
+            layout.addWidget(self.typed)
+        else:
+            self.typed.hide()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -107,8 +120,8 @@ class PromoteDialog(QDialog):
         layout.addWidget(buttons)
         self._update()
         # Typing goes into the comment (Enter then confirms: the OK button is the default);
-        # Tab reaches the archive switch, which shows its focus.
-        self.comment.setFocus()
+        # Tab reaches the archive switch, which shows its focus. A typed confirmation first.
+        (self.typed if self.needed else self.comment).setFocus()
         self.ok_button.setDefault(True)
 
     @classmethod
@@ -120,9 +133,11 @@ class PromoteDialog(QDialog):
         snapshot: ShownModel,
         changed: list[str],
         *,
+        typed: tuple[str, str] = ("", ""),
         parent: QWidget | None = None,
     ) -> PromoteDialog:
-        """A direct stage or alias change, titled by what it does."""
+        """A direct stage or alias change, titled by what it does (``typed``: the name to
+        type before it is made, and why)."""
         stage = Stage.parse(target.value) if target.kind == "stage" else None
         title, ok = {
             "stage": (f"Promote {model} v{version}", "Promote"),
@@ -136,6 +151,7 @@ class PromoteDialog(QDialog):
             changed,
             archive_stage=stage,
             ok_text=ok,
+            typed=typed,
             parent=parent,
         )
 
@@ -200,6 +216,7 @@ class PromoteDialog(QDialog):
     def _update(self) -> None:
         lines = self._lines(self.archive.isChecked())
         self.plan.setText("\n".join(f"   {line}" for line in lines))
+        self.ok_button.setEnabled(not self.needed or self.typed.text() == self.needed)
 
     def choice(self) -> PromotionChoice:
         """The user's answers."""
@@ -217,12 +234,14 @@ def ask(
     snapshot: ShownModel,
     changed: list[str],
     *,
+    typed: tuple[str, str] = ("", ""),
     parent: QWidget | None = None,
 ) -> PromotionChoice | None:
     """Confirm a direct promotion modally; None when cancelled."""
-    return _run(
-        PromoteDialog.for_promotion(model, version, target, snapshot, changed, parent=parent)
+    dialog = PromoteDialog.for_promotion(
+        model, version, target, snapshot, changed, typed=typed, parent=parent
     )
+    return _run(dialog)
 
 
 def ask_transition(ask: TransitionAsk, parent: QWidget | None = None) -> PromotionChoice | None:

@@ -29,7 +29,12 @@ from modelyard.core.actions.promote import promote as do_promote
 from modelyard.core.model.domain import Access, Capabilities, Stage, TransitionRequest
 from modelyard.core.model.errors import ErrorKind, ModelyardError
 from modelyard.core.model.registry import Registry
-from modelyard.core.profiles.profile import read_only_access, read_only_refusal
+from modelyard.core.profiles.profile import (
+    confirmation_reason,
+    read_only_access,
+    read_only_refusal,
+    typed_confirmation,
+)
 from modelyard.core.session import Connections
 from modelyard.ui.board.promote_dialog import PromotionChoice, TransitionAsk, ask_transition
 from modelyard.ui.board.promote_dialog import ask as ask_promotion
@@ -88,8 +93,10 @@ class PromotionController(QObject):
         self.workers = workers
         # asked from the tree's menu: (model row, version, target, then)
         self._queued: tuple[Node, str, Target, Callable[[], None] | None] | None = None
+        # the typed confirmation the next promotion asks for: (name to type, why) or ("", "")
+        self.typed: tuple[str, str] = ("", "")
         self.confirm_promotion: ConfirmPromotion = lambda *args: ask_promotion(
-            *args, parent=dialog_parent
+            *args, parent=dialog_parent, typed=self.typed
         )
         self.confirm_transition: ConfirmTransition = lambda ask: ask_transition(ask, dialog_parent)
 
@@ -184,6 +191,9 @@ class PromotionController(QObject):
         if idle:
             view.banner.show_message(f"Nothing to do: {idle}", "notice")
             return
+        alias = None if target.kind == "stage" else target.value
+        needed = typed_confirmation(node.profile, model, alias)
+        self.typed = (needed, confirmation_reason(node.profile, alias) if needed else "")
         choice = self.confirm_promotion(model, version, target, snapshot, changed or [])
         if choice is None:
             return
