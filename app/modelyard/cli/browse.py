@@ -295,11 +295,41 @@ def show(profile: str, model: str, version: str | None, as_json: bool, offline: 
 @click.argument("version", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @OFFLINE_OPTION
-def history(profile: str, model: str, version: str | None, as_json: bool, offline: bool) -> None:
-    """Stage and alias history of MODEL (or one VERSION): recorded, server and derived."""
+@click.option(
+    "--at",
+    "at_text",
+    metavar="WHEN",
+    help='What held each stage and alias then: "2026-11-20 14:00" (local time) or ISO 8601.',
+)
+@click.option(
+    "--restore",
+    metavar="STAGE|@ALIAS",
+    help="With --at: put that stage's or alias's version back as it was then (a promotion: "
+    "shown first, confirmed, recorded).",
+)
+@click.option("--yes", is_flag=True, help="With --restore: do not ask for confirmation.")
+@click.option("--confirm", "typed", metavar="MODEL", help="With --restore: the typed name.")
+def history(
+    profile: str,
+    model: str,
+    version: str | None,
+    as_json: bool,
+    offline: bool,
+    at_text: str | None,
+    restore: str | None,
+    yes: bool,
+    typed: str | None,
+) -> None:
+    """Stage and alias history of MODEL (or one VERSION): recorded, server and derived; with
+    --at, what held each stage and alias at that moment (and --restore puts one back)."""
     from modelyard.core.reads.details import all_versions, model_history
     from modelyard.core.reads.history import version_history
 
+    if restore and not at_text:
+        _fail("--restore goes with --at (the moment to go back to)")
+    if at_text is not None:
+        _history_at(profile, model, at_text, as_json, restore, yes, typed)
+        return
     with _reported(), ExitStack() as stack:
         if offline:  # what the kept tags say; the server's own transition log is not kept
             _info, versions = _offline_model(profile, model)
@@ -318,3 +348,26 @@ def history(profile: str, model: str, version: str | None, as_json: bool, offlin
             _echo_exact(json.dumps([_event_json(e) for e in events], indent=2))
         else:
             _print_events(events)
+
+
+def _history_at(
+    profile: str,
+    model: str,
+    at_text: str,
+    as_json: bool,
+    restore: str | None,
+    yes: bool,
+    typed: str | None,
+) -> None:
+    from modelyard.cli import timeline
+    from modelyard.core.reads.timeline import parse_moment
+
+    try:
+        at = parse_moment(at_text)
+    except ValueError as exc:
+        _fail(str(exc))
+    with _reported(), _registry(profile, writing=bool(restore)) as registry:
+        moment, aliases = timeline.moment_of(registry, model, at)
+        timeline.print_moment(model, moment, as_json and not restore)
+        if restore:
+            timeline.restore(profile, model, registry, moment, aliases, restore, yes, typed)
