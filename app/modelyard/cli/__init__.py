@@ -12,6 +12,7 @@ from modelyard.cli import (
     profile_edit,
     profiles,
     promote,
+    prune,
     sync,
 )
 from modelyard.cli.app import cli, main, no_display_reason
@@ -27,5 +28,6 @@ __all__ = [
     "profile_edit",
     "profiles",
     "promote",
+    "prune",
     "sync",
 ]

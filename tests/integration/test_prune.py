@@ -1,0 +1,72 @@
+"""Retention clean-up on a real server: the plan first (nothing written), then archive, then
+delete; a rerun finds nothing to do; a version deleted meanwhile is not a failure."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from modelyard.core.actions.prune import Keep, plan_prune, run_prune
+from modelyard.core.connectors import open_registry
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from tests.helpers.board import fresh_model
+from tests.helpers.cli import run
+from tests.helpers.registry import add_server_profile, admin_store
+from tests.support.servers import MlflowServer
+
+
+def test_prune_plans_then_archives_then_deletes(
+    mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    model = f"prune-{uuid.uuid4().hex[:6]}"
+    fresh_model(mlflow_server, model, 6)
+    admin = admin_store(mlflow_server)
+    admin.transition_model_version_stage(model, "2", "Staging", False)
+    admin.set_registered_model_alias(model, "champion", "3")
+    add_server_profile(store, secrets, mlflow_server, "pr")
+    keep = ["--keep-latest", "2", "--keep-staged", "--keep-aliased"]
+    code, out, err = run("prune", "pr", model, *keep, "--archive", "--dry-run", "--json")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert {i["version"]: (i["action"], i["why"]) for i in plan["items"]} == {
+        "6": ("keep", "latest 2"),
+        "5": ("keep", "latest 2"),
+        "4": ("archive", "older than the latest 2"),
+        "3": ("keep", "@champion"),
+        "2": ("keep", "in Staging"),
+        "1": ("archive", "older than the latest 2"),
+    }
+    assert len(plan["commands"]) == 2 and "--stage archived" in plan["commands"][0]
+    assert admin.get_model_version(model, "4").current_stage == "None"  # a dry run writes nothing
+    code, out, err = run("prune", "pr", model, *keep, "--archive", "--yes")
+    assert code == 0, err
+    assert "2 done, 0 failed" in out
+    stages = {n: admin.get_model_version(model, n).current_stage for n in "123456"}
+    assert stages == {
+        "1": "Archived", "2": "Staging", "3": "None", "4": "Archived", "5": "None", "6": "None",
+    }  # fmt: skip
+    code, out, err = run("prune", "pr", model, *keep, "--archive", "--yes")
+    assert code == 0 and "0 to archive" in out  # archived already: nothing to do
+    code, out, err = run("prune", "pr", model, "--keep-latest", "5", "--delete", "--yes")
+    assert code == 0, err
+    assert sorted(v.version for v in admin.search_model_versions(f"name='{model}'")) == [
+        "2", "3", "4", "5", "6",
+    ]  # fmt: skip
+
+
+def test_a_version_deleted_meanwhile_is_not_a_failure(
+    mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    model = f"prune-gone-{uuid.uuid4().hex[:6]}"
+    fresh_model(mlflow_server, model, 3)
+    profile = add_server_profile(store, secrets, mlflow_server, "pg")
+    registry = open_registry(profile, secrets)
+    try:
+        plan = plan_prune(registry, "pg", [model], Keep(1), mode="delete")
+        assert [i.version for i in plan.changes] == ["2", "1"]
+        admin_store(mlflow_server).delete_model_version(model, "1")  # someone else, meanwhile
+        outcome = run_prune(registry, plan)
+    finally:
+        registry.close()
+    assert [i.version for i in outcome.done] == ["2", "1"] and outcome.failed == []
