@@ -70,3 +70,32 @@ def test_a_version_deleted_meanwhile_is_not_a_failure(
     finally:
         registry.close()
     assert [i.version for i in outcome.done] == ["2", "1"] and outcome.failed == []
+
+
+def test_the_tag_command_the_bulk_plan_prints_sets_and_removes_a_tag(
+    mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    import shlex
+
+    from modelyard.core.actions.bulk import Change, plan_bulk
+
+    model = f"tagged-{uuid.uuid4().hex[:6]}"
+    fresh_model(mlflow_server, model, 1)
+    profile = add_server_profile(store, secrets, mlflow_server, "tg")
+    registry = open_registry(profile, secrets)
+    try:
+        plan = plan_bulk(registry, "tg", [(model, "1")], Change("tag", "team", "fraud & risk"))
+    finally:
+        registry.close()
+    (command,) = plan.commands()
+    code, out, err = run(*shlex.split(command)[1:])  # the printed command, as a shell reads it
+    assert code == 0, err
+    admin = admin_store(mlflow_server)
+    assert admin.get_model_version(model, "1").tags["team"] == "fraud & risk"
+    code, out, err = run("tag", "tg", model, "1", "team=fraud & risk")
+    assert code == 0 and "Nothing to do" in out
+    code, out, err = run("tag", "tg", model, "1", "--remove", "team")
+    assert code == 0, err
+    assert "team" not in admin.get_model_version(model, "1").tags
+    code, out, err = run("tag", "tg", model, "1", "modelyard.event.1=x")
+    assert code != 0 and "Modelyard's own" in err

@@ -14,6 +14,7 @@ from modelyard.cli import (
     promote,
     prune,
     sync,
+    tag,
 )
 from modelyard.cli.app import cli, main, no_display_reason
 
@@ -30,4 +31,5 @@ __all__ = [
     "promote",
     "prune",
     "sync",
+    "tag",
 ]

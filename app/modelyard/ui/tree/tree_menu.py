@@ -24,6 +24,8 @@ from modelyard.core.reads.snippet import model_uri, model_uris
 from modelyard.core.reads.weburl import web_ui_url
 from modelyard.ui.board.card_menu import NEW_ALIAS
 from modelyard.ui.common.keys import keyboard_menu_event, opens_menu
+from modelyard.ui.common.menu_text import literal
+from modelyard.ui.tree.bulk_menu import BulkActions
 from modelyard.ui.tree.tree_model import Node, NodeKind
 from modelyard.ui.tree.tree_panel import choose_row
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
     from modelyard.core.profiles.profile import Profile
     from modelyard.core.session import Connections
+    from modelyard.ui.common.workers import WorkerPool
     from modelyard.ui.details.pane import DetailsPane
     from modelyard.ui.tree.tree_model import RegistryTreeModel
 
@@ -65,6 +68,7 @@ class MenuHost(Protocol):
 
     tree_model: RegistryTreeModel
     connections: Connections
+    workers: WorkerPool
     details: DetailsPane
     refresh_action: QAction
     new_profile_action: QAction
@@ -94,12 +98,6 @@ class MenuHost(Protocol):
 MAX_COMPARE = 12  # "Compare with ▸" lists the newest other versions
 
 
-def literal(text: str) -> str:
-    """Registry or profile text as a menu item's text: an "&" shows as itself, not as the
-    mark of a keyboard shortcut."""
-    return text.replace("&", "&&")
-
-
 class TreeMenus(QObject):
     """Builds and opens the menu of the row under the mouse or of the current row."""
 
@@ -109,6 +107,7 @@ class TreeMenus(QObject):
         self.owner = parent  # the widget the menus belong to
         self.menu: QMenu | None = None  # the menu last opened (tests read it)
         self.node: Node | None = None  # the row it was opened for
+        self.bulk = BulkActions(window.connections, window.workers, window.tree_model, parent)
         window.tree.customContextMenuRequested.connect(self.open_at)
         window.tree.installEventFilter(self)
 
@@ -378,15 +377,20 @@ def selection_menu(menus: TreeMenus, nodes: list[Node]) -> QMenu:
     models = [n for n in nodes if n.kind is NodeKind.MODEL]
     where = nodes[0].profile.name if len(registries) == 1 else f"{len(registries)} registries"
     kinds = "models" if len(models) == len(nodes) else "rows"
+    if all(n.kind is NodeKind.VERSION for n in nodes):
+        kinds = "versions"
     heading = menu.addAction(literal(f"{len(nodes)} {kinds} of {where}"))
     heading.setEnabled(False)
-    if len(models) == len(nodes) and len(registries) == 1:
+    versions = [n for n in nodes if n.kind is NodeKind.VERSION]
+    if len(versions) == len(nodes) and len(registries) == 1:
+        menus.bulk.add_items(menu, versions)
+    elif len(models) == len(nodes) and len(registries) == 1:
         source = nodes[0].profile
         others = [p for p in menus.window.tree_model.profiles() if p.id != source.id]
         names = tuple(n.model_summary.name for n in models)
         menus._sync_items(menu, source, others, names, f"Sync {len(names)} models to")
     else:
-        hint = menu.addAction("Select models of one registry to sync them together")
+        hint = menu.addAction("Select models (to sync) or versions (to change) of one registry")
         hint.setEnabled(False)
     menu.addSeparator()
     menu.addAction(menus.window.refresh_action)

@@ -1,0 +1,51 @@
+"""``modelyard tag``: set or remove one tag of a model version."""
+
+from __future__ import annotations
+
+import click
+
+from modelyard.cli.app import _registry, cli
+from modelyard.cli.output import _echo, _fail, _p, _reported
+
+
+@cli.command("tag")
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+@click.argument("pair", required=False, metavar="KEY=VALUE")
+@click.option("--remove", "remove", metavar="KEY", help="Remove this tag instead.")
+@click.option(
+    "--confirm", "typed", metavar="MODEL", help="The typed name a protected profile asks for."
+)
+def tag(
+    profile: str, model: str, version: str, pair: str | None, remove: str | None, typed: str | None
+) -> None:
+    """Set KEY=VALUE on MODEL's VERSION, or --remove KEY; read back from the server."""
+    from modelyard.cli.promote import _typed_ok
+    from modelyard.core.actions.bulk import Change, plan_bulk, run_bulk
+    from modelyard.core.profiles.profile import ProfileStore
+    from modelyard.core.reads.history import RESERVED_PREFIX
+
+    if bool(pair) == bool(remove):
+        _fail("give KEY=VALUE, or --remove KEY")
+    if pair is not None and "=" not in pair:
+        _fail(f"{pair!r} is not KEY=VALUE")
+    key, _, value = (pair or "").partition("=") if pair else (remove or "", "", "")
+    key = key.strip()
+    if not key:
+        _fail("the tag's key is empty")
+    if key.startswith(RESERVED_PREFIX):
+        _fail(f"tags starting with {RESERVED_PREFIX!r} are Modelyard's own (history, lineage)")
+    change = Change("tag", key, value) if pair else Change("untag", key)
+    with _reported(), _registry(profile, writing=True) as registry:
+        prof = ProfileStore().get(profile)
+        plan = plan_bulk(registry, profile, [(model, version)], change)
+        (item,) = plan.items
+        if item.skip:
+            _echo(f"Nothing to do: {_p(model)} v{version}: {item.skip}.")
+            return
+        _typed_ok(prof, model, None, typed)  # a protected profile: the name typed
+        outcome = run_bulk(registry, plan, record_history=prof.record_history)
+        if outcome.failed:
+            _fail(f"{model} v{version} not changed: {outcome.failed[0][1]}")
+        _echo(f"{_p(model)} v{version}: {_p(item.before)} → {_p(item.after)}")

@@ -1,0 +1,109 @@
+"""The selection menu's changes for several versions of one registry (#28): archive, move to a
+stage, set or remove a tag, delete — each opens the plan (``BulkDialog``) first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QWidget
+
+from modelyard.core.actions.bulk import Change
+from modelyard.core.model.domain import Stage
+from modelyard.core.profiles.profile import read_only_refusal
+from modelyard.ui.common.menu_text import literal
+from modelyard.ui.tree.bulk_dialog import BulkDialog
+from modelyard.ui.tree.tree_model import Node, NodeKind
+
+if TYPE_CHECKING:
+    from modelyard.core.session import Connections
+    from modelyard.ui.common.workers import WorkerPool
+    from modelyard.ui.tree.tree_model import RegistryTreeModel
+
+AskText = Callable[[str, str], "str | None"]  # (title, label) -> text, None when cancelled
+
+
+def ask_text(parent: QWidget) -> AskText:
+    def ask(title: str, label: str) -> str | None:
+        text, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, "")
+        return text if ok else None
+
+    return ask
+
+
+class BulkActions:
+    """Opens the plan of one change to the selected versions; the tree reads the models again
+    when it was applied."""
+
+    def __init__(
+        self,
+        connections: Connections,
+        workers: WorkerPool,
+        tree_model: RegistryTreeModel,
+        owner: QWidget,
+    ) -> None:
+        self.connections, self.workers, self.tree_model, self.owner = (
+            connections,
+            workers,
+            tree_model,
+            owner,
+        )
+        self.ask: AskText = ask_text(owner)
+        self.dialog: BulkDialog | None = None  # the one last opened (tests read it)
+
+    def add_items(self, menu: QMenu, nodes: list[Node]) -> None:
+        """The changes offered for ``nodes`` (all versions of one registry)."""
+        profile = nodes[0].profile
+        n = len(nodes)
+        if profile.read_only:
+            menu.addAction(literal(read_only_refusal(profile).message)).setEnabled(False)
+        allowed = not profile.read_only
+        items: list[tuple[QMenu | None, str, Callable[[], Change | None]]] = []
+        if profile.has_stages:
+            items.append((None, f"Archive {n} versions…", lambda: Change("stage", "Archived")))
+            moves = menu.addMenu(f"Move {n} versions to")
+            moves.setEnabled(allowed)
+            for stage in (Stage.NONE, Stage.STAGING, Stage.PRODUCTION):
+                items.append((moves, stage.value, partial(Change, "stage", stage.value)))
+        items += [
+            (None, f"Set tag on {n} versions…", self._tag),
+            (None, f"Remove tag from {n} versions…", self._untag),
+            (None, f"Delete {n} versions…", lambda: Change("delete")),
+        ]
+        for where, text, change in items:
+            action = (where or menu).addAction(text)
+            action.setEnabled(allowed)
+            action.triggered.connect(lambda _=False, c=change: self._open(nodes, c()))
+
+    def _tag(self) -> Change | None:
+        key = self.ask("Set tag", "Key:")
+        if not key or not key.strip():
+            return None
+        value = self.ask("Set tag", f"Value of {key.strip()}:")
+        return None if value is None else Change("tag", key.strip(), value)
+
+    def _untag(self) -> Change | None:
+        key = self.ask("Remove tag", "Key:")
+        return Change("untag", key.strip()) if key and key.strip() else None
+
+    def _open(self, nodes: list[Node], change: Change | None) -> BulkDialog | None:
+        if change is None:
+            return None
+        targets = [(n.version_summary.model, n.version_summary.version) for n in nodes]
+        dialog = BulkDialog(
+            self.connections, self.workers, nodes[0].profile, targets, change, parent=self.owner
+        )
+        parents = {id(n.parent): n.parent for n in nodes if n.parent is not None}
+        dialog.applied.connect(lambda _outcome: self._reread(list(parents.values())))
+        self.dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _reread(self, models: list[Node]) -> None:
+        """The server's truth after the change: each model's versions read again."""
+        for model in models:
+            if model.kind is NodeKind.MODEL:
+                index = self.tree_model.index_for(model)
+                if index.isValid():
+                    self.tree_model.refresh(index)
