@@ -125,6 +125,27 @@ def main() -> int:
             ),
             "expanded": expanded(),
             "sync": sync_state(),
+            "bulk": bulk_state(),
+        }
+
+    def bulk_state() -> dict[str, Any] | None:
+        dialog = window.tree_menus.bulk.dialog
+        if dialog is None or not dialog.isVisible():
+            return None
+        plan = dialog.plan
+        return {
+            "planned": plan is not None and not dialog.running,
+            "changes": len(plan.changes) if plan is not None else 0,
+            "done": dialog.outcome is not None,
+            "apply": dialog.apply_button.isEnabled(),
+            "active": dialog.isActiveWindow(),
+            "rect": rect(dialog),
+            "said": dialog.said.text(),
+            "commands": dialog.commands.toPlainText(),
+            "notes": [
+                dialog.table.topLevelItem(r).text(4)  # type: ignore[union-attr]
+                for r in range(dialog.table.topLevelItemCount())
+            ],
         }
 
     def sync_state() -> dict[str, Any] | None:

@@ -55,21 +55,24 @@ class BulkPlan:
     def changes(self) -> tuple[BulkItem, ...]:
         return tuple(i for i in self.items if not i.skip)
 
-    def commands(self) -> list[str]:
-        """The same changes as CLI commands, one per version (to copy into a script)."""
+    def commands(self, confirm: bool = False) -> list[str]:
+        """The same changes as CLI commands, one per version (to copy into a script);
+        ``confirm``: with the typed name a protected profile asks for (``--confirm``)."""
         p, c = quote(self.profile), self.change
         out = []
         for i in self.changes:
             m = f"{p} {quote(i.model)} {i.version}"
+            typed = f" --confirm {quote(i.model)}" if confirm else ""
             if c.kind == "stage":
-                out.append(f"modelyard promote {m} --stage {c.value.lower()} --yes")
+                line = f"modelyard promote {m} --stage {c.value.lower()} --yes"
             elif c.kind == "tag":
-                out.append(f"modelyard tag {m} {quote(f'{c.value}={c.tag_value}')}")
+                line = f"modelyard tag {m} {quote(f'{c.value}={c.tag_value}')}"
             elif c.kind == "untag":
-                out.append(f"modelyard tag {m} --remove {quote(c.value)}")
+                line = f"modelyard tag {m} --remove {quote(c.value)}"
             else:
-                out.append(f"modelyard prune {p} {quote(i.model)} --keep-latest 0 "
-                           f"--only {i.version} --delete --yes")  # fmt: skip
+                line = (f"modelyard prune {p} {quote(i.model)} --keep-latest 0 "
+                        f"--only {i.version} --delete --yes")  # fmt: skip
+            out.append(line + typed)
         return out
 
 

@@ -63,7 +63,8 @@ class BulkDialog(QDialog):
         self.outcome: BulkOutcome | None = None
         self.running = False
         models = sorted({m for m, _v in targets})
-        self.setWindowTitle(f"{change.describe().capitalize()} — {len(targets)} versions")
+        what = change.describe()
+        self.setWindowTitle(f"{what[:1].upper()}{what[1:]} — {len(targets)} versions")
         self.setObjectName("bulkDialog")
         layout = QVBoxLayout(self)
         self.heading = QLabel(f"Reading {len(targets)} versions of {profile.name}…")
@@ -157,8 +158,10 @@ class BulkDialog(QDialog):
         which = f"all {n} versions change" if n == total else f"{n} of {total} versions change"
         rest = "" if n == total else "; the others are noted (nothing is sent for them)"
         self.heading.setText(f"{self.profile.name}: {self.change.describe()} — {which}{rest}.")
-        self.commands.setPlainText("\n".join(plan.commands()))
+        self.commands.setPlainText("\n".join(plan.commands(confirm=bool(self.needed))))
         self._update_buttons()
+        # the keys go where the next step is: the name to type, else Apply (Return)
+        (self.typed if self.needed else self.apply_button).setFocus()
 
     def _failed(self, error: ModelyardError) -> None:
         self.running = False

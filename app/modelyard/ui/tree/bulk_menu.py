@@ -59,22 +59,21 @@ class BulkActions:
         if profile.read_only:
             menu.addAction(literal(read_only_refusal(profile).message)).setEnabled(False)
         allowed = not profile.read_only
-        items: list[tuple[QMenu | None, str, Callable[[], Change | None]]] = []
-        if profile.has_stages:
-            items.append((None, f"Archive {n} versions…", lambda: Change("stage", "Archived")))
+
+        def add(where: QMenu, text: str, change: Callable[[], Change | None]) -> None:
+            action = where.addAction(text)
+            action.setEnabled(allowed)
+            action.triggered.connect(lambda _=False: self._open(nodes, change()))
+
+        if profile.has_stages:  # in the menu's order: Archive, then Move to ▸
+            add(menu, f"Archive {n} versions…", partial(Change, "stage", "Archived"))
             moves = menu.addMenu(f"Move {n} versions to")
             moves.setEnabled(allowed)
             for stage in (Stage.NONE, Stage.STAGING, Stage.PRODUCTION):
-                items.append((moves, stage.value, partial(Change, "stage", stage.value)))
-        items += [
-            (None, f"Set tag on {n} versions…", self._tag),
-            (None, f"Remove tag from {n} versions…", self._untag),
-            (None, f"Delete {n} versions…", lambda: Change("delete")),
-        ]
-        for where, text, change in items:
-            action = (where or menu).addAction(text)
-            action.setEnabled(allowed)
-            action.triggered.connect(lambda _=False, c=change: self._open(nodes, c()))
+                add(moves, stage.value, partial(Change, "stage", stage.value))
+        add(menu, f"Set tag on {n} versions…", self._tag)
+        add(menu, f"Remove tag from {n} versions…", self._untag)
+        add(menu, f"Delete {n} versions…", partial(Change, "delete"))
 
     def _tag(self) -> Change | None:
         key = self.ask("Set tag", "Key:")
