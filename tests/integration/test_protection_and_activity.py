@@ -20,6 +20,7 @@ from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
 from modelyard.core.runtime.activity import Activity, activity_path
 from tests.helpers.cli import run
+from tests.support.polling import poll_until
 
 ROOT = Path(__file__).parents[2]
 
@@ -194,3 +195,60 @@ def test_confirm_level_and_protected_aliases_need_the_models_name_typed(
     assert code != 0 and "@champion is a protected alias of prod" in err
     code, _out, err = run("promote", "prod", "churn", "1", "--alias", "canary", "--yes")
     assert code == 0, err
+
+
+def test_the_journal_after_a_kill_mid_bulk_matches_the_server_and_retry_finishes(
+    registry_file: Path, store: ProfileStore, secrets: SecretStore
+) -> None:
+    import signal
+
+    from modelyard.core.actions.retry import retry_write
+
+    client = _client(registry_file)
+    for _ in range(78):  # 80 versions: the kill comes long before the end
+        client.create_model_version("churn", source=str(registry_file.parent / "files"))
+    _profile(store, registry_file, "bulk")
+    script = (
+        "import sys\n"
+        "from modelyard.core.actions.bulk import Change, plan_bulk, run_bulk\n"
+        "from modelyard.core.connectors import open_registry\n"
+        "from modelyard.core.profiles.profile import ProfileStore\n"
+        "from modelyard.core.profiles.secrets import SecretStore\n"
+        "registry = open_registry(ProfileStore().get('bulk'), SecretStore())\n"
+        "targets = [('churn', str(n)) for n in range(1, 81)]\n"
+        "plan = plan_bulk(registry, 'bulk', targets, Change('tag', 'swept', 'yes'))\n"
+        "print('planned', flush=True)\n"
+        "run_bulk(registry, plan)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "app")}
+    child = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE)
+    assert child.stdout is not None and child.stdout.readline().strip() == b"planned"
+    journal = activity_path()
+
+    def ten_writes_in() -> bool:
+        assert child.poll() is None, "the bulk ended before it was killed"
+        return journal.exists() and journal.read_text().count("\n") >= 21
+
+    poll_until(ten_writes_in, what="ten writes in the journal")
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    entries = Activity().entries()
+    tags = {str(v.version): v.tags for v in client.search_model_versions("name='churn'")}
+    ok = [e for e in entries if e.outcome == "ok"]
+    cut = [e for e in entries if e.outcome == "unknown"]
+    assert len(ok) >= 10 and len(cut) <= 1 and len(ok) + len(cut) == len(entries)
+    assert all(tags[e.version].get("swept") == "yes" for e in ok)  # "ok" is on the server
+    registry = open_registry(store.get("bulk"), secrets)
+    try:
+        for e in cut:  # whatever became of it: the retry reads first, then makes it or not
+            assert retry_write(registry, e) in (
+                "made again",
+                "already so on the server: nothing sent",
+            )
+    finally:
+        registry.close()
+    assert all(tags.get(e.version) is not None for e in cut)
+    swept = {
+        str(v.version) for v in client.search_model_versions("name='churn'") if v.tags.get("swept")
+    }
+    assert swept >= {e.version for e in ok + cut}

@@ -52,6 +52,12 @@ class Write:
     def failed(self) -> bool:
         return self.outcome in ("failed", "refused")
 
+    @property
+    def retryable(self) -> bool:
+        """Failed, or cut off before its answer (then a retry reads what the server has first),
+        and made again from its record."""
+        return bool(self.op) and (self.failed or self.outcome == "unknown")
+
 
 _TOOL = {"name": ""}
 

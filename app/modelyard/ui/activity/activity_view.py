@@ -165,8 +165,8 @@ class ActivityDialog(QDialog):
         buttons = QHBoxLayout()
         self.retry_button = QPushButton("&Retry failed")
         self.retry_button.setToolTip(
-            "Make the selected failed writes again; each is read first, so nothing already "
-            "there is sent twice."
+            "Make the selected failed (or unknown) writes again; each is read first, so nothing "
+            "already there is sent twice."
         )
         self.export_button = QPushButton("&Export…")
         self.refresh_button = QPushButton("Re&fresh")
@@ -263,12 +263,12 @@ class ActivityDialog(QDialog):
         return [self.model.writes[r] for r in rows]
 
     def _update_buttons(self) -> None:
-        self.retry_button.setEnabled(any(w.failed and w.op for w in self.selected()))
+        self.retry_button.setEnabled(any(w.retryable for w in self.selected()))
         self.export_button.setEnabled(bool(self.model.writes))
 
     def retry_selected(self) -> None:
         """Make the selected failed writes again, each read first (on a worker)."""
-        chosen = [w for w in self.selected() if w.failed and w.op]
+        chosen = [w for w in self.selected() if w.retryable]
         by_name = {p.name: p for p in self.profiles()}
         missing = sorted({w.profile for w in chosen if w.profile not in by_name})
         chosen = [w for w in chosen if w.profile in by_name]
