@@ -85,3 +85,39 @@ def test_a_protected_promotion_waits_for_the_models_name_typed(qtbot: QtBot) -> 
     dialog.grab().save(str(save_artifact("typed-confirmation.png")))
     QTest.keyClick(dialog.typed, Qt.Key.Key_Return)
     assert not dialog.isVisible() and dialog.result() == dialog.DialogCode.Accepted
+
+
+def test_a_tag_edit_on_a_confirm_registry_waits_for_the_models_name(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    fresh_model(mlflow_server, "confirm-model", 1)
+    profile = add_server_profile(store, secrets, mlflow_server, "careful")
+    store.replace(profile.model_copy(update={"label": "prod"}))  # prod: Confirm by default
+    window = open_board(qtbot, store, "careful", "confirm-model")
+    select_version(qtbot, window, "1")
+    asked: list[tuple[str, str]] = []
+    answers = iter([None, "confirm-mode", "confirm-model"])
+
+    def ask(why: str, needed: str) -> str | None:
+        asked.append((why, needed))
+        return next(answers)
+
+    window.details.promotions.ask_typed = ask
+    view = window.details.version_view
+    admin = admin_store(mlflow_server)
+    view.setTag.emit("team", "fraud")  # cancelled: nothing sent
+    view.setTag.emit("team", "fraud")  # a typo: nothing sent, and said
+    assert "not the model's" in view.banner.label.text()
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    assert "team" not in admin.get_model_version("confirm-model", "1").tags
+    view.setTag.emit("team", "fraud")  # the name: sent
+    qtbot.waitUntil(
+        lambda: admin.get_model_version("confirm-model", "1").tags.get("team") == "fraud",
+        timeout=30_000,
+    )
+    assert asked[0] == (
+        "careful asks for each write to be confirmed (its protection level)",
+        "confirm-model",
+    )
+    qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()

@@ -429,6 +429,8 @@ class DetailsPane(QStackedWidget):
             return
         if self.promotions.refused_offline(node, "save changes", view.banner):
             return
+        if not self.promotions.typed_ok(node, view.banner):  # a Confirm registry: the name
+            return
         profile = node.profile
         model = node.model_name
         version = node.version_summary.version if node.kind is NodeKind.VERSION else ""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QInputDialog, QWidget
 
 from modelyard.core.actions import transitions
 from modelyard.core.actions.permissions import Rules
@@ -99,6 +99,8 @@ class PromotionController(QObject):
             *args, parent=dialog_parent, typed=self.typed
         )
         self.confirm_transition: ConfirmTransition = lambda ask: ask_transition(ask, dialog_parent)
+        self.parent_widget = dialog_parent
+        self.ask_typed: Callable[[str, str], str | None] = self._ask_typed  # (why, name)
 
     @property
     def current(self) -> Node | None:
@@ -300,6 +302,26 @@ class PromotionController(QObject):
             f"{node.model_name} {what}",
             talks_to=profile.id,
         )
+
+    def typed_ok(self, node: Node, banner: Banner) -> bool:
+        """A write to a Confirm registry waits for the model's name typed (``ask_typed``);
+        False when it was not (nothing is sent; the banner says why)."""
+        model = node.model_name
+        needed = typed_confirmation(node.profile, model)
+        if not needed:
+            return True
+        typed = self.ask_typed(confirmation_reason(node.profile), needed)
+        if typed == needed:
+            return True
+        if typed is not None:
+            banner.show_message("Not saved: the name typed is not the model's.", "error")
+        return False
+
+    def _ask_typed(self, why: str, needed: str) -> str | None:
+        text, ok = QInputDialog.getText(
+            self.parent_widget, "Confirm the change", f"{why}.\nType {needed} to save the change:"
+        )
+        return text if ok else None
 
     def refused_offline(self, node: Node, action: str, banner: Banner) -> bool:
         """A write to a read-only profile, or while the registry is offline, is refused with
