@@ -34,6 +34,10 @@ def registry_file(tmp_path: Path) -> Path:
     client = MlflowClient(
         tracking_uri=f"sqlite:///{database}", registry_uri=f"sqlite:///{database}"
     )
+    files = folder / "files"  # what the versions point at: a model's folder
+    files.mkdir()
+    (files / "MLmodel").write_text("flavors:\n  python_function:\n    loader_module: x\n")
+    (files / "weights.bin").write_bytes(b"w" * 1000)
     client.create_registered_model("churn")
     for _ in range(2):
         client.create_model_version("churn", source=str(folder / "files"))
@@ -252,3 +256,19 @@ def test_the_journal_after_a_kill_mid_bulk_matches_the_server_and_retry_finishes
         str(v.version) for v in client.search_model_versions("name='churn'") if v.tags.get("swept")
     }
     assert swept >= {e.version for e in ok + cut}
+
+
+def test_a_sync_into_a_confirm_registry_needs_its_name_typed(
+    registry_file: Path, store: ProfileStore, tmp_path: Path
+) -> None:
+    _profile(store, registry_file, "dev")
+    empty = tmp_path / "vault" / "registry.db"
+    empty.parent.mkdir()
+    _client(empty).search_experiments()
+    _profile(store, empty, "vault", protection="confirm")
+    code, _out, err = run("sync", "dev", "vault", "--yes")
+    assert code != 0 and "add --confirm 'vault'" in err
+    assert _client(empty).search_registered_models() == []  # nothing was sent
+    code, _out, err = run("sync", "dev", "vault", "--yes", "--confirm", "vault")
+    assert code == 0, err
+    assert [m.name for m in _client(empty).search_registered_models()] == ["churn"]

@@ -13,6 +13,12 @@ import click
 from modelyard.cli.app import _registry, cli
 from modelyard.cli.output import _echo, _echo_exact, _fail, _p, _reported, _table
 from modelyard.cli.promote import _confirm
+from modelyard.core.profiles.profile import (
+    Profile,
+    ProfileStore,
+    confirmation_reason,
+    typed_confirmation,
+)
 
 ACTION_WORDS = {"copy": "copy", "there": "there already", "skip": "skipped"}
 
@@ -46,6 +52,12 @@ ACTION_WORDS = {"copy": "copy", "there": "there already", "skip": "skipped"}
 @click.option("--jobs", type=click.IntRange(1, 16), default=4, show_default=True)
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--confirm",
+    "typed",
+    metavar="TARGET",
+    help="The target profile's name, typed: what a protected TARGET asks for (not --yes).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan or the report as JSON.")
 def sync_command(
     source: str,
@@ -61,6 +73,7 @@ def sync_command(
     jobs: int,
     dry_run: bool,
     yes: bool,
+    typed: str | None,
     as_json: bool,
 ) -> None:
     """Copy the versions of SOURCE's models that TARGET does not have yet (found by the
@@ -122,7 +135,8 @@ def sync_command(
             if as_json:
                 _echo_exact(json.dumps({"outcomes": [], "ok": True}))
             return
-        _confirm(yes, "sync")
+        if not _typed_target(ProfileStore().get(target), typed):
+            _confirm(yes, "sync")
         with click.progressbar(
             length=len(plan.items), label=f"{source} → {target}", file=sys.stderr, show_eta=True
         ) as bar:
@@ -184,3 +198,19 @@ def _report_json(report: Any) -> dict[str, Any]:
             for o in report.outcomes
         ],
     }
+
+
+def _typed_target(target: Profile, typed: str | None) -> bool:
+    """A sync into a Confirm registry waits for the target profile's name typed (its models
+    are many): ``--confirm TARGET`` or typed at the prompt. True when given, False when none is
+    asked (the usual question follows)."""
+    if not typed_confirmation(target, target.name):
+        return False
+    if typed is None and sys.stdin and sys.stdin.isatty():
+        typed = click.prompt(f"Type the target's name ({target.name}) to sync", default="")
+    if typed != target.name:
+        _fail(
+            f"not confirmed: {confirmation_reason(target)}; add --confirm {target.name!r} "
+            "(the target profile's name, typed)"
+        )
+    return True

@@ -34,7 +34,7 @@ from modelyard.core.actions.copy_plan import Endpoint
 from modelyard.core.actions.sync import NameMap, Selection, SyncPlan, SyncReport
 from modelyard.core.actions.sync_progress import Pause, SyncProgress
 from modelyard.core.model.errors import ErrorKind, ModelyardError
-from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.profile import Profile, typed_confirmation
 from modelyard.core.reads.download import human_bytes
 from modelyard.core.session import Connections
 from modelyard.ui.common.theme import set_tone
@@ -113,6 +113,13 @@ class SyncDialog(QDialog):
         self.status.setObjectName("syncStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
+        # a Confirm registry: its name typed before anything is sent (its models are many)
+        self.needed = target.name if typed_confirmation(target, target.name) else ""
+        self.typed = QLineEdit()
+        self.typed.setObjectName("typedConfirmation")
+        self.typed.setPlaceholderText(f"Type {target.name} to sync into it")
+        self.typed.setVisible(bool(self.needed))
+        self.typed.textChanged.connect(lambda *_: self._check())
         self.go = QPushButton("Sync")
         self.go.setObjectName("syncGo")
         self.go.setEnabled(False)
@@ -145,6 +152,7 @@ class SyncDialog(QDialog):
         row.addWidget(self.bar, 1)
         layout.addLayout(row)
         layout.addWidget(self.status)
+        layout.addWidget(self.typed)
         layout.addWidget(buttons)
         self.go.setDefault(True)  # once in the dialog (before, the dialog chose its own)
         self._planned_prefix = ""
@@ -243,13 +251,16 @@ class SyncDialog(QDialog):
             f"{sum(len(i.mirror) for i in chosen.items)} stage or alias change(s).{notes}"
         )
         self.go.setText(f"Sync {len(chosen.items)} version(s)" if chosen.items else "Sync")
-        self.go.setEnabled(self.state == "ready" and chosen.writes > 0)
+        typed = not self.needed or self.typed.text() == self.needed
+        self.go.setEnabled(self.state == "ready" and chosen.writes > 0 and typed)
 
     # --- the sync ------------------------------------------------------------------------------
     def start(self) -> None:
         plan = self.chosen()
         if plan is None or self.state != "ready" or not plan.writes:
             return
+        if self.needed and self.typed.text() != self.needed:
+            return  # a Confirm registry, and its name not typed
         self.state = "syncing"
         self._stop.clear()
         self._pause.resume()
