@@ -112,3 +112,36 @@ def test_ten_versions_one_refused_model_one_deleted_version_then_retry(
     dialog.close()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
+
+
+def test_clean_up_from_a_models_menu_archives_what_the_rules_leave(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    model = f"tidy-{uuid.uuid4().hex[:6]}"
+    fresh_model(mlflow_server, model, 5)
+    admin = admin_store(mlflow_server)
+    admin.transition_model_version_stage(model, "2", "Staging", False)
+    add_server_profile(store, secrets, mlflow_server, "tidy")
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "tidy", model)
+    node = window.node_at(window.tree.currentIndex())
+    assert node is not None
+    menus = window.tree_menus
+    menus.bulk.ask = lambda _title, _label: "2"
+    menu = menus.model_menu(node)
+    next(a for a in menu.actions() if a.text() == "Clean up old versions…").trigger()
+    dialog = menus.bulk.dialog
+    assert isinstance(dialog, BulkDialog)
+    qtbot.waitUntil(lambda: dialog.plan is not None and not dialog.running, timeout=60_000)
+    assert dialog.plan is not None
+    assert [(i.version, i.before, i.after) for i in dialog.plan.items] == [
+        ("3", "None", "Archived"),
+        ("1", "None", "Archived"),
+    ]  # v5, v4: the latest two; v2: in Staging
+    QTest.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=60_000)
+    stages = {n: admin.get_model_version(model, n).current_stage for n in "12345"}
+    assert stages == {"1": "Archived", "2": "Staging", "3": "Archived", "4": "None", "5": "None"}
+    dialog.close()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()

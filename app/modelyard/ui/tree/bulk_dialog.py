@@ -31,6 +31,7 @@ from modelyard.core.actions.bulk import (
     run_bulk,
 )
 from modelyard.core.model.errors import ModelyardError
+from modelyard.core.model.registry import Registry
 from modelyard.core.profiles.profile import Profile, typed_confirmation
 from modelyard.core.session import Connections
 from modelyard.ui.common.screen_fit import fit_size
@@ -54,20 +55,25 @@ class BulkDialog(QDialog):
         targets: Sequence[tuple[str, str]],
         change: Change,
         *,
+        planner: Callable[[Registry], BulkPlan] | None = None,
+        models: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
+        """``planner``: how the versions are chosen, when they are not ``targets`` (a clean-up
+        picks them by its rules); ``models``: theirs, for the typed confirmation."""
         super().__init__(parent)
         self.connections, self.workers, self.profile = connections, workers, profile
         self.targets, self.change = list(targets), change
         self.plan: BulkPlan | None = None
         self.outcome: BulkOutcome | None = None
         self.running = False
-        models = sorted({m for m, _v in targets})
+        models = sorted({m for m, _v in targets} | set(models))
         what = change.describe()
-        self.setWindowTitle(f"{what[:1].upper()}{what[1:]} — {len(targets)} versions")
+        count = f"{len(targets)} versions" if targets else ", ".join(models)
+        self.setWindowTitle(f"{what[:1].upper()}{what[1:]} — {count}")
         self.setObjectName("bulkDialog")
         layout = QVBoxLayout(self)
-        self.heading = QLabel(f"Reading {len(targets)} versions of {profile.name}…")
+        self.heading = QLabel(f"Reading the versions of {profile.name}…")
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
@@ -131,7 +137,7 @@ class BulkDialog(QDialog):
         self.apply_button.setDefault(True)  # once in the dialog (before, it would be forgotten)
         fit_size(self, QSize(820, 520))
         self._update_buttons()
-        self._read(lambda registry: plan_bulk(registry, profile.name, self.targets, change))
+        self._read(planner or (lambda registry: plan_bulk(registry, profile.name, targets, change)))
 
     # --- planning --------------------------------------------------------------------------
     def _read(self, plan: Callable[..., BulkPlan]) -> None:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QWidget
 
-from modelyard.core.actions.bulk import Change
+from modelyard.core.actions.bulk import BulkPlan, Change, plan_bulk
+from modelyard.core.actions.prune import Keep, plan_prune
 from modelyard.core.model.domain import Stage
 from modelyard.core.profiles.profile import read_only_refusal
 from modelyard.ui.common.menu_text import literal
@@ -17,6 +18,7 @@ from modelyard.ui.tree.bulk_dialog import BulkDialog
 from modelyard.ui.tree.tree_model import Node, NodeKind
 
 if TYPE_CHECKING:
+    from modelyard.core.model.registry import Registry
     from modelyard.core.session import Connections
     from modelyard.ui.common.workers import WorkerPool
     from modelyard.ui.tree.tree_model import RegistryTreeModel
@@ -75,6 +77,48 @@ class BulkActions:
         add(menu, f"Remove tag from {n} versions…", self._untag)
         add(menu, f"Delete {n} versions…", partial(Change, "delete"))
 
+    def add_clean_up(self, menu: QMenu, node: Node) -> None:
+        """A model's "Clean up old versions…": keep the latest N (and those in Staging or
+        Production, or with an alias), archive the rest — the plan first."""
+        action = menu.addAction("Clean up old versions…")
+        action.setEnabled(not node.profile.read_only and node.profile.has_stages)
+        action.triggered.connect(lambda _=False: self.clean_up(node))
+
+    def clean_up(self, node: Node) -> BulkDialog | None:
+        model, profile = node.model_summary.name, node.profile
+        text = self.ask(
+            f"Clean up {model}",
+            "Keep the latest how many versions? (those in Staging or Production and those "
+            "holding an alias are kept too; the others are archived)",
+        )
+        if text is None:
+            return None
+        try:
+            keep = Keep(int(text), staged=True, aliased=True)
+        except ValueError:
+            return None
+        if keep.latest < 0:
+            return None
+
+        def planner(registry: Registry) -> BulkPlan:
+            chosen = plan_prune(registry, profile.name, [model], keep, mode="archive")
+            targets = [(i.model, i.version) for i in chosen.changes]
+            return plan_bulk(registry, profile.name, targets, Change("stage", "Archived"))
+
+        return self._show(
+            BulkDialog(
+                self.connections,
+                self.workers,
+                profile,
+                [],
+                Change("stage", "Archived"),
+                planner=planner,
+                models=[model],
+                parent=self.owner,
+            ),
+            [node],
+        )
+
     def _tag(self) -> Change | None:
         key = self.ask("Set tag", "Key:")
         if not key or not key.strip():
@@ -94,7 +138,10 @@ class BulkActions:
             self.connections, self.workers, nodes[0].profile, targets, change, parent=self.owner
         )
         parents = {id(n.parent): n.parent for n in nodes if n.parent is not None}
-        dialog.applied.connect(lambda _outcome: self._reread(list(parents.values())))
+        return self._show(dialog, list(parents.values()))
+
+    def _show(self, dialog: BulkDialog, models: list[Node]) -> BulkDialog:
+        dialog.applied.connect(lambda _outcome: self._reread(models))
         self.dialog = dialog
         dialog.show()
         return dialog

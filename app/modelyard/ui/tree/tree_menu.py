@@ -235,6 +235,7 @@ class TreeMenus(QObject):
         self._web_item(menu, web_ui_url(node.profile, model.name))
         others = [p for p in window.tree_model.profiles() if p.id != node.profile.id]
         self._sync_items(menu, node.profile, others, (model.name,))
+        self.bulk.add_clean_up(menu, node)
         menu.addSeparator()
         menu.addAction(window.refresh_action)
         return menu
