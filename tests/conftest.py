@@ -152,5 +152,9 @@ def save_artifact(name: str) -> Path:
 
 @pytest.fixture()
 def prod_profile(seeded_demo: Path, tmp_path: Path, store: ProfileStore) -> Profile:
-    """A second copy of the demo registry, ``prod``, that tests change to compare against."""
-    return store.add(demo_copy(seeded_demo, tmp_path / "prod", "prod", label="prod"))
+    """A second copy of the demo registry, ``prod``, that tests change to compare against.
+    Its protection is set to none: a prod label starts at Confirm (tests/integration/
+    test_protection_and_activity.py), which these tests of comparing and copying are not about.
+    """
+    copy = demo_copy(seeded_demo, tmp_path / "prod", "prod", label="prod")
+    return store.add(copy.model_copy(update={"protection": "none"}))

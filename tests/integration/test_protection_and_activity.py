@@ -272,3 +272,19 @@ def test_a_sync_into_a_confirm_registry_needs_its_name_typed(
     code, _out, err = run("sync", "dev", "vault", "--yes", "--confirm", "vault")
     assert code == 0, err
     assert [m.name for m in _client(empty).search_registered_models()] == ["churn"]
+
+
+def test_a_copy_into_a_confirm_registry_needs_the_models_name_typed(
+    registry_file: Path, store: ProfileStore, tmp_path: Path
+) -> None:
+    _profile(store, registry_file, "dev")
+    empty = tmp_path / "safe" / "registry.db"
+    empty.parent.mkdir()
+    _client(empty).search_experiments()
+    _profile(store, empty, "safe", label="prod")
+    code, _out, err = run("copy", "dev", "churn", "1", "safe", "--yes")
+    assert code != 0 and "add --confirm 'churn'" in err
+    assert _client(empty).search_registered_models() == []
+    code, _out, err = run("copy", "dev", "churn", "1", "safe", "--yes", "--confirm", "churn")
+    assert code == 0, err
+    assert [m.name for m in _client(empty).search_registered_models()] == ["churn"]

@@ -10,7 +10,7 @@ import click
 
 from modelyard.cli.app import _registry, cli
 from modelyard.cli.output import _echo, _echo_exact, _fail, _p, _reported
-from modelyard.cli.promote import _confirm, _report_outcome
+from modelyard.cli.promote import _confirm, _report_outcome, _typed_ok
 from modelyard.core.actions.copy import CopyProgress
 from modelyard.core.profiles.profile import ProfileStore
 
@@ -33,6 +33,9 @@ from modelyard.core.profiles.profile import ProfileStore
 )
 @click.option("--alias", help="Then point this alias at the copy in TARGET.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--confirm", "typed", metavar="NAME", help="The copy's model name, typed (a protected TARGET)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def copy_command(
     source: str,
@@ -43,6 +46,7 @@ def copy_command(
     stage: str | None,
     alias: str | None,
     yes: bool,
+    typed: str | None,
     as_json: bool,
 ) -> None:
     """Copy VERSION of MODEL from the SOURCE profile's registry into TARGET's: its files, its
@@ -97,7 +101,8 @@ def copy_command(
                 f"stage {t.value}" if t.kind == "stage" else f"alias @{t.value}" for t in then
             )
             say(f"Then in {_p(target)}: set {_p(what)}.")
-        _confirm(yes, "copy")
+        if not _typed_ok(store.get(target), plan.target_model, None, typed):
+            _confirm(yes, "copy")
         record = store.get(target).record_history
         total = max(plan.total_bytes, 1)
         label = f"{model} v{version} → {target} ({human_bytes(plan.total_bytes)})"

@@ -30,7 +30,7 @@ from modelyard.core.actions.copy_plan import CopyPlan, Endpoint, suggested_name
 from modelyard.core.actions.promote import Target
 from modelyard.core.model.aliases import RULE, alias_problem
 from modelyard.core.model.errors import ErrorKind, ModelyardError
-from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.profile import Profile, typed_confirmation
 from modelyard.core.reads.download import human_bytes
 from modelyard.core.session import Connections
 from modelyard.ui.common.theme import set_tone
@@ -104,6 +104,12 @@ class CopyDialog(QDialog):
         self.status.setObjectName("copyStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
+        # a Confirm registry: the copy's model name typed before anything is sent
+        self.typed = QLineEdit()
+        self.typed.setObjectName("typedConfirmation")
+        self.typed.setVisible(bool(typed_confirmation(target, model)))
+        self.typed.setPlaceholderText(f"{target.name} asks for the model's name typed to copy")
+        self.typed.textChanged.connect(self._check)
         self.buttons = QDialogButtonBox()
         self.go = QPushButton("Copy")
         self.go.setObjectName("copyGo")
@@ -125,6 +131,7 @@ class CopyDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
+        layout.addWidget(self.typed)
         layout.addWidget(self.buttons)
         self.go.setDefault(True)  # once in the dialog (before, the dialog chose its own)
         self.heading.setText(f"Copy {model} v{version} from {source.name} to {target.name}")
@@ -200,14 +207,21 @@ class CopyDialog(QDialog):
             "Set it there" if reuse else "Copy and promote" if then is not None else "Copy"
         )
         self.go.setEnabled(
-            self.state == "ready" and problem is None and not (reuse and then is None)
+            self.state == "ready"
+            and problem is None
+            and not (reuse and then is None)
+            and self._typed_ok()
         )
+
+    def _typed_ok(self) -> bool:
+        """Nothing asked, or the copy's model name typed (a Confirm target)."""
+        return self.typed.isHidden() or self.typed.text() == self.name.text().strip()
 
     # --- the copy ------------------------------------------------------------------------------
     def start(self) -> None:
         """Copy (or reuse), then set the stage or alias; progress below, Cancel stops it."""
         plan = self.plan
-        if plan is None or self.state != "ready":
+        if plan is None or self.state != "ready" or not self._typed_ok():
             return
         self.state = "copying"
         self.go.setEnabled(False)
