@@ -52,6 +52,14 @@ def _profile(store: ProfileStore, database: Path, name: str, **extra: object) ->
     return profile
 
 
+def _empty_registry(folder: Path) -> Path:
+    """A new local registry with its schema and nothing in it."""
+    folder.mkdir()
+    database = folder / "registry.db"
+    _client(database).search_experiments()
+    return database
+
+
 def _client(database: Path) -> MlflowClient:
     return MlflowClient(tracking_uri=f"sqlite:///{database}", registry_uri=f"sqlite:///{database}")
 
@@ -148,9 +156,7 @@ def test_profiles_edit_sets_the_level_and_a_sync_plan_says_what_it_will_not_writ
     registry_file: Path, store: ProfileStore, tmp_path: Path
 ) -> None:
     _profile(store, registry_file, "dev")
-    empty = tmp_path / "vault" / "registry.db"
-    empty.parent.mkdir()
-    _client(empty).search_experiments()  # an empty registry: its schema only
+    empty = _empty_registry(tmp_path / "vault")
     _profile(store, empty, "vault", label="prod")
     code, out, _ = run("profiles", "list")
     assert code == 0 and out.splitlines()[-1].split()[-1] == "confirm"  # prod starts at confirm
@@ -262,9 +268,7 @@ def test_a_sync_into_a_confirm_registry_needs_its_name_typed(
     registry_file: Path, store: ProfileStore, tmp_path: Path
 ) -> None:
     _profile(store, registry_file, "dev")
-    empty = tmp_path / "vault" / "registry.db"
-    empty.parent.mkdir()
-    _client(empty).search_experiments()
+    empty = _empty_registry(tmp_path / "vault")
     _profile(store, empty, "vault", protection="confirm")
     code, _out, err = run("sync", "dev", "vault", "--yes")
     assert code != 0 and "add --confirm 'vault'" in err
@@ -278,9 +282,7 @@ def test_a_copy_into_a_confirm_registry_needs_the_models_name_typed(
     registry_file: Path, store: ProfileStore, tmp_path: Path
 ) -> None:
     _profile(store, registry_file, "dev")
-    empty = tmp_path / "safe" / "registry.db"
-    empty.parent.mkdir()
-    _client(empty).search_experiments()
+    empty = _empty_registry(tmp_path / "safe")
     _profile(store, empty, "safe", label="prod")
     code, _out, err = run("copy", "dev", "churn", "1", "safe", "--yes")
     assert code != 0 and "add --confirm 'churn'" in err

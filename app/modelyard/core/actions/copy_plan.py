@@ -13,6 +13,7 @@ from modelyard.core.model.domain import MetricPoint, ModelSummary, RunDetail, Ve
 from modelyard.core.model.errors import ErrorKind, RegistryError
 from modelyard.core.model.registry import Publishing, ReadingMany, Registry
 from modelyard.core.profiles.profile import Profile
+from modelyard.core.reads.details import all_versions
 from modelyard.core.reads.download import DownloadPlan, left_out_words, plan_download
 from modelyard.core.reads.history import visible_tags
 
@@ -110,7 +111,7 @@ def versions_of_models(
         try:
             if tags:
                 return list(versions_with_tags(registry, name))
-            return list(_listed(registry, name))
+            return all_versions(registry, name)
         except RegistryError as exc:
             if exc.kind is not ErrorKind.NOT_FOUND:
                 raise
@@ -119,16 +120,6 @@ def versions_of_models(
     names = [m.name for m in models]
     with ThreadPoolExecutor(max_workers=8) as pool:
         return dict(zip(names, pool.map(read, names), strict=True))
-
-
-def _listed(registry: Registry, model: str) -> Iterator[VersionSummary]:
-    token: str | None = None
-    while True:
-        page = registry.list_versions(model, token)
-        yield from page.items
-        token = page.next_page_token
-        if not token:
-            return
 
 
 def versions_with_tags(registry: Registry, model: str) -> Iterator[VersionSummary]:

@@ -45,6 +45,7 @@ from modelyard.core.model.domain import (
 )
 from modelyard.core.model.errors import ErrorKind, RegistryError, describe_exception
 from modelyard.core.model.registry import DEFAULT_MODEL_PAGE, DEFAULT_VERSION_PAGE
+from modelyard.core.reads.details import all_versions
 from modelyard.core.reads.model_file import parse_model_file
 from modelyard.core.reads.server_version import PROMPT_FILTER, ServerVersion
 
@@ -212,7 +213,7 @@ class MlflowStoreRegistry:
                     break
         for name in one_by_one:
             try:
-                found[name] = list(self._all_versions(name))
+                found[name] = all_versions(self, name)
             except RegistryError as exc:
                 if exc.kind is not ErrorKind.NOT_FOUND:
                     raise
@@ -225,15 +226,6 @@ class MlflowStoreRegistry:
         return self._store.search_model_versions(
             filter_string=filter_string, max_results=BULK_VERSION_PAGE, page_token=token
         )
-
-    def _all_versions(self, model: str) -> Iterable[VersionSummary]:
-        token: str | None = None
-        while True:
-            page = self.list_versions(model, token)
-            yield from page.items
-            token = page.next_page_token
-            if not token:
-                return
 
     def get_version(self, model: str, version: str) -> VersionSummary:
         """One model version, fresh."""
