@@ -85,8 +85,27 @@ def test_model_pane_summary_versions_and_timeline(
     kinds = {e.source for e in view.history.events}
     assert kinds == {EventSource.RECORDED, EventSource.DERIVED}
     window.grab().save(str(save_artifact("model-pane.png")))
-    view.tabs.setCurrentIndex(2)
+    view.tabs.setCurrentIndex(view.tabs.indexOf(view.history.parentWidget()))
+    assert view.tabs.tabText(view.tabs.currentIndex()) == "History"
+    # the timeline: the demo's recorded moves, v7 holding Production now
+    lanes = view.timeline.chart.lanes
+    assert lanes[0] == "Production" and "Staging" in lanes
+    held_now = [
+        s.version for s in view.timeline.chart.spans if s.what == "Production" and not s.end
+    ]
+    assert held_now == ["7"]
+    window.resize(1280, 800)
     window.grab().save(str(save_artifact("model-history.png")))
+    # a moment before v7 went to Production: v7 and @champion can be put back as they were
+    staged = next(
+        i
+        for i in range(view.history.topLevelItemCount())
+        if some(view.history.topLevelItem(i)).text(1) == "v7: None → Staging"
+    )
+    view.history.setCurrentItem(view.history.topLevelItem(staged))
+    restores = [a.text() for a in view.timeline.restore_menu.actions() if a.isEnabled()]
+    assert any(text.startswith("Production → v") for text in restores), restores
+    window.grab().save(str(save_artifact("timeline-past.png")))
     # double-clicking a version row selects it in the tree
     view.tabs.setCurrentIndex(1)
     view.table.cellDoubleClicked.emit(0, 0)

@@ -86,8 +86,10 @@ def state_at(
                 holders[e.to_value] = (e.version, when)
         elif e.kind is EventKind.ALIAS_REMOVED:
             told.add(e.from_value)
-            if when <= at:
-                holders.pop(e.from_value, None)
+            # taken from that version: a removal recorded beside a move to another version
+            # (the same moment, either order) does not take it from the new holder
+            if when <= at and holders.get(e.from_value, ("",))[0] == e.version:
+                holders.pop(e.from_value)
     for alias, version in aliases_now.items():
         if alias not in told:  # set outside Modelyard: held now, since when is unknown
             holders.setdefault(alias, (version, None))
@@ -123,9 +125,15 @@ class Restore:
     idle: str = ""  # why nothing is to be done (it is already so, or cannot be said)
 
 
-def plan_restore(moment: Moment, what: str, aliases_now: Mapping[str, str]) -> Restore:
+def plan_restore(
+    moment: Moment,
+    what: str,
+    aliases_now: Mapping[str, str],
+    stages_now: Mapping[str, Sequence[str]] | None = None,
+) -> Restore:
     """The promotion that puts ``what`` ("Production", "@champion") back as it was at
-    ``moment``; ``idle`` says why there is none."""
+    ``moment``; ``idle`` says why there is none. ``stages_now``: the versions in each stage
+    now, when known (then a stage already as it was is idle too)."""
     name = what.strip()
     then = moment.of(name)
     if name.startswith("@"):
@@ -149,4 +157,87 @@ def plan_restore(moment: Moment, what: str, aliases_now: Mapping[str, str]) -> R
             stage,
             idle=f"{why} held {stage} then: a restore puts back one version (move them by hand).",
         )
-    return Restore(stage, holders[0].version, "stage", stage, archive_existing=True)
+    version = holders[0].version
+    if stages_now is not None and list(stages_now.get(stage, ())) == [version]:
+        return Restore(stage, "", "stage", stage, idle=f"v{version} is the one in {stage} now too.")
+    return Restore(stage, version, "stage", stage, archive_existing=True)
+
+
+def stages_of(versions: Iterable[VersionSummary]) -> dict[str, list[str]]:
+    """The versions in each stage now."""
+    out: dict[str, list[str]] = {}
+    for v in sorted(versions, key=lambda v: version_sort_key(v.version)):
+        out.setdefault(v.stage.value, []).append(v.version)
+    return out
+
+
+@dataclass(frozen=True)
+class Span:
+    """One stretch of time during which one version held one stage or alias."""
+
+    what: str  # "Production", "Staging", "Archived", or "@champion"
+    version: str
+    start: datetime | None  # None: before the record reaches (held now, set outside it)
+    end: datetime | None  # None: holds it still
+    exact: bool = True  # False: the start is "at least since" (the version's last update)
+
+    def covers(self, at: datetime) -> bool:
+        return (self.start is None or self.start <= at) and (self.end is None or at < self.end)
+
+
+def spans(
+    versions: Sequence[VersionSummary],
+    events: Iterable[StageEvent],
+    aliases_now: Mapping[str, str],
+) -> tuple[Span, ...]:
+    """Which version held each stage and each alias over time: the same replay as
+    :func:`state_at`, kept as stretches of time (for a timeline), in one pass over the events."""
+    timeline = sorted((e for e in events if e.when is not None), key=lambda e: e.when or _EPOCH)
+    known = {v.version for v in versions}
+    out: list[Span] = []
+    for version in sorted(known, key=version_sort_key):
+        mine = [e for e in timeline if e.version == version]
+        moves = [e for e in mine if e.kind is EventKind.STAGE]
+        for i, move in enumerate(moves):
+            if move.to_value == "None":
+                continue
+            end = moves[i + 1].when if i + 1 < len(moves) else None
+            out.append(Span(move.to_value, version, move.when, end))
+        current = next((e for e in mine if e.kind is EventKind.CURRENT), None)
+        if not moves and current is not None and current.to_value != "None":
+            out.append(Span(current.to_value, version, current.when, None, exact=False))
+    open_: dict[str, tuple[str, datetime | None]] = {}
+    told: set[str] = set()
+    for e in timeline:
+        if e.kind is EventKind.ALIAS_SET:
+            told.add(e.to_value)
+            if e.to_value in open_:
+                held, since = open_.pop(e.to_value)
+                out.append(Span(f"@{e.to_value}", held, since, e.when))
+            open_[e.to_value] = (e.version, e.when)
+        elif e.kind is EventKind.ALIAS_REMOVED:
+            told.add(e.from_value)
+            if open_.get(e.from_value, ("",))[0] == e.version:  # as in state_at
+                held, since = open_.pop(e.from_value)
+                out.append(Span(f"@{e.from_value}", held, since, e.when))
+    out += [Span(f"@{a}", v, since, None) for a, (v, since) in open_.items()]
+    out += [Span(f"@{a}", v, None, None) for a, v in aliases_now.items() if a not in told]
+    order = {"Production": 0, "Staging": 1, "Archived": 2}
+    out.sort(
+        key=lambda s: (
+            s.what.startswith("@"),
+            order.get(s.what, 3),
+            s.what,
+            s.start or _EPOCH,
+            version_sort_key(s.version),
+        )
+    )
+    return tuple(out)
+
+
+def lanes(all_spans: Sequence[Span]) -> tuple[str, ...]:
+    """The stages and aliases the spans are about, in the order a timeline shows them."""
+    return tuple(dict.fromkeys(s.what for s in all_spans))
+
+
+_EPOCH = datetime(1970, 1, 1).astimezone()

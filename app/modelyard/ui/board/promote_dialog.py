@@ -236,11 +236,16 @@ def ask(
     *,
     typed: tuple[str, str] = ("", ""),
     parent: QWidget | None = None,
+    preset: PromotionChoice | None = None,
 ) -> PromotionChoice | None:
-    """Confirm a direct promotion modally; None when cancelled."""
+    """Confirm a direct promotion modally; None when cancelled. ``preset``: what the dialog
+    starts with (a restore: archive what holds the stage now, a comment naming the moment)."""
     dialog = PromoteDialog.for_promotion(
         model, version, target, snapshot, changed, typed=typed, parent=parent
     )
+    if preset is not None:
+        dialog.archive.setChecked(preset.archive_existing and not dialog.archive.isHidden())
+        dialog.comment.setText(preset.comment)
     return _run(dialog)
 
 

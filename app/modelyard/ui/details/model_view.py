@@ -25,6 +25,7 @@ from modelyard.core.model.domain import (
     Capabilities,
     ModelSummary,
     Stage,
+    StageEvent,
     VersionSummary,
     version_sort_key,
 )
@@ -33,6 +34,7 @@ from modelyard.core.reads.history import stage_summary, visible_tags
 from modelyard.core.reads.snippet import model_uri
 from modelyard.ui.board.promote_board import PromoteBoard
 from modelyard.ui.details.history_view import HistoryView
+from modelyard.ui.details.timeline_view import TimelinePanel
 from modelyard.ui.details.version_view import Header, _page, _scrolling
 from modelyard.ui.details.widgets import (
     Banner,
@@ -66,6 +68,8 @@ class ModelView(QWidget):
         saveDescription(str), setTag(str, str), deleteTag(str): edits requested.
         versionActivated(str): a version row was double-clicked.
         retryRequested(): Retry after a failed load.
+        restoreRequested(object, object): "Restore to this point" on the timeline: a
+            :class:`~modelyard.core.reads.timeline.Restore` plan and its moment.
     """
 
     saveDescription = Signal(str)
@@ -74,6 +78,7 @@ class ModelView(QWidget):
     versionActivated = Signal(str)
     compareRequested = Signal(str, str)
     retryRequested = Signal()
+    restoreRequested = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -152,8 +157,13 @@ class ModelView(QWidget):
         self.tabs.addTab(versions_page, "Versions")
 
         history_page, hp = _page()
+        self.timeline = TimelinePanel()
+        self.timeline.restoreRequested.connect(self.restoreRequested)
         self.history = HistoryView()
-        hp.addWidget(self.history)
+        self.history.itemSelectionChanged.connect(self._event_chosen)
+        hp.addWidget(self.timeline)
+        hp.addWidget(SectionTitle("Events"))
+        hp.addWidget(self.history, 1)
         self.tabs.addTab(history_page, "History")
 
     def show_summary(
@@ -199,7 +209,9 @@ class ModelView(QWidget):
         self.aliases.set_items({f"@{a}": f"v{v}" for a, v in model.aliases.items()})
         self.tags.set_tags(visible_tags(model.tags))
         self._fill_versions()
-        self.history.set_events(model_history(self.versions))
+        events = model_history(self.versions)
+        self.history.set_events(events)
+        self.timeline.set_model(self.versions, events, aliases)
         summary = stage_summary(self.versions)
         if not self.versions:  # not read (yet, or the read failed): what the listing said
             summary = [
@@ -267,6 +279,13 @@ class ModelView(QWidget):
         items = [self.table.item(r, 0) for r in rows]
         found = [str(i.data(Qt.ItemDataRole.UserRole + 1)) for i in items if i is not None]
         return sorted(found, key=version_sort_key)
+
+    def _event_chosen(self) -> None:
+        """An event picked in the history: the timeline's moment goes to just after it."""
+        items = self.history.selectedItems()
+        event = items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
+        if isinstance(event, StageEvent) and event.when is not None:
+            self.timeline.set_moment(event.when)
 
     def _compare_selected(self) -> None:
         chosen = self.selected_versions()

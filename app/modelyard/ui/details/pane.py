@@ -105,6 +105,7 @@ class DetailsPane(QStackedWidget):
         self.promotions = PromotionController(self, connections, workers, self)
         self.promotions.notice.connect(self.notice)
         mv.board.promoteRequested.connect(self.promotions.promote)
+        mv.restoreRequested.connect(self.promotions.restore)
         mv.board.refused.connect(
             lambda why: mv.banner.show_message(f"Not possible: {why}", "error")
         )

@@ -11,6 +11,7 @@ confirmation hooks); the pane forwards its board's signals here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -35,6 +36,7 @@ from modelyard.core.profiles.profile import (
     read_only_refusal,
     typed_confirmation,
 )
+from modelyard.core.reads.timeline import Restore
 from modelyard.core.session import Connections
 from modelyard.ui.board.promote_dialog import PromotionChoice, TransitionAsk, ask_transition
 from modelyard.ui.board.promote_dialog import ask as ask_promotion
@@ -95,8 +97,10 @@ class PromotionController(QObject):
         self._queued: tuple[Node, str, Target, Callable[[], None] | None] | None = None
         # the typed confirmation the next promotion asks for: (name to type, why) or ("", "")
         self.typed: tuple[str, str] = ("", "")
+        # a restore from the timeline: (version, target, what the dialog starts with)
+        self.preset: tuple[str, Target, PromotionChoice] | None = None
         self.confirm_promotion: ConfirmPromotion = lambda *args: ask_promotion(
-            *args, parent=dialog_parent, typed=self.typed
+            *args, parent=dialog_parent, typed=self.typed, preset=self.preset_for(args[1], args[2])
         )
         self.confirm_transition: ConfirmTransition = lambda ask: ask_transition(ask, dialog_parent)
         self.parent_widget = dialog_parent
@@ -170,6 +174,24 @@ class PromotionController(QObject):
         )
 
     # --- promotions -------------------------------------------------------------------------
+    def restore(self, plan: object, moment: object) -> None:
+        """ "Restore to this point" on the timeline: put one stage or alias back as it was at
+        ``moment``, as a promotion (confirmed, conflict-checked, recorded in the history)."""
+        assert isinstance(plan, Restore) and isinstance(moment, datetime)
+        target = Target(plan.kind, plan.value)
+        stamp = moment.astimezone().isoformat(timespec="minutes")
+        self.preset = (
+            plan.version,
+            target,
+            PromotionChoice(plan.archive_existing, f"restored to {stamp}"),
+        )
+        self.promote(plan.version, target)
+
+    def preset_for(self, version: str, target: Target) -> PromotionChoice | None:
+        if self.preset is not None and self.preset[:2] == (version, target):
+            return self.preset[2]
+        return None
+
     def promote(
         self,
         version: str,
