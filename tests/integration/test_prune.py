@@ -99,3 +99,46 @@ def test_the_tag_command_the_bulk_plan_prints_sets_and_removes_a_tag(
     assert "team" not in admin.get_model_version(model, "1").tags
     code, out, err = run("tag", "tg", model, "1", "modelyard.event.1=x")
     assert code != 0 and "Modelyard's own" in err
+
+
+def test_bulk_alias_goes_to_one_version_per_model_and_descriptions_via_the_printed_commands(
+    mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    import shlex
+
+    from modelyard.core.actions.bulk import Change, plan_bulk, run_bulk
+
+    tag = uuid.uuid4().hex[:6]
+    a, b = f"alias-a-{tag}", f"alias-b-{tag}"
+    fresh_model(mlflow_server, a, 3)
+    fresh_model(mlflow_server, b, 2)
+    admin = admin_store(mlflow_server)
+    admin.set_registered_model_alias(b, "champion", "2")
+    profile = add_server_profile(store, secrets, mlflow_server, "al")
+    registry = open_registry(profile, secrets)
+    try:
+        chosen = [(a, "1"), (a, "3"), (b, "2")]
+        plan = plan_bulk(registry, "al", chosen, Change("alias", "champion"))
+        notes = {(i.model, i.version): (i.before, i.after, i.skip) for i in plan.items}
+        assert notes[(a, "1")][2] == "one version per model: v3 takes @champion"
+        assert notes[(a, "3")] == ("(no @champion)", "@champion", "")
+        assert notes[(b, "2")][2] == "already so"
+        assert plan.commands() == [f"modelyard promote al {a} 3 --alias champion --yes"]
+        outcome = run_bulk(registry, plan)
+        assert [(i.model, i.version) for i in outcome.done] == [(a, "3")] and not outcome.failed
+        assert str(admin.get_registered_model(a).aliases["champion"]) == "3"
+        # the description: planned, then applied by the printed command as a shell reads it
+        text = "Retrained on Q4 data.\n\nDon't use for 'EU' traffic; see `runbook`."
+        described = plan_bulk(registry, "al", [(a, "1"), (b, "1")], Change("description", text))
+        assert [i.after for i in described.items] == [repr(" ".join(text.split())[:39] + "…")] * 2
+    finally:
+        registry.close()
+    for command in described.commands():
+        code, _out, err = run(*shlex.split(command)[1:])
+        assert code == 0, err
+    assert admin.get_model_version(a, "1").description == text
+    assert admin.get_model_version(b, "1").description == text
+    code, out, err = run("set-description", "al", a, "1", text)
+    assert code == 0 and "Nothing to do" in out and "already so" in out
+    code, out, err = run("set-description", "al", a, "1")
+    assert code != 0 and "give the description" in err

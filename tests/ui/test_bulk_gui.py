@@ -18,6 +18,7 @@ from modelyard.ui.tree.tree_menu import selection_menu
 from tests.conftest import save_artifact
 from tests.helpers.board import fresh_model
 from tests.helpers.registry import add_server_profile, admin_store
+from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model
 from tests.support.servers import ADMIN_PASSWORD, ADMIN_USER, MlflowServer, create_user
 
@@ -142,6 +143,63 @@ def test_clean_up_from_a_models_menu_archives_what_the_rules_leave(
     qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=60_000)
     stages = {n: admin.get_model_version(model, n).current_stage for n in "12345"}
     assert stages == {"1": "Archived", "2": "Staging", "3": "Archived", "4": "None", "5": "None"}
+    dialog.close()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+
+def test_the_versions_table_selects_all_and_offers_description_and_alias_in_one_plan(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    model = f"table-{uuid.uuid4().hex[:6]}"
+    fresh_model(mlflow_server, model, 4)
+    add_server_profile(store, secrets, mlflow_server, "tbl")
+    window = open_window(qtbot, store)
+    select_model(qtbot, window, "tbl", model)
+    view = window.details.model_view
+    view.tabs.setCurrentIndex(view.tabs.indexOf(some(view.table.parentWidget())))
+    qtbot.waitUntil(lambda: view.table.rowCount() == 4, timeout=30_000)
+    table, menus = view.table, window.tree_menus
+    table.setFocus()
+    QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # Ctrl+A: all four
+    assert view.selected_versions() == ["1", "2", "3", "4"]
+    menu = menus.open_versions_menu(table.visualItemRect(some(table.item(0, 0))).center())
+    assert menu is not None
+    texts = [a.text() for a in menu.actions()]
+    assert texts[0] == f"4 versions of {model}" and "Set description of 4 versions…" in texts
+    menus.bulk.ask_long = lambda _title, _label: "Trained on **Q4**."
+    next(a for a in menu.actions() if a.text() == "Set description of 4 versions…").trigger()
+    dialog = menus.bulk.dialog
+    assert isinstance(dialog, BulkDialog)
+    described = dialog
+    qtbot.waitUntil(lambda: described.plan is not None and not described.running, timeout=60_000)
+    QTest.mouseClick(described.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: described.outcome is not None, timeout=60_000)
+    admin = admin_store(mlflow_server)
+    assert {admin.get_model_version(model, n).description for n in "1234"} == {"Trained on **Q4**."}
+    dialog.close()
+    # two rows by the keyboard (v2, then Shift+Down to v3): an alias goes to the newest of them
+    table.sortItems(0, Qt.SortOrder.AscendingOrder)
+    table.setCurrentCell(1, 0)
+    QTest.keyClick(table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert view.selected_versions() == ["2", "3"]
+    menu = menus.open_versions_menu(table.visualItemRect(some(table.item(2, 0))).center())
+    assert menu is not None and "Compare v2 and v3" in [a.text() for a in menu.actions()]
+    menus.bulk.ask = lambda _title, _label: "@candidate"
+    next(a for a in menu.actions() if a.text() == "Set alias (one version per model)…").trigger()
+    aliased = menus.bulk.dialog
+    assert isinstance(aliased, BulkDialog)
+    dialog = aliased
+    qtbot.waitUntil(lambda: aliased.plan is not None and not aliased.running, timeout=60_000)
+    assert dialog.plan is not None
+    assert [(i.version, i.skip) for i in dialog.plan.items] == [
+        ("2", "one version per model: v3 takes @candidate"),
+        ("3", ""),
+    ]
+    QTest.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: aliased.outcome is not None, timeout=60_000)
+    assert str(admin.get_registered_model(model).aliases["candidate"]) == "3"
+    dialog.grab().save(str(save_artifact("bulk-alias.png")))
     dialog.close()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()

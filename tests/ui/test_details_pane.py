@@ -85,7 +85,7 @@ def test_model_pane_summary_versions_and_timeline(
     kinds = {e.source for e in view.history.events}
     assert kinds == {EventSource.RECORDED, EventSource.DERIVED}
     window.grab().save(str(save_artifact("model-pane.png")))
-    view.tabs.setCurrentIndex(view.tabs.indexOf(view.history.parentWidget()))
+    view.tabs.setCurrentIndex(view.tabs.indexOf(some(view.history.parentWidget())))
     assert view.tabs.tabText(view.tabs.currentIndex()) == "History"
     # the timeline: the demo's recorded moves, v7 holding Production now
     lanes = view.timeline.chart.lanes
@@ -102,7 +102,7 @@ def test_model_pane_summary_versions_and_timeline(
         for i in range(view.history.topLevelItemCount())
         if some(view.history.topLevelItem(i)).text(1) == "v7: None → Staging"
     )
-    view.history.setCurrentItem(view.history.topLevelItem(staged))
+    view.history.setCurrentItem(some(view.history.topLevelItem(staged)))
     restores = [a.text() for a in view.timeline.restore_menu.actions() if a.isEnabled()]
     assert any(text.startswith("Production → v") for text in restores), restores
     window.grab().save(str(save_artifact("timeline-past.png")))

@@ -19,6 +19,7 @@ from tests.conftest import save_artifact
 from tests.helpers.board import fresh_model
 from tests.helpers.cli import run
 from tests.helpers.registry import add_server_profile, admin_store
+from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model
 from tests.support.servers import MlflowServer
 
@@ -58,7 +59,7 @@ def test_timeline_lanes_a_moment_and_a_restore_that_meets_a_change_meanwhile(
         if _event(history.topLevelItem(i)).kind is EventKind.ALIAS_SET
         and _event(history.topLevelItem(i)).version == "1"
     )
-    history.setCurrentItem(history.topLevelItem(row))
+    history.setCurrentItem(some(history.topLevelItem(row)))
     then = view.timeline.moment
     assert then is not None
     assert {h.what: h.version for h in then.held} == {"Production": "1", "@champion": "1"}
@@ -77,7 +78,7 @@ def test_timeline_lanes_a_moment_and_a_restore_that_meets_a_change_meanwhile(
     QTest.keyClick(chart, Qt.Key.Key_End)
     assert not view.timeline.restore_button.isEnabled()  # now: all is as it is
     history.clearSelection()
-    history.setCurrentItem(history.topLevelItem(row))
+    history.setCurrentItem(some(history.topLevelItem(row)))
     actions = {a.text(): a for a in view.timeline.restore_menu.actions()}
     window.grab().save(str(save_artifact("timeline.png")))
     # meanwhile someone else moves @champion to v3

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from modelyard.core.model.domain import EventKind, EventSource, Stage, StageEvent, VersionSummary
-from modelyard.core.reads.timeline import lanes, spans, state_at
+from modelyard.core.reads.timeline import Span, lanes, spans, state_at
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -19,11 +19,16 @@ def event(kind: EventKind, version: str, minutes: int, frm: str = "", to: str = 
     return StageEvent(kind, version, at(minutes), "ana", frm, to)
 
 
-def held_by_spans(all_spans: tuple, moment: datetime) -> set[tuple[str, str]]:
+def held_by_spans(all_spans: tuple[Span, ...], moment: datetime) -> set[tuple[str, str]]:
     return {(s.what, s.version) for s in all_spans if s.covers(moment)}
 
 
-def held_by_replay(versions, events, aliases, moment: datetime) -> set[tuple[str, str]]:
+def held_by_replay(
+    versions: list[VersionSummary],
+    events: list[StageEvent],
+    aliases: dict[str, str],
+    moment: datetime,
+) -> set[tuple[str, str]]:
     return {(h.what, h.version) for h in state_at(versions, events, aliases, moment).held}
 
 

@@ -1,4 +1,5 @@
-"""``modelyard tag``: set or remove one tag of a model version."""
+"""``modelyard tag`` and ``set-description``: one tag set or removed, or the description set, on
+one model version — planned, confirmed where the profile asks, read back."""
 
 from __future__ import annotations
 
@@ -21,9 +22,7 @@ def tag(
     profile: str, model: str, version: str, pair: str | None, remove: str | None, typed: str | None
 ) -> None:
     """Set KEY=VALUE on MODEL's VERSION, or --remove KEY; read back from the server."""
-    from modelyard.cli.promote import _typed_ok
-    from modelyard.core.actions.bulk import Change, plan_bulk, run_bulk
-    from modelyard.core.profiles.profile import ProfileStore
+    from modelyard.core.actions.bulk import Change
     from modelyard.core.reads.history import RESERVED_PREFIX
 
     if bool(pair) == bool(remove):
@@ -37,6 +36,46 @@ def tag(
     if key.startswith(RESERVED_PREFIX):
         _fail(f"tags starting with {RESERVED_PREFIX!r} are Modelyard's own (history, lineage)")
     change = Change("tag", key, value) if pair else Change("untag", key)
+    _one_change(profile, model, version, change, typed)
+
+
+@cli.command("set-description")
+@click.argument("profile")
+@click.argument("model")
+@click.argument("version")
+@click.argument("text", required=False)
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Read the description (Markdown) from this file ('-': standard input).",
+)
+@click.option(
+    "--confirm", "typed", metavar="MODEL", help="The typed name a protected profile asks for."
+)
+def set_description(
+    profile: str, model: str, version: str, text: str | None, path: str | None, typed: str | None
+) -> None:
+    """Set the description of MODEL's VERSION to TEXT (or a file's); read back from the server."""
+    from modelyard.core.actions.bulk import Change
+
+    if (text is None) == (path is None):
+        _fail("give the description as TEXT, or --file FILE")
+    if path is not None:
+        with click.open_file(path, encoding="utf-8") as handle:
+            text = handle.read()
+    assert text is not None
+    _one_change(profile, model, version, Change("description", text), typed)
+
+
+def _one_change(profile: str, model: str, version: str, change: object, typed: str | None) -> None:
+    """Plan ``change`` on one version, ask the typed name where the profile wants it, apply it
+    and say what it was and is now (from the server's answer)."""
+    from modelyard.cli.promote import _typed_ok
+    from modelyard.core.actions.bulk import Change, plan_bulk, run_bulk
+    from modelyard.core.profiles.profile import ProfileStore
+
+    assert isinstance(change, Change)
     with _reported(), _registry(profile, writing=True) as registry:
         prof = ProfileStore().get(profile)
         plan = plan_bulk(registry, profile, [(model, version)], change)

@@ -32,7 +32,7 @@ from modelyard.core.actions.bulk import (
 )
 from modelyard.core.model.errors import ModelyardError
 from modelyard.core.model.registry import Registry
-from modelyard.core.profiles.profile import Profile, typed_confirmation
+from modelyard.core.profiles.profile import Profile, confirmation_reason, typed_confirmation
 from modelyard.core.session import Connections
 from modelyard.ui.common.screen_fit import fit_size
 from modelyard.ui.common.workers import CancelToken, WorkerPool
@@ -89,9 +89,10 @@ class BulkDialog(QDialog):
         self.commands.setMaximumHeight(90)
         layout.addWidget(self.commands)
         # one model: its name; several: the registry's (they are all in it)
+        alias = change.value if change.kind == "alias" else None  # a protected one asks too
         self.needed = (
             (models[0] if len(models) == 1 else profile.name)
-            if typed_confirmation(profile, models[0] if models else "")
+            if typed_confirmation(profile, models[0] if models else "", alias)
             else ""
         )
         self.typed = QLineEdit()
@@ -99,8 +100,7 @@ class BulkDialog(QDialog):
         if self.needed:
             what = "the model's name" if len(models) == 1 else "the registry's name"
             asked = QLabel(
-                f"{profile.name} asks for each write to be confirmed: type {what} "
-                f"({self.needed}) to apply."
+                f"{confirmation_reason(profile, alias)}: type {what} ({self.needed}) to apply."
             )
             asked.setTextFormat(Qt.TextFormat.PlainText)
             asked.setWordWrap(True)

@@ -1,5 +1,6 @@
 """The selection menu's changes for several versions of one registry (#28): archive, move to a
-stage, set or remove a tag, delete — each opens the plan (``BulkDialog``) first."""
+stage, set or remove a tag, set the description, set an alias (one version per model), delete —
+each opens the plan (``BulkDialog``) first."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from modelyard.ui.tree.tree_model import Node, NodeKind
 
 if TYPE_CHECKING:
     from modelyard.core.model.registry import Registry
+    from modelyard.core.profiles.profile import Profile
     from modelyard.core.session import Connections
     from modelyard.ui.common.workers import WorkerPool
     from modelyard.ui.tree.tree_model import RegistryTreeModel
@@ -29,6 +31,14 @@ AskText = Callable[[str, str], "str | None"]  # (title, label) -> text, None whe
 def ask_text(parent: QWidget) -> AskText:
     def ask(title: str, label: str) -> str | None:
         text, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, "")
+        return text if ok else None
+
+    return ask
+
+
+def ask_long_text(parent: QWidget) -> AskText:
+    def ask(title: str, label: str) -> str | None:
+        text, ok = QInputDialog.getMultiLineText(parent, title, label, "")
         return text if ok else None
 
     return ask
@@ -52,12 +62,26 @@ class BulkActions:
             owner,
         )
         self.ask: AskText = ask_text(owner)
+        self.ask_long: AskText = ask_long_text(owner)  # a description (Markdown, lines)
         self.dialog: BulkDialog | None = None  # the one last opened (tests read it)
 
     def add_items(self, menu: QMenu, nodes: list[Node]) -> None:
         """The changes offered for ``nodes`` (all versions of one registry)."""
-        profile = nodes[0].profile
-        n = len(nodes)
+        targets = [(n.version_summary.model, n.version_summary.version) for n in nodes]
+        parents = {id(n.parent): n.parent for n in nodes if n.parent is not None}
+        self.add_items_for(menu, nodes[0].profile, targets, list(parents.values()))
+
+    def add_items_for(
+        self,
+        menu: QMenu,
+        profile: Profile,
+        targets: list[tuple[str, str]],
+        models: list[Node],
+    ) -> None:
+        """The changes offered for ``targets`` (model, version) of ``profile``; ``models``: the
+        model rows read again once a change was applied."""
+        n = len(targets)
+        them = "1 version" if n == 1 else f"{n} versions"
         if profile.read_only:
             menu.addAction(literal(read_only_refusal(profile).message)).setEnabled(False)
         allowed = not profile.read_only
@@ -65,17 +89,20 @@ class BulkActions:
         def add(where: QMenu, text: str, change: Callable[[], Change | None]) -> None:
             action = where.addAction(text)
             action.setEnabled(allowed)
-            action.triggered.connect(lambda _=False: self._open(nodes, change()))
+            action.triggered.connect(lambda _=False: self._open(profile, targets, models, change()))
 
         if profile.has_stages:  # in the menu's order: Archive, then Move to ▸
-            add(menu, f"Archive {n} versions…", partial(Change, "stage", "Archived"))
-            moves = menu.addMenu(f"Move {n} versions to")
+            add(menu, f"Archive {them}…", partial(Change, "stage", "Archived"))
+            moves = menu.addMenu(f"Move {them} to")
             moves.setEnabled(allowed)
             for stage in (Stage.NONE, Stage.STAGING, Stage.PRODUCTION):
                 add(moves, stage.value, partial(Change, "stage", stage.value))
-        add(menu, f"Set tag on {n} versions…", self._tag)
-        add(menu, f"Remove tag from {n} versions…", self._untag)
-        add(menu, f"Delete {n} versions…", partial(Change, "delete"))
+        add(menu, f"Set tag on {them}…", self._tag)
+        add(menu, f"Remove tag from {them}…", self._untag)
+        add(menu, f"Set description of {them}…", self._description)
+        if profile.has_aliases:
+            add(menu, "Set alias (one version per model)…", self._alias)
+        add(menu, f"Delete {them}…", partial(Change, "delete"))
 
     def add_clean_up(self, menu: QMenu, node: Node) -> None:
         """A model's "Clean up old versions…": keep the latest N (and those in Staging or
@@ -126,19 +153,35 @@ class BulkActions:
         value = self.ask("Set tag", f"Value of {key.strip()}:")
         return None if value is None else Change("tag", key.strip(), value)
 
+    def _description(self) -> Change | None:
+        text = self.ask_long("Set description", "Description (Markdown) of each version:")
+        return None if text is None else Change("description", text)
+
+    def _alias(self) -> Change | None:
+        name = self.ask(
+            "Set alias",
+            "Alias (of the versions chosen, the newest of each model takes it):",
+        )
+        name = (name or "").strip().lstrip("@")
+        return Change("alias", name) if name else None
+
     def _untag(self) -> Change | None:
         key = self.ask("Remove tag", "Key:")
         return Change("untag", key.strip()) if key and key.strip() else None
 
-    def _open(self, nodes: list[Node], change: Change | None) -> BulkDialog | None:
+    def _open(
+        self,
+        profile: Profile,
+        targets: list[tuple[str, str]],
+        models: list[Node],
+        change: Change | None,
+    ) -> BulkDialog | None:
         if change is None:
             return None
-        targets = [(n.version_summary.model, n.version_summary.version) for n in nodes]
         dialog = BulkDialog(
-            self.connections, self.workers, nodes[0].profile, targets, change, parent=self.owner
+            self.connections, self.workers, profile, targets, change, parent=self.owner
         )
-        parents = {id(n.parent): n.parent for n in nodes if n.parent is not None}
-        return self._show(dialog, list(parents.values()))
+        return self._show(dialog, models)
 
     def _show(self, dialog: BulkDialog, models: list[Node]) -> BulkDialog:
         dialog.applied.connect(lambda _outcome: self._reread(models))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QUrl
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -110,6 +110,10 @@ class TreeMenus(QObject):
         self.bulk = BulkActions(window.connections, window.workers, window.tree_model, parent)
         window.tree.customContextMenuRequested.connect(self.open_at)
         window.tree.installEventFilter(self)
+        # a model's versions table: the same changes for the versions selected there
+        table = window.details.model_view.table
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self.open_versions_menu)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # overrides QObject
         """The Menu key and Shift+F10 open the current row's menu: as a key press (Shift+F10,
@@ -163,6 +167,35 @@ class TreeMenus(QObject):
         if node.kind not in build:
             return None
         return self._popup(node, build[node.kind](node), pos)
+
+    def open_versions_menu(self, pos: QPoint) -> QMenu | None:
+        """The menu of the versions selected in the model pane's versions table (the row at
+        ``pos`` alone when it is not one of them): the bulk changes, planned first."""
+        view = self.window.details.model_view
+        node = self.window.details.current
+        if node is None or node.kind is not NodeKind.MODEL or view.model is None:
+            return None
+        table = view.table
+        row = table.rowAt(pos.y())
+        if row >= 0 and not table.selectionModel().isRowSelected(row):
+            table.selectRow(row)
+        versions = view.selected_versions()
+        if not versions:
+            return None
+        model = view.model.name
+        menu = QMenu(self.owner)
+        heading = f"v{versions[0]} of {model}" if len(versions) == 1 else (
+            f"{len(versions)} versions of {model}")  # fmt: skip
+        menu.addAction(literal(heading)).setEnabled(False)
+        if len(versions) == 2:
+            compare = menu.addAction(f"Compare v{versions[0]} and v{versions[1]}")
+            compare.triggered.connect(view.compare_button.click)
+        self.bulk.add_items_for(menu, node.profile, [(model, v) for v in versions], [node])
+        if self.menu is not None:
+            self.menu.deleteLater()
+        self.node, self.menu = node, menu
+        menu.popup(table.viewport().mapToGlobal(pos))
+        return menu
 
     def _popup(self, node: Node, menu: QMenu, pos: QPoint) -> QMenu:
         if self.menu is not None:
