@@ -11,7 +11,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
 from modelyard.ui.tree.bulk_dialog import BulkDialog
 from modelyard.ui.tree.tree_menu import selection_menu
@@ -149,7 +149,11 @@ def test_clean_up_from_a_models_menu_archives_what_the_rules_leave(
 
 
 def test_the_versions_table_selects_all_and_offers_description_and_alias_in_one_plan(
-    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+    qtbot: QtBot,
+    mlflow_server: MlflowServer,
+    store: ProfileStore,
+    secrets: SecretStore,
+    demo_profile: Profile,
 ) -> None:
     model = f"table-{uuid.uuid4().hex[:6]}"
     fresh_model(mlflow_server, model, 4)
@@ -201,5 +205,20 @@ def test_the_versions_table_selects_all_and_offers_description_and_alias_in_one_
     assert str(admin.get_registered_model(model).aliases["candidate"]) == "3"
     dialog.grab().save(str(save_artifact("bulk-alias.png")))
     dialog.close()
+    # the same two rows: "Copy 2 versions to ▸ demo" plans a sync of exactly those two, and
+    # "Download 2 versions…" asks one folder and queues both
+    menu = menus.open_versions_menu(table.visualItemRect(some(table.item(2, 0))).center())
+    assert menu is not None
+    copy = next(a.menu() for a in menu.actions() if a.text() == "Copy 2 versions to")
+    assert [a.text() for a in copy.actions()] == ["demo"]
+    copy.actions()[0].trigger()
+    sync = window.across.sync_dialog
+    assert sync is not None and sync.versions == ((model, "2"), (model, "3"))
+    assert sync.heading.text() == f"Sync 2 versions of {model} from tbl to demo"
+    sync.close()
+    queued: list[str] = []
+    window.files.choose_folder = lambda _start: (queued.append("asked"), "")[1]
+    next(a for a in menu.actions() if a.text() == "Download 2 versions…").trigger()
+    assert queued == ["asked"]  # one folder for both (cancelled here: nothing queued)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()

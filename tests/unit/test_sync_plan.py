@@ -28,6 +28,10 @@ def test_a_selection_picks_versions_oldest_first() -> None:
     assert Selection(("churn-*", "fraud")).wants_model("churn-eu")
     assert not Selection(("churn-*",)).wants_model("fraud-eu")
     assert Selection().wants_model("anything")
+    # versions chosen one by one in the tree: exactly those, of exactly those models
+    only = Selection(("*",), only=frozenset({("m", "2"), ("m", "10"), ("n[1]", "1")}))
+    assert [v.version for v in only.pick(_versions())] == ["2", "10"]
+    assert only.wants_model("m") and only.wants_model("n[1]") and not only.wants_model("n1")
     for wrong in ("latest:0", "latest", "some", "latest:x"):
         with pytest.raises(RegistryError, match="all, staged or latest:N"):
             Selection(versions=wrong)

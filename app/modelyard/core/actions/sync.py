@@ -54,10 +54,12 @@ Action = Literal["copy", "there", "skip"]
 @dataclass(frozen=True)
 class Selection:
     """Which source versions: of the models matching ``models`` (globs; none: every model),
-    ``versions`` "all", "staged" (holding a stage other than None, or an alias) or "latest:N"."""
+    ``versions`` "all", "staged" (holding a stage other than None, or an alias) or "latest:N";
+    ``only``: exactly these (model, version) pairs (versions chosen one by one in the tree)."""
 
     models: tuple[str, ...] = ()
     versions: str = "all"
+    only: frozenset[tuple[str, str]] = frozenset()
 
     def __post_init__(self) -> None:
         if self.versions not in ("all", "staged") and not _latest(self.versions):
@@ -67,11 +69,15 @@ class Selection:
             )
 
     def wants_model(self, name: str) -> bool:
+        if self.only:
+            return any(model == name for model, _v in self.only)
         return not self.models or any(fnmatch.fnmatchcase(name, glob) for glob in self.models)
 
     def pick(self, versions: list[VersionSummary]) -> list[VersionSummary]:
         """The selected versions, oldest first."""
         ordered = sorted(versions, key=lambda v: version_sort_key(v.version))
+        if self.only:
+            return [v for v in ordered if (v.model, v.version) in self.only]
         if self.versions == "staged":
             return [v for v in ordered if v.stage is not Stage.NONE or v.aliases]
         latest = _latest(self.versions)

@@ -101,13 +101,17 @@ class AcrossRegistries(QObject):
             self.sync_models(profiles[source_id], profiles[target_id], models)
 
     def sync_models(
-        self, source: Profile, target: Profile, models: tuple[str, ...] = ()
+        self,
+        source: Profile,
+        target: Profile,
+        models: tuple[str, ...] = (),
+        versions: tuple[tuple[str, str], ...] = (),
     ) -> SyncDialog:
-        """Plan, then sync models (none: all) into another registry; its listing is read
-        again afterwards."""
+        """Plan, then sync models (none: all), or exactly ``versions`` (model, version), into
+        another registry; its listing is read again afterwards."""
         dialog = SyncDialog(
             self.connections, self.workers, source=source, target=target, models=models,
-            parent=self.window,
+            versions=versions, parent=self.window,
         )  # fmt: skip
         dialog.synced.connect(lambda _report: self._reread(target))
         dialog.setWindowModality(Qt.WindowModality.WindowModal)

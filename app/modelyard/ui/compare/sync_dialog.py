@@ -64,12 +64,14 @@ class SyncDialog(QDialog):
         source: Profile,
         target: Profile,
         models: tuple[str, ...] = (),  # none: every model of the source
+        versions: tuple[tuple[str, str], ...] = (),  # exactly these (model, version) pairs
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("syncDialog")
         self.connections, self.workers = connections, workers
         self.source, self.target, self.models = source, target, models
+        self.versions = versions
         self.plan: SyncPlan | None = None
         self.report: SyncReport | None = None
         self._last: SyncProgress | None = None  # the latest progress of the running sync
@@ -77,6 +79,10 @@ class SyncDialog(QDialog):
         self._stop = threading.Event()
         self._pause = Pause()  # held between versions; those in flight finish
         what = ", ".join(models) if models else f"every model of {source.name}"
+        if versions:
+            names = sorted({m for m, _v in versions})
+            count = "1 version" if len(versions) == 1 else f"{len(versions)} versions"
+            what = f"{count} of {', '.join(names)}"
         self.setWindowTitle(f"Sync to {target.name}")
         self.setMinimumSize(720, 420)
 
@@ -170,7 +176,7 @@ class SyncDialog(QDialog):
         self.go.setEnabled(False)
         self.summary.setText("Reading both registries…")
         connections, source, target = self.connections, self.source, self.target
-        selection = Selection(tuple(self.models))
+        selection = Selection(tuple(self.models), only=frozenset(self.versions))
         self._planned_prefix = prefix = self.prefix.text().strip()
         stages, aliases = self.mirror_stages.isChecked(), self.mirror_aliases.isChecked()
 

@@ -66,6 +66,23 @@ class Files(QObject):
         self.downloads.enqueue(profile, model, version, selected, target)
         self.show_downloads()
 
+    def start_downloads(self, profile: Profile, targets: object) -> None:
+        """Several versions' files (``targets``: (model, version) pairs): one folder asked,
+        each version into its own ``model-vN`` folder in it, queued one after the other."""
+        pairs = [(str(m), str(v)) for m, v in targets] if isinstance(targets, list | tuple) else []
+        if not pairs:
+            return
+        settings = QSettings()
+        key = f"downloads/{profile.id}"
+        folder = self.choose_folder(str(settings.value(key, str(Path.home()))))
+        if not folder:
+            return
+        settings.setValue(key, folder)
+        for model, version in pairs:
+            target = Path(folder) / f"{model}-v{version}"
+            self.downloads.enqueue(profile, model, version, None, target)
+        self.show_downloads()
+
     def show_downloads(self) -> None:
         """Show the (non-modal) downloads dialog."""
         if self.downloads_dialog is None:

@@ -46,6 +46,8 @@ class FilesHost(Protocol):
 
     def start_download(self, profile: Profile, model: str, version: str, paths: object) -> None: ...
 
+    def start_downloads(self, profile: Profile, targets: object) -> None: ...
+
 
 class AcrossHost(Protocol):
     """What the menus start between registries (``ui.compare.across.AcrossRegistries``)."""
@@ -59,7 +61,11 @@ class AcrossHost(Protocol):
     ) -> Any: ...
 
     def sync_models(
-        self, source: Profile, target: Profile, models: tuple[str, ...] = ()
+        self,
+        source: Profile,
+        target: Profile,
+        models: tuple[str, ...] = (),
+        versions: tuple[tuple[str, str], ...] = (),
     ) -> Any: ...  # the dialog
 
 
@@ -190,12 +196,35 @@ class TreeMenus(QObject):
         if len(versions) == 2:
             compare = menu.addAction(f"Compare v{versions[0]} and v{versions[1]}")
             compare.triggered.connect(view.compare_button.click)
-        self.bulk.add_items_for(menu, node.profile, [(model, v) for v in versions], [node])
+        pairs = [(model, v) for v in versions]
+        self.bulk.add_items_for(menu, node.profile, pairs, [node])
+        self.across_items(menu, node.profile, pairs)
         if self.menu is not None:
             self.menu.deleteLater()
         self.node, self.menu = node, menu
         menu.popup(table.viewport().mapToGlobal(pos))
         return menu
+
+    def across_items(self, menu: QMenu, source: Profile, pairs: list[tuple[str, str]]) -> None:
+        """For chosen versions: "Copy N versions to ▸ <registry>" (the sync's plan, then copy,
+        resumable) and "Download N versions…" (one folder, a sub-folder each)."""
+        them = "1 version" if len(pairs) == 1 else f"{len(pairs)} versions"
+        menu.addSeparator()
+        others = [p for p in self.window.tree_model.profiles() if p.id != source.id]
+        copy = menu.addMenu(f"Copy {them} to")
+        copy.setEnabled(bool(others))
+        for other in others:
+            action = copy.addAction(_target_text(other))
+            action.setEnabled(not other.read_only)
+            action.triggered.connect(
+                lambda _=False, t=other: self.window.across.sync_models(
+                    source, t, versions=tuple(pairs)
+                )
+            )
+        download = menu.addAction(f"Download {them}…")
+        download.triggered.connect(
+            lambda _=False: self.window.files.start_downloads(source, list(pairs))
+        )
 
     def _popup(self, node: Node, menu: QMenu, pos: QPoint) -> QMenu:
         if self.menu is not None:
@@ -418,6 +447,8 @@ def selection_menu(menus: TreeMenus, nodes: list[Node]) -> QMenu:
     versions = [n for n in nodes if n.kind is NodeKind.VERSION]
     if len(versions) == len(nodes) and len(registries) == 1:
         menus.bulk.add_items(menu, versions)
+        pairs = [(n.version_summary.model, n.version_summary.version) for n in versions]
+        menus.across_items(menu, versions[0].profile, pairs)
     elif len(models) == len(nodes) and len(registries) == 1:
         source = nodes[0].profile
         others = [p for p in menus.window.tree_model.profiles() if p.id != source.id]
