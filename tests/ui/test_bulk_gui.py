@@ -17,6 +17,7 @@ from modelyard.ui.tree.bulk_dialog import BulkDialog
 from modelyard.ui.tree.tree_menu import selection_menu
 from tests.conftest import save_artifact
 from tests.helpers.board import fresh_model
+from tests.helpers.menus import submenu_of
 from tests.helpers.registry import add_server_profile, admin_store
 from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model
@@ -209,7 +210,7 @@ def test_the_versions_table_selects_all_and_offers_description_and_alias_in_one_
     # "Download 2 versions…" asks one folder and queues both
     menu = menus.open_versions_menu(table.visualItemRect(some(table.item(2, 0))).center())
     assert menu is not None
-    copy = next(a.menu() for a in menu.actions() if a.text() == "Copy 2 versions to")
+    copy = submenu_of(menu, "Copy 2 versions to")
     assert [a.text() for a in copy.actions()] == ["demo"]
     copy.actions()[0].trigger()
     sync = window.across.sync_dialog
@@ -217,7 +218,12 @@ def test_the_versions_table_selects_all_and_offers_description_and_alias_in_one_
     assert sync.heading.text() == f"Sync 2 versions of {model} from tbl to demo"
     sync.close()
     queued: list[str] = []
-    window.files.choose_folder = lambda _start: (queued.append("asked"), "")[1]
+
+    def choose_folder(start: str) -> str:
+        queued.append("asked")
+        return ""  # cancelled
+
+    window.files.choose_folder = choose_folder
     next(a for a in menu.actions() if a.text() == "Download 2 versions…").trigger()
     assert queued == ["asked"]  # one folder for both (cancelled here: nothing queued)
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
