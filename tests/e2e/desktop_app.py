@@ -11,6 +11,8 @@ Commands (``{"cmd": NAME, ...}``):
   whether a menu or a dialog is shown, the focus widget, the window's frame, the screen's
   available area and the sync dialog's state.
 - ``compare``: the registry comparison of the first two profiles, with where it is.
+- ``versions``: the shown model's Versions tab, its table focused at the first row; answered
+  when the table has the focus and its rows.
 - ``row``: ``profile`` and optionally ``model``: the row's centre on the screen (scrolled to it).
 - ``shot``: the whole screen saved to ``path``.
 - ``quit``.
@@ -126,6 +128,7 @@ def main() -> int:
             "expanded": expanded(),
             "sync": sync_state(),
             "bulk": bulk_state(),
+            "table_selected": window.details.model_view.selected_versions(),
         }
 
     def bulk_state() -> dict[str, Any] | None:
@@ -221,6 +224,23 @@ def main() -> int:
                 return {"dialog": rect(dialog), "export_corner": [corner.x(), corner.y()]}
 
             waiting.append(({"cmd": "compare", "extra": where}, laid_out))
+        elif name == "versions":
+            view = window.details.model_view
+
+            def table_ready() -> bool:
+                table = view.table
+                if table.rowCount() == 0:
+                    return False
+                page = table.parentWidget()
+                assert page is not None
+                view.tabs.setCurrentIndex(view.tabs.indexOf(page))
+                if table.currentRow() != 0:
+                    table.setCurrentCell(0, 0)
+                window.activateWindow()
+                table.setFocus()
+                return table.hasFocus() and window.isActiveWindow()
+
+            waiting.append((request, table_ready))
         elif name == "select":
             profile, model, version = (
                 request["profile"],

@@ -68,3 +68,24 @@ def test_three_versions_archived_by_keyboard_with_the_name_typed(
     assert done["bulk"]["said"].startswith(f"{changed} done, 0 failed"), done
     for number in versions:
         assert client.get_model_version(MODEL, number).current_stage == "Archived"
+
+
+def test_the_menu_key_on_the_versions_table_acts_on_its_selection_as_it_is(app: DesktopApp) -> None:
+    """Shift+Down twice in a model's versions table, then the Menu key: the menu is that of the
+    three selected versions, and the key (whose event carries a position that is not the current
+    row's) changed nothing of the selection."""
+    app.ask("select", profile="demo", model=MODEL)
+    opened = app.ask("versions")
+    first = opened["table_selected"]
+    assert len(first) == 1, opened
+    app.key("shift+Down", "shift+Down")
+    chosen = app.until(lambda s: len(s["table_selected"]) == 3)
+    app.key("Menu")
+    menu = app.until(lambda s: s["menu_shown"])
+    assert menu["menu_items"][:2] == [f"3 versions of {MODEL}", "Archive 3 versions…"], menu
+    assert "Copy 3 versions to" in menu["menu_items"], menu
+    assert menu["table_selected"] == chosen["table_selected"], menu
+    app.key("Escape")
+    closed = app.until(lambda s: not s["menu_shown"])
+    assert closed["table_selected"] == chosen["table_selected"], closed
+    assert closed["focus"] == ["QTableWidget", "versionsTable"], closed

@@ -120,11 +120,14 @@ class TreeMenus(QObject):
         table = window.details.model_view.table
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self.open_versions_menu)
+        table.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # overrides QObject
         """The Menu key and Shift+F10 open the current row's menu: as a key press (Shift+F10,
         and keys sent to the widget directly) or as the context-menu event the window system
         makes of the Menu key, whose position is not the current row's."""
+        if watched is self.window.details.model_view.table:
+            return self._table_key(event)
         if watched is not self.window.tree:
             return False
         if keyboard_menu_event(event):
@@ -174,16 +177,35 @@ class TreeMenus(QObject):
             return None
         return self._popup(node, build[node.kind](node), pos)
 
-    def open_versions_menu(self, pos: QPoint) -> QMenu | None:
+    def _table_key(self, event: QEvent) -> bool:
+        """The Menu key (or Shift+F10) on the versions table: the menu of what is selected
+        there, shown at the current row; the selection is never changed by the key."""
+        menu_key = keyboard_menu_event(event) or (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and opens_menu(event)
+        )
+        if not menu_key:
+            return False
+        event.accept()
+        table = self.window.details.model_view.table
+        item = table.currentItem()
+        at = table.visualItemRect(item).center() if item is not None else QPoint(4, 4)
+        if self.menu is None or not self.menu.isVisible():
+            self.open_versions_menu(at, keyboard=True)
+        return True
+
+    def open_versions_menu(self, pos: QPoint, keyboard: bool = False) -> QMenu | None:
         """The menu of the versions selected in the model pane's versions table (the row at
-        ``pos`` alone when it is not one of them): the bulk changes, planned first."""
+        ``pos``, viewport coordinates, alone when a click is not on one of them): the bulk
+        changes, planned first. From the keyboard it acts on the selection as it is."""
         view = self.window.details.model_view
         node = self.window.details.current
         if node is None or node.kind is not NodeKind.MODEL or view.model is None:
             return None
         table = view.table
         row = table.rowAt(pos.y())
-        if row >= 0 and not table.selectionModel().isRowSelected(row):
+        if not keyboard and row >= 0 and not table.selectionModel().isRowSelected(row):
             table.selectRow(row)
         versions = view.selected_versions()
         if not versions:
