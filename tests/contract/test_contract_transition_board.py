@@ -21,6 +21,7 @@ from tests.conftest import save_artifact
 from tests.helpers.board import drop, lane_versions, tree_mime
 from tests.helpers.contract import ANA, BOB, CAROL, databricks_profile, seeded_model
 from tests.helpers.registry import admin_store
+from tests.helpers.values import some
 from tests.helpers.window import open_window, select_model
 from tests.support.contract_server import Contract
 from tests.support.servers import MlflowServer
@@ -85,8 +86,11 @@ def test_contract_can_edit_user_requests_by_dropping(
     assert not board.alias_title.isVisible() and board.alias_lanes == {}  # no aliases here
     asked: list[TransitionAsk] = []
 
+    typed: list[tuple[str, str]] = []
+
     def confirm(ask: TransitionAsk) -> PromotionChoice:
         asked.append(ask)
+        typed.append(window.details.promotions.typed)  # what the dialog would ask typed
         return PromotionChoice(False, "beats v1 on the holdout")
 
     window.details.promotions.confirm_transition = confirm
@@ -96,6 +100,7 @@ def test_contract_can_edit_user_requests_by_dropping(
     with qtbot.waitSignal(window.details.loaded, timeout=60_000):
         drop(board.stage_lanes["Production"], tree_mime(window, "2"))
     assert [(a.action, a.version, a.stage) for a in asked] == [("request", "2", Stage.PRODUCTION)]
+    assert typed == [("", "")]  # protection none: nothing to type
     assert admin_store(mlflow_server).get_model_version(name, "2").current_stage == "None"
     (open_request,) = contract.requests_by_version[(name, "2")]
     assert (open_request["user_id"], open_request["comment"]) == (BOB, "beats v1 on the holdout")
@@ -105,9 +110,20 @@ def test_contract_can_edit_user_requests_by_dropping(
     assert "Requested v2 → Production" in window.details.model_view.banner.label.text()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.grab().save(str(save_artifact("promote-request.png")))
+    # the registry set to Confirm: withdrawing asks for the model's name typed
+    profile = store.get(some(window.details.current).profile.name)
+    store.replace(profile.model_copy(update={"protection": "confirm"}))
+    qtbot.waitUntil(
+        lambda: [p.protection for p in window.tree_model.profiles()] == ["confirm"],
+        timeout=10_000,
+    )  # the window reads the changed profile file
+    select_model(qtbot, window, profile.name, name)
+    window.details.model_view.tabs.setCurrentWidget(board)
+    qtbot.waitUntil(lambda: bool(card(board.stage_lanes["None"], "2").requests), timeout=30_000)
     with qtbot.waitSignal(window.details.loaded, timeout=60_000):
         click_card_button(board.stage_lanes["None"], "2", "withdraw")
     assert asked[-1].action == "withdraw"
+    assert typed[-1][0] == name and "confirmed" in typed[-1][1]
     assert contract.requests_by_version[(name, "2")] == []
     assert card(board.stage_lanes["None"], "2").requests == ()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)

@@ -87,6 +87,28 @@ def test_a_protected_promotion_waits_for_the_models_name_typed(qtbot: QtBot) -> 
     assert not dialog.isVisible() and dialog.result() == dialog.DialogCode.Accepted
 
 
+def test_deciding_a_transition_request_on_a_confirm_registry_waits_for_the_name(
+    qtbot: QtBot,
+) -> None:
+    from modelyard.core.actions.promote import ShownModel
+    from modelyard.core.model.domain import Stage, TransitionRequest, VersionSummary
+    from modelyard.ui.board.promote_dialog import PromoteDialog, TransitionAsk
+
+    snapshot = ShownModel({"3": VersionSummary("churn", "3")}, {})
+    request = TransitionRequest("churn", "3", Stage.PRODUCTION, "bob", comment="AUC +2")
+    why = "ws asks for each write to be confirmed (its protection level)"
+    for action in ("approve", "reject", "withdraw", "request"):
+        ask = TransitionAsk(action, "churn", "3", Stage.PRODUCTION, snapshot, request)
+        dialog = PromoteDialog.for_transition(ask, typed=("churn", why))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        assert not dialog.ok_button.isEnabled(), action
+        QTest.keyClicks(dialog.typed, "churn")
+        assert dialog.ok_button.isEnabled(), action
+        dialog.close()
+
+
 def test_a_tag_edit_on_a_confirm_registry_waits_for_the_models_name(
     qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
 ) -> None:

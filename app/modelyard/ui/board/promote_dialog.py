@@ -156,8 +156,14 @@ class PromoteDialog(QDialog):
         )
 
     @classmethod
-    def for_transition(cls, ask: TransitionAsk, parent: QWidget | None = None) -> PromoteDialog:
-        """Request, approve, reject or withdraw a transition request."""
+    def for_transition(
+        cls,
+        ask: TransitionAsk,
+        parent: QWidget | None = None,
+        typed: tuple[str, str] = ("", ""),
+    ) -> PromoteDialog:
+        """Request, approve, reject or withdraw a transition request (``typed``: the name a
+        protected registry asks for, and why)."""
         action, model, version, stage = ask.action, ask.model, ask.version, ask.stage
         snapshot, request, changed = ask.snapshot, ask.request, list(ask.changed)
         target = Target("stage", stage.value)
@@ -180,6 +186,7 @@ class PromoteDialog(QDialog):
                 "your comment and may archive the versions now in that stage.",
                 ok_text="Request",
                 comment_hint="Why? (shown to whoever approves)",
+                typed=typed,
                 parent=parent,
             )
         if action == "approve":
@@ -191,6 +198,7 @@ class PromoteDialog(QDialog):
                 archive_stage=stage,
                 ok_text="Approve",
                 comment_hint="Comment (optional, shown in the request's activity)",
+                typed=typed,
                 parent=parent,
             )
         if action == "reject":
@@ -201,6 +209,7 @@ class PromoteDialog(QDialog):
                 changed,
                 ok_text="Reject",
                 comment_hint="Why not? (shown to the requester)",
+                typed=typed,
                 parent=parent,
             )
         return cls(
@@ -210,6 +219,7 @@ class PromoteDialog(QDialog):
             changed,
             ok_text="Withdraw",
             comment_hint="Comment (optional)",
+            typed=typed,
             parent=parent,
         )
 
@@ -249,6 +259,8 @@ def ask(
     return _run(dialog)
 
 
-def ask_transition(ask: TransitionAsk, parent: QWidget | None = None) -> PromotionChoice | None:
+def ask_transition(
+    ask: TransitionAsk, parent: QWidget | None = None, typed: tuple[str, str] = ("", "")
+) -> PromotionChoice | None:
     """Confirm a transition-request action modally; None when cancelled."""
-    return _run(PromoteDialog.for_transition(ask, parent))
+    return _run(PromoteDialog.for_transition(ask, parent, typed))

@@ -102,7 +102,9 @@ class PromotionController(QObject):
         self.confirm_promotion: ConfirmPromotion = lambda *args: ask_promotion(
             *args, parent=dialog_parent, typed=self.typed, preset=self.preset_for(args[1], args[2])
         )
-        self.confirm_transition: ConfirmTransition = lambda ask: ask_transition(ask, dialog_parent)
+        self.confirm_transition: ConfirmTransition = lambda ask: ask_transition(
+            ask, dialog_parent, self.typed
+        )
         self.parent_widget = dialog_parent
         self.ask_typed: Callable[[str, str], str | None] = self._ask_typed  # (why, name)
 
@@ -216,8 +218,7 @@ class PromotionController(QObject):
             view.banner.show_message(f"Nothing to do: {idle}", "notice")
             return
         alias = None if target.kind == "stage" else target.value
-        needed = typed_confirmation(node.profile, model, alias)
-        self.typed = (needed, confirmation_reason(node.profile, alias) if needed else "")
+        self._ask_typed_for(node, model, alias)
         choice = self.confirm_promotion(model, version, target, snapshot, changed or [])
         if choice is None:
             return
@@ -242,6 +243,12 @@ class PromotionController(QObject):
             "Not promoted",
             lambda fresh, changed: self.promote(version, target, shown=fresh, changed=changed),
         )
+
+    def _ask_typed_for(self, node: Node, model: str, alias: str | None = None) -> None:
+        """The typed confirmation the next dialog asks for (a Confirm registry, a protected
+        alias), or none."""
+        needed = typed_confirmation(node.profile, model, alias)
+        self.typed = (needed, confirmation_reason(node.profile, alias) if needed else "")
 
     def _apply_change(
         self,
@@ -379,6 +386,7 @@ class PromotionController(QObject):
         if self.refused_offline(node, "request a transition", self.model_view.banner):
             return
         model, stage = node.model_name, Stage.parse(stage_name)
+        self._ask_typed_for(node, model)
         choice = self.confirm_transition(
             TransitionAsk("request", model, version, stage, snapshot, None, tuple(changed or ()))
         )
@@ -407,6 +415,7 @@ class PromotionController(QObject):
         assert isinstance(request, TransitionRequest)
         if self.refused_offline(node, f"{action} a request", self.model_view.banner):
             return
+        self._ask_typed_for(node, request.model)
         choice = self.confirm_transition(
             TransitionAsk(
                 action, request.model, request.version, request.to_stage, snapshot, request
