@@ -98,3 +98,29 @@ def test_contract_cli_reject_withdraw_and_refusals(
     code, out, err = run("requests", "withdraw", bob, name, "1", "--stage", "Staging", "--yes")
     assert code == 0, err
     assert contract.requests_by_version[(name, "1")] == []
+
+
+def test_contract_cli_requests_on_a_confirm_registry_need_the_name_typed_not_yes(
+    contract: Contract, mlflow_server: MlflowServer
+) -> None:
+    contract.permissions.update({ANA: "CAN_MANAGE", BOB: "CAN_EDIT"})
+    name = seeded_model(mlflow_server, 2)
+    bob, ana = cli_profile(contract, BOB), cli_profile(contract, ANA)
+    store = ProfileStore()
+    for who in (bob, ana):
+        store.replace(store.get(who).model_copy(update={"protection": "confirm"}))
+    asked = ("promote", bob, name, "2", "--stage", "Staging", "--request", "--yes")
+    code, _, err = run(*asked)
+    assert code == 1 and f"add --confirm '{name}'" in err  # --yes is not the typed name
+    assert contract.requests_by_version.get((name, "2"), []) == []  # nothing was sent
+    code, _, err = run(*asked, "--confirm", "not-it")
+    assert code == 1 and "is not the model's name" in err
+    code, out, err = run(*asked, "--confirm", name)
+    assert code == 0 and "Requested: v2 → Staging" in out, err
+    decide = ("requests", "reject", ana, name, "2", "--stage", "Staging", "--yes")
+    code, _, err = run(*decide)
+    assert code == 1 and "not confirmed" in err
+    assert len(contract.requests_by_version[(name, "2")]) == 1  # still open
+    code, out, err = run(*decide, "--confirm", name)
+    assert code == 0, err
+    assert contract.requests_by_version[(name, "2")] == []

@@ -83,7 +83,7 @@ def promote(
     if as_request:
         if not stage or archive_existing:
             _fail("--request goes with --stage (the approver decides about archiving)")
-        _request(profile, model, version, stage or "", comment, yes)
+        _request(profile, model, version, stage or "", comment, yes, typed)
         return
     target = (
         Target("stage", stage)
@@ -215,7 +215,13 @@ def _confirm(yes: bool, what: str) -> None:
 
 
 def _request(
-    profile: str, model: str, version: str, stage_name: str, comment: str, yes: bool
+    profile: str,
+    model: str,
+    version: str,
+    stage_name: str,
+    comment: str,
+    yes: bool,
+    typed: str | None = None,
 ) -> None:
     from modelyard.core.actions.promote import ShownModel
     from modelyard.core.actions.transitions import request_transition
@@ -234,7 +240,8 @@ def _request(
         if not rules.may_request() and rules.access.edit is False:
             _fail(f"your permission on {model} ({rules.access.describe()}) does not allow it")
         _echo(f"{model}: request v{version} ({current.stage.value}) → {stage.value}")
-        _confirm(yes, "request")
+        if not _typed_ok(ProfileStore().get(profile), model, None, typed):
+            _confirm(yes, "request")
         made = request_transition(registry, model, version, stage, comment=comment, shown=shown)
         _echo(f"Requested: {made.describe()}. Someone who manages {model} approves or rejects it.")
 
@@ -301,6 +308,7 @@ def _decide(
     comment: str,
     yes: bool,
     archive_existing: bool = False,
+    typed: str | None = None,
 ) -> None:
     from modelyard.core.actions import transitions
 
@@ -312,8 +320,9 @@ def _decide(
             f"{model}: {action} {request.describe()}"
             + (f" (“{request.comment}”)" if request.comment else "")
         )
-        _confirm(yes, action)
         prof = ProfileStore().get(profile)
+        if not _typed_ok(prof, model, None, typed):  # a Confirm registry: the name typed
+            _confirm(yes, action)
         record = prof.record_history
         result: PromotionResult | None = None
         if action == "approve":
@@ -347,6 +356,9 @@ _STAGE_OPTION = click.option(
 _REQUESTER_OPTION = click.option(
     "--requester", default="", help="Whose request, when several people asked for the same."
 )
+_CONFIRM_OPTION = click.option(
+    "--confirm", "typed", metavar="MODEL", help="The typed name a protected profile asks for."
+)
 
 
 @requests.command("approve")
@@ -358,6 +370,7 @@ _REQUESTER_OPTION = click.option(
 @click.option("--archive-existing", is_flag=True, help="Archive the versions now in that stage.")
 @click.option("--comment", default="", help="Shown in the request's activity.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_CONFIRM_OPTION
 def requests_approve(
     profile: str,
     model: str,
@@ -367,9 +380,12 @@ def requests_approve(
     archive_existing: bool,
     comment: str,
     yes: bool,
+    typed: str | None,
 ) -> None:
     """Approve the open request VERSION → STAGE (the version moves)."""
-    _decide("approve", profile, model, version, stage, requester, comment, yes, archive_existing)
+    _decide(
+        "approve", profile, model, version, stage, requester, comment, yes, archive_existing, typed
+    )
 
 
 @requests.command("reject")
@@ -380,11 +396,19 @@ def requests_approve(
 @_REQUESTER_OPTION
 @click.option("--comment", default="", help="Why not; shown to the requester.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_CONFIRM_OPTION
 def requests_reject(
-    profile: str, model: str, version: str, stage: str, requester: str, comment: str, yes: bool
+    profile: str,
+    model: str,
+    version: str,
+    stage: str,
+    requester: str,
+    comment: str,
+    yes: bool,
+    typed: str | None,
 ) -> None:
     """Reject the open request VERSION → STAGE (the version stays)."""
-    _decide("reject", profile, model, version, stage, requester, comment, yes)
+    _decide("reject", profile, model, version, stage, requester, comment, yes, typed=typed)
 
 
 @requests.command("withdraw")
@@ -394,8 +418,9 @@ def requests_reject(
 @_STAGE_OPTION
 @click.option("--comment", default="", help="Optional.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_CONFIRM_OPTION
 def requests_withdraw(
-    profile: str, model: str, version: str, stage: str, comment: str, yes: bool
+    profile: str, model: str, version: str, stage: str, comment: str, yes: bool, typed: str | None
 ) -> None:
     """Withdraw your own open request VERSION → STAGE."""
-    _decide("withdraw", profile, model, version, stage, "", comment, yes)
+    _decide("withdraw", profile, model, version, stage, "", comment, yes, typed=typed)
