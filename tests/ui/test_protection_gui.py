@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
 from modelyard.core.runtime.activity import Activity
 from modelyard.ui.board.promote_dialog import PromotionChoice
@@ -15,7 +15,7 @@ from tests.conftest import save_artifact
 from tests.helpers.board import drop, fresh_model, lane_versions, open_board, tree_mime
 from tests.helpers.menus import grab_with_popups, open_menu_by_key, submenu_of
 from tests.helpers.registry import add_server_profile, admin_store
-from tests.helpers.window import select_version
+from tests.helpers.window import open_window, select_version
 from tests.support.servers import MlflowServer
 
 
@@ -142,4 +142,46 @@ def test_a_tag_edit_on_a_confirm_registry_waits_for_the_models_name(
         "confirm-model",
     )
     qtbot.waitUntil(window.workers.is_idle, timeout=30_000)
+    window.close()
+
+
+def test_the_profile_pane_changes_the_protection_and_asks_before_lowering_it(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    window = open_window(qtbot, store)
+    window.open_profile("demo")
+    view = window.details.profile_view
+    qtbot.waitUntil(lambda: view.isVisible() and view.node is not None, timeout=30_000)
+    combo = view.protection
+    assert combo.currentData() == "none"
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key.Key_End)  # the last level: Read-only
+    qtbot.waitUntil(lambda: store.get("demo").protection == "read-only", timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            view.node is not None
+            and view.node.profile.read_only
+            and combo.currentData() == "read-only"
+        ),
+        timeout=30_000,
+    )
+    assert view.fields.values["Protection"].startswith("Read-only")
+    window.grab().save(str(save_artifact("profile-protection.png")))
+    # lowering it asks first: declined, it stays read-only
+    asked: list[str] = []
+
+    def decline(profile: Profile, level: str) -> bool:
+        asked.append(f"{profile.protection_level}->{level}")
+        return False
+
+    window.profiles.confirm_lowering = decline
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key.Key_Home)
+    qtbot.waitUntil(lambda: asked == ["read-only->none"], timeout=10_000)
+    assert store.get("demo").protection == "read-only"
+    qtbot.waitUntil(lambda: combo.currentData() == "read-only", timeout=30_000)
+    window.profiles.confirm_lowering = lambda _profile, _level: True
+    QTest.keyClick(combo, Qt.Key.Key_Home)
+    qtbot.waitUntil(lambda: store.get("demo").protection == "none", timeout=10_000)
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()

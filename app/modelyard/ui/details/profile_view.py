@@ -4,12 +4,12 @@ last looked."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from modelyard.core.kinds import KINDS
 from modelyard.core.model.domain import Capabilities
 from modelyard.core.model.errors import UNREACHABLE, ErrorKind
-from modelyard.core.profiles.profile import PROTECTION_WORDS, Profile
+from modelyard.core.profiles.profile import PROTECTION_WORDS, PROTECTIONS, Profile
 from modelyard.ui.details.version_view import Header
 from modelyard.ui.details.widgets import Banner, FieldForm
 from modelyard.ui.tree.tree_model import Node
@@ -40,6 +40,22 @@ class ProfileView(QWidget):
         body = QVBoxLayout()
         body.setContentsMargins(16, 8, 16, 8)
         body.addWidget(self.fields)
+        protection_row = QHBoxLayout()
+        protection_label = QLabel("Change protection:")
+        self.protection = QComboBox()
+        self.protection.setObjectName("protectionChoice")
+        for level in PROTECTIONS:
+            self.protection.addItem(PROTECTION_WORDS[level], level)
+        self.protection.setToolTip(
+            "None: writes as asked · Confirm: each write needs the model's name typed · "
+            "Read-only: Modelyard sends no write to this registry"
+        )
+        protection_label.setBuddy(self.protection)
+        self.protection.activated.connect(self._protection_chosen)
+        protection_row.addWidget(protection_label)
+        protection_row.addWidget(self.protection)
+        protection_row.addStretch(1)
+        body.addLayout(protection_row)
         body.addWidget(self.banner)
         self.next_steps = QLabel()
         self.next_steps.setObjectName("nextSteps")
@@ -53,6 +69,12 @@ class ProfileView(QWidget):
 
     newsDismissed = Signal(object)  # the profile Node whose changes were seen
     retryRequested = Signal(object)  # the profile Node to read again now
+    protectionChosen = Signal(object, str)  # the Profile and the level chosen for it
+
+    def _protection_chosen(self, index: int) -> None:
+        level = self.protection.itemData(index)
+        if self.node is not None and isinstance(level, str):
+            self.protectionChosen.emit(self.node.profile, level)
 
     def _dismiss(self) -> None:
         if self.node is None:
@@ -102,6 +124,7 @@ class ProfileView(QWidget):
             ("Protection", protection_words(profile)),
         ]
         self.fields.set_rows(rows)
+        self.protection.setCurrentIndex(self.protection.findData(profile.protection_level))
         self.header.setToolTip(f"Profile id {profile.id} (its secrets are keyed by it)")
         self.next_steps.setText(next_steps(profile, capabilities))
         if node.load.error:

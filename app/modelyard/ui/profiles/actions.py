@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from modelyard.core.model.errors import ModelyardError
-from modelyard.core.profiles.profile import Profile
+from modelyard.core.profiles.profile import PROTECTION_WORDS, PROTECTIONS, Profile
 from modelyard.core.profiles.profile_service import remove_profile
 from modelyard.core.reads.diagnose import Diagnosis, test_connection
 from modelyard.core.runtime.paths import write_atomic
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from modelyard.core.profiles.profile import ProfileStore
     from modelyard.core.session import Connections
     from modelyard.ui.common.workers import WorkerPool
+    from modelyard.ui.details.profile_view import ProfileView
 
 
 class ProfileHost(Protocol):
@@ -48,12 +49,41 @@ class ProfileActions:
     ``parent`` is the widget their dialogs belong to). Keeps the open wizard and the last
     connection test (tests read it; ``show_dialogs`` off keeps message boxes away)."""
 
-    def __init__(self, host: ProfileHost, parent: QWidget) -> None:
+    def __init__(self, host: ProfileHost, parent: QWidget, view: ProfileView | None = None) -> None:
         self.host = host
         self.parent = parent
         self.wizard: ProfileWizard | None = None
         self.last_diagnosis: Diagnosis | None = None
         self.show_dialogs = True
+        # lowering a registry's protection from its pane asks first (tests answer here)
+        self.confirm_lowering: Callable[[Profile, str], bool] = self._confirm_lowering
+        if view is not None:  # the profile pane's Protection choice
+            view.protectionChosen.connect(self.set_protection)
+
+    def set_protection(self, profile: object, level: str) -> None:
+        """The profile's protection level set from its pane: saved, its connection opened
+        anew (the guard of writes is made when it opens), its row shown again. Lowering it
+        asks first."""
+        assert isinstance(profile, Profile)
+        if level == profile.protection_level or level not in PROTECTIONS:
+            return
+        lower = PROTECTIONS.index(level) < PROTECTIONS.index(profile.protection_level)
+        if lower and not self.confirm_lowering(profile, level):
+            self.host.open_profile(profile.name)  # shows the level it keeps
+            return
+        saved = self.host.store.replace(profile.model_copy(update={"protection": level}))
+        self.host.connections.forget(saved.id)
+        self.host.reload_profiles(then=lambda: self.host.open_profile(saved.name))
+        self.host.say(f"{saved.name}: protection is now {PROTECTION_WORDS[level]}.", 6000)
+
+    def _confirm_lowering(self, profile: Profile, level: str) -> bool:
+        answer = QMessageBox.question(
+            self.parent,
+            "Lower the protection",
+            f"Lower the protection of “{profile.name}” from "
+            f"{PROTECTION_WORDS[profile.protection_level]} to {PROTECTION_WORDS[level]}?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _wizard(self, editing: Profile | None = None, duplicate: bool = False) -> ProfileWizard:
         wizard = ProfileWizard(

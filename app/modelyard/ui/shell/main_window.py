@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.splitter = splitter
         self.setCentralWidget(splitter)
 
-        self.profiles = ProfileActions(self, self)  # new, edit, delete, test, export, import
+        self.profiles = ProfileActions(self, self, self.details.profile_view)  # new, edit, …
         self.across = AcrossRegistries(  # copy, sync and compare between registries
             self,
             self.connections,
