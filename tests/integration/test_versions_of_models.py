@@ -10,12 +10,12 @@ from contextlib import contextmanager
 
 from mlflow.entities.model_registry import ModelVersionTag
 
-from modelyard.core.actions.copy_plan import versions_of_models, versions_with_tags
 from modelyard.core.connectors import open_registry
 from modelyard.core.model.domain import ModelSummary
 from modelyard.core.model.registry import Registry
 from modelyard.core.profiles.profile import ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
+from modelyard.core.reads.many import versions_of_models, versions_with_tags
 from tests.helpers.registry import (
     TAKES_NAMES,
     add_server_profile,

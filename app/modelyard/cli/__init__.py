@@ -13,6 +13,7 @@ from modelyard.cli import (
     profiles,
     promote,
     prune,
+    search,
     sync,
     tag,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "profiles",
     "promote",
     "prune",
+    "search",
     "sync",
     "tag",
 ]

@@ -37,13 +37,13 @@ from modelyard.core.actions.copy_plan import (
     Endpoint,
     plan_copy,
     publishing,
-    versions_of_models,
 )
 from modelyard.core.actions.promote import Target, promote
 from modelyard.core.actions.sync_journal import Journal
 from modelyard.core.actions.sync_progress import Pause, SyncProgress
 from modelyard.core.model.domain import ModelSummary, Stage, VersionSummary, version_sort_key
 from modelyard.core.model.errors import Cancelled, ErrorKind, ModelyardError, RegistryError
+from modelyard.core.reads.many import versions_of_models
 
 log = logging.getLogger("modelyard.sync")
 
