@@ -5,7 +5,7 @@ other term left, a few at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,8 +16,6 @@ from modelyard.core.model.registry import Registry
 from modelyard.core.model.state import RegistryState
 from modelyard.core.reads.many import versions_of_models
 from modelyard.core.reads.query import Query, match
-
-MetricsOf = Callable[[str], Mapping[str, float]]  # run id -> its latest metrics
 
 
 @dataclass(frozen=True)
@@ -33,8 +31,18 @@ class Hit:
     seen: datetime | None = None  # from the kept state: when it was last read (None: now)
 
 
-def search_registry(registry: Registry, profile: str, query: Query) -> list[Hit]:
-    """Every version of ``registry`` that matches (blocking: reads the whole registry)."""
+@dataclass(frozen=True)
+class SearchRead:
+    """What a search read of one registry: every model, their versions, and the latest
+    metrics of the source runs of the versions every other term left (by run id)."""
+
+    models: list[ModelSummary]
+    versions: dict[str, list[VersionSummary]]
+    metrics: dict[str, Mapping[str, float]]
+
+
+def read_for_search(registry: Registry, profile: str, query: Query) -> SearchRead:
+    """Read what ``query`` needs of ``registry`` (blocking: the whole registry's listings)."""
     models: list[ModelSummary] = []
     token: str | None = None
     while True:
@@ -44,24 +52,49 @@ def search_registry(registry: Registry, profile: str, query: Query) -> list[Hit]
         if token is None:
             break
     versions = versions_of_models(registry, models)
+    metrics: dict[str, Mapping[str, float]] = {}
+    if query.needs_metrics and query.wants_registry(profile):
+        cheap = search_listed(profile, models, versions, query.without_metrics(), None)
+        runs = sorted({run for run in (_run_of(versions, h) for h in cheap) if run})
 
-    def metrics_of(run_id: str) -> Mapping[str, float]:
-        try:
-            return registry.get_run(run_id).metrics
-        except RegistryError as exc:
-            if exc.kind in (ErrorKind.NOT_FOUND, ErrorKind.PERMISSION):
-                return {}  # a run gone or not readable: no metric holds
-            raise
+        def metrics_of(run_id: str) -> Mapping[str, float]:
+            try:
+                return registry.get_run(run_id).metrics
+            except RegistryError as exc:
+                if exc.kind in (ErrorKind.NOT_FOUND, ErrorKind.PERMISSION):
+                    return {}  # a run gone or not readable: no metric holds
+                raise
 
-    return search_listed(profile, models, versions, query, metrics_of)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            metrics = dict(zip(runs, pool.map(metrics_of, runs), strict=True))
+    return SearchRead(models, versions, metrics)
 
 
-def search_kept(state: RegistryState, profile: str, query: Query) -> list[Hit]:
-    """Over the kept state (a snapshot): metrics are not kept, so a metric term holds for
-    none; each hit says when it was seen."""
-    seen = state.models_read_at
+def _run_of(versions: Mapping[str, Sequence[VersionSummary]], hit: Hit) -> str:
+    found = next((v for v in versions.get(hit.model, ()) if v.version == hit.version), None)
+    return found.run_id if found is not None else ""
+
+
+def search_registry(registry: Registry, profile: str, query: Query) -> list[Hit]:
+    """Every version of ``registry`` that matches (blocking: reads the whole registry)."""
+    read = read_for_search(registry, profile, query)
+    return search_listed(profile, read.models, read.versions, query, read.metrics)
+
+
+def search_kept(
+    state: RegistryState,
+    profile: str,
+    query: Query,
+    metrics: Mapping[str, Mapping[str, float]] | None = None,
+    *,
+    as_seen: bool = True,
+) -> list[Hit]:
+    """Over a registry's state (the window's, or a snapshot's): ``metrics`` by run id where
+    they were read (a metric term holds for none without them); with ``as_seen`` each hit
+    says when the state was read."""
+    seen = state.models_read_at if as_seen else None
     versions = {m: list(vs.values()) for m, vs in state.versions.items()}
-    hits = search_listed(profile, list(state.models.values()), versions, query, None)
+    hits = search_listed(profile, list(state.models.values()), versions, query, metrics)
     return [Hit(h.profile, h.model, h.version, h.stage, h.aliases, h.matched, seen) for h in hits]
 
 
@@ -70,41 +103,22 @@ def search_listed(
     models: Sequence[ModelSummary],
     versions: Mapping[str, Iterable[VersionSummary]],
     query: Query,
-    metrics_of: MetricsOf | None,
+    metrics: Mapping[str, Mapping[str, float]] | None,
 ) -> list[Hit]:
-    """The matching versions, by model name then newest version first."""
+    """The matching versions, by model name then newest version first (``metrics``: the
+    source runs' latest values by run id, as read)."""
     if not query.wants_registry(profile):
         return []
-    cheap = query.without_metrics()
-    left: list[tuple[ModelSummary, VersionSummary, tuple[str, ...]]] = []
+    hits = []
     for model in sorted(models, key=lambda m: m.name.lower()):
         ordered = sorted(
             versions.get(model.name, ()), key=lambda v: version_sort_key(v.version), reverse=True
         )
         for version in ordered:
-            said = match(cheap, profile, model, version)
-            if said is not None:
-                left.append((model, version, said))
-    if query.needs_metrics:
-        runs = sorted({v.run_id for _m, v, _s in left if v.run_id})
-        metrics: dict[str, Mapping[str, float]] = {}
-        if metrics_of is not None and runs:
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                metrics = dict(zip(runs, pool.map(metrics_of, runs), strict=True))
-        kept = []
-        for model, version, _said in left:
-            full = match(query, profile, model, version, metrics.get(version.run_id))
-            if full is not None:
-                kept.append((model, version, full))
-        left = kept
-    return [
-        Hit(
-            profile,
-            model.name,
-            version.version,
-            version.stage.value,
-            tuple(sorted(a for a, v in model.aliases.items() if v == version.version)),
-            said,
-        )
-        for model, version, said in left
-    ]
+            logged = (metrics or {}).get(version.run_id) if version.run_id else None
+            said = match(query, profile, model, version, logged)
+            if said is None:
+                continue
+            held = tuple(sorted(a for a, v in model.aliases.items() if v == version.version))
+            hits.append(Hit(profile, model.name, version.version, version.stage.value, held, said))
+    return hits

@@ -43,6 +43,8 @@ class Files(QObject):
         self.downloads_action = QAction("&Downloads", window)  # View ▸ Downloads
         self.downloads_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
         self.downloads_action.triggered.connect(lambda _checked=False: self.show_downloads())
+        self.stop_servers_action = QAction("Stop local servers", window)  # File ▸
+        self.stop_servers_action.triggered.connect(lambda _checked=False: self.stop_servers())
         self.servers: list[LocalServer] = []
         self.serve_dialogs: list[ServeDialog] = []
         self.choose_folder: Callable[[str], str | None] = self._ask_folder

@@ -37,6 +37,7 @@ from modelyard.ui.compare.copy_dialog import Revealer
 from modelyard.ui.details import DetailsPane
 from modelyard.ui.downloads.files import Files
 from modelyard.ui.profiles.actions import ProfileActions
+from modelyard.ui.search.find_opener import FindOpener
 from modelyard.ui.shell import window_state
 from modelyard.ui.shell.status import StatusPanel
 from modelyard.ui.tree.tree_menu import TreeMenus
@@ -73,7 +74,7 @@ class MainWindow(QMainWindow):
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
 
         self.details = DetailsPane(self.connections, self.workers)
-        self.details.versionActivated.connect(self._select_version)
+        self.details.versionActivated.connect(self.select_version)
         self.details.notice.connect(lambda text: self.statusBar().showMessage(text))
         self.files = Files(  # downloads and local model servers
             self,
@@ -189,21 +190,18 @@ class MainWindow(QMainWindow):
         ):
             file_menu.addAction(action)
         file_menu.addSeparator()
-        file_menu.addAction(export_action)
-        file_menu.addAction(import_action)
+        file_menu.addActions([export_action, import_action])
         file_menu.addSeparator()
-        stop_servers = QAction("Stop local servers", self)
-        stop_servers.triggered.connect(self.files.stop_servers)
-        file_menu.addAction(stop_servers)
+        file_menu.addAction(self.files.stop_servers_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")
-        view_menu.addAction(self.refresh_action)
-        view_menu.addAction(find)
-        view_menu.addAction(self.files.downloads_action)
+        view_menu.addActions([self.refresh_action, find, self.files.downloads_action])
         listed = self.tree_model.profiles
         self.activity = ActivityOpener(self, self.connections, self.workers, listed)
         view_menu.addAction(self.activity.action)
+        self.finder = FindOpener(self, self, self.connections, self.workers, listed)
+        view_menu.addAction(self.finder.action)
         self.compare_action = QAction(icons.icon("compare"), "&Compare registries…", self)
         self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.compare_action.setToolTip("Compare two registries side by side (Ctrl+Shift+C)")
@@ -403,7 +401,7 @@ class MainWindow(QMainWindow):
             )
 
     @Slot(str, str)
-    def _select_version(self, model: str, version: str, expand: bool = True) -> None:
+    def select_version(self, model: str, version: str, expand: bool = True) -> None:
         node = self.details.current
         if node is None:
             return
@@ -421,7 +419,7 @@ class MainWindow(QMainWindow):
     def _rows_arrived(self, _parent: QModelIndex, _first: int, _last: int) -> None:
         if self._pending_version is not None:
             model, version = self._pending_version
-            QTimer.singleShot(0, self, lambda: self._select_version(model, version, False))
+            QTimer.singleShot(0, self, lambda: self.select_version(model, version, False))
 
     # --- status -----------------------------------------------------------------------------
     def show_error(self, message: str) -> None:

@@ -1,0 +1,1 @@
+"""Find across registries (#29): the query line, its results, opening a result in the tree."""

@@ -1,0 +1,108 @@
+"""Find across registries (#29) against a real server and a registry that went away: typing
+searches what is kept, Enter reads every registry (metrics included), a registry that is down
+answers from its kept state marked "as seen", and a result opens in the tree by keyboard."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from mlflow.entities import Metric
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from modelyard.core.kinds import MlflowServerSettings
+from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.secrets import SecretStore
+from modelyard.ui.tree.tree_model import NodeKind
+from tests.conftest import save_artifact
+from tests.helpers.cli import run
+from tests.helpers.registry import (
+    add_server_profile,
+    admin_store,
+    admin_tracking_store,
+    create_version,
+    ensure_model,
+)
+from tests.helpers.window import open_window
+from tests.support.servers import MlflowServer
+
+
+def _rows(dialog: object) -> list[tuple[str, str, str, str]]:
+    table = dialog.table  # type: ignore[attr-defined]
+    cells = [[table.item(r, c).text() for c in (0, 1, 2, 6)] for r in range(table.rowCount())]
+    return [(a, b, c, d) for a, b, c, d in cells]
+
+
+def test_find_types_then_reads_every_registry_and_opens_a_result(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    model = f"find-{tag}"
+    admin = admin_store(mlflow_server)
+    ensure_model(admin, model, {"team": "fraud"})
+    for auc in (0.80, 0.95):
+        made = create_version(mlflow_server, model)
+        stamp = int(time.time() * 1000)
+        admin_tracking_store(mlflow_server).log_metric(
+            made.run_id, Metric("val_auc", auc, stamp, 0)
+        )
+    admin.transition_model_version_stage(model, "2", "Production", False)
+    add_server_profile(store, secrets, mlflow_server, "live")
+    gone = add_server_profile(store, secrets, mlflow_server, "gone")
+    assert run("ls", "gone")[0] == 0 and run("ls", "gone", model)[0] == 0  # kept while it answers
+    dead = MlflowServerSettings(url="http://127.0.0.1:9", auth="none")
+    store.replace(gone.model_copy(update={"settings": dead}))
+
+    window = open_window(qtbot, store)
+    dialog = window.finder.show()
+    QTest.keyClicks(dialog.query, f"{tag} stage:prod")
+    # typing: what is kept (the registry that went away, from its snapshot)
+    qtbot.waitUntil(lambda: any(r[0] == "gone" for r in _rows(dialog)), timeout=10_000)
+    assert [r[:3] for r in _rows(dialog) if r[0] == "gone"] == [("gone", model, "v2")]
+    assert all(r[3].endswith("ago") for r in _rows(dialog) if r[0] == "gone")
+    QTest.keyClick(dialog.query, Qt.Key.Key_Return)  # read every registry
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=60_000)
+    rows = _rows(dialog)
+    assert ("live", model, "v2", "now") in rows
+    assert [r[:3] for r in rows] == [("live", model, "v2"), ("gone", model, "v2")]  # tree order
+    assert "gone: 1 — shown as seen" in dialog.status.text() and "127.0.0.1" in dialog.status.text()
+    # a metric term: read for the candidates on Enter; the kept state has no metrics
+    dialog.query.clear()
+    QTest.keyClicks(dialog.query, f"{tag} metric:val_auc>0.9")
+    QTest.keyClick(dialog.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: [r[:3] for r in _rows(dialog)] == [("live", model, "v2")], timeout=10_000
+    )
+    item = dialog.table.item(0, 5)
+    assert item is not None and item.text().endswith("val_auc=0.95")
+    dialog.resize(1000, 420)
+    dialog.grab().save(str(save_artifact("find-across-registries.png")))
+    # a wrong term is named, the results stay
+    QTest.keyClicks(dialog.query, " metric:auc>high")
+    qtbot.waitUntil(dialog.problem.isVisible, timeout=5_000)
+    assert "'high' is not a number" in dialog.problem.text()
+    for _ in " metric:auc>high":
+        QTest.keyClick(dialog.query, Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: not dialog.problem.isVisible(), timeout=5_000)
+    # by keyboard: Down into the results, Enter opens the version in the tree
+    dialog.query.setFocus()
+    QTest.keyClick(dialog.query, Qt.Key.Key_Down)
+    assert dialog.table.hasFocus() or dialog.table.currentRow() == 0
+    QTest.keyClick(dialog.table, Qt.Key.Key_Return)
+
+    def shown() -> bool:
+        node = window.node_at(window.tree.currentIndex())
+        return (
+            node is not None
+            and node.kind is NodeKind.VERSION
+            and node.profile.name == "live"
+            and node.key == "2"
+        )
+
+    qtbot.waitUntil(shown, timeout=30_000)
+    dialog.close()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
