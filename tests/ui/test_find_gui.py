@@ -106,3 +106,23 @@ def test_find_types_then_reads_every_registry_and_opens_a_result(
     dialog.close()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
+
+
+def test_find_over_the_demo_with_a_metric_and_a_negation(
+    qtbot: QtBot, demo_profile: object, store: ProfileStore
+) -> None:
+    window = open_window(qtbot, store)
+    dialog = window.finder.show()
+    QTest.keyClicks(dialog.query, "metric:val_accuracy>0.6 -stage:archived")
+    QTest.keyClick(dialog.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.reading and dialog.table.rowCount() > 0, timeout=60_000)
+    stages = {dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())}  # type: ignore[union-attr]
+    assert "Archived" not in stages
+    matched = [dialog.table.item(r, 5).text() for r in range(dialog.table.rowCount())]  # type: ignore[union-attr]
+    assert all(float(m.split("val_accuracy=")[1]) > 0.6 for m in matched), matched
+    assert dialog.status.text().startswith(f"{len(matched)} version")
+    dialog.resize(1000, 420)
+    dialog.grab().save(str(save_artifact("find-demo.png")))
+    dialog.close()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
