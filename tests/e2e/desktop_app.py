@@ -129,6 +129,36 @@ def main() -> int:
             "sync": sync_state(),
             "bulk": bulk_state(),
             "table_selected": window.details.model_view.selected_versions(),
+            "palette": palette_state(),
+            "find": find_state(),
+            "windows": sorted(
+                w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible()
+            ),
+        }
+
+    def palette_state() -> dict[str, Any] | None:
+        palette = window.finder.palette
+        if palette is None or not palette.isVisible():
+            return None
+        return {
+            "query": palette.line.text(),
+            "items": [palette.list.item(r).text() for r in range(palette.list.count())][:8],
+            "current": palette.list.currentRow(),
+        }
+
+    def find_state() -> dict[str, Any] | None:
+        found = window.finder.dialog
+        if found is None or not found.isVisible():
+            return None
+        table = found.table
+        return {
+            "rows": [
+                [cell.text() if (cell := table.item(r, c)) else "" for c in range(3)]
+                for r in range(table.rowCount())
+            ],
+            "reading": sorted(found.reading),
+            "current": table.currentRow(),
+            "status": found.status.text(),
         }
 
     def bulk_state() -> dict[str, Any] | None:

@@ -126,3 +126,28 @@ def test_find_over_the_demo_with_a_metric_and_a_negation(
     dialog.close()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
+
+
+def test_help_lists_every_shortcut_of_the_menus_and_the_widgets_keys(
+    qtbot: QtBot, store: ProfileStore
+) -> None:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMenu
+
+    window = open_window(qtbot, store)
+    dialog = window.finder.show_shortcuts()
+    listed = {
+        (item.text(0), item.text(2))
+        for n in range(dialog.table.topLevelItemCount())
+        if (item := dialog.table.topLevelItem(n)) is not None
+    }
+    menu_keys = {
+        a.shortcut().toString()
+        for a in window.findChildren(QAction)
+        if not a.shortcut().isEmpty() and any(isinstance(o, QMenu) for o in a.associatedObjects())
+    }  # every action in a menu, found apart from how the dialog reads the menus
+    assert {"Ctrl+K", "Ctrl+Shift+F", "Ctrl+Shift+A"} <= menu_keys
+    assert menu_keys <= {keys for keys, where in listed if where == "Menu"}
+    assert ("Menu, Shift+F10", "Versions table") in listed
+    dialog.close()
+    window.close()

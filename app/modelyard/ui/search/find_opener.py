@@ -1,6 +1,7 @@
-"""The window's one Find dialog (View ▸ Find across registries…, Ctrl+Shift+F), made on first
-use, and opening a result in the tree: its registry, then its model (read if need be), then
-the version."""
+"""The window's one Find dialog (View ▸ Find across registries…, Ctrl+Shift+F), its command
+palette (View ▸ Go to or run…, Ctrl+K) and Help ▸ Keyboard shortcuts, each made on first use;
+and opening a result in the tree: its registry, then its model (read if need be), then the
+version."""
 
 from __future__ import annotations
 
@@ -9,9 +10,16 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenuBar, QWidget
 
 from modelyard.ui.search.find_dialog import FindDialog
+from modelyard.ui.search.palette import (
+    CommandPalette,
+    Entry,
+    ShortcutsDialog,
+    action_entries,
+    registry_entries,
+)
 
 if TYPE_CHECKING:
     from modelyard.core.profiles.profile import Profile
@@ -30,6 +38,8 @@ class FindHost(Protocol):
     def select_node(self, node: Node) -> None: ...
 
     def select_version(self, model: str, version: str, expand: bool = True) -> None: ...
+
+    def menuBar(self) -> QMenuBar: ...
 
 
 class FindOpener:
@@ -54,6 +64,34 @@ class FindOpener:
             "Search every registry by name, stage, alias, tag, metric… (Ctrl+Shift+F)"
         )
         self.action.triggered.connect(lambda _checked=False: self.show())
+        self.palette: CommandPalette | None = None
+        self.palette_action = QAction("&Go to or run…", parent)
+        self.palette_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.palette_action.setToolTip("Jump to a registry, model or version, or run an action")
+        self.palette_action.triggered.connect(lambda _checked=False: self.show_palette())
+        self.shortcuts: ShortcutsDialog | None = None
+        self.shortcuts_action = QAction("&Keyboard shortcuts", parent)
+        self.shortcuts_action.triggered.connect(lambda _checked=False: self.show_shortcuts())
+
+    def show_palette(self) -> CommandPalette:
+        if self.palette is None:
+            self.palette = CommandPalette(self._entries, self.parent)
+        self.palette.open()
+        return self.palette
+
+    def _entries(self) -> list[Entry]:
+        actions = [e for e in action_entries(self.window.menuBar()) if "Go to or run" not in e.text]
+        profiles = self.profiles()
+        return actions + registry_entries(
+            profiles, self.connections, self.window.open_profile, self.open_hit
+        )
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        if self.shortcuts is None:
+            self.shortcuts = ShortcutsDialog(self.window.menuBar(), self.parent)
+        self.shortcuts.show()
+        self.shortcuts.raise_()
+        return self.shortcuts
 
     def show(self) -> FindDialog:
         if self.dialog is None:
@@ -69,7 +107,8 @@ class FindOpener:
         return self.dialog
 
     def open_hit(self, profile_id: str, model: str, version: str, tries: int = TRIES) -> None:
-        """Select the result's version in the tree (its registry and model expanded first)."""
+        """Select the result's version (``version`` "": its model) in the tree, its registry
+        and model expanded first."""
         tm = self.window.tree_model
         profile_index = tm.profile_index(profile_id)
         if not profile_index.isValid():
@@ -82,5 +121,6 @@ class FindOpener:
                 QTimer.singleShot(100, lambda: self.open_hit(profile_id, model, version, tries - 1))
             return
         self.window.select_node(model_node)
-        self.window.select_version(model, version)
+        if version:  # else the model itself
+            self.window.select_version(model, version)
         self.parent.activateWindow()

@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
         self.activity = ActivityOpener(self, self.connections, self.workers, listed)
         view_menu.addAction(self.activity.action)
         self.finder = FindOpener(self, self, self.connections, self.workers, listed)
-        view_menu.addAction(self.finder.action)
+        view_menu.addActions([self.finder.action, self.finder.palette_action])
         self.compare_action = QAction(icons.icon("compare"), "&Compare registries…", self)
         self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.compare_action.setToolTip("Compare two registries side by side (Ctrl+Shift+C)")
@@ -211,8 +211,7 @@ class MainWindow(QMainWindow):
         open_logs = QAction("Open &log folder", self)
         open_logs.setToolTip("The log of this app (passwords and tokens redacted)")
         open_logs.triggered.connect(self._open_log_folder)
-        help_menu.addAction(open_logs)
-        help_menu.addAction(about)
+        help_menu.addActions([self.finder.shortcuts_action, open_logs, about])
 
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")

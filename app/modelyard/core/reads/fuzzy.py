@@ -1,0 +1,26 @@
+"""Fuzzy matching for the command palette (#29): the letters typed, in order, anywhere in a
+name; a letter at the start of a word or right after the one before ranks higher, and a
+shorter name ranks higher among equals."""
+
+from __future__ import annotations
+
+
+def fuzzy(query: str, text: str) -> float | None:
+    """How well ``query``'s letters appear in ``text`` in order (higher is better), or None."""
+    if not query:
+        return 0.0
+    wanted, hay = query.lower(), text.lower()
+    score, at, previous = 0.0, 0, -2
+    for char in wanted:
+        if char == " ":
+            continue
+        found = hay.find(char, at)
+        if found < 0:
+            return None
+        if found == previous + 1:
+            score += 3  # right after the letter before
+        if found == 0 or not hay[found - 1].isalnum():
+            score += 2  # the start of a word
+        score -= 0.01 * (found - at)  # a gap
+        previous, at = found, found + 1
+    return score - 0.001 * len(hay)
