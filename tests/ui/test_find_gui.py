@@ -151,3 +151,41 @@ def test_help_lists_every_shortcut_of_the_menus_and_the_widgets_keys(
     assert ("Menu, Shift+F10", "Versions table") in listed
     dialog.close()
     window.close()
+
+
+def test_a_query_in_the_filter_box_shows_results_in_place_of_the_tree(
+    qtbot: QtBot, demo_profile: object, store: ProfileStore
+) -> None:
+    window = open_window(qtbot, store)
+    panel = window.panel
+    qtbot.waitUntil(lambda: window.profiles_loaded, timeout=30_000)
+    window.search.setFocus()
+    QTest.keyClicks(window.search, "churn")  # words: the tree is filtered, as before
+    panel.apply_filter_now()
+    assert panel.views.currentWidget() is panel.tree and not panel.in_query()
+    window.search.clear()
+    QTest.keyClicks(window.search, "stage:prod @champion churn")
+    panel.apply_filter_now()
+    results = window.finder.inline
+    assert panel.in_query() and panel.views.currentWidget() is results
+    QTest.keyClick(window.search, Qt.Key.Key_Return)  # read every registry
+    qtbot.waitUntil(lambda: not results.reading and results.table.rowCount() == 1, timeout=60_000)
+    assert [c.text() for c in (results.table.item(0, i) for i in range(3)) if c] == [
+        "demo",
+        "churn-classifier",
+        "v4",
+    ]
+    window.resize(1100, 600)
+    window.grab().save(str(save_artifact("filter-box-query.png")))
+    QTest.keyClick(window.search, Qt.Key.Key_Down)  # into the results
+    assert results.table.hasFocus() and results.table.currentRow() == 0
+    QTest.keyClick(results.table, Qt.Key.Key_Return)  # opens it: the filter goes, the tree is back
+
+    def opened() -> bool:
+        node = window.node_at(window.tree.currentIndex())
+        return node is not None and node.kind is NodeKind.VERSION and node.key == "4"
+
+    qtbot.waitUntil(opened, timeout=30_000)
+    assert window.search.text() == "" and panel.views.currentWidget() is panel.tree
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from modelyard.core.model.domain import ModelSummary, Stage, VersionSummary
-from modelyard.core.reads.query import QueryError, match, parse_query
+from modelyard.core.reads.query import QueryError, looks_like_query, match, parse_query
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 MODEL = ModelSummary(
@@ -105,3 +105,10 @@ def test_a_wrong_term_is_named_with_what_is_accepted(text: str, says: str) -> No
 def test_a_word_with_a_colon_that_is_no_field_is_a_word() -> None:
     found = hits("s3://bucket", version(description="from s3://bucket/models"))
     assert found == ("version description has “s3://bucket”",)
+
+
+def test_the_filter_box_tells_a_query_from_a_filter() -> None:
+    for plain in ("churn", "@champion", "churn v3", "s3://bucket", "a-b", ""):
+        assert not looks_like_query(plain), plain
+    for query in ("stage:prod", "churn tag:team", "-churn", "Metric:auc>1", "stage:prodd"):
+        assert looks_like_query(query), query

@@ -90,6 +90,18 @@ class Query:
         )
 
 
+def looks_like_query(text: str) -> bool:
+    """Whether ``text`` uses more than words and ``@alias`` (a field term, or a negation):
+    the tree's filter box shows a query's results for it, else it filters the tree."""
+    for token in text.split():
+        if token.startswith("-") and len(token) > 1:
+            return True
+        field, sep, _rest = token.partition(":")
+        if sep and field.lower() in FIELDS:
+            return True
+    return False
+
+
 def parse_query(text: str, now: datetime | None = None) -> Query:
     """Read ``text``; QueryError names the term that is wrong and what is accepted."""
     now = now or datetime.now(UTC)

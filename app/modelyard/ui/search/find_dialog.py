@@ -71,9 +71,15 @@ class FindDialog(QDialog):
         workers: WorkerPool,
         profiles: Callable[[], list[Profile]],
         parent: QWidget | None = None,
+        *,
+        embedded: bool = False,
     ) -> None:
+        """``embedded``: a plain widget under the tree's filter box, which gives the query
+        (``set_query``) instead of a line of its own."""
         super().__init__(parent)
-        self.setObjectName("findDialog")
+        if embedded:
+            self.setWindowFlags(Qt.WindowType.Widget)
+        self.setObjectName("queryResults" if embedded else "findDialog")
         self.setWindowTitle("Find across registries")
         self.resize(900, 480)
         self.connections, self.workers, self.profiles = connections, workers, profiles
@@ -97,6 +103,10 @@ class FindDialog(QDialog):
         row.addWidget(self.query, 1)
         row.addWidget(self.search_button)
         layout.addLayout(row)
+        if embedded:
+            layout.setContentsMargins(0, 0, 0, 0)
+            self.query.hide()
+            self.search_button.hide()
         self.problem = QLabel()
         self.problem.setObjectName("errorText")
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
@@ -129,6 +139,21 @@ class FindDialog(QDialog):
         self.search_button.clicked.connect(self.search_registries)
         self.search_button.setAutoDefault(False)
         self.query.installEventFilter(self)
+
+    # --- embedded under the tree's filter box -------------------------------------------------
+    def set_query(self, text: str) -> None:
+        """The filter box's text: searched in the states (Enter there reads the registries)."""
+        if self.query.text() != text:
+            self.query.setText(text)
+        self._typing.stop()
+        self.refresh()
+
+    def focus_results(self) -> None:
+        """Down in the filter box: into the results, on the first."""
+        if self.table.rowCount():
+            self.table.setFocus()
+            if self.table.currentRow() < 0:
+                self.table.selectRow(0)
 
     # --- keys -----------------------------------------------------------------------------
     def eventFilter(self, watched: object, event: object) -> bool:  # overrides QObject
@@ -268,6 +293,7 @@ class FindDialog(QDialog):
             ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(literal(text))
+                item.setToolTip(literal(text))  # a narrow pane cuts "what matched"
                 item.setData(Qt.ItemDataRole.UserRole, (ids.get(hit.profile, ""), hit.model))
                 item.setData(Qt.ItemDataRole.UserRole + 1, hit.version)
                 table.setItem(row, column, item)

@@ -26,12 +26,14 @@ if TYPE_CHECKING:
     from modelyard.core.session import Connections
     from modelyard.ui.common.workers import WorkerPool
     from modelyard.ui.tree.tree_model import Node, RegistryTreeModel
+    from modelyard.ui.tree.tree_panel import TreePanel
 
 
 class FindHost(Protocol):
     """What opening a result uses of the window."""
 
     tree_model: RegistryTreeModel
+    panel: TreePanel
 
     def open_profile(self, name: str) -> None: ...
 
@@ -69,6 +71,10 @@ class FindOpener:
         self.palette_action.setShortcut(QKeySequence("Ctrl+K"))
         self.palette_action.setToolTip("Jump to a registry, model or version, or run an action")
         self.palette_action.triggered.connect(lambda _checked=False: self.show_palette())
+        # a query typed in the tree's filter box: its results in place of the tree
+        self.inline = FindDialog(connections, workers, profiles, parent, embedded=True)
+        self.inline.openRequested.connect(self._open_from_filter)
+        window.panel.install_results(self.inline)
         self.shortcuts: ShortcutsDialog | None = None
         self.shortcuts_action = QAction("&Keyboard shortcuts", parent)
         self.shortcuts_action.triggered.connect(lambda _checked=False: self.show_shortcuts())
@@ -105,6 +111,13 @@ class FindOpener:
         self.dialog.refresh()
         self.dialog.load_kept()
         return self.dialog
+
+    def _open_from_filter(self, profile_id: str, model: str, version: str) -> None:
+        """A result under the filter box: the filter is cleared (the tree is back), then the
+        row is selected."""
+        self.window.panel.search.clear()
+        self.window.panel.apply_filter_now()
+        self.open_hit(profile_id, model, version)
 
     def open_hit(self, profile_id: str, model: str, version: str, tries: int = TRIES) -> None:
         """Select the result's version (``version`` "": its model) in the tree, its registry

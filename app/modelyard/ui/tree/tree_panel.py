@@ -8,6 +8,7 @@ there. The main window wires selection, menus and actions to it.
 from __future__ import annotations
 
 import re
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import (
     QEvent,
@@ -27,11 +28,13 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStackedWidget,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
+from modelyard.core.reads.query import looks_like_query
 from modelyard.ui.common.theme import set_tone
 from modelyard.ui.tree.tree_model import NODE_ROLE, SEARCH_ROLE, Column, Node, NodeKind
 from modelyard.ui.tree.tree_model import RegistryTreeModel as TreeModel
@@ -103,6 +106,26 @@ def choose_row(tree: QAbstractItemView, index: QModelIndex) -> None:
     tree.selectionModel().setCurrentIndex(index, flags)
 
 
+@runtime_checkable
+class QueryResults(Protocol):
+    """What shows a query's results under the filter box (``ui.search.FindDialog``, embedded)."""
+
+    def set_query(self, text: str) -> None: ...
+
+    def search_registries(self) -> None: ...
+
+    def focus_results(self) -> None: ...
+
+
+FILTER_HELP = (
+    "Words filter the tree: a model's name, @alias (@ alone: any alias), v3 (a version).\n"
+    "A query shows matching versions of every registry instead (Enter reads them all, ↓ goes\n"
+    "into the results, Enter opens one): stage:prod, tag:team=fraud (tag:team: any value),\n"
+    "by:ana, registry:prod, metric:val_auc>0.9, updated:<7d, created:>2026-11-20, -term to\n"
+    "negate; every term must hold. Help ▸ Keyboard shortcuts lists the keys."
+)
+
+
 class TreePanel(QWidget):
     """Filter box, "no match" line and the registry tree over ``tree_model``."""
 
@@ -115,8 +138,9 @@ class TreePanel(QWidget):
         self.search = QLineEdit()
         self.search.setObjectName("search")
         self.search.setPlaceholderText(
-            "Filter by name, alias or version: churn, @champion, v3  (Ctrl+F)"
+            "Filter: churn, @champion, v3 — or a query: stage:prod tag:team=fraud  (Ctrl+F)"
         )
+        self.search.setToolTip(FILTER_HELP)
         self.search.setClearButtonEnabled(True)
         self._before_filter: tuple[list[QPersistentModelIndex], QPersistentModelIndex] | None = (
             None  # what was expanded and current before the filter: back when it is cleared
@@ -177,7 +201,11 @@ class TreePanel(QWidget):
         set_tone(self.no_matches, "muted")
         self.no_matches.setVisible(False)
         layout.addWidget(self.no_matches)
-        layout.addWidget(self.tree)
+        self.views = QStackedWidget()  # the tree; a query's results (install_results)
+        self.views.addWidget(self.tree)
+        layout.addWidget(self.views)
+        self.results: QueryResults | None = None
+        self.results_widget: QWidget | None = None
         into = QAction(self.search)
         into.setShortcut(QKeySequence(Qt.Key.Key_Down))
         into.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -288,12 +316,39 @@ class TreePanel(QWidget):
         current = self.proxy.mapToSource(self.tree.currentIndex().siblingAtColumn(0))
         return expanded, QPersistentModelIndex(current)
 
+    def install_results(self, results: QWidget) -> None:
+        """Where a query typed in the filter box shows its results (``looks_like_query``):
+        in place of the tree; Enter in the box reads every registry, Down goes into them."""
+        assert isinstance(results, QueryResults)
+        self.results, self.results_widget = results, results
+        self.views.addWidget(results)
+        self.search.returnPressed.connect(self._search_entered)
+
+    def in_query(self) -> bool:
+        """Whether the filter box holds a query (its results are shown, not the tree)."""
+        return self.results is not None and looks_like_query(self.search.text())
+
+    def apply_filter_now(self) -> None:
+        self._filter_timer.stop()
+        self._apply_filter()
+
+    def _search_entered(self) -> None:
+        if self.results is not None and self.in_query():
+            self.apply_filter_now()
+            self.results.search_registries()
+
     @Slot()
     def _apply_filter(self) -> None:
         """Filter the tree; clearing the filter (Esc) brings back the rows expanded before it
         and keeps the row chosen meanwhile (it collapsed the whole tree and moved the
-        selection)."""
+        selection). A query shows its results in place of the tree."""
         text = self.search.text().strip()
+        if self.results is not None and self.results_widget is not None and self.in_query():
+            self.results.set_query(text)
+            self.views.setCurrentWidget(self.results_widget)
+            self.no_matches.setVisible(False)
+            return
+        self.views.setCurrentWidget(self.tree)
         if text and self._before_filter is None:
             self._before_filter = self._unfiltered_view()
         chosen = QPersistentModelIndex(
@@ -380,7 +435,11 @@ class TreePanel(QWidget):
         self.no_matches.setVisible(bool(text) and not matches)
 
     def _into_results(self) -> None:
-        """Down in the filter box: into the tree, on the first match (or the current row)."""
+        """Down in the filter box: into the tree, on the first match (or the current row);
+        into a query's results."""
+        if self.results is not None and self.in_query():
+            self.results.focus_results()
+            return
         current = self.tree.currentIndex()
         node = self.node_at(current)
         if node is None or node.kind is NodeKind.PROFILE:  # a registry row: its first match
