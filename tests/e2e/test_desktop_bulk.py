@@ -71,21 +71,40 @@ def test_three_versions_archived_by_keyboard_with_the_name_typed(
 
 
 def test_the_menu_key_on_the_versions_table_acts_on_its_selection_as_it_is(app: DesktopApp) -> None:
-    """Shift+Down twice in a model's versions table, then the Menu key: the menu is that of the
-    three selected versions, and the key (whose event carries a position that is not the current
-    row's) changed nothing of the selection."""
+    """Shift+Down twice in a model's versions table, Ctrl+Down twice and Ctrl+Space (one more
+    row, one skipped), then the Menu key: the menu is that of the four selected versions, and
+    the key (whose event carries a position that is not the current row's) changed nothing of
+    the selection."""
     app.ask("select", profile="demo", model=MODEL)
     opened = app.ask("versions")
     first = opened["table_selected"]
     assert len(first) == 1, opened
     app.key("shift+Down", "shift+Down")
-    chosen = app.until(lambda s: len(s["table_selected"]) == 3)
+    app.until(lambda s: len(s["table_selected"]) == 3)
+    # Ctrl+Down moves on without selecting, Ctrl+Space adds that row: four
+    app.key("ctrl+Down", "ctrl+Down", "ctrl+space")
+    chosen = app.until(lambda s: len(s["table_selected"]) == 4)
     app.key("Menu")
     menu = app.until(lambda s: s["menu_shown"])
-    assert menu["menu_items"][:2] == [f"3 versions of {MODEL}", "Archive 3 versions…"], menu
-    assert "Copy 3 versions to" in menu["menu_items"], menu
+    assert menu["menu_items"][:2] == [f"4 versions of {MODEL}", "Archive 4 versions…"], menu
+    assert "Copy 4 versions to" in menu["menu_items"], menu
     assert menu["table_selected"] == chosen["table_selected"], menu
     app.key("Escape")
     closed = app.until(lambda s: not s["menu_shown"])
     assert closed["table_selected"] == chosen["table_selected"], closed
     assert closed["focus"] == ["QTableWidget", "versionsTable"], closed
+
+
+def test_ctrl_a_on_a_version_selects_the_versions_of_its_model_only(app: DesktopApp) -> None:
+    app.ask("select", profile="demo", model=MODEL, version="1")
+    app.ask("select", profile="demo", model="fraud-detector")  # another model, expanded too
+    app.ask("select", profile="demo", model=MODEL, version="2")
+    app.key("ctrl+a")
+    chosen = app.until(lambda s: len(s["selected"]) > 1)
+    rows = chosen["selected"]
+    assert all(len(r) == 3 and r[1] == MODEL for r in rows), rows  # no other model's, no model
+    assert sorted(r[2] for r in rows) == ["1", "2", "3", "4", "5"], rows  # all five of it
+    app.key("Menu")
+    menu = app.until(lambda s: s["menu_shown"])
+    assert menu["menu_items"][0] == f"{len(rows)} versions of demo", menu
+    app.key("Escape")

@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import (
     QEvent,
+    QItemSelection,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -211,8 +212,36 @@ class TreePanel(QWidget):
         into.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         into.triggered.connect(self._into_results)
         self.search.addAction(into)
+        within = QAction(self.tree)  # Ctrl+A on a model or version row: that model's versions
+        within.setShortcut(QKeySequence.StandardKey.SelectAll)
+        within.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        within.triggered.connect(self.select_model_versions)
+        self.tree.addAction(within)
 
     # --- rows -----------------------------------------------------------------------------
+    def select_model_versions(self) -> None:
+        """Ctrl+A in the tree: every version of the current row's model selected (expanded
+        first), the current row kept; on a registry row, its models."""
+        current = self.tree.currentIndex().siblingAtColumn(0)
+        node = self.node_at(current)
+        if node is None:
+            return
+        parent = current if node.kind is not NodeKind.VERSION else current.parent()
+        if node.kind is NodeKind.MODEL:
+            self.tree.expand(parent)
+        picked = QItemSelection()
+        for row in range(self.proxy.rowCount(parent)):
+            child = self.proxy.index(row, 0, parent)
+            if self.node_at(child) is not None:
+                picked.select(child, child)
+        if picked.isEmpty():
+            return
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.tree.selectionModel().select(picked, flags)
+
     def node_at(self, index: QModelIndex) -> Node | None:
         """The tree node of a (proxy) index."""
         if not index.isValid():
