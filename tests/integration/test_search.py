@@ -70,6 +70,15 @@ def test_search_finds_by_tag_stage_alias_and_metric_then_in_the_kept_state_when_
     assert code == 0 and f"v{high}" in out and "PROFILE" in out and "SEEN" not in out
     code, _out, err = run("search", "metric:val_auc>very")
     assert code == 1 and "'very' is not a number" in err
+    # saved under a name, run by it
+    code, out, err = run("search", f"{tag} @champion", "--save", "champions", "--json")
+    assert code == 0 and "Saved search champions" in err and f'"version": "{high}"' in out
+    code, out, err = run("search", "--saved", "Champions", "--json")
+    assert code == 0 and [h["version"] for h in json.loads(out) if tag in h["model"]] == [high]
+    assert "champions" in run("searches")[1]
+    assert run("searches", "--remove", "champions")[0] == 0
+    code, _out, err = run("search", "--saved", "champions")
+    assert code == 1 and "no saved search named 'champions'" in err
 
     # kept: listed once while it answers, then the server's address goes dead
     code, _out, err = run("ls", "q1")

@@ -97,9 +97,15 @@ def cached_venv(name: str, requirements: list[str]) -> Path:
     with _locked(CACHE / f"{name}.lock"):
         if marker.is_file() and marker.read_text() == wanted:
             return folder  # built by another process meanwhile
-        venv.EnvBuilder(clear=True, with_pip=True).create(folder)
+        # Symlinks, not a copy of the interpreter: a copy is a file open for writing while
+        # build_all's other thread forks, and the child's copy of that descriptor made the exec
+        # of the new interpreter fail ("Text file busy"), leaving the tests to build it late.
+        venv.EnvBuilder(clear=True, with_pip=True, symlinks=True).create(folder)
+        # --no-compile: Python compiles what the servers import; compiling every module of
+        # MLflow and its dependencies took CPU the test run beside it needs
+        pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile"]
         done = subprocess.run(
-            [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", *requirements],
+            [*pip, *requirements],
             timeout=BUILD_TIMEOUT_S,
             env=_env(),
             capture_output=True,

@@ -123,6 +123,20 @@ def test_find_over_the_demo_with_a_metric_and_a_negation(
     assert dialog.status.text().startswith(f"{len(matched)} version")
     dialog.resize(1000, 420)
     dialog.grab().save(str(save_artifact("find-demo.png")))
+    # kept under a name: in the Saved menu, in the palette, and for the CLI
+    dialog.ask_name = lambda _query: "accurate live"
+    dialog.save_button.click()
+    assert run("searches")[1].count("accurate live") == 1
+    dialog.query.clear()
+    dialog.saved_menu.aboutToShow.emit()
+    (saved,) = [a for a in dialog.saved_menu.actions() if a.text().startswith("accurate live")]
+    saved.trigger()
+    assert dialog.query.text() == "metric:val_accuracy>0.6 -stage:archived"
+    qtbot.waitUntil(lambda: not dialog.reading and dialog.table.rowCount() == len(matched))
+    palette = window.finder.show_palette()
+    QTest.keyClicks(palette.line, "saved accurate")
+    assert palette.shown and palette.shown[0].text == "Saved search ▸ accurate live"
+    palette.hide()
     dialog.close()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()

@@ -39,17 +39,35 @@ hold:
 
 
 @cli.command("search", help=QUERY_HELP)
-@click.argument("query")
+@click.argument("query", required=False)
 @click.option(
     "--profile", "profiles", multiple=True, metavar="NAME", help="Search only these (repeat)."
 )
 @click.option("--offline", is_flag=True, help="Search the kept state only; ask no registry.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def search(query: str, profiles: tuple[str, ...], offline: bool, as_json: bool) -> None:
+@click.option("--saved", metavar="NAME", help="Run a saved search (see modelyard searches).")
+@click.option("--save", "save_as", metavar="NAME", help="Save QUERY under NAME, then run it.")
+def search(
+    query: str | None,
+    profiles: tuple[str, ...],
+    offline: bool,
+    as_json: bool,
+    saved: str | None,
+    save_as: str | None,
+) -> None:
     from modelyard.core.profiles.profile import ProfileStore
     from modelyard.core.reads.query import QueryError, parse_query
+    from modelyard.core.reads.saved import SavedSearches
 
     with _reported():
+        if (query is None) == (saved is None):
+            _fail("search: give a QUERY, or --saved NAME")
+        if saved is not None:
+            query = SavedSearches().get(saved).query
+        assert query is not None
+        if save_as is not None:
+            stored = SavedSearches().save(save_as, query)
+            _echo(f"Saved search {_p(stored.name)}: {_p(stored.query)}", err=True)
         try:
             parsed = parse_query(query)
         except QueryError as exc:
@@ -142,3 +160,27 @@ def _as_json(hit: Hit) -> dict[str, object]:
         "matched": list(hit.matched),
         "seen": hit.seen.isoformat() if hit.seen else None,
     }
+
+
+@cli.command("searches")
+@click.option("--remove", metavar="NAME", help="Forget this saved search.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def searches(remove: str | None, as_json: bool) -> None:
+    """The saved searches (shared with the app's Find); save one with search --save NAME."""
+    from modelyard.core.reads.saved import SavedSearches
+
+    with _reported():
+        store = SavedSearches()
+        if remove is not None:
+            store.remove(remove)
+            _echo(f"Removed saved search {_p(remove)}.")
+            return
+        found = store.load()
+        for problem in store.problems:
+            _echo(f"modelyard: warning: {_p(problem)}", err=True)
+    if as_json:
+        _echo_exact(json.dumps([{"name": s.name, "query": s.query} for s in found], indent=2))
+    elif found:
+        _echo(_table([[_p(s.name), _p(s.query)] for s in found], ["NAME", "QUERY"]))
+    else:
+        _echo('No saved search yet: modelyard search "stage:prod" --save "in production"')

@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -34,6 +36,7 @@ from modelyard.core.model.state import RegistryState
 from modelyard.core.profiles.profile import Profile
 from modelyard.core.reads.history import humanize_age
 from modelyard.core.reads.query import Query, QueryError, parse_query
+from modelyard.core.reads.saved import SavedSearches
 from modelyard.core.reads.search import Hit, SearchRead, read_for_search, search_kept
 from modelyard.core.session import Connections
 from modelyard.ui.common.menu_text import literal
@@ -100,13 +103,27 @@ class FindDialog(QDialog):
         self.query.setClearButtonEnabled(True)
         self.search_button = QPushButton("Search the registries")
         self.search_button.setToolTip("Read every registry and search it (Enter)")
+        self.saved = SavedSearches()
+        self.save_button = QPushButton("Save…")
+        self.save_button.setToolTip("Keep this query under a name (also: modelyard search --saved)")
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save_query)
+        self.saved_button = QPushButton("Saved")
+        self.saved_button.setObjectName("savedSearches")
+        self.saved_button.setAutoDefault(False)
+        self.saved_menu = QMenu(self.saved_button)
+        self.saved_menu.aboutToShow.connect(self._fill_saved)
+        self.saved_button.setMenu(self.saved_menu)
+        self.ask_name: Callable[[str], str | None] = self._ask_name
         row.addWidget(self.query, 1)
         row.addWidget(self.search_button)
+        row.addWidget(self.save_button)
+        row.addWidget(self.saved_button)
         layout.addLayout(row)
         if embedded:
             layout.setContentsMargins(0, 0, 0, 0)
-            self.query.hide()
-            self.search_button.hide()
+            for widget in (self.query, self.search_button, self.save_button, self.saved_button):
+                widget.hide()
         self.problem = QLabel()
         self.problem.setObjectName("errorText")
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
@@ -154,6 +171,43 @@ class FindDialog(QDialog):
             self.table.setFocus()
             if self.table.currentRow() < 0:
                 self.table.selectRow(0)
+
+    # --- saved searches ---------------------------------------------------------------------
+    def save_query(self) -> None:
+        """Keep the query under a name (asked); shared with the CLI's search --saved."""
+        text = self.query.text().strip()
+        if not text or self._parse() is None:
+            return
+        name = self.ask_name(text)
+        if not name:
+            return
+        try:
+            kept = self.saved.save(name, text)
+        except ModelyardError as exc:
+            self.problem.setText(exc.message)
+            self.problem.show()
+            return
+        self.status.setText(f"Saved as “{kept.name}”. " + self.status.text())
+
+    def run_saved(self, query: str) -> None:
+        """A saved search chosen: its query, read from every registry."""
+        self.query.setText(query)
+        self.search_registries()
+
+    def _fill_saved(self) -> None:
+        self.saved_menu.clear()
+        found = self.saved.load()
+        for item in found:
+            action = self.saved_menu.addAction(literal(f"{item.name} — {item.query}"))
+            action.triggered.connect(lambda _c=False, q=item.query: self.run_saved(q))
+        if not found:
+            self.saved_menu.addAction("No saved search yet: Save… keeps this one").setEnabled(False)
+        for problem in self.saved.problems:
+            self.saved_menu.addAction(literal(problem)).setEnabled(False)
+
+    def _ask_name(self, query: str) -> str | None:
+        name, ok = QInputDialog.getText(self, "Save search", f"A name for “{query}”:")
+        return name if ok else None
 
     # --- keys -----------------------------------------------------------------------------
     def eventFilter(self, watched: object, event: object) -> bool:  # overrides QObject

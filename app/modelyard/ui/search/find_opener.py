@@ -6,12 +6,14 @@ version."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenuBar, QWidget
 
+from modelyard.core.reads.saved import SavedSearches
 from modelyard.ui.search.find_dialog import FindDialog
 from modelyard.ui.search.palette import (
     CommandPalette,
@@ -88,9 +90,19 @@ class FindOpener:
     def _entries(self) -> list[Entry]:
         actions = [e for e in action_entries(self.window.menuBar()) if "Go to or run" not in e.text]
         profiles = self.profiles()
-        return actions + registry_entries(
-            profiles, self.connections, self.window.open_profile, self.open_hit
+        saved = [
+            Entry("action", f"Saved search ▸ {s.name}", s.query, partial(self.run_saved, s.query))
+            for s in SavedSearches().load()
+        ]
+        return (
+            actions
+            + saved
+            + registry_entries(profiles, self.connections, self.window.open_profile, self.open_hit)
         )
+
+    def run_saved(self, query: str) -> None:
+        """A saved search from the palette: Find opens on it and reads every registry."""
+        self.show().run_saved(query)
 
     def show_shortcuts(self) -> ShortcutsDialog:
         if self.shortcuts is None:
