@@ -20,8 +20,8 @@ import os
 import subprocess
 import sys
 import venv
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -174,19 +174,26 @@ def npm_tool(name: str) -> Path:
     return folder
 
 
-def build_all() -> None:
+def build_all() -> int:
     """Build every venv of the tier and the tools (two at a time: downloads and unpacking
-    overlap)."""
+    overlap). One failing does not stop the others (a failure in ``map`` cancelled those not
+    started yet); each is said, and the count of failures returned."""
+    jobs: list[tuple[str, Callable[[str], Path]]] = [
+        *((name, npm_tool) for name in NPM_TOOLS),
+        *((name, tool_venv) for name in TOOLS),
+        *((name, server_venv) for name in TIER),
+    ]
+    failed = 0
     with ThreadPoolExecutor(max_workers=2) as pool:
-        built = [
-            *pool.map(npm_tool, NPM_TOOLS),
-            *pool.map(tool_venv, TOOLS),
-            *pool.map(server_venv, TIER),
-        ]
-        for folder in built:
-            print(f"ready: {folder}", flush=True)
+        futures = {pool.submit(build, name): name for name, build in jobs}
+        for future in as_completed(futures):
+            try:
+                print(f"ready: {future.result()}", flush=True)
+            except Exception as exc:  # said; a test that needs it builds it itself
+                failed += 1
+                print(f"failed: {futures[future]}: {exc}", flush=True)
+    return failed
 
 
 if __name__ == "__main__":
-    build_all()
-    sys.exit(0)
+    sys.exit(1 if build_all() else 0)
