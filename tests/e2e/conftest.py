@@ -8,8 +8,14 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from modelyard.core.profiles.profile import Profile
+
+if TYPE_CHECKING:
+    from tests.support.desktop import DesktopApp
 
 
 def desktop_tool(program: str, package: str) -> str:
@@ -73,3 +79,16 @@ def desktop(
     for process in (wm, xvfb):
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
+
+
+@pytest.fixture()
+def demo_app(desktop: str, demo_profile: Profile) -> Iterator[DesktopApp]:
+    """The app driven on the desktop over a copy of the demo registry, its rows read."""
+    from tests.support.desktop import DesktopApp  # it uses this module's desktop_tool
+
+    driven = DesktopApp(desktop)
+    try:
+        driven.ask("ready")
+        yield driven
+    finally:
+        driven.close()

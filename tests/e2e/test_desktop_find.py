@@ -4,23 +4,15 @@ name; Ctrl+Shift+F, a query, Enter reads, Down and Enter open a result in the tr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from modelyard.core.profiles.profile import Profile
 from tests.conftest import save_artifact
 from tests.support.desktop import DesktopApp
 
 
 @pytest.fixture()
-def app(desktop: str, demo_profile: Profile) -> Iterator[DesktopApp]:
-    driven = DesktopApp(desktop)
-    try:
-        driven.ask("ready")
-        yield driven
-    finally:
-        driven.close()
+def app(demo_app: DesktopApp) -> DesktopApp:
+    return demo_app
 
 
 def test_the_palette_goes_to_a_model_and_runs_an_action_by_name(app: DesktopApp) -> None:

@@ -8,8 +8,6 @@ goes through the window system, which turns the Menu key into a context-menu eve
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from modelyard.core.profiles.profile import Profile
@@ -18,13 +16,8 @@ from tests.support.desktop import DesktopApp, inside
 
 
 @pytest.fixture()
-def app(desktop: str, demo_profile: Profile) -> Iterator[DesktopApp]:
-    driven = DesktopApp(desktop)
-    try:
-        driven.ask("ready")
-        yield driven
-    finally:
-        driven.close()
+def app(demo_app: DesktopApp) -> DesktopApp:
+    return demo_app
 
 
 ROWS: list[list[str]] = [

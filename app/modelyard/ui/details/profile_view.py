@@ -4,12 +4,13 @@ last looked."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from modelyard.core.kinds import KINDS
 from modelyard.core.model.domain import Capabilities
 from modelyard.core.model.errors import UNREACHABLE, ErrorKind
-from modelyard.core.profiles.profile import PROTECTION_WORDS, PROTECTIONS, Profile
+from modelyard.core.profiles.profile import PROTECTION_WORDS, Profile
+from modelyard.ui.common.choices import protection_choice
 from modelyard.ui.details.version_view import Header
 from modelyard.ui.details.widgets import Banner, FieldForm
 from modelyard.ui.tree.tree_model import Node
@@ -42,13 +43,10 @@ class ProfileView(QWidget):
         body.addWidget(self.fields)
         protection_row = QHBoxLayout()
         protection_label = QLabel("Change protection:")
-        self.protection = QComboBox()
-        self.protection.setObjectName("protectionChoice")
-        for level in PROTECTIONS:
-            self.protection.addItem(PROTECTION_WORDS[level], level)
-        self.protection.setToolTip(
+        self.protection = protection_choice(
+            "protectionChoice",
             "None: writes as asked · Confirm: each write needs the model's name typed · "
-            "Read-only: Modelyard sends no write to this registry"
+            "Read-only: Modelyard sends no write to this registry",
         )
         protection_label.setBuddy(self.protection)
         self.protection.activated.connect(self._protection_chosen)

@@ -20,13 +20,12 @@ from PySide6.QtWidgets import (
 
 from modelyard.core.model.errors import ModelyardError
 from modelyard.core.profiles.profile import (
-    PROTECTION_WORDS,
-    PROTECTIONS,
     Profile,
     default_protection,
 )
 from modelyard.core.reads.diagnose import Diagnosis, test_connection
 from modelyard.ui.common import icons
+from modelyard.ui.common.choices import protection_choice
 from modelyard.ui.profiles.fields import (
     COLOR_NAMES,
     COLORS,
@@ -157,13 +156,10 @@ class FinishPage(QWizardPage):
         self.color.activated.connect(self._other_color)
         self.record = QCheckBox("Record promotions in the registry (modelyard.history tags)")
         self.record.setChecked(True)
-        self.protection = QComboBox()
-        self.protection.setObjectName("field-protection")
-        for level in PROTECTIONS:
-            self.protection.addItem(PROTECTION_WORDS[level], level)
-        self.protection.setToolTip(
+        self.protection = protection_choice(
+            "field-protection",
             "How Modelyard guards writes to this registry (the CLI honours it too). "
-            "A profile labelled prod starts at Confirm."
+            "A profile labelled prod starts at Confirm.",
         )
         self.protection_chosen = False  # by the person (else it follows the label)
         self.protection.activated.connect(self._protection_chosen)
