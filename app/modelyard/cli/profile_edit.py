@@ -1,4 +1,5 @@
-"""``modelyard profiles edit``: a profile's protection, protected aliases, label and colour."""
+"""``modelyard profiles edit``: a profile's protection, protected aliases, pinned models, label
+and colour."""
 
 from __future__ import annotations
 
@@ -52,6 +53,10 @@ def describe_protection(profile: Profile) -> str:
 @click.option(
     "--unprotect-alias", "unprotect", multiple=True, metavar="ALIAS", help="No longer protected."
 )
+@click.option(
+    "--pin", multiple=True, metavar="MODEL", help="Show this model first in the tree (repeat)."
+)
+@click.option("--unpin", multiple=True, metavar="MODEL", help="No longer pinned.")
 @click.option("--label", help="An environment label such as dev, staging or prod.")
 @click.option("--color", help="A colour for the tree, e.g. #d9534f.")
 def profiles_edit(
@@ -59,10 +64,12 @@ def profiles_edit(
     protection: str | None,
     protect: tuple[str, ...],
     unprotect: tuple[str, ...],
+    pin: tuple[str, ...],
+    unpin: tuple[str, ...],
     label: str | None,
     color: str | None,
 ) -> None:
-    """Change a profile's protection, protected aliases, label or colour."""
+    """Change a profile's protection, protected aliases, pinned models, label or colour."""
     with _reported():
         store = ProfileStore()
         profile = store.get(name)
@@ -71,6 +78,10 @@ def profiles_edit(
             gone = {a.strip().lstrip("@") for a in unprotect}
             kept = tuple(a for a in changed.protected_aliases if a not in gone)
             changed = changed.model_copy(update={"protected_aliases": kept})
+        if pin or unpin:
+            gone = set(unpin)
+            kept = tuple(m for m in dict.fromkeys((*changed.pinned, *pin)) if m not in gone)
+            changed = changed.model_copy(update={"pinned": kept})
         if label is not None:
             changed = changed.model_copy(update={"label": label or None})
         if color is not None:
@@ -79,4 +90,5 @@ def profiles_edit(
             _echo(f"{name}: nothing to change (protection: {describe_protection(profile)}).")
             return
         store.replace(Profile.model_validate(changed.model_dump()))  # validated again
-        _echo(f"{name}: protection {describe_protection(changed)}.")
+        pins = f"; pinned: {', '.join(changed.pinned)}" if changed.pinned else ""
+        _echo(f"{name}: protection {describe_protection(changed)}{pins}.")

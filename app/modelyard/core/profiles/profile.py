@@ -64,6 +64,7 @@ class Profile(Frozen):
     # the aliases whose move needs the typed confirmation whatever the level.
     protection: Protection | None = None
     protected_aliases: tuple[str, ...] = ()
+    pinned: tuple[str, ...] = ()  # models shown first in the tree (pinned by the person)
     # How long an API call waits to connect and for the first byte of a read's answer, and how
     # long a write's answer is waited for (visibly, past the first-byte limit), in seconds.
     connect_timeout_s: float = Field(default=4.0, ge=0.5, le=120)

@@ -71,10 +71,45 @@ class ProfileActions:
         if lower and not self.confirm_lowering(profile, level):
             self.host.open_profile(profile.name)  # shows the level it keeps
             return
-        saved = self.host.store.replace(profile.model_copy(update={"protection": level}))
-        self.host.connections.forget(saved.id)
-        self.host.reload_profiles(then=lambda: self.host.open_profile(saved.name))
-        self.host.say(f"{saved.name}: protection is now {PROTECTION_WORDS[level]}.", 6000)
+        host = self.host
+
+        def done(saved: Profile) -> None:
+            host.connections.forget(saved.id)
+            host.reload_profiles(then=lambda: host.open_profile(saved.name))
+            host.say(f"{saved.name}: protection is now {PROTECTION_WORDS[level]}.", 6000)
+
+        self._update(profile, lambda fresh: fresh.model_copy(update={"protection": level}), done)
+
+    def set_pinned(self, profile: Profile, model: str, pinned: bool) -> None:
+        """Pin ``model`` to the top of its registry's rows (or unpin it): kept in the profile,
+        so it survives restarts; the tree is shown again in the new order."""
+
+        def change(fresh: Profile) -> Profile:
+            now = tuple(m for m in fresh.pinned if m != model) + ((model,) if pinned else ())
+            return fresh.model_copy(update={"pinned": now})
+
+        def done(saved: Profile) -> None:
+            self.host.reload_profiles()
+            self.host.say(f"{saved.name}: {model} {'pinned' if pinned else 'unpinned'}.", 5000)
+
+        self._update(profile, change, done)
+
+    def _update(
+        self,
+        profile: Profile,
+        change: Callable[[Profile], Profile],
+        done: Callable[[Profile], None],
+    ) -> None:
+        """Change the profile as it is saved now (another window or the CLI may have changed
+        it since this one read it), on a worker: the profile file may sit on a slow disk."""
+        store = self.host.store
+
+        def work(_token: object) -> Profile:
+            return store.replace(change(store.get(profile.id)))
+
+        self.host.workers.submit(
+            work, done, lambda error: self.host.show_error(error.message), "save profile"
+        )
 
     def _confirm_lowering(self, profile: Profile, level: str) -> bool:
         answer = QMessageBox.question(

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from modelyard.core.session import Connections
     from modelyard.ui.common.workers import WorkerPool
     from modelyard.ui.details.pane import DetailsPane
+    from modelyard.ui.profiles.actions import ProfileActions
     from modelyard.ui.tree.tree_model import RegistryTreeModel
 
 
@@ -76,6 +77,7 @@ class MenuHost(Protocol):
     connections: Connections
     workers: WorkerPool
     details: DetailsPane
+    profiles: ProfileActions
     refresh_action: QAction
     new_profile_action: QAction
     edit_profile_action: QAction
@@ -320,6 +322,12 @@ class TreeMenus(QObject):
         others = [p for p in window.tree_model.profiles() if p.id != node.profile.id]
         self._sync_items(menu, node.profile, others, (model.name,))
         self.bulk.add_clean_up(menu, node)
+        pinned = model.name in node.profile.pinned
+        pin = menu.addAction("Unpin" if pinned else "Pin to the top")
+        pin.setToolTip("Pinned models are shown first in their registry, also after a restart")
+        pin.triggered.connect(
+            lambda _=False: window.profiles.set_pinned(node.profile, model.name, not pinned)
+        )
         menu.addSeparator()
         menu.addAction(window.refresh_action)
         return menu

@@ -163,7 +163,9 @@ class Node:
         self.sort_key: str | int | tuple[int, str]
         if isinstance(payload, ModelSummary):
             self.key = payload.name
-            self.sort_key = payload.name
+            owner = parent.payload if parent is not None else None
+            pinned = isinstance(owner, Profile) and payload.name in owner.pinned
+            self.sort_key = (0 if pinned else 1, payload.name)  # pinned models first
         elif isinstance(payload, VersionSummary):
             self.key = payload.version
             number, text = version_sort_key(payload.version)
@@ -241,7 +243,8 @@ def fill_cells(node: Node, cells: list[QStandardItem], state: RegistryState) -> 
         _set(stage, state.stage_line(model.name))
         _set(aliases, ", ".join(f"{a}→v{v}" for a, v in sorted(aliases_of.items())))
         latest = f"latest v{model.latest_versions[0]}" if model.latest_versions else ""
-        _set(info, state_text(node, state) or latest)
+        pin = "★ pinned · " if model.name in node.profile.pinned else ""
+        _set(info, pin + (state_text(node, state) or latest))
         first_line = model.description.splitlines()[0] if model.description else None
         tip = node.load.error or node.load.offline or first_line
         if node.news:
