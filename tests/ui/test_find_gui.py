@@ -138,6 +138,16 @@ def test_find_over_the_demo_with_a_metric_and_a_negation(
     assert palette.shown and palette.shown[0].text == "Saved search ▸ accurate live"
     palette.hide()
     dialog.close()
+    # above the tree, like a smart folder: its results in place of the tree
+    bar = window.finder.saved_bar
+    qtbot.waitUntil(lambda: [b.text() for b in bar.buttons] == ["accurate live"], timeout=10_000)
+    assert bar.isVisible()
+    bar.buttons[0].click()
+    inline = window.finder.inline
+    assert window.search.text() == "metric:val_accuracy>0.6 -stage:archived"
+    assert window.panel.views.currentWidget() is inline
+    qtbot.waitUntil(lambda: not inline.reading and inline.table.rowCount() == len(matched))
+    window.grab().save(str(save_artifact("saved-search-bar.png")))
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -64,9 +63,11 @@ class FindDialog(QDialog):
 
     Signals:
         openRequested(str, str, str): profile id, model and version to show in the tree.
+        savedChanged(): a search was saved (the saved searches above the tree follow).
     """
 
     openRequested = Signal(str, str, str)
+    savedChanged = Signal()  # a search was saved
 
     def __init__(
         self,
@@ -138,7 +139,7 @@ class FindDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setTabKeyNavigation(False)
         self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)  # the width is used
         self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
         self.table.installEventFilter(self)
         layout.addWidget(self.table, 1)
@@ -188,6 +189,7 @@ class FindDialog(QDialog):
             self.problem.show()
             return
         self.status.setText(f"Saved as “{kept.name}”. " + self.status.text())
+        self.savedChanged.emit()
 
     def run_saved(self, query: str) -> None:
         """A saved search chosen: its query, read from every registry."""

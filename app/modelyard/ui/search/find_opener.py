@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenuBar, QWidget
 
-from modelyard.core.reads.saved import SavedSearches
+from modelyard.core.reads.saved import SavedSearch, SavedSearches
 from modelyard.ui.search.find_dialog import FindDialog
 from modelyard.ui.search.palette import (
     CommandPalette,
@@ -22,6 +22,7 @@ from modelyard.ui.search.palette import (
     action_entries,
     registry_entries,
 )
+from modelyard.ui.search.saved_bar import SavedBar
 
 if TYPE_CHECKING:
     from modelyard.core.profiles.profile import Profile
@@ -77,6 +78,11 @@ class FindOpener:
         self.inline = FindDialog(connections, workers, profiles, parent, embedded=True)
         self.inline.openRequested.connect(self._open_from_filter)
         window.panel.install_results(self.inline)
+        self.saved_bar = SavedBar()  # the saved searches, above the tree
+        self.saved_bar.chosen.connect(window.panel.run_query)
+        window.panel.install_above(self.saved_bar)
+        self.inline.savedChanged.connect(self.load_saved)
+        self.load_saved()
         self.shortcuts: ShortcutsDialog | None = None
         self.shortcuts_action = QAction("&Keyboard shortcuts", parent)
         self.shortcuts_action.triggered.connect(lambda _checked=False: self.show_shortcuts())
@@ -111,10 +117,20 @@ class FindOpener:
         self.shortcuts.raise_()
         return self.shortcuts
 
+    def load_saved(self) -> None:
+        """The saved searches read (off the GUI thread: the config folder may be slow) and
+        shown above the tree."""
+
+        def read(_token: object) -> list[SavedSearch]:
+            return SavedSearches().load()
+
+        self.workers.submit(read, self.saved_bar.set_searches, None, "saved searches")
+
     def show(self) -> FindDialog:
         if self.dialog is None:
             self.dialog = FindDialog(self.connections, self.workers, self.profiles, self.parent)
             self.dialog.openRequested.connect(self.open_hit)
+            self.dialog.savedChanged.connect(self.load_saved)
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()

@@ -353,6 +353,17 @@ class TreePanel(QWidget):
         self.views.addWidget(results)
         self.search.returnPressed.connect(self._search_entered)
 
+    def install_above(self, widget: QWidget) -> None:
+        """A strip between the filter box and the tree (the saved searches)."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(1, widget)
+
+    def run_query(self, text: str) -> None:
+        """A query given (a saved search): put in the filter box, every registry read."""
+        self.search.setText(text)
+        self._search_entered()
+
     def in_query(self) -> bool:
         """Whether the filter box holds a query (its results are shown, not the tree)."""
         return self.results is not None and looks_like_query(self.search.text())
