@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelyard.core.reads.fuzzy import fuzzy
+from modelyard.core.reads.fuzzy import Narrowing, fuzzy
 
 
 def ranked(query: str, names: list[str]) -> list[str]:
@@ -21,3 +21,11 @@ def test_letters_in_order_anywhere_word_starts_and_runs_rank_first() -> None:
     assert ranked("View Compare", ["View ▸ Compare registries…", "View ▸ Activity"]) == [
         "View ▸ Compare registries…"
     ]
+
+
+def test_narrowing_as_one_types_gives_what_a_full_match_gives() -> None:
+    names = [f"{team}-{kind}-{n}" for team in ("fraud", "churn", "demand") for kind in ("eu", "us")
+             for n in range(40)]  # fmt: skip
+    matcher = Narrowing(names)
+    for typed in ("c", "ch", "chu", "chur-e", "c", "fd", "fd3", "d-u-3", "", "xyz", "x"):
+        assert matcher.best(typed, 10) == [names.index(n) for n in ranked(typed, names)[:10]], typed

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from modelyard.core.model.domain import version_sort_key
 from modelyard.core.profiles.profile import Profile
-from modelyard.core.reads.fuzzy import fuzzy
+from modelyard.core.reads.fuzzy import Narrowing
 from modelyard.core.session import Connections
 from modelyard.ui.common.menu_text import literal
 
@@ -80,6 +80,7 @@ class CommandPalette(QDialog):
         self.setMinimumWidth(620)
         self.entries_of = entries
         self.entries: list[Entry] = []
+        self.matcher = Narrowing([])
         self.shown: list[Entry] = []
         layout = QVBoxLayout(self)
         self.line = QLineEdit()
@@ -99,6 +100,7 @@ class CommandPalette(QDialog):
 
     def open(self) -> None:  # overrides QDialog.open: fresh entries each time
         self.entries = self.entries_of()
+        self.matcher = Narrowing([entry.text for entry in self.entries])
         self.line.clear()
         self.filter("")
         self.show()
@@ -107,13 +109,7 @@ class CommandPalette(QDialog):
         self.line.setFocus()
 
     def filter(self, text: str) -> None:
-        scored = []
-        for n, entry in enumerate(self.entries):
-            score = fuzzy(text, entry.text)
-            if score is not None:
-                scored.append((-score, n, entry))
-        scored.sort(key=lambda s: (s[0], s[1]))
-        self.shown = [entry for _s, _n, entry in scored[:MAX_SHOWN]]
+        self.shown = [self.entries[n] for n in self.matcher.best(text, MAX_SHOWN)]
         self.list.clear()
         for entry in self.shown:
             label = f"{entry.text}    —    {entry.detail}" if entry.detail else entry.text
