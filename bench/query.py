@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from functools import partial
 
 from _common import emit
 from modelyard.core.model.domain import ModelSummary, Stage, VersionSummary
@@ -90,13 +91,13 @@ def main() -> None:
     }
     for text in QUERIES:
         query = parse_query(text)
-        took = min(ms(lambda q=query: search_kept(state, "bench", q)) for _ in range(2))
+        took = min(ms(partial(search_kept, state, "bench", query)) for _ in range(2))
         figures[f"query_ms[{text}]"] = round(took, 1)
         figures[f"query_ratio_to_floor[{text}]"] = round(took / floor_ms, 1)
     names = ["bench", *state.models, *(f"{v.model} v{v.version}" for v in versions)]
     matcher = Narrowing(names)
     typed = "fraud-model-000123"
-    per_key = [ms(lambda t=typed[: n + 1]: matcher.best(t, 60)) for n in range(len(typed))]
+    per_key = [ms(partial(matcher.best, typed[: n + 1], 60)) for n in range(len(typed))]
     figures["palette_entries"] = len(names)
     figures["palette_keystroke_ms_first"] = round(per_key[0], 1)
     figures["palette_keystroke_ms_worst"] = round(max(per_key), 1)
