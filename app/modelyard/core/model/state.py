@@ -129,6 +129,8 @@ class RegistryState:
     owner: int | None = field(default=None, repr=False)  # the one thread that may change it
     _open: list[str] = field(default_factory=list, repr=False)  # names of open transactions
     _pending: dict[str | None, Changes] = field(default_factory=dict, repr=False)
+    # Counts the changes told (caches of what is derived from the state compare it).
+    revision: int = field(default=0, repr=False, compare=False)
 
     # --- read-only views ---------------------------------------------------------------------
     @property
@@ -178,6 +180,8 @@ class RegistryState:
         return lambda: self._subscribers.remove(callback)
 
     def _tell(self, model: str | None, changes: Changes) -> Changes:
+        if changes:
+            self.revision += 1
         if changes and self._open:
             self._pending[model] = self._pending.get(model, Changes()) + changes
         elif changes:

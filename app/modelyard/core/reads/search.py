@@ -5,6 +5,7 @@ other term left, a few at a time."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -88,13 +89,27 @@ def search_kept(
     metrics: Mapping[str, Mapping[str, float]] | None = None,
     *,
     as_seen: bool = True,
+    limit: int | None = None,
 ) -> list[Hit]:
     """Over a registry's state (the window's, or a snapshot's): ``metrics`` by run id where
     they were read (a metric term holds for none without them); with ``as_seen`` each hit
-    says when the state was read."""
+    says when the state was read. A stage, alias, tag or creator term picks the candidates
+    from an index of the state (kept while the state does not change); only they are
+    matched."""
     seen = state.models_read_at if as_seen else None
-    versions = {m: list(vs.values()) for m, vs in state.versions.items()}
-    hits = search_listed(profile, list(state.models.values()), versions, query, metrics)
+    chosen = _index_of(state).candidates(query)
+    if chosen is None:
+        models = list(state.models.values())
+        versions = {m: list(vs.values()) for m, vs in state.versions.items()}
+    else:
+        names = {m for m, _v in chosen}
+        models = [state.models[m] for m in names if m in state.models]
+        versions = {}
+        for m, v in chosen:
+            found = state.versions.get(m, {}).get(v)
+            if found is not None:
+                versions.setdefault(m, []).append(found)
+    hits = search_listed(profile, models, versions, query, metrics, limit=limit)
     return [Hit(h.profile, h.model, h.version, h.stage, h.aliases, h.matched, seen) for h in hits]
 
 
@@ -104,9 +119,11 @@ def search_listed(
     versions: Mapping[str, Iterable[VersionSummary]],
     query: Query,
     metrics: Mapping[str, Mapping[str, float]] | None,
+    *,
+    limit: int | None = None,
 ) -> list[Hit]:
     """The matching versions, by model name then newest version first (``metrics``: the
-    source runs' latest values by run id, as read)."""
+    source runs' latest values by run id, as read); with ``limit``, the first that many."""
     if not query.wants_registry(profile):
         return []
     hits = []
@@ -121,4 +138,70 @@ def search_listed(
                 continue
             held = tuple(sorted(a for a, v in model.aliases.items() if v == version.version))
             hits.append(Hit(profile, model.name, version.version, version.stage.value, held, said))
+            if limit is not None and len(hits) >= limit:
+                return hits
     return hits
+
+
+Key = tuple[str, str]  # (model, version)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Who holds what in one state at one revision."""
+
+    revision: int
+    stage: dict[str, set[Key]]
+    alias: dict[str, set[Key]]  # lower-case alias
+    creator: dict[str, set[Key]]  # lower-case creator
+    tag: dict[str, set[Key]]  # a key of the version's or its model's tags
+
+    def candidates(self, query: Query) -> set[Key] | None:
+        """The versions that can match (None: no term narrows them; match them all)."""
+        found: set[Key] | None = None
+        for term in query.terms:
+            if term.negated:
+                continue
+            if term.field == "stage":
+                these = self.stage.get(term.value, set())
+            elif term.field == "alias":
+                these = set().union(*(k for a, k in self.alias.items() if a.startswith(term.value)))
+            elif term.field == "by":
+                these = set().union(*(k for c, k in self.creator.items() if term.value in c))
+            elif term.field == "tag":
+                these = self.tag.get(term.key, set())
+            else:
+                continue
+            found = these if found is None else found & these
+        return found
+
+
+_INDEXES: dict[int, _Index] = {}
+
+
+def _index_of(state: RegistryState) -> _Index:
+    key = id(state)
+    known = _INDEXES.get(key)
+    if known is not None and known.revision == state.revision:
+        return known
+    if known is None:
+        weakref.finalize(state, _INDEXES.pop, key, None)
+    stage: dict[str, set[Key]] = {}
+    alias: dict[str, set[Key]] = {}
+    creator: dict[str, set[Key]] = {}
+    tag: dict[str, set[Key]] = {}
+    models = state.models
+    for name, versions in state.versions.items():
+        model = models.get(name)
+        model_tags = tuple(model.tags) if model is not None else ()
+        for number, v in versions.items():
+            key_ = (name, number)
+            stage.setdefault(v.stage.value, set()).add(key_)
+            creator.setdefault(v.creator.lower(), set()).add(key_)
+            for t in (*v.tags, *model_tags):
+                tag.setdefault(t, set()).add(key_)
+        for a, number in model.aliases.items() if model is not None else ():
+            alias.setdefault(a.lower(), set()).add((name, number))
+    built = _Index(state.revision, stage, alias, creator, tag)
+    _INDEXES[key] = built
+    return built

@@ -41,6 +41,7 @@ from modelyard.core.session import Connections
 from modelyard.ui.common.menu_text import literal
 from modelyard.ui.common.workers import CancelToken, WorkerPool
 
+SHOWN = 2000  # results shown per registry (the CLI lists them all)
 COLUMNS = ["Registry", "Model", "Version", "Stage", "Aliases", "What matched", "Seen"]
 HELP = (
     "Every term must hold:\n"
@@ -272,7 +273,12 @@ class FindDialog(QDialog):
             state = self.connections.states.get(profile.id)
             answered = self.answers.get(profile.id) == ""
             hits += search_kept(
-                state, profile.name, parsed, self.metrics.get(profile.id), as_seen=not answered
+                state,
+                profile.name,
+                parsed,
+                self.metrics.get(profile.id),
+                as_seen=not answered,
+                limit=SHOWN,
             )
         self.hits = hits
         self._fill()
@@ -369,6 +375,8 @@ class FindDialog(QDialog):
             else:
                 parts.append(f"{profile.name}: {count} in what was read so far")
         total = f"{len(self.hits)} version{'s' if len(self.hits) != 1 else ''}"
+        if any(sum(1 for h in self.hits if h.profile == p.name) >= SHOWN for p in self.profiles()):
+            total += f" (the first {SHOWN:,} of a registry: a narrower query shows the rest)"
         self.status.setText(f"{total} · " + " · ".join(parts))
 
     def _open(self, row: int) -> None:
