@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from modelyard.core.kinds import MlflowServerSettings
-from modelyard.core.profiles.profile import ProfileStore
+from modelyard.core.profiles.profile import Profile, ProfileStore
 from modelyard.core.profiles.secrets import SecretStore
 from modelyard.ui.tree.tree_model import NodeKind
 from tests.conftest import save_artifact
@@ -211,5 +211,28 @@ def test_a_query_in_the_filter_box_shows_results_in_place_of_the_tree(
 
     qtbot.waitUntil(opened, timeout=30_000)
     assert window.search.text() == "" and panel.views.currentWidget() is panel.tree
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()
+
+
+def test_the_results_follow_the_registrys_state_as_it_changes(
+    qtbot: QtBot, demo_profile: Profile, store: ProfileStore
+) -> None:
+    from dataclasses import replace
+
+    from modelyard.core.model.domain import Stage
+
+    window = open_window(qtbot, store)
+    dialog = window.finder.show()
+    QTest.keyClicks(dialog.query, "churn -stage:archived")
+    QTest.keyClick(dialog.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.reading and dialog.table.rowCount() == 3, timeout=60_000)
+    state = window.connections.states.get(demo_profile.id)
+    v3 = state.versions["churn-classifier"]["3"]
+    state.apply_version(replace(v3, stage=Stage.ARCHIVED))  # as a promotion's answer does
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=10_000)
+    shown = [c.text() for r in range(2) if (c := dialog.table.item(r, 2)) is not None]
+    assert shown == ["v5", "v4"]
+    dialog.close()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()

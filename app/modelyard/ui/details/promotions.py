@@ -97,10 +97,10 @@ class PromotionController(QObject):
         self._queued: tuple[Node, str, Target, Callable[[], None] | None] | None = None
         # the typed confirmation the next promotion asks for: (name to type, why) or ("", "")
         self.typed: tuple[str, str] = ("", "")
-        # a restore from the timeline: (version, target, what the dialog starts with)
-        self.preset: tuple[str, Target, PromotionChoice] | None = None
+        # what the promotion dialog being asked starts with (a restore: its comment, archive)
+        self.preset: PromotionChoice | None = None
         self.confirm_promotion: ConfirmPromotion = lambda *args: ask_promotion(
-            *args, parent=dialog_parent, typed=self.typed, preset=self.preset_for(args[1], args[2])
+            *args, parent=dialog_parent, typed=self.typed, preset=self.preset
         )
         self.confirm_transition: ConfirmTransition = lambda ask: ask_transition(
             ask, dialog_parent, self.typed
@@ -182,17 +182,8 @@ class PromotionController(QObject):
         assert isinstance(plan, Restore) and isinstance(moment, datetime)
         target = Target(plan.kind, plan.value)
         stamp = moment.astimezone().isoformat(timespec="minutes")
-        self.preset = (
-            plan.version,
-            target,
-            PromotionChoice(plan.archive_existing, f"restored to {stamp}"),
-        )
-        self.promote(plan.version, target)
-
-    def preset_for(self, version: str, target: Target) -> PromotionChoice | None:
-        if self.preset is not None and self.preset[:2] == (version, target):
-            return self.preset[2]
-        return None
+        preset = PromotionChoice(plan.archive_existing, f"restored to {stamp}")
+        self.promote(plan.version, target, preset=preset)
 
     def promote(
         self,
@@ -200,8 +191,10 @@ class PromotionController(QObject):
         target: object,
         shown: ShownModel | None = None,
         changed: list[str] | None = None,
+        preset: PromotionChoice | None = None,
     ) -> None:
-        """Confirm, check for changes made meanwhile, write, re-read (board stays true)."""
+        """Confirm, check for changes made meanwhile, write, re-read (board stays true).
+        ``preset``: what the dialog starts with (kept for the re-ask after a conflict)."""
         node = self.current
         view = self.model_view
         if node is None or node.kind is not NodeKind.MODEL or view.model is None:
@@ -219,7 +212,11 @@ class PromotionController(QObject):
             return
         alias = None if target.kind == "stage" else target.value
         self._ask_typed_for(node, model, alias)
-        choice = self.confirm_promotion(model, version, target, snapshot, changed or [])
+        self.preset = preset  # for this dialog only
+        try:
+            choice = self.confirm_promotion(model, version, target, snapshot, changed or [])
+        finally:
+            self.preset = None
         if choice is None:
             return
         profile = node.profile
@@ -241,7 +238,9 @@ class PromotionController(QObject):
             work,
             f"Done: v{version} → {target.describe()}.",
             "Not promoted",
-            lambda fresh, changed: self.promote(version, target, shown=fresh, changed=changed),
+            lambda fresh, changed: self.promote(
+                version, target, shown=fresh, changed=changed, preset=preset
+            ),
         )
 
     def _ask_typed_for(self, node: Node, model: str, alias: str | None = None) -> None:

@@ -94,6 +94,7 @@ class FindDialog(QDialog):
         self.answers: dict[str, str] = {}  # profile id -> "" (read now) or why not
         self.reading: set[str] = set()
         self._generation = 0
+        self._following: set[int] = set()  # the states whose changes search again
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.query = QLineEdit()
@@ -271,6 +272,7 @@ class FindDialog(QDialog):
         hits: list[Hit] = []
         for profile in self.profiles():
             state = self.connections.states.get(profile.id)
+            self._follow(state)
             answered = self.answers.get(profile.id) == ""
             hits += search_kept(
                 state,
@@ -283,6 +285,20 @@ class FindDialog(QDialog):
         self.hits = hits
         self._fill()
         self._say()
+
+    def _follow(self, state: RegistryState) -> None:
+        """The results are the state's: a change to it (a promotion, the tree reading again)
+        searches it again while the results are in sight."""
+        if id(state) in self._following:
+            return
+        self._following.add(id(state))
+
+        def changed(_event: object) -> None:
+            if self.isVisible():
+                self._typing.start()  # one search after a burst of changes
+
+        unsubscribe = state.subscribe(changed)
+        self.destroyed.connect(lambda _obj=None: unsubscribe())
 
     def search_registries(self) -> None:
         """Read every registry (those a ``registry:`` term leaves) and search again."""
