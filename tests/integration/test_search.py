@@ -95,3 +95,9 @@ def test_search_finds_by_tag_stage_alias_and_metric_then_in_the_kept_state_when_
     assert kept == []  # metrics are not kept
     code, _out, err = run("search", f"{tag} metric:val_auc>0.1", "--profile", "q1")
     assert "metrics are not kept" in err
+    # a live search keeps what it read, as ls does: searched once, then found while down
+    other_profile = add_server_profile(store, secrets, mlflow_server, "q2")
+    assert [r["version"] for r in found(f"{tag} @champion", "--profile", "q2")] == [high]
+    store.replace(other_profile.model_copy(update={"settings": dead}))
+    code, out, err = run("search", f"{tag} @champion", "--profile", "q2")
+    assert code == 0 and f"v{high}" in out and "searched as seen" in err, err

@@ -114,23 +114,30 @@ def _search_one(profile: Profile, query: Query, offline: bool) -> tuple[list[Hit
     """(hits, a note for stderr, whether the registry could not be searched at all)."""
     from modelyard.core.connectors import open_registry
     from modelyard.core.model.errors import UNREACHABLE, ModelyardError
-    from modelyard.core.model.snapshot import load_snapshot
+    from modelyard.core.model.snapshot import keep_snapshot, load_snapshot
+    from modelyard.core.model.state import RegistryState
     from modelyard.core.profiles.secrets import SecretStore
-    from modelyard.core.reads.search import search_kept, search_registry
+    from modelyard.core.reads.search import merge_read, read_for_search, search_kept
 
     why = "--offline"
+    cached = load_snapshot(profile.id)
     if not offline:
         try:
             registry = open_registry(profile, SecretStore())
             try:
-                return search_registry(registry, profile.name, query), "", False
+                read = read_for_search(registry, profile.name, query)
             finally:
                 registry.close()
         except ModelyardError as exc:
             if exc.kind not in UNREACHABLE:
                 return [], f"{profile.name}: not searched: {exc.message}", True
             why = exc.message
-    cached = load_snapshot(profile.id)
+        else:  # kept, as ls keeps it: the next search of a registry that is down finds it
+            state = cached or RegistryState(profile.id)
+            merge_read(state, read)
+            problem = keep_snapshot(state)
+            found = search_kept(state, profile.name, query, read.metrics, as_seen=False)
+            return found, f"warning: {problem}" if problem else "", False
     if cached is None or cached.models_read_at is None:
         return [], f"{profile.name}: not searched ({why}) and nothing of it is kept yet", True
     found = search_kept(cached, profile.name, query)

@@ -76,10 +76,13 @@ def _run_of(versions: Mapping[str, Sequence[VersionSummary]], hit: Hit) -> str:
     return found.run_id if found is not None else ""
 
 
-def search_registry(registry: Registry, profile: str, query: Query) -> list[Hit]:
-    """Every version of ``registry`` that matches (blocking: reads the whole registry)."""
-    read = read_for_search(registry, profile, query)
-    return search_listed(profile, read.models, read.versions, query, read.metrics)
+def merge_read(state: RegistryState, read: SearchRead) -> None:
+    """What a search read, into the registry's one state (complete listings: models and
+    versions gone from the registry go from the state too); then search the state."""
+    with state.transaction("search"):
+        state.merge_models(read.models, complete=True)
+        for name, versions in read.versions.items():
+            state.merge_versions(name, versions, complete=True)
 
 
 def search_kept(

@@ -36,7 +36,13 @@ from modelyard.core.profiles.profile import Profile
 from modelyard.core.reads.history import humanize_age
 from modelyard.core.reads.query import Query, QueryError, parse_query
 from modelyard.core.reads.saved import SavedSearches
-from modelyard.core.reads.search import Hit, SearchRead, read_for_search, search_kept
+from modelyard.core.reads.search import (
+    Hit,
+    SearchRead,
+    merge_read,
+    read_for_search,
+    search_kept,
+)
 from modelyard.core.session import Connections
 from modelyard.ui.common.menu_text import literal
 from modelyard.ui.common.workers import CancelToken, WorkerPool
@@ -322,11 +328,7 @@ class FindDialog(QDialog):
             return read_for_search(connections.get(profile), profile.name, parsed)
 
         def done(read: SearchRead) -> None:
-            state = connections.states.get(profile.id)
-            with state.transaction("search"):  # the one state: what was read goes into it
-                state.merge_models(read.models, complete=True)
-                for name, versions in read.versions.items():
-                    state.merge_versions(name, versions, complete=True)
+            merge_read(connections.states.get(profile.id), read)  # into the one state
             known = dict(self.metrics.get(profile.id, {}))
             known.update(read.metrics)
             self.metrics[profile.id] = known
