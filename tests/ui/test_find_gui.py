@@ -236,3 +236,28 @@ def test_the_results_follow_the_registrys_state_as_it_changes(
     dialog.close()
     qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
     window.close()
+
+
+def test_registry_text_in_the_results_and_the_palette_is_shown_as_written(
+    qtbot: QtBot, mlflow_server: MlflowServer, store: ProfileStore, secrets: SecretStore
+) -> None:
+    name = f"r&d <i>x {uuid.uuid4().hex[:6]}"
+    ensure_model(admin_store(mlflow_server), name)
+    create_version(mlflow_server, name)
+    add_server_profile(store, secrets, mlflow_server, "odd")
+    window = open_window(qtbot, store)
+    dialog = window.finder.show()
+    QTest.keyClicks(dialog.query, f'"{name[-6:]}" -stage:archived')
+    QTest.keyClick(dialog.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.reading and dialog.table.rowCount() == 1, timeout=60_000)
+    item = dialog.table.item(0, 1)
+    assert item is not None and item.text() == name  # no "&&", no markup
+    assert "&lt;i&gt;" in item.toolTip()  # the tooltip shows the tags as text
+    palette = window.finder.show_palette()
+    QTest.keyClicks(palette.line, name[-6:])
+    texts = [palette.list.item(r).text() for r in range(palette.list.count())]
+    assert any(name in t and "&&" not in t for t in texts), texts
+    palette.hide()
+    dialog.close()
+    qtbot.waitUntil(window.workers.is_idle, timeout=60_000)
+    window.close()

@@ -46,6 +46,8 @@ from modelyard.core.reads.timeline import (
     stages_of,
     state_at,
 )
+from modelyard.ui.common.menu_text import literal
+from modelyard.ui.common.plain import plain_tooltip
 from modelyard.ui.common.theme import tone_color
 from modelyard.ui.details.widgets import when
 from modelyard.ui.tree.tree_model import STAGE_COLORS
@@ -241,9 +243,8 @@ class TimelineChart(QWidget):
                 if span.start and not span.exact:
                     since = f"at least since {since}"
                 until = when(span.end) if span.end else "now"
-                QToolTip.showText(
-                    event.globalPos(), f"{span.what}: v{span.version}\n{since} → {until}", self
-                )
+                words = f"{span.what}: v{span.version}\n{since} → {until}"
+                QToolTip.showText(event.globalPos(), plain_tooltip(words), self)
             return True
         return super().event(event)
 
@@ -345,11 +346,11 @@ class TimelinePanel(QWidget):
                 continue  # archiving is not a holder to put back
             plan = plan_restore(self.moment, what, self.aliases, stages_of(self.versions))
             if plan.idle:
-                action = self.restore_menu.addAction(f"{what}: {plan.idle}")
+                action = self.restore_menu.addAction(literal(f"{what}: {plan.idle}"))
                 action.setEnabled(False)
                 continue
             self.restorable.append(plan)
-            action = self.restore_menu.addAction(restore_text(plan, self.aliases))
+            action = self.restore_menu.addAction(literal(restore_text(plan, self.aliases)))
             action.triggered.connect(
                 lambda _checked=False, p=plan: self.restoreRequested.emit(p, self.moment_at())
             )

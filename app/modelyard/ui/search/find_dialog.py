@@ -45,6 +45,7 @@ from modelyard.core.reads.search import (
 )
 from modelyard.core.session import Connections
 from modelyard.ui.common.menu_text import literal
+from modelyard.ui.common.plain import plain_tooltip
 from modelyard.ui.common.workers import CancelToken, WorkerPool
 
 SHOWN = 2000  # results shown per registry (the CLI lists them all)
@@ -372,8 +373,8 @@ class FindDialog(QDialog):
                 seen,
             ]
             for column, text in enumerate(cells):
-                item = QTableWidgetItem(literal(text))
-                item.setToolTip(literal(text))  # a narrow pane cuts "what matched"
+                item = QTableWidgetItem(text)  # an item shows its text as written
+                item.setToolTip(plain_tooltip(text))  # a narrow pane cuts "what matched"
                 item.setData(Qt.ItemDataRole.UserRole, (ids.get(hit.profile, ""), hit.model))
                 item.setData(Qt.ItemDataRole.UserRole + 1, hit.version)
                 table.setItem(row, column, item)

@@ -33,7 +33,6 @@ from modelyard.core.model.domain import version_sort_key
 from modelyard.core.profiles.profile import Profile
 from modelyard.core.reads.fuzzy import Narrowing
 from modelyard.core.session import Connections
-from modelyard.ui.common.menu_text import literal
 
 MAX_SHOWN = 60
 
@@ -113,7 +112,7 @@ class CommandPalette(QDialog):
         self.list.clear()
         for entry in self.shown:
             label = f"{entry.text}    —    {entry.detail}" if entry.detail else entry.text
-            item = QListWidgetItem(literal(f"{_ICON[entry.kind]}  {label}"))
+            item = QListWidgetItem(f"{_ICON[entry.kind]}  {label}")  # shown as written
             self.list.addItem(item)
         if self.shown:
             self.list.setCurrentRow(0)

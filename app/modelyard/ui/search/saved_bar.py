@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 from modelyard.core.reads.saved import SavedSearch
 from modelyard.ui.common.menu_text import literal
+from modelyard.ui.common.plain import plain_tooltip
 
 SHOWN = 4  # buttons; the others are in "More ▾"
 
@@ -56,7 +57,7 @@ class SavedBar(QWidget):
             menu = QMenu(more)
             for search in rest:
                 action = menu.addAction(literal(search.name))
-                action.setToolTip(literal(search.query))
+                action.setToolTip(plain_tooltip(search.query))
                 action.triggered.connect(lambda _c=False, q=search.query: self.chosen.emit(q))
             more.setMenu(menu)
             self.row.addWidget(more)
@@ -66,7 +67,9 @@ class SavedBar(QWidget):
     def _button(self, name: str, query: str, add: Callable[[QWidget], None]) -> QToolButton:
         button = QToolButton()
         button.setText(literal(name))
-        button.setToolTip(f"{literal(query)}\n(a saved search: its results in place of the tree)")
+        button.setToolTip(
+            plain_tooltip(f"{query}\n(a saved search: its results in place of the tree)")
+        )
         button.setAutoRaise(False)
         button.clicked.connect(lambda _c=False: self.chosen.emit(query))
         add(button)
