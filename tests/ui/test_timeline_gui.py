@@ -112,6 +112,10 @@ def test_timeline_lanes_a_moment_and_a_restore_that_meets_a_change_meanwhile(
     # the timeline is the server's truth again: @champion back on v1 since just now
     champion = [s for s in view.timeline.chart.spans if s.what == "@champion" and s.end is None]
     assert [s.version for s in champion] == ["1"]
+    # End: now, read from the model as it is after the restore
+    chart.setFocus()
+    QTest.keyClick(chart, Qt.Key.Key_End)
+    assert view.timeline.picked is None and "@champion: v1" in view.timeline.then.text()
     window.close()
 
 

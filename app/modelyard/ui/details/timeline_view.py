@@ -214,11 +214,11 @@ class TimelineChart(QWidget):
                 self.momentChosen.emit(earlier[-1])
         elif key == Qt.Key.Key_Right:
             later = [p for p in points if p > at]
-            self.momentChosen.emit(later[0] if later else self.end)
+            self.momentChosen.emit(later[0] if later else None)  # past the last change: now
         elif key == Qt.Key.Key_Home and points:
             self.momentChosen.emit(points[0])
         elif key == Qt.Key.Key_End:
-            self.momentChosen.emit(self.end)
+            self.momentChosen.emit(None)  # now, and it moves on as the model changes
         else:
             super().keyPressEvent(event)
 
@@ -293,6 +293,8 @@ class TimelinePanel(QWidget):
         self.events: tuple[StageEvent, ...] = ()
         self.aliases: dict[str, str] = {}
         self.moment: Moment | None = None
+        self.model = ""  # the model shown
+        self.picked: datetime | None = None  # the moment picked (None: now)
         self.restorable: list[Restore] = []
         self.chart.momentChosen.connect(self.set_moment)
         self.when.dateTimeChanged.connect(self._edited)
@@ -304,17 +306,21 @@ class TimelinePanel(QWidget):
         events: Sequence[StageEvent],
         aliases_now: Mapping[str, str],
     ) -> None:
-        """A model shown (or re-read): the lanes, and the moment kept where it was."""
+        """A model shown (or re-read): the lanes, and the moment picked on this model kept
+        (none picked: now, which moves on as the model changes)."""
+        model = versions[0].model if versions else ""
+        if model != self.model:
+            self.model, self.picked = model, None  # another model: from now
         self.versions, self.events, self.aliases = tuple(versions), tuple(events), dict(aliases_now)
         created = [v.created for v in self.versions if v.created is not None]
         self.chart.set_spans(
             spans(versions, events, aliases_now), min(created, default=None), _now()
         )
-        kept = self.moment.at if self.moment is not None else None
-        self.set_moment(kept)
+        self.set_moment(self.picked)
 
     def set_moment(self, at: object) -> None:
         """What held what at ``at`` (a datetime; None: now), and what can be put back."""
+        self.picked = at if isinstance(at, datetime) else None
         moment_at = at if isinstance(at, datetime) else _now()
         self.moment = state_at(self.versions, self.events, self.aliases, moment_at)
         self.chart.set_moment(moment_at if isinstance(at, datetime) else None)
