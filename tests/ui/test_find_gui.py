@@ -133,6 +133,7 @@ def test_find_over_the_demo_with_a_metric_and_a_negation(
     saved.trigger()
     assert dialog.query.text() == "metric:val_accuracy>0.6 -stage:archived"
     qtbot.waitUntil(lambda: not dialog.reading and dialog.table.rowCount() == len(matched))
+    qtbot.waitUntil(lambda: bool(window.finder.saved_bar.searches), timeout=10_000)  # read
     palette = window.finder.show_palette()
     QTest.keyClicks(palette.line, "saved accurate")
     assert palette.shown and palette.shown[0].text == "Saved search ▸ accurate live"

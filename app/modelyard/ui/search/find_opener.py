@@ -98,7 +98,7 @@ class FindOpener:
         profiles = self.profiles()
         saved = [
             Entry("action", f"Saved search ▸ {s.name}", s.query, partial(self.run_saved, s.query))
-            for s in SavedSearches().load()
+            for s in self.saved_bar.searches  # as last read off the GUI thread
         ]
         return (
             actions

@@ -32,9 +32,11 @@ class SavedBar(QWidget):
         self.row.setContentsMargins(0, 0, 0, 0)
         self.row.setSpacing(4)
         self.buttons: list[QToolButton] = []
+        self.searches: list[SavedSearch] = []  # as last read (the palette lists them too)
         self.hide()
 
     def set_searches(self, searches: Sequence[SavedSearch]) -> None:
+        self.searches = list(searches)
         while self.row.count():
             item = self.row.takeAt(0)
             widget = item.widget() if item is not None else None
