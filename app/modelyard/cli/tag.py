@@ -3,10 +3,15 @@ one model version — planned, confirmed where the profile asks, read back."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from modelyard.cli.app import _registry, cli
 from modelyard.cli.output import _echo, _fail, _p, _reported
+
+if TYPE_CHECKING:
+    from modelyard.core.actions.bulk import Change
 
 
 @cli.command("tag")
@@ -68,14 +73,13 @@ def set_description(
     _one_change(profile, model, version, Change("description", text), typed)
 
 
-def _one_change(profile: str, model: str, version: str, change: object, typed: str | None) -> None:
+def _one_change(profile: str, model: str, version: str, change: Change, typed: str | None) -> None:
     """Plan ``change`` on one version, ask the typed name where the profile wants it, apply it
     and say what it was and is now (from the server's answer)."""
     from modelyard.cli.promote import _typed_ok
-    from modelyard.core.actions.bulk import Change, plan_bulk, run_bulk
+    from modelyard.core.actions.bulk import plan_bulk, run_bulk
     from modelyard.core.profiles.profile import ProfileStore
 
-    assert isinstance(change, Change)
     with _reported(), _registry(profile, writing=True) as registry:
         prof = ProfileStore().get(profile)
         plan = plan_bulk(registry, profile, [(model, version)], change)
